@@ -1,0 +1,140 @@
+"""Render stage: the ``Plan`` into one HTML document, the same for the PDF and the screen.
+
+The body is rendered first; the 目次 is then collected from the body's own headings,
+so its entries and the numbering can never disagree with the text. Numbering is
+generated here from the order of items (公用文: 第１章 → 第１節 → １ → （１） → ア → （ア）).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TypedDict
+
+import jinja2
+from markupsafe import Markup
+
+from .model import Pending, Plan, Text
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STYLES_DIR = PROJECT_ROOT / "styles"
+STYLESHEET = STYLES_DIR / "plan.css"
+
+_ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
+_IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+
+
+def zen(n: int) -> str:
+    """A number in full-width digits: 12 → １２ (headings use full-width throughout)."""
+    return str(n).translate(_ZEN)
+
+
+def kana(n: int) -> str:
+    """The n-th katakana label (1 → ア), as 公用文 numbers the fourth level."""
+    if not 1 <= n <= len(_IROHA):
+        raise ValueError(f"no katakana label for item {n}")
+    return _IROHA[n - 1]
+
+
+def number(n: int, style: str) -> str:
+    """The label of the n-th item at a level: chapter, section, item, paren, kana, paren-kana."""
+    return {
+        "chapter": lambda: f"第{zen(n)}章",
+        "section": lambda: f"第{zen(n)}節",
+        "item": lambda: zen(n),
+        "paren": lambda: f"（{zen(n)}）",
+        "kana": lambda: kana(n),
+        "paren-kana": lambda: f"（{kana(n)}）",
+    }[style]()
+
+
+def is_pending(value: object) -> bool:
+    """True for a ``Pending`` item (used by templates to show 「（今後設定）」)."""
+    return isinstance(value, Pending)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One line of the 目次, collected from a rendered heading."""
+
+    level: int
+    anchor: str
+    label: str
+    title: str
+
+
+class _HeadingCollector(HTMLParser):
+    """Finds the headings that ``macros.html``'s ``heading`` marked for the 目次."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.entries: list[TocEntry] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "data-toc" in a:
+            self.entries.append(TocEntry(int(a["data-toc"]), a.get("id") or "",
+                                         a.get("data-label") or "", a.get("data-title") or ""))
+
+
+def collect_toc(body: str) -> list[TocEntry]:
+    parser = _HeadingCollector()
+    parser.feed(body)
+    parser.close()
+    return parser.entries
+
+
+class DocumentContext(TypedDict):
+    """What ``document.html`` receives."""
+
+    plan: Plan
+    body: Markup
+    toc: list[TocEntry]
+    stylesheet: str
+    keywords: str
+
+
+def make_environment() -> jinja2.Environment:
+    """The one Jinja environment of a build: strict, autoescaped, filters in one place."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(number=number, zen=zen, kana=kana, plain=plain)
+    env.tests.update(pending=is_pending)
+    return env
+
+
+class Renderer:
+    """Renders plans to HTML; build one and reuse it (the environment is built once)."""
+
+    def __init__(self) -> None:
+        self.env = make_environment()
+
+    def render(self, plan: Plan, stylesheet_href: str) -> str:
+        body = Markup(self.env.get_template("body.html").render(plan=plan))
+        context: DocumentContext = {
+            "plan": plan,
+            "body": body,
+            "toc": collect_toc(body),
+            "stylesheet": stylesheet_href,
+            "keywords": ", ".join(k.raw for k in plan.meta.keywords),
+        }
+        return self.env.get_template("document.html").render(**context)
+
+
+_FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
+
+
+def plain(value: Text | str) -> str:
+    """Content text without markup or footnote bodies: for the 目次, bookmarks, metadata."""
+    source = value.html if isinstance(value, Text) else Markup.escape(value)
+    return html.unescape(Markup(_FOOTNOTE_SPAN.sub("", str(source))).striptags())

@@ -1,0 +1,134 @@
+"""Reading content files: YAML with the position of every value, Markdown fragments.
+
+PyYAML's ``safe_load`` forgets where values came from and silently keeps the last of
+two equal keys. Here the file is composed into nodes with the safe loader, and the
+nodes are turned into ``YMap``/``YList`` containers that remember the line and column
+of every key and item, so later stages can point an editor at ``file:line:col``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import BuildError, Pos, Problem, Problems
+
+
+class YMap(dict):
+    """A YAML mapping that knows where it and each of its keys and values stand."""
+
+    pos: Pos
+    key_pos: dict[str, Pos]
+    value_pos: dict[str, Pos]
+
+    def at(self, key: str) -> Pos:
+        """Where the value of ``key`` stands, or the mapping itself if the key is absent."""
+        return self.value_pos.get(key, self.pos)
+
+
+class YList(list):
+    """A YAML sequence that knows where it and each of its items stand."""
+
+    pos: Pos
+    item_pos: list[Pos]
+
+
+def _pos(path: str, mark: yaml.Mark) -> Pos:
+    return Pos(path, mark.line + 1, mark.column + 1)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """Decode a content file as UTF-8 (a BOM is allowed) and normalise line ends."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BuildError(Problem(
+            Pos(path, line, col),
+            f"UTF-8 として読めないバイト 0x{data[exc.start]:02X} があります。"
+            "ファイルを UTF-8 で保存し直してください。"
+            " (file is not UTF-8; save it as UTF-8)",
+        )) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _Constructor(yaml.SafeLoader):
+    """Safe loader used only to turn scalar nodes into Python values."""
+
+
+def _construct(node: yaml.Node, path: str, loader: _Constructor, problems: Problems) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = YMap()
+        result.pos = _pos(path, node.start_mark)
+        result.key_pos, result.value_pos = {}, {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.add(_pos(path, key_node.start_mark),
+                             "項目名には文字列を書いてください。 (mapping keys must be plain text)")
+                continue
+            key = str(key_node.value)
+            kpos = _pos(path, key_node.start_mark)
+            if key in result:
+                problems.add(kpos, f"項目「{key}」が {result.key_pos[key].line} 行目と重複しています。"
+                             "どちらか一方を削除してください。 (duplicate key)")
+                continue
+            result[key] = _construct(value_node, path, loader, problems)
+            result.key_pos[key] = kpos
+            result.value_pos[key] = _pos(path, value_node.start_mark)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = YList(_construct(n, path, loader, problems) for n in node.value)
+        items.pos = _pos(path, node.start_mark)
+        items.item_pos = [_pos(path, n.start_mark) for n in node.value]
+        return items
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.add(_pos(path, node.start_mark), f"値を読み取れません: {exc}")
+        return None
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse YAML text into ``YMap``/``YList``/scalars, or raise ``BuildError``.
+
+    Anchors, aliases and tags beyond the safe set are refused by the safe loader;
+    an alias simply yields a copy of its anchor's value.
+    """
+    loader = _Constructor(text)
+    problems = Problems()
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise BuildError(Problem(Pos(path, 1, 1),
+                                     "ファイルが空です。内容を書くか、ファイルを削除してください。 (empty file)"))
+        value = _construct(node, path, loader, problems)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _pos(path, mark) if mark else Pos(path, 1, 1)
+        what = exc.problem or exc.context or "構文エラー"
+        raise BuildError(Problem(
+            where,
+            f"YAML の書き方に誤りがあります（{what}）。字下げ、「:」の後の空白、引用符の対応を確認してください。"
+            " (YAML syntax error)",
+        )) from None
+    except yaml.YAMLError as exc:
+        raise BuildError(Problem(Pos(path, 1, 1), f"YAML を読み取れません: {exc}")) from None
+    finally:
+        loader.dispose()
+    problems.raise_if_any()
+    return value
+
+
+def read_yaml(file: Path, shown_as: str) -> Any:
+    """Read and parse one YAML content file; ``shown_as`` is its path in messages."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise BuildError(Problem(Pos(shown_as), f"ファイルを読めません: {exc.strerror}")) from None
+    return parse_yaml(decode_text(data, shown_as), shown_as)

@@ -1,0 +1,139 @@
+"""End to end: the real plan built once, inspected through pypdf."""
+
+from __future__ import annotations
+
+import shutil
+
+import pypdf
+import pytest
+from pypdf.generic import NameObject
+
+from conftest import PROJECT, squash
+from keikaku.cli import main
+from keikaku.load import load_plan
+
+A4 = (595.28, 841.89)
+
+
+def test_every_page_is_a4_portrait(built_plan):
+    for page in built_plan.reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - A4[0]) < 0.5 and abs(height - A4[1]) < 0.5
+
+
+def test_build_reports_no_layout_warnings(built_plan):
+    assert not [line for line in built_plan.report if line.startswith("warning")], built_plan.report
+
+
+def test_every_chapter_heading_is_in_the_text(built_plan):
+    text = squash(built_plan.text)
+    for heading in ["第１章社会資本整備をとりまく状況の変化",
+                    "第２章中長期を見据えた社会資本整備の方向性",
+                    "第３章計画期間内における「重点目標」と「政策パッケージ」（重点施策）",
+                    "第４章計画の実効性を確保する方策"]:
+        assert heading in text
+
+
+def test_each_chapter_starts_a_page(built_plan):
+    starts = {n: i for i, page in enumerate(built_plan.pages)
+              for n in "１２３４" if squash(page).startswith(f"第{n}章")}
+    assert sorted(starts) == list("１２３４")
+    assert starts["１"] < starts["２"] < starts["３"] < starts["４"]
+
+
+@pytest.mark.parametrize("sample", [
+    # 第1章: a ● change and one of its ・ points; a current 重点目標
+    "AIに代表される新技術の急速な進歩やデジタル技術の普及",
+    "コロナ禍を契機とした生活の質への関心の高まりに対応し",
+    "インフラ分野の脱炭素化・インフラ空間の多面的な利活用による生活の質の向上",
+    # 第2章: 課題認識, 目指す社会の姿, a pillar's 例, スパイラルアップ
+    "新技術の急速な進歩とデジタル技術の普及への対応",
+    "包摂社会に向けた地域づくりと豊かで快適な生活環境",
+    "例：Ｐａｒｋ－ＰＦＩ、みなと緑地ＰＰＰ",
+    "官民連携の推進体制や自治体を継続的に伴走支援する体制を構築する。",
+    # 第3章: a ■ direction, a ・ measure, a footnote
+    "■経済安全保障を巡る情勢の変化も踏まえ、官民一体となって、インフラのセキュリティ強化等を図るべきではないか。",
+    "・TEC-FORCE等の機能強化",
+    "2030年までに陸と海の30％以上を健全な生態系として保全しようとする目標をいう。",
+    # 第4章 and 参考
+    "社会資本整備に関するデータ収集・整備統合・オープンデータ化",
+    "第50回計画部会（令和５年12月14日）",
+])
+def test_samples_from_each_chapter(built_plan, sample):
+    assert squash(sample) in squash(built_plan.text)
+
+
+def test_pending_items_are_shown_as_pending(built_plan):
+    text = squash(built_plan.text)
+    plan = load_plan(PROJECT / "content")
+    assert text.count("（今後設定）重点施策・ＫＰＩについては、次回以降の計画部会で議論予定") == len(plan.packages())
+    assert text.count("（今後記述）") == 1 + len(plan.effectiveness.measures)
+    assert "（日付は今後記載）" in text
+
+
+def test_fonts_are_embedded_subsets_of_the_vendored_faces(built_plan):
+    fonts = set()
+    for page in built_plan.reader.pages:
+        resources = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert any(NameObject(k) in descriptor for k in ("/FontFile2", "/FontFile3")), font
+            fonts.add(str(font["/BaseFont"]))
+    assert fonts, "no fonts found"
+    for name in fonts:
+        tag, _, face = name.lstrip("/").partition("+")
+        assert len(tag) == 6 and tag.isupper(), name  # a subset
+        assert face.startswith(("BIZ-UDMincho", "BIZ-UDGothic")), name
+
+
+def test_metadata_comes_from_content(built_plan):
+    meta = built_plan.reader.metadata
+    assert meta.title == "次期社会資本整備重点計画（素案）"
+    assert meta.author == "計画部会"
+    assert "素案" in meta.subject
+
+
+def test_outline_follows_the_table_of_contents(built_plan):
+    reader = built_plan.reader
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert [item.title.split("　")[0] for item in top] == ["第１章", "第２章", "第３章", "第４章", "参考"]
+    # The 目次 shows the same page number as the footer of the page each bookmark opens.
+    toc_text = squash(built_plan.pages[1] + built_plan.pages[2])
+    for item in top[:4]:
+        page_index = reader.get_destination_page_number(item)
+        footer = squash(built_plan.pages[page_index]).rsplit("-", 2)[-2]
+        label, title = item.title.split("　", 1)
+        assert squash(f"{label}{title}") in toc_text
+        assert f"{squash(title)}．" in toc_text or squash(title) in toc_text
+        assert footer.isdigit(), footer
+
+
+def test_html_is_written_beside_the_pdf(built_plan):
+    html = built_plan.html_path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'lang="ja"' in html
+    assert "多様な暮らし方を支える人中心のコンパクトな多世代交流まちづくり" in html
+
+
+def test_failed_build_leaves_the_previous_pdf_untouched(built_plan, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(built_plan.pdf_path, out / "plan.pdf")
+    before = (out / "plan.pdf").read_bytes()
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    (content / "plan.yaml").write_text("title: [\n", encoding="utf-8")
+    assert main(["--content", str(content), "--out", str(out)]) == 1
+    assert (out / "plan.pdf").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["plan.pdf"]
+    err = capsys.readouterr().err
+    assert "plan.yaml:" in err and "Traceback" not in err
+
+
+def test_minimal_plan_builds(content_dir, tmp_path):
+    out = tmp_path / "out"
+    assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
+    reader = pypdf.PdfReader(out / "plan.pdf")
+    text = squash("".join(p.extract_text() for p in reader.pages))
+    assert "施策テーマＡ" in text and "脚注の本文" in text and "（今後設定）" in text
