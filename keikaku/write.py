@@ -17,8 +17,16 @@ import weasyprint
 from .render import STYLES_DIR
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _temp_path(out_dir: Path, name: str) -> Path:
     fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+    # mkstemp creates files readable by the owner only; products are for everyone.
+    os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     return Path(path)
 
