@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 from .errors import BuildError
 from .load import load_plan
-from .render import PROJECT_ROOT, Renderer
+from .render import PROJECT_ROOT, Renderer, document_date
 from .write import layout_pdf, publish, stylesheet_href
 
 
@@ -48,7 +49,7 @@ def build(content: Path, out: Path, *, report=print) -> list[Path]:
     """Run the whole pipeline; returns the files written. Raises ``BuildError``."""
     started = time.perf_counter()
     plan = load_plan(content)
-    html = Renderer().render(plan, stylesheet_href(out))
+    html = Renderer().render(plan, stylesheet_href(out), document_date(content))
     base_url = out.resolve().as_uri() + "/"
     engine_log = _EngineLog()
     logger = logging.getLogger("weasyprint")
@@ -91,3 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; output/ was left as it was.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # Not the content's fault: say so in one line, keep the traceback for developers.
+        if os.environ.get("KEIKAKU_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("output/ was left as it was. This is a fault of the build, not of the content; "
+              "run again with KEIKAKU_DEBUG=1 for the traceback and report it.", file=sys.stderr)
+        return 2

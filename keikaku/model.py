@@ -9,12 +9,17 @@ renumbers the whole document.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup
 
 from .errors import Pos
+
+# How markup.py renders a footnote call; its body is not part of the running text.
+_FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
 
 
 def meta(ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False) -> Any:
@@ -47,6 +52,12 @@ class Text:
 
     def __str__(self) -> str:
         return self.raw
+
+    @property
+    def plain(self) -> str:
+        """The text as a reader sees it, without markup or footnote bodies: for the 目次,
+        bookmarks, figures and metadata."""
+        return html.unescape(Markup(_FOOTNOTE_SPAN.sub("", str(self.html))).striptags())
 
 
 @dataclass(frozen=True)

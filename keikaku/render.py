@@ -7,9 +7,10 @@ generated here from the order of items (公用文: 第１章 → 第１節 → �
 
 from __future__ import annotations
 
-import html
-import re
+import os
+import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypedDict
@@ -17,7 +18,9 @@ from typing import TypedDict
 import jinja2
 from markupsafe import Markup
 
+from .figures import society_diagram
 from .model import Pending, Plan, Text
+from .typeset import squeeze_punctuation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -88,6 +91,29 @@ def collect_toc(body: str) -> list[TocEntry]:
     return parser.entries
 
 
+def document_date(content_dir: Path) -> str:
+    """The date the PDF records as created and modified, as a W3C date-time.
+
+    Fixed by the inputs, so that building the same commit twice gives the same bytes:
+    ``SOURCE_DATE_EPOCH`` if set (the reproducible-builds convention), else the time of
+    the last commit touching the content, else the newest content file's mtime.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        try:
+            result = subprocess.run(
+                ["git", "log", "-1", "--format=%ct", "--", "."],
+                cwd=content_dir, capture_output=True, text=True, timeout=10, check=False)
+            epoch = result.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            epoch = ""
+    if not epoch.isdigit():
+        mtimes = [p.stat().st_mtime for p in content_dir.rglob("*") if p.is_file()]
+        epoch = str(int(max(mtimes, default=0)))
+    moment = datetime.fromtimestamp(int(epoch), tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class DocumentContext(TypedDict):
     """What ``document.html`` receives."""
 
@@ -96,6 +122,7 @@ class DocumentContext(TypedDict):
     toc: list[TocEntry]
     stylesheet: str
     keywords: str
+    date: str
 
 
 def make_environment() -> jinja2.Environment:
@@ -109,6 +136,7 @@ def make_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(number=number, zen=zen, kana=kana, plain=plain)
+    env.globals.update(society_diagram=society_diagram)
     env.tests.update(pending=is_pending)
     return env
 
@@ -119,7 +147,7 @@ class Renderer:
     def __init__(self) -> None:
         self.env = make_environment()
 
-    def render(self, plan: Plan, stylesheet_href: str) -> str:
+    def render(self, plan: Plan, stylesheet_href: str, date: str) -> str:
         body = Markup(self.env.get_template("body.html").render(plan=plan))
         context: DocumentContext = {
             "plan": plan,
@@ -127,14 +155,11 @@ class Renderer:
             "toc": collect_toc(body),
             "stylesheet": stylesheet_href,
             "keywords": ", ".join(k.raw for k in plan.meta.keywords),
+            "date": date,
         }
-        return self.env.get_template("document.html").render(**context)
-
-
-_FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
+        return squeeze_punctuation(self.env.get_template("document.html").render(**context))
 
 
 def plain(value: Text | str) -> str:
-    """Content text without markup or footnote bodies: for the 目次, bookmarks, metadata."""
-    source = value.html if isinstance(value, Text) else Markup.escape(value)
-    return html.unescape(Markup(_FOOTNOTE_SPAN.sub("", str(source))).striptags())
+    """Content text without markup or footnote bodies (see ``Text.plain``)."""
+    return value.plain if isinstance(value, Text) else str(value)

@@ -31,11 +31,35 @@ def _temp_path(out_dir: Path, name: str) -> Path:
     return Path(path)
 
 
+#: The archival standard the plan is written to: PDF/A-3, level a (tagged), which also
+#: allows the plan's data to travel inside it as associated files.
+PDF_VARIANT = "pdf/a-3a"
+
+# PDF/UA-1 identification. PDF/A-3 accepts an XMP property outside its predefined
+# schemas only with an extension schema that declares it, so both go in together.
+_PDFUA_XMP = b"""<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"><pdfuaid:part>1</pdfuaid:part></rdf:Description>
+<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"><pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource"><pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema><pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI><pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix><pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource"><pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType><pdfaProperty:category>internal</pdfaProperty:category><pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed</pdfaProperty:description></rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>
+"""
+
+
+def _identify_pdf_ua(document, pdf) -> None:
+    """WeasyPrint writes one variant's identification; add PDF/UA-1's to the PDF/A XMP.
+
+    The tagging PDF/UA needs (structure tree, /Lang, DisplayDocTitle, MarkInfo) is
+    already there: PDF/A-3a is the tagged level.
+    """
+    reference = pdf.catalog["Metadata"]  # b"N 0 R"
+    stream = pdf.objects[int(reference.split()[0])]
+    xmp = b"".join(stream.stream)
+    stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
+
+
 def layout_pdf(html: str, base_url: str) -> bytes:
-    """Lay out the document and return the PDF's bytes."""
+    """Lay out the document and return the PDF's bytes (PDF/A-3a, tagged, PDF/UA-1)."""
     document = weasyprint.HTML(string=html, base_url=base_url)
     return document.write_pdf(
-        pdf_variant=None,
+        pdf_variant=PDF_VARIANT,
+        finisher=_identify_pdf_ua,
         uncompressed_pdf=False,
         custom_metadata=False,
     )

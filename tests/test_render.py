@@ -47,5 +47,6 @@ def test_reordering_content_renumbers_the_document(content_dir):
           - id: current-a
             title: 現行目標Ａ
         """
-    html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css")
+    html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css",
+                             "2026-01-01T00:00:00Z")
     assert html.index('data-label="１" data-title="変化Ｂ"') < html.index('data-label="２" data-title="変化Ａ"')

@@ -1,0 +1,179 @@
+"""Figures drawn from the content data, so that editing the content changes them.
+
+The diagram of 基本的な課題認識 → 目指す社会の姿 → 重点目標 is SVG computed here:
+boxes sized to their wrapped text, visions grouped by the 重点目標 they belong to,
+and a line for every link recorded in the data (``Vision.challenges``, ``Vision.goal``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from .model import Plan
+
+NO_LINE_START = set("、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+HANGING = set("、。，．")
+
+FONT_SIZE = 7.5
+LINE = FONT_SIZE * 1.4
+PAD = 3.5
+
+
+def char_width(ch: str) -> float:
+    """Width of a character in ems in the BIZ UD fonts: full-width 1, half-width 0.5."""
+    return 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
+
+
+def wrap(text: str, width_em: float) -> list[str]:
+    """Break Japanese text into lines of at most ``width_em`` ems, with kinsoku.
+
+    、 and 。 that would start a line hang at the end of the line before, into the
+    padding (ぶら下げ); any other character that may not start a line (」ー ゃ …) takes
+    the last character of the line before down with it (追い出し).
+    """
+    lines: list[str] = []
+    line, used = "", 0.0
+    for ch in text:
+        w = char_width(ch)
+        if used + w > width_em and line and ch not in HANGING:
+            carry = ""
+            if ch in NO_LINE_START:
+                while len(line) > 1 and (line[-1] in NO_LINE_START or not carry):
+                    carry = line[-1] + carry
+                    line = line[:-1]
+                    if line[-1:] not in NO_LINE_START:
+                        break
+            lines.append(line)
+            line, used = carry, sum(char_width(c) for c in carry)
+        line += ch
+        used += w
+    if line:
+        lines.append(line)
+    return lines
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    lines: list[str]
+    cls: str
+    anchor: str = ""
+
+    @property
+    def h(self) -> float:
+        return len(self.lines) * LINE + 2 * PAD
+
+    @property
+    def mid(self) -> float:
+        return self.y + self.h / 2
+
+
+def _box_svg(box: Box) -> str:
+    rect = (f'<rect class="{box.cls}" x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" '
+            f'height="{box.h:.1f}" rx="2"/>')
+    texts = "".join(
+        f'<text x="{box.x + PAD:.1f}" y="{box.y + PAD + (i + 0.8) * LINE:.1f}">{escape(line)}</text>'
+        for i, line in enumerate(box.lines))
+    return rect + texts
+
+
+def society_diagram(plan: Plan) -> Markup:
+    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as inline SVG."""
+    society = plan.direction.society
+    widths = (150.0, 152.0, 110.0)
+    gaps = (34.0, 26.0)
+    xs = (0.0, widths[0] + gaps[0], widths[0] + gaps[0] + widths[1] + gaps[1])
+    total_w = xs[2] + widths[2]
+    top = 16.0
+    em = FONT_SIZE
+
+    # Visions in the order of the 重点目標 they serve, so each goal box spans its visions.
+    goal_order = [o.goal for o in society.goals]
+    visions = sorted(society.visions, key=lambda v: goal_order.index(v.goal)
+                     if v.goal in goal_order else len(goal_order))
+    vision_boxes: dict[str, Box] = {}
+    goal_boxes: list[Box] = []
+    y = top
+    for goal_id in goal_order:
+        members = [v for v in visions if v.goal == goal_id]
+        start = y
+        for v in members:
+            box = Box(xs[1], y, widths[1], wrap(v.title.plain, (widths[1] - 2 * PAD) / em),
+                      "vision", v.id)
+            vision_boxes[v.id] = box
+            y += box.h + 4
+        goal = plan.goal(goal_id)
+        lines = wrap(goal.title.plain, (widths[2] - 2 * PAD) / em)
+        height = max(y - 4 - start, len(lines) * LINE + 2 * PAD)
+        gbox = Box(xs[2], start, widths[2], lines, "goal", goal.id)
+        # Centre the title vertically in a box as tall as its visions.
+        gbox.y = start
+        goal_boxes.append((gbox, height))
+        y = max(y, start + height + 4) + 6
+    visions_bottom = y - 10
+
+    challenge_boxes: dict[str, Box] = {}
+    boxes = [Box(xs[0], 0, widths[0], wrap(c.title.plain, (widths[0] - 2 * PAD) / em),
+                 "challenge", c.id) for c in society.challenges]
+    used = sum(b.h for b in boxes)
+    spare = max(visions_bottom - top - used, 4.0 * (len(boxes) - 1))
+    gap = spare / max(len(boxes) - 1, 1)
+    y = top
+    for box, challenge in zip(boxes, society.challenges, strict=True):
+        box.y = y
+        challenge_boxes[challenge.id] = box
+        y += box.h + gap
+    height = max(visions_bottom, y - gap) + 2
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="figure-svg" viewBox="0 0 {total_w:.0f} {height:.0f}" '
+        f'width="{total_w:.0f}pt" height="{height:.0f}pt" role="img">',
+        f"<title>{escape(society.challenges_title.plain)}から{escape(society.visions_title.plain)}、"
+        f"{escape(society.goals_title.plain)}へのつながりを示す図</title>",
+        "<style>"
+        f"text {{ font-family: 'BIZ UDGothic'; font-size: {FONT_SIZE}px; fill: #000; }}"
+        ".head { font-size: 8px; font-weight: bold; }"
+        "rect { stroke: #000; stroke-width: 0.6; }"
+        ".challenge { fill: #fff; } .vision { fill: #f0f0f0; } .goal { fill: #d9d9d9; }"
+        ".link { stroke: #555; stroke-width: 0.5; fill: none; } .arrow { fill: #555; }"
+        "</style>",
+    ]
+    for x, title in zip(xs, (society.challenges_title, society.visions_title, society.goals_title),
+                        strict=True):
+        parts.append(f'<text class="head" x="{x:.1f}" y="9">{escape(title.plain)}</text>')
+    for v in visions:
+        end = vision_boxes[v.id]
+        for cid in v.challenges:
+            start = challenge_boxes.get(cid)
+            if start is None:
+                continue
+            x1, y1, x2, y2 = start.x + start.w, start.mid, end.x - 3, end.mid
+            cx = (x1 + x2) / 2
+            parts.append(f'<path class="link" d="M{x1:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>')
+        parts.append(_arrow(end.x, end.mid))
+        parts.append(f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>')
+        parts.append(_arrow(xs[2], end.mid))
+    for box in challenge_boxes.values():
+        parts.append(_box_svg(box))
+    for box in vision_boxes.values():
+        parts.append(_box_svg(box))
+    for gbox, h in goal_boxes:
+        text_h = len(gbox.lines) * LINE + 2 * PAD
+        parts.append(f'<rect class="goal" x="{gbox.x:.1f}" y="{gbox.y:.1f}" width="{gbox.w:.1f}" '
+                     f'height="{h:.1f}" rx="2"/>')
+        label = Box(gbox.x, gbox.y + (h - text_h) / 2, gbox.w, gbox.lines, "goal")
+        parts.extend(
+            f'<text class="head" x="{label.x + PAD:.1f}" y="{label.y + PAD + (i + 0.8) * LINE:.1f}">{escape(line)}</text>'
+            for i, line in enumerate(label.lines))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _arrow(x: float, y: float) -> str:
+    return f'<path class="arrow" d="M{x:.1f},{y:.1f} l-3.5,-1.8 v3.6 z"/>'

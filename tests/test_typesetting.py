@@ -1,0 +1,228 @@
+"""Formal typesetting of the real plan: 目次 and outline, furniture, Japanese line
+composition, text area, figures, PDF/A and tagging, reproducibility."""
+
+from __future__ import annotations
+
+import re
+
+import pypdf
+import pytest
+import weasyprint
+
+from conftest import PROJECT, squash
+from keikaku.cli import build
+from keikaku.figures import society_diagram, wrap
+from keikaku.load import load_plan
+from keikaku.typeset import squeeze_punctuation
+
+NO_LINE_START = "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
+NO_LINE_END = "（「『【〔〈《［｛"
+
+
+def outline_items(reader, items=None, depth=1):
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            yield from outline_items(reader, item, depth + 1)
+        else:
+            yield depth, item
+
+
+def footer_number(page_text: str) -> int:
+    return int(re.findall(r"-\s*(\d+)\s*-", page_text)[-1])
+
+
+@pytest.fixture(scope="session")
+def layout(built_plan):
+    """The laid-out document (WeasyPrint's boxes) of the built HTML."""
+    html = built_plan.html_path
+    return weasyprint.HTML(filename=html, base_url=html.parent.as_uri() + "/").render()
+
+
+def walk(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from walk(child)
+
+
+def test_toc_page_numbers_equal_the_pages_of_the_headings(built_plan):
+    reader = built_plan.reader
+    first_chapter = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章"))
+    toc = squash("".join(built_plan.pages[1:first_chapter]))
+    assert toc.startswith("目次")
+    checked = 0
+    position = 0  # the 目次 lists headings in outline order; titles may repeat
+    for _depth, item in outline_items(reader):
+        label, _, title = item.title.partition("　")
+        match = re.compile(re.escape(squash(label + title)) + r"[．.…]*([0-9]+)").search(toc, position)
+        assert match, f"{item.title} not in the 目次"
+        page = reader.get_destination_page_number(item)
+        assert int(match.group(1)) == footer_number(built_plan.pages[page]), item.title
+        position = match.end()
+        checked += 1
+    assert checked >= 40
+
+
+def test_outline_has_chapters_sections_goals_and_packages(built_plan):
+    items = list(outline_items(built_plan.reader))
+    depths = {d for d, _ in items}
+    assert depths == {1, 2, 3, 4}
+    plan = load_plan(PROJECT / "content")
+    packages = [i.title.partition("　")[2] for d, i in items if d == 4]
+    assert packages == [p.title.plain for _, _, p in plan.packages()]
+    goals = [i.title.partition("　")[2] for d, i in items if d == 2]
+    assert [g.title.plain for g in plan.goals] == [t for t in goals if t in {g.title.plain for g in plan.goals}]
+
+
+def test_toc_entries_link_to_their_headings(built_plan):
+    toc_page = built_plan.reader.pages[1]
+    links = [a.get_object() for a in toc_page.get("/Annots", [])]
+    assert len([a for a in links if a.get("/Subtype") == "/Link"]) >= 30
+
+
+def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
+    plan = load_plan(PROJECT / "content")
+    pages = [t for t in built_plan.pages if "【今後の社会資本整備の方向性】" in t]
+    assert pages
+    for text in pages:
+        assert squash(text).endswith(squash(plan.programme.title.plain) + f"-{footer_number(text)}-")
+
+
+def test_cover_and_toc_have_no_page_number_and_chapter_1_is_page_1(built_plan):
+    assert not re.search(r"-\s*\d+\s*-", built_plan.pages[0])
+    first = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章"))
+    assert footer_number(built_plan.pages[first]) == 1
+    for text in built_plan.pages[1:first]:
+        assert not re.search(r"-\s*\d+\s*-\s*$", text)
+
+
+def is_leader(line: str) -> bool:
+    """A 目次 leader that ran onto its own line: generated dots and a page number."""
+    return re.fullmatch(r"[．\s]+[0-9]+", line) is not None
+
+
+def test_no_extracted_line_breaks_kinsoku(built_plan):
+    for number, text in enumerate(built_plan.pages, 1):
+        for line in text.splitlines():
+            # A list item starts with its mark (・ ■ ○): generated, and allowed there.
+            line = re.sub(r"^[・■○]", "", line.strip())
+            if line and not is_leader(line):
+                assert line[0] not in NO_LINE_START, (number, line)
+                assert line[-1] not in NO_LINE_END, (number, line)
+
+
+def test_no_laid_out_line_breaks_kinsoku(layout):
+    lines = 0
+    for page in layout.pages:
+        for box in walk(page._page_box):
+            if type(box).__name__ == "LineBox":
+                # List marks (li::before) and 目次 leaders (a::after) are generated, not text.
+                text = "".join(b.text for b in walk(box) if type(b).__name__ == "TextBox"
+                               and "::" not in (b.element_tag or "")).strip()
+                if text:
+                    lines += 1
+                    assert text[0] not in NO_LINE_START, text
+                    assert text[-1] not in NO_LINE_END, text
+    assert lines > 500
+
+
+def test_no_glyph_outside_the_text_area(layout):
+    for number, page in enumerate(layout.pages, 1):
+        page_box = page._page_box
+        left = page_box.content_box_x()
+        right = left + page_box.width
+        root = page_box.children[0]  # the document; margin boxes (head, foot) are siblings
+        for box in walk(root):
+            if type(box).__name__ == "TextBox" and box.text.strip():
+                assert box.position_x >= left - 0.5, (number, box.text)
+                assert box.position_x + box.width <= right + 0.5, (number, box.text)
+
+
+def test_punctuation_pairs_are_squeezed(built_plan):
+    html = built_plan.html_path.read_text("utf-8")
+    # 」、「 : both the closing bracket and the comma give up their blank half.
+    assert '<span class="jsq">」</span><span class="jsq">、</span>「インフラ経営」' in html
+    assert squeeze_punctuation("（「例」）、") == (
+        '<span class="jsq">（</span>「例<span class="jsq">」</span><span class="jsq">）</span>、')
+    assert squeeze_punctuation('<a title="」、">x</a>') == '<a title="」、">x</a>'
+    assert squeeze_punctuation("<a>（２）</a>、<p>」</p>、") == '<a>（２<span class="jsq">）</span></a>、<p>」</p>、'
+
+
+def test_paragraphs_are_indented_one_character(built_plan):
+    html = built_plan.html_path.read_text("utf-8")
+    css = (PROJECT / "styles" / "plan.css").read_text("utf-8")
+    assert re.search(r"^p \{[^}]*text-indent: 1em", css, re.M)
+    assert "<p>重大な変革期にある我が国において" in html
+
+
+def test_figure_wraps_text_with_kinsoku():
+    lines = wrap("あいうえおかきくけーこさしすせそ", 9)
+    assert lines == ["あいうえおかきく", "けーこさしすせそ"]
+    assert wrap("あいうえおかきくけこ、さしす", 10) == ["あいうえおかきくけこ、", "さしす"]
+
+
+def test_society_figure_follows_the_data(content_dir):
+    plan = load_plan(content_dir())
+    svg = str(society_diagram(plan))
+    assert "課題Ａ" in svg and "姿Ａ" in svg and "重点目標Ａ" in svg
+    links = sum(len(v.challenges) for v in plan.direction.society.visions)
+    assert svg.count('class="link" d="M') == links + len(plan.direction.society.visions)
+    assert "<title>" in svg
+
+
+def test_figures_are_in_the_pdf(built_plan):
+    text = squash(built_plan.text)
+    assert "図１" in text and "図２" in text
+    assert "活力のある持続可能な地域社会の形成" in text
+
+
+def test_back_matter_lists_every_package_with_its_page(built_plan):
+    plan = load_plan(PROJECT / "content")
+    start = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("参考１"))
+    listing = squash("".join(built_plan.pages[start:start + 3]))
+    for _goal, _group, package in plan.packages():
+        assert re.search(re.escape(squash(package.title.plain)) + r"（今後設定）\d+", listing), package.title.plain
+    kpis = squash("".join(t for t in built_plan.pages if "ＫＰＩ一覧" in t))
+    assert kpis.count("（今後設定）重点施策・ＫＰＩについては") >= 10
+
+
+def test_pdf_a_and_pdf_ua_identification(built_plan):
+    root = built_plan.reader.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in xmp
+    assert "/StructTreeRoot" in root and root["/Lang"] == "ja"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/OutputIntents" in root
+
+
+def test_structure_tree_tags_headings_lists_and_tables(built_plan):
+    found = set()
+
+    def visit(node, depth=0):
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if "/S" in node:
+                found.add(str(node["/S"]))
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in kids if isinstance(kids, list) else [kids]:
+                    if depth < 60:
+                        visit(kid, depth + 1)
+
+    visit(built_plan.reader.trailer["/Root"]["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/L", "/LI", "/Table", "/TH", "/TD", "/Figure"} <= found, found
+
+
+def test_metadata_dates_come_from_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(PROJECT / "content", tmp_path / "a", report=lambda _: None)
+    meta = pypdf.PdfReader(tmp_path / "a" / "plan.pdf").metadata
+    assert meta.creation_date.isoformat().startswith("2023-11-14T22:13:20")
+    assert meta.modification_date == meta.creation_date
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    build(PROJECT / "content", tmp_path / "one", report=lambda _: None)
+    build(PROJECT / "content", tmp_path / "two", report=lambda _: None)
+    assert (tmp_path / "one" / "plan.pdf").read_bytes() == (tmp_path / "two" / "plan.pdf").read_bytes()
