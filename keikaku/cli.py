@@ -16,8 +16,7 @@ from pathlib import Path
 
 from .errors import BuildError
 from .load import load_plan
-from .render import PROJECT_ROOT, Renderer, document_date
-from .write import layout_pdf, publish, stylesheet_href
+from .paths import PROJECT_ROOT
 
 
 class _EngineLog(logging.Handler):
@@ -47,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def build(content: Path, out: Path, *, report=print) -> list[Path]:
     """Run the whole pipeline; returns the files written. Raises ``BuildError``."""
+    # The renderer and the layout engine are imported here, not at the top: ``check``
+    # needs neither, and importing WeasyPrint alone takes most of a second.
+    from .render import Renderer, document_date
+    from .write import layout_pdf, publish, stylesheet_href
+
     started = time.perf_counter()
     plan = load_plan(content)
     html = Renderer().render(plan, stylesheet_href(out), document_date(content))

@@ -70,6 +70,8 @@ class Prose:
     """The Markdown source."""
     html: Markup
     """The rendered block HTML."""
+    pos: Pos = field(compare=False, default=Pos(""))
+    """The start of the fragment file (line 1, column 1)."""
 
     def __html__(self) -> Markup:
         return self.html
@@ -87,6 +89,22 @@ class Pending:
     """Why it is open, in the draft's words, e.g. 「次回以降の計画部会で議論予定」."""
     pos: Pos = meta("位置", default=Pos(""), derived=True)
     """Where the pending item is recorded."""
+
+
+def walk_texts(obj: Any):
+    """Every ``Text`` and ``Prose`` inside a model object, in field order."""
+    if isinstance(obj, (Text, Prose)):
+        yield obj
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from walk_texts(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from walk_texts(item)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for name in obj.__dataclass_fields__:
+            if name not in ("sources", "pending"):
+                yield from walk_texts(getattr(obj, name))
 
 
 # ---------------------------------------------------------------- plan and cover
@@ -409,6 +427,9 @@ class Plan:
     """Footnote texts by id; content text calls them as ``[^id]``."""
     pending: tuple[tuple[str, Pending], ...]
     """Every pending item with a readable path to it, in document order."""
+    sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The text of every content file read, by its path as shown in messages: lint
+    uses it to point at the exact character."""
 
     def vision(self, vision_id: str) -> Vision:
         return next(v for v in self.direction.society.visions if v.id == vision_id)

@@ -20,12 +20,8 @@ from markupsafe import Markup
 
 from .figures import society_diagram
 from .model import Pending, Plan, Text
+from .paths import TEMPLATES_DIR
 from .typeset import squeeze_punctuation
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STYLES_DIR = PROJECT_ROOT / "styles"
-STYLESHEET = STYLES_DIR / "plan.css"
 
 _ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
 _IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"

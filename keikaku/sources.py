@@ -125,10 +125,46 @@ def parse_yaml(text: str, path: str) -> Any:
     return value
 
 
-def read_yaml(file: Path, shown_as: str) -> Any:
-    """Read and parse one YAML content file; ``shown_as`` is its path in messages."""
+def read_text(file: Path, shown_as: str) -> str:
+    """Read one content file as text; ``shown_as`` is its path in messages."""
     try:
         data = file.read_bytes()
+    except FileNotFoundError:
+        raise BuildError(Problem(Pos(shown_as), "ファイルがありません。作成するか、--content の指定を確かめてください。"
+                                 " (file not found)")) from None
     except OSError as exc:
         raise BuildError(Problem(Pos(shown_as), f"ファイルを読めません: {exc.strerror}")) from None
-    return parse_yaml(decode_text(data, shown_as), shown_as)
+    return decode_text(data, shown_as)
+
+
+def offset_to_pos(text: str, path: str, offset: int) -> Pos:
+    """The line and column of a character offset in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Pos(path, line, col)
+
+
+def pos_to_offset(text: str, pos: Pos) -> int:
+    """The character offset of a line and column in ``text`` (0 if out of range)."""
+    lines = text.split("\n")
+    if not 1 <= pos.line <= len(lines):
+        return 0
+    return sum(len(line) + 1 for line in lines[: pos.line - 1]) + max(pos.col - 1, 0)
+
+
+def locate(sources: dict[str, str], start: Pos, raw: str, index: int) -> Pos:
+    """Where character ``index`` of the value ``raw`` (which starts at ``start``) stands.
+
+    A scalar may be quoted or folded over several lines, so the character is found by
+    searching the source for it with a few characters of context, from the value's start.
+    """
+    text = sources.get(start.path)
+    if text is None:
+        return start
+    begin = pos_to_offset(text, start)
+    for width in (6, 3, 1):
+        needle = raw[max(0, index - width + 1): index + 1]
+        found = text.find(needle, begin)
+        if found >= 0:
+            return offset_to_pos(text, start.path, found + len(needle) - 1)
+    return start

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import weasyprint
 
-from .render import STYLES_DIR
+from .paths import STYLES_DIR
 
 
 def _umask() -> int:

@@ -73,24 +73,24 @@ def test_wrong_type_is_reported_where_it_stands(content_dir):
                   pending: 未定
         """
     line = only(problems(content_dir({"goals/a.yaml": goals})), "方向性")
-    assert re.search(r"goals/a\.yaml:8:21: 今後の社会資本整備の方向性は「- 」で始まる行の一覧で", line)
+    assert re.search(r"goals/a\.yaml:8:21: groups\[0\]\.packages\[0\]\.directions: 今後の社会資本整備の方向性は「- 」で始まる行の一覧で", line)
 
 
 def test_duplicate_ids_point_at_both_places(content_dir):
     ch1 = MINIMAL["chapter1.yaml"].replace("id: current-a", "id: change-a")
     line = only(problems(content_dir({"chapter1.yaml": ch1})), "duplicate id")
-    assert re.search(r"chapter1\.yaml:9:9: ID「change-a」は .*chapter1\.yaml:4:\d+ でも使われています", line)
+    assert re.search(r"chapter1\.yaml:9:9: current_goals\[0\]\.id: ID「change-a」は .*chapter1\.yaml:4:\d+ でも使われています", line)
 
 
 def test_unknown_reference_suggests_a_close_id(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace("vision: vision-a", "vision: vision-b")
     line = only(problems(content_dir({"goals/a.yaml": goals})), "vision-b")
-    assert re.search(r"goals/a\.yaml:4:\d+: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り", line)
+    assert re.search(r"goals/a\.yaml:4:\d+: groups\[0\]\.vision: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り", line)
 
 
 def test_missing_markdown_fragment(content_dir):
     line = only(problems(content_dir({"prose/outlook.md": None})), "outlook.md")
-    assert re.search(r"chapter2\.yaml:\d+:\d+: 本文「prose/outlook\.md」が見つかりません", line)
+    assert re.search(r"chapter2\.yaml:\d+:\d+: outlook\.body: 本文「prose/outlook\.md」が見つかりません", line)
 
 
 @pytest.mark.parametrize("path", ["../outside.md", "/etc/passwd.md", "prose/../../x.md", "http://example.com/a.md"])
