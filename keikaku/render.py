@@ -12,12 +12,15 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import jinja2
 from markupsafe import Markup
 
 from .model import Pending, Plan, Text
+
+if TYPE_CHECKING:
+    from .compare import Row
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -129,6 +132,24 @@ class Renderer:
             "keywords": ", ".join(k.raw for k in plan.meta.keywords),
         }
         return self.env.get_template("document.html").render(**context)
+
+    def render_shinkyu(self, context: ShinkyuContext) -> str:
+        """The 新旧対照表 of two revisions (``build.py diff``)."""
+        return self.env.get_template("shinkyu.html").render(**context)
+
+
+class ShinkyuContext(TypedDict):
+    """What ``shinkyu.html`` receives."""
+
+    title: str
+    new_label: str
+    old_label: str
+    columns: list[tuple[str, str]]
+    """(heading, side) in the order of the table's columns; side is "new" or "old"."""
+    rows: list[Row]
+    widths: bool
+    """Whether width-only changes (ＤＸ → DX) are marked."""
+    stylesheet: str
 
 
 _FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)

@@ -61,7 +61,7 @@ def publish(out_dir: Path, products: dict[str, bytes]) -> list[Path]:
                 tmp.unlink()
 
 
-def stylesheet_href(out_dir: Path) -> str:
+def stylesheet_href(out_dir: Path, name: str = "plan.css") -> str:
     """The stylesheet's URL relative to the output directory (used by PDF and HTML alike)."""
-    rel = os.path.relpath(STYLES_DIR / "plan.css", out_dir.resolve())
+    rel = os.path.relpath(STYLES_DIR / name, out_dir.resolve())
     return Path(rel).as_posix()
