@@ -14,7 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+import weasyprint
+
 from .compare import compare_plans
+from .data import DESCRIPTIONS, data_files
 from .errors import BuildError
 from .load import load_plan
 from .render import PROJECT_ROOT, Renderer
@@ -39,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Builds the 社会資本整備重点計画 PDF (output/plan.pdf) and HTML from content files.",
     )
     parser.add_argument("command", nargs="?", choices=["build", "check", "diff"], default="build",
-                        help="build (default): write plan.pdf and plan.html; "
+                        help="build (default): write plan.pdf, plan.html, plan.json and kpi.csv; "
                              "check: validate only; diff OLD [NEW]: write the 新旧対照表 "
                              "shinkyu.pdf and shinkyu.html")
     parser.add_argument("revisions", nargs="*", metavar="REV",
@@ -57,14 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _layout(html: str, out: Path, report) -> bytes:
+def _layout(html: str, out: Path, report, attachments=None) -> bytes:
     """Lay out with WeasyPrint, passing its warnings to ``report``."""
     base_url = out.resolve().as_uri() + "/"
     engine_log = _EngineLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(engine_log)
     try:
-        return layout_pdf(html, base_url)
+        return layout_pdf(html, base_url, attachments=attachments)
     finally:
         logger.removeHandler(engine_log)
         for message in engine_log.messages:
@@ -75,9 +78,14 @@ def build(content: Path, out: Path, *, report=print) -> list[Path]:
     """Run the whole pipeline; returns the files written. Raises ``BuildError``."""
     started = time.perf_counter()
     plan = load_plan(content)
+    data = data_files(plan)
     html = Renderer().render(plan, stylesheet_href(out))
-    pdf = _layout(html, out, report)
-    written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8")})
+    # The same bytes go into the PDF and beside it, so either copy can be cited.
+    attachments = [weasyprint.Attachment(string=body, name=name, description=DESCRIPTIONS[name],
+                                         relationship="Data")
+                   for name, body in data.items()]
+    pdf = _layout(html, out, report, attachments)
+    written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data})
     report(f"wrote {', '.join(_shown(p) for p in written)} in {time.perf_counter() - started:.1f} s")
     return written
 

@@ -31,13 +31,14 @@ def _temp_path(out_dir: Path, name: str) -> Path:
     return Path(path)
 
 
-def layout_pdf(html: str, base_url: str) -> bytes:
+def layout_pdf(html: str, base_url: str, attachments: list[weasyprint.Attachment] | None = None) -> bytes:
     """Lay out the document and return the PDF's bytes."""
     document = weasyprint.HTML(string=html, base_url=base_url)
     return document.write_pdf(
         pdf_variant=None,
         uncompressed_pdf=False,
         custom_metadata=False,
+        attachments=attachments,
     )
 
 
