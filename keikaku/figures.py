@@ -14,6 +14,7 @@ from html import escape
 from markupsafe import Markup
 
 from .model import Plan
+from .paths import STYLES_DIR
 
 NO_LINE_START = set("、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
 HANGING = set("、。，．")
@@ -177,3 +178,31 @@ def society_diagram(plan: Plan) -> Markup:
 
 def _arrow(x: float, y: float) -> str:
     return f'<path class="arrow" d="M{x:.1f},{y:.1f} l-3.5,-1.8 v3.6 z"/>'
+
+
+def watermark_svg(text: str) -> str:
+    """The draft watermark as an SVG drawing of the glyph outlines of ``text``.
+
+    Drawn as outlines in the page background, it marks every page without becoming
+    text: copying, searching and screen readers see the document, not 「素案」 on every
+    page, and the layout engine never needs a font for it.
+    """
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.pens.transformPen import TransformPen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(STYLES_DIR / "fonts" / "BIZUDGothic-Bold.ttf", lazy=True)
+    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+    units = font["head"].unitsPerEm
+    ascent = font["hhea"].ascent
+    pen = SVGPathPen(glyphs)
+    x = 0
+    for ch in text:
+        name = cmap.get(ord(ch))
+        if name is None:
+            continue
+        # Font units have y up; SVG has y down.
+        glyphs[name].draw(TransformPen(pen, (1, 0, 0, -1, x, ascent)))
+        x += glyphs[name].width
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {x} {units}">'
+            f'<path d="{pen.getCommands()}" fill="#000" fill-opacity="0.07"/></svg>')

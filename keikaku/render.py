@@ -7,21 +7,25 @@ generated here from the order of items (公用文: 第１章 → 第１節 → �
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import jinja2
 from markupsafe import Markup
 
-from .figures import society_diagram
+from .figures import society_diagram, watermark_svg
 from .model import Pending, Plan, Text
 from .paths import TEMPLATES_DIR
 from .typeset import squeeze_punctuation
+
+if TYPE_CHECKING:
+    from .compare import Row
 
 _ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
 _IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
@@ -87,8 +91,8 @@ def collect_toc(body: str) -> list[TocEntry]:
     return parser.entries
 
 
-def document_date(content_dir: Path) -> str:
-    """The date the PDF records as created and modified, as a W3C date-time.
+def document_date(content_dir: Path) -> datetime:
+    """The date the PDF and its attachments record as created and modified.
 
     Fixed by the inputs, so that building the same commit twice gives the same bytes:
     ``SOURCE_DATE_EPOCH`` if set (the reproducible-builds convention), else the time of
@@ -106,8 +110,7 @@ def document_date(content_dir: Path) -> str:
     if not epoch.isdigit():
         mtimes = [p.stat().st_mtime for p in content_dir.rglob("*") if p.is_file()]
         epoch = str(int(max(mtimes, default=0)))
-    moment = datetime.fromtimestamp(int(epoch), tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
 
 
 class DocumentContext(TypedDict):
@@ -119,6 +122,13 @@ class DocumentContext(TypedDict):
     stylesheet: str
     keywords: str
     date: str
+    draft: bool
+    watermark: str
+    """The draft watermark as a data: URL (empty in a final build)."""
+
+
+def _data_url(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def make_environment() -> jinja2.Environment:
@@ -143,17 +153,39 @@ class Renderer:
     def __init__(self) -> None:
         self.env = make_environment()
 
-    def render(self, plan: Plan, stylesheet_href: str, date: str) -> str:
-        body = Markup(self.env.get_template("body.html").render(plan=plan))
+    def render(self, plan: Plan, stylesheet_href: str, date: datetime, *, draft: bool = True) -> str:
+        """The whole document. A draft carries the 素案 watermark and the 未定事項一覧."""
+        body = Markup(self.env.get_template("body.html").render(plan=plan, draft=draft))
         context: DocumentContext = {
             "plan": plan,
             "body": body,
             "toc": collect_toc(body),
             "stylesheet": stylesheet_href,
             "keywords": ", ".join(k.raw for k in plan.meta.keywords),
-            "date": date,
+            "date": date.strftime("%Y-%m-%dT%H:%M:%SZ"),  # W3C date-time, as WeasyPrint reads it
+            "draft": draft,
+            "watermark": _data_url(watermark_svg(plan.meta.status.plain)) if draft else "",
         }
         return squeeze_punctuation(self.env.get_template("document.html").render(**context))
+
+    def render_shinkyu(self, context: ShinkyuContext) -> str:
+        """The 新旧対照表 of two revisions (``build.py diff``)."""
+        return self.env.get_template("shinkyu.html").render(**context)
+
+
+class ShinkyuContext(TypedDict):
+    """What ``shinkyu.html`` receives."""
+
+    title: str
+    new_label: str
+    old_label: str
+    columns: list[tuple[str, str]]
+    """(heading, side) in the order of the table's columns; side is "new" or "old"."""
+    rows: list[Row]
+    widths: bool
+    """Whether width-only changes (ＤＸ → DX) are marked."""
+    stylesheet: str
+
 
 
 def plain(value: Text | str) -> str:

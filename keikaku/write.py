@@ -54,14 +54,19 @@ def _identify_pdf_ua(document, pdf) -> None:
     stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
-def layout_pdf(html: str, base_url: str) -> bytes:
-    """Lay out the document and return the PDF's bytes (PDF/A-3a, tagged, PDF/UA-1)."""
+def layout_pdf(html: str, base_url: str,
+               attachments: list[weasyprint.Attachment] | None = None) -> bytes:
+    """Lay out the document and return the PDF's bytes (PDF/A-3a, tagged, PDF/UA-1).
+
+    ``attachments`` become PDF/A-3 associated files of the document.
+    """
     document = weasyprint.HTML(string=html, base_url=base_url)
     return document.write_pdf(
         pdf_variant=PDF_VARIANT,
         finisher=_identify_pdf_ua,
         uncompressed_pdf=False,
         custom_metadata=False,
+        attachments=attachments,
     )
 
 
@@ -85,7 +90,7 @@ def publish(out_dir: Path, products: dict[str, bytes]) -> list[Path]:
                 tmp.unlink()
 
 
-def stylesheet_href(out_dir: Path) -> str:
+def stylesheet_href(out_dir: Path, name: str = "plan.css") -> str:
     """The stylesheet's URL relative to the output directory (used by PDF and HTML alike)."""
-    rel = os.path.relpath(STYLES_DIR / "plan.css", out_dir.resolve())
+    rel = os.path.relpath(STYLES_DIR / name, out_dir.resolve())
     return Path(rel).as_posix()

@@ -22,7 +22,7 @@ def test_every_page_is_a4_portrait(built_plan):
 
 
 def test_build_reports_no_layout_warnings(built_plan):
-    assert not [line for line in built_plan.report if line.startswith("warning")], built_plan.report
+    assert not [line for line in built_plan.report if "layout engine" in line], built_plan.report
 
 
 def test_every_chapter_heading_is_in_the_text(built_plan):
@@ -102,7 +102,7 @@ def test_metadata_comes_from_content(built_plan):
 def test_outline_lists_the_chapters_and_the_back_matter(built_plan):
     top = [item for item in built_plan.reader.outline if not isinstance(item, list)]
     assert [item.title.split("　")[0] for item in top] == [
-        "第１章", "第２章", "第３章", "第４章", "参考１", "参考２", "参考３"]
+        "第１章", "第２章", "第３章", "第４章", "参考１", "参考２", "参考３", "参考４"]
 
 
 def test_html_is_written_beside_the_pdf(built_plan):

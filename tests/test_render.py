@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from keikaku.load import load_plan
@@ -48,5 +50,5 @@ def test_reordering_content_renumbers_the_document(content_dir):
             title: 現行目標Ａ
         """
     html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css",
-                             "2026-01-01T00:00:00Z")
+                             datetime(2026, 1, 1, tzinfo=UTC))
     assert html.index('data-label="１" data-title="変化Ｂ"') < html.index('data-label="２" data-title="変化Ａ"')
