@@ -98,14 +98,14 @@ class _Flattener:
         self.keys: set[str] = set()
         self.titles: dict[str, str] = {}
         for goal in plan.goals:
-            self.titles[goal.id] = goal.title.raw
+            self.titles[goal.id] = goal.title.display
         for entity in (*plan.direction.society.visions, *plan.direction.society.challenges):
-            self.titles[entity.id] = entity.title.raw
+            self.titles[entity.id] = entity.title.display
 
     # -- lines of one field
 
     def _pending(self, value: Pending, prose: bool) -> list[Line]:
-        return [Line(("（今後記述）" if prose else "（今後設定）") + value.pending.raw)]
+        return [Line(("（今後記述）" if prose else "（今後設定）") + value.pending.display)]
 
     def _lines(self, cls: type, name: str, tp: Any, value: Any, ref: str | None) -> list[Line] | None:
         """The lines of a field, or ``None`` for fields that hold child items."""
@@ -115,11 +115,11 @@ class _Flattener:
         if isinstance(value, Pending):
             return self._pending(value, Prose in options)
         if isinstance(value, Text):
-            return [Line(value.raw)]
+            return [Line(value.display)]
         if isinstance(value, Prose):
             return [Line(line.strip()) for line in value.raw.splitlines() if line.strip()]
         if isinstance(value, model.KpiValue):
-            return [Line(f"{value.value.raw}（{value.year.raw}）")]
+            return [Line(f"{value.value.display}（{value.year.display}）")]
         if isinstance(value, str):
             return [Line(self.titles.get(value, value), ident=value)] if ref else [Line(value)]
         if isinstance(value, tuple):
@@ -128,7 +128,7 @@ class _Flattener:
             first = value[0]
             if isinstance(first, Text):
                 mark = "" if name in _PARAGRAPHS else _MARKS.get((cls.__name__, name), "・")
-                return [Line(t.raw, mark) for t in value]
+                return [Line(t.display, mark) for t in value]
             if isinstance(first, str):
                 return [Line(self.titles.get(v, v), "・", ident=v) for v in value]
             if isinstance(first, model.GoalOutline):
@@ -149,15 +149,15 @@ class _Flattener:
         for outline in outlines:
             lines.append(Line(self.titles.get(outline.goal, outline.goal), "○", ident=outline.goal))
             if outline.note:
-                lines.append(Line(outline.note.raw, "　"))
+                lines.append(Line(outline.note.display, "　"))
         return lines
 
     def _agenda(self, items: tuple[model.AgendaItem, ...], depth: int) -> list[Line]:
         indent = "　" * depth
         lines = []
         for it in items:
-            lines.append(Line(it.title.raw, indent + "○"))
-            lines.extend(Line(p.raw, indent + "　・") for p in it.points)
+            lines.append(Line(it.title.display, indent + "○"))
+            lines.extend(Line(p.display, indent + "　・") for p in it.points)
             lines.extend(self._agenda(it.items, depth + 1))
         return lines
 
@@ -187,7 +187,7 @@ class _Flattener:
 
     def entity(self, obj: Any, key: str, container: str, path: tuple[str, ...], no: str,
                skip: tuple[str, ...] = ()) -> tuple[str, ...]:
-        return self.add(key, container, path, no, Line(obj.title.raw), self._blocks(obj, skip))
+        return self.add(key, container, path, no, Line(obj.title.display), self._blocks(obj, skip))
 
     def chapter(self, obj: Any, key: str, no: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
         """A chapter's item; below it, paths name the chapter by its number only (第３章),
@@ -201,26 +201,26 @@ class _Flattener:
 
     def run(self) -> list[Item]:
         plan = self.plan
-        self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.raw), self._blocks(plan.meta))
+        self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), self._blocks(plan.meta))
 
         ch1 = plan.situation
         p = self.chapter(ch1, "situation", number(1, "chapter"))
-        self.entities(ch1.changes, "situation.changes", (*p, f"第１節　{ch1.changes_title.raw}"), "item")
+        self.entities(ch1.changes, "situation.changes", (*p, f"第１節　{ch1.changes_title.display}"), "item")
         self.entities(ch1.current_goals, "situation.current_goals",
-                      (*p, f"第２節　{ch1.current_goals_title.raw}"), "paren")
+                      (*p, f"第２節　{ch1.current_goals_title.display}"), "paren")
 
         ch2 = plan.direction
         p = self.chapter(ch2, "direction", number(2, "chapter"))
         soc, mgmt = ch2.society, ch2.management
         s = self.entity(soc, "direction.society", "direction", p, number(1, "section"))
-        self.entities(soc.challenges, "society.challenges", (*s, f"１　{soc.challenges_title.raw}"), "paren")
-        self.entities(soc.visions, "society.visions", (*s, f"２　{soc.visions_title.raw}"), "paren")
+        self.entities(soc.challenges, "society.challenges", (*s, f"１　{soc.challenges_title.display}"), "paren")
+        self.entities(soc.visions, "society.visions", (*s, f"２　{soc.visions_title.display}"), "paren")
         s = self.entity(mgmt, "direction.management", "direction", p, number(2, "section"))
-        current = (*s, f"１　{mgmt.current_title.raw}")
-        self.entities(mgmt.soryoku, "management.soryoku", (*current, f"（１）{mgmt.soryoku_title.raw}"), "kana")
+        current = (*s, f"１　{mgmt.current_title.display}")
+        self.entities(mgmt.soryoku, "management.soryoku", (*current, f"（１）{mgmt.soryoku_title.display}"), "kana")
         self.entities(mgmt.stock_effects, "management.stock_effects",
-                      (*current, f"（３）{mgmt.stock_effects_title.raw}"), "kana")
-        self.entities(mgmt.pillars, "management.pillars", (*s, f"２　{mgmt.policy_title.raw}"), "paren")
+                      (*current, f"（３）{mgmt.stock_effects_title.display}"), "kana")
+        self.entities(mgmt.pillars, "management.pillars", (*s, f"２　{mgmt.policy_title.display}"), "paren")
         self.entity(ch2.outlook, "direction.outlook", "direction", p, number(3, "section"))
 
         p = self.chapter(plan.programme, "programme", number(3, "chapter"), skip=("goal_files",))
@@ -233,7 +233,7 @@ class _Flattener:
                 for k, pkg in enumerate(group.packages, 1):
                     pp = self.entity(pkg, pkg.id, f"group:{group.vision}.packages", vp, number(k, "paren"))
                     for kpi in pkg.kpis if isinstance(pkg.kpis, tuple) else ():
-                        self.add(kpi.id, f"{pkg.id}.kpis", pp, "ＫＰＩ", Line(kpi.indicator.raw),
+                        self.add(kpi.id, f"{pkg.id}.kpis", pp, "ＫＰＩ", Line(kpi.indicator.display),
                                  self._blocks(kpi, skip=("indicator",)))
 
         ch4 = plan.effectiveness
@@ -246,7 +246,7 @@ class _Flattener:
 
         for fid, text in plan.footnotes.items():
             self.add(f"footnote:{fid}", "footnotes", ("脚注",), "", Line(f"脚注「{fid}」"),
-                     (Block("text", "本文", (Line(text.raw),)),))
+                     (Block("text", "本文", (Line(text.display),)),))
         return self.items
 
 

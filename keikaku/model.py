@@ -20,6 +20,13 @@ from .errors import Pos
 
 # How markup.py renders a footnote call; its body is not part of the running text.
 _FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _strip_tags(markup: str) -> str:
+    """Text of inline HTML. Unlike ``Markup.striptags`` it keeps white space as written:
+    the ideographic space in 「…の整備　等」 is part of the text."""
+    return html.unescape(_TAG.sub("", markup))
 
 
 def meta(ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False) -> Any:
@@ -54,10 +61,15 @@ class Text:
         return self.raw
 
     @property
+    def display(self) -> str:
+        """The text as printed, with 「※」 where a footnote is called: for the 新旧対照表."""
+        return _strip_tags(_FOOTNOTE_SPAN.sub("※", str(self.html)))
+
+    @property
     def plain(self) -> str:
         """The text as a reader sees it, without markup or footnote bodies: for the 目次,
         bookmarks, figures and metadata."""
-        return html.unescape(Markup(_FOOTNOTE_SPAN.sub("", str(self.html))).striptags())
+        return _strip_tags(_FOOTNOTE_SPAN.sub("", str(self.html)))
 
 
 @dataclass(frozen=True)

@@ -342,7 +342,7 @@ def test_every_text_of_the_plan_is_compared():
 
     def texts(value):
         if isinstance(value, Text):
-            yield value.raw
+            yield value.display  # as printed: a footnote call shows as ※
         elif dataclasses.is_dataclass(value):
             for f in dataclasses.fields(value):
                 yield from texts(getattr(value, f.name))
