@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
-from .errors import BuildError, Problem
+from .errors import BuildError, Pos, Problem
 from .lint import Finding, lint
 from .load import load_lint_config, load_plan
 from .model import Plan
@@ -106,15 +107,35 @@ def validate(plan: Plan, content: Path, *, final: bool, report: Report = _stderr
     return findings
 
 
-def _layout(html: str, out: Path, report: Report, attachments=None) -> bytes:
+def _refused(url: str, sources: dict[str, str]) -> Problem:
+    """A refused fetch, pointed at the content file that asked for it where one did."""
+    from .sources import offset_to_pos
+
+    needle = unquote(url.split("://", 1)[-1]).lstrip("/") or url
+    for path, text in sources.items():
+        found = text.find(needle)
+        if found >= 0:
+            return Problem(offset_to_pos(text, path, found),
+                           f"「{url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
+                           " (fetch refused: outside the project or over the network)")
+    return Problem(Pos("templates/"), f"「{url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
+                   " (fetch refused: outside the project or over the network)")
+
+
+def _layout(html: str, out: Path, report: Report, attachments=None, *,
+            content: Path | None = None, sources: dict[str, str] | None = None) -> bytes:
     """Lay out with WeasyPrint, passing its warnings to ``report``."""
-    from .write import layout_pdf
+    from .paths import STYLES_DIR, TEMPLATES_DIR
+    from .write import RefusedFetch, layout_pdf
 
     engine_log = _EngineLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(engine_log)
+    allowed = [TEMPLATES_DIR, STYLES_DIR, *([content] if content else [])]
     try:
-        return layout_pdf(html, out.resolve().as_uri() + "/", attachments=attachments)
+        return layout_pdf(html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed)
+    except RefusedFetch as exc:
+        raise BuildError(_refused(exc.url, sources or {})) from None
     finally:
         logger.removeHandler(engine_log)
         for message in engine_log.messages:
@@ -122,8 +143,10 @@ def _layout(html: str, out: Path, report: Report, attachments=None) -> bytes:
 
 
 def build(content: Path, out: Path, *, final: bool = False, report: Report = print,
-          progress: Progress | None = None) -> list[Path]:
-    """Run the whole pipeline; returns the files written. Raises ``BuildError``."""
+          warn: Report = _stderr, progress: Progress | None = None) -> list[Path]:
+    """Run the whole pipeline; returns the files written. Raises ``BuildError``.
+
+    ``report`` gets the result line, ``warn`` the warnings (lint, layout engine)."""
     # The renderer and the layout engine are imported here, not at the top: ``check``
     # needs neither, and importing WeasyPrint alone takes most of a second.
     import weasyprint
@@ -132,12 +155,12 @@ def build(content: Path, out: Path, *, final: bool = False, report: Report = pri
     from .render import Renderer, document_date
     from .write import publish, stylesheet_href
 
-    progress = progress or Progress(report=report)
+    progress = progress or Progress(report=warn)
     started = time.perf_counter()
     with progress.stage("load"):
         plan = load_plan(content)
     with progress.stage("validate"):
-        validate(plan, content, final=final, report=report, verbose=progress.enabled)
+        validate(plan, content, final=final, report=warn, verbose=progress.enabled)
     with progress.stage("render"):
         data = data_files(plan)
         date = document_date(content)
@@ -147,7 +170,7 @@ def build(content: Path, out: Path, *, final: bool = False, report: Report = pri
         attachments = [weasyprint.Attachment(string=body, name=name, description=DESCRIPTIONS[name],
                                              relationship="Data", created=date, modified=date)
                        for name, body in data.items()]
-        pdf = _layout(html, out, report, attachments)
+        pdf = _layout(html, out, warn, attachments, content=content, sources=plan.sources)
     with progress.stage("write"):
         written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data})
     edition = "final" if final else "draft"

@@ -16,6 +16,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from . import model
 from .errors import BuildError, Pos, Problems
 from .glyphs import missing_glyphs
@@ -70,6 +72,7 @@ class Loader:
         self._titles: list[str] = []
         self._path: list[str] = []
         self.sources: dict[str, str] = {}
+        self.unreadable: list[str] = []
         self.vision_titles: dict[str, str] = {}
 
     def field_path(self) -> str:
@@ -94,6 +97,7 @@ class Loader:
             return parse_yaml(text, shown)
         except BuildError as exc:
             self.problems.items.extend(exc.problems)
+            self.unreadable.append(shown)
             return None
 
     def resolve(self, rel: str, pos: Pos, what: str, suffix: str) -> Path | None:
@@ -127,7 +131,7 @@ class Loader:
         if not raw:
             self.add(pos, f"{label}が空です。内容を書くか、項目ごと削除してください。 (empty text)")
             return None
-        return Text(raw, self.md.inline(raw, pos, self.problems), pos)
+        return Text(raw, self._rendered(self.md.inline, raw, pos), pos)
 
     def prose(self, value: Any, pos: Pos, label: str) -> Prose | None:
         if not isinstance(value, str):
@@ -146,7 +150,15 @@ class Loader:
         if not raw.strip():
             self.add(Pos(shown, 1, 1), "Markdown ファイルが空です。本文を書いてください。 (empty file)")
             return None
-        return Prose(value, raw, self.md.block(raw, Pos(shown, 1, 1), self.problems), Pos(shown, 1, 1))
+        return Prose(value, raw, self._rendered(self.md.block, raw, Pos(shown, 1, 1)), Pos(shown, 1, 1))
+
+    def _rendered(self, render, raw: str, pos: Pos) -> Markup:
+        """Markdown to HTML; its problems (refused links, unknown footnotes) get the field path."""
+        local = Problems()
+        html = render(raw, pos, local)
+        for problem in local.items:
+            self.add(problem.pos, problem.message)
+        return html
 
     def convert(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None) -> Any:
         origin = typing.get_origin(tp)
@@ -298,7 +310,8 @@ class Loader:
         if node is None:
             return notes
         if not isinstance(node, YMap):
-            self.add(node.pos, "脚注は「ID: 本文」の組で書いてください。 (expected a mapping)")
+            self.add(getattr(node, "pos", Pos(self.shown(FOOTNOTES_FILE), 1, 1)),
+                     "脚注は「ID: 本文」の組で書いてください。 (expected a mapping)")
             return notes
         for key, value in node.items():
             self.register_id("Footnote", key, node.key_pos[key])
@@ -377,8 +390,11 @@ def load_plan(content_dir: Path) -> Plan:
                     goals.append(goal)
                     goal_pos.append(Pos(loader.shown(goal_rel), 1, 1))
 
-    loader.check_refs()
-    if parts["direction"] is not None:
+    # With a file unreadable, its ids are unknown: every reference to them would be
+    # reported too, burying the one real problem. Check references once all files read.
+    if not loader.unreadable:
+        loader.check_refs()
+    if parts["direction"] is not None and not loader.unreadable:
         _check_groups(loader, parts["direction"], goals, goal_pos)
     loader.problems.raise_if_any()
     plan = Plan(goals=tuple(goals), footnotes=footnotes, pending=tuple(loader.pending),

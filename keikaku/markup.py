@@ -1,9 +1,13 @@
 """Markdown to HTML, once, at load time.
 
 One ``MarkdownIt`` instance serves the whole build. Raw HTML is off, so content cannot
-inject markup, and images are off, so content cannot make the layout engine fetch a
-file. One extension: ``[^id]`` calls a footnote defined in ``content/footnotes.yaml``
-(the draft's ※ notes); it becomes an element that CSS floats to the foot of the page.
+inject markup. Nothing in content may make the layout engine fetch anything: an image
+is an error, and a link may point only to the web (http, https), to mail, or to a
+place in the document (#id) — links are never fetched, but a ``file:`` or relative
+link in a published plan would point at the machine that built it.
+
+One extension: ``[^id]`` calls a footnote defined in ``content/footnotes.yaml`` (the
+draft's ※ notes); it becomes an element that CSS floats to the foot of the page.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from markupsafe import Markup
 from .errors import Pos, Problems
 
 _FOOTNOTE_CALL = re.compile(r"\[\^([A-Za-z0-9_-]+)\]")
+_ALLOWED_LINK = re.compile(r"^(https?://|mailto:|#)", re.I)
 
 
 def _footnote_call(state: StateInline, silent: bool) -> bool:
@@ -38,8 +43,16 @@ class Markup2Html:
 
     def __init__(self) -> None:
         md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        md.disable("image")
+        # Every link reaches the render rule below, which reports the refused ones
+        # (markdown-it's own check would drop them silently).
+        md.validateLink = lambda url: True
         md.inline.ruler.before("link", "footnote_call", _footnote_call)
+        default_link_open = md.renderer.rules.get("link_open")
+        md.renderer.rules["link_open"] = (
+            lambda tokens, idx, options, env: self._check_link(tokens, idx, env)
+            or (default_link_open(tokens, idx, options, env) if default_link_open
+                else md.renderer.renderToken(tokens, idx, options, env)))
+        md.renderer.rules["image"] = lambda tokens, idx, options, env: self._refuse_image(tokens, idx, env)
         # markdown-it binds render rules to its renderer, so the rule reaches this
         # object's footnote lookup through a closure rather than ``self``.
         md.renderer.rules["footnote_call"] = (
@@ -59,6 +72,23 @@ class Markup2Html:
             return ""
         env.setdefault("footnotes", []).append(fid)
         return f'<span class="footnote" data-footnote="{fid}">{body}</span>'
+
+    def _check_link(self, tokens, idx, env) -> str:
+        href = tokens[idx].attrGet("href") or ""
+        if not _ALLOWED_LINK.match(href):
+            env["problems"].add(
+                env["pos"],
+                f"リンク先「{href}」は使えません。http:// か https:// で始まる公開のアドレス、"
+                "mailto:、または文書内の #ID を指定してください。 (link target refused)")
+            tokens[idx].attrSet("href", "#")
+        return ""
+
+    def _refuse_image(self, tokens, idx, env) -> str:
+        src = tokens[idx].attrGet("src") or ""
+        env["problems"].add(
+            env["pos"],
+            f"画像「{src}」は使えません。図は内容のデータから作られます。 (images are not allowed in content)")
+        return ""
 
     def inline(self, text: str, pos: Pos, problems: Problems) -> Markup:
         """Render one line of content text (no paragraphs)."""

@@ -100,9 +100,10 @@ def parse_yaml(text: str, path: str) -> Any:
     Anchors, aliases and tags beyond the safe set are refused by the safe loader;
     an alias simply yields a copy of its anchor's value.
     """
-    loader = _Constructor(text)
     problems = Problems()
+    loader = None
     try:
+        loader = _Constructor(text)  # the reader refuses control characters right here
         node = loader.get_single_node()
         if node is None:
             raise BuildError(Problem(Pos(path, 1, 1),
@@ -117,10 +118,16 @@ def parse_yaml(text: str, path: str) -> Any:
             f"YAML の書き方に誤りがあります（{what}）。字下げ、「:」の後の空白、引用符の対応を確認してください。"
             " (YAML syntax error)",
         )) from None
+    except yaml.reader.ReaderError as exc:
+        where = offset_to_pos(text, path, exc.position)
+        raise BuildError(Problem(
+            where, f"使えない制御文字 U+{exc.character:04X} があります。削除してください。"
+            " (control character not allowed in YAML)")) from None
     except yaml.YAMLError as exc:
         raise BuildError(Problem(Pos(path, 1, 1), f"YAML を読み取れません: {exc}")) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems.raise_if_any()
     return value
 

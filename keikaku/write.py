@@ -11,10 +11,13 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
 import weasyprint
+import weasyprint.urls
 
-from .paths import STYLES_DIR
+from .paths import STYLES_DIR, TEMPLATES_DIR
 
 
 def _umask() -> int:
@@ -54,13 +57,45 @@ def _identify_pdf_ua(document, pdf) -> None:
     stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
+class RefusedFetch(weasyprint.urls.FatalURLFetchingError):
+    """The layout engine was asked for something outside the sandbox; the build stops."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+class SandboxedFetcher(weasyprint.URLFetcher):
+    """Lets the layout engine read only the project's templates/ and styles/ and the
+    content directory, and inline ``data:`` URLs the build itself makes (the draft
+    watermark). Anything else — another file, a ``..`` escape, the network — is refused
+    by raising an error WeasyPrint does not swallow."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = [root.resolve() for root in roots]
+
+    def fetch(self, url: str, headers=None):
+        parsed = urlsplit(url)
+        if parsed.scheme == "data":
+            return super().fetch(url, headers)
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+            path = Path(url2pathname(unquote(parsed.path))).resolve()
+            if any(path.is_relative_to(root) for root in self.roots):
+                return super().fetch(url, headers)
+        raise RefusedFetch(url)
+
+
 def layout_pdf(html: str, base_url: str,
-               attachments: list[weasyprint.Attachment] | None = None) -> bytes:
+               attachments: list[weasyprint.Attachment] | None = None,
+               allowed: list[Path] | None = None) -> bytes:
     """Lay out the document and return the PDF's bytes (PDF/A-3a, tagged, PDF/UA-1).
 
-    ``attachments`` become PDF/A-3 associated files of the document.
+    ``attachments`` become PDF/A-3 associated files of the document. The engine may
+    fetch only files under ``allowed`` (default: templates/ and styles/).
     """
-    document = weasyprint.HTML(string=html, base_url=base_url)
+    fetcher = SandboxedFetcher(allowed or [TEMPLATES_DIR, STYLES_DIR])
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(
         pdf_variant=PDF_VARIANT,
         finisher=_identify_pdf_ua,

@@ -105,7 +105,8 @@ MINIMAL = {
                 title: 施策テーマＡ
                 directions:
                   - 方向性Ａ[^note-a]
-                measures: [取組Ａ]
+                measures:
+                  - 取組Ａ
                 kpis:
                   - id: kpi-a
                     indicator: 指標Ａ
@@ -175,7 +176,7 @@ def built_plan(tmp_path_factory) -> BuiltPlan:
     """The real plan, built once for the whole session."""
     out = tmp_path_factory.mktemp("output")
     report: list[str] = []
-    build(PROJECT / "content", out, report=report.append)
+    build(PROJECT / "content", out, report=report.append, warn=report.append)
     reader = pypdf.PdfReader(out / "plan.pdf")
     pages = [page.extract_text() or "" for page in reader.pages]
     return BuiltPlan(out / "plan.pdf", out / "plan.html", reader, pages, report)
