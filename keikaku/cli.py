@@ -1,4 +1,4 @@
-"""Command line: ``python build.py [check] [--content DIR] [--out DIR]``.
+"""Command line: ``python build.py [check] [--content DIR] [--out DIR] [--force]``.
 
 ``main`` runs the stages in order (load → validate → render → layout → write), catches
 ``BuildError`` once, prints one line per problem and returns 1. No traceback reaches an
@@ -14,9 +14,11 @@ import time
 from pathlib import Path
 
 from .errors import BuildError
-from .load import load_plan
-from .render import PROJECT_ROOT, Renderer
-from .write import layout_pdf, publish, stylesheet_href
+from .stamp import PROJECT_ROOT, BuildStamp
+
+# The stages (load, render, write) are imported where they are used, not here: WeasyPrint
+# alone takes about a second to import, and a rebuild that finds nothing changed must not
+# pay for it (see stamp.py).
 
 
 class _EngineLog(logging.Handler):
@@ -41,12 +43,24 @@ def _parser() -> argparse.ArgumentParser:
                         help="content directory (default: content/)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "output",
                         help="output directory (default: output/)")
+    parser.add_argument("--force", action="store_true",
+                        help="build even if nothing changed since the last build")
     return parser
 
 
-def build(content: Path, out: Path, *, report=print) -> list[Path]:
-    """Run the whole pipeline; returns the files written. Raises ``BuildError``."""
+def build(content: Path, out: Path, *, report=print, force: bool = False) -> list[Path]:
+    """Run the whole pipeline; returns the files written (none if nothing changed and not
+    ``force``). Raises ``BuildError``."""
     started = time.perf_counter()
+    stamp = BuildStamp(content, out)
+    if not force and stamp.is_current():
+        report(f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
+               " left as they were (--force rebuilds)")
+        return []
+    from .load import load_plan
+    from .render import Renderer
+    from .write import layout_pdf, publish, stylesheet_href
+
     plan = load_plan(content)
     html = Renderer().render(plan, stylesheet_href(out))
     base_url = out.resolve().as_uri() + "/"
@@ -60,6 +74,7 @@ def build(content: Path, out: Path, *, report=print) -> list[Path]:
     for message in engine_log.messages:
         report(f"warning: layout engine: {message}")
     written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8")})
+    stamp.save(written)
     report(f"wrote {', '.join(_shown(p) for p in written)} in {time.perf_counter() - started:.1f} s")
     return written
 
@@ -75,11 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "check":
+            from .load import load_plan
+
             plan = load_plan(args.content)
             print(f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
                   f"{len(plan.pending)} 未定事項")
             return 0
-        build(args.content, args.out)
+        build(args.content, args.out, force=args.force)
         return 0
     except BuildError as exc:
         for problem in exc.problems:
