@@ -130,11 +130,16 @@ class Bench:
                 runs[name].append(_timed(lambda fn=fn, r=r: fn(r)))
         return {name: _both(values) for name, values in runs.items()}
 
-    def scaling(self, k: int, repeat: int) -> dict[str, dict]:
+    def scaling(self, k: int, repeat_small: int, repeat_big: int) -> dict[str, dict]:
         sizes = {1: self.content, k: make_synthetic(self.content, self.tmp / f"content-x{k}", k)}
+        # The real plan is cheap to build, and the factor depends on its time as much as on
+        # the big plan's, so it runs more often.
+        repeats = {1: repeat_small, k: repeat_big}
         results: dict[int, list[dict]] = {size: [] for size in sizes}
-        for r in range(repeat):
+        for r in range(max(repeats.values())):
             for size, content in sizes.items():
+                if r >= repeats[size]:
+                    continue
                 done = subprocess.run(
                     [sys.executable, "-m", "bench.child", str(content),
                      str(self.tmp / f"scale-x{size}-{r}")],
@@ -201,11 +206,12 @@ def _table(m: dict, scale: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--content", type=Path, default=PROJECT_ROOT / "content")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each measurement (default 5)")
     parser.add_argument("--scale", type=int, default=10,
                         help="size of the synthetic plan, times the real one (default 10; 0 skips)")
     parser.add_argument("--scale-repeat", type=int, default=2,
-                        help="runs of each size in the scaling test (default 2)")
+                        help="runs of the big plan in the scaling test (default 2; "
+                             "the real plan runs --repeat times)")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "output" / "bench.json")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="keikaku-bench-") as tmp:
         bench = Bench(args.content, Path(tmp))
         measurements = bench.run(args.repeat)
-        scale = bench.scaling(args.scale, args.scale_repeat) if args.scale > 1 else {}
+        scale = bench.scaling(args.scale, args.repeat, args.scale_repeat) if args.scale > 1 else {}
     targets = _targets(measurements, scale, args.scale, bench.noop_ok)
 
     print(_table(measurements, scale))

@@ -34,7 +34,6 @@ class _EngineLog(logging.Handler):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
         description="Builds the 社会資本整備重点計画 PDF (output/plan.pdf) and HTML from content files.",
     )
     parser.add_argument("command", nargs="?", choices=["build", "check"], default="build",
