@@ -1,7 +1,8 @@
 """``python -m bench``: how fast the build is, against plain WeasyPrint and against itself.
 
 Measured in one run, each several times with the measurements interleaved (round 1 of
-everything, then round 2 …) so that a noisy neighbour slows all of them rather than one:
+everything, then round 2 backwards …) so that a noisy neighbour slows all of them rather
+than one:
 
 - full build (``cli.build`` into a fresh directory) and plain WeasyPrint laying out the
   same ``plan.html`` with the same options (``write.PDF_OPTIONS``): the pipeline's overhead;
@@ -11,11 +12,12 @@ everything, then round 2 …) so that a noisy neighbour slows all of them rather
   each size built in its own process (``bench.child``) for its time and peak memory.
 
 Every measurement records wall time and CPU time (this process's plus its children's).
-Machines are shared: another process taking the CPU stretches wall time by tens of
-per cent but barely moves CPU time, so the ratios (overhead, scaling) are taken from CPU
-time, and from the best run (the least disturbed); the no-op target, being about what an
-editor waits for, uses wall time. Prints a table and PASS/FAIL lines and writes everything
-to ``output/bench.json``.
+Machines are shared: a busy neighbour stretches wall time most and CPU time less (shared
+caches, a virtual machine's stolen time), so ratios come from CPU time. The overhead is
+judged on the median of each round's ratio of full build to plain WeasyPrint, run side by
+side, with the ratio of the best runs shown beside it; the scaling factor uses the best
+runs; the no-op target, being what an editor waits for, uses wall time. Prints a table and
+PASS/FAIL lines and writes everything to ``output/bench.json``.
 """
 
 from __future__ import annotations
@@ -126,8 +128,10 @@ class Bench:
         }
         runs: dict[str, list[tuple[float, float]]] = {name: [] for name in plan}
         for r in range(repeat):
-            for name, fn in plan.items():
-                runs[name].append(_timed(lambda fn=fn, r=r: fn(r)))
+            # Every other round runs backwards, so a machine slowly getting busier or
+            # quieter does not always favour the measurement that runs first.
+            for name in (list(plan) if r % 2 == 0 else list(reversed(plan))):
+                runs[name].append(_timed(lambda fn=plan[name], r=r: fn(r)))
         return {name: _both(values) for name, values in runs.items()}
 
     def scaling(self, k: int, repeat_small: int, repeat_big: int) -> dict[str, dict]:
@@ -153,12 +157,18 @@ class Bench:
 
 def _targets(m: dict, scale: dict, k: int, noop_ok: dict[str, bool]) -> list[dict]:
     full, plain = m["full build (cli.build)"], m["plain WeasyPrint, same plan.html"]
-    overhead = full["cpu"]["best"] / plain["cpu"]["best"] - 1
-    wall_overhead = full["wall"]["best"] / plain["wall"]["best"] - 1
+    # Two estimates: the ratio of the best runs, and the median of the ratios of the runs
+    # made side by side in each round (robust when a busy spell spoils whole runs). The
+    # target is judged on the median; both are shown.
+    best_overhead = full["cpu"]["best"] / plain["cpu"]["best"] - 1
+    overhead = statistics.median(
+        f / p for f, p in zip(full["cpu"]["runs"], plain["cpu"]["runs"], strict=True)) - 1
+    own = m["HTML only (load + render)"]["cpu"]["best"] / plain["cpu"]["best"]
     targets = [
         {"target": f"pipeline overhead over plain WeasyPrint <= {MAX_OVERHEAD:.0%}",
-         "value": f"{overhead:+.1%} CPU ({full['cpu']['best']:.2f} s vs {plain['cpu']['best']:.2f} s;"
-                  f" wall {wall_overhead:+.1%})",
+         "value": f"{overhead:+.1%} CPU, median of paired runs (best runs: {best_overhead:+.1%},"
+                  f" {full['cpu']['best']:.2f} s vs {plain['cpu']['best']:.2f} s;"
+                  f" load + render alone: {own:.1%})",
          "pass": overhead <= MAX_OVERHEAD},
     ]
     for how, name in (("python build.py", "no-op rebuild, python build.py"),
