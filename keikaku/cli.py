@@ -16,13 +16,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from .dates import document_date
 from .errors import BuildError, Pos, Problem
-from .lint import Finding, lint
-from .load import load_lint_config, load_plan
-from .model import Plan
 from .paths import PROJECT_ROOT
+from .stamp import BuildStamp
+
+if TYPE_CHECKING:
+    from .lint import Finding
+    from .model import Plan
+
+# The stages (load, lint, render, write) are imported where they are used, not here:
+# WeasyPrint alone takes about a second to import, YAML and Markdown a tenth more, and
+# a rebuild that finds nothing changed must not pay for them (see stamp.py).
 
 Report = Callable[[str], None]
 
@@ -61,7 +69,6 @@ class Progress:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
         description="Builds the 社会資本整備重点計画 PDF (output/plan.pdf) and HTML from content files.",
     )
     parser.add_argument("command", nargs="?", choices=["build", "check", "diff"], default="build",
@@ -75,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="content directory (default: content/)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "output",
                         help="output directory (default: output/)")
+    parser.add_argument("--force", action="store_true",
+                        help="build even if nothing changed since the last build")
     parser.add_argument("--final", action="store_true",
                         help="the formal edition: refuse while any 未定事項 or 公用文 lint finding "
                              "remains; no 素案 watermark")
@@ -90,6 +99,9 @@ def validate(plan: Plan, content: Path, *, final: bool, report: Report = _stderr
              verbose: bool = True) -> list[Finding]:
     """Lint the loaded plan. In a final build every 未定事項 and lint finding blocks
     (``BuildError``); in a draft, findings are reported as warnings."""
+    from .lint import lint
+    from .load import load_lint_config
+
     findings = lint(plan, load_lint_config(content), final=final)
     if final:
         blockers = [Problem(p.pos, f"未定事項が残っています（{where}）: {p.pending.raw}。"
@@ -142,17 +154,27 @@ def _layout(html: str, out: Path, report: Report, attachments=None, *,
             report(f"warning: layout engine: {message}")
 
 
-def build(content: Path, out: Path, *, final: bool = False, report: Report = print,
-          warn: Report = _stderr, progress: Progress | None = None) -> list[Path]:
-    """Run the whole pipeline; returns the files written. Raises ``BuildError``.
+def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
+          report: Report = print, warn: Report = _stderr,
+          progress: Progress | None = None) -> list[Path]:
+    """Run the whole pipeline; returns the files written (none if nothing changed since
+    the last build and not ``force``). Raises ``BuildError``.
 
     ``report`` gets the result line, ``warn`` the warnings (lint, layout engine)."""
+    date = document_date(content)
+    stamp = BuildStamp(content, out, options=("final" if final else "draft", date.isoformat()))
+    if not force and stamp.is_current():
+        report(f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
+               " left as they were (--force rebuilds)")
+        return []
     # The renderer and the layout engine are imported here, not at the top: ``check``
-    # needs neither, and importing WeasyPrint alone takes most of a second.
+    # and a build that finds nothing changed need neither, and importing WeasyPrint
+    # alone takes most of a second.
     import weasyprint
 
     from .data import DESCRIPTIONS, data_files
-    from .render import Renderer, document_date
+    from .load import load_plan
+    from .render import Renderer
     from .write import publish, stylesheet_href
 
     progress = progress or Progress(report=warn)
@@ -163,7 +185,6 @@ def build(content: Path, out: Path, *, final: bool = False, report: Report = pri
         validate(plan, content, final=final, report=warn, verbose=progress.enabled)
     with progress.stage("render"):
         data = data_files(plan)
-        date = document_date(content)
         html = Renderer().render(plan, stylesheet_href(out), date, draft=not final)
     with progress.stage("layout"):
         # The same bytes go into the PDF and beside it, so either copy can be cited.
@@ -173,6 +194,7 @@ def build(content: Path, out: Path, *, final: bool = False, report: Report = pri
         pdf = _layout(html, out, warn, attachments, content=content, sources=plan.sources)
     with progress.stage("write"):
         written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data})
+        stamp.save(written)
     edition = "final" if final else "draft"
     report(f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
            f"in {time.perf_counter() - started:.1f} s")
@@ -235,12 +257,14 @@ def main(argv: list[str] | None = None) -> int:
             diff(args.revisions[0], args.revisions[1] if len(args.revisions) > 1 else None,
                  args.content, args.out, order=args.order, widths=args.show_width_changes)
         elif args.command == "check":
+            from .load import load_plan
+
             plan = load_plan(args.content)
             findings = validate(plan, args.content, final=args.final)
             print(f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
                   f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告")
         else:
-            build(args.content, args.out, final=args.final)
+            build(args.content, args.out, final=args.final, force=args.force)
         return 0
     except BuildError as exc:
         for problem in exc.problems:

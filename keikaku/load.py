@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
 import re
 import types
@@ -43,9 +44,11 @@ _TYPE_WORDS = {
 }
 
 
-def _fields(cls: type) -> list[tuple[dataclasses.Field, Any]]:
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
+    # Cached: resolving the type hints is costly and the same for every entity of a class.
     hints = typing.get_type_hints(cls)
-    return [(f, hints[f.name]) for f in dataclasses.fields(cls)]
+    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _kind_of(value: Any) -> str:

@@ -57,6 +57,16 @@ def _identify_pdf_ua(document, pdf) -> None:
     stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
+#: The options ``layout_pdf`` passes to ``write_pdf``; the benchmark (bench/) imports them
+#: so that its plain-WeasyPrint baseline always lays out with exactly the same options.
+PDF_OPTIONS: dict[str, object] = {
+    "pdf_variant": PDF_VARIANT,
+    "finisher": _identify_pdf_ua,
+    "uncompressed_pdf": False,
+    "custom_metadata": False,
+}
+
+
 class RefusedFetch(weasyprint.urls.FatalURLFetchingError):
     """The layout engine was asked for something outside the sandbox; the build stops."""
 
@@ -96,13 +106,7 @@ def layout_pdf(html: str, base_url: str,
     """
     fetcher = SandboxedFetcher(allowed or [TEMPLATES_DIR, STYLES_DIR])
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(
-        pdf_variant=PDF_VARIANT,
-        finisher=_identify_pdf_ua,
-        uncompressed_pdf=False,
-        custom_metadata=False,
-        attachments=attachments,
-    )
+    return document.write_pdf(attachments=attachments, **PDF_OPTIONS)
 
 
 def publish(out_dir: Path, products: dict[str, bytes]) -> list[Path]:

@@ -201,7 +201,7 @@ def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
         assert run.returncode == 0, err.decode()
     reader = pypdf.PdfReader(out / "plan.pdf")
     assert "施策テーマＡ" in squash("".join(p.extract_text() for p in reader.pages))
-    assert sorted(p.name for p in out.iterdir()) == ["kpi.csv", "plan.html", "plan.json", "plan.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [".build-stamp", "kpi.csv", "plan.html", "plan.json", "plan.pdf"]
 
 
 # ------------------------------------------------------------------ fuzzing

@@ -1,0 +1,30 @@
+"""The date a build records, fixed by its inputs (reproducible builds)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def document_date(content_dir: Path) -> datetime:
+    """The date the PDF and its attachments record as created and modified.
+
+    Fixed by the inputs, so that building the same commit twice gives the same bytes:
+    ``SOURCE_DATE_EPOCH`` if set (the reproducible-builds convention), else the time of
+    the last commit touching the content, else the newest content file's mtime.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        try:
+            result = subprocess.run(
+                ["git", "log", "-1", "--format=%ct", "--", "."],
+                cwd=content_dir, capture_output=True, text=True, timeout=10, check=False)
+            epoch = result.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            epoch = ""
+    if not epoch.isdigit():
+        mtimes = [p.stat().st_mtime for p in content_dir.rglob("*") if p.is_file()]
+        epoch = str(int(max(mtimes, default=0)))
+    return datetime.fromtimestamp(int(epoch), tz=UTC)

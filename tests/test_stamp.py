@@ -1,0 +1,150 @@
+"""No-op rebuilds: a second build with nothing changed skips, any change rebuilds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from keikaku import paths, render, stamp
+from keikaku.cli import build, main
+from keikaku.errors import BuildError
+
+
+def _build(content: Path, out: Path, **kwargs) -> list[str]:
+    report: list[str] = []
+    build(content, out, report=report.append, **kwargs)
+    return report
+
+
+def _state(path: Path) -> tuple[int, bytes]:
+    return path.stat().st_mtime_ns, path.read_bytes()
+
+
+def _touch(path: Path) -> None:
+    """Move a file's mtime a second on, as an editor's save would, without changing it."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+def _skipped(report: list[str]) -> bool:
+    return any("nothing changed" in line for line in report)
+
+
+@pytest.fixture
+def built(content_dir, tmp_path):
+    """A small plan built once: (content, out)."""
+    content, out = content_dir(), tmp_path / "out"
+    assert not _skipped(_build(content, out))
+    return content, out
+
+
+def test_second_build_with_nothing_changed_does_nothing(built):
+    content, out = built
+    before = {name: _state(out / name) for name in ("plan.pdf", "plan.html")}
+    report = _build(content, out)
+    assert _skipped(report) and len(report) == 1, report
+    assert {name: _state(out / name) for name in before} == before
+    assert sorted(p.name for p in out.iterdir()) == [".build-stamp", "kpi.csv", "plan.html", "plan.json", "plan.pdf"]
+
+
+def test_command_line_says_nothing_changed(built, capsys):
+    content, out = built
+    before = _state(out / "plan.pdf")
+    assert main(["--content", str(content), "--out", str(out)]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+    assert _state(out / "plan.pdf") == before
+
+
+@pytest.mark.parametrize("change", ["touch", "edit", "add", "remove"])
+def test_a_changed_content_file_rebuilds(built, change):
+    content, out = built
+    footnotes = content / "footnotes.yaml"
+    if change == "touch":
+        _touch(footnotes)
+    elif change == "edit":
+        footnotes.write_text(footnotes.read_text(encoding="utf-8").replace("脚注の本文", "脚注の本文を直した"),
+                             encoding="utf-8")
+    elif change == "add":
+        (content / "notes.txt").write_text("編集メモ", encoding="utf-8")
+    else:
+        (content / "notes.txt").write_text("編集メモ", encoding="utf-8")
+        _build(content, out)
+        (content / "notes.txt").unlink()
+    before = _state(out / "plan.pdf")
+    assert not _skipped(_build(content, out))
+    assert _state(out / "plan.pdf")[0] != before[0]
+    if change == "edit":
+        assert "脚注の本文を直した" in (out / "plan.html").read_text(encoding="utf-8")
+    assert _skipped(_build(content, out))  # and the new stamp holds
+
+
+def test_a_touched_template_rebuilds(content_dir, tmp_path, monkeypatch):
+    # A copy of the templates stands in for templates/, for the renderer and the stamp
+    # alike, so the test never changes the project's own files.
+    templates = tmp_path / "templates"
+    shutil.copytree(render.TEMPLATES_DIR, templates)
+    monkeypatch.setattr(render, "TEMPLATES_DIR", templates)
+    monkeypatch.setitem(stamp.SOURCE_DIRS, "templates", templates)
+    content, out = content_dir(), tmp_path / "out"
+    _build(content, out)
+    assert _skipped(_build(content, out))
+    _touch(templates / "chapter4.html")
+    assert not _skipped(_build(content, out))
+    assert _skipped(_build(content, out))
+
+
+def test_the_stamp_covers_what_the_build_reads():
+    roots = {p.resolve() for p in stamp.SOURCE_DIRS.values()}
+    assert {paths.TEMPLATES_DIR.resolve(), paths.STYLES_DIR.resolve(),
+            Path(paths.__file__).resolve().parent} <= roots
+    assert any(p.suffix == ".ttf" for p in (paths.STYLES_DIR / "fonts").iterdir())
+
+
+def test_a_missing_or_altered_product_rebuilds(built):
+    content, out = built
+    (out / "plan.html").unlink()
+    assert not _skipped(_build(content, out))
+    assert (out / "plan.html").exists()
+    (out / "plan.pdf").write_bytes(b"not the plan")
+    assert not _skipped(_build(content, out))
+    assert (out / "plan.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_force_rebuilds(built, capsys):
+    content, out = built
+    before = _state(out / "plan.pdf")
+    assert main(["--content", str(content), "--out", str(out), "--force"]) == 0
+    assert "nothing changed" not in capsys.readouterr().out
+    assert _state(out / "plan.pdf")[0] != before[0]
+
+
+def test_a_failed_build_keeps_the_stamp_of_the_products_it_left(built):
+    content, out = built
+    plan_yaml = content / "plan.yaml"
+    good = plan_yaml.read_bytes()
+    plan_yaml.write_text("title: [\n", encoding="utf-8")
+    with pytest.raises(BuildError):
+        _build(content, out)
+    plan_yaml.write_bytes(good)
+    # Same bytes, new mtime: the products no longer match a stamp, so it rebuilds once.
+    assert not _skipped(_build(content, out))
+    assert _skipped(_build(content, out))
+
+
+def test_nothing_changed_does_not_import_the_layout_engine(built):
+    # What keeps a no-op rebuild cheap: the stages, WeasyPrint above all, are imported
+    # only after the stamp check. Run in a fresh interpreter so earlier imports don't count.
+    content, out = built
+    code = ("import sys; from pathlib import Path; from keikaku.cli import build; "
+            f"build(Path({str(content)!r}), Path({str(out)!r}), report=print); "
+            "print(sorted(m for m in ('weasyprint', 'jinja2', 'markdown_it', 'yaml') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True,
+                          check=True)
+    lines = done.stdout.splitlines()
+    assert "nothing changed" in lines[0] and lines[-1] == "[]", done.stdout
