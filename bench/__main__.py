@@ -37,9 +37,11 @@ from pathlib import Path
 
 import weasyprint
 
-from keikaku.cli import build
+from keikaku.cli import build, validate
+from keikaku.dates import document_date
 from keikaku.load import load_plan
-from keikaku.render import PROJECT_ROOT, Renderer
+from keikaku.paths import PROJECT_ROOT
+from keikaku.render import Renderer
 from keikaku.write import PDF_OPTIONS, stylesheet_href
 
 from .synthetic import make_synthetic
@@ -90,7 +92,7 @@ class Bench:
 
     def full_build(self, r: int) -> None:
         # A fresh directory every time: nothing to skip, the whole pipeline runs.
-        build(self.content, self.tmp / f"full-{r}", report=_quiet)
+        build(self.content, self.tmp / f"full-{r}", report=_quiet, warn=_quiet)
 
     def plain_weasyprint(self, r: int) -> None:
         weasyprint.HTML(filename=self.ref / "plan.html",
@@ -98,14 +100,16 @@ class Bench:
             self.tmp / f"plain-{r}.pdf", **PDF_OPTIONS)
 
     def check(self, _r: int) -> None:
-        load_plan(self.content)
+        # What ``build.py check`` does: load, validate and lint.
+        validate(load_plan(self.content), self.content, final=False, report=_quiet)
 
     def html_only(self, _r: int) -> None:
-        Renderer().render(load_plan(self.content), stylesheet_href(self.ref))
+        Renderer().render(load_plan(self.content), stylesheet_href(self.ref),
+                          document_date(self.content))
 
     def noop_in_process(self, _r: int) -> None:
         lines: list[str] = []
-        build(self.content, self.ref, report=lines.append)
+        build(self.content, self.ref, report=lines.append, warn=_quiet)
         self.noop_ok["in process"] = self.noop_ok.get("in process", True) and any(
             NOTHING_CHANGED in line for line in lines)
 
@@ -117,7 +121,7 @@ class Bench:
         self.noop_ok["command"] = self.noop_ok.get("command", True) and NOTHING_CHANGED in done.stdout
 
     def run(self, repeat: int) -> dict[str, dict]:
-        build(self.content, self.ref, report=_quiet)  # warm-up, and the reference plan.html
+        build(self.content, self.ref, report=_quiet, warn=_quiet)  # warm-up, and the reference plan.html
         plan = {
             "full build (cli.build)": self.full_build,
             "plain WeasyPrint, same plan.html": self.plain_weasyprint,

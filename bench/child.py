@@ -22,7 +22,7 @@ from keikaku.cli import build
 def main(argv: list[str]) -> int:
     content, out = Path(argv[0]), Path(argv[1])
     started, cpu = time.perf_counter(), time.process_time()
-    build(content, out, report=lambda _line: None)
+    build(content, out, report=lambda _line: None, warn=lambda _line: None)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
