@@ -4,13 +4,15 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The tests also need headless Chromium (the live preview's end-to-end test).
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: pdf test check lint clean
 
 pdf: $(STAMP)
 	$(PY) build.py
 
-test: $(STAMP)
+test: $(STAMP) $(TEST_STAMP)
 	$(PY) -m pytest
 
 check: $(STAMP)
@@ -19,13 +21,17 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) scripts/setup-system.sh
+	bash scripts/setup-system.sh --test
+	touch $(TEST_STAMP)
 
 clean:
 	rm -rf output $(VENV)

@@ -71,10 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Builds the 社会資本整備重点計画 PDF (output/plan.pdf) and HTML from content files.",
     )
-    parser.add_argument("command", nargs="?", choices=["build", "check", "diff"], default="build",
+    parser.add_argument("command", nargs="?", choices=["build", "check", "diff", "watch"],
+                        default="build",
                         help="build (default): write plan.pdf, plan.html, plan.json and kpi.csv; "
                              "check: validate and lint only; diff OLD [NEW]: write the 新旧対照表 "
-                             "shinkyu.pdf and shinkyu.html")
+                             "shinkyu.pdf and shinkyu.html; watch: rebuild on every change and "
+                             "serve a live preview on 127.0.0.1")
     parser.add_argument("revisions", nargs="*", metavar="REV",
                         help="diff only: the former (OLD) and revised (NEW) git revisions of the "
                              "content folder, e.g. HEAD~1; NEW defaults to the working tree")
@@ -87,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--final", action="store_true",
                         help="the formal edition: refuse while any 未定事項 or 公用文 lint finding "
                              "remains; no 素案 watermark")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="watch only: the port of the preview (default 8000; 0 picks a free one)")
     diff = parser.add_argument_group("diff options")
     diff.add_argument("--order", choices=["new-old", "old-new"], default="new-old",
                       help="column order of the table (default: new-old, 改正後 | 改正前)")
@@ -256,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "diff":
             diff(args.revisions[0], args.revisions[1] if len(args.revisions) > 1 else None,
                  args.content, args.out, order=args.order, widths=args.show_width_changes)
+        elif args.command == "watch":
+            from .watch import serve
+
+            serve(args.content, args.out, args.port, report=lambda line: print(line, flush=True))
         elif args.command == "check":
             from .load import load_plan
 
@@ -277,8 +285,16 @@ def main(argv: list[str] | None = None) -> int:
               "output/ was left as it was.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if args.command == "watch":
+            return 0
         print("interrupted; output/ was left as it was.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if args.command != "watch":
+            raise
+        print(f"watch: the preview cannot start on 127.0.0.1:{args.port}: {exc.strerror}. "
+              "Choose another port with --port.", file=sys.stderr)
+        return 1
     except Exception as exc:
         # Not the content's fault: say so in one line, keep the traceback for developers.
         if os.environ.get("KEIKAKU_DEBUG"):

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs (Pango for WeasyPrint's text layout).
-# Runs only what is missing, so it is quick on a machine that has them already.
+# Installs the Debian packages the project needs, only those missing, so it is quick on a
+# machine that has them already.
+#   scripts/setup-system.sh          what the build needs: Pango and HarfBuzz's subsetter
+#                                    for WeasyPrint's text layout and font embedding
+#   scripts/setup-system.sh --test   also what the tests need: headless Chromium and its
+#                                    WebDriver (the live preview's end-to-end test)
 set -euo pipefail
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(chromium chromium-driver)
+fi
 need=()
-for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig; do
+for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -135,6 +135,17 @@ MINIMAL = {
 }
 
 
+# The minimal plan with nothing pending and one form of digits throughout: what a final
+# edition accepts.
+CLEAN = {
+    # Digits full-width throughout, as 公用文 lint wants one form in a document.
+    "goals/a.yaml": re.sub(r"target:\n\s+pending: 目標値は次回以降に議論",
+                           "target: {value: ２０, year: 令和１２年度}", textwrap.dedent(MINIMAL["goals/a.yaml"])).replace("value: 10", "value: １０"),
+    "chapter4.yaml": re.sub(r"body:\n\s+pending: 次回以降に議論", "body: prose/outlook.md",
+                            textwrap.dedent(MINIMAL["chapter4.yaml"])),
+}
+
+
 def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:
     """Write the minimal plan under ``root/content``; ``overrides`` replace or (None) remove files."""
     files: dict[str, str | bytes | None] = {k: textwrap.dedent(v) for k, v in MINIMAL.items()}

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL, PROJECT, squash, write_content
+from conftest import CLEAN, MINIMAL, PROJECT, squash, write_content
 from keikaku.cli import Progress, build, main
 from keikaku.errors import BuildError
 from keikaku.load import load_plan
@@ -78,13 +78,6 @@ def test_bad_input_names_file_and_line_and_keeps_the_previous_pdf(
 
 # ------------------------------------------------------------------ draft and final
 
-CLEAN = {
-    # Digits full-width throughout, as 公用文 lint wants one form in a document.
-    "goals/a.yaml": re.sub(r"target:\n\s+pending: 目標値は次回以降に議論",
-                           "target: {value: ２０, year: 令和１２年度}", GOAL).replace("value: 10", "value: １０"),
-    "chapter4.yaml": re.sub(r"body:\n\s+pending: 次回以降に議論", "body: prose/outlook.md",
-                            textwrap.dedent(MINIMAL["chapter4.yaml"])),
-}
 
 
 def test_final_edition_is_refused_while_anything_is_pending(tmp_path, capsys):
