@@ -7,6 +7,7 @@ and a line for every link recorded in the data (``Vision.challenges``, ``Vision.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from html import escape
@@ -180,12 +181,14 @@ def _arrow(x: float, y: float) -> str:
     return f'<path class="arrow" d="M{x:.1f},{y:.1f} l-3.5,-1.8 v3.6 z"/>'
 
 
+@functools.lru_cache(maxsize=4)
 def watermark_svg(text: str) -> str:
     """The draft watermark as an SVG drawing of the glyph outlines of ``text``.
 
     Drawn as outlines in the page background, it marks every page without becoming
     text: copying, searching and screen readers see the document, not 「素案」 on every
-    page, and the layout engine never needs a font for it.
+    page, and the layout engine never needs a font for it. Cached: reading the font's
+    outlines is the slowest part of rendering.
     """
     from fontTools.pens.svgPathPen import SVGPathPen
     from fontTools.pens.transformPen import TransformPen
