@@ -39,10 +39,6 @@ CONTENT_FILES: dict[str, tuple[str, type]] = {
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_TYPE_WORDS = {
-    Text: "文字列", str: "文字列", Prose: "Markdown ファイルのパス（例: prose/intro.md）",
-}
-
 
 @functools.cache
 def _fields(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:

@@ -70,7 +70,6 @@ class Markup2Html:
                 " (unknown footnote)",
             )
             return ""
-        env.setdefault("footnotes", []).append(fid)
         return f'<span class="footnote" data-footnote="{fid}">{body}</span>'
 
     def _check_link(self, tokens, idx, env) -> str:

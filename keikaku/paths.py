@@ -6,4 +6,3 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STYLES_DIR = PROJECT_ROOT / "styles"
-STYLESHEET = STYLES_DIR / "plan.css"
