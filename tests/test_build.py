@@ -86,10 +86,13 @@ def test_fonts_are_embedded_subsets_of_the_vendored_faces(built_plan):
             assert any(NameObject(k) in descriptor for k in ("/FontFile2", "/FontFile3")), font
             fonts.add(str(font["/BaseFont"]))
     assert fonts, "no fonts found"
+    faces = set()
     for name in fonts:
         tag, _, face = name.lstrip("/").partition("+")
         assert len(tag) == 6 and tag.isupper(), name  # a subset
-        assert face.startswith(("BIZ-UDMincho", "BIZ-UDGothic")), name
+        faces.add(face)
+    # The three vendored faces, each under its own name: no fallback, no alias.
+    assert faces == {"BIZ-UDMincho", "BIZ-UDGothic", "BIZ-UDGothic-Bold"}
 
 
 def test_metadata_comes_from_content(built_plan):
