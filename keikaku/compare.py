@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import model
-from .model import Pending, Plan, Prose, Text
+from .model import Pending, Plan, Prose, Text, fields_of
 from .render import number
 from .textdiff import Marked, compare, key, similarity
 
@@ -88,7 +88,7 @@ def heading(no: str, title: str) -> str:
 
 
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
+    return {f.name: tp for f, tp in fields_of(cls)}
 
 
 class _Flattener:

@@ -26,9 +26,8 @@ import types
 import typing
 from typing import Any
 
-from . import model
 from .load import _ID
-from .model import Kpi, KpiValue, Pending, Plan, Prose, Text
+from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = "schema/plan.schema.json"
@@ -54,8 +53,7 @@ def data_files(plan: Plan) -> dict[str, bytes]:
 
 def _fields(cls: type) -> list[tuple[dataclasses.Field, Any]]:
     """The fields that are data: positions in content files are left out."""
-    hints = typing.get_type_hints(cls, vars(model))
-    return [(f, hints[f.name]) for f in dataclasses.fields(cls) if f.name not in ("pos", "sources")]
+    return [(f, tp) for f, tp in fields_of(cls) if f.name not in ("pos", "sources")]
 
 
 def to_data(value: Any) -> Any:

@@ -113,10 +113,8 @@ def society_diagram(plan: Plan) -> Markup:
         goal = plan.goal(goal_id)
         lines = wrap(goal.title.plain, (widths[2] - 2 * PAD) / em)
         height = max(y - 4 - start, len(lines) * LINE + 2 * PAD)
-        gbox = Box(xs[2], start, widths[2], lines, "goal", goal.id)
-        # Centre the title vertically in a box as tall as its visions.
-        gbox.y = start
-        goal_boxes.append((gbox, height))
+        # As tall as its visions; the title is centred in it when drawn.
+        goal_boxes.append((Box(xs[2], start, widths[2], lines, "goal", goal.id), height))
         y = max(y, start + height + 4) + 6
     visions_bottom = y - 10
 

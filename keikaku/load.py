@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import os
 import re
 import types
@@ -24,7 +23,7 @@ from .errors import BuildError, Pos, Problems
 from .glyphs import missing_glyphs
 from .lint import LintConfig
 from .markup import Markup2Html
-from .model import Pending, Plan, PolicyPackage, Prose, Text
+from .model import Pending, Plan, PolicyPackage, Prose, Text, fields_of
 from .sources import YList, YMap, parse_yaml, read_text
 
 #: The fixed content files, by the ``Plan`` field they fill.
@@ -39,13 +38,6 @@ CONTENT_FILES: dict[str, tuple[str, type]] = {
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-@functools.cache
-def _fields(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
-    # Cached: resolving the type hints is costly and the same for every entity of a class.
-    hints = typing.get_type_hints(cls)
-    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
-
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, YMap):
@@ -217,7 +209,7 @@ class Loader:
 
     def build(self, cls: type, node: YMap, label: str) -> Any:
         """Build ``cls`` from a YAML mapping; ``None`` if anything required is missing."""
-        fields = _fields(cls)
+        fields = fields_of(cls)
         known = {f.name for f, _ in fields if not f.metadata.get("derived")}
         for key in node:
             if key not in known:

@@ -9,8 +9,11 @@ renumbers the whole document.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
 import re
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +104,14 @@ class Pending:
     """Why it is open, in the draft's words, e.g. 「次回以降の計画部会で議論予定」."""
     pos: Pos = meta("位置", default=Pos(""), derived=True)
     """Where the pending item is recorded."""
+
+
+@functools.cache
+def fields_of(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
+    """A model class's fields with their resolved types. Cached: resolving the type
+    hints is costly, and loading, publishing and comparing all walk the same classes."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def walk_texts(obj: Any):
