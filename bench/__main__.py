@@ -9,7 +9,11 @@ than one:
 - ``check`` (load + validate), an HTML-only build (load + render), and a rebuild with
   nothing changed, both in process and as the command an editor runs (``python build.py``);
 - a synthetic plan ``--scale`` times the size of the real one (``bench.synthetic``),
-  each size built in its own process (``bench.child``) for its time and peak memory.
+  each size built in its own process (``bench.child``) for its time and peak memory;
+- with ``--against REV``: the project as it was at git revision REV (code and content,
+  exported with ``git archive``) and as it is now, each building its own plan with
+  ``python build.py --force`` in its own process, the two interleaved round by round:
+  whether a change made the real plan's build slower.
 
 Every measurement records wall time and CPU time (this process's plus its children's).
 Machines are shared: a busy neighbour stretches wall time most and CPU time less (shared
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -54,6 +59,9 @@ MAX_OVERHEAD = 0.10
 MAX_NOOP_SECONDS = 0.3
 MAX_SCALE_TIME_FACTOR = 1.0  # k times the content in at most k times the time
 MAX_PEAK_BYTES = 1 * GIB
+# Against an earlier revision: the build may not get slower (CPU, median of paired runs),
+# with a margin for the noise of a shared machine.
+MAX_SLOWDOWN = 0.05
 
 
 def _quiet(_line: str) -> None:
@@ -159,7 +167,43 @@ class Bench:
                 for size, runs in results.items()}
 
 
-def _targets(m: dict, scale: dict, k: int, noop_ok: dict[str, bool]) -> list[dict]:
+def _export(rev: str, into: Path) -> Path:
+    """The project's tree at ``rev``, written under ``into`` (nothing is checked out)."""
+    import io
+    import tarfile
+
+    data = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", "--format=tar", rev],
+                          capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def against(rev: str, tmp: Path, repeat: int) -> dict:
+    """Full builds of the plan by the project at ``rev`` and now, in processes of their own,
+    interleaved (old, new; then new, old …). Each side builds its own revision's content."""
+    old_tree = _export(rev, tmp / "old-tree")
+    sides = {f"full build at {rev} (python build.py)": old_tree,
+             "full build now (python build.py)": PROJECT_ROOT}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
+    pages: dict[str, int] = {}
+    for r in range(repeat):
+        order = list(sides.items()) if r % 2 == 0 else list(reversed(sides.items()))
+        for name, tree in order:
+            out = tmp / f"against-{r}-{'old' if tree == old_tree else 'new'}"
+            command = [sys.executable, "build.py", "--force", "--content", str(tree / "content"),
+                       "--out", str(out)]
+            runs[name].append(_timed(lambda tree=tree, command=command: subprocess.run(
+                command, cwd=tree, check=True, capture_output=True,
+                env={**os.environ, "PYTHONPATH": str(tree)})))
+            import pypdf
+
+            pages[name] = len(pypdf.PdfReader(out / "plan.pdf").pages)
+    return {name: {**_both(r), "pages": pages[name]} for name, r in runs.items()}
+
+
+def _targets(m: dict, scale: dict, k: int, noop_ok: dict[str, bool],
+             before: dict | None = None) -> list[dict]:
     full, plain = m["full build (cli.build)"], m["plain WeasyPrint, same plan.html"]
     # Two estimates: the ratio of the best runs, and the median of the ratios of the runs
     # made side by side in each round (robust when a busy spell spoils whole runs). The
@@ -196,10 +240,25 @@ def _targets(m: dict, scale: dict, k: int, noop_ok: dict[str, bool]) -> list[dic
             "target": f"{k}x content under {MAX_PEAK_BYTES / GIB:.0f} GiB peak memory (RSS)",
             "value": f"{big['peak_rss_bytes'] / 2**20:.0f} MiB (x1: {small['peak_rss_bytes'] / 2**20:.0f} MiB)",
             "pass": big["peak_rss_bytes"] < MAX_PEAK_BYTES})
+    if before:
+        targets.append(_before_target(before))
     return targets
 
 
-def _table(m: dict, scale: dict) -> str:
+def _before_target(before: dict) -> dict:
+    """Whether the build got slower than at an earlier revision (``--against``)."""
+    (old_name, old), (_new_name, new) = before.items()
+    ratio = statistics.median(
+        n / o for n, o in zip(new["cpu"]["runs"], old["cpu"]["runs"], strict=True)) - 1
+    rev = old_name.split(" at ", 1)[1].split(" (")[0]
+    return {
+        "target": f"the real plan builds no slower than at {rev} (<= {MAX_SLOWDOWN:+.0%} CPU)",
+        "value": f"{ratio:+.1%} CPU, median of paired runs (best: {new['cpu']['best']:.2f} s now vs "
+                 f"{old['cpu']['best']:.2f} s; {new['pages']} vs {old['pages']} pages)",
+        "pass": ratio <= MAX_SLOWDOWN}
+
+
+def _table(m: dict, scale: dict, before: dict | None = None) -> str:
     def row(name: str, s: dict) -> tuple[str, ...]:
         return (name, f"{s['wall']['best']:.3f} s", f"{s['wall']['median']:.3f} s",
                 f"{s['cpu']['best']:.3f} s", str(len(s["wall"]["runs"])))
@@ -209,6 +268,7 @@ def _table(m: dict, scale: dict) -> str:
     rows += [row(f"full build {name} in own process ({s['pages']} pages, "
                  f"peak RSS {s['peak_rss_bytes'] / 2**20:.0f} MiB)", s)
              for name, s in scale.items()]
+    rows += [row(f"{name} ({s['pages']} pages)", s) for name, s in (before or {}).items()]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(r, widths, strict=True)))
@@ -227,16 +287,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of the big plan in the scaling test (default 2; "
                              "the real plan runs --repeat times)")
     parser.add_argument("--json", type=Path, default=PROJECT_ROOT / "output" / "bench.json")
+    parser.add_argument("--against", metavar="REV",
+                        help="also compare full builds of the project at git revision REV and now, "
+                             "interleaved (e.g. a commit before a change)")
+    parser.add_argument("--only-against", action="store_true",
+                        help="with --against: measure only that comparison")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="keikaku-bench-") as tmp:
         bench = Bench(args.content, Path(tmp))
-        measurements = bench.run(args.repeat)
-        scale = bench.scaling(args.scale, args.repeat, args.scale_repeat) if args.scale > 1 else {}
-    targets = _targets(measurements, scale, args.scale, bench.noop_ok)
+        before = against(args.against, Path(tmp), args.repeat) if args.against else None
+        if args.only_against and before:
+            measurements, scale, noop_ok = {}, {}, {}
+        else:
+            measurements = bench.run(args.repeat)
+            scale = bench.scaling(args.scale, args.repeat, args.scale_repeat) if args.scale > 1 else {}
+            noop_ok = bench.noop_ok
+    targets = (_targets(measurements, scale, args.scale, noop_ok, before) if measurements
+               else [_before_target(before)] if before else [])
 
-    print(_table(measurements, scale))
+    print(_table(measurements, scale, before))
     print()
     for t in targets:
         print(f"{'PASS' if t['pass'] else 'FAIL'}  {t['target']}: {t['value']}")
@@ -244,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "environment": {"python": platform.python_version(), "weasyprint": version("weasyprint"),
                         "machine": platform.machine(), "system": platform.system()},
-        "repeat": args.repeat, "measurements": measurements, "scaling": scale, "targets": targets,
+        "repeat": args.repeat, "measurements": measurements, "scaling": scale, "against": before,
+        "targets": targets,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

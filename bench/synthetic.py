@@ -1,12 +1,16 @@
 """A synthetic plan k times the size of the real one, made from the real content files.
 
-Nothing here invents a schema: the real YAML is read and its entity lists are repeated.
-Copy ``i`` of an entity gets every ``id`` and every reference (``goal``, ``vision``,
-``challenges``) suffixed ``-x{i}``, so ids stay unique and each copy refers to its own
-copies — the loader validates the result exactly like the real plan. Copy 0 is the
-original. Goal files are repeated as files (the goal is the file's root); in the other
-files, the outermost lists of entities (mappings with an ``id``, or 重点目標の案 with a
-``goal``) are repeated, which repeats everything nested in them (points, packages …).
+Nothing here invents a schema: the real YAML is read and its lists of entities are
+repeated. Copy ``i`` of an entity gets its ``id`` and every reference to another entity
+suffixed ``-x{i}``, so ids stay unique and each copy refers to its own copies — the
+loader validates the result exactly like the real plan. Copy 0 is the original.
+
+What is repeated: in every file the parts include, the lists of *leaf* headings
+(sections with no heading below them, 課題, 目指す社会の姿, 重点目標の案) and of
+``include``d 重点目標 files, whose files are copied with suffixed names. Sections that
+hold other headings are walked into, not repeated, so each generated list, diagram and
+annex still appears once and grows k times, as the real plan's would; plan.yaml's parts
+stay as they are.
 """
 
 from __future__ import annotations
@@ -17,47 +21,80 @@ from typing import Any
 
 import yaml
 
-from keikaku.load import CONTENT_FILES
-
-#: Keys whose string values are ids of other entities (see ``meta(ref=...)`` in the model).
-REF_KEYS = ("goal", "vision", "challenges")
-
-
-def _suffixed(node: Any, suffix: str) -> Any:
-    """A deep copy of ``node`` with every id and reference given ``suffix``."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key in ("id", *REF_KEYS) and isinstance(value, str):
-                out[key] = value + suffix
-            elif key in REF_KEYS and isinstance(value, list) and all(isinstance(v, str) for v in value):
-                out[key] = [v + suffix for v in value]
-            else:
-                out[key] = _suffixed(value, suffix)
-        return out
-    if isinstance(node, list):
-        return [_suffixed(item, suffix) for item in node]
-    return node
+#: First keys of the blocks that carry a heading (model.HEADINGS' kinds).
+HEADINGS = ("section", "challenge", "vision", "goal_outline", "goal", "group", "package")
+FIXED = ("plan.yaml", "footnotes.yaml", "lint.yaml")
 
 
 def _suffix(i: int) -> str:
     return "" if i == 0 else f"-x{i}"
 
 
-def _is_entity_list(node: Any) -> bool:
-    return (isinstance(node, list) and bool(node)
-            and all(isinstance(item, dict) and ("id" in item or "goal" in item) for item in node))
+def _file(rel: str, suffix: str) -> str:
+    return rel if not suffix else rel.replace(".yaml", f"{suffix}.yaml")
 
 
-def _multiply(node: Any, k: int) -> Any:
-    """Repeat the outermost entity lists in ``node`` ``k`` times (copies suffixed)."""
-    if _is_entity_list(node):
-        return [_suffixed(item, _suffix(i)) for i in range(k) for item in node]
-    if isinstance(node, dict):
-        return {key: _multiply(value, k) for key, value in node.items()}
+def _suffixed(node: Any, suffix: str) -> Any:
+    """A deep copy of ``node`` with every id and reference given ``suffix``."""
     if isinstance(node, list):
-        return [_multiply(item, k) for item in node]
-    return node
+        return [_suffixed(item, suffix) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kind = next(iter(node), None)
+    out = {}
+    for key, value in node.items():
+        ref = (key == "id" or (key == "goal" and kind == "vision")
+               or (key == kind and kind in ("goal_outline", "group")))
+        if ref and isinstance(value, str):
+            out[key] = value + suffix
+        elif key == "include" and isinstance(value, str):
+            out[key] = _file(value, suffix)
+        else:
+            out[key] = _suffixed(value, suffix)
+    return out
+
+
+def _kind(block: Any) -> str | None:
+    return next(iter(block), None) if isinstance(block, dict) else None
+
+
+def _has_headings(block: dict) -> bool:
+    return any(_kind(b) in HEADINGS for b in block.get("body") or [] if isinstance(b, dict))
+
+
+def _is_repeated(block: Any) -> bool:
+    kind = _kind(block)
+    if kind == "include":
+        return True
+    return kind in HEADINGS and not _has_headings(block)
+
+
+class _Multiplier:
+    def __init__(self, content: Path, target: Path, k: int) -> None:
+        self.content, self.target, self.k = content, target, k
+
+    def body(self, blocks: list[Any]) -> list[Any]:
+        kept, repeated = [], []
+        for block in blocks:
+            if _is_repeated(block):
+                repeated.append(block)
+                if _kind(block) == "include":
+                    self.copy_included(block["include"])
+            elif isinstance(block, dict) and isinstance(block.get("body"), list):
+                kept.append({**block, "body": self.body(block["body"])})
+            else:
+                kept.append(block)
+        return kept + [_suffixed(b, _suffix(i)) for i in range(self.k) for b in repeated]
+
+    def copy_included(self, rel: str) -> None:
+        data = _load(self.content / rel)
+        for i in range(self.k):
+            _dump(self.target / _file(rel, _suffix(i)), _suffixed(data, _suffix(i)))
+
+    def file(self, rel: str) -> None:
+        data = _load(self.content / rel)
+        if isinstance(data, dict) and isinstance(data.get("body"), list) and _kind(data) != "goal":
+            _dump(self.target / rel, {**data, "body": self.body(data["body"])})
 
 
 def _load(path: Path) -> Any:
@@ -74,19 +111,11 @@ def make_synthetic(content: Path, target: Path, k: int) -> Path:
     """Write a plan ``k`` times the size of ``content`` into ``target``; returns ``target``."""
     if target.exists():
         shutil.rmtree(target)
-    # Prose fragments, footnotes and anything else are shared by all copies as they are.
+    # Prose fragments, footnotes, images and anything else are shared by all copies.
     shutil.copytree(content, target)
-    programme_file = CONTENT_FILES["programme"][0]
-    programme = _load(content / programme_file)
-    goal_files = []
-    for i in range(k):
-        for rel in programme["goal_files"]:
-            goal = _load(content / rel)
-            name = rel if i == 0 else rel.replace(".yaml", f"{_suffix(i)}.yaml")
-            _dump(target / name, _suffixed(goal, _suffix(i)))
-            goal_files.append(name)
-    _dump(target / programme_file, {**_multiply(programme, k), "goal_files": goal_files})
-    for name, (rel, _cls) in CONTENT_FILES.items():
-        if name != "programme":
-            _dump(target / rel, _multiply(_load(content / rel), k))
+    multiplier = _Multiplier(content, target, k)
+    plan = _load(content / "plan.yaml")
+    for part in plan.get("parts", []):
+        if _kind(part) == "include":
+            multiplier.file(part["include"])
     return target

@@ -1,51 +1,66 @@
 """Compare two revisions of the plan for the 新旧対照表 (``build.py diff``).
 
-Each plan is first flattened into *items* in document order: the cover, each chapter
-and section, and every entity with an ``id`` (plus the ≪…≫ groups, identified by their
-目指す社会の姿, and the footnotes, by their key). An item carries its heading path and
-number as the PDF prints them, its title, and *blocks*: its own text fields, each a
-list of lines. Child entities are items of their own, so a changed ＫＰＩ does not drag
-its whole 政策パッケージ into the table.
+Each plan is first flattened into *items* in document order: the cover, every heading
+of the document tree (節・項, 基本的な課題認識, 目指す社会の姿, 重点目標, ≪…≫, 政策パッケージ),
+every ＫＰＩ and every footnote. An item carries its heading path and number as the PDF
+prints them (from the draft outline, ``outline.py``), its title, and *blocks* of lines:
+the body of a heading (its paragraphs, list items, notes, table rows … in order) is one
+block; a 政策パッケージ has one block per 【…】 part. Headings below an item are items of
+their own, so a changed ＫＰＩ does not drag its whole 政策パッケージ into the table.
 
-Items are matched across revisions by key, never by position. An item whose content is
-the same but which stands under another parent, or out of order among the siblings both
-revisions share, is a move (「（移動）」), not a deletion plus an addition. Lines without
-ids (the ■ and ・ points of a package, the agenda of a meeting) are compared as a
-sequence within their block. Texts are compared with the raw source (inline Markdown),
-as the model intends for diffs.
+Items are matched across revisions by key (the heading's id), never by position. An
+item whose content is the same but which stands under another parent heading, or out of
+order among the siblings both revisions share, is a move (「（移動）」), not a deletion
+plus an addition. Lines without ids (the ■ and ・ points of a package, the agenda of a
+meeting) are compared as a sequence within their block. Texts are compared as printed,
+with 「※」 for a footnote call; Markdown prose by its source lines.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any
 
 from . import model
-from .model import Pending, Plan, Prose, Text, fields_of
-from .render import number
+from .model import (
+    HEADINGS,
+    NUMBERED_MARKERS,
+    BulletList,
+    Diagram,
+    Figure,
+    Generated,
+    GoalOutline,
+    KpiPart,
+    ListItem,
+    MarkdownBlock,
+    MarkdownFile,
+    Note,
+    PackageGroup,
+    Paragraph,
+    Pending,
+    Plan,
+    PolicyPackage,
+    Section,
+    Table,
+    Text,
+    Vision,
+)
+from .outline import Heading, list_marker
 from .textdiff import Marked, compare, key, similarity
 
-#: Marks printed before the lines of list fields, as the plan's templates print them.
-_MARKS = {
-    ("PolicyPackage", "directions"): "■",
-    ("Pillar", "points"): "○",
-    ("ManagementSection", "spiral_points"): "○",
-    ("Vision", "theme_examples"): "○",
-}
-#: List fields printed as paragraphs, without a mark.
-_PARAGRAPHS = {"lead", "keywords"}
 #: Edited lines of a list are paired with their former version when at least this alike;
 #: less alike, they are shown as one line removed and one added.
 _PAIRING = 0.4
+#: The indent of each level of a nested list, before its marker.
+_INDENT = "　"
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a block: a paragraph, a ■/・ point, a reference shown by its title."""
+    """One line of a block: a paragraph, a ■/・ point, a table row, a reference shown by
+    its title."""
 
     text: str
     mark: str = ""
@@ -56,7 +71,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Block:
-    """One text field of an item: 【label】 and its lines."""
+    """A run of an item's lines: its body, one 【…】 part of a package, or one field.
+    ``label`` is shown as 【label】; "" shows none (a heading's body)."""
 
     name: str
     label: str
@@ -69,9 +85,9 @@ class Item:
 
     key: str
     container: str
-    """The key of the list it stands in; a different container across revisions is a move."""
+    """The key of the item it stands under; a different container across revisions is a move."""
     path: tuple[str, ...]
-    """The headings above it, with their numbers (第３章 …, 第１節 …, １ ≪…≫)."""
+    """The headings above it, with their numbers (第３章　…, 第１節　…, １　≪…≫)."""
     number: str
     title: Line
     blocks: tuple[Block, ...]
@@ -80,170 +96,203 @@ class Item:
 # ------------------------------------------------------------------ flattening
 
 
-def heading(no: str, title: str) -> str:
-    """A heading as one line: 第１章　題名, １　題名, （１）題名 (a bracket needs no space)."""
-    if not no:
-        return title
-    return f"{no}{title}" if no.endswith("）") else f"{no}　{title}"
+def _number(value: Any) -> str:
+    """A KPI value as printed: numbers as written in the data (1200.0 shows as 1200)."""
+    if isinstance(value, Text):
+        return value.display
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    return {f.name: tp for f, tp in fields_of(cls)}
+def _prose(prose: model.Prose, mark: str = "") -> list[Line]:
+    """Markdown: one line per non-empty source line."""
+    return [Line(line.strip(), mark) for line in prose.raw.splitlines() if line.strip()]
 
 
 class _Flattener:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
+        self.outline = plan.outline(True)
+        self.labels = plan.labels
         self.items: list[Item] = []
         self.keys: set[str] = set()
         self.titles: dict[str, str] = {}
         for goal in plan.goals:
             self.titles[goal.id] = goal.title.display
-        for entity in (*plan.direction.society.visions, *plan.direction.society.challenges):
+        for entity in (*plan.index.visions.values(), *plan.index.challenges, *plan.index.sections.values()):
             self.titles[entity.id] = entity.title.display
 
-    # -- lines of one field
+    def label(self, name: str) -> str:
+        text = self.labels.get(name)
+        return text.display if text is not None else name
 
-    def _pending(self, value: Pending, prose: bool) -> list[Line]:
-        return [Line(("（今後記述）" if prose else "（今後設定）") + value.pending.display)]
+    def ref(self, ident: str, mark: str = "", prefix: str = "") -> Line:
+        return Line(prefix + self.titles.get(ident, ident), mark, ident=f"{prefix}{ident}")
 
-    def _lines(self, cls: type, name: str, tp: Any, value: Any, ref: str | None) -> list[Line] | None:
-        """The lines of a field, or ``None`` for fields that hold child items."""
-        options = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    # -- the lines of blocks
+
+    def _pending(self, value: Pending, default: str, mark: str = "") -> list[Line]:
+        shown = value.label.display if value.label else self.label(default)
+        lines = [Line(shown + value.pending.display, mark)]
+        if value.what:
+            lines.append(Line(f"{Pending.__dataclass_fields__['what'].metadata['ja']}：{value.what.display}", mark))
+        return lines
+
+    def lines(self, blocks: tuple[Any, ...], depth: int = 0) -> list[Line]:
+        """The lines of a body's blocks in order; headings are items of their own."""
+        out: list[Line] = []
+        for b in blocks:
+            if not isinstance(b, HEADINGS):
+                out.extend(self.block_lines(b, depth))
+        return out
+
+    def block_lines(self, b: Any, depth: int) -> list[Line]:
+        indent = _INDENT * depth
+        if isinstance(b, Paragraph):
+            return [Line((b.label.display if b.label else "") + b.text.display, indent)]
+        if isinstance(b, BulletList):
+            out: list[Line] = []
+            for n, item in enumerate(b.items, 1):
+                mark = ("" if b.marker == "none" else list_marker(n, b.marker) if b.marker in NUMBERED_MARKERS
+                        else b.marker)
+                text = item.text if isinstance(item, ListItem) else item
+                out.append(Line(text.display, indent + mark))
+                if isinstance(item, ListItem):
+                    out.extend(self.lines(item.body, depth + 1))
+            return out
+        if isinstance(b, Note):
+            return [Line(b.text.display, indent + b.mark)]
+        if isinstance(b, Table):
+            out = [Line(b.caption.display, indent)] if b.caption else []
+            out.extend(Line("｜".join(c.display for c in row), indent) for row in b.rows)
+            if b.source:
+                out.append(Line(self.label("source") + b.source.display, indent))
+            return out
+        if isinstance(b, Figure):
+            ja = {f.name: f.metadata["ja"] for f in dataclasses.fields(Figure)}
+            return [Line(b.caption.display, indent), Line(f"{ja['alt']}：{b.alt.display}", indent),
+                    Line(self.label("source") + b.source.display, indent), Line(f"{ja['src']}：{b.src}", indent)]
+        if isinstance(b, Diagram):
+            out = [Line(b.caption.display, indent)]
+            for name in ("section", "base"):
+                if getattr(b, name):
+                    ja = Diagram.__dataclass_fields__[name].metadata["ja"]
+                    out.append(self.ref(getattr(b, name), indent, f"{ja}："))
+            for link in b.links:
+                out.append(Line(f"{self.titles.get(link.challenge, link.challenge)}→"
+                                f"{self.titles.get(link.vision, link.vision)}", indent,
+                                ident=f"{link.challenge}→{link.vision}"))
+            return out
+        if isinstance(b, Pending):
+            return self._pending(b, "pending_text", indent)
+        if isinstance(b, (MarkdownBlock, MarkdownFile)):
+            return _prose(b.prose, indent)
+        if isinstance(b, Generated):
+            # The list itself is made from the data compared elsewhere; its caption is the editors'.
+            return [Line(b.caption.display, indent)] if b.caption else []
+        return []  # 改ページ; an include is resolved by the loader
+
+    # -- typed fields (the cover, a ＫＰＩ)
+
+    def field_lines(self, value: Any) -> list[Line]:
         if value is None:
             return []
         if isinstance(value, Pending):
-            return self._pending(value, Prose in options)
+            return self._pending(value, "pending_value")
         if isinstance(value, Text):
             return [Line(value.display)]
-        if isinstance(value, Prose):
-            return [Line(line.strip()) for line in value.raw.splitlines() if line.strip()]
         if isinstance(value, model.KpiValue):
-            return [Line(f"{value.value.display}（{value.year.display}）")]
-        if isinstance(value, str):
-            return [Line(self.titles.get(value, value), ident=value)] if ref else [Line(value)]
+            return [Line(f"{_number(value.value)}（{value.year.display}）")]
         if isinstance(value, tuple):
-            if not value:
-                return []
-            first = value[0]
-            if isinstance(first, Text):
-                mark = "" if name in _PARAGRAPHS else _MARKS.get((cls.__name__, name), "・")
-                return [Line(t.display, mark) for t in value]
-            if isinstance(first, str):
-                return [Line(self.titles.get(v, v), "・", ident=v) for v in value]
-            if isinstance(first, model.GoalOutline):
-                return self._outlines(value)
-            if isinstance(first, model.AgendaItem):
-                return self._agenda(value, 0)
-            if isinstance(first, model.Kpi):
-                # ＫＰＩ are items of their own; the empty block still pairs with a
-                # former 「（今後設定）」 so that its replacement shows.
-                return []
-            return None if hasattr(first, "id") else []
-        if dataclasses.is_dataclass(value):
-            return None
-        raise TypeError(f"no lines for {cls.__name__}.{name}")
+            return [Line(v.display) for v in value]
+        return [Line(str(value))]
 
-    def _outlines(self, outlines: tuple[model.GoalOutline, ...]) -> list[Line]:
-        lines = []
-        for outline in outlines:
-            lines.append(Line(self.titles.get(outline.goal, outline.goal), "○", ident=outline.goal))
-            if outline.note:
-                lines.append(Line(outline.note.display, "　"))
-        return lines
+    def field_blocks(self, obj: Any, cls: type, skip: tuple[str, ...] = ()) -> tuple[Block, ...]:
+        return tuple(Block(f.name, f.metadata.get("ja", f.name), tuple(self.field_lines(getattr(obj, f.name))))
+                     for f in dataclasses.fields(cls)
+                     if f.name not in ("id", "title", *skip) and not f.metadata.get("derived"))
 
-    def _agenda(self, items: tuple[model.AgendaItem, ...], depth: int) -> list[Line]:
-        indent = "　" * depth
-        lines = []
-        for it in items:
-            lines.append(Line(it.title.display, indent + "○"))
-            lines.extend(Line(p.display, indent + "　・") for p in it.points)
-            lines.extend(self._agenda(it.items, depth + 1))
-        return lines
+    # -- the blocks of a heading
 
-    def _blocks(self, obj: Any, skip: tuple[str, ...] = ()) -> tuple[Block, ...]:
-        cls = type(obj)
-        hints = _hints(cls)
+    def heading_blocks(self, node: Any) -> tuple[Block, ...]:
+        if isinstance(node, PolicyPackage):
+            blocks: list[Block] = []
+            for part in node.parts:
+                name = part.label
+                while name in {b.name for b in blocks}:  # the same 【…】 twice: keep both, in order
+                    name += "#"
+                if isinstance(part, KpiPart):
+                    # ＫＰＩ are items of their own; the empty block still pairs with a
+                    # former 「（今後設定）」 so that its replacement shows.
+                    lines = self._pending(part.kpis, "pending_value") if isinstance(part.kpis, Pending) else []
+                else:
+                    lines = self.lines(part.body)
+                blocks.append(Block(name, self.label(part.label), tuple(lines)))
+            return tuple(blocks)
         blocks = []
-        for f in dataclasses.fields(obj):
-            if f.name in ("id", "title", *skip) or f.metadata.get("derived"):
-                continue
-            lines = self._lines(cls, f.name, hints[f.name], getattr(obj, f.name), f.metadata.get("ref"))
-            if lines is not None:
-                blocks.append(Block(f.name, f.metadata.get("ja", f.name), tuple(lines)))
+        if isinstance(node, Section) and node.title_note:
+            ja = Section.__dataclass_fields__["title_note"].metadata["ja"]
+            blocks.append(Block("title_note", ja, (Line(node.title_note.display),)))
+        blocks.append(Block("body", "", tuple(self.lines(node.body))))
+        if isinstance(node, Vision):
+            fields = Vision.__dataclass_fields__
+            blocks.append(Block("goal", fields["goal"].metadata["ja"], (self.ref(node.goal),)))
+            blocks.append(Block("theme_examples", fields["theme_examples"].metadata["ja"],
+                                tuple(Line(t.display, "○") for t in node.theme_examples)))
         return tuple(blocks)
 
     # -- items
 
     def add(self, key: str, container: str, path: tuple[str, ...], no: str, title: Line,
-            blocks: tuple[Block, ...]) -> tuple[str, ...]:
-        """Add an item; returns the path of its children."""
+            blocks: tuple[Block, ...]) -> str:
+        """Add an item; returns its key."""
         if key in self.keys:
             # The same 目指す社会の姿 twice under one goal: keep both, in order.
             key = f"{key}#{sum(k.startswith(key) for k in self.keys) + 1}"
         self.keys.add(key)
         self.items.append(Item(key, container, path, no, title, blocks))
-        return (*path, heading(no, title.text))
+        return key
 
-    def entity(self, obj: Any, key: str, container: str, path: tuple[str, ...], no: str,
-               skip: tuple[str, ...] = ()) -> tuple[str, ...]:
-        return self.add(key, container, path, no, Line(obj.title.display), self._blocks(obj, skip))
+    def key_of(self, node: Any, heading: Heading) -> str:
+        if isinstance(node, PackageGroup):
+            return heading.anchor
+        if isinstance(node, GoalOutline):
+            return f"outline:{node.goal}"
+        return node.id
 
-    def chapter(self, obj: Any, key: str, no: str, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
-        """A chapter's item; below it, paths name the chapter by its number only (第３章),
-        as its long title would fill the path without telling the reader more."""
-        self.entity(obj, key, "plan", (), no, skip)
-        return (no,)
+    def title_of(self, node: Any, heading: Heading) -> Line:
+        if isinstance(node, PackageGroup):
+            return Line(heading.display, ident=node.vision)
+        if isinstance(node, GoalOutline):
+            return Line(heading.display, ident=node.goal)
+        return Line(heading.display)
 
-    def entities(self, objs: tuple[Any, ...], container: str, path: tuple[str, ...], style: str) -> None:
-        for i, obj in enumerate(objs, 1):
-            self.entity(obj, obj.id, container, path, number(i, style))
+    def heading(self, node: Any, container: str) -> None:
+        """The item of a heading, then the items below it."""
+        h = self.outline.of(node)
+        key = self.add(self.key_of(node, h), container, h.path, h.label, self.title_of(node, h),
+                       self.heading_blocks(node))
+        if isinstance(node, PolicyPackage) and isinstance(node.kpis, tuple):
+            for kpi in node.kpis:
+                self.add(kpi.id, key, (*h.path, h.line), self.label("kpis"), Line(kpi.indicator.display),
+                         self.field_blocks(kpi, model.Kpi, skip=("indicator",)))
+        self.headings(model.children(node), key)
+
+    def headings(self, blocks: tuple[Any, ...], container: str) -> None:
+        for b in blocks:
+            if isinstance(b, HEADINGS):
+                self.heading(b, container)
+            else:  # a heading inside a list item or a package's part
+                self.headings(model.children(b), container)
 
     def run(self) -> list[Item]:
         plan = self.plan
-        self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), self._blocks(plan.meta))
-
-        ch1 = plan.situation
-        p = self.chapter(ch1, "situation", number(1, "chapter"))
-        self.entities(ch1.changes, "situation.changes", (*p, f"第１節　{ch1.changes_title.display}"), "item")
-        self.entities(ch1.current_goals, "situation.current_goals",
-                      (*p, f"第２節　{ch1.current_goals_title.display}"), "paren")
-
-        ch2 = plan.direction
-        p = self.chapter(ch2, "direction", number(2, "chapter"))
-        soc, mgmt = ch2.society, ch2.management
-        s = self.entity(soc, "direction.society", "direction", p, number(1, "section"))
-        self.entities(soc.challenges, "society.challenges", (*s, f"１　{soc.challenges_title.display}"), "paren")
-        self.entities(soc.visions, "society.visions", (*s, f"２　{soc.visions_title.display}"), "paren")
-        s = self.entity(mgmt, "direction.management", "direction", p, number(2, "section"))
-        current = (*s, f"１　{mgmt.current_title.display}")
-        self.entities(mgmt.soryoku, "management.soryoku", (*current, f"（１）{mgmt.soryoku_title.display}"), "kana")
-        self.entities(mgmt.stock_effects, "management.stock_effects",
-                      (*current, f"（３）{mgmt.stock_effects_title.display}"), "kana")
-        self.entities(mgmt.pillars, "management.pillars", (*s, f"２　{mgmt.policy_title.display}"), "paren")
-        self.entity(ch2.outlook, "direction.outlook", "direction", p, number(3, "section"))
-
-        p = self.chapter(plan.programme, "programme", number(3, "chapter"), skip=("goal_files",))
-        for g, goal in enumerate(plan.goals, 1):
-            gp = self.entity(goal, goal.id, "programme.goals", p, number(g, "section"))
-            for n, group in enumerate(goal.groups, 1):
-                title = Line(f"≪{self.titles.get(group.vision, group.vision)}≫", ident=group.vision)
-                vp = self.add(f"group:{group.vision}", f"{goal.id}.groups", gp, number(n, "item"), title,
-                              self._blocks(group, skip=("vision",)))
-                for k, pkg in enumerate(group.packages, 1):
-                    pp = self.entity(pkg, pkg.id, f"group:{group.vision}.packages", vp, number(k, "paren"))
-                    for kpi in pkg.kpis if isinstance(pkg.kpis, tuple) else ():
-                        self.add(kpi.id, f"{pkg.id}.kpis", pp, "ＫＰＩ", Line(kpi.indicator.display),
-                                 self._blocks(kpi, skip=("indicator",)))
-
-        ch4 = plan.effectiveness
-        p = self.chapter(ch4, "effectiveness", number(4, "chapter"))
-        self.entities(ch4.measures, "effectiveness.measures", p, "item")
-
-        d = plan.deliberations
-        p = self.chapter(d, "deliberations", "参考")
-        self.entities(d.meetings, "deliberations.meetings", p, "item")
-
+        meta = self.field_blocks(plan.meta, model.PlanMeta)
+        own = tuple(Line(f"{k}：{v.display}") for k, v in plan.labels.items() if v.pos.path != model.DEFAULTS_POS)
+        labels = Block("labels", model.PlanFile.__dataclass_fields__["labels"].metadata["ja"], own)
+        self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), (*meta, labels))
+        self.headings(plan.parts, "plan")
         for fid, text in plan.footnotes.items():
             self.add(f"footnote:{fid}", "footnotes", ("脚注",), "", Line(f"脚注「{fid}」"),
                      (Block("text", "本文", (Line(text.display),)),))

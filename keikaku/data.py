@@ -1,12 +1,21 @@
 """Open data published beside the PDF: ``plan.json`` (the whole validated plan) and
 ``kpi.csv`` (one row per ＫＰＩ).
 
-``plan.json`` mirrors the model: every dataclass field under its YAML key, texts as
-their raw source strings (inline Markdown), 未定事項 as ``{"pending": 理由}``, absent
-optional values as ``null``. Its JSON Schema is generated from the same model and
-committed as ``schema/plan.schema.json``; a test keeps the two in step. Change the
-shape of the data, and ``SCHEMA_VERSION`` goes up with the regenerated schema
-(``python -m keikaku.data > schema/plan.schema.json``).
+``plan.json`` mirrors the model's document tree: ``meta`` (the cover), ``labels`` (every
+label, defaults included), ``parts`` (the blocks in document order), ``footnotes`` and
+``pending`` (every 未定事項 with a readable path to it). A block is an object whose
+``kind`` names its kind as in the content files (``p``, ``section``, ``list`` …); its
+fields follow under the model's field names (``{"kind": "p", "text": …}``). Texts are
+their raw source strings (inline Markdown), a Markdown passage its source, ＫＰＩ values
+numbers where written as numbers, 未定事項 ``{"kind": "pending", "pending": 理由, "label",
+"what"}``, absent optional values ``null``. ``include:`` never appears: the included
+file's block stands in its place.
+
+Its JSON Schema is generated from the same model and committed as
+``schema/plan.schema.json``; a test keeps the two in step. Change the shape of the data,
+and ``SCHEMA_VERSION`` goes up with the regenerated schema
+(``python -m keikaku.data > schema/plan.schema.json``). The schemas of the content
+files themselves are ``content_schema.py``'s.
 
 ``kpi.csv`` is for spreadsheet programs: UTF-8 with a BOM (without it Excel reads UTF-8
 as Shift_JIS) and CRLF line ends. While a 政策パッケージ has no ＫＰＩ yet (its
@@ -17,20 +26,27 @@ than "not decided yet".
 
 from __future__ import annotations
 
+import ast
 import csv
 import dataclasses
+import functools
+import inspect
 import io
+import itertools
 import json
 import sys
+import textwrap
 import types
 import typing
 from typing import Any
 
+from . import model
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 SCHEMA_PATH = "schema/plan.schema.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 KPI_COLUMNS = ("重点目標", "政策パッケージ", "指標", "単位", "基準値", "基準年度",
                "目標値", "目標年度", "状態", "備考")
@@ -60,19 +76,22 @@ def to_data(value: Any) -> Any:
     """A model value as JSON data."""
     if isinstance(value, (Text, Prose)):
         return value.raw
-    if isinstance(value, Pending):
-        return {"pending": value.pending.raw}
     if isinstance(value, Plan):
-        data = {f.name: to_data(getattr(value, f.name)) for f, _ in _fields(Plan) if f.name != "pending"}
+        data = {"meta": to_data(value.meta), "labels": to_data(value.labels),
+                "parts": to_data(value.parts), "footnotes": to_data(value.footnotes)}
         data["pending"] = [{"where": where, "pending": p.pending.raw} for where, p in value.pending]
         return data
     if dataclasses.is_dataclass(value):
-        return {f.name: to_data(getattr(value, f.name)) for f, _ in _fields(type(value))}
+        # Every object with a kind says so, 未定事項 too: as a block it must, and as a
+        # value (基準値, 日付欄) the same object keeps one shape.
+        data = {"kind": value.KIND} if hasattr(value, "KIND") else {}
+        data.update({f.name: to_data(getattr(value, f.name)) for f, _ in _fields(type(value))})
+        return data
     if isinstance(value, tuple):
         return [to_data(v) for v in value]
     if isinstance(value, dict):
         return {k: to_data(v) for k, v in value.items()}
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, (str, bool, int, float)):
         return value
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
@@ -87,27 +106,142 @@ def plan_json(plan: Plan) -> bytes:
 
 
 # ------------------------------------------------------------------ JSON Schema
+#
+# The helpers below are shared with content_schema.py, which describes the same model
+# in the form the editors write it (YAML keys, KIND keys, includes).
+
+#: An id of an entity, as the loader accepts it.
+ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": _ID.pattern}
+
+#: Marker examples offered to editors (any 1–3 characters are allowed).
+MARKER_EXAMPLES = ("・", "■", "○", "●", "◎", "※", *model.NUMBERED_MARKERS, "none")
+
+#: Checks on values that the loader makes beyond their type (``Loader.validate_values``),
+#: by model class and field name: the same in plan.json and in the content files.
+VALUE_RULES: dict[tuple[type, str], dict[str, Any]] = {
+    (model.Section, "numbering"): {"enum": list(model.NUMBERING)},
+    (model.Section, "child_numbering"): {"enum": list(model.NUMBERING)},
+    (model.Section, "toc_depth"): {"minimum": 0, "maximum": 6},
+    (model.Generated, "name"): {"enum": list(model.GENERATED)},
+    (model.Diagram, "name"): {"enum": list(model.DIAGRAMS)},
+    (model.Paragraph, "align"): {"enum": ["center", "right"]},
+    (model.BulletList, "marker"): {
+        "anyOf": [{"const": "none"}, {"minLength": 1, "maxLength": 3}],
+        "examples": list(MARKER_EXAMPLES)},
+    (model.PageBreak, "page_break"): {"const": True},
+    (model.Table, "header"): {"minimum": 0},
+    (model.Table, "rows"): {"minItems": 1},
+    (model.Table, "widths"): {"items": {"type": "string", "pattern": r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$"}},
+    (model.PackagePart, "label"): {"examples": ["directions", "measures", "key_measures", "situation"]},
+}
+
+
+def doc_of(cls: type) -> tuple[str | None, str]:
+    """A model class's title and description, from its docstring: the words before the
+    first colon name it (「段落: a paragraph …」 → 段落), the first paragraph describes it."""
+    doc = inspect.cleandoc(cls.__doc__ or cls.__name__)
+    first = " ".join(doc.split("\n\n")[0].split("\n"))
+    head, sep, _ = first.partition(": ")
+    return (head if sep else None), first
+
+
+def described(schema: dict[str, Any], title: str | None, description: str | None) -> dict[str, Any]:
+    """``schema`` with a title and description in front (left out when empty)."""
+    out: dict[str, Any] = {}
+    if title:
+        out["title"] = title
+    if description:
+        out["description"] = description
+    return {**out, **schema}
+
+
+@functools.cache
+def attribute_docs(cls: type) -> dict[str, str]:
+    """The docstrings written under a class's fields (``max: int = …`` then ``\"\"\"…\"\"\"``),
+    by field name, from the class's source; inherited fields included."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__[:-1]):
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
+        for stmt, after in itertools.pairwise(body):
+            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str)):
+                docs[stmt.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
+    return docs
+
+
+def field_doc(cls: type, f: dataclasses.Field) -> tuple[str | None, str]:
+    """A field's title (its Japanese name) and description (its ``doc``, else the
+    docstring under it, and the kind of entity whose id it holds)."""
+    doc = f.metadata.get("doc", "") or attribute_docs(cls).get(f.name, "")
+    ref = f.metadata.get("ref")
+    if ref:
+        name = doc_of(getattr(model, ref))[0] or ref
+        doc = f"{name}の ID" + (f"。{doc}" if doc else "")
+    return f.metadata.get("ja"), doc
+
+
+def refine(cls: type, f: dataclasses.Field, schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a field's value with the loader's extra checks: id patterns and
+    ``VALUE_RULES``. Applied to the non-null branch of an optional value."""
+    rule: dict[str, Any] = {}
+    if f.name == "id" or f.metadata.get("ref"):
+        rule = dict(ID_SCHEMA)
+    rule.update(VALUE_RULES.get((cls, f.name), {}))
+    if not rule:
+        return schema
+    if "oneOf" in schema and {"type": "null"} in schema["oneOf"]:
+        options = [o for o in schema["oneOf"] if o != {"type": "null"}]
+        inner = options[0] if len(options) == 1 else {"oneOf": options}
+        return {**{k: v for k, v in schema.items() if k != "oneOf"},
+                "oneOf": [{**inner, **rule}, {"type": "null"}]}
+    return {**schema, **rule}
+
+
+def _is_block(tp: Any) -> bool:
+    return hasattr(tp, "KIND")
 
 
 class _SchemaBuilder:
+    """The schema of plan.json: every field present, blocks told apart by ``kind``."""
+
     def __init__(self) -> None:
         self.defs: dict[str, Any] = {}
 
     def of(self, tp: Any) -> dict[str, Any]:
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
-            options = [self.of(a) for a in typing.get_args(tp)]
-            return {"oneOf": options}
+            args = typing.get_args(tp)
+            # An include is replaced by the block of its file when the plan is loaded.
+            options = [a for a in args if a not in (type(None), model.Include)]
+            if int in options and float in options:
+                options.remove(int)  # a number: 10 or 0.5
+            schemas = [self.of(a) for a in options]
+            if type(None) in args:
+                schemas.append({"type": "null"})
+            return schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
         if origin is tuple:
             return {"type": "array", "items": self.of(typing.get_args(tp)[0])}
-        if tp is type(None):
-            return {"type": "null"}
+        if origin is dict:
+            return {"type": "object", "additionalProperties": self.of(typing.get_args(tp)[1])}
+        if tp is model.Cell:
+            return {"type": "string", "description": "表のセル（空でもよい。改行はそのまま改行）"}
         if tp is Text:
-            return {"type": "string", "minLength": 1, "description": "content text (inline Markdown; [^id] calls a footnote)"}
-        if tp is Prose:
-            return {"type": "string", "minLength": 1, "description": "a passage in Markdown"}
+            return {"type": "string", "minLength": 1}
+        if isinstance(tp, type) and issubclass(tp, Prose):
+            return {"type": "string", "minLength": 1, "description": "Markdown の文章（ファイルから読んだものもその内容）"}
         if tp is str:
             return {"type": "string", "minLength": 1}
+        if tp is bool:
+            return {"type": "boolean"}
+        if tp is int:
+            return {"type": "integer"}
+        if tp is float:
+            return {"type": "number"}
         if dataclasses.is_dataclass(tp):
             return self.ref(tp)
         raise TypeError(f"no schema for {tp!r}")
@@ -115,51 +249,56 @@ class _SchemaBuilder:
     def ref(self, cls: type) -> dict[str, Any]:
         name = cls.__name__
         if name not in self.defs:
-            self.defs[name] = {}  # recursion (AgendaItem) finds the name already taken
-            props = {}
+            self.defs[name] = {}  # recursion (a section's body) finds the name already taken
+            props: dict[str, Any] = {}
+            if _is_block(cls):
+                props["kind"] = {"const": cls.KIND, "description": "ブロックの種類（内容ファイルで最初に書く項目名）"}
             for f, tp in _fields(cls):
-                prop = self.of(tp)
-                if f.name == "id":
-                    prop = {"type": "string", "pattern": _ID.pattern}
-                elif f.metadata.get("ref"):
-                    target = {"type": "string", "pattern": _ID.pattern}
-                    prop = {"type": "array", "items": target} if prop.get("type") == "array" else target
-                    prop["description"] = f"id of a {f.metadata['ref']}"
-                if "ja" in f.metadata:
-                    prop = {"title": f.metadata["ja"], **prop}
-                props[f.name] = prop
-            self.defs[name] = {
+                props[f.name] = described(refine(cls, f, self.of(tp)), *field_doc(cls, f))
+            title, description = doc_of(cls)
+            self.defs[name] = described({
                 "type": "object",
-                "description": (cls.__doc__ or name).strip().splitlines()[0],
                 "properties": props,
                 "required": list(props),
                 "additionalProperties": False,
-            }
+            }, title, description)
         return {"$ref": f"#/$defs/{name}"}
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of ``plan.json``, from the model."""
     builder = _SchemaBuilder()
-    props: dict[str, Any] = {"version": {"const": SCHEMA_VERSION, "description": "schema version of this file"}}
-    for f, tp in _fields(Plan):
-        if f.name == "footnotes":
-            props[f.name] = {"type": "object", "description": "footnote texts by id",
-                             "propertyNames": {"pattern": _ID.pattern},
-                             "additionalProperties": builder.of(Text)}
-        elif f.name == "pending":
-            props[f.name] = {
-                "type": "array",
-                "description": "every 未定事項 with a readable path to it, in document order",
-                "items": {"type": "object", "required": ["where", "pending"], "additionalProperties": False,
-                          "properties": {"where": {"type": "string"}, "pending": builder.of(Text)}}}
-        else:
-            props[f.name] = builder.of(tp)
+    text = builder.of(Text)
+    props: dict[str, Any] = {
+        "version": {"const": SCHEMA_VERSION, "description": "このファイルの形式の版"},
+        "meta": described(builder.of(model.PlanMeta), "表紙と文書情報", None),
+        "labels": {
+            "title": "見出しの語",
+            "description": "表示する語のすべて（plan.yaml の labels で置き換えたものは置き換えた語）。"
+                           "政策パッケージの【…】の語は part の label がこの名前を指す",
+            "type": "object",
+            "properties": {k: described(dict(text), None, f"既定: {v}") for k, v in model.DEFAULT_LABELS.items()},
+            "required": list(model.DEFAULT_LABELS),
+            "additionalProperties": text,
+        },
+        "parts": described(builder.of(tuple[model.Block, ...]), "部の並び",
+                           "計画の部（表紙・目次・各章・参考）を文書の順に。各ブロックの kind がその種類"),
+        "footnotes": {"title": "脚注", "description": "脚注の本文（ID ごと）。本文からは [^ID] で呼び出す",
+                      "type": "object", "propertyNames": {"pattern": _ID.pattern},
+                      "additionalProperties": text},
+        "pending": {
+            "title": "未定事項",
+            "description": "すべての未定事項を文書の順に、見出しをたどる位置とともに",
+            "type": "array",
+            "items": {"type": "object", "required": ["where", "pending"], "additionalProperties": False,
+                      "properties": {"where": {"type": "string", "minLength": 1, "description": "位置（見出しを › でつないだもの）"},
+                                     "pending": described(dict(text), None, "未定の理由")}}},
+    }
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": DRAFT,
         "title": "社会資本整備重点計画 plan.json",
-        "description": "The whole validated plan, as published beside the PDF. Texts are the raw "
-                       "source strings (inline Markdown); 未定事項 are {\"pending\": reason}.",
+        "description": "計画の内容の構造化データ。PDF とともに公開する。文書の木（parts）をそのまま、"
+                       "文字は内容ファイルに書かれたとおり（インライン Markdown）、未定事項は {\"kind\": \"pending\", \"pending\": 理由} で表す。",
         "type": "object",
         "properties": props,
         "required": list(props),
@@ -179,7 +318,16 @@ def _value(v: KpiValue | Pending, what: str, notes: list[str]) -> tuple[str, str
     if isinstance(v, Pending):
         notes.append(f"{what}：{v.pending.raw}")
         return "", ""
-    return v.value.raw, v.year.raw
+    return value_text(v.value), v.year.raw
+
+
+def value_text(value: int | float | Text) -> str:
+    """A KPI value as a cell of text: a number as written (10, 0.5), text as its source."""
+    if isinstance(value, Text):
+        return value.raw
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def kpi_rows(plan: Plan) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from .model import Plan
+from .model import Diagram, Plan
 from .paths import STYLES_DIR
 
 NO_LINE_START = set("、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
@@ -85,9 +85,18 @@ def _box_svg(box: Box) -> str:
     return rect + texts
 
 
-def society_diagram(plan: Plan) -> Markup:
-    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as inline SVG."""
-    society = plan.direction.society
+def _heading_of(plan: Plan, block: object | None, default: str) -> str:
+    """The title of the section that holds ``block``: the diagram's column heads."""
+    parent = plan.index.parents.get(id(block)) if block is not None else None
+    title = getattr(parent, "title", None)
+    return title.plain if title is not None else default
+
+
+def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
+    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as inline SVG. The arrows from a
+    課題 to a 姿 are drawn only where the content states them (``links:``)."""
+    index = plan.index
+    challenges = index.challenges
     widths = (150.0, 152.0, 110.0)
     gaps = (34.0, 26.0)
     xs = (0.0, widths[0] + gaps[0], widths[0] + gaps[0] + widths[1] + gaps[1])
@@ -96,15 +105,19 @@ def society_diagram(plan: Plan) -> Markup:
     em = FONT_SIZE
 
     # Visions in the order of the 重点目標 they serve, so each goal box spans its visions.
-    goal_order = [o.goal for o in society.goals]
-    visions = sorted(society.visions, key=lambda v: goal_order.index(v.goal)
+    goal_order = [o.goal for o in index.outlines]
+    goal_order += [g.id for g in plan.goals if g.id not in goal_order]
+    visions = sorted(index.visions.values(), key=lambda v: goal_order.index(v.goal)
                      if v.goal in goal_order else len(goal_order))
+    heads = (_heading_of(plan, challenges[0] if challenges else None, ""),
+             _heading_of(plan, visions[0] if visions else None, ""),
+             _heading_of(plan, index.outlines[0] if index.outlines else None, ""))
     vision_boxes: dict[str, Box] = {}
-    goal_boxes: list[Box] = []
+    goal_boxes: list[tuple[Box, float]] = []
     y = top
     for goal_id in goal_order:
         members = [v for v in visions if v.goal == goal_id]
-        start = y
+        start_y = y
         for v in members:
             box = Box(xs[1], y, widths[1], wrap(v.title.plain, (widths[1] - 2 * PAD) / em),
                       "vision", v.id)
@@ -112,30 +125,32 @@ def society_diagram(plan: Plan) -> Markup:
             y += box.h + 4
         goal = plan.goal(goal_id)
         lines = wrap(goal.title.plain, (widths[2] - 2 * PAD) / em)
-        height = max(y - 4 - start, len(lines) * LINE + 2 * PAD)
+        height = max(y - 4 - start_y, len(lines) * LINE + 2 * PAD)
         # As tall as its visions; the title is centred in it when drawn.
-        goal_boxes.append((Box(xs[2], start, widths[2], lines, "goal", goal.id), height))
-        y = max(y, start + height + 4) + 6
+        goal_boxes.append((Box(xs[2], start_y, widths[2], lines, "goal", goal.id), height))
+        y = max(y, start_y + height + 4) + 6
     visions_bottom = y - 10
 
     challenge_boxes: dict[str, Box] = {}
     boxes = [Box(xs[0], 0, widths[0], wrap(c.title.plain, (widths[0] - 2 * PAD) / em),
-                 "challenge", c.id) for c in society.challenges]
+                 "challenge", c.id) for c in challenges]
     used = sum(b.h for b in boxes)
     spare = max(visions_bottom - top - used, 4.0 * (len(boxes) - 1))
     gap = spare / max(len(boxes) - 1, 1)
     y = top
-    for box, challenge in zip(boxes, society.challenges, strict=True):
+    for box, challenge in zip(boxes, challenges, strict=True):
         box.y = y
         challenge_boxes[challenge.id] = box
         y += box.h + gap
     height = max(visions_bottom, y - gap) + 2
+    links: dict[str, list[str]] = {}
+    for link in diagram.links:
+        links.setdefault(link.vision, []).append(link.challenge)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="figure-svg" viewBox="0 0 {total_w:.0f} {height:.0f}" '
         f'width="{total_w:.0f}pt" height="{height:.0f}pt" role="img">',
-        f"<title>{escape(society.challenges_title.plain)}から{escape(society.visions_title.plain)}、"
-        f"{escape(society.goals_title.plain)}へのつながりを示す図</title>",
+        f"<title>{escape(diagram.caption.plain)}</title>",
         "<style>"
         f"text {{ font-family: 'BIZ UDGothic'; font-size: {FONT_SIZE}px; fill: #000; }}"
         ".head { font-size: 8px; font-weight: bold; }"
@@ -144,12 +159,13 @@ def society_diagram(plan: Plan) -> Markup:
         ".link { stroke: #555; stroke-width: 0.5; fill: none; } .arrow { fill: #555; }"
         "</style>",
     ]
-    for x, title in zip(xs, (society.challenges_title, society.visions_title, society.goals_title),
-                        strict=True):
-        parts.append(f'<text class="head" x="{x:.1f}" y="9">{escape(title.plain)}</text>')
+    for x, title in zip(xs, heads, strict=True):
+        parts.append(f'<text class="head" x="{x:.1f}" y="9">{escape(title)}</text>')
     for v in visions:
-        end = vision_boxes[v.id]
-        for cid in v.challenges:
+        end = vision_boxes.get(v.id)
+        if end is None:  # a 姿 whose 重点目標 is not in the plan: nothing to draw it beside
+            continue
+        for cid in links.get(v.id, ()):
             start = challenge_boxes.get(cid)
             if start is None:
                 continue

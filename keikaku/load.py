@@ -19,25 +19,17 @@ from typing import Any
 from markupsafe import Markup
 
 from . import model
-from .errors import BuildError, Pos, Problems
+from .errors import BuildError, Pos, Problem, Problems
 from .glyphs import missing_glyphs
 from .lint import LintConfig
 from .markup import Markup2Html
 from .model import Pending, Plan, PolicyPackage, Prose, Text, fields_of
 from .sources import YList, YMap, parse_yaml, read_text
 
-#: The fixed content files, by the ``Plan`` field they fill.
-CONTENT_FILES: dict[str, tuple[str, type]] = {
-    "meta": ("plan.yaml", model.PlanMeta),
-    "situation": ("chapter1.yaml", model.SituationChapter),
-    "direction": ("chapter2.yaml", model.DirectionChapter),
-    "programme": ("chapter3.yaml", model.ProgrammeChapter),
-    "effectiveness": ("chapter4.yaml", model.EffectivenessChapter),
-    "deliberations": ("deliberations.yaml", model.Deliberations),
-}
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_WIDTH = re.compile(r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$")
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, YMap):
@@ -65,6 +57,10 @@ class Loader:
         self.sources: dict[str, str] = {}
         self.unreadable: list[str] = []
         self.vision_titles: dict[str, str] = {}
+        self.labels_raw: dict[str, str] = dict(model.DEFAULT_LABELS)
+        self.images: set[str] = set()
+        self.included: dict[str, str] = {}
+        self.include_stack: list[str] = []
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -91,7 +87,7 @@ class Loader:
             self.unreadable.append(shown)
             return None
 
-    def resolve(self, rel: str, pos: Pos, what: str, suffix: str) -> Path | None:
+    def resolve(self, rel: str, pos: Pos, what: str, suffix: str | tuple[str, ...]) -> Path | None:
         """A path inside the content directory, or ``None`` after reporting why not."""
         if not rel or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", rel):
             self.add(pos, f"{what}「{rel}」は content/ の中の相対パスで書いてください。"
@@ -102,8 +98,9 @@ class Loader:
             self.add(pos, f"{what}「{rel}」は content/ の外を指しています。content/ の中のファイルを指定してください。"
                               " (path leaves the content directory)")
             return None
-        if not rel.endswith(suffix):
-            self.add(pos, f"{what}「{rel}」は {suffix} ファイルを指定してください。")
+        if not rel.lower().endswith(suffix):
+            kinds = "・".join(suffix) if isinstance(suffix, tuple) else suffix
+            self.add(pos, f"{what}「{rel}」は {kinds} ファイルを指定してください。 (wrong file type)")
             return None
         if not target.is_file():
             self.add(pos, f"{what}「{rel}」が見つかりません。ファイル名を確かめるか、ファイルを作成してください。"
@@ -123,6 +120,24 @@ class Loader:
             self.add(pos, f"{label}が空です。内容を書くか、項目ごと削除してください。 (empty text)")
             return None
         return Text(raw, self._rendered(self.md.inline, raw, pos), pos)
+
+    def cell(self, value: Any, pos: Pos, label: str) -> model.Cell | None:
+        """A table cell: may be empty; a line break in it is kept as a line break."""
+        if value is None:
+            return model.Cell("", Markup(""), pos)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.add(pos, f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
+                          " (expected text)")
+            return None
+        raw = str(value).strip()
+        lines = [self._rendered(self.md.inline, line.strip(), pos) for line in raw.split("\n")]
+        return model.Cell(raw, Markup("<br>").join(lines), pos)
+
+    def inline_prose(self, value: Any, pos: Pos, label: str) -> model.InlineProse | None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(pos, f"{label}には Markdown の文章を書いてください。 (expected Markdown text)")
+            return None
+        return model.InlineProse("", value, self._rendered(self.md.block, value, pos), pos)
 
     def prose(self, value: Any, pos: Pos, label: str) -> Prose | None:
         if not isinstance(value, str):
@@ -154,16 +169,7 @@ class Loader:
     def convert(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None) -> Any:
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
-            options = [a for a in typing.get_args(tp) if a is not type(None)]
-            if Pending in options and len(options) > 1:
-                if isinstance(value, YMap) and "pending" in value:
-                    return self.build(Pending, value, label)
-                options.remove(Pending)
-                if value is None or (isinstance(value, YMap) and not value):
-                    self.add(pos, f"{label}を書くか、まだ決まっていなければ「pending: 理由」と書いてください。"
-                                      " (give the value, or 'pending: reason')")
-                    return None
-            return self.convert(options[0], value, pos, label, ref)
+            return self.convert_union(tp, value, pos, label, ref)
         if origin is tuple:
             if not isinstance(value, YList):
                 self.add(pos, f"{label}は「- 」で始まる行の一覧で書いてください（{_kind_of(value)}になっています）。"
@@ -188,8 +194,26 @@ class Loader:
                 self.add(pos, f"{label}は整数で書いてください。 (expected a whole number)")
                 return None
             return value
+        if origin is dict:
+            if not isinstance(value, YMap):
+                self.add(pos, f"{label}は「名前: 語」の組で書いてください。 (expected a mapping)")
+                return None
+            out = {}
+            for key, item in value.items():
+                self._path.append(key)
+                try:
+                    text = self.text(item, value.at(key), f"{label}「{key}」")
+                finally:
+                    self._path.pop()
+                if text is not None:
+                    out[key] = text
+            return out
+        if tp is model.Cell:
+            return self.cell(value, pos, label)
         if tp is Text:
             return self.text(value, pos, label)
+        if tp is model.InlineProse:
+            return self.inline_prose(value, pos, label)
         if tp is Prose:
             return self.prose(value, pos, label)
         if tp is str:
@@ -204,42 +228,140 @@ class Loader:
                 self.add(pos, f"{label}は「項目名: 値」の組で書いてください（{_kind_of(value)}になっています）。"
                                   " (expected a mapping)")
                 return None
+            if hasattr(tp, "KIND"):
+                return self.block(value, pos, label, (tp,))
             return self.build(tp, value, label)
         raise TypeError(f"unsupported field type {tp!r}")
 
-    def build(self, cls: type, node: YMap, label: str) -> Any:
+    def convert_union(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None) -> Any:
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        optional = len(options) < len(typing.get_args(tp))
+        if value is None and optional:
+            return None
+        kinds = tuple(o for o in options if hasattr(o, "KIND") and o is not Pending)
+        if Pending in options and len(options) > 1 and not kinds:
+            if isinstance(value, YMap) and "pending" in value:
+                return self.build(Pending, value, label)
+            options.remove(Pending)
+            if value is None or (isinstance(value, YMap) and not value):
+                self.add(pos, f"{label}を書くか、まだ決まっていなければ「pending: 理由」と書いてください。"
+                                  " (give the value, or 'pending: reason')")
+                return None
+        if Pending in options:
+            kinds = (*kinds, Pending)
+        if kinds and isinstance(value, YMap):
+            return self.block(value, pos, label, kinds)
+        scalars = [o for o in options if not hasattr(o, "KIND")]
+        numbers = [o for o in scalars if o in (int, float)]
+        if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if scalars:
+            return self.convert(next(o for o in scalars if o not in (int, float)), value, pos, label, ref)
+        if kinds:
+            self.add(pos, f"{label}は「種類: 内容」で始まる項目の組で書いてください（{_kind_of(value)}になっています）。"
+                          f"使える種類: {', '.join(k.KIND for k in kinds)} (expected a block)")
+            return None
+        return self.convert(options[0], value, pos, label, ref)
+
+    def block(self, node: YMap, pos: Pos, label: str, kinds: tuple[type, ...]) -> Any:
+        """A block: the mapping's first key names its kind (``p:``, ``section:`` …)."""
+        if not node:
+            self.add(pos, f"{label}が空です。「種類: 内容」を書いてください。 (empty block)")
+            return None
+        kind = next(iter(node))
+        by_kind = {k.KIND: k for k in kinds}
+        if kind == "include" and model.Include in kinds:
+            return self.include(node, pos, label, tuple(k for k in kinds if k is not model.Include))
+        cls = by_kind.get(kind)
+        if cls is None:
+            close = difflib.get_close_matches(kind, sorted(by_kind), n=1)
+            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+            self.add(node.key_pos[kind], f"「{kind}」という種類はここでは使えません。{hint}"
+                     f"最初の項目名が種類を表します。使える種類: {', '.join(sorted(by_kind))}"
+                     " (unknown block kind)")
+            return None
+        if cls.MAIN != cls.KIND:
+            if cls.MAIN in node:
+                self.add(node.key_pos[cls.MAIN], f"項目「{cls.MAIN}」は「{kind}:」と同じものです。"
+                         "どちらか一方にしてください。 (duplicate field)")
+                return None
+            node = node.renamed(kind, cls.MAIN)
+        return self.build(cls, node, label, kind)
+
+    def include(self, node: YMap, pos: Pos, label: str, kinds: tuple[type, ...]) -> Any:
+        rel = node["include"]
+        where = node.at("include")
+        for key in node:
+            if key != "include":
+                self.add(node.key_pos[key], f"include には項目「{key}」を書けません。 (unknown field)")
+        if not isinstance(rel, str):
+            self.add(where, "include にはファイルのパスを書いてください。 (expected a path)")
+            return None
+        if self.resolve(rel, where, "ファイル", (".yaml", ".yml")) is None:
+            return None
+        if rel in self.include_stack:
+            self.add(where, f"ファイル「{rel}」が自分自身を含んでいます（{' → '.join([*self.include_stack, rel])}）。"
+                     " (include cycle)")
+            return None
+        if rel in self.included:
+            self.add(where, f"ファイル「{rel}」は {self.included[rel]} でも読み込まれています。"
+                     "一つのファイルは一か所からだけ読み込んでください。 (file included twice)")
+            return None
+        self.included[rel] = str(where)
+        inner = self.read(rel)
+        if inner is None:
+            return None
+        if not isinstance(inner, YMap):
+            self.add(getattr(inner, "pos", Pos(self.shown(rel), 1, 1)),
+                     "ファイル全体を「種類: 内容」で始まる項目の組で書いてください（例: section: 見出し）。"
+                     " (expected a mapping)")
+            return None
+        saved, self._path = self._path, []
+        titles, self._titles = self._titles, []
+        self.include_stack.append(rel)
+        try:
+            return self.block(inner, inner.pos, label, kinds)
+        finally:
+            self.include_stack.pop()
+            self._path, self._titles = saved, titles
+
+    def build(self, cls: type, node: YMap, label: str, kind: str | None = None) -> Any:
         """Build ``cls`` from a YAML mapping; ``None`` if anything required is missing."""
         fields = fields_of(cls)
         known = {f.name for f, _ in fields if not f.metadata.get("derived")}
+        main = getattr(cls, "MAIN", None)
+        shown_known = sorted((kind if n == main and kind else n) for n in known)
         for key in node:
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
+                close = difflib.get_close_matches(key, shown_known, n=1)
                 hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
                 self.add(node.key_pos[key],
-                                  f"項目「{key}」はここでは使えません。{hint}使える項目: {', '.join(sorted(known))}"
+                                  f"項目「{key}」はここでは使えません。{hint}使える項目: {', '.join(shown_known)}"
                                   " (unknown field)")
         # The readable path of pending items: each enclosing entity by its title.
-        title = node.get("title") or node.get("indicator") or self.vision_titles.get(str(node.get("vision")))
-        self._titles.append(str(title) if isinstance(title, (str, int)) else label)
+        title = self._title_of(cls, node)
+        if title is not None:
+            self._titles.append(title)
         values: dict[str, Any] = {}
         complete = True
         try:
             for f, tp in fields:
                 flabel = f.metadata.get("ja", f.name)
+                key = kind if f.name == main and kind else f.name
                 if f.metadata.get("derived"):
                     if f.name == "pos":
                         values["pos"] = node.pos
                     continue
-                if f.name not in node or node[f.name] is None:
+                if f.name not in node or (node[f.name] is None and f.name != main):
                     if f.default is not dataclasses.MISSING:
                         values[f.name] = f.default
                         continue
                     where = node.at(f.name)
-                    self.add(where, f"{flabel}（{f.name}）がありません。「{f.name}: …」を書いてください。"
-                                      f" (missing required field '{f.name}')")
+                    self.add(where, f"{flabel}（{key}）がありません。「{key}: …」を書いてください。"
+                                      f" (missing required field '{key}')")
                     complete = False
                     continue
-                self._path.append(f.name)
+                self._path.append(key)
                 try:
                     value = self.convert(tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"))
                     if f.name == "id" and value is not None:
@@ -247,22 +369,115 @@ class Loader:
                 finally:
                     self._path.pop()
                 if value is None and tp is not bool:
+                    if f.default is None and node[f.name] is None:
+                        values[f.name] = None
+                        continue
                     complete = False
                     continue
                 values[f.name] = value
         finally:
-            self._titles.pop()
+            if title is not None:
+                self._titles.pop()
         if not complete:
             return None
         obj = cls(**values)
+        self.validate_values(obj, node)
         if isinstance(obj, model.Vision):
-            self.vision_titles[obj.id] = obj.title.raw
-        if isinstance(obj, PolicyPackage) and isinstance(obj.kpis, tuple):
-            obj = dataclasses.replace(
-                obj, kpis=tuple(dataclasses.replace(k, package=obj.id) for k in obj.kpis))
+            self.vision_titles[obj.id] = obj.title.plain
+        if isinstance(obj, model.KpiPart) and isinstance(obj.kpis, tuple):
+            pass  # the package's id is filled in below, when the package is built
+        if isinstance(obj, PolicyPackage):
+            obj = dataclasses.replace(obj, parts=tuple(
+                dataclasses.replace(p, kpis=tuple(dataclasses.replace(k, package=obj.id) for k in p.kpis))
+                if isinstance(p, model.KpiPart) and isinstance(p.kpis, tuple) else p
+                for p in obj.parts))
         if isinstance(obj, Pending):
-            self.pending.append((" › ".join([*self._titles, label]), obj))
+            what = obj.what.plain if obj.what else (label if kind is None else self.labels_raw["pending_what"])
+            self.pending.append((" › ".join([*self._titles, what]), obj))
         return obj
+
+    def _title_of(self, cls: type, node: YMap) -> str | None:
+        if cls is model.PackageGroup:
+            return self.vision_titles.get(str(node.get("vision")), str(node.get("vision")))
+        if cls is model.GoalOutline:
+            return None
+        if cls is model.Kpi:
+            value = node.get("indicator")
+        elif cls in model.HEADINGS or cls is model.PlanMeta:
+            value = node.get("title")
+        else:
+            return None
+        return str(value) if isinstance(value, (str, int)) else None
+
+    def validate_values(self, obj: Any, node: YMap) -> None:
+        """Checks on option values that a type alone cannot express."""
+        def bad(key: str, message: str) -> None:
+            self.add(node.at(key), message, f"{self.field_path()}.{key}".lstrip("."))
+
+        def choice(key: str, value: Any, allowed: tuple[str, ...], what: str) -> None:
+            if value is not None and value not in allowed:
+                close = difflib.get_close_matches(str(value), allowed, n=1)
+                hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+                bad(key, f"{what}「{value}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)")
+
+        if isinstance(obj, model.Section):
+            choice("numbering", obj.numbering, model.NUMBERING, "番号の付け方")
+            choice("child_numbering", obj.child_numbering, model.NUMBERING, "番号の付け方")
+            if obj.toc_depth is not None and not 0 <= obj.toc_depth <= 6:
+                bad("toc_depth", "目次の深さは 0 から 6 までの整数で書いてください。 (out of range)")
+        elif isinstance(obj, model.Generated):
+            choice("generated", obj.name, model.GENERATED, "一覧の種類")
+        elif isinstance(obj, model.Diagram):
+            choice("diagram", obj.name, model.DIAGRAMS, "図の種類")
+        elif isinstance(obj, model.Paragraph):
+            choice("align", obj.align, ("center", "right"), "揃え")
+        elif isinstance(obj, model.BulletList):
+            marker = obj.marker
+            if marker != "none" and marker not in model.NUMBERED_MARKERS and not 1 <= len(marker) <= 3:
+                bad("marker", f"行頭の記号「{marker}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
+                    "記号なしは none）。 (marker too long)")
+        elif isinstance(obj, model.PageBreak):
+            if obj.page_break is not True:
+                bad("page_break", "改ページは「page_break: true」と書いてください。")
+        elif isinstance(obj, model.Table):
+            self.validate_table(obj, node)
+        elif isinstance(obj, model.Figure):
+            from .images import check_image
+
+            target = self.resolve(obj.src, node.at("src"), "画像ファイル", (".png", ".jpg", ".jpeg", ".svg"))
+            if target is not None:
+                self.images.add(obj.src)
+                for problem in check_image(target, self.shown(obj.src), node.at("src")):
+                    self.problems.items.append(problem)
+        elif isinstance(obj, model.PackagePart) and obj.label not in self.labels_raw:
+            close = difflib.get_close_matches(obj.label, sorted(self.labels_raw), n=1)
+            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+            bad("part", f"見出しの語「{obj.label}」が plan.yaml の labels にありません。{hint}"
+                f"labels に「{obj.label}: 見出しの語」を加えるか、名前を直してください。 (unknown label)")
+        elif isinstance(obj, model.PolicyPackage):
+            kpi_parts = [p for p in obj.parts if isinstance(p, model.KpiPart)]
+            if len(kpi_parts) != 1:
+                bad("parts", f"政策パッケージの構成には【ＫＰＩ】（kpis: …）をちょうど一つ書いてください（{len(kpi_parts)}個あります）。"
+                    "まだ決まっていなければ「- kpis: {pending: 理由}」と書きます。 (exactly one kpis part)")
+
+    def validate_table(self, table: model.Table, node: YMap) -> None:
+        rows = node.get("rows")
+        widths = len(table.rows[0]) if table.rows else 0
+        for i, row in enumerate(table.rows):
+            if len(row) != widths:
+                where = rows.item_pos[i] if isinstance(rows, YList) and i < len(rows.item_pos) else node.pos
+                self.add(where, f"表の{i + 1}行目のセルが{len(row)}個です。1行目と同じ{widths}個にしてください"
+                         "（空のセルは \"\" と書きます）。 (rows differ in length)", f"{self.field_path()}.table[{i}]".lstrip("."))
+        if not table.rows:
+            self.add(node.pos, "表に行がありません。 (empty table)")
+        if not 0 <= table.header <= len(table.rows):
+            self.add(node.at("header"), "見出し行の数が表の行数を超えています。 (header out of range)")
+        if table.widths:
+            if len(table.widths) != widths:
+                self.add(node.at("widths"), f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)")
+            for w in table.widths:
+                if not _WIDTH.match(w):
+                    self.add(node.at("widths"), f"列の幅「{w}」は 30%、8em、25mm、auto のように書いてください。 (bad width)")
 
     def register_id(self, kind: str, value: str, pos: Pos) -> None:
         if not _ID.match(value):
@@ -318,17 +533,66 @@ def _shown(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
-def _check_groups(loader: Loader, direction: model.DirectionChapter,
-                  goals: list[model.PriorityGoal], goal_pos: list[Pos]) -> None:
-    """Each ≪…≫ group must sit under the 重点目標 its 目指す社会の姿 belongs to."""
-    visions = {v.id: v for v in direction.society.visions}
-    for goal, pos in zip(goals, goal_pos, strict=True):
-        for group in goal.groups:
-            vision = visions.get(group.vision)
-            if vision and vision.goal != goal.id:
-                loader.problems.add(pos, f"目指す社会の姿「{vision.id}」は重点目標「{vision.goal}」に属していますが、"
-                                    f"重点目標「{goal.id}」の下に置かれています。chapter2.yaml の goal か、"
-                                    "このファイルの vision を直してください。")
+def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
+    """Typed entities stand where the plan's hierarchy puts them, and each ≪…≫ group
+    under the 重点目標 its 目指す社会の姿 belongs to."""
+    visions = {b.id: b for b in model.walk(parts) if isinstance(b, model.Vision)}
+
+    def visit(blocks: tuple[Any, ...], parent: Any) -> None:
+        for block in blocks:
+            allowed = model.PARENTS.get(type(block))
+            if allowed is not None and type(parent) not in allowed:
+                where = "、".join(a.KIND for a in allowed if a is not None)
+                loader.problems.add(block.pos, f"「{block.KIND}」は「{where}」の本文の中にだけ置けます。"
+                                    f"置く場所を直してください。 (misplaced {block.KIND})")
+            if isinstance(block, model.PackageGroup) and isinstance(parent, model.PriorityGoal):
+                vision = visions.get(block.vision)
+                if vision and vision.goal != parent.id:
+                    loader.problems.add(block.pos, f"目指す社会の姿「{vision.id}」は重点目標「{vision.goal}」に属していますが、"
+                                        f"重点目標「{parent.id}」の下に置かれています。目指す社会の姿の goal か、"
+                                        "この group を直してください。 (group under the wrong goal)")
+            if isinstance(block, model.Diagram) and block.name == "pillars" and block.section is None \
+                    and not isinstance(parent, model.Section):
+                loader.problems.add(block.pos, "pillars の図は節の本文に置くか、section: で柱にする節を指定してください。")
+            visit(model.children(block), block)
+
+    visit(parts, None)
+
+
+#: Files of the content folder that the build reads without being referred to.
+FIXED_FILES = ("plan.yaml", FOOTNOTES_FILE, "lint.yaml")
+_CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".png", ".jpg", ".jpeg", ".svg")
+
+
+def _unreferenced(loader: Loader) -> list[Problem]:
+    """Content files that nothing in the plan refers to (MkDocs reports pages not in nav)."""
+    used = {loader.shown(f) for f in (*FIXED_FILES, *loader.images)} | set(loader.sources)
+    found = []
+    for path in sorted(loader.root.rglob("*")):
+        rel = path.relative_to(loader.root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(loader.root).parts):
+            continue
+        if path.suffix.lower() in _CONTENT_SUFFIXES and path.is_file() and loader.shown(rel) not in used:
+            found.append(Problem(Pos(loader.shown(rel)),
+                                 "このファイルはどこからも参照されていないため、計画に載りません。"
+                                 "載せるなら plan.yaml か他のファイルから include・prose・figure で参照し、"
+                                 "不要なら削除してください。 (file not referred to)"))
+    return found
+
+
+def _index(parts: tuple[Any, ...]) -> model.PlanIndex:
+    blocks = list(model.walk(parts))
+    return model.PlanIndex(
+        goals=tuple(b for b in blocks if isinstance(b, model.PriorityGoal)),
+        visions={b.id: b for b in blocks if isinstance(b, model.Vision)},
+        challenges=tuple(b for b in blocks if isinstance(b, model.Challenge)),
+        outlines=tuple(b for b in blocks if isinstance(b, model.GoalOutline)),
+        sections={b.id: b for b in blocks if isinstance(b, model.Section)},
+        parents=model.parent_map(parts),
+    )
+
+
+PLAN_FILE = "plan.yaml"
 
 
 LINT_FILE = "lint.yaml"
@@ -365,34 +629,54 @@ def load_plan(content_dir: Path) -> Plan:
     footnotes = loader.footnotes()
     loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else None
 
-    parts: dict[str, Any] = {}
-    goals: list[model.PriorityGoal] = []
-    goal_pos: list[Pos] = []
-    # Files are read in document order, so pending items are listed in that order too.
-    for name, (rel, cls) in CONTENT_FILES.items():
-        parts[name] = loader.load_file(rel, cls, cls.__doc__.split(":")[0].split("\n")[0].rstrip("."))
-        if name == "programme" and parts[name] is not None:
-            for goal_rel in parts[name].goal_files:
-                where = Pos(loader.shown(rel))
-                if loader.resolve(goal_rel, where, "重点目標のファイル", ".yaml") is None:
-                    continue
-                goal = loader.load_file(goal_rel, model.PriorityGoal, "重点目標")
-                if goal is not None:
-                    goals.append(goal)
-                    goal_pos.append(Pos(loader.shown(goal_rel), 1, 1))
+    node = loader.read(PLAN_FILE)
+    if node is not None and not isinstance(node, YMap):
+        loader.add(getattr(node, "pos", Pos(loader.shown(PLAN_FILE), 1, 1)),
+                   "plan.yaml 全体を「項目名: 値」の組で書いてください。 (expected a mapping)")
+        node = None
+    if node is None:
+        loader.problems.raise_if_any()
+    labels: dict[str, Text] = {}
+    if node.get("labels") is not None:
+        loader._path.append("labels")
+        try:
+            labels = loader.convert(dict[str, Text], node["labels"], node.at("labels"), "見出しの語", None) or {}
+        finally:
+            loader._path.pop()
+    loader.labels_raw.update({k: v.raw for k, v in labels.items()})
+    all_labels = {k: labels.get(k) or loader.text(v, Pos(model.DEFAULTS_POS), k)
+                  for k, v in model.DEFAULT_LABELS.items()}
+    all_labels.update(labels)
+    meta = loader.build(model.PlanMeta, node.without("parts", "labels"), "表紙と文書情報")
+    parts: tuple[Any, ...] | None = None
+    if "parts" not in node:
+        loader.add(node.pos, "部の並び（parts）がありません。「parts:」の下に、表紙・目次・各章を計画の順に書いてください。"
+                   " (missing required field 'parts')", "")
+    else:
+        loader._path.append("parts")
+        try:
+            parts = loader.convert(tuple[model.Block, ...], node["parts"], node.at("parts"), "部", None)
+        finally:
+            loader._path.pop()
 
     # With a file unreadable, its ids are unknown: every reference to them would be
     # reported too, burying the one real problem. Check references once all files read.
     if not loader.unreadable:
         loader.check_refs()
-    if parts["direction"] is not None and not loader.unreadable:
-        _check_groups(loader, parts["direction"], goals, goal_pos)
+        if parts is not None:
+            _check_structure(loader, parts)
     loader.problems.raise_if_any()
-    plan = Plan(goals=tuple(goals), footnotes=footnotes, pending=tuple(loader.pending),
-                sources=loader.sources, **parts)
+    assert meta is not None and parts is not None
+    plan = Plan(meta=meta, labels=all_labels, parts=parts, footnotes=footnotes,
+                pending_items=tuple(loader.pending), index=_index(parts), sources=loader.sources,
+                warnings=tuple(_unreferenced(loader)))
+    try:
+        plan.outline(True)
+    except ValueError as exc:
+        loader.problems.add(Pos(loader.shown(PLAN_FILE)), f"{exc}")
     loader.problems.items.extend(missing_glyphs(plan))
     loader.problems.raise_if_any()
     return plan
 
 
-__all__ = ["CONTENT_FILES", "Loader", "load_plan"]
+__all__ = ["PLAN_FILE", "Loader", "load_plan"]

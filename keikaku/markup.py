@@ -43,6 +43,8 @@ class Markup2Html:
 
     def __init__(self) -> None:
         md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        # GFM tables and strikethrough, as editors paste them; nothing else beyond CommonMark.
+        md.enable(["table", "strikethrough"])
         # Every link reaches the render rule below, which reports the refused ones
         # (markdown-it's own check would drop them silently).
         md.validateLink = lambda url: True
@@ -53,6 +55,9 @@ class Markup2Html:
             or (default_link_open(tokens, idx, options, env) if default_link_open
                 else md.renderer.renderToken(tokens, idx, options, env)))
         md.renderer.rules["image"] = lambda tokens, idx, options, env: self._refuse_image(tokens, idx, env)
+        # A heading inside Markdown would sit outside the plan's numbering and 目次.
+        md.renderer.rules["heading_open"] = lambda tokens, idx, options, env: self._refuse_heading(tokens, idx, env)
+        md.renderer.rules["heading_close"] = lambda tokens, idx, options, env: "</p>"
         # markdown-it binds render rules to its renderer, so the rule reaches this
         # object's footnote lookup through a closure rather than ``self``.
         md.renderer.rules["footnote_call"] = (
@@ -86,8 +91,19 @@ class Markup2Html:
         src = tokens[idx].attrGet("src") or ""
         env["problems"].add(
             env["pos"],
-            f"画像「{src}」は使えません。図は内容のデータから作られます。 (images are not allowed in content)")
+            f"画像「{src}」は文中には置けません。図は figure ブロックに、表題（caption）・出典（source）・"
+            "代替テキスト（alt）とともに書いてください。 (images go in a figure block)")
         return ""
+
+    def _refuse_heading(self, tokens, idx, env) -> str:
+        line = (tokens[idx].map or [0])[0]
+        pos = env["pos"]
+        where = type(pos)(pos.path, pos.line + line, 1) if pos.line else pos
+        env["problems"].add(
+            where,
+            "Markdown の見出し（#）は使えません。見出しは section ブロックで書いてください"
+            "（番号と目次は見出しの位置から付けられます）。 (headings in Markdown are not allowed)")
+        return "<p>"
 
     def inline(self, text: str, pos: Pos, problems: Problems) -> Markup:
         """Render one line of content text (no paragraphs)."""

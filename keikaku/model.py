@@ -1,10 +1,16 @@
-"""The plan's entities, as the templates receive them.
+"""The plan as a document tree, as the templates receive it.
 
-Every class is a frozen dataclass built from YAML by ``load.build``. A field's YAML key
-is its name; ``meta(...)`` gives the Japanese label used in messages and marks
-references to other entities. Numbering (第１章, １, （１）, ア …) is never stored here:
-it is generated from the order of items when rendering, so reordering content
-renumbers the whole document.
+The editors own the document's structure. ``plan.yaml`` lists the plan's parts in order
+(``parts:``); every part and every section holds a ``body``: an ordered list of
+*blocks* from a small closed set (段落, 箇条書き, 注記, 表, 図, 未定事項, 改ページ …),
+each rendered by one template macro. Where typing earns its keep — validation, the
+generated lists, the open data and the 新旧対照表 — a block is a typed entity of the
+plan: 基本的な課題認識, 目指す社会の姿, 重点目標, ≪…≫ のまとまり, 政策パッケージ and ＫＰＩ.
+
+Every block is one YAML mapping whose *first key names its kind* and holds its main
+value (``p: 本文``, ``section: 見出し``, ``list: [...]``); the other keys are its options.
+Each class says so with ``KIND`` and ``MAIN``. Numbering (第１章, １, （１）, ア …) is
+never stored: ``outline.py`` generates it from the order of the tree.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import html
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Union
 
 from markupsafe import Markup
 
@@ -32,10 +38,22 @@ def _strip_tags(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
-def meta(ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False) -> Any:
-    """Declare a model field: ``ja`` names it in messages; ``ref`` names the kind of entity
-    whose id it holds; ``derived`` fields are filled by the loader, not read from YAML."""
-    md = {"ja": ja, "ref": ref, "derived": derived}
+#: Where the default labels come from, in messages.
+DEFAULTS_POS = "model.DEFAULT_LABELS"
+
+
+def position() -> Any:
+    """Where a block stands in its content file (filled in by the loader; not compared)."""
+    return field(default=Pos(""), compare=False,
+                 metadata={"ja": "位置", "ref": None, "derived": True, "doc": ""})
+
+
+def meta(ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False,
+         doc: str = "") -> Any:
+    """Declare a model field: ``ja`` names it in messages and the schema; ``ref`` names the
+    kind of entity whose id it holds; ``derived`` fields are filled by the loader, not read
+    from YAML; ``doc`` explains the field to editors (JSON Schema description)."""
+    md = {"ja": ja, "ref": ref, "derived": derived, "doc": doc}
     if default is ...:
         return field(metadata=md)
     if isinstance(default, (list, dict, set)):
@@ -63,6 +81,9 @@ class Text:
     def __str__(self) -> str:
         return self.raw
 
+    def __bool__(self) -> bool:
+        return bool(self.raw)
+
     @property
     def display(self) -> str:
         """The text as printed, with 「※」 where a footnote is called: for the 新旧対照表."""
@@ -75,34 +96,48 @@ class Text:
         return _strip_tags(_FOOTNOTE_SPAN.sub("", str(self.html)))
 
 
+class Cell(Text):
+    """A table cell: content text that may be empty, and may break lines (``\\n``)."""
+
+
 @dataclass(frozen=True)
 class Prose:
-    """A narrative passage kept as a Markdown fragment that a YAML file points to."""
+    """A passage of Markdown (paragraphs, lists, GFM tables), inline or from a file."""
 
     path: str
-    """The fragment's path relative to the content directory."""
+    """The fragment's path relative to the content directory ("" when written inline)."""
     raw: str
     """The Markdown source."""
     html: Markup
     """The rendered block HTML."""
     pos: Pos = field(compare=False, default=Pos(""))
-    """The start of the fragment file (line 1, column 1)."""
+    """Where the Markdown starts."""
 
     def __html__(self) -> Markup:
         return self.html
+
+
+class InlineProse(Prose):
+    """Markdown written in place in a YAML file (``markdown: |``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Pending:
     """未定事項: something the draft leaves for a later meeting (「次回以降に議論」).
 
-    The PDF shows it as pending (「（今後設定）」 and the reason); it is never filled with
-    made-up data.
+    As a block (``- pending: 理由``) or as the value of a field (``kpis:``, ``date_line:``)
+    it is shown as pending with its reason; it is never filled with made-up data.
     """
 
-    pending: Text = meta("未定の理由")
-    """Why it is open, in the draft's words, e.g. 「次回以降の計画部会で議論予定」."""
-    pos: Pos = meta("位置", default=Pos(""), derived=True)
+    KIND: ClassVar[str] = "pending"
+    MAIN: ClassVar[str] = "pending"
+
+    pending: Text = meta("未定の理由", doc="なぜ未定か。素案の言葉で（例: 次回以降の計画部会で議論予定）")
+    label: Text | None = meta("表示", default=None,
+                              doc="理由の前に示す語。省略すると「（今後記述）」（値の欄では「（今後設定）」）")
+    what: Text | None = meta("未定事項一覧での呼び名", default=None,
+                             doc="参考の未定事項一覧で、見出しの後に示す名前。省略すると「本文」")
+    pos: Pos = position()
     """Where the pending item is recorded."""
 
 
@@ -115,9 +150,11 @@ def fields_of(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
 
 
 def walk_texts(obj: Any):
-    """Every ``Text`` and ``Prose`` inside a model object, in field order."""
+    """Every ``Text`` and ``Prose`` of the content inside a model object, in document
+    order (the default labels are the code's, not the content's)."""
     if isinstance(obj, (Text, Prose)):
-        yield obj
+        if obj.pos.path != DEFAULTS_POS:
+            yield obj
     elif isinstance(obj, tuple):
         for item in obj:
             yield from walk_texts(item)
@@ -126,200 +163,260 @@ def walk_texts(obj: Any):
             yield from walk_texts(item)
     elif hasattr(obj, "__dataclass_fields__"):
         for name in obj.__dataclass_fields__:
-            if name not in ("sources", "pending"):
+            if name not in ("sources", "pending_items", "index", "labels_used"):
                 yield from walk_texts(getattr(obj, name))
 
 
-# ---------------------------------------------------------------- plan and cover
+# ---------------------------------------------------------------- plain blocks
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlanMeta:
-    """表紙と文書情報: the cover and the PDF's metadata."""
+class Paragraph:
+    """段落: a paragraph of inline Markdown, with the one-character indent of 公用文."""
 
-    title: Text = meta("計画の名称")
-    """The plan's title, e.g. 次期社会資本整備重点計画."""
-    status: Text = meta("段階")
-    """The document's status, e.g. 素案."""
-    meeting: Text = meta("会議名")
-    """The meeting the draft is submitted to, shown on the cover."""
-    date_line: Text | Pending = meta("日付欄")
-    """The date line on the cover; pending where the draft gives no date."""
-    issuer: Text = meta("作成者")
-    """The issuing body, shown on the cover and as the PDF's author."""
-    subject: Text = meta("主題")
-    """One line on what the document is, for the PDF's subject field."""
-    keywords: tuple[Text, ...] = meta("キーワード", default=())
-    """Keywords for the PDF's metadata."""
-    notice: Text | None = meta("表紙の注記", default=None)
-    """A note under the title on the cover, if any."""
+    KIND: ClassVar[str] = "p"
+    MAIN: ClassVar[str] = "text"
+    pos: Pos = position()
 
-
-# ---------------------------------------------------------------- 第1章
+    text: Text = meta("本文")
+    label: Text | None = meta("前に付ける語", default=None,
+                              doc="段落の前にゴシックで示す語（例: 例：）。本文はその後ろに揃えて折り返す")
+    align: str | None = meta("揃え", default=None, doc="center（中央）または right（右）。省略すると両端揃え")
+    indent: bool = meta("字下げ", default=True, doc="false で最初の一字下げをしない")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Change:
-    """社会経済情勢の変化: one change in social and economic conditions (● in the draft)."""
+class ListItem:
+    """箇条書きの一項目で、下に別の箇条書きなどを持つもの。"""
 
-    id: str = meta("ID")
+    KIND: ClassVar[str] = "item"
+    MAIN: ClassVar[str] = "text"
+    pos: Pos = position()
+
+    text: Text = meta("項目")
+    body: tuple[Block, ...] = meta("項目の下の内容", default=())
+
+
+#: Markers that number the items of a list instead of repeating one mark.
+NUMBERED_MARKERS = ("①", "１", "（１）", "ア", "（ア）")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulletList:
+    """箇条書き: items with a chosen marker (■ ・ ○ ● ◎ ① （１） …, or none)."""
+
+    KIND: ClassVar[str] = "list"
+    MAIN: ClassVar[str] = "items"
+    pos: Pos = position()
+
+    items: tuple[Text | ListItem, ...] = meta("項目")
+    marker: str = meta("行頭の記号", default="・",
+                       doc="■ ・ ○ ● ◎ などの記号（1〜3文字）、番号を振るなら ① １ （１） ア （ア）、記号なしは none")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Note:
+    """注記: a note set smaller, after a mark (※ by default)."""
+
+    KIND: ClassVar[str] = "note"
+    MAIN: ClassVar[str] = "text"
+    pos: Pos = position()
+
+    text: Text = meta("注記")
+    mark: str = meta("記号", default="※")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Table:
+    """表: rows of cells; the first ``header`` rows are headers, repeated on every page."""
+
+    KIND: ClassVar[str] = "table"
+    MAIN: ClassVar[str] = "rows"
+    pos: Pos = position()
+
+    rows: tuple[tuple[Cell, ...], ...] = meta("行", doc="行の一覧。各行はセルの一覧。セル内の改行はそのまま改行になる")
+    header: int = meta("見出し行の数", default=1)
+    widths: tuple[str, ...] = meta("列の幅", default=(), doc="列ごとの幅（例: 30%, 8em, auto）")
+    caption: Text | None = meta("表題", default=None)
+    source: Text | None = meta("出典", default=None)
+    numbered: bool = meta("番号を付ける", default=True, doc="false で「表１」などの番号を付けない")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figure:
+    """図: an image file under content/ (PNG, JPEG or SVG), with caption, 出典 and alt text."""
+
+    KIND: ClassVar[str] = "figure"
+    MAIN: ClassVar[str] = "src"
+    pos: Pos = position()
+
+    src: str = meta("画像ファイル", doc="content/ の中の PNG・JPEG・SVG ファイル")
+    caption: Text = meta("図の表題")
+    alt: Text = meta("代替テキスト", doc="図の内容を言葉で（読み上げやタグ付き PDF に使われる）")
+    source: Text = meta("出典")
+    width: str | None = meta("幅", default=None, doc="例: 80%、120mm。省略すると本文の幅に収まる大きさ")
+    numbered: bool = meta("番号を付ける", default=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiagramLink:
+    """図に描く「基本的な課題認識」から「目指す社会の姿」への矢印（本文に対応が明記されている場合だけ）。"""
+
+    challenge: str = meta("課題", ref="Challenge")
+    vision: str = meta("目指す社会の姿", ref="Vision")
+
+
+#: Figures drawn from the plan's data, by name.
+DIAGRAMS = ("society", "pillars")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Diagram:
+    """図（データから作図）: society (課題・目指す社会の姿・重点目標の関係) or pillars (方針の柱)."""
+
+    KIND: ClassVar[str] = "diagram"
+    MAIN: ClassVar[str] = "name"
+    pos: Pos = position()
+
+    name: str = meta("図の種類", doc="society: 課題・目指す社会の姿・重点目標の関係図 / pillars: 節の下の項目を柱にした図")
+    caption: Text = meta("図の表題")
+    section: str | None = meta("柱にする節", ref="Section", default=None,
+                               doc="pillars: 柱にする節の ID（省略するとこの図を置いた節）")
+    base: str | None = meta("土台にする節", ref="Section", default=None, doc="pillars: 土台に示す節の ID")
+    links: tuple[DiagramLink, ...] = meta("矢印", default=(),
+                                         doc="society: 課題から目指す社会の姿への矢印。素案の本文が対応を述べている場合だけ書く")
+    numbered: bool = meta("番号を付ける", default=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageBreak:
+    """改ページ: the next block starts a new page."""
+
+    KIND: ClassVar[str] = "page_break"
+    MAIN: ClassVar[str] = "page_break"
+    pos: Pos = position()
+
+    page_break: bool = meta("改ページ", doc="true と書く")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkdownBlock:
+    """Markdown: paragraphs, lists and GFM tables written in Markdown, inline."""
+
+    KIND: ClassVar[str] = "markdown"
+    MAIN: ClassVar[str] = "prose"
+    pos: Pos = position()
+
+    prose: InlineProse = meta("Markdown")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarkdownFile:
+    """Markdown file: a .md fragment under content/ (for longer prose)."""
+
+    KIND: ClassVar[str] = "prose"
+    MAIN: ClassVar[str] = "prose"
+    pos: Pos = position()
+
+    prose: Prose = meta("Markdown ファイル")
+
+
+#: Lists and figures generated from the plan's data, placed where the content puts them.
+GENERATED = ("cover", "toc", "package-list", "kpi-list", "pending-list", "vision-examples")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Generated:
+    """生成される一覧: cover (表紙), toc (目次), package-list (政策パッケージ一覧), kpi-list
+    (ＫＰＩ一覧), pending-list (未定事項一覧), vision-examples (施策テーマの例の表)."""
+
+    KIND: ClassVar[str] = "generated"
+    MAIN: ClassVar[str] = "name"
+    pos: Pos = position()
+
+    name: str = meta("一覧の種類")
+    caption: Text | None = meta("表題", default=None)
+    depth: int | None = meta("目次の深さ", default=None, doc="toc: 目次に載せる見出しの深さ（既定 2）")
+
+
+# ---------------------------------------------------------------- sections
+
+#: Numbering styles of headings (公用文: 第１ → １ → （１） → ア → （ア）).
+NUMBERING = ("chapter", "section", "item", "paren", "kana", "paren-kana", "annex", "none")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """節・項: a heading with its body. Numbered from its place in the tree."""
+
+    KIND: ClassVar[str] = "section"
+    MAIN: ClassVar[str] = "title"
+    pos: Pos = position()
+
     title: Text = meta("見出し")
-    """The ● line."""
-    points: tuple[Text, ...] = meta("内容")
-    """The ・ points under it."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class CurrentGoal:
-    """現行計画の重点目標: a priority goal of the plan now in force."""
-
     id: str = meta("ID")
-    title: Text = meta("名称")
+    numbering: str | None = meta("番号の付け方", default=None,
+                                 doc="省略すると深さに応じた番号。none（番号なし）、annex（参考１）、chapter … paren-kana")
+    child_numbering: str | None = meta("下の見出しの番号", default=None,
+                                       doc="すぐ下の見出しの番号の付け方（例: 第４章の方策を item で１から）")
+    toc_depth: int | None = meta("目次の深さ", default=None,
+                                 doc="この見出しの下、何段目までを目次としおりに載せるか（0 で載せない）")
+    title_note: Text | None = meta("見出しに添える語", default=None, doc="見出しの後に細字で添える（例: 開催日）")
+    draft_only: bool = meta("素案だけに載せる", default=False, doc="true で最終版（--final）には載せない")
+    body: tuple[Block, ...] = meta("本文", default=())
 
 
-@dataclass(frozen=True, kw_only=True)
-class SituationChapter:
-    """第1章 社会資本整備をとりまく状況の変化."""
-
-    title: Text = meta("章の題名")
-    intro: Prose | None = meta("前文", default=None)
-    changes_title: Text = meta("社会経済情勢の変化の見出し")
-    changes: tuple[Change, ...] = meta("社会経済情勢の変化")
-    current_goals_title: Text = meta("現行計画の重点目標の見出し")
-    current_goals: tuple[CurrentGoal, ...] = meta("現行計画の重点目標")
-
-
-# ---------------------------------------------------------------- 第2章
+# ---------------------------------------------------------------- typed plan entities
 
 
 @dataclass(frozen=True, kw_only=True)
 class Challenge:
-    """基本的な課題認識: one of the basic social challenges."""
+    """基本的な課題認識: one of the basic social challenges (a numbered heading)."""
 
-    id: str = meta("ID")
+    KIND: ClassVar[str] = "challenge"
+    MAIN: ClassVar[str] = "title"
+    pos: Pos = position()
+
     title: Text = meta("見出し")
-    points: tuple[Text, ...] = meta("内容")
+    id: str = meta("ID")
+    body: tuple[Block, ...] = meta("本文", default=())
 
 
 @dataclass(frozen=True, kw_only=True)
 class Vision:
     """目指す社会の姿: one direction for solving the social challenges.
 
-    In 第3章 the ≪…≫ groups of each 重点目標 are these visions.
+    In 第３章 the ≪…≫ groups of each 重点目標 are these visions.
     """
 
-    id: str = meta("ID")
+    KIND: ClassVar[str] = "vision"
+    MAIN: ClassVar[str] = "title"
+    pos: Pos = position()
+
     title: Text = meta("名称")
-    goal: str = meta("重点目標", ref="PriorityGoal")
-    """The 重点目標 this vision belongs to."""
-    challenges: tuple[str, ...] = meta("対応する課題", ref="Challenge")
-    """The 基本的な課題認識 it answers."""
-    note: Text | None = meta("補足", default=None)
+    id: str = meta("ID")
+    goal: str = meta("重点目標", ref="PriorityGoal", doc="この姿が属する重点目標の ID")
     theme_examples: tuple[Text, ...] = meta("施策テーマの例", default=())
-    """（参考）施策テーマの例 listed with it in the draft."""
+    body: tuple[Block, ...] = meta("本文", default=())
 
 
 @dataclass(frozen=True, kw_only=True)
 class GoalOutline:
-    """重点目標の案: a priority goal as introduced in 第2章 第1節."""
+    """重点目標の案: a 重点目標 as introduced in 第２章, with the 目指す社会の姿 that belong to it."""
+
+    KIND: ClassVar[str] = "goal_outline"
+    MAIN: ClassVar[str] = "goal"
+    pos: Pos = position()
 
     goal: str = meta("重点目標", ref="PriorityGoal")
-    note: Text | None = meta("補足", default=None)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SocietySection:
-    """第2章 第1節 社会課題と目指す社会の姿."""
-
-    title: Text = meta("節の題名")
-    lead: tuple[Text, ...] = meta("前文", default=())
-    challenges_title: Text = meta("課題認識の見出し")
-    challenges: tuple[Challenge, ...] = meta("基本的な課題認識")
-    visions_title: Text = meta("目指す社会の姿の見出し")
-    visions: tuple[Vision, ...] = meta("目指す社会の姿")
-    goals_title: Text = meta("重点目標の見出し")
-    goals: tuple[GoalOutline, ...] = meta("重点目標の案")
-    theme_examples_title: Text = meta("施策テーマの例の見出し")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Soryoku:
-    """「総力」: one of the three 総力 of the current plan."""
-
-    id: str = meta("ID")
-    title: Text = meta("名称")
-    points: tuple[Text, ...] = meta("内容")
-
-
-@dataclass(frozen=True, kw_only=True)
-class StockEffect:
-    """ストック効果: one kind of stock effect of social capital, with examples."""
-
-    id: str = meta("ID")
-    title: Text = meta("名称")
-    examples: tuple[Text, ...] = meta("例")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Pillar:
-    """新たなインフラマネジメント方針の柱: one of the five pillars."""
-
-    id: str = meta("ID")
-    title: Text = meta("名称")
-    points: tuple[Text, ...] = meta("内容")
-    """The ○ points."""
-    examples: Text | None = meta("例", default=None)
-    """The 例： line."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ManagementSection:
-    """第2章 第2節 新たなインフラマネジメントの方針."""
-
-    title: Text = meta("節の題名")
-    lead: tuple[Text, ...] = meta("前文", default=())
-    current_title: Text = meta("現行計画の方向性の見出し")
-    current_lead: Text = meta("現行計画の方向性")
-    soryoku_title: Text = meta("「総力」の見出し")
-    soryoku_lead: Text = meta("「総力」の説明")
-    soryoku: tuple[Soryoku, ...] = meta("３つの総力")
-    keiei_title: Text = meta("「インフラ経営」の見出し")
-    keiei_lead: Text = meta("「インフラ経営」の説明")
-    stock_effects_title: Text = meta("ストック効果の見出し")
-    stock_effects: tuple[StockEffect, ...] = meta("ストック効果")
-    policy_title: Text = meta("方針の見出し")
-    policy_subtitle: Text | None = meta("方針の副題", default=None)
-    pillars: tuple[Pillar, ...] = meta("方針の柱")
-    spiral_title: Text = meta("スパイラルアップの見出し")
-    spiral_points: tuple[Text, ...] = meta("スパイラルアップの内容")
-
-
-@dataclass(frozen=True, kw_only=True)
-class OutlookSection:
-    """第2章 第3節 社会課題解決に向けた中長期を見据えた方向性."""
-
-    title: Text = meta("節の題名")
-    body: Prose | Pending = meta("本文")
-
-
-@dataclass(frozen=True, kw_only=True)
-class DirectionChapter:
-    """第2章 中長期を見据えた社会資本整備の方向性."""
-
-    title: Text = meta("章の題名")
-    society: SocietySection = meta("第1節")
-    management: ManagementSection = meta("第2節")
-    outlook: OutlookSection = meta("第3節")
-
-
-# ---------------------------------------------------------------- 第3章
+    body: tuple[Block, ...] = meta("本文", default=())
 
 
 @dataclass(frozen=True, kw_only=True)
 class KpiValue:
     """A KPI's value at a point in time (基準値 or 目標値)."""
 
-    value: Text = meta("値")
+    value: int | float | Text = meta("値", doc="数なら数のまま（例: 32、0.5）。数でない値は文字で")
     year: Text = meta("年度")
 
 
@@ -338,101 +435,169 @@ class Kpi:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PolicyPackage:
-    """政策パッケージ: a 施策テーマ of the draft, with its directions, measures and KPIs."""
+class PackagePart:
+    """政策パッケージの【…】の一つ: its label (a key of ``labels``) and its blocks."""
 
-    id: str = meta("ID")
-    title: Text = meta("施策テーマ")
-    directions: tuple[Text, ...] = meta("今後の社会資本整備の方向性")
-    """The ■ points."""
-    measures: tuple[Text, ...] = meta("当面の取組（例）", default=())
-    """The ・ points: 重点施策 as far as the draft names them."""
+    KIND: ClassVar[str] = "part"
+    MAIN: ClassVar[str] = "label"
+    pos: Pos = position()
+
+    label: str = meta("見出しの語", doc="plan.yaml の labels の名前（directions, measures, situation …）")
+    body: tuple[Block, ...] = meta("本文")
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiPart:
+    """政策パッケージの【ＫＰＩ】: typed ＫＰＩ, or a 未定事項 while they are not set."""
+
+    KIND: ClassVar[str] = "kpis"
+    MAIN: ClassVar[str] = "kpis"
+    pos: Pos = position()
+
     kpis: tuple[Kpi, ...] | Pending = meta("ＫＰＩ")
+    label: str = meta("見出しの語", default="kpis")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyPackage:
+    """政策パッケージ: a 施策テーマ, with its parts in the order the editor gives them."""
+
+    KIND: ClassVar[str] = "package"
+    MAIN: ClassVar[str] = "title"
+    pos: Pos = position()
+
+    title: Text = meta("施策テーマ")
+    id: str = meta("ID")
+    parts: tuple[PackagePart | KpiPart, ...] = meta("構成", doc="【…】の並び。【ＫＰＩ】は kpis で一つだけ")
+
+    @property
+    def kpi_part(self) -> KpiPart | None:
+        return next((p for p in self.parts if isinstance(p, KpiPart)), None)
+
+    @property
+    def kpis(self) -> tuple[Kpi, ...] | Pending:
+        part = self.kpi_part
+        return part.kpis if part else ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class PackageGroup:
     """≪…≫: the 政策パッケージ of one 目指す社会の姿 under a 重点目標."""
 
+    KIND: ClassVar[str] = "group"
+    MAIN: ClassVar[str] = "vision"
+    pos: Pos = position()
+
     vision: str = meta("目指す社会の姿", ref="Vision")
-    measures_pending: Pending | None = meta("重点施策の未定事項", default=None)
-    """Set where the draft leaves the concrete measures for later."""
-    packages: tuple[PolicyPackage, ...] = meta("政策パッケージ")
+    id: str | None = meta("ID", default=None, doc="省略すると「重点目標の ID-目指す社会の姿の ID」")
+    body: tuple[Block, ...] = meta("本文")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PriorityGoal:
     """重点目標: one of the plan's priority goals for its period."""
 
-    id: str = meta("ID")
+    KIND: ClassVar[str] = "goal"
+    MAIN: ClassVar[str] = "title"
+    pos: Pos = position()
+
     title: Text = meta("名称")
-    groups: tuple[PackageGroup, ...] = meta("≪…≫のまとまり")
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProgrammeChapter:
-    """第3章 計画期間内における「重点目標」と「政策パッケージ」."""
-
-    title: Text = meta("章の題名")
-    lead: tuple[Text, ...] = meta("前文", default=())
-    goal_files: tuple[str, ...] = meta("重点目標のファイル")
-    """The 重点目標 files under content/, in the order of the plan."""
-
-
-# ---------------------------------------------------------------- 第4章
-
-
-@dataclass(frozen=True, kw_only=True)
-class Measure:
-    """計画の実効性を確保する方策: one topic of 第4章."""
-
     id: str = meta("ID")
-    title: Text = meta("見出し")
-    body: Prose | Pending = meta("本文")
+    body: tuple[Block, ...] = meta("本文")
 
 
 @dataclass(frozen=True, kw_only=True)
-class EffectivenessChapter:
-    """第4章 計画の実効性を確保する方策."""
+class Include:
+    """別のファイルの内容: a YAML file under content/ that holds one block (usually a section)."""
 
-    title: Text = meta("章の題名")
-    lead: tuple[Text, ...] = meta("前文", default=())
-    measures: tuple[Measure, ...] = meta("方策")
+    KIND: ClassVar[str] = "include"
+    MAIN: ClassVar[str] = "file"
+    pos: Pos = position()
+
+    file: str = meta("ファイル")
 
 
-# ---------------------------------------------------------------- 参考
+#: Every block kind an editor may write in a body.
+Block = Union[  # noqa: UP007 - the alias is resolved at runtime by typing.get_type_hints
+    Paragraph, BulletList, Note, Table, Figure, Diagram, Pending, PageBreak, MarkdownBlock,
+    MarkdownFile, Generated, Section, Challenge, Vision, GoalOutline, PriorityGoal, PackageGroup,
+    PolicyPackage, Include,
+]
+BLOCK_KINDS: tuple[type, ...] = typing.get_args(Block)
+
+#: Blocks that carry a numbered heading.
+HEADINGS = (Section, Challenge, Vision, GoalOutline, PriorityGoal, PackageGroup, PolicyPackage)
+
+#: Where a typed entity may stand: the kinds of its parent (None: the top of plan.yaml).
+PARENTS: dict[type, tuple[type | None, ...]] = {
+    PackageGroup: (PriorityGoal,),
+    PolicyPackage: (PackageGroup,),
+    PriorityGoal: (Section,),
+}
+
+
+# ---------------------------------------------------------------- the plan file
 
 
 @dataclass(frozen=True, kw_only=True)
-class AgendaItem:
-    """An item discussed at a meeting, with what was listed under it."""
+class PlanMeta:
+    """表紙と文書情報: the cover and the PDF's metadata."""
 
-    title: Text = meta("事項")
-    points: tuple[Text, ...] = meta("内容", default=())
-    items: tuple[AgendaItem, ...] = meta("細目", default=())
-    """Sub-items listed under it (● under ◯ in the draft)."""
+    title: Text = meta("計画の名称")
+    status: Text = meta("段階", doc="素案・案など。素案の間は各ページの背景にも示す")
+    meeting: Text = meta("会議名")
+    date_line: Text | Pending = meta("日付欄")
+    issuer: Text = meta("作成者")
+    subject: Text = meta("主題")
+    keywords: tuple[Text, ...] = meta("キーワード", default=())
+    notice: Text | None = meta("表紙の注記", default=None)
+
+
+#: The wording of every label and generated caption, unless plan.yaml's ``labels`` says
+#: otherwise. Part labels of a 政策パッケージ are keys here too (``part: measures``).
+DEFAULT_LABELS: dict[str, str] = {
+    "directions": "今後の社会資本整備の方向性",
+    "measures": "当面の取組（例）",
+    "key_measures": "重点施策",
+    "situation": "現状と課題",
+    "kpis": "ＫＰＩ",
+    "toc_title": "目　次",
+    "pending_value": "（今後設定）",
+    "pending_text": "（今後記述）",
+    "pending_what": "本文",
+    "pending_date": "（日付は今後記載）",
+    "date_line": "日付欄",
+    "annex": "参考",
+    "figure": "図",
+    "table": "表",
+    "source": "出典：",
+    "group_open": "≪",
+    "group_close": "≫",
+    "kpi_indicator": "指標",
+    "kpi_unit": "単位",
+    "kpi_baseline": "基準値",
+    "kpi_target": "目標値",
+    "kpi_notes": "備考",
+    "kpi_no_unit": "－",
+    "kpi_count": "件",
+    "package_list_head": "重点目標・目指す社会の姿・政策パッケージ",
+    "package_list_kpi": "ＫＰＩ",
+    "package_list_page": "頁",
+    "kpi_list_package": "政策パッケージ",
+    "vision_examples_vision": "目指す社会の姿",
+    "vision_examples_themes": "施策テーマの例",
+    "pending_list_note": "素案の段階で今後の議論に委ねられている事項（{count}件）。最終版は、これらがすべて決まるまで作成されない。",
+    "relation": "対応する課題",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Meeting:
-    """計画部会: one meeting of the planning committee and what it discussed."""
+class PlanFile(PlanMeta):
+    """plan.yaml: the cover and metadata, the wording of labels, and the parts in order."""
 
-    id: str = meta("ID")
-    title: Text = meta("会議名")
-    date: Text = meta("開催日")
-    items: tuple[AgendaItem, ...] = meta("審議事項")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Deliberations:
-    """参考 審議の経過: the committee's meetings that led to this draft."""
-
-    title: Text = meta("題名")
-    lead: tuple[Text, ...] = meta("前文", default=())
-    meetings: tuple[Meeting, ...] = meta("会議")
-
-
-# ---------------------------------------------------------------- the whole plan
+    labels: dict[str, Text] | None = meta("見出しの語", default=None,
+                                          doc="表示する語の置き換え（例: measures: 重点施策）。既定は model.DEFAULT_LABELS")
+    parts: tuple[Block, ...] = meta("部の並び", doc="表紙・目次・各章・参考を、計画に載せる順に")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -440,25 +605,101 @@ class Plan:
     """The whole validated plan: what the templates receive."""
 
     meta: PlanMeta
-    situation: SituationChapter
-    direction: DirectionChapter
-    programme: ProgrammeChapter
-    goals: tuple[PriorityGoal, ...]
-    effectiveness: EffectivenessChapter
-    deliberations: Deliberations
+    labels: dict[str, Text]
+    """Every label, the defaults overridden by plan.yaml's ``labels``."""
+    parts: tuple[Block, ...]
+    """The plan's parts in order: cover, 目次, chapters, annexes, generated lists."""
     footnotes: dict[str, Text]
     """Footnote texts by id; content text calls them as ``[^id]``."""
-    pending: tuple[tuple[str, Pending], ...]
+    pending_items: tuple[tuple[str, Pending], ...]
     """Every pending item with a readable path to it, in document order."""
+    index: PlanIndex = field(repr=False, compare=False)
+    """The typed entities by id, and the numbering of every heading (outline.py)."""
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     """The text of every content file read, by its path as shown in messages: lint
     uses it to point at the exact character."""
+    warnings: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    """Problems that do not stop a draft (content files nothing refers to)."""
+
+    def outline(self, draft: bool = True) -> Any:
+        """The numbering of every heading (``outline.Outline``), with or without the
+        draft-only parts."""
+        cache = self.index.outlines_cache
+        if draft not in cache:
+            from .outline import build_outline
+
+            cache[draft] = build_outline(
+                self.parts, self.index.visions, {g.id: g for g in self.goals},
+                annex=self.labels["annex"].raw, draft=draft,
+                labels={k: v.raw for k, v in self.labels.items()})
+        return cache[draft]
+
+    @property
+    def goals(self) -> tuple[PriorityGoal, ...]:
+        return self.index.goals
+
+    @property
+    def pending(self) -> tuple[tuple[str, Pending], ...]:
+        return self.pending_items
 
     def vision(self, vision_id: str) -> Vision:
-        return next(v for v in self.direction.society.visions if v.id == vision_id)
+        return self.index.visions[vision_id]
 
     def goal(self, goal_id: str) -> PriorityGoal:
         return next(g for g in self.goals if g.id == goal_id)
 
     def packages(self) -> list[tuple[PriorityGoal, PackageGroup, PolicyPackage]]:
-        return [(g, grp, p) for g in self.goals for grp in g.groups for p in grp.packages]
+        return [(g, grp, p) for g in self.goals for grp in groups_of(g) for p in packages_of(grp)]
+
+    def label(self, key: str) -> Text:
+        return self.labels[key]
+
+
+@dataclass(frozen=True)
+class PlanIndex:
+    """Typed entities of the plan in document order, found once after loading."""
+
+    goals: tuple[PriorityGoal, ...]
+    visions: dict[str, Vision]
+    challenges: tuple[Challenge, ...]
+    outlines: tuple[GoalOutline, ...]
+    sections: dict[str, Section]
+    parents: dict[int, Any] = field(default_factory=dict)
+    """The block that holds each block, by ``id()`` of the held block."""
+    outlines_cache: dict[bool, Any] = field(default_factory=dict)
+
+
+def groups_of(goal: PriorityGoal) -> list[PackageGroup]:
+    return [b for b in goal.body if isinstance(b, PackageGroup)]
+
+
+def packages_of(group: PackageGroup) -> list[PolicyPackage]:
+    return [b for b in group.body if isinstance(b, PolicyPackage)]
+
+
+def children(block: Any) -> tuple[Any, ...]:
+    """The blocks directly below a block (its body, a package's parts, a list's items)."""
+    if isinstance(block, PolicyPackage):
+        return tuple(block.parts)
+    body = getattr(block, "body", None)
+    if isinstance(body, tuple):
+        return body
+    if isinstance(block, BulletList):
+        return tuple(i for i in block.items if isinstance(i, ListItem))
+    return ()
+
+
+def parent_map(blocks: tuple[Any, ...], parent: Any = None, into: dict[int, Any] | None = None) -> dict[int, Any]:
+    """The block that holds each block, by ``id()`` of the held block."""
+    into = {} if into is None else into
+    for block in blocks:
+        into[id(block)] = parent
+        parent_map(children(block), block, into)
+    return into
+
+
+def walk(blocks: tuple[Any, ...]):
+    """Every block of a tree, depth first, in document order."""
+    for block in blocks:
+        yield block
+        yield from walk(children(block))

@@ -1,57 +1,28 @@
 """Render stage: the ``Plan`` into one HTML document, the same for the PDF and the screen.
 
-The body is rendered first; the 目次 is then collected from the body's own headings,
-so its entries and the numbering can never disagree with the text. Numbering is
-generated here from the order of items (公用文: 第１章 → 第１節 → １ → （１） → ア → （ア）).
+The templates walk the document tree; every number, anchor and 目次 entry comes from
+the plan's outline (``outline.py``), so the 目次, the headings and the bookmarks can
+never disagree.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-from dataclasses import dataclass
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import jinja2
-from markupsafe import Markup
 
 from .figures import society_diagram, watermark_svg
-from .model import Pending, Plan, Text
+from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text
+from .outline import Outline, kana, list_marker, number, zen
 from .paths import TEMPLATES_DIR
 from .typeset import squeeze_punctuation
 
 if TYPE_CHECKING:
     from .compare import Row
-
-_ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
-_IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
-
-
-def zen(n: int) -> str:
-    """A number in full-width digits: 12 → １２ (headings use full-width throughout)."""
-    return str(n).translate(_ZEN)
-
-
-def kana(n: int) -> str:
-    """The n-th katakana label (1 → ア), as 公用文 numbers the fourth level."""
-    if not 1 <= n <= len(_IROHA):
-        raise ValueError(f"no katakana label for item {n}")
-    return _IROHA[n - 1]
-
-
-def number(n: int, style: str) -> str:
-    """The label of the n-th item at a level: chapter, section, item, paren, kana, paren-kana."""
-    return {
-        "chapter": lambda: f"第{zen(n)}章",
-        "section": lambda: f"第{zen(n)}節",
-        "item": lambda: zen(n),
-        "paren": lambda: f"（{zen(n)}）",
-        "kana": lambda: kana(n),
-        "paren-kana": lambda: f"（{kana(n)}）",
-    }[style]()
 
 
 def is_pending(value: object) -> bool:
@@ -59,48 +30,28 @@ def is_pending(value: object) -> bool:
     return isinstance(value, Pending)
 
 
-@dataclass(frozen=True)
-class TocEntry:
-    """One line of the 目次, collected from a rendered heading."""
-
-    level: int
-    anchor: str
-    label: str
-    title: str
-
-
-class _HeadingCollector(HTMLParser):
-    """Finds the headings that ``macros.html``'s ``heading`` marked for the 目次."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.entries: list[TocEntry] = []
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if "data-toc" in a:
-            self.entries.append(TocEntry(int(a["data-toc"]), a.get("id") or "",
-                                         a.get("data-label") or "", a.get("data-title") or ""))
-
-
-def collect_toc(body: str) -> list[TocEntry]:
-    parser = _HeadingCollector()
-    # As a plain str: fed a Markup, the parser's every slice and concatenation builds a
-    # new Markup object, which made this several times slower.
-    parser.feed(str(body))
-    parser.close()
-    return parser.entries
+def kpi_value(value: object) -> str:
+    """A KPI's value as printed: numbers as written in the data (32, 0.5, 1,200 stays 1200)."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value.html if isinstance(value, Text) else str(value)
 
 
 class DocumentContext(TypedDict):
     """What ``document.html`` receives."""
 
     plan: Plan
-    body: Markup
-    toc: list[TocEntry]
+    outline: Outline
+    L: dict[str, Text]
+    """The labels: every word the templates print that is not content."""
     stylesheet: str
+    content_href: str
+    """The content folder's URL relative to the output folder (figures' images)."""
     keywords: str
     date: str
+    visions_of: Any
     draft: bool
     watermark: str
     """The draft watermark as a data: URL (empty in a final build)."""
@@ -120,8 +71,10 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, zen=zen, kana=kana, plain=plain)
-    env.globals.update(society_diagram=society_diagram)
+    env.filters.update(number=number, zen=zen, kana=kana, plain=plain, list_marker=list_marker,
+                       kpi_value=kpi_value)
+    env.globals.update(society_diagram=society_diagram, numbered_markers=NUMBERED_MARKERS,
+                       heading_kinds=tuple(k.KIND for k in HEADINGS))
     env.tests.update(pending=is_pending)
     return env
 
@@ -138,18 +91,21 @@ class Renderer:
     def __init__(self) -> None:
         self.env = _shared_environment(TEMPLATES_DIR)
 
-    def render(self, plan: Plan, stylesheet_href: str, date: datetime, *, draft: bool = True) -> str:
-        """The whole document. A draft carries the 素案 watermark and the 未定事項一覧."""
-        body = Markup(self.env.get_template("body.html").render(plan=plan, draft=draft))
+    def render(self, plan: Plan, stylesheet_href: str, date: datetime, *, draft: bool = True,
+               content_href: str = "") -> str:
+        """The whole document. A draft carries the 素案 watermark and the draft-only parts."""
+        visions = tuple(plan.index.visions.values())
         context: DocumentContext = {
             "plan": plan,
-            "body": body,
-            "toc": collect_toc(body),
+            "outline": plan.outline(draft),
+            "L": plan.labels,
             "stylesheet": stylesheet_href,
+            "content_href": content_href,
             "keywords": ", ".join(k.raw for k in plan.meta.keywords),
             "date": date.strftime("%Y-%m-%dT%H:%M:%SZ"),  # W3C date-time, as WeasyPrint reads it
             "draft": draft,
             "watermark": _data_url(watermark_svg(plan.meta.status.plain)) if draft else "",
+            "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
         }
         return squeeze_punctuation(self.env.get_template("document.html").render(**context))
 

@@ -2,8 +2,11 @@
 
 The folder is exported with ``git archive`` into a temporary directory and loaded from
 there; the working tree, the index and HEAD are never touched, so an editor's
-uncommitted changes are safe. Problems found in an old revision's content are reported
-as ``REV:content/file.yaml:line:col``.
+uncommitted changes are safe. A revision whose content is still in the first format
+(one fixed file per chapter) is converted on the fly (``migrate.py``) into another
+temporary folder and loaded from there. Problems found in an old revision's content are
+reported as ``REV:content/file.yaml:line:col`` (in a converted revision, the line of the
+converted file).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pathlib import Path, PurePosixPath
 
 from .errors import BuildError, Pos, Problem
 from .load import load_plan
+from .migrate import is_old_format, migrate
 from .model import Plan
+from .sources import parse_yaml, read_text
 
 #: Where problems about the revisions themselves are reported.
 _WHERE = Pos("build.py diff")
@@ -119,15 +124,54 @@ def _relabel(exc: BuildError, folder: Path, shown: str) -> BuildError:
     return BuildError(problems)
 
 
+def _check_yaml(folder: Path, shown: str) -> None:
+    """Every YAML file of a folder in the first format reads. The conversion would read a
+    broken file as empty, and the problems found after it would hide the real one."""
+    problems: list[Problem] = []
+    for path in sorted(folder.rglob("*.yaml")):
+        where = f"{shown}/{path.relative_to(folder).as_posix()}"
+        try:
+            parse_yaml(read_text(path, where), where)
+        except BuildError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise BuildError(problems)
+
+
+def _load(folder: Path, shown: str, scratch: Path) -> Plan:
+    """Load the content folder ``folder``, converting it first (into ``scratch``) when it is
+    in the first format; problems are pointed at ``shown`` instead of either folder."""
+    try:
+        if is_old_format(folder):
+            _check_yaml(folder, shown)
+            converted = scratch / "converted"
+            migrate(folder, converted)
+            try:
+                return load_plan(converted)
+            except BuildError as exc:
+                raise _relabel(exc, converted, shown) from None
+        return load_plan(folder)
+    except BuildError as exc:
+        raise _relabel(exc, folder, shown) from None
+
+
+def _shown(path: Path) -> str:
+    """The folder as the loader names it: relative to the working directory if inside."""
+    rel = os.path.relpath(path.resolve(), Path.cwd())
+    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
 def load_revision(source: Source, rev: str | None) -> Revision:
     """The plan at ``rev``, or in the working tree when ``rev`` is ``None``."""
     if rev is None:
-        return Revision(load_plan(source.content_dir), f"作業中の内容（{source.content_path}/）")
+        label = f"作業中の内容（{source.content_path}/）"
+        if not is_old_format(source.content_dir):
+            return Revision(load_plan(source.content_dir), label)
+        # Converted into a temporary folder: the working tree itself is never written.
+        with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
+            return Revision(_load(source.content_dir, _shown(source.content_dir), Path(tmp)), label)
     sha, label = _commit(source, rev)
     with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
-        folder = _export(source, sha, rev, Path(tmp))
-        try:
-            plan = load_plan(folder)
-        except BuildError as exc:
-            raise _relabel(exc, folder, f"{rev}:{source.content_path}") from None
+        folder = _export(source, sha, rev, Path(tmp) / "export")
+        plan = _load(folder, f"{rev}:{source.content_path}", Path(tmp))
     return Revision(plan, label)

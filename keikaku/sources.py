@@ -28,6 +28,22 @@ class YMap(dict):
         """Where the value of ``key`` stands, or the mapping itself if the key is absent."""
         return self.value_pos.get(key, self.pos)
 
+    def renamed(self, old: str, new: str) -> YMap:
+        """A copy with key ``old`` called ``new``, in the same place and order."""
+        out = YMap({(new if k == old else k): v for k, v in self.items()})
+        out.pos = self.pos
+        out.key_pos = {(new if k == old else k): p for k, p in self.key_pos.items()}
+        out.value_pos = {(new if k == old else k): p for k, p in self.value_pos.items()}
+        return out
+
+    def without(self, *keys: str) -> YMap:
+        """A copy without ``keys``."""
+        out = YMap({k: v for k, v in self.items() if k not in keys})
+        out.pos = self.pos
+        out.key_pos = {k: p for k, p in self.key_pos.items() if k not in keys}
+        out.value_pos = {k: p for k, p in self.value_pos.items() if k not in keys}
+        return out
+
 
 class YList(list):
     """A YAML sequence that knows where it and each of its items stand."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
@@ -123,16 +124,16 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 class Watcher:
     """Rebuilds the draft whenever the inputs' digest changes."""
 
-    def __init__(self, content: Path, out: Path, state: BuildState, report, interval: float = 0.5):
+    def __init__(self, content: Path, out: Path, state: BuildState, build: Callable[[], object],
+                 report, interval: float = 0.5):
         self.content, self.out, self.state, self.report = content, out, state, report
+        self.build = build
         self.interval = interval
         self.stop = threading.Event()
 
     def build_once(self) -> None:
-        from .cli import build
-
         try:
-            build(self.content, self.out, force=True, report=self.report, warn=self.report)
+            self.build()
             self.state.update([])
         except BuildError as exc:
             lines = [str(p) for p in exc.problems]
@@ -155,11 +156,11 @@ class Watcher:
             self.stop.wait(self.interval)
 
 
-def serve(content: Path, out: Path, port: int, report=print) -> None:
-    """Watch, rebuild and serve until interrupted (Ctrl-C)."""
+def serve(content: Path, out: Path, port: int, build: Callable[[], object], report=print) -> None:
+    """Watch, rebuild with ``build`` (the draft, forced) and serve until interrupted (Ctrl-C)."""
     out.mkdir(parents=True, exist_ok=True)
     state = BuildState()
-    watcher = Watcher(content, out, state, report)
+    watcher = Watcher(content, out, state, build, report)
     handler = partial(PreviewHandler, state=state, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     report(f"preview on http://127.0.0.1:{server.server_address[1]}/plan.html "

@@ -133,3 +133,8 @@ def stylesheet_href(out_dir: Path, name: str = "plan.css") -> str:
     """The stylesheet's URL relative to the output directory (used by PDF and HTML alike)."""
     rel = os.path.relpath(STYLES_DIR / name, out_dir.resolve())
     return Path(rel).as_posix()
+
+
+def content_href(out_dir: Path, content_dir: Path) -> str:
+    """The content folder's URL relative to the output directory (figures' image files)."""
+    return Path(os.path.relpath(content_dir.resolve(), out_dir.resolve())).as_posix()

@@ -15,7 +15,8 @@ from keikaku.cli import build
 
 PROJECT = Path(__file__).resolve().parent.parent
 
-# A minimal valid plan: one file per required content file, each as small as the model allows.
+# A minimal valid plan in the document-tree format: plan.yaml lists the parts, each chapter
+# is a file holding one section, and every typed entity appears once.
 MINIMAL = {
     "plan.yaml": """\
         title: テスト計画
@@ -25,112 +26,164 @@ MINIMAL = {
         issuer: テスト部会
         subject: テスト用の計画
         keywords: [テスト]
+        parts:
+          - generated: cover
+          - generated: toc
+          - include: chapter1.yaml
+          - include: chapter2.yaml
+          - include: chapter3.yaml
+          - include: chapter4.yaml
+          - section: 政策パッケージ一覧
+            id: packages-list
+            numbering: annex
+            body:
+              - generated: package-list
+          - section: ＫＰＩ一覧
+            id: kpi-list
+            numbering: annex
+            body:
+              - generated: kpi-list
+          - include: deliberations.yaml
+          - section: 未定事項一覧
+            id: pending-list
+            numbering: annex
+            draft_only: true
+            body:
+              - generated: pending-list
         """,
     "footnotes.yaml": """\
         note-a: 脚注の本文
         """,
     "chapter1.yaml": """\
-        title: 状況の変化
-        changes_title: 社会経済情勢の変化
-        changes:
-          - id: change-a
-            title: 変化Ａ
-            points: [変化Ａの内容]
-        current_goals_title: 現行計画の重点目標
-        current_goals:
-          - id: current-a
-            title: 現行目標Ａ
+        section: 状況の変化
+        id: ch1
+        body:
+          - section: 社会経済情勢の変化
+            id: ch1-changes
+            body:
+              - section: 変化Ａ
+                id: change-a
+                body:
+                  - list: [変化Ａの内容]
+          - section: 現行計画の重点目標
+            id: ch1-current-goals
+            body:
+              - list: [現行目標Ａ]
+                marker: （１）
         """,
     "chapter2.yaml": """\
-        title: 方向性
-        society:
-          title: 社会課題と目指す社会の姿
-          challenges_title: 基本的な課題認識
-          challenges:
-            - id: challenge-a
-              title: 課題Ａ
-              points: [課題Ａの内容]
-          visions_title: 目指す社会の姿
-          visions:
-            - id: vision-a
-              title: 姿Ａ
-              goal: goal-a
-              challenges: [challenge-a]
-          goals_title: 重点目標の案
-          goals:
-            - goal: goal-a
-          theme_examples_title: 施策テーマの例
-        management:
-          title: インフラマネジメントの方針
-          current_title: 現行計画の方向性
-          current_lead: 現行計画の説明
-          soryoku_title: 総力
-          soryoku_lead: 総力の説明
-          soryoku:
-            - id: soryoku-a
-              title: 主体の総力
-              points: [連携強化]
-          keiei_title: インフラ経営
-          keiei_lead: インフラ経営の説明
-          stock_effects_title: ストック効果
-          stock_effects:
-            - id: stock-a
-              title: 安全・安心効果
-              examples: [耐震性の向上]
-          policy_title: 方針
-          pillars:
-            - id: pillar-a
-              title: 柱Ａ
-              points: [柱Ａの内容]
-          spiral_title: スパイラルアップ
-          spiral_points: [スパイラルアップの内容]
-        outlook:
-          title: 中長期の方向性
-          body: prose/outlook.md
+        section: 方向性
+        id: ch2
+        body:
+          - section: 社会課題と目指す社会の姿
+            id: ch2-society
+            body:
+              - section: 基本的な課題認識
+                id: ch2-challenges
+                body:
+                  - challenge: 課題Ａ
+                    id: challenge-a
+                    body:
+                      - list: [課題Ａの内容]
+              - section: 目指す社会の姿
+                id: ch2-visions
+                body:
+                  - vision: 姿Ａ
+                    id: vision-a
+                    goal: goal-a
+                    theme_examples: [施策テーマの例Ａ]
+              - section: 重点目標の案
+                id: ch2-goals
+                body:
+                  - goal_outline: goal-a
+              - diagram: society
+                caption: 課題・姿・重点目標の関係
+              - generated: vision-examples
+                caption: 施策テーマの例
+          - section: インフラマネジメントの方針
+            id: ch2-management
+            body:
+              - section: 方針
+                id: ch2-policy
+                body:
+                  - diagram: pillars
+                    caption: 方針の柱
+                    base: ch2-spiral
+                  - section: 柱Ａ
+                    id: pillar-a
+                    body:
+                      - list: [柱Ａの内容]
+                        marker: ○
+                      - p: 柱Ａの例
+                        label: 例：
+              - section: スパイラルアップ
+                id: ch2-spiral
+                body:
+                  - list: [スパイラルアップの内容]
+                    marker: ○
+          - section: 中長期の方向性
+            id: ch2-outlook
+            body:
+              - prose: prose/outlook.md
         """,
     "prose/outlook.md": """\
         中長期の方向性の本文。
         """,
     "chapter3.yaml": """\
-        title: 重点目標と政策パッケージ
-        goal_files: [goals/a.yaml]
+        section: 重点目標と政策パッケージ
+        id: ch3
+        toc_depth: 3
+        body:
+          - include: goals/a.yaml
         """,
     "goals/a.yaml": """\
+        goal: 重点目標Ａ
         id: goal-a
-        title: 重点目標Ａ
-        groups:
-          - vision: vision-a
-            packages:
-              - id: pkg-a
-                title: 施策テーマＡ
-                directions:
-                  - 方向性Ａ[^note-a]
-                measures:
-                  - 取組Ａ
-                kpis:
-                  - id: kpi-a
-                    indicator: 指標Ａ
-                    unit: 件
-                    baseline: {value: 10, year: 令和５年度}
-                    target:
-                      pending: 目標値は次回以降に議論
+        body:
+          - group: vision-a
+            body:
+              - package: 施策テーマＡ
+                id: pkg-a
+                parts:
+                  - part: directions
+                    body:
+                      - list:
+                          - 方向性Ａ[^note-a]
+                        marker: ■
+                  - part: measures
+                    body:
+                      - list: [取組Ａ]
+                  - kpis:
+                      - id: kpi-a
+                        indicator: 指標Ａ
+                        unit: 件
+                        baseline: {value: 10, year: 令和５年度}
+                        target:
+                          pending: 目標値は次回以降に議論
         """,
     "chapter4.yaml": """\
-        title: 実効性を確保する方策
-        measures:
-          - id: measure-a
-            title: 方策Ａ
+        section: 実効性を確保する方策
+        id: ch4
+        child_numbering: item
+        body:
+          - section: 方策Ａ
+            id: measure-a
             body:
-              pending: 次回以降に議論
+              - pending: 次回以降に議論
         """,
     "deliberations.yaml": """\
-        title: 審議の経過
-        meetings:
-          - id: meeting-a
-            title: 第１回部会
-            date: 令和６年１月１日
-            items:
-              - title: 議題Ａ
+        section: 審議の経過
+        id: deliberations
+        numbering: annex
+        child_numbering: item
+        toc_depth: 0
+        body:
+          - section: 第１回部会
+            id: meeting-a
+            title_note: （令和６年１月１日）
+            body:
+              - list: [議題Ａ]
+                marker: ○
         """,
 }
 
@@ -141,9 +194,15 @@ CLEAN = {
     # Digits full-width throughout, as 公用文 lint wants one form in a document.
     "goals/a.yaml": re.sub(r"target:\n\s+pending: 目標値は次回以降に議論",
                            "target: {value: ２０, year: 令和１２年度}", textwrap.dedent(MINIMAL["goals/a.yaml"])).replace("value: 10", "value: １０"),
-    "chapter4.yaml": re.sub(r"body:\n\s+pending: 次回以降に議論", "body: prose/outlook.md",
-                            textwrap.dedent(MINIMAL["chapter4.yaml"])),
+    "chapter4.yaml": textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
+        "- pending: 次回以降に議論", "- p: 方策Ａの本文"),
 }
+
+
+#: A small valid PNG (4×3 pixels, red), for figures.
+PNG_SMALL = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x04\x00\x00\x00\x03\x08\x02\x00\x00\x00;\x969\x91"
+           b"\x00\x00\x00\x14IDATx\xdac<!'\xc7\x00\x03L\x0cH\x00\x85\x03\x00&\xda\x01\n\x90\xd4\xdc4"
+           b"\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:

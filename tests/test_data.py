@@ -4,7 +4,6 @@ both embedded in plan.pdf."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import types
@@ -20,38 +19,60 @@ from conftest import PROJECT
 from keikaku import model
 from keikaku.cli import main
 from keikaku.data import KPI_COLUMNS, SCHEMA_PATH, plan_data, schema_text
-from keikaku.load import CONTENT_FILES, load_plan
-from keikaku.model import Pending, Prose, Text
+from keikaku.load import load_plan
+from keikaku.model import Pending, fields_of
 
 SCHEMA = json.loads((PROJECT / SCHEMA_PATH).read_text(encoding="utf-8"))
 
 WITH_KPIS = {"goals/a.yaml": """\
+    goal: 重点目標Ａ
     id: goal-a
-    title: 重点目標Ａ
-    groups:
-      - vision: vision-a
-        packages:
-          - id: pkg-a
-            title: 施策テーマＡ
-            directions: [方向性Ａ]
-            kpis:
-              - id: kpi-set
-                indicator: 設定済の指標
-                unit: ％
-                baseline: {value: 50, year: 令和６年度}
-                target: {value: 80, year: 令和12年度}
-                notes: 備考Ａ
-              - id: kpi-partly
-                indicator: 目標値が未定の指標
-                baseline: {value: 10, year: 令和５年度}
-                target:
-                  pending: 目標値は次回以降に議論
-          - id: pkg-b
-            title: 施策テーマＢ
-            directions: [方向性Ｂ]
-            kpis:
-              pending: 重点施策・ＫＰＩについては、次回以降に議論
+    body:
+      - group: vision-a
+        body:
+          - package: 施策テーマＡ
+            id: pkg-a
+            parts:
+              - part: directions
+                body:
+                  - list: [方向性Ａ]
+              - kpis:
+                  - id: kpi-set
+                    indicator: 設定済の指標
+                    unit: ％
+                    baseline: {value: 50, year: 令和６年度}
+                    target: {value: 80, year: 令和12年度}
+                    notes: 備考Ａ
+                  - id: kpi-partly
+                    indicator: 目標値が未定の指標
+                    baseline: {value: 10, year: 令和５年度}
+                    target:
+                      pending: 目標値は次回以降に議論
+          - package: 施策テーマＢ
+            id: pkg-b
+            parts:
+              - part: directions
+                body:
+                  - list: [方向性Ｂ]
+              - kpis:
+                  pending: 重点施策・ＫＰＩについては、次回以降に議論
     """}
+
+
+def blocks(data: Any):
+    """Every block object of plan.json's tree (anything with a ``kind``), in document order."""
+    if isinstance(data, dict):
+        if "kind" in data:
+            yield data
+        for value in data.values():
+            yield from blocks(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from blocks(item)
+
+
+def of_kind(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [b for b in blocks(data["parts"]) if b["kind"] == kind]
 
 
 def test_committed_schema_is_the_one_the_model_gives():
@@ -59,6 +80,18 @@ def test_committed_schema_is_the_one_the_model_gives():
     #   python -m keikaku.data > schema/plan.schema.json
     assert (PROJECT / SCHEMA_PATH).read_text(encoding="utf-8") == schema_text()
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["properties"]["version"]["const"] == "2.0"
+
+
+def test_the_schema_documents_the_tree():
+    defs = SCHEMA["$defs"]
+    # Every block kind a loaded plan can hold, told apart by its kind (includes are resolved).
+    kinds = {d["properties"]["kind"]["const"] for d in defs.values() if "kind" in d["properties"]}
+    assert kinds == {k.KIND for k in model.BLOCK_KINDS if k is not model.Include} | {"item", "part", "kpis"}
+    assert defs["Section"]["title"] == "節・項"
+    assert defs["Section"]["properties"]["title"]["title"] == "見出し"
+    assert defs["Kpi"]["properties"]["package"]["description"]
+    assert all(d["additionalProperties"] is False for d in defs.values())
 
 
 def test_plan_json_of_the_real_plan_is_valid(built_plan):
@@ -66,68 +99,122 @@ def test_plan_json_of_the_real_plan_is_valid(built_plan):
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
     assert data["version"] == SCHEMA["properties"]["version"]["const"]
     plan = load_plan(PROJECT / "content")
-    assert [g["title"] for g in data["goals"]] == [g.title.raw for g in plan.goals]
-    assert data["goals"][0]["groups"][0]["packages"][0]["kpis"] == {
-        "pending": "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定"}
+    assert [p["kind"] for p in data["parts"]] == [p.KIND for p in plan.parts]
+    assert [g["title"] for g in of_kind(data, "goal")] == [g.title.raw for g in plan.goals]
+    first = of_kind(data, "package")[0]
+    assert first["parts"][-1] == {
+        "kind": "kpis", "label": "kpis",
+        "kpis": {"kind": "pending", "pending": "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定",
+                 "label": None, "what": None}}
+    assert data["meta"]["date_line"]["kind"] == "pending"
     assert len(data["pending"]) == len(plan.pending)
+    assert data["labels"]["kpis"] == "ＫＰＩ"
+
+
+def test_kpi_values_are_numbers_where_written_as_numbers(content_dir):
+    data = plan_data(load_plan(content_dir()))
+    (kpi,) = of_kind(data, "kpis")[0]["kpis"]
+    assert kpi["baseline"] == {"value": 10, "year": "令和５年度"}
+    assert '"value": 10,' in json.dumps(data)
+    assert kpi["package"] == "pkg-a"
+    assert kpi["target"]["kind"] == "pending"
 
 
 def test_the_schema_rejects_what_the_model_would_not_hold(content_dir):
-    data = plan_data(load_plan(content_dir(WITH_KPIS)))
+    data = json.loads(json.dumps(plan_data(load_plan(content_dir(WITH_KPIS)))))
     validator = jsonschema.Draft202012Validator(SCHEMA)
     validator.validate(data)
-    broken = json.loads(json.dumps(data))
-    broken["goals"][0]["groups"][0]["packages"][0]["kpis"][0]["target"] = {"value": "80"}
-    assert not validator.is_valid(broken)
-    broken = json.loads(json.dumps(data))
-    broken["goals"][0]["id"] = "Goal A"
-    assert not validator.is_valid(broken)
+
+    def broken(change) -> dict[str, Any]:
+        copy = json.loads(json.dumps(data))
+        change(copy)
+        return copy
+
+    def kpi(d):
+        return of_kind(d, "kpis")[0]["kpis"][0]
+
+    def section(d):
+        return of_kind(d, "section")[0]
+
+    for change in [
+        lambda d: kpi(d).update(target={"value": "80"}),             # no year
+        lambda d: kpi(d).update(baseline={"value": True, "year": "令和６年度"}),
+        lambda d: of_kind(d, "goal")[0].update(id="Goal A"),         # not an id
+        lambda d: section(d).update(kind="paragraph"),               # no such kind
+        lambda d: section(d).update(titel="見出し"),                 # no such field
+        lambda d: section(d).pop("numbering"),                       # every field is present
+        lambda d: section(d).update(numbering="chapterr"),
+        lambda d: section(d)["body"].append({"kind": "include", "file": "x.yaml"}),
+        lambda d: of_kind(d, "list")[0].update(marker="とても長い記号"),
+        lambda d: d["meta"].update(date_line={"pending": "理由"}),   # without its kind
+        lambda d: d.update(goals=[]),
+    ]:
+        assert not validator.is_valid(broken(change))
 
 
 # ------------------------------------------------------------------ round trip
+#
+# plan.json holds all of the plan: written back as content files, it loads as the same
+# plan. Each 重点目標 goes into a file of its own, as in content/: the readable path of a
+# 未定事項 (plan.json's "pending") starts afresh in each included file.
+
+KINDS = {k.KIND: k for k in (*model.BLOCK_KINDS, model.ListItem, model.PackagePart, model.KpiPart)}
 
 
-def _as_content(value: Any, tp: Any, prose: dict[str, str]) -> Any:
-    """JSON data back into content-file form: Markdown passages into files, derived fields out."""
+def _as_content(value: Any, tp: Any, files: dict[str, Any]) -> Any:
+    """A value of plan.json back in content-file form."""
+    if isinstance(value, dict) and "kind" in value:
+        return _block(value, files)
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(tp) if a is not type(None)]
-        if isinstance(value, dict) and set(value) == {"pending"}:
-            return value
-        return _as_content(value, next(o for o in options if o is not Pending), prose)
-    if origin is tuple:
-        return [_as_content(v, typing.get_args(tp)[0], prose) for v in value]
-    if tp is Text:
+        options = [a for a in typing.get_args(tp) if a is not type(None) and not hasattr(a, "KIND")]
+        if isinstance(value, list):
+            return _as_content(value, next(o for o in options if typing.get_origin(o) is tuple), files)
+        if isinstance(value, dict):
+            return _as_content(value, next(o for o in options if isinstance(o, type)), files)
         return value
-    if tp is Prose:
-        path = f"prose/p{len(prose)}.md"
-        prose[path] = value
+    if origin is tuple:
+        return [_as_content(v, typing.get_args(tp)[0], files) for v in value]
+    if tp is not model.Prose and not isinstance(value, (dict, list)):
+        return value  # texts as written, numbers as numbers
+    if tp is model.Prose:  # a Markdown file: its text goes into a file of its own
+        path = f"prose/p{sum(p.startswith('prose/') for p in files)}.md"
+        files[path] = value
         return path
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp, vars(model))
-        return {f.name: _as_content(value[f.name], hints[f.name], prose)
-                for f in dataclasses.fields(tp)
-                if not f.metadata.get("derived") and value.get(f.name) is not None}
+    if isinstance(tp, type) and hasattr(tp, "__dataclass_fields__"):
+        return _fields_of(tp, value, files)
     return value
+
+
+def _fields_of(cls: type, value: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+    return {f.name: _as_content(value[f.name], tp, files) for f, tp in fields_of(cls)
+            if not f.metadata.get("derived") and value.get(f.name) is not None}
+
+
+def _block(value: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+    cls = KINDS[value["kind"]]
+    node = _fields_of(cls, value, files)
+    node = {cls.KIND: node.pop(cls.MAIN), **node}
+    if cls is model.PriorityGoal:
+        path = f"goals/{value['id']}.yaml"
+        files[path] = node
+        return {"include": path}
+    return node
 
 
 def write_back(data: dict[str, Any], root: Path) -> Path:
     """Content files rebuilt from plan.json alone."""
-    prose: dict[str, str] = {}
     files: dict[str, Any] = {}
-    for name, (rel, cls) in CONTENT_FILES.items():
-        files[rel] = _as_content(data[name], cls, prose)
-    for rel, goal in zip(data["programme"]["goal_files"], data["goals"], strict=True):
-        files[rel] = _as_content(goal, model.PriorityGoal, prose)
-    files["footnotes.yaml"] = data["footnotes"] or None
+    plan = _fields_of(model.PlanMeta, data["meta"], files)
+    plan["labels"] = data["labels"]
+    plan["parts"] = _as_content(data["parts"], tuple[model.Block, ...], files)
+    files["plan.yaml"] = plan
+    if data["footnotes"]:
+        files["footnotes.yaml"] = data["footnotes"]
     content = root / "content"
     for rel, body in files.items():
-        if body is None:
-            continue
         (content / rel).parent.mkdir(parents=True, exist_ok=True)
-        (content / rel).write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    for rel, text in prose.items():
-        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        text = body if isinstance(body, str) else yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
         (content / rel).write_text(text, encoding="utf-8")
     return content
 
@@ -135,8 +222,9 @@ def write_back(data: dict[str, Any], root: Path) -> Path:
 def test_plan_json_round_trips_through_the_content_files(content_dir, tmp_path, built_plan):
     """Everything in plan.json is enough to write the content again and load the same plan."""
     real = json.loads((built_plan.pdf_path.parent / "plan.json").read_text(encoding="utf-8"))
-    small = plan_data(load_plan(content_dir(WITH_KPIS)))
-    for n, data in enumerate([real, json.loads(json.dumps(small))]):
+    small = json.loads(json.dumps(plan_data(load_plan(content_dir(WITH_KPIS)))))
+    minimal = json.loads(json.dumps(plan_data(load_plan(content_dir()))))
+    for n, data in enumerate([real, small, minimal]):
         again = plan_data(load_plan(write_back(data, tmp_path / f"again{n}")))
         assert again == data
 
@@ -155,6 +243,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
     plan = load_plan(PROJECT / "content")
     rows = read_csv(built_plan.pdf_path.parent / "kpi.csv")
+    assert plan.packages()
     assert [(r["重点目標"], r["政策パッケージ"]) for r in rows] == [
         (g.title.raw, p.title.raw) for g, _, p in plan.packages()]
     for row, (_, _, pkg) in zip(rows, plan.packages(), strict=True):
@@ -180,6 +269,15 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     ]
 
 
+def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
+    out = tmp_path / "out"
+    assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
+    assert read_csv(out / "kpi.csv") == [
+        {"重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "指標Ａ", "単位": "件",
+         "基準値": "10", "基準年度": "令和５年度", "目標値": "", "目標年度": "",
+         "状態": "一部未定", "備考": "目標値：目標値は次回以降に議論"}]
+
+
 # ------------------------------------------------------------------ attachments
 
 
@@ -200,4 +298,6 @@ def test_a_built_minimal_plan_is_attached_too(content_dir, tmp_path):
     out = tmp_path / "out"
     assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     reader = pypdf.PdfReader(out / "plan.pdf")
-    assert json.loads(reader.attachments["plan.json"][0])["goals"][0]["id"] == "goal-a"
+    data = json.loads(reader.attachments["plan.json"][0])
+    assert [g["id"] for g in of_kind(data, "goal")] == ["goal-a"]
+    assert [p["id"] for p in of_kind(data, "package")] == ["pkg-a", "pkg-b"]

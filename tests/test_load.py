@@ -33,17 +33,20 @@ def test_minimal_content_builds_the_model(content_dir):
     assert package.title.raw == "施策テーマＡ"
     (kpi,) = package.kpis
     assert kpi.package == "pkg-a"
-    assert kpi.baseline.value.raw == "10" and kpi.baseline.year.raw == "令和５年度"
+    assert kpi.baseline.value == 10 and kpi.baseline.year.raw == "令和５年度"
     assert isinstance(kpi.target, Pending)
-    assert "footnote" in package.directions[0].html
-    assert plan.direction.outlook.body.html.startswith("<p>中長期の方向性の本文。")
+    directions = package.parts[0]
+    assert directions.label == "directions"
+    assert "footnote" in directions.body[0].items[0].html
+    outlook = plan.index.sections["ch2-outlook"]
+    assert outlook.body[0].prose.html.startswith("<p>中長期の方向性の本文。")
 
 
 def test_pending_items_are_collected_with_their_place(content_dir):
     plan = load_plan(content_dir())
     places = {str(p.pos) for _, p in plan.pending}
-    assert any(place.endswith("goals/a.yaml:18:15") for place in places), places
-    assert any(place.endswith("chapter4.yaml:6:7") for place in places), places
+    assert any(place.endswith("goals/a.yaml:23:19") for place in places), places
+    assert any(place.endswith("chapter4.yaml:8:9") for place in places), places
     assert len(plan.pending) == 2
 
 
@@ -60,43 +63,41 @@ def test_unknown_field_suggests_the_intended_one(content_dir):
 
 
 def test_wrong_type_is_reported_where_it_stands(content_dir):
-    goals = """\
-        id: goal-a
-        title: 重点目標Ａ
-        groups:
-          - vision: vision-a
-            packages:
-              - id: pkg-a
-                title: 施策テーマＡ
-                directions: 方向性は一覧で書くべき
-                kpis:
-                  pending: 未定
-        """
-    line = only(problems(content_dir({"goals/a.yaml": goals})), "方向性")
-    assert re.search(r"goals/a\.yaml:8:21: groups\[0\]\.packages\[0\]\.directions: 今後の社会資本整備の方向性は「- 」で始まる行の一覧で", line)
+    goals = MINIMAL["goals/a.yaml"].replace("""                      - list: [取組Ａ]""",
+                                            """                      - list: 取組は一覧で書くべき""")
+    line = only(problems(content_dir({"goals/a.yaml": goals})), "取組は")
+    assert re.search(r"goals/a\.yaml:16:23: body\[0\]\.body\[0\]\.parts\[1\]\.body\[0\]\.list: "
+                     r"項目は「- 」で始まる行の一覧で", line)
 
 
 def test_duplicate_ids_point_at_both_places(content_dir):
-    ch1 = MINIMAL["chapter1.yaml"].replace("id: current-a", "id: change-a")
+    ch1 = MINIMAL["chapter1.yaml"].replace("id: ch1-current-goals", "id: change-a")
     line = only(problems(content_dir({"chapter1.yaml": ch1})), "duplicate id")
-    assert re.search(r"chapter1\.yaml:9:9: current_goals\[0\]\.id: ID「change-a」は .*chapter1\.yaml:4:\d+ でも使われています", line)
+    assert re.search(r"chapter1\.yaml:12:9: body\[1\]\.id: ID「change-a」は .*chapter1\.yaml:8:13 でも使われています", line)
 
 
 def test_unknown_reference_suggests_a_close_id(content_dir):
-    goals = MINIMAL["goals/a.yaml"].replace("vision: vision-a", "vision: vision-b")
+    goals = MINIMAL["goals/a.yaml"].replace("group: vision-a", "group: vision-b")
     line = only(problems(content_dir({"goals/a.yaml": goals})), "vision-b")
-    assert re.search(r"goals/a\.yaml:4:\d+: groups\[0\]\.vision: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り", line)
+    assert re.search(r"goals/a\.yaml:4:\d+: body\[0\]\.group: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り", line)
 
 
 def test_missing_markdown_fragment(content_dir):
     line = only(problems(content_dir({"prose/outlook.md": None})), "outlook.md")
-    assert re.search(r"chapter2\.yaml:\d+:\d+: outlook\.body: 本文「prose/outlook\.md」が見つかりません", line)
+    assert re.search(r"chapter2\.yaml:\d+:\d+: body\[2\]\.body\[0\]\.prose: Markdown ファイル「prose/outlook\.md」が見つかりません", line)
 
 
 @pytest.mark.parametrize("path", ["../outside.md", "/etc/passwd.md", "prose/../../x.md", "http://example.com/a.md"])
 def test_paths_may_not_leave_the_content_directory(content_dir, path):
     ch2 = MINIMAL["chapter2.yaml"].replace("prose/outlook.md", path)
-    line = only(problems(content_dir({"chapter2.yaml": ch2})), "本文")
+    line = only(problems(content_dir({"chapter2.yaml": ch2})), "Markdown")
+    assert "content/ の" in line
+
+
+@pytest.mark.parametrize("path", ["../outside.yaml", "/etc/passwd.yaml", "goals/../../x.yaml"])
+def test_includes_may_not_leave_the_content_directory(content_dir, path):
+    ch3 = MINIMAL["chapter3.yaml"].replace("goals/a.yaml", path)
+    line = only(problems(content_dir({"chapter3.yaml": ch3})), "ファイル「")
     assert "content/ の" in line
 
 
@@ -107,9 +108,9 @@ def test_yaml_syntax_error_gives_line_and_column(content_dir):
 
 
 def test_duplicate_key_in_one_mapping(content_dir):
-    text = MINIMAL["plan.yaml"] + "title: もう一つ\n"
+    text = textwrap.dedent(MINIMAL["plan.yaml"]) + "title: もう一つ\n"
     line = only(problems(content_dir({"plan.yaml": text})), "重複")
-    assert re.search(r"content/plan\.yaml:8:1: 項目「title」が 1 行目と重複しています", line)
+    assert re.search(r"content/plan\.yaml:32:1: 項目「title」が 1 行目と重複しています", line)
 
 
 def test_file_that_is_not_utf8(content_dir):
@@ -137,17 +138,17 @@ def test_unknown_footnote(content_dir):
 
 def test_raw_html_in_content_is_escaped(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace(
-        "title: 施策テーマＡ", 'title: "<img src=x onerror=alert(1)>施策"')
+        "package: 施策テーマＡ", 'package: "<img src=x onerror=alert(1)>施策"')
     plan = load_plan(content_dir({"goals/a.yaml": goals}))
-    html = plan.goals[0].groups[0].packages[0].title.html
+    html = plan.packages()[0][2].title.html
     assert "<img" not in html and "&lt;img" in html
 
 
 def test_every_problem_in_every_file_is_reported_at_once(content_dir):
-    ch1 = MINIMAL["chapter1.yaml"].replace("changes_title:", "change_title:")
-    goals = MINIMAL["goals/a.yaml"].replace("vision: vision-a", "vision: nowhere")
-    lines = problems(content_dir({"chapter1.yaml": ch1, "goals/a.yaml": goals,
-                                  "plan.yaml": "title: x\n"}))
+    ch1 = MINIMAL["chapter1.yaml"].replace("body:", "bdy:", 1)
+    goals = MINIMAL["goals/a.yaml"].replace("group: vision-a", "group: nowhere")
+    plan_yaml = MINIMAL["plan.yaml"].replace("subject:", "subjet:")
+    lines = problems(content_dir({"chapter1.yaml": ch1, "goals/a.yaml": goals, "plan.yaml": plan_yaml}))
     files = {line.split(":")[0].rsplit("/", 1)[-1] for line in lines}
     assert {"chapter1.yaml", "a.yaml", "plan.yaml"} <= files
 
@@ -155,9 +156,54 @@ def test_every_problem_in_every_file_is_reported_at_once(content_dir):
 def test_vision_under_the_wrong_goal(content_dir):
     goals_b = MINIMAL["goals/a.yaml"].replace("id: goal-a", "id: goal-b").replace(
         "pkg-a", "pkg-b").replace("kpi-a", "kpi-b")
-    ch3 = "title: 重点目標と政策パッケージ\ngoal_files: [goals/a.yaml, goals/b.yaml]\n"
+    ch3 = textwrap.dedent(MINIMAL["chapter3.yaml"]) + "  - include: goals/b.yaml\n"
     lines = problems(content_dir({"goals/b.yaml": goals_b, "chapter3.yaml": ch3}))
     assert any("重点目標「goal-a」に属していますが" in line for line in lines), lines
+
+
+def test_unknown_block_kind_suggests_the_intended_one(content_dir):
+    ch4 = MINIMAL["chapter4.yaml"].replace("- pending: 次回以降に議論", "- pendng: 次回以降に議論")
+    line = only(problems(content_dir({"chapter4.yaml": ch4})), "pendng")
+    assert re.search(r"chapter4\.yaml:8:\d+: .*「pendng」という種類はここでは使えません。「pending」の誤りではありませんか", line)
+
+
+def test_typed_entities_stand_only_where_the_hierarchy_puts_them(content_dir):
+    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + "  - group: vision-a\n    body: []\n"
+    line = only(problems(content_dir({"chapter4.yaml": ch4})), "misplaced")
+    assert re.search(r"chapter4\.yaml:9:\d+: 「group」は「goal」の本文の中にだけ置けます", line)
+
+
+def test_an_include_cycle_is_reported(content_dir):
+    goals = MINIMAL["goals/a.yaml"].replace(
+        "              - package: 施策テーマＡ",
+        "              - include: chapter3.yaml\n              - package: 施策テーマＡ")
+    lines = problems(content_dir({"goals/a.yaml": goals}))
+    assert any("自分自身を含んでいます" in line or "include cycle" in line or "misplaced" in line
+               for line in lines), lines
+
+
+def test_a_part_label_must_be_defined(content_dir):
+    goals = MINIMAL["goals/a.yaml"].replace("part: measures", "part: measure")
+    line = only(problems(content_dir({"goals/a.yaml": goals})), "unknown label")
+    assert re.search(r"goals/a\.yaml:\d+:\d+: .*見出しの語「measure」が plan\.yaml の labels にありません。「measures」の誤り", line)
+
+
+def test_a_package_has_exactly_one_kpi_part(content_dir):
+    goals = re.sub(r"\n\s+- kpis:(\n\s{22,}.*)+", "\n", MINIMAL["goals/a.yaml"])
+    line = only(problems(content_dir({"goals/a.yaml": goals})), "kpis part")
+    assert "【ＫＰＩ】" in line
+
+
+def test_table_rows_of_different_lengths(content_dir):
+    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + "  - table:\n      - [Ａ, Ｂ]\n      - [１]\n"
+    line = only(problems(content_dir({"chapter4.yaml": ch4})), "rows differ")
+    assert re.search(r"chapter4\.yaml:11:9: body\[1\]\.table\[1\]: 表の2行目のセルが1個です", line)
+
+
+def test_a_file_nothing_refers_to_is_reported(content_dir):
+    plan = load_plan(content_dir({"goals/old.yaml": "goal: 古い目標\nid: goal-old\nbody: []\n"}))
+    (warning,) = [str(w) for w in plan.warnings]
+    assert re.search(r"content/goals/old\.yaml: このファイルはどこからも参照されていない", warning)
 
 
 def test_check_command_prints_problems_without_traceback(content_dir, capsys):
@@ -172,3 +218,12 @@ def test_check_command_prints_problems_without_traceback(content_dir, capsys):
 def test_check_command_succeeds_on_valid_content(content_dir, capsys):
     assert main(["check", "--content", str(content_dir())]) == 0
     assert "1 重点目標, 1 政策パッケージ" in capsys.readouterr().out
+
+
+def test_markdown_tables_are_tables_and_headings_are_refused(content_dir):
+    md = "本文。\n\n| 区分 | 件数 |\n| --- | --- |\n| 道路 | 12 |\n"
+    plan = load_plan(content_dir({"prose/outlook.md": md}))
+    html = str(plan.index.sections["ch2-outlook"].body[0].prose.html)
+    assert "<table>" in html and "<td>12</td>" in html and "|" not in html
+    line = only(problems(content_dir({"prose/outlook.md": "本文。\n\n## 見出し\n"})), "見出し")
+    assert re.search(r"content/prose/outlook\.md:3:1: .*Markdown の見出し（#）は使えません", line)

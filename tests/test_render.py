@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from keikaku.load import load_plan
-from keikaku.render import Renderer, collect_toc, kana, number, plain, zen
+from keikaku.outline import kana, number, zen
+from keikaku.render import Renderer, plain
 
 
 def test_numbering_follows_the_official_scheme():
@@ -19,36 +20,39 @@ def test_numbering_follows_the_official_scheme():
         kana(0)
 
 
-def test_toc_is_collected_from_headings():
-    body = ('<h1 data-toc="1" id="a" data-label="第１章" data-title="A">x</h1>'
-            '<h3 data-label="１" data-title="skip">y</h3>'
-            '<h2 data-toc="2" id="b" data-label="第１節" data-title="B &amp; C">z</h2>')
-    assert [(e.level, e.anchor, e.label, e.title) for e in collect_toc(body)] == [
-        (1, "a", "第１章", "A"), (2, "b", "第１節", "B & C")]
+def test_toc_comes_from_the_outline(content_dir):
+    plan = load_plan(content_dir())
+    toc = [(h.depth, h.label, h.title) for h in plan.outline().toc]
+    assert toc[:3] == [(1, "第１章", "状況の変化"), (2, "第１節", "社会経済情勢の変化"),
+                       (2, "第２節", "現行計画の重点目標")]
+    # 第３章 sets its own depth: its groups and packages are listed too.
+    assert (3, "１", "姿Ａ") in toc and (4, "（１）", "施策テーマＡ") in toc
+    # The 審議の経過 lists none of its meetings; 第２章's third level is not listed.
+    assert not any(t == "第１回部会" or t == "基本的な課題認識" for _, _, t in toc)
+    assert [label for _, label, _ in toc if label.startswith("参考")] == ["参考１", "参考２", "参考３", "参考４"]
+    assert plan.outline(draft=False).toc[-1].label == "参考３"
 
 
 def test_plain_drops_footnote_bodies(content_dir):
     plan = load_plan(content_dir())
-    direction = plan.goals[0].groups[0].packages[0].directions[0]
+    direction = plan.packages()[0][2].parts[0].body[0].items[0]
     assert plain(direction) == "方向性Ａ"
 
 
 def test_reordering_content_renumbers_the_document(content_dir):
-    ch1 = """\
-        title: 状況の変化
-        changes_title: 社会経済情勢の変化
-        changes:
-          - id: change-b
-            title: 変化Ｂ
-            points: [内容]
-          - id: change-a
-            title: 変化Ａ
-            points: [内容]
-        current_goals_title: 現行計画の重点目標
-        current_goals:
-          - id: current-a
-            title: 現行目標Ａ
-        """
+    from conftest import MINIMAL
+
+    ch1 = MINIMAL["chapter1.yaml"].replace("""              - section: 変化Ａ
+                id: change-a
+                body:
+                  - list: [変化Ａの内容]""", """              - section: 変化Ｂ
+                id: change-b
+                body:
+                  - list: [内容]
+              - section: 変化Ａ
+                id: change-a
+                body:
+                  - list: [変化Ａの内容]""")
     html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css",
                              datetime(2026, 1, 1, tzinfo=UTC))
     assert html.index('data-label="１" data-title="変化Ｂ"') < html.index('data-label="２" data-title="変化Ａ"')

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CLEAN, MINIMAL, PROJECT, squash, write_content
+from conftest import CLEAN, MINIMAL, PNG_SMALL, PROJECT, squash, write_content
 from keikaku.cli import Progress, build, main
 from keikaku.errors import BuildError
 from keikaku.load import load_plan
@@ -28,29 +28,65 @@ GOAL = textwrap.dedent(MINIMAL["goals/a.yaml"])
 CH2 = textwrap.dedent(MINIMAL["chapter2.yaml"])
 PLAN = textwrap.dedent(MINIMAL["plan.yaml"])
 
+CH4 = textwrap.dedent(MINIMAL["chapter4.yaml"])
+PNG = PNG_SMALL
+
+
+def with_figure(src: str) -> str:
+    """chapter4.yaml with a figure block showing ``src``."""
+    return CH4 + (f"  - figure: {src}\n    caption: 図の表題\n    alt: 図の説明\n    source: 出典の名前\n")
+
+
 # (case, files to override, file named in the message, its line, a phrase of the message)
 BAD_INPUTS = [
     ("yaml-syntax", {"plan.yaml": "title: テスト\nstatus: [素案\n"}, "plan.yaml", 3, "YAML の書き方に誤り"),
-    ("wrong-type", {"goals/a.yaml": re.sub(r"measures:\n\s+- 取組Ａ", "measures: 取組Ａ", GOAL)},
-     "goals/a.yaml", 10, "「- 」で始まる行の一覧"),
+    ("wrong-type", {"goals/a.yaml": GOAL.replace("- list: [取組Ａ]", "- list: 取組Ａ")},
+     "goals/a.yaml", 16, "「- 」で始まる行の一覧"),
     ("missing-field", {"plan.yaml": PLAN.replace("issuer: テスト部会\n", "")}, "plan.yaml", 1, "作成者（issuer）がありません"),
     ("unknown-field", {"plan.yaml": PLAN.replace("subject:", "subjct:")}, "plan.yaml", 6, "「subject」の誤り"),
-    ("duplicate-id", {"goals/a.yaml": GOAL.replace("id: kpi-a", "id: pkg-a")}, "goals/a.yaml", 13, "ID「pkg-a」は"),
-    ("unknown-reference", {"goals/a.yaml": GOAL.replace("vision: vision-a", "vision: vision-x")},
+    ("unknown-kind", {"chapter4.yaml": CH4.replace("- pending:", "- pendng:")}, "chapter4.yaml", 8, "「pending」の誤り"),
+    ("duplicate-id", {"goals/a.yaml": GOAL.replace("id: kpi-a", "id: pkg-a")}, "goals/a.yaml", 18, "ID「pkg-a」は"),
+    ("unknown-reference", {"goals/a.yaml": GOAL.replace("group: vision-a", "group: vision-x")},
      "goals/a.yaml", 4, "目指す社会の姿「vision-x」が見つかりません"),
-    ("missing-markdown", {"prose/outlook.md": None}, "chapter2.yaml", 45, "が見つかりません"),
+    ("missing-markdown", {"prose/outlook.md": None}, "chapter2.yaml", 53, "が見つかりません"),
+    ("missing-include", {"goals/a.yaml": None}, "chapter3.yaml", 5, "が見つかりません"),
     ("empty-file", {"chapter4.yaml": ""}, "chapter4.yaml", 1, "ファイルが空です"),
     ("not-utf8", {"plan.yaml": PLAN.encode("cp932")}, "plan.yaml", 1, "UTF-8 として読めない"),
-    ("duplicate-key", {"plan.yaml": PLAN + "status: 案\n"}, "plan.yaml", 8, "重複"),
-    ("unknown-footnote", {"goals/a.yaml": GOAL.replace("[^note-a]", "[^note-x]")}, "goals/a.yaml", 9, "脚注「note-x」"),
-    ("missing-glyph", {"goals/a.yaml": GOAL.replace("取組Ａ", "取組𠮷")}, "goals/a.yaml", 11, "U+20BB7"),
-    ("image", {"goals/a.yaml": GOAL.replace("取組Ａ", "取組![図](http://example.com/a.png)")},
-     "goals/a.yaml", 11, "画像「http://example.com/a.png」は使えません"),
-    ("file-link", {"goals/a.yaml": GOAL.replace("取組Ａ", "取組[資料](file:///etc/passwd)")},
-     "goals/a.yaml", 11, "リンク先「file:///etc/passwd」は使えません"),
+    ("duplicate-key", {"plan.yaml": PLAN + "status: 案\n"}, "plan.yaml", 32, "重複"),
+    ("unknown-footnote", {"goals/a.yaml": GOAL.replace("[^note-a]", "[^note-x]")}, "goals/a.yaml", 12, "脚注「note-x」"),
+    ("missing-glyph", {"goals/a.yaml": GOAL.replace("取組Ａ", "取組𠮷")}, "goals/a.yaml", 16, "U+20BB7"),
+    ("image-in-text", {"goals/a.yaml": GOAL.replace("方向性Ａ[^note-a]", "方向性![図](http://example.com/a.png)")},
+     "goals/a.yaml", 12, "画像「http://example.com/a.png」は文中には置けません"),
+    ("file-link", {"goals/a.yaml": GOAL.replace("方向性Ａ[^note-a]", "方向性[資料](file:///etc/passwd)")},
+     "goals/a.yaml", 12, "リンク先「file:///etc/passwd」は使えません"),
     ("path-escape", {"chapter2.yaml": CH2.replace("prose/outlook.md", "../../../etc/passwd.md")},
-     "chapter2.yaml", 45, "content/ の外を指しています"),
+     "chapter2.yaml", 53, "content/ の外を指しています"),
     ("lint-config", {"lint.yaml": "width-digit:\n  enabled: false\n"}, "lint.yaml", 1, "「width_digits」の誤り"),
+    ("figure-missing", {"chapter4.yaml": with_figure("figures/none.png")}, "chapter4.yaml", 9, "が見つかりません"),
+    ("figure-outside", {"chapter4.yaml": with_figure("../../etc/x.png")}, "chapter4.yaml", 9, "content/ の外"),
+    ("figure-remote", {"chapter4.yaml": with_figure("http://example.com/x.png")}, "chapter4.yaml", 9,
+     "相対パスで書いてください"),
+    ("figure-not-png", {"chapter4.yaml": with_figure("figures/fake.png"), "figures/fake.png": b"GIF89a not a png"},
+     "chapter4.yaml", 9, "PNG・JPEG・SVG"),
+    ("figure-wrong-type", {"chapter4.yaml": with_figure("figures/a.gif"), "figures/a.gif": b"GIF89a"},
+     "chapter4.yaml", 9, ".png・.jpg・.jpeg・.svg"),
+    ("figure-too-large", {"chapter4.yaml": with_figure("figures/big.png"),
+                          "figures/big.png": PNG + b"\0" * (20 * 1024 * 1024)}, "chapter4.yaml", 9, "MB 以下に"),
+    ("svg-script", {"chapter4.yaml": with_figure("figures/a.svg"),
+                    "figures/a.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n<script>alert(1)</script>\n</svg>\n'},
+     "figures/a.svg", 2, "要素 <script>"),
+    ("svg-event", {"chapter4.yaml": with_figure("figures/a.svg"),
+                   "figures/a.svg": '<svg xmlns="http://www.w3.org/2000/svg">\n<rect onclick="x()"/>\n</svg>\n'},
+     "figures/a.svg", 2, "イベント属性 onclick"),
+    ("svg-external", {"chapter4.yaml": with_figure("figures/a.svg"),
+                      "figures/a.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">\n'
+                                       '<image xlink:href="file:///etc/passwd"/>\n</svg>\n'},
+     "figures/a.svg", 2, "ファイルの外への参照"),
+    ("svg-entity", {"chapter4.yaml": with_figure("figures/a.svg"),
+                    "figures/a.svg": '<?xml version="1.0"?>\n<!DOCTYPE svg [<!ENTITY a "x">]>\n<svg xmlns="http://www.w3.org/2000/svg"/>\n'},
+     "figures/a.svg", 2, "DOCTYPE"),
+    ("figure-no-alt", {"chapter4.yaml": with_figure("figures/a.png").replace("    alt: 図の説明\n", ""),
+                       "figures/a.png": PNG}, "chapter4.yaml", 9, "代替テキスト（alt）がありません"),
 ]
 
 
@@ -122,7 +158,7 @@ def test_draft_warns_about_lint_findings(tmp_path):
     build(content, tmp_path / "out", report=report.append, warn=report.append,
           progress=Progress(enabled=True, report=report.append))
     warnings = [r for r in report if r.startswith("warning:")]
-    assert any("[width-digits]" in w and "goals/a.yaml:11:" in w for w in warnings), report
+    assert any("[width-digits]" in w and "goals/a.yaml:16:" in w for w in warnings), report
     assert [r.split()[0] for r in report if r.startswith("  ")] == ["load", "validate", "render", "layout", "write"]
 
 
@@ -168,12 +204,12 @@ def test_refused_fetch_points_at_the_content(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("keikaku.write.layout_pdf", fetching_layout)
     assert cli.main(["--content", str(content), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert re.search(r"goals/a\.yaml:11:\d+: 「http://example\.com/x\.png」は読み込めません", err), err
+    assert re.search(r"goals/a\.yaml:16:\d+: 「http://example\.com/x\.png」は読み込めません", err), err
 
 
 def test_raw_html_and_templates_are_escaped(tmp_path):
     content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace(
-        "title: 施策テーマＡ", 'title: "<script>alert(1)</script><img src=/etc/passwd>"')})
+        "package: 施策テーマＡ", 'package: "<script>alert(1)</script><img src=/etc/passwd>"')})
     build(content, tmp_path / "out", report=lambda _: None)
     html = (tmp_path / "out" / "plan.html").read_text("utf-8")
     assert "<script>alert" not in html and "&lt;img src=/etc/passwd&gt;" in html
@@ -215,7 +251,7 @@ def test_no_bytes_in_any_content_file_raise_a_traceback(name, data):
             assert exc.problems
             for problem in exc.problems:
                 assert problem.pos.path.endswith((*FUZZED_FILES, "chapter1.yaml", "chapter3.yaml",
-                                                  "chapter4.yaml", "deliberations.yaml"))
+                                                  "chapter4.yaml", "deliberations.yaml", "content"))
                 assert problem.message
 
 

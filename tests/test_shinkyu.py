@@ -3,21 +3,29 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
+import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pypdf
 import pytest
+import yaml
 
 from conftest import MINIMAL, PROJECT, squash, write_content
+from keikaku import migrate
 from keikaku.cli import main
 from keikaku.compare import compare_plans, flatten
 from keikaku.load import load_plan
-from keikaku.model import Text
+from keikaku.model import DEFAULTS_POS, Prose, Text, walk_texts
+from keikaku.revisions import load_revision, locate
 from keikaku.textdiff import compare
+
+#: The content of the last revision circulated in the first format (commit 8616684),
+#: kept here because a CI clone may be too shallow to reach it.
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "content-8616684"
 
 # ------------------------------------------------------------------ character marks
 
@@ -72,46 +80,55 @@ def git(repo: Path, *args: str) -> str:
     return result.stdout.decode()
 
 
+# The minimal plan's 第１章 with its 社会経済情勢の変化 in a given order.
 CH1 = """\
-title: 状況の変化
-changes_title: 社会経済情勢の変化
-changes:
-{changes}
-current_goals_title: 現行計画の重点目標
-current_goals:
-  - id: current-a
-    title: 現行目標Ａ
+section: 状況の変化
+id: ch1
+body:
+  - section: 社会経済情勢の変化
+    id: ch1-changes
+    body:
+{changes}  - section: 現行計画の重点目標
+    id: ch1-current-goals
+    body:
+      - list: [現行目標Ａ]
+        marker: （１）
 """
 CHANGE = """\
-  - id: change-{x}
-    title: 変化{X}
-    points: [変化{X}の内容]
+      - section: 変化{X}
+        id: change-{x}
+        body:
+          - list: [変化{X}の内容]
 """
 
 
 def chapter1(order: str) -> str:
     changes = "".join(CHANGE.format(x=x.lower(), X=chr(ord(x) + 0xFEE0)) for x in order)
-    return CH1.replace("{changes}\n", changes)
+    return CH1.replace("{changes}", changes)
 
 
 def goal(packages: str) -> str:
     return f"""\
+goal: 重点目標Ａ
 id: goal-a
-title: 重点目標Ａ
-groups:
-  - vision: vision-a
-    packages:
+body:
+  - group: vision-a
+    body:
 {packages}"""
 
 
-def package(pid: str, title: str, direction: str) -> str:
+def package(pid: str, title: str, *directions: str) -> str:
+    points = "".join(f"                  - {d}\n" for d in directions)
     return f"""\
-      - id: {pid}
-        title: {title}
-        directions:
-          - {direction}
-        kpis:
-          pending: 次回以降に議論
+      - package: {title}
+        id: {pid}
+        parts:
+          - part: directions
+            body:
+              - list:
+{points}                marker: ■
+          - kpis:
+              pending: 次回以降に議論
 """
 
 
@@ -120,31 +137,35 @@ EDITED_NEW = "地域の公共交通を維持・活性化するため、関係者
 
 OLD = {
     "chapter1.yaml": chapter1("ABC"),
-    "goals/a.yaml": goal(package("pkg-width", "インフラＤＸの推進", "幅だけ変わる方向性の文。")
+    "goals/a.yaml": goal(package("pkg-width", "インフラＤＸの推進", "幅だけ変わる方向性の文。[^note-a]")
                          + package("pkg-edited", "施策テーマ編集", EDITED_OLD)
                          + package("pkg-removed", "施策テーマ廃止", "廃止される方向性の文。")),
 }
 NEW = {
     "chapter1.yaml": chapter1("CAB"),  # 変化Ｃ moves to the front
-    "goals/a.yaml": goal(package("pkg-width", "インフラDXの推進", "幅だけ変わる方向性の文。")
+    "goals/a.yaml": goal(package("pkg-width", "インフラDXの推進", "幅だけ変わる方向性の文。[^note-a]")
                          + package("pkg-edited", "施策テーマ編集", EDITED_NEW)
                          + package("pkg-added", "施策テーマ新設", "新設される方向性の文。")),
 }
 
 
+def commit_revisions(root: Path, *revisions: dict, message: str = "版") -> Path:
+    """A git repository in ``root`` with one commit per revision of the minimal plan."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q")
+    for n, files in enumerate(revisions, 1):
+        if (root / "content").exists():
+            shutil.rmtree(root / "content")
+        write_content(root, files)
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", f"{message}{n}")
+    return root
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository whose HEAD~1 and HEAD hold the two revisions."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q")
-    write_content(root, OLD)
-    git(root, "add", ".")
-    git(root, "commit", "-q", "-m", "改正前")
-    write_content(root, NEW)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "改正後")
-    return root
+    return commit_revisions(tmp_path / "repo", OLD, NEW)
 
 
 def run_diff(repo: Path, out: Path, *args: str) -> tuple[str, str]:
@@ -174,7 +195,9 @@ def test_each_kind_of_change_is_shown(repo, tmp_path):
     edited = cell_texts(html, "pkg-edited")
     assert "維持[・活性化]するため" in edited["new"] and "[一層]推進" in edited["new"]
     assert squash(EDITED_OLD) in edited["old"]  # nothing was taken out, so nothing marked
-    assert "第３章›第１節重点目標Ａ›１≪姿Ａ≫" in edited["new"]  # the heading path
+    assert "【今後の社会資本整備の方向性】■" in edited["new"]  # the part, by its label
+    # the heading path, as the plan numbers it
+    assert "第３章重点目標と政策パッケージ›第１節重点目標Ａ›１≪姿Ａ≫" in edited["new"]
     # an added item: 「（新設）」 on the former side
     added = cell_texts(html, "pkg-added")
     assert "[新設される方向性の文。]" in added["new"] and added["old"] == "（新設）"
@@ -185,8 +208,8 @@ def test_each_kind_of_change_is_shown(repo, tmp_path):
     assert "施策テーマ廃止" in text and "（削る）" in text
     # a reordered item: a move with its old and new number, not a deletion and an addition
     moved = cell_texts(html, "change-c")
-    assert moved["new"].startswith("第１章›第１節社会経済情勢の変化[１]変化Ｃ（移動）")
-    assert moved["old"].startswith("第１章›第１節社会経済情勢の変化[３]変化Ｃ（移動）")
+    assert moved["new"].startswith("第１章状況の変化›第１節社会経済情勢の変化[１]変化Ｃ（移動）")
+    assert moved["old"].startswith("第１章状況の変化›第１節社会経済情勢の変化[３]変化Ｃ（移動）")
     assert text.count("（移動）") == 2 and "変化Ｃ" in text
     assert text.count("（新設）") == 1 and text.count("（削る）") == 1
     # a width-only change is not a change
@@ -277,25 +300,26 @@ def _rows(tmp_path: Path, old: dict, new: dict, **kw):
 
 def test_a_package_moved_to_another_group_is_a_move_with_both_places(tmp_path):
     # the minimal chapter2 has one 目指す社会の姿 under goal-a; add a second
-    two_visions = MINIMAL["chapter2.yaml"].replace(
-        """              challenges: [challenge-a]
-""", """              challenges: [challenge-a]
-            - id: vision-b
-              title: 姿Ｂ
-              goal: goal-a
-              challenges: [challenge-a]
+    chapter2 = textwrap.dedent(MINIMAL["chapter2.yaml"])
+    two_visions = chapter2.replace("""\
+            theme_examples: [施策テーマの例Ａ]
+""", """\
+            theme_examples: [施策テーマの例Ａ]
+          - vision: 姿Ｂ
+            id: vision-b
+            goal: goal-a
 """)
+    assert two_visions != chapter2
     groups = """\
+goal: 重点目標Ａ
 id: goal-a
-title: 重点目標Ａ
-groups:
-  - vision: vision-a
-    packages:
-{a}
-  - vision: vision-b
-    packages:
+body:
+  - group: vision-a
+    body:
+{a}  - group: vision-b
+    body:
 {b}"""
-    pa = package("pkg-a", "施策テーマＡ", "方向性Ａ")
+    pa = package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]")
     pb = package("pkg-b", "施策テーマＢ", "方向性Ｂ")
     pc = package("pkg-c", "施策テーマＣ", "方向性Ｃ")
     rows = _rows(tmp_path,
@@ -309,49 +333,302 @@ groups:
     assert row.new.number.text == "（１）" and row.old.number.text == "（２）"
 
 
+def test_a_section_moved_to_another_parent_is_a_move(tmp_path):
+    # 変化Ａ moves from 社会経済情勢の変化 to 現行計画の重点目標, unchanged
+    moved = chapter1("B").replace("""\
+        marker: （１）
+""", """\
+        marker: （１）
+""" + CHANGE.format(x="a", X="Ａ"))
+    rows = _rows(tmp_path, {"chapter1.yaml": chapter1("AB")}, {"chapter1.yaml": moved})
+    # 変化Ｂ, left behind, only changed its number
+    assert [(r.key, r.status) for r in rows] == [("change-b", "renumbered"), ("change-a", "moved")]
+    assert rows[1].new.notes == rows[1].old.notes == ("（移動）",)
+    rows = rows[1:]
+    assert rows[0].old.path.text.endswith("第１節　社会経済情勢の変化")
+    assert rows[0].new.path.text.endswith("第２節　現行計画の重点目標")
+
+
 def test_an_unchanged_plan_has_no_rows(tmp_path):
     assert _rows(tmp_path, {}, {}) == []
 
 
 def test_points_without_ids_are_compared_as_a_sequence(tmp_path):
     def pkg(*directions):
-        lines = "".join(f"          - {d}\n" for d in directions)
-        return goal(f"""\
-      - id: pkg-a
-        title: 施策テーマＡ
-        directions:
-{lines}        kpis:
-          pending: 次回以降に議論
-""")
+        return goal(package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]", *directions))
+
     rows = _rows(tmp_path, {"goals/a.yaml": pkg("第一の文。", "第二の文。", "第三の文。")},
                  {"goals/a.yaml": pkg("第一の文。", "追加の文。", "第二の文を改めた。", "第三の文。")})
     assert [r.key for r in rows] == ["pkg-a"]
     (new_block,) = [b for b in rows[0].new.blocks if b.label]
+    assert new_block.label == "今後の社会資本整備の方向性"
     shown = ["（略）" if line.text is None else _marked(line.text) for line in new_block.lines]
     assert shown == ["（略）", "[追加の文。]", "第二の文[を改めた]。", "（略）"]
+    assert [line.mark for line in new_block.lines if line.text is not None] == ["■", "■"]
 
 
-def test_every_text_of_the_plan_is_compared():
+def test_the_lines_of_a_section_without_ids_are_compared_as_a_sequence(tmp_path):
+    # a section's whole body is one block, shown without a 【】 label
+    def ch4(*paragraphs):
+        body = "".join(f"      - p: {p}\n" for p in paragraphs)
+        return textwrap.dedent(MINIMAL["chapter4.yaml"]).replace("      - pending: 次回以降に議論\n", body)
+
+    rows = _rows(tmp_path, {"chapter4.yaml": ch4("第一の段落。", "第二の段落。")},
+                 {"chapter4.yaml": ch4("第一の段落。", "挿入した段落。", "第二の段落。")})
+    assert [r.key for r in rows] == ["measure-a"]
+    (block,) = rows[0].new.blocks
+    assert block.label == ""
+    assert [None if line.text is None else _marked(line.text) for line in block.lines] == \
+        [None, "[挿入した段落。]", None]
+    # nothing of the former body was changed or taken out
+    assert [[line.text for line in b.lines] for b in rows[0].old.blocks] == [[None]]
+
+
+# Every kind of block, a label of the editors' own and a heading's added note.
+RICH = {
+    "plan.yaml": textwrap.dedent(MINIMAL["plan.yaml"]).replace("parts:\n", "labels:\n  measures: 重点施策\nparts:\n"),
+    "images/fig.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n',
+    "chapter4.yaml": """\
+section: 実効性を確保する方策
+id: ch4
+child_numbering: item
+body:
+  - section: 方策Ａ
+    id: measure-a
+    title_note: （添え書き）
+    body:
+      - p: 段落の本文。
+      - p: 例の本文。
+        label: 例：
+      - list:
+          - 番号付きの一。
+          - item: 番号付きの二。
+            body:
+              - list: [入れ子の項目。]
+              - p: 入れ子の段落。
+        marker: ①
+      - list: [記号なしの項目。]
+        marker: none
+      - note: 注記の本文。
+      - table:
+          - [見出し一, 見出し二]
+          - [セル一, セル二]
+        caption: 表の表題
+        source: 表の出典
+      - figure: images/fig.svg
+        caption: 図の表題
+        alt: 図の代替テキスト
+        source: 図の出典
+      - pending: 次回以降に議論
+        what: 方策Ａの未定事項
+      - page_break: true
+      - markdown: |
+          Markdown の一行目。
+
+          Markdown の二行目。
+""",
+}
+
+
+def test_each_kind_of_block_gives_its_lines(tmp_path):
+    items = {i.key: i for i in flatten(load_plan(write_content(tmp_path, RICH)))}
+    measure = items["measure-a"]
+    assert [(b.name, b.label) for b in measure.blocks] == [("title_note", "見出しに添える語"), ("body", "")]
+    assert [line.text for line in measure.blocks[0].lines] == ["（添え書き）"]
+    assert [(line.mark, line.text) for line in measure.blocks[1].lines] == [
+        ("", "段落の本文。"),
+        ("", "例：例の本文。"),
+        ("①", "番号付きの一。"),
+        ("②", "番号付きの二。"),
+        ("　・", "入れ子の項目。"),
+        ("　", "入れ子の段落。"),
+        ("", "記号なしの項目。"),
+        ("※", "注記の本文。"),
+        ("", "表の表題"),
+        ("", "見出し一｜見出し二"),
+        ("", "セル一｜セル二"),
+        ("", "出典：表の出典"),
+        ("", "図の表題"),
+        ("", "代替テキスト：図の代替テキスト"),
+        ("", "出典：図の出典"),
+        ("", "画像ファイル：images/fig.svg"),
+        ("", "（今後記述）次回以降に議論"),
+        ("", "未定事項一覧での呼び名：方策Ａの未定事項"),
+        ("", "Markdown の一行目。"),
+        ("", "Markdown の二行目。"),
+    ]
+    # a package's parts are blocks of their own, labelled as the plan prints them
+    pkg = items["pkg-a"]
+    assert [(b.name, b.label) for b in pkg.blocks] == [
+        ("directions", "今後の社会資本整備の方向性"), ("measures", "重点施策"), ("kpis", "ＫＰＩ")]
+    assert [(line.mark, line.text) for line in pkg.blocks[0].lines] == [("■", "方向性Ａ※")]
+    assert pkg.blocks[2].lines == ()  # each ＫＰＩ is an item of its own
+    kpi = items["kpi-a"]
+    assert (kpi.container, kpi.number, kpi.title.text) == ("pkg-a", "ＫＰＩ", "指標Ａ")
+    assert [line.text for b in kpi.blocks for line in b.lines] == [
+        "件", "10（令和５年度）", "（今後設定）目標値は次回以降に議論"]
+    # a 目指す社会の姿's 施策テーマの例 and the labels set in plan.yaml
+    vision = items["vision-a"]
+    assert [(b.label, [line.mark + line.text for line in b.lines]) for b in vision.blocks[1:]] == [
+        ("重点目標", ["重点目標Ａ"]), ("施策テーマの例", ["○施策テーマの例Ａ"])]
+    assert [line.text for b in items["meta"].blocks if b.name == "labels" for line in b.lines] == \
+        ["measures：重点施策"]
+    # the keys and parents of the typed entities
+    assert items["goal-a-vision-a"].container == "goal-a"
+    assert items["pkg-a"].container == "goal-a-vision-a"
+    assert items["outline:goal-a"].container == "ch2-goals"
+    assert items["footnote:note-a"].blocks[0].lines[0].text == "脚注の本文"
+
+
+@pytest.mark.parametrize("content", ["project", "rich"])
+def test_every_text_of_the_plan_is_compared(content, tmp_path):
     """No content text is left out of the comparison, so no edit can go unreported."""
-    plan = load_plan(PROJECT / "content")
+    plan = load_plan(PROJECT / "content" if content == "project" else write_content(tmp_path, RICH))
     shown = set()
     for item in flatten(plan):
         shown.add(item.title.text)
         shown.update(line.text for block in item.blocks for line in block.lines)
     shown_text = "\n".join(shown)
 
-    def texts(value):
-        if isinstance(value, Text):
-            yield value.display  # as printed: a footnote call shows as ※
-        elif dataclasses.is_dataclass(value):
-            for f in dataclasses.fields(value):
-                yield from texts(getattr(value, f.name))
-        elif isinstance(value, (tuple, list)):
-            for v in value:
-                yield from texts(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                yield from texts(v)
-
-    missing = [t for t in texts(plan) if t not in shown_text]
+    texts = list(walk_texts(plan))
+    assert len(texts) > (300 if content == "project" else 40)
+    if content == "rich":
+        assert any(isinstance(t, Prose) for t in texts)
+    missing = []
+    for t in texts:
+        if isinstance(t, Text):
+            assert t.pos.path != DEFAULTS_POS
+            wanted = [t.display]  # as printed: a footnote call shows as ※
+        else:  # Markdown: each line of its source
+            wanted = [line.strip() for line in t.raw.splitlines() if line.strip()]
+        missing.extend(w for w in wanted if w not in shown_text)
     assert not missing
+
+
+# ------------------------------------------------------------------ the first content format
+
+
+def fixture_repo(root: Path, edit=None) -> Path:
+    """A git repository whose HEAD~1 is the fixture (the first format) and HEAD the same
+    content migrated to the document tree, changed by ``edit`` if given."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q")
+    shutil.copytree(FIXTURE, root / "content")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "第一の形式")
+    shutil.rmtree(root / "content")
+    migrate.migrate(FIXTURE, root / "content")
+    if edit:
+        edit(root / "content")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "文書の木の形式")
+    return root
+
+
+def revisions(repo: Path, *revs: str | None):
+    source = locate(repo / "content")
+    return [load_revision(source, rev).plan for rev in revs]
+
+
+def test_the_fixture_is_the_first_format():
+    assert migrate.is_old_format(FIXTURE)
+    assert "parts" not in yaml.safe_load((FIXTURE / "plan.yaml").read_text("utf-8"))
+
+
+def test_migrating_the_last_circulated_revision_changes_no_text(tmp_path):
+    repo = fixture_repo(tmp_path / "repo")
+    assert "parts:" not in git(repo, "show", "HEAD~1:content/plan.yaml")
+    assert "parts:" in git(repo, "show", "HEAD:content/plan.yaml")
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert "改正部分はありません。" in text and "data-key=" not in html
+    old, new = revisions(repo, "HEAD~1", "HEAD")
+    assert compare_plans(old, new) == [] and compare_plans(old, new, widths=True) == []
+    # the former revision was read through the conversion: the same items, all of them
+    assert [i.key for i in flatten(old)] == [i.key for i in flatten(new)]
+    assert len(flatten(old)) > 100
+
+
+def _relations(vision: dict) -> list[dict]:
+    return [b for b in vision.get("body", ()) if isinstance(b, dict) and b.get("label") == "【対応する課題】"]
+
+
+def drop_relations(content: Path) -> None:
+    """Take the 【対応する課題】 paragraphs out of every 目指す社会の姿 (the diagram keeps its arrows)."""
+    path = content / "chapter2.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+
+    def visit(node):
+        if isinstance(node, dict):
+            if "vision" in node and _relations(node):
+                node["body"] = [b for b in node["body"] if b not in _relations(node)]
+                if not node["body"]:
+                    del node["body"]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(data)
+    path.write_text(migrate.dump(data), "utf-8")
+
+
+def test_dropping_the_relation_lines_shows_exactly_their_removal(tmp_path):
+    repo = fixture_repo(tmp_path / "repo", drop_relations)
+    # the visions that answer a 課題 in the fixture, in their order
+    society = yaml.safe_load((FIXTURE / "chapter2.yaml").read_text("utf-8"))["society"]
+    answering = [v["id"] for v in society["visions"] if v.get("challenges")]
+    assert len(answering) > 1
+    assert "【対応する課題】" not in (repo / "content" / "chapter2.yaml").read_text("utf-8")
+
+    old, new = revisions(repo, "HEAD~1", "HEAD")
+    rows = compare_plans(old, new)
+    assert [(r.key, r.status) for r in rows] == [(v, "changed") for v in answering]
+    for row in rows:
+        assert row.old.notes == row.new.notes == ()
+        assert row.old.number == row.new.number and not row.old.title.changed
+        shown_old = [line.text for b in row.old.blocks if b.label is not None for line in b.lines if line.text]
+        shown_new = [line.text for b in row.new.blocks if b.label is not None for line in b.lines if line.text]
+        # the former side shows the one line taken out, marked as a whole; nothing else changed
+        assert len(shown_old) == 1 and shown_old[0].text.startswith("【対応する課題】")
+        assert shown_old[0].segments == ((shown_old[0].text, True),)
+        assert shown_new == []
+
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert html.count("data-key=") == len(answering)
+    assert text.count("【対応する課題】") == len(answering)
+
+
+def test_a_working_tree_in_the_first_format_is_converted_and_left_alone(tmp_path):
+    repo = fixture_repo(tmp_path / "repo")
+    git(repo, "rm", "-rq", "content")
+    shutil.copytree(FIXTURE, repo / "content")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "第一の形式に戻す")
+    status = git(repo, "status", "--porcelain", "--ignored")
+    old, new = revisions(repo, "HEAD~1", None)
+    assert compare_plans(old, new) == []
+    assert git(repo, "status", "--porcelain", "--ignored") == status
+
+
+def test_problems_in_a_converted_revision_point_at_the_revision(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    shutil.copytree(FIXTURE, repo / "content")
+    green = repo / "content" / "goals" / "green.yaml"
+    lines = green.read_text("utf-8").splitlines(keepends=True)
+    (n, line), = [(n, line) for n, line in enumerate(lines, 1) if line.startswith("title:")]
+    lines[n - 1] = line.replace("title: ", "title: [")
+    green.write_text("".join(lines), "utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "壊れた第一の形式")
+    shutil.rmtree(repo / "content")
+    migrate.migrate(FIXTURE, repo / "content")  # the working tree is fine
+    assert main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    # the file and line as the editor wrote them, not the converted file's, nor a temporary path
+    # (YAML finds the unclosed bracket on the line after it)
+    where = re.match(r"HEAD:content/goals/green\.yaml:(\d+):\d+: ", err)
+    assert where and int(where.group(1)) in (n, n + 1) and "YAML" in err
+    assert err.count("\n") == 1 and "Traceback" not in err and "keikaku-rev-" not in err

@@ -94,7 +94,7 @@ def test_a_touched_template_rebuilds(content_dir, tmp_path, monkeypatch):
     content, out = content_dir(), tmp_path / "out"
     _build(content, out)
     assert _skipped(_build(content, out))
-    _touch(templates / "chapter4.html")
+    _touch(templates / "blocks.html")
     assert not _skipped(_build(content, out))
     assert _skipped(_build(content, out))
 

@@ -3,6 +3,8 @@ composition, text area, figures, PDF/A and tagging, reproducibility."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 
 import pypdf
@@ -13,6 +15,8 @@ from conftest import PROJECT, squash
 from keikaku.cli import build
 from keikaku.figures import society_diagram, wrap
 from keikaku.load import load_plan
+from keikaku.model import DiagramLink
+from keikaku.model import walk as walk_blocks
 from keikaku.typeset import squeeze_punctuation
 
 NO_LINE_START = "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
@@ -84,7 +88,7 @@ def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
     pages = [t for t in built_plan.pages if "【今後の社会資本整備の方向性】" in t]
     assert pages
     for text in pages:
-        assert squash(text).endswith(squash(plan.programme.title.plain) + f"-{footer_number(text)}-")
+        assert squash(text).endswith(squash(plan.index.sections["ch3"].title.plain) + f"-{footer_number(text)}-")
 
 
 def test_cover_and_toc_have_no_page_number_and_chapter_1_is_page_1(built_plan):
@@ -162,10 +166,13 @@ def test_figure_wraps_text_with_kinsoku():
 
 def test_society_figure_follows_the_data(content_dir):
     plan = load_plan(content_dir())
-    svg = str(society_diagram(plan))
+    (diagram,) = [b for b in walk_blocks(plan.parts) if b.KIND == "diagram" and b.name == "society"]
+    svg = str(society_diagram(plan, diagram))
     assert "課題Ａ" in svg and "姿Ａ" in svg and "重点目標Ａ" in svg
-    links = sum(len(v.challenges) for v in plan.direction.society.visions)
-    assert svg.count('class="link" d="M') == links + len(plan.direction.society.visions)
+    # One line from each 姿 to its 重点目標; no 課題 → 姿 arrow the content does not state.
+    assert svg.count('class="link" d="M') == len(plan.index.visions)
+    linked = dataclasses.replace(diagram, links=(DiagramLink(challenge="challenge-a", vision="vision-a"),))
+    assert str(society_diagram(plan, linked)).count('class="link" d="M') == len(plan.index.visions) + 1
     assert "<title>" in svg
 
 
@@ -212,6 +219,32 @@ def test_structure_tree_tags_headings_lists_and_tables(built_plan):
 
     visit(built_plan.reader.trailer["/Root"]["/StructTreeRoot"])
     assert {"/H1", "/H2", "/L", "/LI", "/Table", "/TH", "/TD", "/Figure"} <= found, found
+
+
+def heading_tags(reader: pypdf.PdfReader) -> list[int]:
+    """The levels of the heading tags (H1 … H6) of the structure tree, in document order."""
+    levels: list[int] = []
+
+    def visit(node) -> None:
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            tag = str(node.get("/S", ""))
+            if re.fullmatch(r"/H[1-6]", tag):
+                levels.append(int(tag[2]))
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in kids if isinstance(kids, list) else [kids]:
+                    visit(kid)
+
+    visit(reader.trailer["/Root"]["/StructTreeRoot"])
+    return levels
+
+
+def test_heading_levels_never_skip(built_plan):
+    levels = heading_tags(built_plan.reader)
+    assert levels[0] == 1 and max(levels) >= 4
+    skips = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
+    assert not skips, skips
 
 
 def test_metadata_dates_come_from_source_date_epoch(tmp_path, monkeypatch):

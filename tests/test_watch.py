@@ -88,7 +88,7 @@ def test_preview_reloads_on_edits_and_shows_errors_in_the_page(preview, browser)
     # The page reloaded itself: nothing here called refresh, and the old page's state is gone.
     assert browser.execute_script("return window.__marker === undefined")
 
-    goal.write_text(good.replace("title: 施策テーマＡ", "title: [施策テーマ"), "utf-8")
+    goal.write_text(good.replace("package: 施策テーマＡ", "package: [施策テーマ"), "utf-8")
     wait.until(lambda d: d.find_elements(By.ID, "__build_problems"))
     problems = browser.find_element(By.ID, "__build_problems").text
     assert re.search(r"goals/a\.yaml:\d+:\d+: ", problems), problems
