@@ -172,7 +172,8 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
             x1, y1, x2, y2 = start.x + start.w, start.mid, end.x - 3, end.mid
             cx = (x1 + x2) / 2
             parts.append(f'<path class="link" d="M{x1:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>')
-        parts.append(_arrow(end.x, end.mid))
+        if links.get(v.id):  # an arrowhead only where an arrow comes in
+            parts.append(_arrow(end.x, end.mid))
         parts.append(f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>')
         parts.append(_arrow(xs[2], end.mid))
     for box in challenge_boxes.values():

@@ -149,22 +149,24 @@ def fields_of(cls: type) -> tuple[tuple[dataclasses.Field, Any], ...]:
     return tuple((f, hints[f.name]) for f in dataclasses.fields(cls))
 
 
-def walk_texts(obj: Any):
+def walk_texts(obj: Any, *, reasons: bool = True):
     """Every ``Text`` and ``Prose`` of the content inside a model object, in document
-    order (the default labels are the code's, not the content's)."""
+    order (the default labels are the code's, not the content's). ``reasons=False``
+    leaves out the reasons of 未定事項, which the formal edition never prints."""
     if isinstance(obj, (Text, Prose)):
         if obj.pos.path != DEFAULTS_POS:
             yield obj
     elif isinstance(obj, tuple):
         for item in obj:
-            yield from walk_texts(item)
+            yield from walk_texts(item, reasons=reasons)
     elif isinstance(obj, dict):
         for item in obj.values():
-            yield from walk_texts(item)
+            yield from walk_texts(item, reasons=reasons)
     elif hasattr(obj, "__dataclass_fields__"):
         for name in obj.__dataclass_fields__:
-            if name not in ("sources", "pending_items", "index", "labels_used"):
-                yield from walk_texts(getattr(obj, name))
+            if name in ("sources", "pending_items", "index") or (not reasons and isinstance(obj, Pending)):
+                continue
+            yield from walk_texts(getattr(obj, name), reasons=reasons)
 
 
 # ---------------------------------------------------------------- plain blocks

@@ -11,6 +11,7 @@ from pypdf.generic import NameObject
 from conftest import PROJECT, squash
 from keikaku.cli import main
 from keikaku.load import load_plan
+from keikaku.model import walk
 
 A4 = (595.28, 841.89)
 
@@ -136,3 +137,16 @@ def test_minimal_plan_builds(content_dir, tmp_path):
     reader = pypdf.PdfReader(out / "plan.pdf")
     text = squash("".join(p.extract_text() for p in reader.pages))
     assert "施策テーマＡ" in text and "脚注の本文" in text and "（今後設定）" in text
+
+
+def test_no_relation_the_draft_does_not_state(built_plan):
+    # The draft's text links each 目指す社会の姿 to its 重点目標 only; which 課題 a 姿 answers
+    # was drawn as arrows on a slide and is not content. Neither appears in the plan.
+    plan = load_plan(PROJECT / "content")
+    assert "対応する課題" not in squash(built_plan.text)
+    diagrams = [b for b in walk(plan.parts) if b.KIND == "diagram" and b.name == "society"]
+    assert diagrams and not any(d.links for d in diagrams)
+    html = built_plan.html_path.read_text("utf-8")
+    figure = html[html.index('class="figure diagram-society"'):]
+    figure = figure[:figure.index("</figure>")]
+    assert figure.count('class="link" d="M') == len(plan.index.visions)  # 姿 → 重点目標 only
