@@ -104,6 +104,25 @@ def is_leader(line: str) -> bool:
     return re.fullmatch(r"[．\s]+[0-9]+", line) is not None
 
 
+def test_no_toc_line_is_leader_dots_alone(layout):
+    # A wrapped 目次 entry keeps its leader and page number on its last line, after at
+    # least a character of the title: no laid-out line of the 目次 starts with dots.
+    toc_pages = [p for p in layout.pages[:4] if any(
+        getattr(b, "element_tag", "") == "nav" for b in walk(p._page_box))]
+    assert toc_pages
+    starts = []
+    for page in toc_pages:
+        for box in walk(page._page_box):
+            if type(box).__name__ == "LineBox":
+                text = "".join(getattr(t, "text", "") for t in walk(box)).strip()
+                if text:
+                    starts.append(text)
+    assert len(starts) > 40
+    assert not [t for t in starts if t.startswith("．")], [t for t in starts if t.startswith("．")]
+    wrapped = [t for t in starts if re.fullmatch(r"[^．]{1,10}．+[0-9]+", t)]
+    assert wrapped  # the long titles of 第３章 do wrap, and their last line carries the leader
+
+
 def test_no_extracted_line_breaks_kinsoku(built_plan):
     for number, text in enumerate(built_plan.pages, 1):
         for line in text.splitlines():
