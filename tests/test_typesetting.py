@@ -91,6 +91,24 @@ def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
         assert squash(text).endswith(squash(plan.index.sections["ch3"].title.plain) + f"-{footer_number(text)}-")
 
 
+def test_running_head_is_squeezed_like_the_text(layout):
+    # 「重点目標」と「政策パッケージ」（重点施策）: 」（ is a pair of punctuation, set in 1.5 em.
+    title = "計画期間内における「重点目標」と「政策パッケージ」（重点施策）"
+    widths = []
+    for page in layout.pages:
+        for margin in page._page_box.children:
+            if type(margin).__name__ != "MarginBox":
+                continue
+            for box in walk(margin):
+                if type(box).__name__ == "LineBox":
+                    text = "".join(getattr(t, "text", "") for t in walk(box) if type(t).__name__ == "TextBox")
+                    if text == title:
+                        widths.append(sum(t.width for t in walk(box) if type(t).__name__ == "TextBox"))
+    assert widths
+    em = 8 * 4 / 3  # 8pt in CSS px
+    assert all(abs(w - (len(title) - 0.5) * em) < 0.1 * em for w in widths), (widths, len(title) * em)
+
+
 def test_cover_and_toc_have_no_page_number_and_chapter_1_is_page_1(built_plan):
     assert not re.search(r"-\s*\d+\s*-", built_plan.pages[0])
     first = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章"))
