@@ -39,6 +39,34 @@ def kpi_value(value: object) -> str:
     return value.html if isinstance(value, Text) else str(value)
 
 
+def kpi_columns(plan: Plan) -> dict[str, str]:
+    """Column widths shared by every ＫＰＩ table of the plan, fitted to its data.
+
+    Every table of the ＫＰＩ一覧 gets the same widths, so the columns line up from one
+    重点目標 to the next; the 単位 and value columns are as wide as their longest entry
+    (a unit such as 万kW, a year such as 「（令和１２年度）」 on one line), the rest goes to
+    the indicator and the notes. Widths are in em of the tables' text (BIZ UD: full-width
+    characters 1 em, half-width ½ em).
+    """
+    from .figures import char_width
+
+    def width(text: str) -> float:
+        return sum(char_width(c) for c in text)
+
+    labels = plan.labels
+    kpis = [k for _g, _grp, pkg in plan.packages() if isinstance(pkg.kpis, tuple) for k in pkg.kpis]
+    values = [v for k in kpis for v in (k.baseline, k.target) if not isinstance(v, Pending)]
+    unit = max([width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
+               + [width(k.unit.plain) for k in kpis if k.unit])
+    value = max([width(labels[key].plain) for key in ("kpi_baseline", "kpi_target", "pending_value")]
+                + [width(str(kpi_value(v.value)) if not isinstance(v.value, Text) else v.value.plain)
+                   for v in values]
+                # The year is set at 8.5pt in a 9.5pt table.
+                + [width(f"（{v.year.plain}）") * 8.5 / 9.5 for v in values])
+    padding = 1.4  # 2 mm each side and the rules, in em of 9.5pt
+    return {"unit": f"{unit + padding:.2f}em", "value": f"{value + padding:.2f}em"}
+
+
 class DocumentContext(TypedDict):
     """What ``document.html`` receives."""
 
@@ -52,6 +80,7 @@ class DocumentContext(TypedDict):
     keywords: str
     date: str
     visions_of: Any
+    kpi_widths: dict[str, str]
     draft: bool
     watermark: str
     """The draft watermark as a data: URL (empty in a final build)."""
@@ -106,6 +135,7 @@ class Renderer:
             "draft": draft,
             "watermark": _data_url(watermark_svg(plan.meta.status.plain)) if draft else "",
             "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
+            "kpi_widths": kpi_columns(plan),
         }
         return squeeze_punctuation(self.env.get_template("document.html").render(**context))
 

@@ -296,3 +296,63 @@ def test_two_builds_are_byte_identical(tmp_path):
     build(PROJECT / "content", tmp_path / "one", report=lambda _: None)
     build(PROJECT / "content", tmp_path / "two", report=lambda _: None)
     assert (tmp_path / "one" / "plan.pdf").read_bytes() == (tmp_path / "two" / "plan.pdf").read_bytes()
+
+
+KPIS = """\
+                  - kpis:
+                      - id: kpi-{n}1
+                        indicator: 再生可能エネルギーの導入量を示す少し長い指標の名称その{n}
+                        unit: 万kW
+                        baseline: {{value: 1200, year: 令和６年度}}
+                        target: {{value: 3200.5, year: 令和１２年度}}
+                        notes: 備考
+                      - id: kpi-{n}2
+                        indicator: 指標{n}
+                        unit: ％
+                        baseline: {{value: 32, year: 令和６年度}}
+                        target:
+                          pending: 次回以降に議論
+"""
+
+
+def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
+    from conftest import MINIMAL, write_content
+
+    goal = MINIMAL["goals/a.yaml"]
+    goal = goal[:goal.index("                  - kpis:")] + KPIS.format(n="a")
+    goal_b = (goal.replace("goal: 重点目標Ａ", "goal: 重点目標Ｂ").replace("id: goal-a", "id: goal-b")
+              .replace("group: vision-a", "group: vision-b").replace("pkg-a", "pkg-b")
+              .replace("kpi-a", "kpi-b").replace("その a", "その b"))
+    ch2 = MINIMAL["chapter2.yaml"].replace("""              - section: 重点目標の案""", """                  - vision: 姿Ｂ
+                    id: vision-b
+                    goal: goal-b
+              - section: 重点目標の案""")
+    ch3 = MINIMAL["chapter3.yaml"].replace("          - include: goals/a.yaml",
+                                           "          - include: goals/a.yaml\n          - include: goals/b.yaml")
+    content = write_content(tmp_path, {"goals/a.yaml": goal, "goals/b.yaml": goal_b, "chapter2.yaml": ch2,
+                                       "chapter3.yaml": ch3})
+    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    html = tmp_path / "out" / "plan.html"
+    document = weasyprint.HTML(filename=html, base_url=html.parent.as_uri() + "/").render()
+
+    def cells(css_class: str):
+        for page in document.pages:
+            for box in walk(page._page_box):
+                if getattr(box, "element_tag", "") == "td" and css_class in (box.element.get("class") or ""):
+                    yield box
+
+    def lines(box) -> list[str]:
+        return ["".join(t.text for t in walk(line) if type(t).__name__ == "TextBox")
+                for line in walk(box) if type(line).__name__ == "LineBox"]
+
+    units = [lines(c) for c in cells("col-unit")]
+    assert ["万kW"] in units and ["％"] in units
+    values = [lines(c) for c in cells("col-value")]
+    assert ["3200.5", "（令和１２年度）"] in values and ["1200", "（令和６年度）"] in values
+    # Every table of the ＫＰＩ一覧 has the same columns.
+    widths = []
+    for page in document.pages:
+        for box in walk(page._page_box):
+            if type(box).__name__ == "TableBox" and "kpi-list" in (box.element.get("class") or ""):
+                widths.append(tuple(round(w, 1) for w in box.column_widths))
+    assert len(widths) == 2 and widths[0] == widths[1], widths
