@@ -356,3 +356,29 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
             if type(box).__name__ == "TableBox" and "kpi-list" in (box.element.get("class") or ""):
                 widths.append(tuple(round(w, 1) for w in box.column_widths))
     assert len(widths) == 2 and widths[0] == widths[1], widths
+
+
+def test_a_long_heading_number_keeps_its_gap(tmp_path):
+    from conftest import MINIMAL, write_content
+
+    challenges = "".join(f"""\
+                  - challenge: 課題{n:02d}
+                    id: challenge-{n:02d}
+""" for n in range(1, 12))
+    ch2 = MINIMAL["chapter2.yaml"].replace("""                  - challenge: 課題Ａ
+""", challenges + """                  - challenge: 課題Ａ
+""")
+    content = write_content(tmp_path, {"chapter2.yaml": ch2})
+    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    html = tmp_path / "out" / "plan.html"
+    document = weasyprint.HTML(filename=html, base_url=html.parent.as_uri() + "/").render()
+    gaps = {}
+    for page in document.pages:
+        for box in walk(page._page_box):
+            if getattr(box, "element_tag", "") in ("h2", "h3", "h4") and "hd" in (box.element.get("class") or ""):
+                texts = [t for t in walk(box) if type(t).__name__ == "TextBox"]
+                if len(texts) >= 2:
+                    label, title = texts[0], texts[1]
+                    gaps[label.text] = (title.position_x - (label.position_x + label.width)) / title.style["font_size"]
+    assert "（１０）" in gaps and "（１２）" in gaps, gaps
+    assert all(gap >= 0.45 for gap in gaps.values()), gaps
