@@ -39,6 +39,13 @@ def kpi_value(value: object) -> str:
     return value.html if isinstance(value, Text) else str(value)
 
 
+def marker_width(marker: str) -> int:
+    """The width of a list marker in whole ems (its class mk-wN): （１） is 3, ■ is 1."""
+    from .figures import char_width
+
+    return min(3, max(1, round(sum(char_width(c) for c in marker) + 0.49)))
+
+
 def kpi_columns(plan: Plan) -> dict[str, str]:
     """Column widths shared by every ＫＰＩ table of the plan, fitted to its data.
 
@@ -101,7 +108,7 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(number=number, zen=zen, kana=kana, plain=plain, list_marker=list_marker,
-                       kpi_value=kpi_value)
+                       kpi_value=kpi_value, marker_width=marker_width)
     env.globals.update(society_diagram=society_diagram, numbered_markers=NUMBERED_MARKERS,
                        heading_kinds=tuple(k.KIND for k in HEADINGS))
     env.tests.update(pending=is_pending)

@@ -56,3 +56,17 @@ def test_reordering_content_renumbers_the_document(content_dir):
     html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css",
                              datetime(2026, 1, 1, tzinfo=UTC))
     assert html.index('data-label="１" data-title="変化Ｂ"') < html.index('data-label="２" data-title="変化Ａ"')
+
+
+def test_the_plan_templates_type_no_wording():
+    # Every word the plan prints comes from content or model.DEFAULT_LABELS; the templates
+    # hold markup, brackets around generated numbers, and comments.
+    import re
+
+    from conftest import PROJECT
+
+    for name in ("document.html", "blocks.html", "generated.html"):
+        text = (PROJECT / "templates" / name).read_text("utf-8")
+        text = re.sub(r"\{#.*?#\}", "", text, flags=re.S)
+        words = re.findall(r"[^\x00-\x7f（）【】「」、。　]+", text)
+        assert not words, (name, words)
