@@ -12,7 +12,8 @@ from conftest import MINIMAL, PROJECT
 from keikaku.load import load_plan
 
 DOC = (PROJECT / "docs" / "format.md").read_text("utf-8")
-EXAMPLES = re.findall(r"```yaml block\n(.*?)```", DOC, re.S)
+GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+EXAMPLES = re.findall(r"```yaml block\n(.*?)```", DOC + GUIDE, re.S)
 
 
 def test_the_format_documents_every_block_kind():
@@ -28,3 +29,23 @@ def test_each_example_loads(content_dir, example):
     ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + textwrap.indent(example, "  ")
     plan = load_plan(content_dir({"chapter4.yaml": ch4}))
     assert plan.index.sections["ch4"].body[len(plan.index.sections["ch4"].body) - 1] is not None
+
+
+FIGURES = re.findall(r"```yaml figure\n(.*?)```", DOC + GUIDE, re.S)
+PACKAGES = re.findall(r"```yaml package\n(.*?)```", DOC + GUIDE, re.S)
+
+
+@pytest.mark.parametrize("example", FIGURES)
+def test_each_figure_example_loads(content_dir, example):
+    from conftest import PNG_SMALL
+
+    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + textwrap.indent(example, "  ")
+    plan = load_plan(content_dir({"chapter4.yaml": ch4, "figures/map.png": PNG_SMALL}))
+    assert plan.index.sections["ch4"].body[-1].KIND == "figure"
+
+
+@pytest.mark.parametrize("example", PACKAGES)
+def test_each_package_example_loads(content_dir, example):
+    goal = textwrap.dedent(MINIMAL["goals/a.yaml"]) + textwrap.indent(example, "      ")
+    plan = load_plan(content_dir({"goals/a.yaml": goal}))
+    assert [p.id for _g, _grp, p in plan.packages()][-1] == "pkg-carbon-neutral"
