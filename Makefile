@@ -1,25 +1,37 @@
 # Two commands on a fresh machine: `make pdf` builds output/plan.pdf, `make test` runs the tests.
-# Both create the virtual environment from requirements.lock on first use.
+# Both create the virtual environment on first use: `make pdf` from requirements.lock (the
+# build's own dependencies), the test and lint targets also from requirements-dev.lock.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 # The tests also need headless Chromium (the live preview's end-to-end test).
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: pdf test check lint clean
+.PHONY: pdf test test-fast check lint typecheck format clean
 
 pdf: $(STAMP)
 	$(PY) build.py
 
-test: $(STAMP) $(TEST_STAMP)
+test: $(DEV_STAMP) $(TEST_STAMP)
 	$(PY) -m pytest
+
+# The quick lane: no browser, no build of the real plan (well under a minute).
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -m "not slow" -q
 
 check: $(STAMP)
 	$(PY) build.py check
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy
+
+format: $(DEV_STAMP)
+	$(PY) -m ruff format .
 
 $(STAMP): requirements.lock pyproject.toml scripts/setup-system.sh
 	bash scripts/setup-system.sh
@@ -28,6 +40,10 @@ $(STAMP): requirements.lock pyproject.toml scripts/setup-system.sh
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	touch $(DEV_STAMP)
 
 $(TEST_STAMP): $(STAMP) scripts/setup-system.sh
 	bash scripts/setup-system.sh --test

@@ -2,54 +2,146 @@
 ``python build.py diff OLD [NEW]`` (the 新旧対照表 of two git revisions).
 
 The pipeline itself is ``pipeline.py``. ``main`` catches ``BuildError`` once, prints one
-line per problem and returns 1; no traceback reaches an editor.
+line per problem and returns 1; an error of the operating system (a read-only or full
+disk, a path that is a file) is one line too, naming the path and what to do, and
+returns 1. No traceback reaches an editor.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import errno
 import os
 import sys
 from pathlib import Path
 
+from . import files
 from .errors import BuildError
 from .paths import PROJECT_ROOT
-from .pipeline import Progress, build, diff, validate
+from .pipeline import NEW_LABEL, OLD_LABEL, Progress, build, check, diff, validate
 
-__all__ = ["Progress", "build", "diff", "main", "validate"]
+__all__ = ["Progress", "build", "check", "diff", "main", "validate"]
+
+#: Errors binding the preview's port (no file involved).
+_PORT_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES, errno.EPERM)
+
+
+#: The commands, in Japanese with English beside, as `build.py --help` lists them.
+COMMANDS = """\
+コマンド (commands):
+  build            PDF・HTML・データを作る（既定）
+                   write plan.pdf, plan.html, plan.json and kpi.csv (default)
+  check            書き方と公用文の表記だけを確かめる（PDF は作らない）。
+                   正式版までに残っているものを種類ごとに数える
+                   validate and lint the content only; count what blocks the final edition
+  diff OLD [NEW]   新旧対照表（shinkyu.pdf）を作る。OLD・NEW は git の版（例: HEAD~1）。
+                   NEW を省くと作業中の内容
+                   write the 新旧対照表 of two git revisions (NEW: the working tree)
+  watch            保存のたびに作り直し、ブラウザで表示する（127.0.0.1）
+                   rebuild on every change and serve a live preview
+  kpi export       ＫＰＩの表計算ファイル output/kpi.xlsx を書き出す
+                   write the KPI spreadsheet
+  kpi import FILE  表計算ファイル（.xlsx または .csv）のＫＰＩの値を内容ファイルに書き戻す
+                   write the KPI values of a spreadsheet back into the content files
+  comments FILE…   意見照会で返ってきた plan.docx の写し（変更履歴・コメント）から
+                   意見対応表 output/iken.xlsx と iken.pdf を作る
+                   write the 意見対応表 from reviewed copies of plan.docx
+
+例 (examples):
+  python build.py                 素案の PDF を作る
+  python build.py check --final   正式版を妨げているものを一覧する
+  python build.py diff HEAD~1     一つ前の版との新旧対照表
+  python build.py diff v1 --title "第53回計画部会 資料２" --new-label 改正案 --old-label 現行
+  python build.py kpi import 回答.xlsx
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's layout, with the usage line introduced in Japanese too."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="使い方 (usage): " if prefix is None else prefix)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Builds the 社会資本整備重点計画 PDF (output/plan.pdf) and HTML from content files.",
+        prog=None,
+        description="内容ファイル（content/）から社会資本整備重点計画の PDF と HTML を作ります。"
+                    " (Builds the plan's PDF and HTML from the content files.)",
+        epilog=COMMANDS,
+        formatter_class=_HelpFormatter,
+        add_help=False,
     )
-    parser.add_argument("command", nargs="?", choices=["build", "check", "diff", "watch"],
-                        default="build",
-                        help="build (default): write plan.pdf, plan.html, plan.json and kpi.csv; "
-                             "check: validate and lint only; diff OLD [NEW]: write the 新旧対照表 "
-                             "shinkyu.pdf and shinkyu.html; watch: rebuild on every change and "
-                             "serve a live preview on 127.0.0.1")
-    parser.add_argument("revisions", nargs="*", metavar="REV",
-                        help="diff only: the former (OLD) and revised (NEW) git revisions of the "
-                             "content folder, e.g. HEAD~1; NEW defaults to the working tree")
+    parser._positionals.title = "引数 (arguments)"
+    parser._optionals.title = "オプション (options)"
+    parser.add_argument("-h", "--help", action="help",
+                        help="この説明を表示して終わる (show this help and exit)")
+    parser.add_argument("command", nargs="?", choices=["build", "check", "diff", "watch", "kpi", "comments"],
+                        default="build", metavar="COMMAND",
+                        help="build・check・diff・watch・kpi・comments（下の「コマンド」を参照） (see commands below)")
+    parser.add_argument("revisions", nargs="*", metavar="ARG",
+                        help="diff: 改正前 OLD と改正後 NEW の版 / kpi: export または import FILE"
+                             " (diff: OLD [NEW] revisions; kpi: export | import FILE)")
     parser.add_argument("--content", type=Path, default=PROJECT_ROOT / "content",
-                        help="content directory (default: content/)")
+                        help="内容のフォルダ（既定: content/） (content directory)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "output",
-                        help="output directory (default: output/)")
+                        help="作ったものを置くフォルダ（既定: output/） (output directory)")
     parser.add_argument("--force", action="store_true",
-                        help="build even if nothing changed since the last build")
+                        help="何も変わっていなくても作り直す (build even if nothing changed)")
     parser.add_argument("--final", action="store_true",
-                        help="the formal edition: refuse while any 未定事項 or 公用文 lint finding "
-                             "remains; no 素案 watermark")
+                        help="正式版: 未定事項や表記の問題が残っていれば作らない。素案の表示なし"
+                             " (the formal edition: refused while anything is pending or flagged)")
+    parser.add_argument("--no-docx", action="store_true",
+                        help="Word 版（plan.docx）を作らない (leave out the Word edition)")
     parser.add_argument("--port", type=int, default=8000,
-                        help="watch only: the port of the preview (default 8000; 0 picks a free one)")
-    diff = parser.add_argument_group("diff options")
+                        help="watch: 表示に使うポート（既定 8000、0 なら空いているもの）"
+                             " (the preview's port; 0 picks a free one)")
+    parser.add_argument("--open", action="store_true",
+                        help="watch: 表示をブラウザで開く (open the preview in the browser)")
+    parser.add_argument("--plan-docx", type=Path, default=None,
+                        help="comments: 意見照会に送った plan.docx（写しが位置の情報を失っていたときに使う）"
+                             " (the plan.docx that was sent out)")
+    diff = parser.add_argument_group("diff のオプション (diff options)")
     diff.add_argument("--order", choices=["new-old", "old-new"], default="new-old",
-                      help="column order of the table (default: new-old, 改正後 | 改正前)")
+                      help="列の順: new-old（改正後｜改正前、既定）または old-new"
+                           " (column order of the table)")
     diff.add_argument("--show-width-changes", action="store_true",
-                      help="mark width-only changes such as ＤＸ → DX (default: not a change)")
+                      help="全角・半角だけの違い（ＤＸ → DX）も改正として示す"
+                           " (mark width-only changes)")
+    diff.add_argument("--title", metavar="TEXT",
+                      help="表題（既定: 計画の題名と段階。例: \"第53回計画部会 資料２\"）。"
+                           "「新旧対照表」を含まなければ後に付く (the title line)")
+    diff.add_argument("--new-label", metavar="TEXT", default=NEW_LABEL,
+                      help="改正後の列の見出し（既定: 改正後。例: 改正案） (the revised column's head)")
+    diff.add_argument("--old-label", metavar="TEXT", default=OLD_LABEL,
+                      help="改正前の列の見出し（既定: 改正前。例: 現行） (the former column's head)")
+    diff.add_argument("--show-revisions", action="store_true",
+                      help="比べた版の git の名前・コミット・日付を表の上に示す（既定では示さない）"
+                           " (print the revisions' names, commits and dates)")
     return parser
+
+
+def _kpi(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """``kpi export`` and ``kpi import FILE``: the KPI spreadsheet (keikaku/kpi_sheet.py)."""
+    from .kpi_sheet import export_kpis, import_kpis
+    from .load import load_plan
+
+    action = args.revisions[0] if args.revisions else ""
+    if action == "export" and len(args.revisions) == 1:
+        args.out.mkdir(parents=True, exist_ok=True)
+        written = export_kpis(load_plan(args.content), args.content, args.out / "kpi.xlsx")
+        print(f"wrote {written}（ＫＰＩの表計算ファイル。値を書き入れて kpi import で戻せます）")
+        return
+    if action == "import" and len(args.revisions) == 2:
+        result = import_kpis(args.content, Path(args.revisions[1]))
+        for line in result.changes:
+            print(line)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(result.summary())
+        return
+    parser.error("kpi には export か、import と表計算ファイルの名前を続けてください"
+                 "（例: kpi export、kpi import 回答.xlsx）。 (kpi export | kpi import FILE)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,40 +150,53 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "diff" and not 1 <= len(args.revisions) <= 2:
         parser.error("diff には改正前の版 OLD と、必要なら改正後の版 NEW を指定してください（例: diff HEAD~1）。"
                      " (diff takes OLD [NEW])")
-    if args.command != "diff" and args.revisions:
+    if args.command == "comments" and not args.revisions:
+        parser.error("comments には意見照会で返ってきた .docx ファイルを一つ以上指定してください。"
+                     " (comments takes one or more reviewed .docx files)")
+    if args.command not in ("diff", "kpi", "comments") and args.revisions:
         parser.error(f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)")
     try:
         if args.command == "diff":
             diff(args.revisions[0], args.revisions[1] if len(args.revisions) > 1 else None,
-                 args.content, args.out, order=args.order, widths=args.show_width_changes)
+                 args.content, args.out, order=args.order, widths=args.show_width_changes,
+                 title=args.title, new_label=args.new_label, old_label=args.old_label,
+                 show_revisions=args.show_revisions)
         elif args.command == "watch":
             from .watch import serve
 
             def report(line: str) -> None:
                 print(line, flush=True)
 
-            rebuild = functools.partial(build, args.content, args.out, force=True, report=report,
-                                        warn=report)
-            serve(args.content, args.out, args.port, rebuild, report=report)
-        elif args.command == "check":
-            from .load import load_plan
+            serve(args.content, args.out, args.port, report=report, open_browser=args.open)
+        elif args.command == "kpi":
+            _kpi(args, parser)
+        elif args.command == "comments":
+            from .pipeline import comments
 
-            plan = load_plan(args.content)
-            findings = validate(plan, args.content, final=args.final)
-            print(f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
-                  f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告")
+            plan_docx = args.plan_docx if args.plan_docx else None
+            comments([Path(f) for f in args.revisions], args.out, plan_docx=plan_docx)
+        elif args.command == "check":
+            check(args.content, args.out, final=args.final)
         else:
-            build(args.content, args.out, final=args.final, force=args.force)
+            build(args.content, args.out, final=args.final, force=args.force, docx=not args.no_docx)
         return 0
     except BuildError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        from .lint import FinalBlocked
+
+        # --final refused: the count of each kind of blocker first, then the list by kind.
+        lines = exc.gate.report() if isinstance(exc, FinalBlocked) else [str(p) for p in exc.problems]
+        for line in lines:
+            print(line, file=sys.stderr)
         count = len(exc.problems)
         if args.command == "diff" and count == 1:
             return 1  # one line says it all (e.g. an unknown revision)
-        what = "the final edition is blocked" if args.final else "build failed"
-        print(f"{what}: {count} problem{'s' if count != 1 else ''}; "
-              "output/ was left as it was.", file=sys.stderr)
+        what = ("the final edition is blocked" if args.final else
+                f"kpi {args.revisions[0]} failed" if args.command == "kpi" and args.revisions else
+                "comments failed" if args.command == "comments" else
+                "build failed")
+        left = ("output/ was left as it was." if getattr(exc, "kept", True) else
+                "the output folder will be completed by the next build, check or watch.")
+        print(f"{what}: {count} problem{'s' if count != 1 else ''}; {left}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.command == "watch":
@@ -99,10 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; output/ was left as it was.", file=sys.stderr)
         return 130
     except OSError as exc:
-        if args.command != "watch":
-            raise
-        print(f"watch: the preview cannot start on 127.0.0.1:{args.port}: {exc.strerror}. "
-              "Choose another port with --port.", file=sys.stderr)
+        if args.command == "watch" and exc.filename is None and exc.errno in _PORT_ERRORS:
+            print(f"watch: the preview cannot start on 127.0.0.1:{args.port}: {exc.strerror}. "
+                  "Choose another port with --port.", file=sys.stderr)
+            return 1
+        # The operating system refused (a full or read-only disk, a path that is a file …):
+        # one line naming the path and what to do, never a traceback.
+        fallback = args.content if args.command == "check" else args.out
+        print(files.os_error_problem(exc, exc.filename if exc.filename is not None else fallback),
+              file=sys.stderr)
         return 1
     except Exception as exc:
         # Not the content's fault: say so in one line, keep the traceback for developers.

@@ -1,12 +1,14 @@
 """Compare two revisions of the plan for the 新旧対照表 (``build.py diff``).
 
 Each plan is first flattened into *items* in document order: the cover, every heading
-of the document tree (節・項, 基本的な課題認識, 目指す社会の姿, 重点目標, ≪…≫, 政策パッケージ),
-every ＫＰＩ and every footnote. An item carries its heading path and number as the PDF
-prints them (from the draft outline, ``outline.py``), its title, and *blocks* of lines:
-the body of a heading (its paragraphs, list items, notes, table rows … in order) is one
-block; a 政策パッケージ has one block per 【…】 part. Headings below an item are items of
-their own, so a changed ＫＰＩ does not drag its whole 政策パッケージ into the table.
+of the document tree (節・項, 基本的な課題認識, 目指す社会の姿, 重点目標, ≪…≫, 政策パッケージ)
+and every footnote. An item carries its heading path and number as the PDF prints them
+(from the draft outline, ``outline.py``), its title, and *blocks* of lines: the body of a
+heading (its paragraphs, list items, notes, table rows … in order) is one block; a
+政策パッケージ has one block per 【…】 part, its 【ＫＰＩ】 a table as the plan prints it
+(指標｜単位｜基準値｜目標値｜備考, one row per ＫＰＩ, rows matched by the ＫＰＩ's id, the
+changed cells marked). Headings below an item are items of their own. A footnote is
+shown by the number the PDF prints (※1, ※2 …), never by its id.
 
 Items are matched across revisions by key (the heading's id), never by position. An
 item whose content is the same but which stands under another parent heading, or out of
@@ -20,7 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import html
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from . import model
@@ -55,6 +60,8 @@ from .textdiff import Marked, compare, key, similarity
 _PAIRING = 0.4
 #: The indent of each level of a nested list, before its marker.
 _INDENT = "　"
+#: The container of the footnotes: their order is their numbers', so they never move.
+FOOTNOTES = "footnotes"
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    """One ＫＰＩ of a 【ＫＰＩ】 table: its id and its cells as printed, each a tuple of
+    lines (a value and its year; 「（今後設定）」 and the reason)."""
+
+    ident: str
+    cells: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Block:
     """A run of an item's lines: its body, one 【…】 part of a package, or one field.
     ``label`` is shown as 【label】; "" shows none (a heading's body)."""
@@ -77,6 +93,14 @@ class Block:
     name: str
     label: str
     lines: tuple[Line, ...]
+    header: tuple[str, ...] = ()
+    """A table's column heads."""
+    rows: tuple[TableRow, ...] | None = None
+    """A 【ＫＰＩ】 table's rows; ``None`` for a block of lines."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.rows
 
 
 @dataclass(frozen=True)
@@ -120,7 +144,9 @@ class _Flattener:
         self.titles: dict[str, str] = {}
         for goal in plan.goals:
             self.titles[goal.id] = goal.title.display
-        for entity in (*plan.index.visions.values(), *plan.index.challenges, *plan.index.sections.values()):
+        entities: list[model.Vision | model.Challenge | model.Section] = [
+            *plan.index.visions.values(), *plan.index.challenges, *plan.index.sections.values()]
+        for entity in entities:
             self.titles[entity.id] = entity.title.display
 
     def label(self, name: str) -> str:
@@ -193,7 +219,7 @@ class _Flattener:
             return [Line(b.caption.display, indent)] if b.caption else []
         return []  # 改ページ; an include is resolved by the loader
 
-    # -- typed fields (the cover, a ＫＰＩ)
+    # -- typed fields (the cover)
 
     def field_lines(self, value: Any) -> list[Line]:
         if value is None:
@@ -213,6 +239,30 @@ class _Flattener:
                      for f in dataclasses.fields(cls)
                      if f.name not in ("id", "title", *skip) and not f.metadata.get("derived"))
 
+    # -- the 【ＫＰＩ】 of a package
+
+    def kpi_value(self, value: model.KpiValue | Pending) -> tuple[str, ...]:
+        """A 基準値 or 目標値 cell as the plan prints it: the value and 「（year）」 under it;
+        「（今後設定）」 with the reason (and its name in the 未定事項一覧) under it."""
+        if isinstance(value, Pending):
+            shown = value.label.display if value.label else self.label("pending_value")
+            return (shown, value.pending.display, *((value.what.display,) if value.what else ()))
+        return (_number(value.value), f"（{value.year.display}）")
+
+    def kpi_block(self, name: str, part: KpiPart) -> Block:
+        """The 【ＫＰＩ】 part: a table as the plan prints it, or its 「（今後設定）」."""
+        label = self.label(part.label)
+        if isinstance(part.kpis, Pending):
+            return Block(name, label, tuple(self._pending(part.kpis, "pending_value")))
+        header = tuple(self.label(k) for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target",
+                                               "kpi_notes"))
+        rows = tuple(TableRow(k.id, ((k.indicator.display,),
+                                     (k.unit.display if k.unit else self.label("kpi_no_unit"),),
+                                     self.kpi_value(k.baseline), self.kpi_value(k.target),
+                                     (k.notes.display if k.notes else "",)))
+                     for k in part.kpis)
+        return Block(name, label, (), header, rows)
+
     # -- the blocks of a heading
 
     def heading_blocks(self, node: Any) -> tuple[Block, ...]:
@@ -223,12 +273,9 @@ class _Flattener:
                 while name in {b.name for b in blocks}:  # the same 【…】 twice: keep both, in order
                     name += "#"
                 if isinstance(part, KpiPart):
-                    # ＫＰＩ are items of their own; the empty block still pairs with a
-                    # former 「（今後設定）」 so that its replacement shows.
-                    lines = self._pending(part.kpis, "pending_value") if isinstance(part.kpis, Pending) else []
+                    blocks.append(self.kpi_block(name, part))
                 else:
-                    lines = self.lines(part.body)
-                blocks.append(Block(name, self.label(part.label), tuple(lines)))
+                    blocks.append(Block(name, self.label(part.label), tuple(self.lines(part.body))))
             return tuple(blocks)
         blocks = []
         if isinstance(node, Section) and node.title_note:
@@ -273,10 +320,6 @@ class _Flattener:
         h = self.outline.of(node)
         key = self.add(self.key_of(node, h), container, h.path, h.label, self.title_of(node, h),
                        self.heading_blocks(node))
-        if isinstance(node, PolicyPackage) and isinstance(node.kpis, tuple):
-            for kpi in node.kpis:
-                self.add(kpi.id, key, (*h.path, h.line), self.label("kpis"), Line(kpi.indicator.display),
-                         self.field_blocks(kpi, model.Kpi, skip=("indicator",)))
         self.headings(model.children(node), key)
 
     def headings(self, blocks: tuple[Any, ...], container: str) -> None:
@@ -293,10 +336,32 @@ class _Flattener:
         labels = Block("labels", model.PlanFile.__dataclass_fields__["labels"].metadata["ja"], own)
         self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), (*meta, labels))
         self.headings(plan.parts, "plan")
-        for fid, text in plan.footnotes.items():
-            self.add(f"footnote:{fid}", "footnotes", ("脚注",), "", Line(f"脚注「{fid}」"),
-                     (Block("text", "本文", (Line(text.display),)),))
+        # A footnote by the number the PDF prints, never by its id; the id only matches it
+        # across revisions. One the text never calls is not printed, and shown as such.
+        numbers = footnote_numbers(plan)
+        for fid, text in sorted(plan.footnotes.items(), key=lambda f: (0, numbers[f[0]]) if f[0] in numbers else (1, ())):
+            calls = numbers.get(fid)
+            number = "、".join(f"※{n}" for n in calls) if calls else ""
+            title = "" if calls else "（本文から呼び出されていない脚注）"
+            self.add(f"footnote:{fid}", FOOTNOTES, ("脚注",), number, Line(title),
+                     (Block("text", "", (Line(text.display),)),))
         return self.items
+
+
+_FOOTNOTE_CALL = re.compile(r'<span class="footnote" data-footnote="([^"]*)"')
+
+
+def footnote_numbers(plan: Plan) -> dict[str, tuple[int, ...]]:
+    """The numbers each footnote is printed with, by id: the draft document is rendered and
+    its footnote calls counted in order, as the PDF's CSS counter counts them (a footnote
+    called twice, say in a ＫＰＩ and again in the ＫＰＩ一覧, is printed twice)."""
+    from .render import Renderer
+
+    document = Renderer().render(plan, "", datetime(2000, 1, 1, tzinfo=UTC), draft=True)
+    numbers: dict[str, list[int]] = {}
+    for n, match in enumerate(_FOOTNOTE_CALL.finditer(document), 1):
+        numbers.setdefault(html.unescape(match.group(1)), []).append(n)
+    return {fid: tuple(ns) for fid, ns in numbers.items()}
 
 
 def flatten(plan: Plan) -> list[Item]:
@@ -315,10 +380,22 @@ class CellLine:
 
 
 @dataclass(frozen=True)
+class CellRow:
+    """A row of a 【ＫＰＩ】 table on one side: its cells, each a tuple of lines."""
+
+    cells: tuple[tuple[Marked, ...], ...]
+    status: str = ""
+    """"" (unchanged), changed, added, removed or moved (out of the other rows' order)."""
+
+
+@dataclass(frozen=True)
 class CellBlock:
     label: str | None
     """``None`` for 「（略）」: unchanged blocks left out."""
     lines: tuple[CellLine, ...] = ()
+    header: tuple[str, ...] = ()
+    rows: tuple[CellRow, ...] | None = None
+    """A 【ＫＰＩ】 table, every row shown; ``None`` for a block of lines."""
 
 
 @dataclass(frozen=True)
@@ -410,12 +487,83 @@ def _diff_lines(old: tuple[Line, ...], new: tuple[Line, ...], widths: bool,
     return old_out, new_out, changed
 
 
-def _whole_cell(item: Item, notes: tuple[str, ...] = ()) -> Cell:
+def _whole_row(row: TableRow, status: str) -> CellRow:
+    return CellRow(tuple(tuple(Marked.whole(t) for t in cell) for cell in row.cells), status)
+
+
+def _whole_block(block: Block, status: str) -> CellBlock:
+    """A block that is new or gone as a whole: every line, or every row, marked."""
+    if block.rows is not None:
+        return CellBlock(block.label, header=block.header, rows=tuple(_whole_row(r, status) for r in block.rows))
+    return CellBlock(block.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in block.lines))
+
+
+def _whole_cell(item: Item, status: str) -> Cell:
     """An item added or removed as a whole: everything is marked."""
-    blocks = tuple(CellBlock(b.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in b.lines))
-                   for b in item.blocks if b.lines)
+    blocks = tuple(_whole_block(b, status) for b in item.blocks if not b.empty)
     return Cell(Marked.plain(" › ".join(item.path)), Marked.whole(item.number),
-                Marked.whole(item.title.text), notes, blocks)
+                Marked.whole(item.title.text), (), blocks)
+
+
+def _compare_cells(old: tuple[str, ...], new: tuple[str, ...], widths: bool,
+                   ) -> tuple[tuple[Marked, ...], tuple[Marked, ...]]:
+    """One cell of a ＫＰＩ at both revisions, line by line (a value, then its year)."""
+    if len(old) != len(new):  # a value set or made pending: the cell changed as a whole
+        a = "\n".join(old)
+        b = "\n".join(new)
+        if key(a, widths) == key(b, widths):
+            return tuple(Marked.plain(t) for t in old), tuple(Marked.plain(t) for t in new)
+        return tuple(Marked.whole(t) for t in old), tuple(Marked.whole(t) for t in new)
+    pairs = [compare(a, b, widths=widths) for a, b in zip(old, new, strict=True)]
+    return tuple(a for a, _ in pairs), tuple(b for _, b in pairs)
+
+
+def _diff_table(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBlock, bool]:
+    """Two 【ＫＰＩ】 tables: rows matched by the ＫＰＩ's id, each side in its own order with
+    every row shown; changed cells marked, an added row (new side) or a removed one (old
+    side) marked as a whole, a row out of the others' order marked as a whole on both."""
+    old_rows, new_rows = old.rows or (), new.rows or ()
+    old_by = {r.ident: r for r in old_rows}
+    new_by = {r.ident: r for r in new_rows}
+    a = [r.ident for r in old_rows if r.ident in new_by]
+    b = [r.ident for r in new_rows if r.ident in old_by]
+    kept: set[str] = set()
+    for match in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
+        kept.update(a[match.a:match.a + match.size])
+    pairs: dict[str, tuple[tuple[tuple[Marked, ...], ...], tuple[tuple[Marked, ...], ...]]] = {}
+    for ident in a:
+        compared = [_compare_cells(x, y, widths)
+                    for x, y in zip(old_by[ident].cells, new_by[ident].cells, strict=True)]
+        pairs[ident] = (tuple(x for x, _ in compared), tuple(y for _, y in compared))
+
+    def side(rows: tuple[TableRow, ...], other: dict[str, TableRow], index: int, gone: str) -> tuple[CellRow, ...]:
+        out = []
+        for row in rows:
+            if row.ident not in other:
+                out.append(_whole_row(row, gone))
+            elif row.ident not in kept:
+                out.append(_whole_row(row, "moved"))
+            else:
+                cells = pairs[row.ident][index]
+                out.append(CellRow(cells, "changed" if any(m.changed for c in cells for m in c) else ""))
+        return tuple(out)
+
+    old_side = side(old_rows, new_by, 0, "removed")
+    new_side = side(new_rows, old_by, 1, "added")
+    changed = any(r.status for r in (*old_side, *new_side)) or old.header != new.header
+    return (CellBlock(old.label, header=old.header, rows=old_side),
+            CellBlock(new.label, header=new.header, rows=new_side), changed)
+
+
+def _diff_blocks(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBlock, bool]:
+    """One block at both revisions: (old side, new side, whether anything changed)."""
+    if old.rows is not None and new.rows is not None:
+        return _diff_table(old, new, widths)
+    if old.rows is not None or new.rows is not None:
+        # A table replaced by lines or the other way (「（今後設定）」 → the ＫＰＩ set): each side whole.
+        return _whole_block(old, "removed"), _whole_block(new, "added"), not (old.empty and new.empty)
+    a, b, changed = _diff_lines(old.lines, new.lines, widths)
+    return CellBlock(old.label, _collapse(a)), CellBlock(new.label, _collapse(b)), changed
 
 
 def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | None:
@@ -437,18 +585,19 @@ def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | Non
     for name in names:
         block = latter.get(name) or Block(name, former[name].label, ())
         before = former.get(name) or Block(name, block.label, ())
-        a, b, changed = _diff_lines(before.lines, block.lines, widths)
+        a, b, changed = _diff_blocks(before, block, widths)
         if not changed:
-            if before.lines or block.lines:
+            if not (before.empty and block.empty):
                 for side in (old_blocks, new_blocks):
                     if not _ends_left_out(side):
                         side.append(CellBlock(None))
             continue
         content_changed = True
-        if before.lines:
-            old_blocks.append(CellBlock(before.label, _collapse(a)))
-        if block.lines:
-            new_blocks.append(CellBlock(block.label, _collapse(b)))
+        # A side shows the block if it has one (a table even with no rows left).
+        if not before.empty or before.rows is not None:
+            old_blocks.append(a)
+        if not block.empty or block.rows is not None:
+            new_blocks.append(b)
     if not (content_changed or moved or renumbered):
         return None
 
@@ -465,7 +614,7 @@ def _moved(old: list[Item], new: list[Item]) -> set[str]:
     """Keys of the items that changed place: another container, or out of their siblings' order."""
     old_by = {i.key: i for i in old}
     new_by = {i.key: i for i in new}
-    common = [k for k in new_by if k in old_by]
+    common = [k for k in new_by if k in old_by and new_by[k].container != FOOTNOTES]
     moved = {k for k in common if old_by[k].container != new_by[k].container}
     for container in {new_by[k].container for k in common} - {old_by[k].container for k in moved}:
         stay = {k for k in common if k not in moved and new_by[k].container == container}
@@ -476,6 +625,19 @@ def _moved(old: list[Item], new: list[Item]) -> set[str]:
             kept.update(a[block.a:block.a + block.size])
         moved |= stay - kept
     return moved
+
+
+#: How the summary at the top of the table names each row status, in its order. A row
+#: whose item moved and changed counts as 修正 (it still reads 「（移動）」).
+SUMMARY = (("added", "新設"), ("removed", "削除"), ("changed", "修正"), ("moved", "移動"),
+           ("renumbered", "番号のみの変更"))
+
+
+def summary(rows: list[Row]) -> list[tuple[str, int]]:
+    """The count of rows of each status, as the table's summary shows them; 番号のみの変更
+    only when there are any."""
+    counts = {status: sum(r.status == status for r in rows) for status, _ in SUMMARY}
+    return [(name, counts[status]) for status, name in SUMMARY if counts[status] or status != "renumbered"]
 
 
 def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> list[Row]:
@@ -490,7 +652,7 @@ def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> li
     for n, item in enumerate(new):
         before = old_by.get(item.key)
         if before is None:
-            placed.append(((n, 0, 0), Row(item.key, "added", new=_whole_cell(item), old=None)))
+            placed.append(((n, 0, 0), Row(item.key, "added", new=_whole_cell(item, "added"), old=None)))
             continue
         row = _compare_items(before, item, item.key in moved, widths)
         if row:
@@ -500,8 +662,9 @@ def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> li
         if item.key in new_index:
             anchor = new_index[item.key]
             continue
-        placed.append(((anchor, 1, m), Row(item.key, "removed", new=None, old=_whole_cell(item))))
+        placed.append(((anchor, 1, m), Row(item.key, "removed", new=None, old=_whole_cell(item, "removed"))))
     return [row for _, row in sorted(placed, key=lambda p: p[0])]
 
 
-__all__ = ["Block", "Cell", "CellBlock", "CellLine", "Item", "Line", "Row", "compare_plans", "flatten"]
+__all__ = ["Block", "Cell", "CellBlock", "CellLine", "CellRow", "Item", "Line", "Row", "TableRow", "compare_plans",
+           "flatten", "footnote_numbers", "summary"]

@@ -131,7 +131,7 @@ class _ContentSchema:
             return {"type": "boolean"}
         if tp is int:
             return {"type": "integer"}
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.ref(tp)
         raise TypeError(f"no schema for {tp!r}")
 
@@ -142,7 +142,7 @@ class _ContentSchema:
             self.defs["Block"] = self.blocks(model.BLOCK_KINDS)
         return {"$ref": "#/$defs/Block"}
 
-    def blocks(self, kinds: tuple[type, ...]) -> dict[str, Any]:
+    def blocks(self, kinds: tuple[Any, ...]) -> dict[str, Any]:
         return {"title": "ブロック",
                 "description": "最初の項目名が種類を表す項目の組: " + " ".join(f"{k.KIND}:" for k in kinds),
                 "type": "object",
@@ -236,7 +236,7 @@ def part_schema() -> dict[str, Any]:
     return _document("content/ の部分ファイル（include で読み込まれるファイル）",
                      "plan.yaml などから include: で読み込まれるファイル。ファイル全体が一つのブロック"
                      "（ふつうは section: 見出し または goal: 名称）。最初の項目名が種類を表す: "
-                     + " ".join(f"{k.KIND}:" for k in model.BLOCK_KINDS if k is not model.Include), body, builder)
+                     + " ".join(f"{getattr(k, 'KIND', '')}:" for k in model.BLOCK_KINDS if k is not model.Include), body, builder)
 
 
 def footnotes_schema() -> dict[str, Any]:

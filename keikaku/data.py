@@ -21,7 +21,9 @@ files themselves are ``content_schema.py``'s.
 as Shift_JIS) and CRLF line ends. While a 政策パッケージ has no ＫＰＩ yet (its
 ``kpis`` is pending, as everywhere in the current draft), it still gets one row, with
 状態 未定 and the reason in 備考: an empty file would look like "no ＫＰＩ planned" rather
-than "not decided yet".
+than "not decided yet". Its first two columns, ＫＰＩのID and 政策パッケージのID, key each
+row to the content (a pending package's row has no ＫＰＩのID), so that the file can be read
+back by ``kpi_sheet.import_kpis`` like the spreadsheet ``kpi.xlsx``.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ SCHEMA_VERSION = "2.0"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-KPI_COLUMNS = ("重点目標", "政策パッケージ", "指標", "単位", "基準値", "基準年度",
-               "目標値", "目標年度", "状態", "備考")
+KPI_COLUMNS = ("ＫＰＩのID", "政策パッケージのID", "重点目標", "政策パッケージ", "指標", "単位",
+               "基準値", "基準年度", "目標値", "目標年度", "状態", "備考")
 SET, PARTLY, OPEN, NONE = "設定済", "一部未定", "未定", "なし"
 
 #: What each data file is, for the description of its attachment in plan.pdf.
@@ -242,11 +244,11 @@ class _SchemaBuilder:
             return {"type": "integer"}
         if tp is float:
             return {"type": "number"}
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.ref(tp)
         raise TypeError(f"no schema for {tp!r}")
 
-    def ref(self, cls: type) -> dict[str, Any]:
+    def ref(self, cls: Any) -> dict[str, Any]:
         name = cls.__name__
         if name not in self.defs:
             self.defs[name] = {}  # recursion (a section's body) finds the name already taken
@@ -334,7 +336,8 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
     """One row per ＫＰＩ; one 未定 row per 政策パッケージ whose ＫＰＩ are pending."""
     rows = []
     for goal, _group, pkg in plan.packages():
-        base = {"重点目標": goal.title.raw, "政策パッケージ": pkg.title.raw}
+        base = {"ＫＰＩのID": "", "政策パッケージのID": pkg.id,
+                "重点目標": goal.title.raw, "政策パッケージ": pkg.title.raw}
         if isinstance(pkg.kpis, Pending):
             rows.append({**dict.fromkeys(KPI_COLUMNS, ""), **base, "状態": OPEN, "備考": pkg.kpis.pending.raw})
             continue
@@ -351,7 +354,7 @@ def _kpi_row(base: dict[str, str], k: Kpi) -> dict[str, str]:
     baseline, baseline_year = _value(k.baseline, "基準値", notes)
     target, target_year = _value(k.target, "目標値", notes)
     pending = isinstance(k.baseline, Pending) or isinstance(k.target, Pending)
-    return {**base, "指標": k.indicator.raw, "単位": k.unit.raw if k.unit else "",
+    return {**base, "ＫＰＩのID": k.id, "指標": k.indicator.raw, "単位": k.unit.raw if k.unit else "",
             "基準値": baseline, "基準年度": baseline_year, "目標値": target, "目標年度": target_year,
             "状態": PARTLY if pending else SET, "備考": " / ".join(notes)}
 

@@ -8,6 +8,7 @@ and a line for every link recorded in the data (``Vision.challenges``, ``Vision.
 from __future__ import annotations
 
 import functools
+import struct
 import unicodedata
 from dataclasses import dataclass
 from html import escape
@@ -202,25 +203,75 @@ def watermark_svg(text: str) -> str:
 
     Drawn as outlines in the page background, it marks every page without becoming
     text: copying, searching and screen readers see the document, not 「素案」 on every
-    page, and the layout engine never needs a font for it. Cached: reading the font's
-    outlines is the slowest part of rendering.
+    page, and the layout engine never needs a font for it. Cached, and read lean: only
+    the glyphs drawn are decoded (``_Outlines``), not the font's 14,000, which took a
+    tenth of a second of every build.
     """
     from fontTools.pens.svgPathPen import SVGPathPen
     from fontTools.pens.transformPen import TransformPen
     from fontTools.ttLib import TTFont
 
     font = TTFont(STYLES_DIR / "fonts" / "BIZUDGothic-Bold.ttf", lazy=True)
-    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+    # Glyphs by number: fontTools would otherwise name all of them from the cmap first.
+    font.setGlyphOrder([_Outlines.name(gid) for gid in range(font["maxp"].numGlyphs)])
+    # The BMP's subtable (format 4) is the quicker to read; format 12 only when needed.
+    cmap = (None if any(ord(ch) > 0xFFFF for ch in text) else font["cmap"].getcmap(3, 1)) \
+        or font["cmap"].getcmap(3, 10)
+    glyphs = _Outlines(font)
     units = font["head"].unitsPerEm
     ascent = font["hhea"].ascent
     pen = SVGPathPen(glyphs)
     x = 0
     for ch in text:
-        name = cmap.get(ord(ch))
+        name = cmap.cmap.get(ord(ch)) if cmap else None
         if name is None:
             continue
         # Font units have y up; SVG has y down.
-        glyphs[name].draw(TransformPen(pen, (1, 0, 0, -1, x, ascent)))
-        x += glyphs[name].width
+        glyph = glyphs[name]
+        glyph.draw(TransformPen(pen, (1, 0, 0, -1, x, ascent)))
+        x += glyph.width
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {x} {units}">'
             f'<path d="{pen.getCommands()}" fill="#000" fill-opacity="0.07"/></svg>')
+
+
+class _Outlines:
+    """A TrueType font's glyphs as a glyph set for fontTools' pens, each decoded from the
+    glyf table when it is drawn (a composite glyph draws its components through it)."""
+
+    extended = False  # read by fontTools' glyph decoder: 16-bit glyph numbers
+
+    def __init__(self, font) -> None:
+        self.loca = font["loca"]
+        self.glyf = font.reader["glyf"]
+        self.hmtx = font.reader["hmtx"]
+        self.metrics = font["hhea"].numberOfHMetrics
+
+    @staticmethod
+    def name(gid: int) -> str:
+        return f"glyph{gid:05d}"
+
+    def getGlyphName(self, gid: int) -> str:  # fontTools calls it so
+        return self.name(gid)
+
+    def __getitem__(self, name: str) -> _Outline:
+        return _Outline(self, int(name[len("glyph"):]))
+
+
+class _Outline:
+    """One glyph: its advance width and its outline (drawn onto a pen)."""
+
+    def __init__(self, outlines: _Outlines, gid: int) -> None:
+        self.outlines, self.gid = outlines, gid
+        last = outlines.metrics - 1  # glyphs past the last metric share its advance
+        self.width = struct.unpack_from(">H", outlines.hmtx, 4 * min(gid, last))[0]
+        self.lsb = (struct.unpack_from(">h", outlines.hmtx, 4 * gid + 2)[0] if gid <= last else
+                    struct.unpack_from(">h", outlines.hmtx, 4 * (last + 1) + 2 * (gid - last - 1))[0])
+
+    def draw(self, pen) -> None:
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        outlines = self.outlines
+        glyph = Glyph(outlines.glyf[outlines.loca[self.gid]:outlines.loca[self.gid + 1]])
+        glyph.expand(outlines)
+        # As fontTools' glyph set draws it: moved so that its left edge is at the lsb.
+        glyph.draw(pen, outlines, self.lsb - glyph.xMin if hasattr(glyph, "xMin") else 0)

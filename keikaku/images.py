@@ -1,7 +1,8 @@
 """Image files of figures: checked before the layout engine ever sees them.
 
-A figure's image must be a real PNG, JPEG or SVG under content/, at most
-``MAX_IMAGE_BYTES``. An SVG is a program as much as a picture: one with scripts, event
+A figure's image must be a real PNG, JPEG or SVG under content/, a regular file (no
+symbolic link, FIFO or device: it is read through ``files.read_bytes``), at most
+``MAX_IMAGE_BYTES`` and, for PNG and JPEG, at most ``MAX_IMAGE_PIXELS``. An SVG is a program as much as a picture: one with scripts, event
 attributes, entities, embedded foreign content or a reference to anything outside the
 file itself (another file, the network) is refused with the file and line of the
 offending element, and never reaches the layout engine.
@@ -9,13 +10,17 @@ offending element, and never reaches the layout engine.
 
 from __future__ import annotations
 
+import io
 import re
 import xml.parsers.expat
 from pathlib import Path
 
+from . import files
 from .errors import Pos, Problem
+from .limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from .sources import printable
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
+__all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "check_image", "check_svg"]
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 #: url(...) in a style that points anywhere but inside the file (#id).
@@ -39,15 +44,14 @@ def _kind(data: bytes, suffix: str) -> str | None:
 def check_image(path: Path, shown: str, referred_at: Pos) -> list[Problem]:
     """Every reason ``path`` may not be used as a figure (empty when it may)."""
     try:
-        if path.is_symlink() or not path.is_file():
-            return [Problem(referred_at, f"画像「{shown}」は通常のファイルではありません。 (not a regular file)")]
-        size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
-            return [Problem(referred_at, f"画像「{shown}」は {size / 1024 / 1024:.1f} MB あります。"
+        data = files.read_bytes(path, root=files.current_root(), limit=MAX_IMAGE_BYTES)
+    except files.Refused as exc:
+        if exc.kind == "large":
+            return [Problem(referred_at, f"画像「{shown}」は {exc.size / 1024 / 1024:.1f} MB あります。"
                             f"{MAX_IMAGE_BYTES // 1024 // 1024} MB 以下に縮小してください。 (image too large)")]
-        data = path.read_bytes()
-    except OSError as exc:
-        return [Problem(referred_at, f"画像「{shown}」を読めません: {exc.strerror} (cannot read image)")]
+        if exc.kind in ("symlink", "special", "folder"):
+            return [Problem(referred_at, f"画像「{shown}」は通常のファイルではありません。{exc.reason}")]
+        return [Problem(referred_at, f"画像「{shown}」を読めません。{exc.reason}")]
     suffix = path.suffix.lower()
     kind = _kind(data, suffix)
     expected = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".svg": "svg"}[suffix]
@@ -56,15 +60,21 @@ def check_image(path: Path, shown: str, referred_at: Pos) -> list[Problem]:
                         "どれでもないか、拡張子と合っていません。画像を保存し直してください。 (not a real PNG, JPEG or SVG)")]
     if kind == "svg":
         return check_svg(data, shown)
-    return _check_raster(path, shown, referred_at)
+    return _check_raster(data, shown, referred_at)
 
 
-def _check_raster(path: Path, shown: str, referred_at: Pos) -> list[Problem]:
+def _check_raster(data: bytes, shown: str, referred_at: Pos) -> list[Problem]:
     from PIL import Image
 
     try:
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError
             image.verify()
+    except Image.DecompressionBombError:
+        return [Problem(referred_at, f"画像「{shown}」の画素数が多すぎます（{MAX_IMAGE_PIXELS // 1_000_000} メガピクセルまで）。"
+                        "解像度を下げて保存し直してください。 (image has too many pixels)")]
     except Exception:  # Pillow raises many kinds for a broken file; each means the same here
         return [Problem(referred_at, f"画像「{shown}」は壊れているか、読み取れない形式です。保存し直してください。"
                         " (broken image)")]
@@ -93,7 +103,7 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
                 refuse(f"イベント属性 {attr}")
             elif lower in _HREFS or lower.endswith(":href"):
                 if not value.strip().startswith("#"):
-                    refuse(f"ファイルの外への参照 {attr}=\"{value[:60]}\"")
+                    refuse(f"ファイルの外への参照 {attr}=\"{printable(value, 60)}\"")
             elif lower == "style" and (_EXTERNAL_URL.search(value) or _IMPORT.search(value)):
                 refuse("style の中の外部参照")
 

@@ -3,19 +3,33 @@
 Each finding has the file:line:col of the character, the rule's name and a suggested
 fix. In a draft build findings are warnings; ``--final`` treats them as errors. Rules
 are switched on and off, and tuned, in ``content/lint.yaml``.
+
+The width of digits and Latin letters follows one of two styles (``style:``):
+``consistent`` (the default) flags the less used of full-width and half-width forms in
+the document; ``mixed-by-length`` follows the common ministry style — digits up to
+``max_full`` of them (default 1) full-width and longer numbers half-width (第３章, 令和６年,
+2050年); capital abbreviations up to ``max_full`` letters (default 3) full-width and
+other Latin text half-width (ＫＰＩ, ＤＸ; Society, i-Construction).
+
+The formal edition's gate (``gate``) groups what blocks it — the 未定事項 and every
+finding — by kind, for ``--final`` and ``check``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-from .errors import Pos
+from .errors import BuildError, Pos, Problem
 from .model import Plan, Prose, Text, meta, walk_texts
-from .sources import locate
+from .outline import zen
+from .sources import locate, printable
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,6 +41,13 @@ class LintRule:
     """False: checked in a final build only (e.g. deliberative phrasing, which a draft is full of)."""
     max: int | None = meta("上限", default=None)
     """For sentence-length: the longest sentence allowed, in characters."""
+    style: str = meta("書き方", default="consistent",
+                      doc="width-digits と width-latin だけ: consistent（文書内で多い方に揃える、既定）"
+                          "または mixed-by-length（数字は max_full 桁まで全角・それより長いものは半角、"
+                          "英字は max_full 字までの大文字の略語を全角・それ以外は半角）")
+    max_full: int | None = meta("全角で書く長さの上限", default=None,
+                                doc="style: mixed-by-length のとき: 全角で書く数字の桁数（既定 1）、"
+                                    "全角で書く略語の字数（既定 3）")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,14 +75,26 @@ class Finding:
         return f"{self.pos}: [{self.rule.replace('_', '-')}] {self.message}"
 
 
+#: The styles of width-digits and width-latin, and the default max_full of mixed-by-length.
+WIDTH_STYLES = ("consistent", "mixed-by-length")
+_MAX_FULL = {"width_digits": 1, "width_latin": 3}
+
 _FULL_DIGITS = re.compile(r"[０-９]+")
 _HALF_DIGITS = re.compile(r"[0-9]+")
 _FULL_LATIN = re.compile(r"[Ａ-Ｚａ-ｚ]+")
 _HALF_LATIN = re.compile(r"[A-Za-z]+")
 _HALF_KANA = re.compile(r"[\uff61-\uff9f]+")
 _DELIBERATIVE = re.compile(r"(?:ではないか|でないか|てはどうか|ではないでしょうか)。?$")
+# mixed-by-length: a number with its thousands commas and decimals is one (1,200; 2.0), a
+# Latin word with its hyphens (TEC-FORCE, i-Construction) and the digits in it (G7) one.
+_FULL_NUMBER = re.compile(r"[０-９]+(?:[，,][０-９]{3})*(?:[．.][０-９]+)?")
+_HALF_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?")
+_FULL_WORD = re.compile(r"[Ａ-Ｚａ-ｚ０-９]*[Ａ-Ｚａ-ｚ][Ａ-Ｚａ-ｚ０-９]*(?:[－‐-][Ａ-Ｚａ-ｚ０-９]+)*")
+_HALF_WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_HALF_LETTER = re.compile(r"[A-Za-z]")
 _PAIRS = {"「": "」", "（": "）", "『": "』", "【": "】", "(": ")"}
 _FOOTNOTE_CALL = re.compile(r"\[\^[A-Za-z0-9_-]+\]")
+_LINK_DESTINATION = re.compile(r"\]\((?:[^()\s]|\([^()\s]*\))*\)")
 
 
 def _to_half(s: str) -> str:
@@ -73,10 +106,12 @@ def _to_full(s: str) -> str:
 
 
 def _texts(plan: Plan) -> Iterator[tuple[Text | Prose, str]]:
-    """Each content text with its footnote calls blanked out (they are markup, not text)."""
+    """Each content text with its footnote calls and link destinations blanked out (they
+    are markup, not text: the digits of a URL are not the document's digits)."""
     # The reasons of 未定事項 are not linted: the formal edition never prints them.
     for text in walk_texts(plan, reasons=False):
-        yield text, _FOOTNOTE_CALL.sub(lambda m: "\0" * len(m.group(0)), text.raw)
+        raw = _FOOTNOTE_CALL.sub(lambda m: "\0" * len(m.group(0)), text.raw)
+        yield text, _LINK_DESTINATION.sub(lambda m: "]" + "\0" * (len(m.group(0)) - 1), raw)
 
 
 class _Linter:
@@ -107,6 +142,49 @@ class _Linter:
             self.add(text, match.start(), rule,
                      f"{what}の全角・半角が文書内で混在しています（全角{counts['full']}か所、半角{counts['half']}か所）。"
                      f"「{run}」→「{fixed}」に統一してください。")
+
+    def digits_by_length(self) -> None:
+        """mixed-by-length: numbers of up to ``max_full`` digits full-width (第３章, 令和６年),
+        longer ones half-width (2050年, 1,200). A digit inside a Latin name (5G, G7) is
+        part of the name, and left as written."""
+        limit = self.max_full("width_digits")
+        why = (f"数字は{zen(limit)}桁までを全角、{zen(limit + 1)}桁以上を半角で書きます"
+               "（lint.yaml の width-digits: style: mixed-by-length）。")
+        for text, s in _texts(self.plan):
+            for m in _FULL_NUMBER.finditer(s):
+                run = m.group(0)
+                if sum(c.isdigit() for c in run) > limit:
+                    self.add(text, m.start(), "width_digits", f"{why}「{run}」→「{_to_half(run)}」にしてください。")
+            for m in _HALF_NUMBER.finditer(s):
+                run = m.group(0)
+                before, after = s[m.start() - 1:m.start()], s[m.end():m.end() + 1]
+                if _HALF_LETTER.match(before) or _HALF_LETTER.match(after):
+                    continue
+                if sum(c.isdigit() for c in run) <= limit:
+                    self.add(text, m.start(), "width_digits", f"{why}「{run}」→「{_to_full(run)}」にしてください。")
+
+    def latin_by_length(self) -> None:
+        """mixed-by-length: capital abbreviations of up to ``max_full`` letters full-width
+        (ＫＰＩ, ＤＸ), other Latin words half-width (Society, i-Construction, TEC-FORCE)."""
+        limit = self.max_full("width_latin")
+        why = (f"英字は{zen(limit)}字までの大文字の略語（ＫＰＩ、ＤＸ など）を全角、それ以外を半角で書きます"
+               "（lint.yaml の width-latin: style: mixed-by-length）。")
+
+        def abbreviation(run: str) -> bool:
+            plain = _to_half(run)
+            return plain.isascii() and plain.isalpha() and plain.isupper() and len(plain) <= limit
+
+        for text, s in _texts(self.plan):
+            for m in _FULL_WORD.finditer(s):
+                if not abbreviation(m.group(0)):
+                    self.add(text, m.start(), "width_latin", f"{why}「{m.group(0)}」→「{_to_half(m.group(0))}」にしてください。")
+            for m in _HALF_WORD.finditer(s):
+                if abbreviation(m.group(0)):
+                    self.add(text, m.start(), "width_latin", f"{why}「{m.group(0)}」→「{_to_full(m.group(0))}」にしてください。")
+
+    def max_full(self, rule: str) -> int:
+        settings: LintRule = getattr(self.config, rule)
+        return _MAX_FULL[rule] if settings.max_full is None else settings.max_full
 
     def punctuation(self) -> None:
         pairs = (("、", "，", "読点"), ("。", "．", "句点"))
@@ -160,9 +238,15 @@ class _Linter:
 
     def run(self) -> list[Finding]:
         if self.on("width_digits"):
-            self.width("width_digits", _FULL_DIGITS, _HALF_DIGITS, "数字")
+            if self.config.width_digits.style == "mixed-by-length":
+                self.digits_by_length()
+            else:
+                self.width("width_digits", _FULL_DIGITS, _HALF_DIGITS, "数字")
         if self.on("width_latin"):
-            self.width("width_latin", _FULL_LATIN, _HALF_LATIN, "英字")
+            if self.config.width_latin.style == "mixed-by-length":
+                self.latin_by_length()
+            else:
+                self.width("width_latin", _FULL_LATIN, _HALF_LATIN, "英字")
         for rule in ("punctuation", "brackets", "halfwidth_katakana", "deliberative", "sentence_length"):
             if self.on(rule):
                 getattr(self, rule)()
@@ -171,4 +255,128 @@ class _Linter:
 
 def lint(plan: Plan, config: LintConfig, *, final: bool) -> list[Finding]:
     """Check the plan against the 公用文 rules switched on in ``config``."""
+    for name in ("width_digits", "width_latin"):
+        if getattr(config, name).style not in WIDTH_STYLES:
+            raise ValueError(f"unknown style for {name}: {getattr(config, name).style!r} (see check_config)")
     return _Linter(plan, config, final).run()
+
+
+def in_draft(findings: list[Finding], config: LintConfig) -> list[Finding]:
+    """The findings of a final lint that a draft reports too (its rules' ``in_draft``)."""
+    return [f for f in findings if getattr(config, f.rule).in_draft]
+
+
+def check_config(config: LintConfig, content_dir: Path) -> list[Problem]:
+    """What the types of content/lint.yaml cannot say: a ``style`` width-digits and
+    width-latin know, ``style`` and ``max_full`` only on those two, ``max_full`` at least 1.
+    Each problem points at its line of lint.yaml."""
+    wrong: list[tuple[str, str, str]] = []
+    for field in dataclasses.fields(config):
+        name, rule = field.name, getattr(config, field.name)
+        width = name in _MAX_FULL
+        if width and rule.style not in WIDTH_STYLES:
+            close = difflib.get_close_matches(rule.style, WIDTH_STYLES, n=1)
+            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+            wrong.append((name, "style", f"書き方「{printable(rule.style)}」は使えません。{hint}"
+                                        f"使えるもの: {', '.join(WIDTH_STYLES)} (unknown style)"))
+        elif not width and rule.style != "consistent":
+            wrong.append((name, "style", "style は width-digits と width-latin にだけ書けます。 (style not used here)"))
+        if not width and rule.max_full is not None:
+            wrong.append((name, "max_full", "max_full は width-digits と width-latin にだけ書けます。"
+                                            " (max_full not used here)"))
+        elif rule.max_full is not None and rule.max_full < 1:
+            wrong.append((name, "max_full", "max_full は 1 以上の整数で書いてください。 (out of range)"))
+    if not wrong:
+        return []
+    from .load import LINT_FILE, Loader
+
+    loader = Loader(content_dir)
+    node = loader.read(LINT_FILE)
+    problems = []
+    for name, key, message in wrong:
+        rule_node = node.get(name.replace("_", "-")) if node is not None else None
+        pos = rule_node.at(key) if rule_node is not None and key in rule_node else Pos(loader.shown(LINT_FILE))
+        problems.append(Problem(pos, f"{name.replace('_', '-')}.{key}: {message}"))
+    return sorted(problems, key=lambda p: p.pos)
+
+
+# ------------------------------------------------------------------ the formal edition's gate
+
+#: What blocks the formal edition, by kind, in the order the gate lists them:
+#: (kind, name, English gloss). A lint rule's kind is its name, but for the two widths.
+GATE_KINDS = (
+    ("pending", "未定事項", "pending items"),
+    ("deliberative", "検討段階の表現", "deliberative phrasing: 〜ではないか。"),
+    ("width", "表記の揺れ（全角・半角）", "full-width and half-width forms"),
+    ("punctuation", "句読点", "punctuation"),
+    ("brackets", "括弧", "unbalanced brackets"),
+    ("halfwidth_katakana", "半角カタカナ", "half-width katakana"),
+    ("sentence_length", "長すぎる文", "long sentences"),
+)
+_KIND_OF_RULE = {"width_digits": "width", "width_latin": "width"}
+
+
+@dataclass(frozen=True)
+class GateGroup:
+    """The blockers of one kind, in the order of their places."""
+
+    kind: str
+    name: str
+    gloss: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What stands between the content and its formal edition, grouped by kind (only the
+    kinds that have any, in the order of ``GATE_KINDS``)."""
+
+    groups: tuple[GateGroup, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for g in self.groups for p in g.problems]
+
+    def counts(self) -> str:
+        """「未定事項 41件、検討段階の表現 48件」: one line for a report."""
+        return "、".join(f"{g.name} {len(g.problems)}件" for g in self.groups)
+
+    def report(self) -> list[str]:
+        """What ``--final`` prints when it refuses: the count of each kind first, then the
+        problems, one line each (``file:line:col: …``), under the name of their kind."""
+        width = max(_columns(g.name) for g in self.groups)
+        lines = [f"正式版を妨げているもの: {len(self.problems)}件 (what blocks the final edition)"]
+        lines += [f"  {g.name}{' ' * (width - _columns(g.name))}  {len(g.problems):>5}件 ({g.gloss})"
+                  for g in self.groups]
+        for g in self.groups:
+            lines.append(f"【{g.name}】{len(g.problems)}件 ({g.gloss})")
+            lines.extend(str(p) for p in g.problems)
+        return lines
+
+
+def _columns(text: str) -> int:
+    """The width of a text on a terminal: full-width characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def gate(plan: Plan, findings: list[Finding]) -> Gate:
+    """Every 未定事項 and every finding (of a final lint), grouped by kind."""
+    by_kind: dict[str, list[Problem]] = {kind: [] for kind, _, _ in GATE_KINDS}
+    by_kind["pending"] = [Problem(p.pos, f"未定事項が残っています（{where}）: {p.pending.raw}。"
+                                  "内容が決まってから最終版を作成してください。 (pending item)")
+                          for where, p in plan.pending]
+    for f in findings:
+        by_kind[_KIND_OF_RULE.get(f.rule, f.rule)].append(Problem(f.pos, f"[{f.rule.replace('_', '-')}] {f.message}"))
+    return Gate(tuple(GateGroup(kind, name, gloss, tuple(sorted(by_kind[kind], key=lambda p: (p.pos, p.message))))
+                      for kind, name, gloss in GATE_KINDS if by_kind[kind]))
+
+
+class FinalBlocked(BuildError):
+    """``--final`` refused: the problems of the gate, grouped by kind."""
+
+    def __init__(self, blocked: Gate) -> None:
+        super().__init__(blocked.problems)
+        self.gate = blocked

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import re
 import types
@@ -20,16 +21,29 @@ from markupsafe import Markup
 
 from . import model
 from .errors import BuildError, Pos, Problem, Problems
-from .glyphs import missing_glyphs
-from .lint import LintConfig
+from .glyphs import missing_glyphs, printed, written_at
+from .limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROSE_CHARS, MAX_TEXT_CHARS
+from .lint import LintConfig, LintRule
 from .markup import Markup2Html
-from .model import Pending, Plan, PolicyPackage, Prose, Text, fields_of
-from .sources import YList, YMap, parse_yaml, read_text
+from .model import BlockKind, Pending, Plan, PolicyPackage, Prose, Text, fields_of
+from .sources import (
+    YList,
+    YMap,
+    character_problem,
+    locate,
+    offset_to_pos,
+    parse_yaml,
+    printable,
+    read_text,
+    refused_characters,
+)
 
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _WIDTH = re.compile(r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$")
+_FOOTNOTE_CALL = re.compile(r"\[\^([A-Za-z0-9_-]+)\]")
+
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, YMap):
@@ -38,7 +52,30 @@ def _kind_of(value: Any) -> str:
         return "一覧"
     if value is None:
         return "空"
-    return f"「{value}」"
+    return f"「{printable(str(value))}」"
+
+
+def _known_keys() -> frozenset[str]:
+    """Every field name and block kind a content file may use: a list item or key that
+    reads ``name:value`` or ``name：value`` with one of them is a typing mistake."""
+    names: set[str] = set()
+    seen: set[type] = set()
+    todo: list[Any] = [*model.BLOCK_KINDS, model.PlanFile, model.Kpi, model.KpiValue, model.DiagramLink,
+                       model.PackagePart, model.KpiPart, model.ListItem, LintConfig, LintRule]
+    while todo:
+        cls = todo.pop()
+        if cls in seen or not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
+            continue
+        seen.add(cls)
+        if hasattr(cls, "KIND"):
+            names.add(cls.KIND)
+        for f, _tp in fields_of(cls):
+            names.add(f.name)
+            names.add(f.name.replace("_", "-"))
+    return frozenset(names)
+
+
+KNOWN_KEYS = _known_keys()
 
 
 class Loader:
@@ -61,6 +98,7 @@ class Loader:
         self.images: set[str] = set()
         self.included: dict[str, str] = {}
         self.include_stack: list[str] = []
+        self.depth = 0  # blocks being built, one inside the other (across includes)
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -68,7 +106,7 @@ class Loader:
 
     def add(self, pos: Pos, message: str, path: str | None = None) -> None:
         """Report a problem, prefixed with the field path so the editor finds the value."""
-        where = self.field_path() if path is None else path
+        where = printable(self.field_path() if path is None else path, 300)
         self.problems.add(pos, f"{where}: {message}" if where else message)
 
     # ------------------------------------------------------------------ files
@@ -79,9 +117,9 @@ class Loader:
     def read(self, rel: str) -> Any:
         shown = self.shown(rel)
         try:
-            text = read_text(self.root / rel, shown)
+            text = read_text(self.root / rel, shown, root=self.root)
             self.sources[shown] = text
-            return parse_yaml(text, shown)
+            return parse_yaml(text, shown, KNOWN_KEYS)
         except BuildError as exc:
             self.problems.items.extend(exc.problems)
             self.unreadable.append(shown)
@@ -89,28 +127,36 @@ class Loader:
 
     def resolve(self, rel: str, pos: Pos, what: str, suffix: str | tuple[str, ...]) -> Path | None:
         """A path inside the content directory, or ``None`` after reporting why not."""
+        if "\n" in rel or any(refused_characters(rel)):
+            self.add(pos, f"{what}「{printable(rel)}」に改行や制御文字があります。ファイル名だけを書いてください。"
+                     " (control character in a path)")
+            return None
         if not rel or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", rel):
-            self.add(pos, f"{what}「{rel}」は content/ の中の相対パスで書いてください。"
+            self.add(pos, f"{what}「{printable(rel)}」は content/ の中の相対パスで書いてください。"
                               " (must be a relative path inside the content directory)")
             return None
         target = (self.root / rel).resolve()
         if not target.is_relative_to(self.root):
-            self.add(pos, f"{what}「{rel}」は content/ の外を指しています。content/ の中のファイルを指定してください。"
+            self.add(pos, f"{what}「{printable(rel)}」は content/ の外を指しています。content/ の中のファイルを指定してください。"
                               " (path leaves the content directory)")
             return None
         if not rel.lower().endswith(suffix):
             kinds = "・".join(suffix) if isinstance(suffix, tuple) else suffix
-            self.add(pos, f"{what}「{rel}」は {kinds} ファイルを指定してください。 (wrong file type)")
+            self.add(pos, f"{what}「{printable(rel)}」は {kinds} ファイルを指定してください。 (wrong file type)")
             return None
         if not target.is_file():
-            self.add(pos, f"{what}「{rel}」が見つかりません。ファイル名を確かめるか、ファイルを作成してください。"
+            self.add(pos, f"{what}「{printable(rel)}」が見つかりません。ファイル名を確かめるか、ファイルを作成してください。"
                               " (file not found)")
             return None
         return target
 
     # ------------------------------------------------------------------ values
 
-    def text(self, value: Any, pos: Pos, label: str) -> Text | None:
+    def text(self, value: Any, pos: Pos, label: str, source: str | None = None) -> Text | None:
+        """One line of content text (inline Markdown). ``source`` is the value as written
+        where YAML read it as other than text: ``1.10``, ``yes`` and ``~`` print as typed."""
+        if source is not None and not isinstance(value, str):
+            value = source
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.add(pos, f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
                               " (expected text)")
@@ -119,10 +165,18 @@ class Loader:
         if not raw:
             self.add(pos, f"{label}が空です。内容を書くか、項目ごと削除してください。 (empty text)")
             return None
+        if not self._within(raw, pos, label, MAX_TEXT_CHARS):
+            return None
+        if "\n" in raw:
+            # Just after the character before it: a line break (or a \n) is not itself searchable.
+            before = locate(self.sources, pos, raw, raw.index("\n") - 1)
+            self.add(Pos(before.path, before.line, before.col + 1) if before != pos else pos, character_problem("\n"))
         return Text(raw, self._rendered(self.md.inline, raw, pos), pos)
 
-    def cell(self, value: Any, pos: Pos, label: str) -> model.Cell | None:
+    def cell(self, value: Any, pos: Pos, label: str, source: str | None = None) -> model.Cell | None:
         """A table cell: may be empty; a line break in it is kept as a line break."""
+        if source is not None and not isinstance(value, str):
+            value = source or None
         if value is None:
             return model.Cell("", Markup(""), pos)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -130,12 +184,20 @@ class Loader:
                           " (expected text)")
             return None
         raw = str(value).strip()
-        lines = [self._rendered(self.md.inline, line.strip(), pos) for line in raw.split("\n")]
+        if not self._within(raw, pos, label, MAX_TEXT_CHARS):
+            return None
+        lines, start = [], 0
+        for line in raw.split("\n"):
+            lead = len(line) - len(line.lstrip())
+            lines.append(self._rendered(self.md.inline, line.strip(), pos, offset=start + lead, whole=raw))
+            start += len(line) + 1
         return model.Cell(raw, Markup("<br>").join(lines), pos)
 
     def inline_prose(self, value: Any, pos: Pos, label: str) -> model.InlineProse | None:
         if not isinstance(value, str) or not value.strip():
             self.add(pos, f"{label}には Markdown の文章を書いてください。 (expected Markdown text)")
+            return None
+        if not self._within(value, pos, label, MAX_PROSE_CHARS):
             return None
         return model.InlineProse("", value, self._rendered(self.md.block, value, pos), pos)
 
@@ -148,28 +210,64 @@ class Loader:
             return None
         shown = self.shown(value)
         try:
-            raw = read_text(target, shown)
+            raw = read_text(self.root / value, shown, root=self.root)
         except BuildError as exc:
             self.problems.items.extend(exc.problems)
             return None
         self.sources[shown] = raw
+        start = Pos(shown, 1, 1)
         if not raw.strip():
-            self.add(Pos(shown, 1, 1), "Markdown ファイルが空です。本文を書いてください。 (empty file)")
+            self.add(start, "Markdown ファイルが空です。本文を書いてください。 (empty file)")
             return None
-        return Prose(value, raw, self._rendered(self.md.block, raw, Pos(shown, 1, 1)), Pos(shown, 1, 1))
+        if not self._within(raw, start, label, MAX_PROSE_CHARS):
+            return None
+        refused = list(refused_characters(raw))
+        for index, ch in refused:
+            self.add(offset_to_pos(raw, shown, index), character_problem(ch))
+        if refused:
+            return None
+        return Prose(value, raw, self._rendered(self.md.block, raw, start,
+                                                where=lambda i: offset_to_pos(raw, shown, i)), start)
 
-    def _rendered(self, render, raw: str, pos: Pos) -> Markup:
-        """Markdown to HTML; its problems (refused links, unknown footnotes) get the field path."""
+    def _within(self, raw: str, pos: Pos, label: str, limit: int) -> bool:
+        """Whether a text keeps to its length limit (checked before any work on it)."""
+        if len(raw) <= limit:
+            return True
+        self.add(pos, f"{label}が長すぎます（{len(raw):,}字。{limit:,}字まで）。分けて書いてください。"
+                 " (text too long)")
+        return False
+
+    def _rendered(self, render, raw: str, pos: Pos, *, where=None, offset: int = 0,
+                  whole: str | None = None) -> Markup:
+        """Markdown to HTML; its problems (refused links, unknown footnotes) get the field
+        path and the place they were written. ``raw`` is ``whole[offset:]`` for a line of a
+        table cell. A character that only a reference prints (``&#x202E;``) is refused
+        like the character itself."""
+        whole = raw if whole is None else whole
+        if where is None:
+            def where(index: int) -> Pos:
+                return locate(self.sources, pos, whole, offset + index)
         local = Problems()
-        html = render(raw, pos, local)
+        html = render(raw, pos, local, where)
         for problem in local.items:
             self.add(problem.pos, problem.message)
+        shown = printed(html)
+        refused = [(i, ch) for i, ch in refused_characters(shown) if ch not in raw]
+        if refused:
+            places = written_at(raw, {ch for _, ch in refused})
+            for _, ch in refused:
+                index, written = places[ch][0] if places[ch] else (0, "")
+                self.add(where(index), character_problem(ch, written))
         return html
 
-    def convert(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None) -> Any:
+    def convert(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None,
+                source: str | None = None) -> Any:
+        """A value of type ``tp`` from a YAML value. ``source`` is the value as written
+        where YAML 1.1 read a plain scalar as a number, a boolean, a date or null: where
+        text is expected, the text as written is used (``1.10`` stays 「1.10」)."""
         origin = typing.get_origin(tp)
         if origin in (typing.Union, types.UnionType):
-            return self.convert_union(tp, value, pos, label, ref)
+            return self.convert_union(tp, value, pos, label, ref, source)
         if origin is tuple:
             if not isinstance(value, YList):
                 self.add(pos, f"{label}は「- 」で始まる行の一覧で書いてください（{_kind_of(value)}になっています）。"
@@ -180,7 +278,8 @@ class Loader:
             for i, (item, ipos) in enumerate(zip(value, value.item_pos, strict=True)):
                 self._path.append(f"[{i}]")
                 try:
-                    items.append(self.convert(item_type, item, ipos, f"{label}の{i + 1}番目", ref))
+                    items.append(self.convert(item_type, item, ipos, f"{label}の{i + 1}番目", ref,
+                                              value.source_of(i)))
                 finally:
                     self._path.pop()
             return tuple(i for i in items if i is not None)
@@ -202,38 +301,41 @@ class Loader:
             for key, item in value.items():
                 self._path.append(key)
                 try:
-                    text = self.text(item, value.at(key), f"{label}「{key}」")
+                    text = self.text(item, value.at(key), f"{label}「{printable(key)}」", value.source_of(key))
                 finally:
                     self._path.pop()
                 if text is not None:
                     out[key] = text
             return out
         if tp is model.Cell:
-            return self.cell(value, pos, label)
+            return self.cell(value, pos, label, source)
         if tp is Text:
-            return self.text(value, pos, label)
+            return self.text(value, pos, label, source)
         if tp is model.InlineProse:
             return self.inline_prose(value, pos, label)
         if tp is Prose:
             return self.prose(value, pos, label)
         if tp is str:
+            if source and not isinstance(value, str):
+                value = source
             if not isinstance(value, str) or not value:
                 self.add(pos, f"{label}は文字列で書いてください。 (expected text)")
                 return None
             if ref:
                 self.refs.append((ref, value, pos, label, self.field_path()))
             return value
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(value, YMap):
                 self.add(pos, f"{label}は「項目名: 値」の組で書いてください（{_kind_of(value)}になっています）。"
                                   " (expected a mapping)")
                 return None
-            if hasattr(tp, "KIND"):
-                return self.block(value, pos, label, (tp,))
+            if hasattr(tp, "KIND"):  # a dataclass with a KIND is a block kind
+                return self.block(value, pos, label, (typing.cast(type[BlockKind], tp),))
             return self.build(tp, value, label)
         raise TypeError(f"unsupported field type {tp!r}")
 
-    def convert_union(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None) -> Any:
+    def convert_union(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None,
+                      source: str | None = None) -> Any:
         options = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(options) < len(typing.get_args(tp))
         if value is None and optional:
@@ -253,17 +355,20 @@ class Loader:
             return self.block(value, pos, label, kinds)
         scalars = [o for o in options if not hasattr(o, "KIND")]
         numbers = [o for o in scalars if o in (int, float)]
-        if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
+        if numbers and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return value  # a number stays a number (.inf and .nan are not numbers a plan states)
         if scalars:
-            return self.convert(next(o for o in scalars if o not in (int, float)), value, pos, label, ref)
+            # Text where the union takes it (a KPI value that is not a number); otherwise
+            # the number type, which reports what was expected.
+            texts = [o for o in scalars if o not in (int, float)]
+            return self.convert((texts or scalars)[0], value, pos, label, ref, source)
         if kinds:
             self.add(pos, f"{label}は「種類: 内容」で始まる項目の組で書いてください（{_kind_of(value)}になっています）。"
                           f"使える種類: {', '.join(k.KIND for k in kinds)} (expected a block)")
             return None
-        return self.convert(options[0], value, pos, label, ref)
+        return self.convert(options[0], value, pos, label, ref, source)
 
-    def block(self, node: YMap, pos: Pos, label: str, kinds: tuple[type, ...]) -> Any:
+    def block(self, node: YMap, pos: Pos, label: str, kinds: tuple[type[BlockKind], ...]) -> Any:
         """A block: the mapping's first key names its kind (``p:``, ``section:`` …)."""
         if not node:
             self.add(pos, f"{label}が空です。「種類: 内容」を書いてください。 (empty block)")
@@ -272,11 +377,23 @@ class Loader:
         by_kind = {k.KIND: k for k in kinds}
         if kind == "include" and model.Include in kinds:
             return self.include(node, pos, label, tuple(k for k in kinds if k is not model.Include))
+        # Checked before going deeper: every later stage walks the tree recursively.
+        if self.depth >= MAX_BLOCK_DEPTH:
+            self.add(pos, f"ブロックの入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで。include で読み込んだ先も数えます）。"
+                     "構造を浅くしてください。 (blocks nested too deep)")
+            return None
+        self.depth += 1
+        try:
+            return self._block(node, kind, by_kind, label)
+        finally:
+            self.depth -= 1
+
+    def _block(self, node: YMap, kind: str, by_kind: dict[str, type[BlockKind]], label: str) -> Any:
         cls = by_kind.get(kind)
         if cls is None:
             close = difflib.get_close_matches(kind, sorted(by_kind), n=1)
-            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            self.add(node.key_pos[kind], f"「{kind}」という種類はここでは使えません。{hint}"
+            hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
+            self.add(node.key_pos[kind], f"「{printable(kind)}」という種類はここでは使えません。{hint}"
                      f"最初の項目名が種類を表します。使える種類: {', '.join(sorted(by_kind))}"
                      " (unknown block kind)")
             return None
@@ -288,23 +405,28 @@ class Loader:
             node = node.renamed(kind, cls.MAIN)
         return self.build(cls, node, label, kind)
 
-    def include(self, node: YMap, pos: Pos, label: str, kinds: tuple[type, ...]) -> Any:
+    def include(self, node: YMap, pos: Pos, label: str, kinds: tuple[type[BlockKind], ...]) -> Any:
         rel = node["include"]
         where = node.at("include")
         for key in node:
             if key != "include":
-                self.add(node.key_pos[key], f"include には項目「{key}」を書けません。 (unknown field)")
+                self.add(node.key_pos[key], f"include には項目「{printable(key)}」を書けません。 (unknown field)")
         if not isinstance(rel, str):
             self.add(where, "include にはファイルのパスを書いてください。 (expected a path)")
             return None
         if self.resolve(rel, where, "ファイル", (".yaml", ".yml")) is None:
             return None
+        if len(self.include_stack) > MAX_BLOCK_DEPTH:  # a chain of files holding only includes
+            self.add(where, f"include の入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで）。構造を浅くしてください。"
+                     " (includes nested too deep)")
+            return None
         if rel in self.include_stack:
-            self.add(where, f"ファイル「{rel}」が自分自身を含んでいます（{' → '.join([*self.include_stack, rel])}）。"
+            self.add(where, f"ファイル「{printable(rel)}」が自分自身を含んでいます"
+                     f"（{printable(' → '.join([*self.include_stack, rel]), 300)}）。"
                      " (include cycle)")
             return None
         if rel in self.included:
-            self.add(where, f"ファイル「{rel}」は {self.included[rel]} でも読み込まれています。"
+            self.add(where, f"ファイル「{printable(rel)}」は {self.included[rel]} でも読み込まれています。"
                      "一つのファイルは一か所からだけ読み込んでください。 (file included twice)")
             return None
         self.included[rel] = str(where)
@@ -334,9 +456,9 @@ class Loader:
         for key in node:
             if key not in known:
                 close = difflib.get_close_matches(key, shown_known, n=1)
-                hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+                hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
                 self.add(node.key_pos[key],
-                                  f"項目「{key}」はここでは使えません。{hint}使える項目: {', '.join(shown_known)}"
+                                  f"項目「{printable(key)}」はここでは使えません。{hint}使える項目: {', '.join(shown_known)}"
                                   " (unknown field)")
         # The readable path of pending items: each enclosing entity by its title.
         title = self._title_of(cls, node)
@@ -352,7 +474,9 @@ class Loader:
                     if f.name == "pos":
                         values["pos"] = node.pos
                     continue
-                if f.name not in node or (node[f.name] is None and f.name != main):
+                source = node.source_of(f.name)
+                if f.name not in node or (node[f.name] is None and f.name != main and not (
+                        source and f.default is dataclasses.MISSING and _takes_text(tp))):
                     if f.default is not dataclasses.MISSING:
                         values[f.name] = f.default
                         continue
@@ -363,7 +487,7 @@ class Loader:
                     continue
                 self._path.append(key)
                 try:
-                    value = self.convert(tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"))
+                    value = self.convert(tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"), source)
                     if f.name == "id" and value is not None:
                         self.register_id(cls.__name__, value, node.at("id"))
                 finally:
@@ -407,7 +531,8 @@ class Loader:
             value = node.get("title")
         else:
             return None
-        return str(value) if isinstance(value, (str, int)) else None
+        source = node.source_of("indicator" if cls is model.Kpi else "title")
+        return source if source else str(value) if isinstance(value, (str, int)) else None
 
     def validate_values(self, obj: Any, node: YMap) -> None:
         """Checks on option values that a type alone cannot express."""
@@ -417,8 +542,8 @@ class Loader:
         def choice(key: str, value: Any, allowed: tuple[str, ...], what: str) -> None:
             if value is not None and value not in allowed:
                 close = difflib.get_close_matches(str(value), allowed, n=1)
-                hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-                bad(key, f"{what}「{value}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)")
+                hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
+                bad(key, f"{what}「{printable(str(value))}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)")
 
         if isinstance(obj, model.Section):
             choice("numbering", obj.numbering, model.NUMBERING, "番号の付け方")
@@ -434,7 +559,7 @@ class Loader:
         elif isinstance(obj, model.BulletList):
             marker = obj.marker
             if marker != "none" and marker not in model.NUMBERED_MARKERS and not 1 <= len(marker) <= 3:
-                bad("marker", f"行頭の記号「{marker}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
+                bad("marker", f"行頭の記号「{printable(marker)}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
                     "記号なしは none）。 (marker too long)")
         elif isinstance(obj, model.PageBreak):
             if obj.page_break is not True:
@@ -447,13 +572,13 @@ class Loader:
             target = self.resolve(obj.src, node.at("src"), "画像ファイル", (".png", ".jpg", ".jpeg", ".svg"))
             if target is not None:
                 self.images.add(obj.src)
-                for problem in check_image(target, self.shown(obj.src), node.at("src")):
+                for problem in check_image(self.root / obj.src, self.shown(obj.src), node.at("src")):
                     self.problems.items.append(problem)
         elif isinstance(obj, model.PackagePart) and obj.label not in self.labels_raw:
             close = difflib.get_close_matches(obj.label, sorted(self.labels_raw), n=1)
-            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            bad("part", f"見出しの語「{obj.label}」が plan.yaml の labels にありません。{hint}"
-                f"labels に「{obj.label}: 見出しの語」を加えるか、名前を直してください。 (unknown label)")
+            hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
+            bad("part", f"見出しの語「{printable(obj.label)}」が plan.yaml の labels にありません。{hint}"
+                f"labels に「{printable(obj.label)}: 見出しの語」を加えるか、名前を直してください。 (unknown label)")
         elif isinstance(obj, model.PolicyPackage):
             kpi_parts = [p for p in obj.parts if isinstance(p, model.KpiPart)]
             if len(kpi_parts) != 1:
@@ -477,14 +602,14 @@ class Loader:
                 self.add(node.at("widths"), f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)")
             for w in table.widths:
                 if not _WIDTH.match(w):
-                    self.add(node.at("widths"), f"列の幅「{w}」は 30%、8em、25mm、auto のように書いてください。 (bad width)")
+                    self.add(node.at("widths"), f"列の幅「{printable(w)}」は 30%、8em、25mm、auto のように書いてください。 (bad width)")
 
     def register_id(self, kind: str, value: str, pos: Pos) -> None:
         if not _ID.match(value):
-            self.add(pos, f"ID「{value}」には半角の英小文字・数字・ハイフンだけを使ってください。"
+            self.add(pos, f"ID「{printable(value)}」には半角の英小文字・数字・ハイフンだけを使ってください。"
                               " (ids use a-z, 0-9 and '-')")
         if value in self.ids:
-            self.add(pos, f"ID「{value}」は {self.ids[value][1]} でも使われています。"
+            self.add(pos, f"ID「{printable(value)}」は {self.ids[value][1]} でも使われています。"
                               "ID は計画全体で一つだけにしてください。 (duplicate id)")
             return
         self.ids[value] = (kind, pos)
@@ -496,8 +621,8 @@ class Loader:
                 continue
             candidates = [i for i, (k, _) in self.ids.items() if k == kind]
             close = difflib.get_close_matches(value, candidates, n=1)
-            hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            self.add(pos, f"{label}「{value}」が見つかりません。{hint}"
+            hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
+            self.add(pos, f"{label}「{printable(value)}」が見つかりません。{hint}"
                      " (reference to an unknown id)", path)
 
     def load_file(self, rel: str, cls: type, label: str) -> Any:
@@ -511,20 +636,102 @@ class Loader:
         return self.build(cls, node, label)
 
     def footnotes(self) -> dict[str, Text]:
-        node = self.read(FOOTNOTES_FILE) if (self.root / FOOTNOTES_FILE).exists() else YMap()
+        """content/footnotes.yaml. A footnote may not call a footnote: the call would float
+        inside a float, and a footnote calling itself (or two calling each other) would
+        never end; such calls are reported as what they are, where they are written."""
+        shown = self.shown(FOOTNOTES_FILE)
+        node = self.read(FOOTNOTES_FILE) if os.path.lexists(self.root / FOOTNOTES_FILE) else YMap()
         notes: dict[str, Text] = {}
         if node is None:
             return notes
         if not isinstance(node, YMap):
-            self.add(getattr(node, "pos", Pos(self.shown(FOOTNOTES_FILE), 1, 1)),
+            self.add(getattr(node, "pos", Pos(shown, 1, 1)),
                      "脚注は「ID: 本文」の組で書いてください。 (expected a mapping)")
             return notes
-        for key, value in node.items():
-            self.register_id("Footnote", key, node.key_pos[key])
-            text = self.text(value, node.at(key), f"脚注「{key}」")
-            if text is not None:
-                notes[key] = text
+        if len(node) > MAX_FOOTNOTES:
+            extra = list(node)[MAX_FOOTNOTES]
+            self.add(node.key_pos[extra], f"脚注が多すぎます（{len(node):,}個。{MAX_FOOTNOTES:,}個まで）。"
+                     "不要な脚注を削除してください。 (too many footnotes)")
+            # As if unreadable: calls of its footnotes are not reported as unknown (load_plan).
+            self.unreadable.append(shown)
+            return notes
+        calls = {key: [m for m in _FOOTNOTE_CALL.finditer(value) if m.group(1) in node]
+                 if isinstance(value, str) else [] for key, value in node.items()}
+        component = _components({key: {m.group(1) for m in found} for key, found in calls.items()})
+        for key, found in calls.items():
+            if not found:
+                continue  # calls of footnotes that do not exist are reported when rendered
+            match = found[0]  # one per footnote: the editor removes them all
+            callee = match.group(1)
+            raw = str(node[key]).strip()
+            where = locate(self.sources, node.at(key), raw, max(raw.find(match.group(0)), 0))
+            if callee == key:
+                message = (f"脚注「{printable(key)}」が自分自身を呼んでいます（循環）。[^{callee}] を削除してください。"
+                           " (footnote calls itself)")
+            elif component[callee] == component[key]:
+                back = "" if any(m.group(1) == key for m in calls[callee]) else " → …"
+                message = (f"脚注「{printable(key)}」と脚注「{printable(callee)}」が呼び合っています（循環: "
+                           f"{printable(key)} → {printable(callee)}{back} → {printable(key)}）。脚注の中では脚注を"
+                           f"呼べません。[^{callee}] を削除してください。 (footnotes call each other)")
+            else:
+                message = (f"脚注「{printable(key)}」の中で脚注「{printable(callee)}」を呼んでいます。脚注の中では脚注を"
+                           f"呼べません。[^{callee}] を削除し、必要なら本文に書いてください。 (footnote inside a footnote)")
+            self.add(where, message, "")
+        # While footnotes are rendered, a call of a footnote that exists was reported above.
+        self.md.footnote_html = lambda fid: Markup("") if fid in node else None
+        try:
+            for key, value in node.items():
+                self.register_id("Footnote", key, node.key_pos[key])
+                text = self.text(value, node.at(key), f"脚注「{printable(key)}」", node.source_of(key))
+                if text is not None:
+                    notes[key] = text
+        finally:
+            self.md.footnote_html = lambda _fid: None
         return notes
+
+
+def _components(graph: dict[str, set[str]]) -> dict[str, str]:
+    """The strongly connected component of each node of a graph (Kosaraju, without
+    recursion): two footnotes call each other, directly or not, where they share one."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in graph:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(graph[root]))]
+        while stack:
+            node, following = stack[-1]
+            for nxt in following:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, iter(graph[nxt])))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    callers: dict[str, set[str]] = {n: set() for n in graph}
+    for node, callees in graph.items():
+        for callee in callees:
+            callers[callee].add(node)
+    component: dict[str, str] = {}
+    for root in reversed(order):
+        if root in component:
+            continue
+        component[root] = root
+        todo = [root]
+        while todo:
+            for caller in callers[todo.pop()]:
+                if caller not in component:
+                    component[caller] = root
+                    todo.append(caller)
+    return component
+
+
+def _takes_text(tp: Any) -> bool:
+    """Whether a field's type takes text (so that ``null`` or ``~`` written there is text)."""
+    options = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    return any(o in (Text, model.Cell, str) for o in options)
 
 
 def _shown(path: Path) -> str:
@@ -573,7 +780,7 @@ def _unreferenced(loader: Loader) -> list[Problem]:
         if any(part.startswith(".") for part in path.relative_to(loader.root).parts):
             continue
         if path.suffix.lower() in _CONTENT_SUFFIXES and path.is_file() and loader.shown(rel) not in used:
-            found.append(Problem(Pos(loader.shown(rel)),
+            found.append(Problem(Pos(printable(loader.shown(rel), 300)),
                                  "このファイルはどこからも参照されていないため、計画に載りません。"
                                  "載せるなら plan.yaml か他のファイルから include・prose・figure で参照し、"
                                  "不要なら削除してください。 (file not referred to)"))
@@ -600,7 +807,7 @@ LINT_FILE = "lint.yaml"
 
 def load_lint_config(content_dir: Path) -> LintConfig:
     """content/lint.yaml, or every rule with its defaults when the file is absent."""
-    if not (content_dir / LINT_FILE).exists():
+    if not os.path.lexists(content_dir / LINT_FILE):
         return LintConfig()
     loader = Loader(content_dir)
     node = loader.read(LINT_FILE)
@@ -610,6 +817,7 @@ def load_lint_config(content_dir: Path) -> LintConfig:
         fixed.pos = node.pos
         fixed.key_pos = {k.replace("-", "_"): p for k, p in node.key_pos.items()}
         fixed.value_pos = {k.replace("-", "_"): p for k, p in node.value_pos.items()}
+        fixed.source = {k.replace("-", "_"): p for k, p in node.source.items()}
         node = fixed
     elif node is not None:
         loader.add(node.pos if hasattr(node, "pos") else Pos(loader.shown(LINT_FILE), 1, 1),
@@ -627,7 +835,11 @@ def load_plan(content_dir: Path) -> Plan:
                             " (content directory not found)")
         loader.problems.raise_if_any()
     footnotes = loader.footnotes()
-    loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else None
+    if loader.shown(FOOTNOTES_FILE) in loader.unreadable:
+        # Its problems are reported; every call would otherwise be reported as unknown too.
+        loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else Markup("")
+    else:
+        loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else None
 
     node = loader.read(PLAN_FILE)
     if node is not None and not isinstance(node, YMap):
@@ -667,7 +879,8 @@ def load_plan(content_dir: Path) -> Plan:
             _check_structure(loader, parts)
     loader.problems.raise_if_any()
     assert meta is not None and parts is not None
-    plan = Plan(meta=meta, labels=all_labels, parts=parts, footnotes=footnotes,
+    # Every label is Text by now: a default label that was not would have been reported.
+    plan = Plan(meta=meta, labels=typing.cast(dict[str, Text], all_labels), parts=parts, footnotes=footnotes,
                 pending_items=tuple(loader.pending), index=_index(parts), sources=loader.sources,
                 warnings=tuple(_unreferenced(loader)))
     try:

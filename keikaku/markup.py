@@ -12,14 +12,18 @@ draft's ※ notes); it becomes an element that CSS floats to the foot of the pag
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
 from .errors import Pos, Problems
+from .sources import printable
 
 _FOOTNOTE_CALL = re.compile(r"\[\^([A-Za-z0-9_-]+)\]")
 _ALLOWED_LINK = re.compile(r"^(https?://|mailto:|#)", re.I)
@@ -38,77 +42,135 @@ def _footnote_call(state: StateInline, silent: bool) -> bool:
     return True
 
 
+Where = Callable[[int], Pos]
+"""Turns a character index of the rendered text into the place it was written."""
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+class _MarkdownIt(MarkdownIt):
+    """markdown-it letting every link through: the check in ``Markup2Html`` reports the
+    refused ones (markdown-it's own check would drop them silently)."""
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 class Markup2Html:
-    """Renders content text; footnote bodies are looked up through ``footnote_html``."""
+    """Renders content text; footnote bodies are looked up through ``footnote_html``.
+
+    Each problem (a refused link, an image, a heading, an unknown footnote) is reported at
+    the place it was written: the parsed tokens give the line, the line's text the column,
+    and the caller's ``where`` turns that index of the text into a place in its file."""
 
     def __init__(self) -> None:
-        md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+        # Every link reaches the check below (see ``_MarkdownIt``).
+        md = _MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
         # GFM tables and strikethrough, as editors paste them; nothing else beyond CommonMark.
         md.enable(["table", "strikethrough"])
-        # Every link reaches the render rule below, which reports the refused ones
-        # (markdown-it's own check would drop them silently).
-        md.validateLink = lambda url: True
         md.inline.ruler.before("link", "footnote_call", _footnote_call)
-        default_link_open = md.renderer.rules.get("link_open")
-        md.renderer.rules["link_open"] = (
-            lambda tokens, idx, options, env: self._check_link(tokens, idx, env)
-            or (default_link_open(tokens, idx, options, env) if default_link_open
-                else md.renderer.renderToken(tokens, idx, options, env)))
-        md.renderer.rules["image"] = lambda tokens, idx, options, env: self._refuse_image(tokens, idx, env)
+        # markdown-it types its renderer only as a protocol (without ``rules``), and the
+        # rules of its default renderer as bound methods: any callable of
+        # (tokens, idx, options, env) serves: ``render`` calls it so.
+        rules = cast(dict[str, Callable[..., str]], cast(RendererHTML, md.renderer).rules)
+        rules["image"] = lambda tokens, idx, options, env: ""
         # A heading inside Markdown would sit outside the plan's numbering and 目次.
-        md.renderer.rules["heading_open"] = lambda tokens, idx, options, env: self._refuse_heading(tokens, idx, env)
-        md.renderer.rules["heading_close"] = lambda tokens, idx, options, env: "</p>"
+        rules["heading_open"] = lambda tokens, idx, options, env: "<p>"
+        rules["heading_close"] = lambda tokens, idx, options, env: "</p>"
         # markdown-it binds render rules to its renderer, so the rule reaches this
         # object's footnote lookup through a closure rather than ``self``.
-        md.renderer.rules["footnote_call"] = (
-            lambda tokens, idx, options, env: self._render_footnote_call(tokens, idx, env))
+        rules["footnote_call"] = (
+            lambda tokens, idx, options, env: self._render_footnote_call(tokens, idx))
         self._md = md
         self.footnote_html: Callable[[str], Markup | None] = lambda _id: None
 
-    def _render_footnote_call(self, tokens, idx, env) -> str:
+    def _render_footnote_call(self, tokens, idx) -> str:
         fid = tokens[idx].meta["id"]
         body = self.footnote_html(fid)
         if body is None:
-            env["problems"].add(
-                env["pos"],
-                f"脚注「{fid}」が footnotes.yaml にありません。脚注を追加するか、[^{fid}] を直してください。"
-                " (unknown footnote)",
-            )
-            return ""
+            return ""  # reported by _check
         return f'<span class="footnote" data-footnote="{fid}">{body}</span>'
 
-    def _check_link(self, tokens, idx, env) -> str:
-        href = tokens[idx].attrGet("href") or ""
-        if not _ALLOWED_LINK.match(href):
-            env["problems"].add(
-                env["pos"],
-                f"リンク先「{href}」は使えません。http:// か https:// で始まる公開のアドレス、"
-                "mailto:、または文書内の #ID を指定してください。 (link target refused)")
-            tokens[idx].attrSet("href", "#")
-        return ""
+    def _check(self, tokens, text: str, where: Where, problems: Problems) -> None:
+        """Report what content may not do, each at the place it is written; refused links
+        are made harmless (``#``) before rendering."""
+        starts = _line_starts(text)
 
-    def _refuse_image(self, tokens, idx, env) -> str:
-        src = tokens[idx].attrGet("src") or ""
-        env["problems"].add(
-            env["pos"],
-            f"画像「{src}」は文中には置けません。図は figure ブロックに、表題（caption）・出典（source）・"
-            "代替テキスト（alt）とともに書いてください。 (images go in a figure block)")
-        return ""
+        def line_range(line: int) -> tuple[int, int]:
+            line = min(max(line, 0), len(starts) - 1)
+            return starts[line], (starts[line + 1] if line + 1 < len(starts) else len(text))
 
-    def _refuse_heading(self, tokens, idx, env) -> str:
-        line = (tokens[idx].map or [0])[0]
-        pos = env["pos"]
-        where = type(pos)(pos.path, pos.line + line, 1) if pos.line else pos
-        env["problems"].add(
-            where,
-            "Markdown の見出し（#）は使えません。見出しは section ブロックで書いてください"
-            "（番号と目次は見出しの位置から付けられます）。 (headings in Markdown are not allowed)")
-        return "<p>"
+        def find(needle: str, line: int, cursor: int) -> int:
+            begin, end = line_range(line)
+            found = text.find(needle, max(begin, cursor), end)
+            if found < 0:
+                found = text.find(needle, begin, end)
+            return found if found >= 0 else begin
 
-    def inline(self, text: str, pos: Pos, problems: Problems) -> Markup:
-        """Render one line of content text (no paragraphs)."""
-        return Markup(self._md.renderInline(text, {"problems": problems, "pos": pos}))
+        for token in tokens:
+            if token.type == "heading_open":
+                begin, end = line_range((token.map or [0])[0])
+                problems.add(where(begin + len(text[begin:end]) - len(text[begin:end].lstrip(" "))),
+                             "Markdown の見出し（#）は使えません。見出しは section ブロックで書いてください"
+                             "（番号と目次は見出しの位置から付けられます）。 (headings in Markdown are not allowed)")
+            if token.type != "inline" or not token.children:
+                continue
+            line = (token.map or [0])[0]
+            cursor = line_range(line)[0]
+            for child in token.children:
+                if child.type in ("softbreak", "hardbreak"):
+                    line += 1
+                    cursor = line_range(line)[0]
+                elif child.type == "link_open":
+                    at = find("<" if child.markup == "autolink" else "[", line, cursor)
+                    cursor = at + 1
+                    href = child.attrGet("href") or ""
+                    if not _ALLOWED_LINK.match(str(href)):
+                        problems.add(where(at), f"リンク先「{printable(str(href))}」は使えません。http:// か https:// で始まる"
+                                     "公開のアドレス、mailto:、または文書内の #ID を指定してください。 (link target refused)")
+                        child.attrSet("href", "#")
+                elif child.type == "image":
+                    at = find("![", line, cursor)
+                    cursor = at + 1
+                    problems.add(where(at), f"画像「{printable(str(child.attrGet('src') or ''))}」は文中には置けません。"
+                                 "図は figure ブロックに、表題（caption）・出典（source）・代替テキスト（alt）とともに"
+                                 "書いてください。 (images go in a figure block)")
+                elif child.type == "footnote_call":
+                    fid = child.meta["id"]
+                    at = find(f"[^{fid}]", line, cursor)
+                    cursor = at + 1
+                    if self.footnote_html(fid) is None:
+                        problems.add(where(at), f"脚注「{fid}」が footnotes.yaml にありません。脚注を追加するか、"
+                                     f"[^{fid}] を直してください。 (unknown footnote)")
 
-    def block(self, text: str, pos: Pos, problems: Problems) -> Markup:
-        """Render a Markdown fragment (paragraphs, lists, headings)."""
-        return Markup(self._md.render(text, {"problems": problems, "pos": pos}))
+    @staticmethod
+    def _where(text: str, pos: Pos, where: Where | None, block: bool) -> Where:
+        if where is not None:
+            return where
+        if not block or not pos.line:
+            return lambda _index: pos
+        starts = _line_starts(text)
+
+        def relative(index: int) -> Pos:
+            line = bisect.bisect_right(starts, index) - 1
+            col = index - starts[line] + (pos.col if line == 0 else 1)
+            return Pos(pos.path, pos.line + line, col)
+        return relative
+
+    def inline(self, text: str, pos: Pos, problems: Problems, where: Where | None = None) -> Markup:
+        """Render one line of content text (no paragraphs). ``where`` maps an index of
+        ``text`` to its place (default: ``pos`` for everything)."""
+        env: dict = {}
+        tokens = self._md.parseInline(text, env)
+        self._check(tokens, text, self._where(text, pos, where, False), problems)
+        return Markup(self._md.renderer.render(tokens, self._md.options, env))
+
+    def block(self, text: str, pos: Pos, problems: Problems, where: Where | None = None) -> Markup:
+        """Render a Markdown fragment (paragraphs, lists, tables). ``where`` maps an index
+        of ``text`` to its place (default: counted from ``pos``, as in a file of its own)."""
+        env: dict = {}
+        tokens = self._md.parse(text, env)
+        self._check(tokens, text, self._where(text, pos, where, True), problems)
+        return Markup(self._md.renderer.render(tokens, self._md.options, env))

@@ -25,21 +25,34 @@ OLD_FILES = ("chapter1.yaml", "chapter2.yaml", "chapter3.yaml", "chapter4.yaml",
 
 def is_old_format(content: Path) -> bool:
     """A content folder in the first format: chapter files, and no ``parts:`` in plan.yaml."""
-    plan = content / "plan.yaml"
-    if not (content / "chapter1.yaml").is_file() or not plan.is_file():
+    if not (content / "chapter1.yaml").is_file() or not (content / "plan.yaml").is_file():
         return False
-    try:
-        data = yaml.safe_load(plan.read_text("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
-        return False
+    data = _load(content / "plan.yaml", content)
     return isinstance(data, dict) and "parts" not in data
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path, root: Path) -> Any:
+    """A YAML file of an old revision, read like any content file (no anchors, aliases or
+    tags, size and depth limits); ``None`` if it cannot be read (revisions.py reports why
+    before converting)."""
+    from .errors import BuildError
+    from .sources import parse_yaml, read_text
+
     try:
-        return yaml.safe_load(path.read_text("utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return _plain(parse_yaml(read_text(path, path.name, root=root), path.name))
+    except BuildError:
         return None
+
+
+def _plain(value: Any) -> Any:
+    """Parsed YAML as plain dicts, lists and scalars, as the YAML writer takes them."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 def _m(value: Any) -> dict:
@@ -77,7 +90,7 @@ def _body_of(value: Any) -> list[dict]:
     return []
 
 
-def _section(title: Any, sid: str, body: list[dict], **options: Any) -> dict:
+def _section(title: Any, sid: Any, body: list[dict], **options: Any) -> dict:
     out: dict[str, Any] = {"section": title, "id": sid}
     out.update({k: v for k, v in options.items() if v is not None})
     out["body"] = body
@@ -100,8 +113,8 @@ def chapter2(data: dict) -> dict:
     soc, mgmt, outlook = _m(data.get("society")), _m(data.get("management")), _m(data.get("outlook"))
     challenges = [_m(c) for c in _l(soc.get("challenges"))]
     number = {c.get("id"): i for i, c in enumerate(challenges, 1)}
-    visions = []
-    links = []
+    visions: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     for v in map(_m, _l(soc.get("visions"))):
         body = [{"p": v["note"]}] if v.get("note") else []
         related = [c for c in _l(v.get("challenges")) if c in number]
@@ -269,12 +282,12 @@ def convert(old: Path) -> dict[str, str]:
     builders = {"chapter1.yaml": chapter1, "chapter2.yaml": chapter2, "chapter3.yaml": chapter3,
                 "chapter4.yaml": chapter4, "deliberations.yaml": deliberations}
     for name, make in builders.items():
-        files[name] = dump(make(_m(_load(old / name))), _HEADERS.get(name, ""), name)
-    for rel in _l(_m(_load(old / "chapter3.yaml")).get("goal_files")):
+        files[name] = dump(make(_m(_load(old / name, old))), _HEADERS.get(name, ""), name)
+    for rel in _l(_m(_load(old / "chapter3.yaml", old)).get("goal_files")):
         if isinstance(rel, str) and (old / rel).is_file():
-            data = _m(_load(old / rel))
+            data = _m(_load(old / rel, old))
             files[rel] = dump(goal(data), f"# 重点目標：{data.get('title')}\n", rel)
-    files["plan.yaml"] = dump(plan(_m(_load(old / "plan.yaml"))), _HEADERS["plan.yaml"], "plan.yaml")
+    files["plan.yaml"] = dump(plan(_m(_load(old / "plan.yaml", old))), _HEADERS["plan.yaml"], "plan.yaml")
     return files
 
 

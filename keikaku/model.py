@@ -21,7 +21,7 @@ import html
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Protocol, Union
 
 from markupsafe import Markup
 
@@ -519,6 +519,17 @@ class Include:
     file: str = meta("ファイル")
 
 
+class BlockKind(Protocol):
+    """A block class as the loader sees it: ``KIND`` names it in YAML (``p:``,
+    ``section:`` …), ``MAIN`` is the field that name's value fills, ``pos`` where it stands."""
+
+    KIND: ClassVar[str]
+    MAIN: ClassVar[str]
+
+    @property
+    def pos(self) -> Pos: ...
+
+
 #: Every block kind an editor may write in a body.
 Block = Union[  # noqa: UP007 - the alias is resolved at runtime by typing.get_type_hints
     Paragraph, BulletList, Note, Table, Figure, Diagram, Pending, PageBreak, MarkdownBlock,
@@ -531,7 +542,7 @@ BLOCK_KINDS: tuple[type, ...] = typing.get_args(Block)
 HEADINGS = (Section, Challenge, Vision, GoalOutline, PriorityGoal, PackageGroup, PolicyPackage)
 
 #: Where a typed entity may stand: the kinds of its parent (None: the top of plan.yaml).
-PARENTS: dict[type, tuple[type | None, ...]] = {
+PARENTS: dict[type, tuple[type[BlockKind] | None, ...]] = {
     PackageGroup: (PriorityGoal,),
     PolicyPackage: (PackageGroup,),
     PriorityGoal: (Section,),

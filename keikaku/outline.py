@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import BuildError, Pos, Problem
 from .model import (
     HEADINGS,
+    BulletList,
     Challenge,
     Diagram,
     Figure,
@@ -48,6 +50,25 @@ def kana(n: int) -> str:
     if not 1 <= n <= len(_IROHA):
         raise ValueError(f"no katakana label for item {n}")
     return _IROHA[n - 1]
+
+
+#: Numbering styles that run out after ``len(_IROHA)`` items (ア … ン).
+KANA_STYLES = ("kana", "paren-kana")
+KANA_MARKERS = ("ア", "（ア）")
+
+
+def _too_many_kana(node: Any, n: int, heading: bool) -> BuildError:
+    """The 47th item of a level numbered ア, イ, ウ …: a clear error at the item."""
+    pos = getattr(node, "pos", None) or Pos("content")
+    if heading:
+        message = (f"この階層の見出しが {n} 個目になり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
+                   "見出しを分けて別の階層に移すか、親の見出しの child_numbering: またはこの見出しの "
+                   "numbering: で別の番号の付け方（item、paren など）を選んでください。 (too many items for katakana numbering)")
+    else:
+        message = (f"箇条書きの項目が {n} 個あり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
+                   "箇条書きを分けるか、marker: で別の番号（１、（１）、① など）を選んでください。"
+                   " (too many items for katakana markers)")
+    return BuildError(Problem(pos, message))
 
 
 def number(n: int, style: str, annex: str = "参考") -> str:
@@ -151,7 +172,10 @@ def anchor_of(node: Any, parent: Any) -> str:
 def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
                   goals: dict[str, PriorityGoal], *, annex: str = "参考", draft: bool = True,
                   labels: dict[str, str] | None = None) -> Outline:
-    """Number every heading below ``parts``. ``draft`` False leaves out draft-only parts."""
+    """Number every heading below ``parts``. ``draft`` False leaves out draft-only parts.
+
+    Raises ``BuildError`` at the item where a level numbered ア, イ, ウ … (or a list marked
+    so) runs out of katakana: the 47th heading or list item."""
     labels = labels or {}
     outline = Outline()
     toc_depth = next((b.depth for b in _walk_all(parts) if isinstance(b, Generated)
@@ -169,6 +193,8 @@ def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
                 if not isinstance(node, Table) or node.caption is not None:
                     counters[kind] += 1
                     outline.captions[id(node)] = f"{labels.get(kind, kind)}{zen(counters[kind])}"
+            if isinstance(node, BulletList) and node.marker in KANA_MARKERS and len(node.items) > len(_IROHA):
+                raise _too_many_kana(node, len(node.items), heading=False)
             if not isinstance(node, HEADINGS):
                 visit(children(node), parent, depth, child_style, path, titles, toc_limit, in_toc)
                 continue
@@ -178,6 +204,8 @@ def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
                 label = ""
             else:
                 counts[style] = counts.get(style, 0) + 1
+                if style in KANA_STYLES and counts[style] > len(_IROHA):
+                    raise _too_many_kana(node, counts[style], heading=True)
                 label = number(counts[style], style, annex)
             look = style if style not in ("none",) else SEQUENCE[min(depth - 1, len(SEQUENCE) - 1)]
             rank = "chapter" if look == "annex" else look

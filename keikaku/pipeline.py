@@ -1,7 +1,11 @@
 """The build pipeline, one screen: load → validate → render → layout → write.
 
 Nothing is written before everything has been read and checked; products are written
-as a set, atomically (``write.publish``). The command line (``cli.py``) and the live
+as a set, atomically (``write.publish``). Every command first settles the output folder
+(``files.recover``: an update a killed command left half done is completed) and walks
+the content folder once (``files.check_content_folder``: no links, FIFOs or devices, within
+the limits of ``limits.py``); content files are then read only inside it
+(``files.content_root``). The command line (``cli.py``) and the live
 preview (``watch.py``) both call ``build``; the stages are imported where they are used,
 not at the top: WeasyPrint alone takes about a second to import, YAML and Markdown a
 tenth more, and a rebuild that finds nothing changed must not pay for them (``stamp.py``).
@@ -10,6 +14,7 @@ tenth more, and a rebuild that finds nothing changed must not pay for them (``st
 from __future__ import annotations
 
 import logging
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from . import files
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .stamp import BuildStamp
@@ -62,43 +68,54 @@ class Progress:
 
 
 def validate(plan: Plan, content: Path, *, final: bool, report: Report = _stderr,
-             verbose: bool = True) -> list[Finding]:
+             verbose: bool = True, outlook: Report | None = None) -> list[Finding]:
     """Lint the loaded plan. In a final build every 未定事項 and lint finding blocks
-    (``BuildError``); in a draft, findings are reported as warnings."""
-    from .lint import lint
+    (``lint.FinalBlocked``, the problems grouped by kind); in a draft, findings are
+    reported as warnings, and ``outlook`` (if given) gets one line counting, by kind, what
+    would still block the final edition."""
+    from .lint import FinalBlocked, check_config, gate, in_draft, lint
     from .load import load_lint_config
 
     for warning in plan.warnings:
         report(f"warning: {warning}")
-    findings = lint(plan, load_lint_config(content), final=final)
+    config = load_lint_config(content)
+    problems = check_config(config, content)
+    if problems:
+        raise BuildError(problems)
+    # One lint for both: a draft reports the rules it checks (in_draft), the gate all.
+    every = lint(plan, config, final=True)
     if final:
-        blockers = [Problem(p.pos, f"未定事項が残っています（{where}）: {p.pending.raw}。"
-                            "内容が決まってから最終版を作成してください。 (pending item)")
-                    for where, p in plan.pending]
-        blockers += [Problem(f.pos, f"[{f.rule.replace('_', '-')}] {f.message}") for f in findings]
-        if blockers:
-            raise BuildError(sorted(blockers, key=lambda b: b.pos))
-    elif findings:
+        blocked = gate(plan, every)
+        if blocked:
+            raise FinalBlocked(blocked)
+        return every
+    findings = in_draft(every, config)
+    if findings:
         if verbose:
             for finding in findings:
                 report(f"warning: {finding}")
         else:
             report(f"warning: 公用文 lint: {len(findings)} 件（python build.py check で一覧を表示）")
+    if outlook is not None:
+        remaining = gate(plan, every)
+        outlook(f"正式版までに残っているもの: {remaining.counts()} (left before the final edition)" if remaining
+                else "正式版までに残っているものはありません。 (nothing blocks the final edition)")
     return findings
 
 
 def _refused(url: str, sources: dict[str, str]) -> Problem:
     """A refused fetch, pointed at the content file that asked for it where one did."""
-    from .sources import offset_to_pos
+    from .sources import offset_to_pos, printable
 
+    shown_url = printable(url, 120)
     needle = unquote(url.split("://", 1)[-1]).lstrip("/") or url
     for path, text in sources.items():
         found = text.find(needle)
         if found >= 0:
             return Problem(offset_to_pos(text, path, found),
-                           f"「{url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
+                           f"「{shown_url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
                            " (fetch refused: outside the project or over the network)")
-    return Problem(Pos("templates/"), f"「{url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
+    return Problem(Pos("templates/"), f"「{shown_url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
                    " (fetch refused: outside the project or over the network)")
 
 
@@ -122,15 +139,85 @@ def _layout(html: str, out: Path, report: Report, attachments=None, *,
             report(f"warning: layout engine: {message}")
 
 
+def prepare(content: Path, out: Path, warn: Report = _stderr, *, writing: bool = True) -> None:
+    """What every command does before reading any content: check that ``out`` can be
+    written (``writing``), settle it (complete an update a killed command left half done,
+    remove its temporaries) and walk the content folder once. Raises ``BuildError``."""
+    if writing:
+        files.check_output_folder(out)
+    try:
+        notes = files.recover(out)
+    except OSError as exc:
+        raise files.OutputError(files.os_error_problem(exc, files.in_output(out, exc.filename)),
+                                kept=False) from None
+    for note in notes:
+        warn(f"warning: {_shown(out)}: {note}")
+    files.check_content_folder(content)
+
+
+def load(content: Path) -> Plan:
+    """The plan, every content file read inside ``content`` only. Raises ``BuildError``."""
+    from .load import load_plan
+
+    with files.content_root(content):
+        return load_plan(content)
+
+
+def check(content: Path, out: Path, *, final: bool = False, report: Report = print,
+          warn: Report = _stderr) -> list[Finding]:
+    """``build.py check``: everything ``build`` checks in the content, without rendering or
+    writing. Raises ``BuildError`` (``lint.FinalBlocked`` with ``final``); returns the lint
+    findings. A draft check also reports what still blocks the final edition, by kind."""
+    prepare(content, out, warn, writing=False)
+    plan = load(content)
+    remaining: list[str] = []
+    with files.content_root(content):
+        findings = validate(plan, content, final=final, report=warn, outlook=remaining.append)
+    report(f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
+           f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告")
+    for line in remaining:  # a draft: what the final edition still waits for, by kind
+        report(line)
+    return findings
+
+
 def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
           report: Report = print, warn: Report = _stderr,
-          progress: Progress | None = None) -> list[Path]:
+          progress: Progress | None = None, docx: bool = True) -> list[Path]:
     """Run the whole pipeline; returns the files written (none if nothing changed since
     the last build and not ``force``). Raises ``BuildError``.
 
-    ``report`` gets the result line, ``warn`` the warnings (lint, layout engine)."""
+    ``report`` gets the result line, ``warn`` the warnings (lint, layout engine).
+    ``docx`` False leaves out the Word edition (the live preview)."""
+    prepare(content, out, warn)
+    with files.content_root(content):
+        return _build(content, out, final=final, force=force, report=report, warn=warn,
+                      progress=progress, docx=docx)
+
+
+def content_revision(content: Path) -> str:
+    """The content's git revision for the Word edition's trace marks: the commit, and
+    ``-dirty`` when the content folder has uncommitted changes; ``working-tree`` outside git."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", str(content), *args], capture_output=True,
+                                  text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if not commit:
+        return "working-tree"
+    return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
+
+
+def _build(content: Path, out: Path, *, final: bool, force: bool, report: Report, warn: Report,
+           progress: Progress | None, docx: bool = True) -> list[Path]:
     date = document_date(content)
-    stamp = BuildStamp(content, out, options=("final" if final else "draft", date.isoformat()))
+    stamp = BuildStamp(content, out, options=("final" if final else "draft", date.isoformat(),
+                                             "docx" if docx else "no-docx"))
     if not force and stamp.is_current():
         report(f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
                " left as they were (--force rebuilds)")
@@ -148,7 +235,7 @@ def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
     progress = progress or Progress(report=warn)
     started = time.perf_counter()
     with progress.stage("load"):
-        plan = load_plan(content)
+        plan = load_plan(content)  # inside files.content_root(content), set by ``build``
     with progress.stage("validate"):
         validate(plan, content, final=final, report=warn, verbose=progress.enabled)
     with progress.stage("render"):
@@ -161,25 +248,77 @@ def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
                                              relationship="Data", created=date, modified=date)
                        for name, body in data.items()]
         pdf = _layout(html, out, warn, attachments, content=content, sources=plan.sources)
+    products: dict[str, bytes] = {}
+    if docx:
+        with progress.stage("docx"):
+            # The Word edition for consultation (docx.py): the same plan through Pandoc, its
+            # 目次 filled in with this PDF's page numbers.
+            from .docx import docx_bytes, pdf_page_numbers
+
+            products["plan.docx"] = docx_bytes(
+                plan, draft=not final, revision=content_revision(content), date=date,
+                pages=pdf_page_numbers(pdf, plan, draft=not final), content=content)
     with progress.stage("write"):
-        written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data})
-        stamp.save(written)
+        # The stamp joins the products' set: a build killed while publishing leaves either
+        # the old set with its stamp or, once the next command has completed it, the new.
+        written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data,
+                                **products}, stamp.record)
     edition = "final" if final else "draft"
     report(f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
            f"in {time.perf_counter() - started:.1f} s")
     return written
 
 
+#: The 新旧対照表's column heads unless ``--new-label`` and ``--old-label`` say otherwise.
+NEW_LABEL, OLD_LABEL = "改正後", "改正前"
+#: The longest title or column head an option may give.
+_MAX_OPTION_TEXT = 200
+
+
+def _option_text(option: str, value: str) -> str:
+    """A title or column head given on the command line, checked as content text is: not
+    empty, no control characters, every character in the fonts. Raises ``BuildError``."""
+    from .glyphs import covered
+    from .sources import character_problem, printable, refused_characters
+
+    text = value.strip()
+    where = Pos(f"build.py diff {option}")
+    if not text:
+        raise BuildError(Problem(where, f"{option} に文字を指定してください。 (empty)"))
+    if len(text) > _MAX_OPTION_TEXT:
+        raise BuildError(Problem(where, f"{option} が長すぎます（{len(text)}字。{_MAX_OPTION_TEXT}字まで）。 (too long)"))
+    refused = next(refused_characters(text), None)
+    if refused:
+        raise BuildError(Problem(where, f"{option}「{printable(text)}」: {character_problem(refused[1])}"))
+    fonts = covered()
+    missing = next((ch for ch in text if ord(ch) not in fonts and not ch.isspace()), None)
+    if missing:
+        raise BuildError(Problem(where, f"{option} の文字「{printable(missing)}」（U+{ord(missing):04X}）は表のフォントに"
+                                 "ありません。別の字に置き換えてください。 (no glyph in the fonts)"))
+    return text
+
+
 def diff(old: str, new: str | None, content: Path, out: Path, *, order: str = "new-old",
-         widths: bool = False, report: Report = print) -> list[Path]:
+         widths: bool = False, title: str | None = None, new_label: str = NEW_LABEL,
+         old_label: str = OLD_LABEL, show_revisions: bool = False, report: Report = print) -> list[Path]:
     """Write the 新旧対照表 of ``content`` at git revisions ``old`` and ``new`` (``None``:
-    the working tree) as shinkyu.pdf and shinkyu.html. Raises ``BuildError``."""
-    from .compare import compare_plans
+    the working tree) as shinkyu.pdf and shinkyu.html. Raises ``BuildError``.
+
+    ``title`` heads the table (default: the revised plan's title and status);
+    ``new_label`` and ``old_label`` head its columns. The revisions' git names, commits
+    and dates are printed only with ``show_revisions``."""
+    from .compare import compare_plans, summary
     from .render import Renderer
     from .revisions import load_revision, locate
     from .write import publish, stylesheet_href
 
     started = time.perf_counter()
+    heads = (_option_text("--new-label", new_label), _option_text("--old-label", old_label))
+    given_title = None if title is None else _option_text("--title", title)
+    files.check_output_folder(out)
+    files.check_content_root(content)
+    for note in files.recover(out):
+        report(f"warning: {_shown(out)}: {note}")
     source = locate(content)
     sides, problems = [], []
     for rev in (old, new):
@@ -191,17 +330,37 @@ def diff(old: str, new: str | None, content: Path, out: Path, *, order: str = "n
         raise BuildError(problems)
     before, after = sides
     rows = compare_plans(before.plan, after.plan, widths=widths)
-    columns = [("改正後", "new"), ("改正前", "old")]
+    columns = [(heads[0], "new"), (heads[1], "old")]
     if order == "old-new":
         columns.reverse()
     html = Renderer().render_shinkyu({
-        "title": f"{after.plan.meta.title.raw}（{after.plan.meta.status.raw}）",
-        "new_label": after.label, "old_label": before.label, "columns": columns, "rows": rows,
+        "title": given_title or f"{after.plan.meta.title.plain}（{after.plan.meta.status.plain}）",
+        "new_label": after.label if show_revisions else "",
+        "old_label": before.label if show_revisions else "",
+        "columns": columns, "rows": rows,
         "widths": widths, "stylesheet": stylesheet_href(out, "shinkyu.css"),
     })
     pdf = _layout(html, out, report)
     written = publish(out, {"shinkyu.pdf": pdf, "shinkyu.html": html.encode("utf-8")})
-    report(f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所) "
+    counts = "、".join(f"{name} {n}" for name, n in summary(rows))
+    report(f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
+           f"{heads[0]} {after.label}、{heads[1]} {before.label}) in {time.perf_counter() - started:.1f} s")
+    return written
+
+
+def comments(reviewed: list[Path], out: Path, *, plan_docx: Path | None = None,
+             report: Report = print) -> list[Path]:
+    """The 意見対応表 of reviewed copies of plan.docx: ``iken.xlsx`` (with the content ids, a
+    column 対応 for the office) and ``iken.pdf`` (as reviewers saw the plan), written as one
+    set. Raises ``BuildError`` for a file that is not a reviewed plan.docx."""
+    from .comments import collect_comments, iken_pdf_bytes, iken_xlsx_bytes
+    from .write import publish
+
+    started = time.perf_counter()
+    rows = collect_comments(reviewed, plan_docx)
+    written = publish(out, {"iken.xlsx": iken_xlsx_bytes(rows), "iken.pdf": iken_pdf_bytes(rows)})
+    placed = sum(1 for r in rows if getattr(r, "located", True))
+    report(f"wrote {', '.join(_shown(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
            f"in {time.perf_counter() - started:.1f} s")
     return written
 
@@ -213,3 +372,55 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+
+
+# ---------------------------------------------------------------- the live preview's HTML
+
+#: Where the live preview writes its HTML: a folder of its own inside the output folder,
+#: outside the products' set, so that ``OUT`` never holds a new plan.html beside an old PDF.
+PREVIEW_FOLDER = ".preview"
+#: The preview's file in that folder (served at ``/plan.html``).
+PREVIEW_NAME = "plan.html"
+
+
+def preview_path(out: Path) -> Path:
+    """The live preview's HTML file for the output folder ``out``."""
+    return out / PREVIEW_FOLDER / PREVIEW_NAME
+
+
+def render_preview(content: Path, out: Path, *, warn: Report = _stderr) -> Path:
+    """The live preview's first step: the draft's HTML alone — load, validate and render,
+    no layout (about a tenth of a second for the real plan, against seconds for the
+    PDF) — written to ``OUT/.preview/plan.html`` (``preview_path``). The HTML is the one
+    ``build`` writes as plan.html (its links are relative to ``OUT``, so it is served at
+    the same address); the PDF and the products' set are left to ``build``. Returns the
+    file written; raises ``BuildError``."""
+    from .load import load_plan
+    from .render import Renderer
+    from .write import content_href, stylesheet_href
+
+    prepare(content, out, warn)
+    with files.content_root(content):
+        plan = load_plan(content)
+        validate(plan, content, final=False, report=warn, verbose=False)
+        html = Renderer().render(plan, stylesheet_href(out), document_date(content), draft=True,
+                                 content_href=content_href(out, content))
+    target = preview_path(out)
+    _check_folder(target.parent)
+    files.publish(target.parent, {target.name: html.encode("utf-8")})
+    return target
+
+
+def _check_folder(folder: Path) -> None:
+    """``folder`` is a folder of its own or absent: never a symbolic link (which would make
+    the preview write elsewhere) or a file."""
+    try:
+        st = folder.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise files.OutputError(files.os_error_problem(exc, folder)) from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise files.OutputError(Problem(Pos(files.shown_path(folder)), (
+            "プレビューの置き場所がフォルダではありません（シンボリックリンクかファイルです）。"
+            "削除してから、もう一度 watch を実行してください。 (the preview folder is not a folder)")))

@@ -7,6 +7,12 @@ uncommitted changes are safe. A revision whose content is still in the first for
 temporary folder and loaded from there. Problems found in an old revision's content are
 reported as ``REV:content/file.yaml:line:col`` (in a converted revision, the line of the
 converted file).
+
+A revision's content is as untrusted as the working tree's: before it is exported, its
+listing (``git ls-tree``) is checked as ``files.check_content_folder`` checks a folder —
+no symbolic link (an absolute one included), no file over its size limit, not too many
+files or bytes in all — and the export keeps plain files and folders only, inside the
+temporary folder. The working tree is checked the same way before anything in it is read.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import files, limits
 from .errors import BuildError, Pos, Problem
 from .load import load_plan
 from .migrate import is_old_format, migrate
@@ -90,22 +97,80 @@ def _commit(source: Source, rev: str) -> tuple[str, str]:
     return sha, f"{rev}（{short}、{date}）"
 
 
+def _inspect(source: Source, sha: str, rev: str) -> None:
+    """Refuse, before exporting it, what the revision's content folder holds that a build
+    would refuse: symbolic links, files over their size limit, too many files or bytes."""
+    result = _git(source.repo, "ls-tree", "-r", "-l", "-z", "--full-name", sha, "--", source.content_path)
+    if result.returncode:
+        return  # _export reports a missing folder
+    problems: list[Problem] = []
+    entries = result.stdout.split(b"\0")
+    if len(entries) > limits.MAX_CONTENT_ENTRIES:
+        raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
+                                 f"このリビジョンの内容のフォルダにはファイルが多すぎます（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。"
+                                 " (too many files in the content directory)"))
+    total = 0
+    for entry in entries:
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, _object, size = [*meta.decode("ascii", "replace").split(), "", "", "", ""][:4]
+        path = raw_path.decode("utf-8", "surrogateescape")
+        shown = f"{rev}:{path}"
+        hidden = any(part.startswith(".") for part in PurePosixPath(path).parts)
+        if mode == "120000":
+            if not hidden:
+                problems.append(Problem(Pos(shown), "このリビジョンの内容にシンボリックリンクがあります。"
+                                        "content/ の中ではシンボリックリンクを使えないため、この版とは比べられません。"
+                                        " (symbolic link refused)"))
+            continue
+        if kind != "blob" or not size.isdigit():
+            continue
+        total += int(size)
+        suffix = PurePosixPath(path).suffix.lower()
+        limit = (limits.MAX_TEXT_FILE_BYTES if suffix in files.TEXT_SUFFIXES
+                 else limits.MAX_IMAGE_BYTES if suffix in files.IMAGE_SUFFIXES else None)
+        if not hidden and limit is not None and int(size) > limit:
+            problems.append(Problem(Pos(shown), f"ファイルが大きすぎます（{int(size) / limits.MB:.1f} MB）。"
+                                    f"1 ファイル {limit / limits.MB:g} MB までです。 (file too large)"))
+    if total > limits.MAX_CONTENT_BYTES:
+        problems.append(Problem(Pos(f"{rev}:{source.content_path}"),
+                                f"このリビジョンの内容のフォルダのファイルが合わせて {total / limits.MB:.1f} MB あります。"
+                                f"合わせて {limits.MAX_CONTENT_BYTES / limits.MB:g} MB までです。"
+                                " (content directory too large)"))
+    if problems:
+        raise BuildError(problems)
+
+
+def _plain(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """Extraction filter: plain files and folders only (links are left out), and only
+    inside ``dest``."""
+    if not (member.isfile() or member.isdir()):
+        return None
+    if hasattr(tarfile, "data_filter"):
+        return tarfile.data_filter(member, dest)
+    root = Path(dest).resolve()  # Python before 3.11.4: check the path ourselves
+    return member if (root / member.name).resolve().is_relative_to(root) else None
+
+
 def _export(source: Source, sha: str, rev: str, into: Path) -> Path:
     """Write the content folder as it was at ``sha`` under ``into``; returns the folder."""
+    _inspect(source, sha, rev)
     result = _git(source.repo, "archive", "--format=tar", sha, "--", source.content_path)
     if result.returncode:
         raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
                                  f"リビジョン「{rev}」には内容のフォルダ {source.content_path}/ がありません。"
                                  f" ({_first_line(result.stderr)})"))
-    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
-        if hasattr(tarfile, "data_filter"):
-            # The data filter refuses links and paths that would leave ``into``.
-            tar.extractall(into, filter="data")
-        else:  # Python before 3.11.4: keep plain files and folders inside ``into`` only.
-            root = into.resolve()
-            safe = [m for m in tar.getmembers()
-                    if (m.isfile() or m.isdir()) and (root / m.name).resolve().is_relative_to(root)]
-            tar.extractall(into, members=safe)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
+            members = [m for m in tar.getmembers() if _plain(m, str(into)) is not None]
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(into, members=members, filter="data")
+            else:
+                tar.extractall(into, members=members)
+    except (tarfile.TarError, OSError) as exc:
+        raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
+                                 f"リビジョン「{rev}」の内容を取り出せません（{exc}）。 (cannot export the revision)")) from None
     return into / source.content_path
 
 
@@ -131,7 +196,7 @@ def _check_yaml(folder: Path, shown: str) -> None:
     for path in sorted(folder.rglob("*.yaml")):
         where = f"{shown}/{path.relative_to(folder).as_posix()}"
         try:
-            parse_yaml(read_text(path, where), where)
+            parse_yaml(read_text(path, where, root=folder), where)
         except BuildError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -142,15 +207,17 @@ def _load(folder: Path, shown: str, scratch: Path) -> Plan:
     """Load the content folder ``folder``, converting it first (into ``scratch``) when it is
     in the first format; problems are pointed at ``shown`` instead of either folder."""
     try:
-        if is_old_format(folder):
-            _check_yaml(folder, shown)
-            converted = scratch / "converted"
-            migrate(folder, converted)
-            try:
-                return load_plan(converted)
-            except BuildError as exc:
-                raise _relabel(exc, converted, shown) from None
-        return load_plan(folder)
+        with files.content_root(folder):
+            if is_old_format(folder):
+                _check_yaml(folder, shown)
+                converted = scratch / "converted"
+                migrate(folder, converted)
+                try:
+                    with files.content_root(converted):
+                        return load_plan(converted)
+                except BuildError as exc:
+                    raise _relabel(exc, converted, shown) from None
+            return load_plan(folder)
     except BuildError as exc:
         raise _relabel(exc, folder, shown) from None
 
@@ -165,8 +232,10 @@ def load_revision(source: Source, rev: str | None) -> Revision:
     """The plan at ``rev``, or in the working tree when ``rev`` is ``None``."""
     if rev is None:
         label = f"作業中の内容（{source.content_path}/）"
+        files.check_content_folder(source.content_dir)
         if not is_old_format(source.content_dir):
-            return Revision(load_plan(source.content_dir), label)
+            with files.content_root(source.content_dir):
+                return Revision(load_plan(source.content_dir), label)
         # Converted into a temporary folder: the working tree itself is never written.
         with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
             return Revision(_load(source.content_dir, _shown(source.content_dir), Path(tmp)), label)

@@ -19,20 +19,27 @@ for one of exactly the same size with its old mtime kept (``cp -p``, ``rsync -t`
 ``--force`` rebuilds regardless. This module imports only the standard library, and
 ``cli`` imports the heavy stages after the check, so a no-op costs milliseconds.
 
+The content folder is untrusted: the walk never follows a symbolic link (a link enters the
+digest by its target's name, a FIFO or device by its kind; neither is opened), reads files
+with ``files.read_bytes`` (no link, no blocking, never past ``FULL_HASH_LIMIT``) and stops
+after ``limits.MAX_CONTENT_ENTRIES`` entries. The stamp is read back the same way, and is
+written as part of the products' set (``files.publish``), never through a link.
+
 Not covered: system libraries (Pango, HarfBuzz) — after upgrading them, use ``--force``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import platform
+import stat
 from collections.abc import Iterable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from . import files, limits
 from .paths import PROJECT_ROOT
 
 STAMP_NAME = ".build-stamp"
@@ -45,12 +52,38 @@ DISTRIBUTIONS = ("weasyprint", "pydyf", "jinja2", "markdown-it-py", "markupsafe"
 _SKIPPED_DIRS = {"__pycache__"}
 
 
-def _files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` in a stable order (bytecode caches excepted)."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIPPED_DIRS)
-        for name in sorted(filenames):
-            yield Path(dirpath, name)
+def _files(root: Path) -> Iterator[tuple[str, os.stat_result | OSError | None, Path]]:
+    """Every entry under ``root`` in a stable order (bytecode caches excepted), with its
+    ``lstat`` (or the error getting it): links are not followed, folders are entered.
+    After ``MAX_CONTENT_ENTRIES`` entries it yields one ``None`` state and stops."""
+    count = 0
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield rel or ".", exc, folder
+            continue
+        folders = []
+        for entry in entries:
+            count += 1
+            if count > limits.MAX_CONTENT_ENTRIES:
+                yield "", None, root
+                return
+            name = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                yield name, exc, Path(entry.path)
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if entry.name not in _SKIPPED_DIRS:
+                    folders.append((Path(entry.path), name))
+                continue
+            yield name, st, Path(entry.path)
+        stack.extend(reversed(folders))
 
 
 def _version(dist: str) -> str:
@@ -75,25 +108,38 @@ def input_digest(content: Path, out: Path, options: Iterable[str] = ()) -> str:
         feed("dist", dist, _version(dist))
     for label, root in [("content", content), *SOURCE_DIRS.items()]:
         feed("tree", label)
-        for path in _files(root):
-            feed(path.relative_to(root).as_posix())
-            try:
-                st = path.stat()
+        for name, st, path in _files(root):
+            if st is None:
+                feed("too many entries")  # the build refuses the folder; nothing more to hash
+                break
+            feed(name)
+            if isinstance(st, OSError):
+                # Not ours to report: the build goes ahead and explains the problem.
+                feed("unreadable", str(st.errno))
+            elif stat.S_ISLNK(st.st_mode):
+                try:
+                    feed("link", os.readlink(path))
+                except OSError as exc:
+                    feed("unreadable", str(exc.errno))
+            elif not stat.S_ISREG(st.st_mode):
+                feed("special", str(stat.S_IFMT(st.st_mode)))  # a FIFO is never opened
+            else:
                 feed(str(st.st_size), str(st.st_mtime_ns))
                 if st.st_size <= FULL_HASH_LIMIT:
-                    feed(hashlib.sha256(path.read_bytes()).hexdigest())
-            except OSError as exc:
-                # Not ours to report: the build goes ahead and the loader explains the problem.
-                feed("unreadable", str(exc.errno))
+                    try:
+                        feed(hashlib.sha256(files.read_bytes(path, root=None, limit=FULL_HASH_LIMIT)).hexdigest())
+                    except files.Refused as exc:
+                        feed("unreadable", exc.kind)
     return h.hexdigest()
 
 
 def _product_state(path: Path) -> list[int] | None:
+    """A product's size and mtime, if it is a regular file (a planted link is not)."""
     try:
-        st = path.stat()
+        st = path.lstat()
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
 
 
 class BuildStamp:
@@ -111,24 +157,25 @@ class BuildStamp:
 
     def is_current(self) -> bool:
         """True if the last build had the same inputs and its products are untouched."""
-        try:
-            recorded = json.loads(self.path.read_text(encoding="utf-8"))
-            products: dict[str, list[int]] = recorded["products"]
-            if recorded["digest"] != self.digest or not products:
-                return False
-        except (OSError, ValueError, KeyError, TypeError):
+        data = files.read_state(self.path)
+        if data is None:
             return False
-        self.products = list(products)
+        try:
+            recorded = json.loads(data.decode("utf-8"))
+            products: dict[str, list[int]] = recorded["products"]
+            if recorded["digest"] != self.digest or not products or not isinstance(products, dict):
+                return False
+            names = [name for name in products if files.is_product_name(name)]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return False
+        if len(names) != len(products):
+            return False
+        self.products = names
         return all(_product_state(self.out / name) == state for name, state in products.items())
 
-    def save(self, written: Iterable[Path]) -> None:
-        """Record the digest and the products just written (atomically)."""
+    def record(self, states: dict[str, os.stat_result]) -> dict[str, bytes]:
+        """The stamp of the products about to be published (their temporaries' states:
+        a rename keeps size and mtime), as a file that joins their set."""
         data = {"digest": self.digest,
-                "products": {p.name: _product_state(p) for p in written}}
-        tmp = self.path.with_name(f"{STAMP_NAME}.{os.getpid()}.tmp")
-        try:
-            tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                "products": {name: [st.st_size, st.st_mtime_ns] for name, st in states.items()}}
+        return {STAMP_NAME: (json.dumps(data, indent=1) + "\n").encode("utf-8")}

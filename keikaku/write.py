@@ -1,15 +1,17 @@
-"""Write stage: lay out the HTML with WeasyPrint and write PDF and HTML atomically.
+"""Write stage: lay out the HTML with WeasyPrint, and publish the products as one set.
 
-Each product is written to a temporary file in the output directory and moved into
-place with ``os.replace`` only when the whole build has succeeded, so a failed build
-leaves the previous ``plan.pdf`` untouched.
+The products are published by ``files.publish`` only when the whole build has succeeded:
+each is written to a temporary file in the output folder (created exclusively, with an
+unpredictable name, never through a link), then the set is renamed into place under a
+journal, so a failed build leaves the previous products untouched and a killed one is
+completed by the next command.
 """
 
 from __future__ import annotations
 
-import contextlib
+import mimetypes
 import os
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -17,22 +19,9 @@ from urllib.request import url2pathname
 import weasyprint
 import weasyprint.urls
 
+from . import files
+from .limits import MAX_IMAGE_BYTES
 from .paths import STYLES_DIR, TEMPLATES_DIR
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _temp_path(out_dir: Path, name: str) -> Path:
-    fd, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
-    # mkstemp creates files readable by the owner only; products are for everyone.
-    os.fchmod(fd, 0o666 & ~_umask())
-    os.close(fd)
-    return Path(path)
-
 
 #: The archival standard the plan is written to: PDF/A-3, level a (tagged), which also
 #: allows the plan's data to travel inside it as associated files.
@@ -78,8 +67,10 @@ class RefusedFetch(weasyprint.urls.FatalURLFetchingError):
 class SandboxedFetcher(weasyprint.URLFetcher):
     """Lets the layout engine read only the project's templates/ and styles/ and the
     content directory, and inline ``data:`` URLs the build itself makes (the draft
-    watermark). Anything else — another file, a ``..`` escape, the network — is refused
-    by raising an error WeasyPrint does not swallow."""
+    watermark). Anything else — another file, a ``..`` escape, a symbolic link, a FIFO,
+    the network — is refused by raising an error WeasyPrint does not swallow. Files are
+    read with ``files.read_bytes``: regular files only, never through a link, at most
+    ``MAX_IMAGE_BYTES`` (the largest file an image or font may be)."""
 
     def __init__(self, roots: list[Path]) -> None:
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
@@ -90,9 +81,19 @@ class SandboxedFetcher(weasyprint.URLFetcher):
         if parsed.scheme == "data":
             return super().fetch(url, headers)
         if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
-            path = Path(url2pathname(unquote(parsed.path))).resolve()
-            if any(path.is_relative_to(root) for root in self.roots):
-                return super().fetch(url, headers)
+            # Lexically normalised, not resolved: a link on the way is refused below, not followed.
+            path = Path(os.path.abspath(url2pathname(unquote(parsed.path))))
+            root = next((r for r in self.roots if path.is_relative_to(r)), None)
+            if root is not None:
+                try:
+                    data = files.read_bytes(path, root=root, limit=MAX_IMAGE_BYTES)
+                except files.Refused as exc:
+                    if exc.kind == "missing":  # as before: the engine warns and goes on
+                        raise FileNotFoundError(url) from None
+                    raise RefusedFetch(url) from None
+                kind = mimetypes.guess_type(path.name)[0] or "text/plain"
+                return weasyprint.urls.URLFetcherResponse(
+                    path.as_uri(), data, {"Content-Type": kind, "Content-Length": str(len(data))})
         raise RefusedFetch(url)
 
 
@@ -109,24 +110,11 @@ def layout_pdf(html: str, base_url: str,
     return document.write_pdf(attachments=attachments, **PDF_OPTIONS)
 
 
-def publish(out_dir: Path, products: dict[str, bytes]) -> list[Path]:
-    """Write every product to a temporary file, then move them all into place."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    temps: dict[str, Path] = {}
-    try:
-        for name, data in products.items():
-            tmp = _temp_path(out_dir, name)
-            temps[name] = tmp
-            tmp.write_bytes(data)
-        written = []
-        for name, tmp in temps.items():
-            os.replace(tmp, out_dir / name)
-            written.append(out_dir / name)
-        return written
-    finally:
-        for tmp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+def publish(out_dir: Path, products: dict[str, bytes],
+            record: Callable[[dict[str, os.stat_result]], dict[str, bytes]] | None = None) -> list[Path]:
+    """Write the products (name → bytes) into ``out_dir`` as one set (``files.publish``);
+    ``record`` adds files computed from the products' states (the build stamp)."""
+    return files.publish(out_dir, products, record)
 
 
 def stylesheet_href(out_dir: Path, name: str = "plan.css") -> str:

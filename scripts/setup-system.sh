@@ -2,13 +2,17 @@
 # Installs the Debian packages the project needs, only those missing, so it is quick on a
 # machine that has them already.
 #   scripts/setup-system.sh          what the build needs: Pango and HarfBuzz's subsetter
-#                                    for WeasyPrint's text layout and font embedding
+#                                    for WeasyPrint's text layout and font embedding, and
+#                                    pandoc for the Word edition (plan.docx) and for reading
+#                                    reviewed copies back (the 意見対応表)
 #   scripts/setup-system.sh --test   also what the tests need: headless Chromium and its
-#                                    WebDriver (the live preview's end-to-end test)
+#                                    WebDriver (the live preview's end-to-end test), and
+#                                    LibreOffice Writer without its GUI (converts plan.docx to
+#                                    PDF to check it reads like plan.pdf)
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig pandoc)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium chromium-driver)
+  packages+=(chromium chromium-driver libreoffice-writer-nogui)
 fi
 need=()
 for pkg in "${packages[@]}"; do

@@ -255,3 +255,70 @@ def built_plan(tmp_path_factory) -> BuiltPlan:
 def squash(text: str) -> str:
     """Text with all white space removed, for comparisons that ignore line breaks."""
     return re.sub(r"\s+", "", text)
+
+
+# ------------------------------------------------------------------ refused input
+
+
+@pytest.fixture(scope="session")
+def previous_output(tmp_path_factory) -> Path:
+    """A finished build of the minimal plan: each hostile-input case starts from a copy of
+    it, so that it can check that a refused build leaves the previous output as it was."""
+    root = tmp_path_factory.mktemp("previous")
+    content = write_content(root)
+    build(content, root / "out", report=lambda _: None, warn=lambda _: None)
+    return root / "out"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (hidden ones too) by its relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+def run_command(argv: list[str]) -> Outcome:
+    """``build.py`` run in process, as the command line does: exit code and what it printed."""
+    import contextlib
+    import io
+
+    from keikaku.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+    return Outcome(code, stdout.getvalue(), stderr.getvalue())
+
+
+# ------------------------------------------------------------------ the fast lane
+
+#: Fixtures that build the real plan or start a browser: their tests are marked slow and
+#: left out of `make test-fast`.
+SLOW_FIXTURES = {"built_plan", "layout", "previous_pdf", "preview", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def project_content_is_left_alone():
+    """No test may write into the project's own content/: its files are the same after
+    the session as before it."""
+    def digest() -> dict[str, bytes]:
+        return snapshot(PROJECT / "content")
+
+    before = digest()
+    yield
+    assert digest() == before, "a test changed the project's content/"

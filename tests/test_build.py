@@ -150,3 +150,12 @@ def test_no_relation_the_draft_does_not_state(built_plan):
     figure = html[html.index('class="figure diagram-society"'):]
     figure = figure[:figure.index("</figure>")]
     assert figure.count('class="link" d="M') == len(plan.index.visions)  # 姿 → 重点目標 only
+
+
+def test_the_word_edition_is_written_beside_the_pdf(built_plan):
+    import zipfile
+
+    docx = built_plan.pdf_path.parent / "plan.docx"
+    with zipfile.ZipFile(docx) as package:
+        document = package.read("word/document.xml").decode("utf-8")
+    assert "社会資本整備をとりまく状況の変化" in document and 'w:val="Heading1"' in document

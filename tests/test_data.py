@@ -237,6 +237,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so spreadsheet programs read it as UTF-8"
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows and list(rows[0]) == list(KPI_COLUMNS)
+    assert KPI_COLUMNS[:2] == ("ＫＰＩのID", "政策パッケージのID"), "the keys come first"
     return rows
 
 
@@ -244,10 +245,11 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
     plan = load_plan(PROJECT / "content")
     rows = read_csv(built_plan.pdf_path.parent / "kpi.csv")
     assert plan.packages()
-    assert [(r["重点目標"], r["政策パッケージ"]) for r in rows] == [
-        (g.title.raw, p.title.raw) for g, _, p in plan.packages()]
+    assert [(r["政策パッケージのID"], r["重点目標"], r["政策パッケージ"]) for r in rows] == [
+        (p.id, g.title.raw, p.title.raw) for g, _, p in plan.packages()]
     for row, (_, _, pkg) in zip(rows, plan.packages(), strict=True):
         assert isinstance(pkg.kpis, Pending)
+        assert row["ＫＰＩのID"] == "", "a pending package's row has no ＫＰＩ id"
         assert row["状態"] == "未定" and row["備考"] == pkg.kpis.pending.raw
         assert row["指標"] == row["基準値"] == row["目標値"] == ""
 
@@ -257,13 +259,16 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     rows = read_csv(out / "kpi.csv")
     assert rows == [
-        {"重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "設定済の指標", "単位": "％",
+        {"ＫＰＩのID": "kpi-set", "政策パッケージのID": "pkg-a",
+         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "設定済の指標", "単位": "％",
          "基準値": "50", "基準年度": "令和６年度", "目標値": "80", "目標年度": "令和12年度",
          "状態": "設定済", "備考": "備考Ａ"},
-        {"重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "目標値が未定の指標", "単位": "",
+        {"ＫＰＩのID": "kpi-partly", "政策パッケージのID": "pkg-a",
+         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "目標値が未定の指標", "単位": "",
          "基準値": "10", "基準年度": "令和５年度", "目標値": "", "目標年度": "",
          "状態": "一部未定", "備考": "目標値：目標値は次回以降に議論"},
-        {"重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＢ", "指標": "", "単位": "",
+        {"ＫＰＩのID": "", "政策パッケージのID": "pkg-b",
+         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＢ", "指標": "", "単位": "",
          "基準値": "", "基準年度": "", "目標値": "", "目標年度": "",
          "状態": "未定", "備考": "重点施策・ＫＰＩについては、次回以降に議論"},
     ]
@@ -273,7 +278,8 @@ def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
     out = tmp_path / "out"
     assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
     assert read_csv(out / "kpi.csv") == [
-        {"重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "指標Ａ", "単位": "件",
+        {"ＫＰＩのID": "kpi-a", "政策パッケージのID": "pkg-a",
+         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "指標Ａ", "単位": "件",
          "基準値": "10", "基準年度": "令和５年度", "目標値": "", "目標年度": "",
          "状態": "一部未定", "備考": "目標値：目標値は次回以降に議論"}]
 

@@ -227,3 +227,60 @@ def test_markdown_tables_are_tables_and_headings_are_refused(content_dir):
     assert "<table>" in html and "<td>12</td>" in html and "|" not in html
     line = only(problems(content_dir({"prose/outlook.md": "本文。\n\n## 見出し\n"})), "見出し")
     assert re.search(r"content/prose/outlook\.md:3:1: .*Markdown の見出し（#）は使えません", line)
+
+
+def test_yaml_11_coercions_keep_the_text_as_written(content_dir):
+    plan_yaml = (MINIMAL["plan.yaml"].replace("title: テスト計画", "title: 1.10")
+                 .replace("status: 素案", "status: yes")
+                 .replace("keywords: [テスト]", "keywords: [1_000, no, ~, null, 2024-01-01, 0x10, '1.10', on]"))
+    goals = (textwrap.dedent(MINIMAL["goals/a.yaml"]).replace("- list: [取組Ａ]", "- list: [off, 1e3, 12:30, .inf]")
+             .replace("indicator: 指標Ａ", "indicator: true")
+             .replace("value: 10", "value: 1.10")
+             .replace("target:\n                  pending: 目標値は次回以降に議論", "target: {value: .nan, year: 2030}"))
+    assert "value: .nan" in goals
+    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + "  - table: [[1_000, ~, '', 007]]\n    header: 0\n"
+    plan = load_plan(content_dir({"plan.yaml": plan_yaml, "goals/a.yaml": goals, "chapter4.yaml": ch4,
+                                  "footnotes.yaml": "note-a: 1.10\n"}))
+    assert plan.meta.title.raw == "1.10" and plan.meta.status.raw == "yes"
+    assert [k.raw for k in plan.meta.keywords] == ["1_000", "no", "~", "null", "2024-01-01", "0x10", "1.10", "on"]
+    ((_goal, _group, package),) = plan.packages()
+    assert [i.raw for i in package.parts[1].body[0].items] == ["off", "1e3", "12:30", ".inf"]
+    (kpi,) = package.kpis
+    assert kpi.indicator.raw == "true"
+    # Where a number is expected a number stays a number; .nan is not one, so it is text.
+    assert kpi.baseline.value == 1.1 and isinstance(kpi.baseline.value, float)
+    assert kpi.target.value.raw == ".nan" and kpi.target.year.raw == "2030"
+    table = plan.index.sections["ch4"].body[1]
+    assert [c.raw for c in table.rows[0]] == ["1_000", "~", "", "007"]
+    assert plan.footnotes["note-a"].raw == "1.10"
+
+
+def test_numbers_and_booleans_stay_numbers_and_booleans_where_expected(content_dir):
+    ch3 = MINIMAL["chapter3.yaml"].replace("toc_depth: 3", "toc_depth: 0x3")
+    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + "  - p: 本文\n    indent: no\n"
+    plan = load_plan(content_dir({"chapter3.yaml": ch3, "chapter4.yaml": ch4}))
+    assert plan.index.sections["ch3"].toc_depth == 3
+    assert plan.index.sections["ch4"].body[1].indent is False
+    (kpi,) = plan.packages()[0][2].kpis
+    assert kpi.baseline.value == 10 and isinstance(kpi.baseline.value, int)
+
+
+def test_an_alias_bomb_is_refused_before_anything_expands_it():
+    from keikaku.sources import parse_yaml
+
+    # Twelve levels of nine aliases: 9**12 strings if anything expanded them.
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 13)]
+    with pytest.raises(BuildError) as info:
+        parse_yaml("\n".join(lines), "bomb.yaml")
+    first = [str(p) for p in info.value.problems][:3]
+    assert first[0].startswith("bomb.yaml:1:5: YAML のアンカー「&a0」は使えません"), first
+    assert first[2].startswith("bomb.yaml:2:10: YAML の別名（エイリアス）「*a0」は使えません"), first
+
+
+def test_messages_never_print_control_characters(content_dir):
+    goals = MINIMAL["goals/a.yaml"].replace("id: pkg-a", 'id: "\\e]0;pwned\\a"').replace(
+        "part: measures", 'part: "\\e[2J"')
+    lines = problems(content_dir({"goals/a.yaml": goals}))
+    assert lines and all(not re.search(r"[\x00-\x1f\x7f-\x9f]", line) for line in lines), lines
+    assert any("<U+001B>" in line or "\\e" in line for line in lines), lines

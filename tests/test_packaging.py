@@ -28,18 +28,32 @@ def test_console_script_help_names_the_command_it_was_run_as(capsys, monkeypatch
         cli.main()
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert out.startswith("usage: keikaku") and "--force" in out
+    assert out.startswith("使い方 (usage): keikaku") and "--force" in out
+    # Japanese, with English beside.
+    assert "コマンド (commands):" in out and "kpi import FILE" in out and "(output directory)" in out
 
 
-def test_every_dependency_is_pinned_in_the_one_lock_file():
+def _pins(name: str) -> dict[str, str]:
     pins = {}
-    for line in (PROJECT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+    for line in (PROJECT / name).read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, version = line.partition("==")
+            package, _, version = line.partition("==")
             assert version, f"not pinned: {line}"
-            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+            pins[re.sub(r"[-_.]+", "-", package).lower()] = version
+    return pins
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[]", requirement)[0]).lower()
+
+
+def test_every_dependency_is_pinned_in_its_lock_file():
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
     project = _pyproject()["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
-    for requirement in wanted:
-        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[]", requirement)[0]).lower()
-        assert name in pins, f"{requirement} is not pinned in requirements.lock"
+    for requirement in project["dependencies"]:
+        assert _name(requirement) in runtime, f"{requirement} is not pinned in requirements.lock"
+    for requirement in project["optional-dependencies"]["test"]:
+        assert _name(requirement) in dev, f"{requirement} is not pinned in requirements-dev.lock"
+    # `make pdf` installs only the build's own dependencies, and nothing is pinned twice.
+    assert not {"selenium", "hypothesis", "ruff", "pytest", "mypy"} & set(runtime)
+    assert not set(runtime) & set(dev)

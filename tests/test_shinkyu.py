@@ -17,7 +17,7 @@ import yaml
 from conftest import MINIMAL, PROJECT, squash, write_content
 from keikaku import migrate
 from keikaku.cli import main
-from keikaku.compare import compare_plans, flatten
+from keikaku.compare import compare_plans, flatten, summary
 from keikaku.load import load_plan
 from keikaku.model import DEFAULTS_POS, Prose, Text, walk_texts
 from keikaku.revisions import load_revision, locate
@@ -177,13 +177,19 @@ def run_diff(repo: Path, out: Path, *args: str) -> tuple[str, str]:
 
 
 def cell_texts(html: str, key: str) -> dict[str, str]:
-    """The text of each side of one row, with marked runs in [brackets]."""
-    row = re.search(rf'<tr class="\w+" data-key="{key}">(.*?)</tr>', html, re.S).group(1)
+    """The text of each side of one row, with marked runs in [brackets]. (A row of the
+    table ends on a line of its own; the rows of a ＫＰＩ table inside it end on theirs.)"""
+    row = re.search(rf'<tr class="\w+" data-key="{re.escape(key)}">\n(.*?)\n</tr>\n', html, re.S).group(1)
     out = {}
-    for side, body in re.findall(r'<td class="(new|old)">(.*?)</td>', row, re.S):
+    for side, body in re.findall(r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S):
         body = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", body)
         out[side] = squash(re.sub(r"<[^>]+>", "", body))
     return out
+
+
+def visible(html: str) -> str:
+    """The text a reader of the HTML sees: no tags, attributes or head."""
+    return squash(re.sub(r"<[^>]+>", "", html.split("<body>", 1)[1]))
 
 
 def test_each_kind_of_change_is_shown(repo, tmp_path):
@@ -237,7 +243,7 @@ def test_the_working_tree_is_the_default_new_revision_and_is_left_alone(repo, tm
     edited = goal_file.read_text(encoding="utf-8").replace("新設される方向性の文。", "作業中に書き換えた文。")
     goal_file.write_text(edited, encoding="utf-8")
     head, status = git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")
-    text, _ = run_diff(repo, tmp_path / "out", "HEAD~1")
+    text, _ = run_diff(repo, tmp_path / "out", "HEAD~1", "--show-revisions")
     assert "作業中に書き換えた文。" in text and "作業中の内容" in text
     # nothing was checked out over the editor's work
     assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == status
@@ -288,6 +294,216 @@ def test_diff_needs_a_revision(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["diff"])
     assert exc.value.code == 2 and "OLD" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ ready to circulate
+
+
+def test_the_title_and_the_column_heads_are_options(repo, tmp_path):
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD", "--title", "第53回計画部会 資料２",
+                          "--new-label", "改正案", "--old-label", "現行")
+    assert text.startswith("第53回計画部会資料２新旧対照表")
+    assert "改正案現行" in text and "改正後" not in text and "改正前" not in text
+    assert "<title>第53回計画部会 資料２　新旧対照表</title>" in html
+    # a title that names the table itself is printed as given
+    text, _ = run_diff(repo, tmp_path / "out2", "HEAD~1", "HEAD", "--title", "新旧対照表（案）",
+                       "--order", "old-new", "--new-label", "改正案", "--old-label", "現行")
+    assert text.startswith("新旧対照表（案）改正箇所") and "現行改正案" in text
+    # by default: the plan's title and status, 改正後 | 改正前
+    text, _ = run_diff(repo, tmp_path / "out3", "HEAD~1", "HEAD")
+    assert text.startswith("テスト計画（素案）新旧対照表") and "改正後改正前" in text
+
+
+@pytest.mark.parametrize(("option", "value", "phrase"), [
+    ("--new-label", " ", "文字を指定してください"),
+    ("--title", "資料\x1b[31m", "制御文字 U+001B"),
+    ("--old-label", "現行𠮷", "U+20BB7"),
+])
+def test_a_bad_title_or_head_is_one_line_and_exit_1(repo, tmp_path, capsys, option, value, phrase):
+    out = tmp_path / "out"
+    assert main(["diff", "HEAD~1", option, value, "--content", str(repo / "content"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"build.py diff {option}: ") and phrase in err, err
+    assert "\x1b" not in err and not out.exists()
+
+
+def test_git_terms_appear_only_when_asked_for(repo, tmp_path):
+    shown = git(repo, "show", "-s", "--format=%h %cs", "HEAD", "HEAD~1").split()
+    terms = ["HEAD", "作業中", *shown]
+    for args, expected in (((), False), (("--show-revisions",), True)):
+        out = tmp_path / f"out{len(args)}"
+        text, html = run_diff(repo, out, "HEAD~1", *args)
+        meta = pypdf.PdfReader(out / "shinkyu.pdf").metadata
+        found = [t for t in terms if t in text or t in html or t in str(dict(meta))]
+        if expected:
+            assert set(found) >= {"HEAD", "作業中", shown[2]}, found
+            assert "改正後：作業中の内容（content/）" in text and "改正前：HEAD~1（" in text
+        else:
+            assert found == [], found
+
+
+# Two revisions of a package's ＫＰＩ: one edited (two cells), one removed, one unchanged,
+# one added with a pending 基準値 and no unit.
+KPIS_OLD = """\
+- id: kpi-1
+  indicator: 再生可能エネルギーの導入量
+  unit: 万kW
+  baseline: {value: 32, year: 令和５年度}
+  target: {value: 60, year: 令和12年度}
+  notes: 道路・港湾等
+- id: kpi-2
+  indicator: 廃止される指標
+  unit: 件
+  baseline: {value: 10, year: 令和５年度}
+  target: {pending: 目標値は次回以降に議論}
+- id: kpi-3
+  indicator: 変わらない指標
+  unit: ％
+  baseline: {value: 50, year: 令和６年度}
+  target: {value: 80, year: 令和12年度}
+"""
+KPIS_NEW = """\
+- id: kpi-1
+  indicator: 再生可能エネルギーの導入量（累計）
+  unit: 万kW
+  baseline: {value: 32, year: 令和５年度}
+  target: {value: 75, year: 令和12年度}
+  notes: 道路・港湾等
+- id: kpi-3
+  indicator: 変わらない指標
+  unit: ％
+  baseline: {value: 50, year: 令和６年度}
+  target: {value: 80, year: 令和12年度}
+- id: kpi-4
+  indicator: 新設される指標
+  baseline: {pending: 次回以降に議論}
+  target: {value: 100, year: 令和12年度}
+  notes: 新たに設定
+"""
+
+
+def kpi_package(pid: str, title: str, kpis: str | None) -> str:
+    """A package whose 【ＫＰＩ】 holds ``kpis`` (YAML), or is pending when ``None``."""
+    made = package(pid, title, "方向性の文。")
+    if kpis is None:
+        return made
+    return made.replace("          - kpis:\n              pending: 次回以降に議論\n",
+                        "          - kpis:\n" + textwrap.indent(kpis, " " * 14))
+
+
+def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
+    """Each side's ＫＰＩ table rows: (status, cells with marked runs in [brackets])."""
+    row = re.search(rf'data-key="{key}">\n(.*?)\n</tr>\n', html, re.S).group(1)
+    out = {}
+    for side, body in re.findall(r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S):
+        out[side] = []
+        for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
+            cells = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", cells.replace('<span class="sub">', ""))
+            out[side].append((status, re.sub(r"\|+", "|", re.sub(r"<[^>]+>", "|", cells)).strip("|")))
+    return out
+
+
+def test_a_changed_kpi_table_is_shown_as_the_plan_prints_it(tmp_path):
+    repo = commit_revisions(tmp_path / "repo",
+                            {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_OLD))},
+                            {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_NEW))})
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert text.count("指標単位基準値目標値備考") == 2  # the plan's columns, on each side
+    rows = kpi_rows(html, "pkg-kpi")
+    assert rows["new"] == [
+        # the changed cells are marked, cell by cell; a value keeps its year below it
+        ("changed", "再生可能エネルギーの導入量[（累計）]|万kW|32|（令和５年度）|[75]|（令和12年度）|道路・港湾等"),
+        ("", "変わらない指標|％|50|（令和６年度）|80|（令和12年度）"),
+        # an added row, marked as a whole; no unit prints 「－」, a pending value 「（今後設定）」
+        ("added", "[新設される指標]|[－]|[（今後設定）]|[次回以降に議論]|[100]|[（令和12年度）]|[新たに設定]"),
+    ]
+    assert rows["old"] == [
+        ("changed", "再生可能エネルギーの導入量|万kW|32|（令和５年度）|[60]|（令和12年度）|道路・港湾等"),
+        # the removed row is on the former side only
+        ("removed", "[廃止される指標]|[件]|[10]|[（令和５年度）]|[（今後設定）]|[目標値は次回以降に議論]"),
+        ("", "変わらない指標|％|50|（令和６年度）|80|（令和12年度）"),
+    ]
+    # one row for the package: no ＫＰＩ is an item of its own
+    assert html.count("data-key=") == 1 and "【ＫＰＩ】" in text
+
+
+def test_kpis_set_where_they_were_pending_and_kpis_reordered(tmp_path):
+    pending = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", None))}
+    set_old = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_OLD))}
+    (row,) = _rows(tmp_path / "a", pending, set_old)
+    (old_block,) = [b for b in row.old.blocks if b.label == "ＫＰＩ"]
+    (new_block,) = [b for b in row.new.blocks if b.label == "ＫＰＩ"]
+    assert old_block.rows is None and [_marked(line.text) for line in old_block.lines] == ["[（今後設定）次回以降に議論]"]
+    assert [r.status for r in new_block.rows] == ["added"] * 3
+    assert all(m.segments == ((m.text, True),) for r in new_block.rows for c in r.cells for m in c if m.text)
+    # the same ＫＰＩ in another order: the row out of order is marked on both sides
+    swapped = KPIS_OLD.split("- id: ")
+    reordered = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ",
+                                                  "- id: ".join(["", swapped[3], swapped[1], swapped[2]])))}
+    (row,) = _rows(tmp_path / "b", set_old, reordered)
+    (block,) = [b for b in row.new.blocks if b.label == "ＫＰＩ"]
+    assert [(r.status, r.cells[0][0].text) for r in block.rows] == [
+        ("moved", "変わらない指標"), ("", "再生可能エネルギーの導入量"), ("", "廃止される指標")]
+
+
+FOOTNOTED = {
+    "footnotes.yaml": "note-a: 脚注の本文\nnote-b: 二つ目の脚注\n",
+    "goals/a.yaml": goal(package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]", "方向性Ｂ[^note-b]")),
+}
+
+
+def test_footnotes_are_shown_by_their_printed_numbers(tmp_path):
+    new = {
+        # a new footnote called first: the others are printed one number on
+        "footnotes.yaml": "note-a: 脚注の本文を改めた\nnote-b: 二つ目の脚注\nnote-c: 新しい脚注\n",
+        "goals/a.yaml": goal(package("pkg-a", "施策テーマＡ", "方向性Ｃ[^note-c]", "方向性Ａ[^note-a]",
+                                     "方向性Ｂ[^note-b]")
+                             + package("pkg-z", "施策テーマＺ", "再び方向性Ａ[^note-a]")),
+    }
+    repo = commit_revisions(tmp_path / "repo", FOOTNOTED, new)
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert cell_texts(html, "footnote:note-c") == {"new": "脚注[※1][新しい脚注]", "old": "（新設）"}
+    # note-a is called twice now: the PDF prints it twice, as ※2 and ※4
+    assert cell_texts(html, "footnote:note-a") == {"new": "脚注[※2、※4]脚注の本文[を改めた]",
+                                                   "old": "脚注[※1]脚注の本文"}
+    assert cell_texts(html, "footnote:note-b") == {"new": "脚注[※3]（略）", "old": "脚注[※2]（略）"}
+    # in the order of their numbers, and never by their ids
+    assert re.findall(r'data-key="footnote:(note-\w)"', html) == ["note-c", "note-a", "note-b"]
+    assert not re.search(r"note-[abc]", visible(html) + text)
+
+
+def test_a_footnote_no_text_calls_is_said_to_be_so(tmp_path):
+    items = [i for i in flatten(load_plan(write_content(tmp_path, {
+        "footnotes.yaml": "note-y: 使われない脚注\nnote-a: 脚注の本文\nnote-z: これも使われない脚注\n"})))
+             if i.key.startswith("footnote:")]
+    # after the numbered ones, in the order of footnotes.yaml
+    assert [(i.key, i.number) for i in items] == [("footnote:note-a", "※1"), ("footnote:note-y", ""),
+                                                  ("footnote:note-z", "")]
+    assert items[1].title.text == items[2].title.text == "（本文から呼び出されていない脚注）"
+
+
+def test_the_summary_counts_the_rows_by_kind(repo, tmp_path):
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    # pkg-added; pkg-removed; pkg-edited; 変化Ｃ moved; 変化Ａ and 変化Ｂ only renumbered
+    assert "改正箇所新設1件削除1件修正1件移動1件番号のみの変更2件計6件" in text
+    rows = compare_plans(*revisions(repo, "HEAD~1", "HEAD"))
+    assert summary(rows) == [("新設", 1), ("削除", 1), ("修正", 1), ("移動", 1), ("番号のみの変更", 2)]
+    assert sum(n for _, n in summary(rows)) == len(rows) == html.count("data-key=")
+    # 番号のみの変更 only when there are any; the others always
+    assert summary([]) == [("新設", 0), ("削除", 0), ("修正", 0), ("移動", 0)]
+    text, _ = run_diff(repo, tmp_path / "out2", "HEAD", "HEAD")
+    assert "改正箇所新設0件削除0件修正0件移動0件計0件" in text and "改正部分はありません。" in text
+
+
+def test_every_path_uses_the_plans_numbering():
+    """Each item's path names its headings by the numbers the plan prints (第３章 › 第２節 › ２)."""
+    numbered = re.compile(r"^(第[０-９]+[章節]|[０-９]+|（[０-９]+）|[ア-ン]|（[ア-ン]）|参考[０-９]+)")
+    items = flatten(load_plan(PROJECT / "content"))
+    for item in items:
+        if item.key == "meta" or item.key.startswith("footnote:"):
+            continue
+        assert all(numbered.match(segment) for segment in item.path), item.path
+        assert numbered.match(item.number), (item.key, item.number)
 
 
 # ------------------------------------------------------------------ alignment by id
@@ -462,11 +678,12 @@ def test_each_kind_of_block_gives_its_lines(tmp_path):
     assert [(b.name, b.label) for b in pkg.blocks] == [
         ("directions", "今後の社会資本整備の方向性"), ("measures", "重点施策"), ("kpis", "ＫＰＩ")]
     assert [(line.mark, line.text) for line in pkg.blocks[0].lines] == [("■", "方向性Ａ※")]
-    assert pkg.blocks[2].lines == ()  # each ＫＰＩ is an item of its own
-    kpi = items["kpi-a"]
-    assert (kpi.container, kpi.number, kpi.title.text) == ("pkg-a", "ＫＰＩ", "指標Ａ")
-    assert [line.text for b in kpi.blocks for line in b.lines] == [
-        "件", "10（令和５年度）", "（今後設定）目標値は次回以降に議論"]
+    # the 【ＫＰＩ】 is one table as the plan prints it, a row per ＫＰＩ keyed by its id
+    kpis = pkg.blocks[2]
+    assert kpis.lines == () and kpis.header == ("指標", "単位", "基準値", "目標値", "備考")
+    assert [(r.ident, r.cells) for r in kpis.rows] == [
+        ("kpi-a", (("指標Ａ",), ("件",), ("10", "（令和５年度）"), ("（今後設定）", "目標値は次回以降に議論"), ("",)))]
+    assert "kpi-a" not in items  # not an item of its own
     # a 目指す社会の姿's 施策テーマの例 and the labels set in plan.yaml
     vision = items["vision-a"]
     assert [(b.label, [line.mark + line.text for line in b.lines]) for b in vision.blocks[1:]] == [
@@ -477,7 +694,10 @@ def test_each_kind_of_block_gives_its_lines(tmp_path):
     assert items["goal-a-vision-a"].container == "goal-a"
     assert items["pkg-a"].container == "goal-a-vision-a"
     assert items["outline:goal-a"].container == "ch2-goals"
-    assert items["footnote:note-a"].blocks[0].lines[0].text == "脚注の本文"
+    # a footnote by the number it is printed with, never by its id
+    note = items["footnote:note-a"]
+    assert (note.path, note.number, note.title.text) == (("脚注",), "※1", "")
+    assert note.blocks[0].lines[0].text == "脚注の本文"
 
 
 @pytest.mark.parametrize("content", ["project", "rich"])
@@ -488,6 +708,8 @@ def test_every_text_of_the_plan_is_compared(content, tmp_path):
     for item in flatten(plan):
         shown.add(item.title.text)
         shown.update(line.text for block in item.blocks for line in block.lines)
+        shown.update(text for block in item.blocks for row in block.rows or () for cell in row.cells
+                     for text in cell)
     shown_text = "\n".join(shown)
 
     texts = list(walk_texts(plan))

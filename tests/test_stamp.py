@@ -50,7 +50,7 @@ def test_second_build_with_nothing_changed_does_nothing(built):
     report = _build(content, out)
     assert _skipped(report) and len(report) == 1, report
     assert {name: _state(out / name) for name in before} == before
-    assert sorted(p.name for p in out.iterdir()) == [".build-stamp", "kpi.csv", "plan.html", "plan.json", "plan.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf"]
 
 
 def test_command_line_says_nothing_changed(built, capsys):

@@ -284,6 +284,7 @@ def test_heading_levels_never_skip(built_plan):
     assert not skips, skips
 
 
+@pytest.mark.slow
 def test_metadata_dates_come_from_source_date_epoch(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     build(PROJECT / "content", tmp_path / "a", report=lambda _: None)
@@ -292,6 +293,7 @@ def test_metadata_dates_come_from_source_date_epoch(tmp_path, monkeypatch):
     assert meta.modification_date == meta.creation_date
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(tmp_path):
     build(PROJECT / "content", tmp_path / "one", report=lambda _: None)
     build(PROJECT / "content", tmp_path / "two", report=lambda _: None)

@@ -1,0 +1,73 @@
+"""Limits on what content may hold, in one place.
+
+Content comes from many hands and is not trusted: each limit keeps a mistaken or
+hostile file from costing minutes or gigabytes, and is refused with a message at the
+place it is exceeded. The real plan sits far inside every one of them (its longest text
+is under 200 characters, its deepest file 14 levels, its blocks 8 levels deep).
+"""
+
+from __future__ import annotations
+
+MAX_TEXT_CHARS = 20_000
+"""Characters in one text field (a title, a paragraph, a list item, a table cell, a
+footnote …): a long paragraph of the draft is a few hundred."""
+
+MAX_PROSE_CHARS = 100_000
+"""Characters in one Markdown passage (a ``markdown:`` block or a ``prose:`` file): more
+than the whole text of the plan today."""
+
+MAX_FOOTNOTES = 2_000
+"""Footnotes in ``content/footnotes.yaml``."""
+
+MAX_DEPTH = 64
+"""Levels of nesting of lists and mappings in one YAML file, counted from the file's top."""
+
+MAX_BLOCK_DEPTH = 32
+"""Levels of blocks inside blocks (sections, list items, groups …), counted across
+included files from ``plan.yaml``."""
+
+MAX_PROBLEMS_PER_FILE = 100
+"""Problems reported for one YAML file before the reader stops looking at it: a file
+full of the same mistake is reported by its first ones, not by a million lines."""
+
+# ------------------------------------------------------------------ files and folders
+# (files.py, images.py, stamp.py, watch.py). The real content folder is about 0.1 MB in a
+# few dozen files, its largest file under 20 kB.
+
+MB = 1024 * 1024
+"""One megabyte, in bytes."""
+
+MAX_TEXT_FILE_BYTES = 2 * MB
+"""Largest YAML or Markdown content file, in bytes (the real plan's largest is under
+20 kB). It is read whole into memory, parsed and kept for messages; a larger file is
+almost certainly not text an editor wrote."""
+
+MAX_IMAGE_BYTES = 20 * MB
+"""Largest image file of a figure (PNG, JPEG, SVG), in bytes: a figure scanned at print
+resolution fits, and the layout engine decodes every image in memory. Also the largest
+file the layout engine may fetch (the vendored fonts are about 5 MB each)."""
+
+MAX_IMAGE_PIXELS = 80_000_000
+"""Most pixels (width × height) of a PNG or JPEG figure: an A4 page scanned at 900 dpi.
+The layout engine decodes the whole image, and a small file can hold a huge one; the
+limit also stays under Pillow's own decompression-bomb warning (about 89 megapixels)."""
+
+MAX_CONTENT_BYTES = 50 * MB
+"""Largest total size of all files in the content folder, images included, in bytes. The
+no-op check hashes the folder on every run, and the live preview every half second."""
+
+MAX_CONTENT_ENTRIES = 10_000
+"""Most files and folders the content folder may hold (the real plan: a few dozen). The
+folder is walked before anything is read, so a mistaken ``--content`` (a home folder,
+``/``) is refused at once instead of being read to the end."""
+
+MAX_STATE_FILE_BYTES = 1 * MB
+"""Largest bookkeeping file the build reads back from the output folder (``.build-stamp``,
+the publishing journal): a few hundred bytes when the build wrote them."""
+
+MAX_SERVED_BYTES = 512 * MB
+"""Largest file the live preview serves (a product, a style or font file)."""
+
+PREVIEW_IDLE_SECONDS = 10.0
+"""The live preview closes a connection that sends nothing for this long, so that idle
+or slow clients cannot hold its threads."""

@@ -1,0 +1,741 @@
+"""Files, products and the preview as an attacker meets them.
+
+One table of attacks on the files the build reads and writes — symbolic links out of the
+content folder and onto other files, FIFOs and devices, oversized files and folders,
+output folders that cannot be written, ``--content /``, hostile git revisions for
+``diff``, numbering that runs out — each run through ``build`` and ``check`` (or
+``diff``), each with the outcome it must have: a clear one-line error naming the file
+(and line) with exit 1, the output folder byte for byte as it was, nothing outside it
+written; or a good build. Then commands killed in the middle of publishing, and the next
+command making the set whole; then the live preview under forged Host headers and
+malformed paths.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import CLEAN, MINIMAL, PROJECT, run_command, snapshot, write_content
+from keikaku import files, limits
+
+CH4 = textwrap.dedent(MINIMAL["chapter4.yaml"])
+GOAL = textwrap.dedent(MINIMAL["goals/a.yaml"])
+VICTIM = "被害を受けてはならないファイル\n".encode()
+SECRET = "外部の秘密の文言"
+
+
+# ------------------------------------------------------------------ helpers
+
+
+class Hang(BaseException):
+    """A command did not finish in time (a BaseException: nothing in the build catches it)."""
+
+
+@pytest.fixture
+def no_hang():
+    """Fail, rather than wait for ever, if a command blocks (on a FIFO, say)."""
+    def alarm(_signum, _frame):
+        raise Hang("the command blocked")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def outside_plan(root: Path) -> Path:
+    """A valid plan.yaml outside the content folder, carrying a secret title."""
+    path = root / "outside" / "plan.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(MINIMAL["plan.yaml"]).replace("テスト計画", SECRET), "utf-8")
+    return path
+
+
+def link(path: Path, target: Path | str) -> None:
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(target, path)
+
+
+def fifo(path: Path) -> None:
+    if path.exists():
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+def unix_socket(path: Path) -> None:
+    """A socket file at ``path`` (bound at a short path first: AF_UNIX paths are short)."""
+    short = Path(tempfile.mkdtemp(prefix="ks", dir="/tmp")) / "s"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(short))
+    finally:
+        sock.close()
+    os.rename(short, path)
+    short.parent.rmdir()
+
+
+def katakana_headings(count: int) -> str:
+    items = "".join(f"      - section: 項目{i}\n        id: k{i}\n        body:\n          - p: 本文\n"
+                    for i in range(count))
+    return ("section: 実効性を確保する方策\nid: ch4\nchild_numbering: item\nbody:\n"
+            "  - section: 方策Ａ\n    id: measure-a\n    child_numbering: kana\n    body:\n"
+            "      - pending: 次回以降に議論\n" + items)
+
+
+# ------------------------------------------------------------------ the table
+
+
+@dataclass
+class Attack:
+    """One row: how to set the attack up and what each command must answer.
+
+    ``setup(root, content, out, monkeypatch)`` plants the attack (``out`` is a copy of a
+    finished build) and may return replacements for ``--content``/``--out``. ``expect``
+    maps a command to ``None`` (it succeeds) or to (where, phrase): a regular expression
+    for the start of the message line — ``file`` or ``file:line:col`` — and a phrase of it.
+    """
+
+    name: str
+    overrides: dict[str, str | bytes | None] = field(default_factory=dict)
+    setup: Callable | None = None
+    expect: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    marks: tuple = ()
+
+
+def refused(where: str, phrase: str, commands=("build", "check")) -> dict[str, tuple[str, str]]:
+    return {command: (where, phrase) for command in commands}
+
+
+OK = {"build": None, "check": None}
+C = r"\S*content"  # the content folder as shown (an absolute path in tmp_path)
+OUT = r"\S*out"
+
+
+def _plan_to_outside(root, content, out, mp):
+    link(content / "plan.yaml", outside_plan(root))
+
+
+def _footnotes_to_outside(root, content, out, mp):
+    secret = root / "outside" / "notes.yaml"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text(f"note-a: {SECRET}\n", "utf-8")
+    link(content / "footnotes.yaml", secret)
+
+
+def _include_to_inside(root, content, out, mp):
+    (content / "goals" / "real.yaml").write_text(GOAL, "utf-8")
+    link(content / "goals" / "a.yaml", "real.yaml")
+
+
+def _folder_to_outside(root, content, out, mp):
+    elsewhere = root / "outside" / "goals"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "a.yaml").write_text(GOAL.replace("重点目標Ａ", SECRET), "utf-8")
+    shutil.rmtree(content / "goals")
+    link(content / "goals", elsewhere)
+
+
+def _hidden_link_included(root, content, out, mp):
+    (content / "goals" / "real.yaml").write_text(GOAL, "utf-8")
+    (content / "goals" / "a.yaml").unlink()
+    link(content / "goals" / ".a.yaml", "real.yaml")
+    chapter3 = content / "chapter3.yaml"
+    chapter3.write_text(chapter3.read_text("utf-8").replace("goals/a.yaml", "goals/.a.yaml"), "utf-8")
+
+
+def _device(root, content, out, mp):
+    path = content / "figures" / "zero.yaml"
+    path.parent.mkdir()
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device file here: {exc}")
+
+
+def _sparse(path: Path, size: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.truncate(size)
+
+
+def _too_many_entries(root, content, out, mp):
+    mp.setattr(limits, "MAX_CONTENT_ENTRIES", 40)
+    for i in range(40):
+        (content / f"memo{i:02}.txt").write_text("メモ", "utf-8")
+
+
+def _content_unreadable(root, content, out, mp):
+    real = os.scandir
+    resolved = content.resolve()
+
+    def scandir(path="."):
+        if Path(os.fsdecode(path)).resolve() == resolved:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    mp.setattr(os, "scandir", scandir)
+
+
+def _content_is_file(root, content, out, mp):
+    shutil.rmtree(content)
+    content.write_text("not a folder", "utf-8")
+
+
+def _out_is_file(root, content, out, mp):
+    shutil.rmtree(out)
+    out.write_text("not a folder", "utf-8")
+
+
+def _out_read_only(root, content, out, mp):
+    real = os.open
+
+    def refusing(path, flags, mode=0o777, *, dir_fd=None):
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, "Read-only file system", path)
+        return real(path, flags, mode, dir_fd=dir_fd)
+
+    mp.setattr(os, "open", refusing)
+
+
+def _disk_full(root, content, out, mp):
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    mp.setattr(files, "_write_all", full)
+
+
+def _product_is_folder(root, content, out, mp):
+    (out / "plan.html").unlink()
+    (out / "plan.html").mkdir()
+
+
+def _planted(name: str, target: str = "victim"):
+    def setup(root, content, out, mp):
+        link(out / name, "/dev/zero" if target == "zero" else root / "victim.txt")
+    return setup
+
+
+def _planted_stamp_temp(root, content, out, mp):
+    # The name earlier versions used for the stamp's temporary: OUT/.build-stamp.<pid>.tmp
+    link(out / f".build-stamp.{os.getpid()}.tmp", root / "victim.txt")
+
+
+def _fifo_in_out(root, content, out, mp):
+    (out / ".build-stamp").unlink()
+    fifo(out / ".build-stamp")
+
+
+ATTACKS = [
+    # --- content files that are not regular files inside content/
+    Attack("plan-links-outside", setup=_plan_to_outside,
+           expect=refused(rf"{C}/plan\.yaml", "シンボリックリンク")),
+    Attack("footnotes-link-outside", setup=_footnotes_to_outside,
+           expect=refused(rf"{C}/footnotes\.yaml", "シンボリックリンク")),
+    Attack("lint-links-to-dev-zero", setup=lambda r, c, o, m: link(c / "lint.yaml", "/dev/zero"),
+           expect=refused(rf"{C}/lint\.yaml", "シンボリックリンク")),
+    Attack("prose-links-to-etc", setup=lambda r, c, o, m: link(c / "prose" / "outlook.md", "/etc/hostname"),
+           expect=refused(rf"{C}/prose/outlook\.md", "シンボリックリンク")),
+    Attack("include-links-inside", setup=_include_to_inside,
+           expect=refused(rf"{C}/goals/a\.yaml", "リンク先が content/ の中でも")),
+    Attack("folder-links-outside", setup=_folder_to_outside,
+           expect=refused(rf"{C}/goals", "シンボリックリンク")),
+    Attack("hidden-link-included", setup=_hidden_link_included,
+           expect=refused(rf"{C}/goals/\.a\.yaml", "シンボリックリンク")),
+    Attack("editor-lock-link-is-fine", setup=lambda r, c, o, m: link(c / ".#plan.yaml", "root@host.123:456"),
+           expect=OK),
+    Attack("fifo-as-plan", setup=lambda r, c, o, m: fifo(c / "plan.yaml"),
+           expect=refused(rf"{C}/plan\.yaml", "名前付きパイプ（FIFO）")),
+    Attack("fifo-anywhere", setup=lambda r, c, o, m: fifo(c / "notes" / "pipe.txt"),
+           expect=refused(rf"{C}/notes/pipe\.txt", "名前付きパイプ（FIFO）")),
+    Attack("fifo-hidden-is-never-read", setup=lambda r, c, o, m: fifo(c / ".pipe"), expect=OK),
+    Attack("device-file", setup=_device, expect=refused(rf"{C}/figures/zero\.yaml", "デバイスファイル")),
+    Attack("socket-file", setup=lambda r, c, o, m: unix_socket(c / "sock"),
+           expect=refused(rf"{C}/sock", "ソケット")),
+    # --- limits
+    Attack("yaml-over-2-mb", overrides={"chapter4.yaml": CH4 + "#" + "x" * limits.MAX_TEXT_FILE_BYTES + "\n"},
+           expect=refused(rf"{C}/chapter4\.yaml", "1 ファイル 2 MB まで")),
+    Attack("markdown-over-2-mb", overrides={"prose/outlook.md": "本文。\n" * (limits.MAX_TEXT_FILE_BYTES // 10 + 1)},
+           expect=refused(rf"{C}/prose/outlook\.md", "ファイルが大きすぎます")),
+    Attack("content-over-50-mb", setup=lambda r, c, o, m: [_sparse(c / "data" / f"{i}.bin", 18 * limits.MB)
+                                                          for i in range(3)],
+           expect=refused(rf"{C}", "合わせて 50 MB まで")),
+    Attack("too-many-files", setup=_too_many_entries, expect=refused(rf"{C}", "多すぎます")),
+    # --- the folders named on the command line
+    Attack("content-is-root", setup=lambda r, c, o, m: {"content": Path("/")},
+           expect=refused(r"/", "ファイルシステムの最上位")),
+    Attack("content-is-a-file", setup=_content_is_file, expect=refused(rf"{C}", "ファイルが指定されています")),
+    Attack("content-unreadable", setup=_content_unreadable, expect=refused(rf"{C}", "フォルダを読めません")),
+    Attack("out-is-a-file", setup=_out_is_file,
+           expect={"build": (rf"{OUT}", "フォルダを指定してください"), "check": None}),
+    Attack("out-read-only", setup=_out_read_only,
+           expect={"build": (rf"{OUT}", "読み取り専用"), "check": None}),
+    Attack("disk-full", setup=_disk_full,
+           expect={"build": (rf"{OUT}", "ディスクの空きが足りない"), "check": None}),
+    Attack("product-path-is-a-folder", setup=_product_is_folder,
+           expect={"build": (rf"{OUT}/plan\.html", "フォルダがあるため"), "check": None}),
+    # --- links and FIFOs planted in the output folder: never followed, never written through
+    *[Attack(f"planted-link-{name}", setup=_planted(name), expect=OK)
+      for name in ("plan.pdf", "plan.html", "plan.docx", "plan.json", "kpi.csv", ".build-stamp", files.JOURNAL_NAME)],
+    Attack("planted-link-old-stamp-temp", setup=_planted_stamp_temp, expect=OK),
+    Attack("planted-stamp-to-dev-zero", setup=_planted(".build-stamp", "zero"), expect=OK),
+    Attack("planted-journal-to-dev-zero", setup=_planted(files.JOURNAL_NAME, "zero"), expect=OK),
+    Attack("planted-fifo-stamp", setup=_fifo_in_out, expect=OK),
+    # --- content that made the build fail with an internal error
+    Attack("katakana-headings-run-out", overrides={"chapter4.yaml": katakana_headings(47)},
+           expect=refused(rf"{C}/chapter4\.yaml:194:9", "カタカナの番号（ア〜ン、46 個）が足りません")),
+    Attack("katakana-46-headings-are-fine", overrides={"chapter4.yaml": katakana_headings(46)}, expect=OK),
+    Attack("katakana-list-runs-out",
+           overrides={"chapter4.yaml": CH4 + "  - list: [" + ", ".join(f"項目{i}" for i in range(47))
+                      + "]\n    marker: ア\n"},
+           expect=refused(rf"{C}/chapter4\.yaml:9:5", "marker: で別の番号")),
+    Attack("plan-of-only-null", overrides={"plan.yaml": "~\n"},
+           expect=refused(rf"{C}/plan\.yaml:1:1", "ファイルが空です")),
+]
+
+
+@pytest.mark.parametrize("attack", [pytest.param(a, id=a.name, marks=a.marks) for a in ATTACKS])
+def test_attack(attack: Attack, tmp_path, previous_output, monkeypatch, no_hang):
+    assert set(attack.expect) == {"build", "check"}
+    for command, expected in attack.expect.items():
+        root = tmp_path / command
+        root.mkdir()
+        content = write_content(root, attack.overrides)
+        out = root / "out"
+        shutil.copytree(previous_output, out)
+        (root / "victim.txt").write_bytes(VICTIM)
+        with monkeypatch.context() as mp:
+            replaced = attack.setup(root, content, out, mp) if attack.setup else None
+            replaced = replaced if isinstance(replaced, dict) else {}
+            content, out = replaced.get("content", content), replaced.get("out", out)
+            before = snapshot(out) if out.is_dir() else out.read_bytes()
+            started = time.monotonic()
+            outcome = run_command([command, "--content", str(content), "--out", str(out)])
+        text = outcome.out + outcome.err
+        assert time.monotonic() - started < 30, f"{command} took too long"
+        assert "Traceback" not in text and "internal error" not in text, text
+        assert (root / "victim.txt").read_bytes() == VICTIM, "a file outside the output folder was written"
+        assert SECRET not in text
+        if expected is None:
+            assert outcome.code == 0, text
+            if command == "build" and out.is_dir():
+                assert_whole_set(out)
+            continue
+        where, phrase = expected
+        assert outcome.code == 1, text
+        assert re.search(rf"^{where}: .*{re.escape(phrase)}", outcome.err, re.M), outcome.err
+        # Every problem is one line: a place, then a message (no stray output).
+        for line in outcome.err.splitlines()[:-1]:
+            assert re.match(r"^\S+(:\d+:\d+)?: \S", line), line
+        after = snapshot(out) if out.is_dir() else out.read_bytes()
+        assert after == before, "a refused command changed the output folder"
+        if out.is_dir():
+            assert not [p.name for p in out.iterdir() if files.is_temporary(p.name)]
+
+
+def assert_whole_set(out: Path) -> str:
+    """The products are one build's: no temporaries or journal, plan.json and kpi.csv the
+    same bytes as the PDF's attachments, the HTML of the same text, the stamp recording
+    the products as they are. Returns the package's title (which build it was)."""
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf"], names
+    assert all(stat.S_ISREG((out / name).lstat().st_mode) for name in names)
+    data = (out / "plan.json").read_bytes()
+    attachments = pypdf.PdfReader(out / "plan.pdf").attachments
+    assert attachments["plan.json"] == [data]
+    assert attachments["kpi.csv"] == [(out / "kpi.csv").read_bytes()]
+    title = "施策テーマ新" if "施策テーマ新" in data.decode("utf-8") else "施策テーマＡ"
+    assert title in (out / "plan.html").read_text("utf-8")
+    assert title in (out / "kpi.csv").read_text("utf-8-sig")
+    recorded = json.loads((out / ".build-stamp").read_text("utf-8"))["products"]
+    for name, state in recorded.items():
+        st = (out / name).lstat()
+        assert [st.st_size, st.st_mtime_ns] == state, name
+    return title
+
+
+def test_a_symlink_to_outside_never_reaches_the_products(tmp_path, no_hang):
+    # The attack checked where it used to land: no command puts the secret anywhere.
+    content = write_content(tmp_path)
+    link(content / "plan.yaml", outside_plan(tmp_path))
+    out = tmp_path / "out"
+    for argv in (["build"], ["check"], ["build", "--force"], ["build", "--final"]):
+        outcome = run_command([*argv, "--content", str(content), "--out", str(out)])
+        assert outcome.code == 1 and SECRET not in outcome.out + outcome.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [["watch", "--port", "0"], ["diff", "HEAD~1"]])
+def test_watch_and_diff_refuse_the_disk_and_a_file_as_folders(tmp_path, command, no_hang):
+    content = write_content(tmp_path)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    for argv, where, phrase in ((["--content", "/"], r"/", "ファイルシステムの最上位"),
+                                (["--content", str(a_file)], rf"{tmp_path}/a-file", "ファイルが指定されています"),
+                                (["--content", str(content), "--out", str(a_file)], rf"{tmp_path}/a-file",
+                                 "フォルダを指定してください")):
+        outcome = run_command([*command, *argv])
+        assert outcome.code == 1, outcome.err
+        assert "Traceback" not in outcome.err and "internal error" not in outcome.err
+        assert re.search(rf"^{where}: .*{phrase}", outcome.err, re.M), outcome.err
+    assert a_file.read_text() == "x"
+
+
+def test_the_real_plan_sits_far_inside_every_limit():
+    content = PROJECT / "content"
+    total = files.check_content_folder(content)
+    assert total * 20 < limits.MAX_CONTENT_BYTES
+    sizes = [p.stat().st_size for p in content.rglob("*") if p.is_file()]
+    assert max(sizes) * 20 < limits.MAX_TEXT_FILE_BYTES
+    assert len(list(content.rglob("*"))) * 20 < limits.MAX_CONTENT_ENTRIES
+
+
+def test_the_reader_never_reads_past_its_limit(tmp_path, monkeypatch):
+    # A file that grows while it is read (or whose size the file system misreports) is
+    # read to the limit and one byte more, never further.
+    reads: list[int] = []
+    real = os.read
+
+    def counting(fd, n):
+        data = real(fd, n)
+        reads.append(len(data))
+        return data
+
+    big = tmp_path / "big.yaml"
+    _sparse(big, 10 * limits.MB)
+    fd = os.open(big, os.O_RDONLY)
+    try:
+        monkeypatch.setattr(os, "read", counting)
+        with pytest.raises(files.Refused) as refusal:
+            files._read_open(fd, 1000)
+    finally:
+        os.close(fd)
+    assert refusal.value.kind == "large" and sum(reads) == 1001
+    monkeypatch.undo()
+    with pytest.raises(files.Refused) as refusal:
+        files.read_bytes(big, root=tmp_path, limit=1000)  # refused by its size before reading
+    assert "1 ファイル" in refusal.value.reason
+
+
+# ------------------------------------------------------------------ diff: hostile revisions
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "計画部会事務局", "GIT_AUTHOR_EMAIL": "editor@example.invalid",
+    "GIT_COMMITTER_NAME": "計画部会事務局", "GIT_COMMITTER_EMAIL": "editor@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True,
+                   env={**os.environ, **GIT_ENV})
+
+
+def _big_file(content: Path) -> None:
+    _sparse(content / "chapter9.yaml", limits.MAX_TEXT_FILE_BYTES + 1)
+
+
+REVISIONS = [
+    ("absolute-symlink", lambda c: link(c / "notes.md", "/etc/passwd"),
+     r"HEAD:content/notes\.md", "シンボリックリンク"),
+    ("relative-symlink-out", lambda c: link(c / "chapter9.yaml", "../../outside.yaml"),
+     r"HEAD:content/chapter9\.yaml", "シンボリックリンク"),
+    ("symlinked-plan", lambda c: (c.joinpath("real.yaml").write_text(c.joinpath("plan.yaml").read_text()),
+                                   link(c / "plan.yaml", "real.yaml")),
+     r"HEAD:content/plan\.yaml", "シンボリックリンク"),
+    ("file-over-its-limit", _big_file, r"HEAD:content/chapter9\.yaml", "1 ファイル 2 MB まで"),
+    ("katakana-runs-out", lambda c: c.joinpath("chapter4.yaml").write_text(katakana_headings(47), "utf-8"),
+     r"HEAD:content/chapter4\.yaml:194:9", "カタカナの番号"),
+    ("plan-of-only-null", lambda c: c.joinpath("plan.yaml").write_text("~\n"),
+     r"HEAD:content/plan\.yaml:1:1", "ファイルが空です"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "where", "phrase"), REVISIONS, ids=[r[0] for r in REVISIONS])
+def test_hostile_revision(tmp_path, case, change, where, phrase, no_hang):
+    content = write_content(tmp_path)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "一つ目")
+    change(content)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "二つ目")
+    out = tmp_path / "out"
+    outcome = run_command(["diff", "HEAD~1", "HEAD", "--content", str(content), "--out", str(out)])
+    assert outcome.code == 1, outcome.err
+    assert "Traceback" not in outcome.err and "internal error" not in outcome.err, outcome.err
+    assert re.search(rf"^{where}: .*{re.escape(phrase)}", outcome.err, re.M), outcome.err
+    assert not out.exists()
+    if case in ("absolute-symlink", "relative-symlink-out", "symlinked-plan"):
+        # The working tree has the same link: diff against it is refused too, without following it.
+        outcome = run_command(["diff", "HEAD~1", "--content", str(content), "--out", str(out)])
+        assert outcome.code == 1 and "シンボリックリンク" in outcome.err, outcome.err
+
+
+# ------------------------------------------------------------------ killed while publishing
+
+KILLER = """
+import os, sys
+from keikaku import files
+from keikaku.cli import main
+
+where, at = sys.argv[1], int(sys.argv[2])
+calls = 0
+
+def dying(real):
+    def call(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == at:
+            os._exit(137)
+        return real(*args, **kwargs)
+    return call
+
+if where == "write":
+    files._write_temp = dying(files._write_temp)
+elif where == "replace":
+    os.replace = dying(os.replace)
+elif where == "unlink":
+    real_unlink = os.unlink
+    def unlink(path, *args, **kwargs):
+        if path == files.JOURNAL_NAME:
+            os._exit(137)
+        return real_unlink(path, *args, **kwargs)
+    os.unlink = unlink
+sys.exit(main(sys.argv[3:]))
+"""
+
+# (where the build dies, at which call, the set that must be left: old or new, and the next
+# command). The products' temporaries are written first (plan.pdf, plan.html, plan.json,
+# kpi.csv, the stamp, then the journal's); the journal is the first file renamed into place,
+# then plan.pdf, plan.html, plan.json, kpi.csv and the stamp; then the journal is removed.
+KILLS = [
+    ("write", 2, "old", "check"), ("write", 6, "old", "check"), ("replace", 1, "old", "check"),
+    ("replace", 2, "new", "check"), ("replace", 3, "new", "check"), ("replace", 5, "new", "check"),
+    ("replace", 6, "new", "check"), ("unlink", 1, "new", "check"),
+    ("write", 3, "old", "build"), ("replace", 3, "new", "build"), ("unlink", 1, "new", "build"),
+    ("write", 3, "old", "preview"), ("replace", 4, "new", "preview"),
+]
+
+
+@pytest.mark.parametrize(("where", "at", "left", "next_command"), KILLS,
+                         ids=[f"{w}-{a}-then-{n}" for w, a, _, n in KILLS])
+def test_a_build_killed_while_publishing_is_made_whole_by_the_next_command(
+        tmp_path, previous_output, where, at, left, next_command):
+    content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")})
+    out = tmp_path / "out"
+    shutil.copytree(previous_output, out)
+    argv = ["--content", str(content), "--out", str(out), "--force"]
+    killed = subprocess.run([sys.executable, "-c", KILLER, where, str(at), *argv], cwd=PROJECT,
+                            env={**os.environ, "PYTHONPATH": str(PROJECT)}, capture_output=True,
+                            text=True, timeout=120)
+    assert killed.returncode == 137, killed.stderr
+    leftovers = [p.name for p in out.iterdir() if files.is_temporary(p.name) or p.name == files.JOURNAL_NAME]
+    assert leftovers, "the kill left nothing to recover: the test does not test anything"
+    new = "施策テーマ新"
+    if next_command == "preview":
+        # What the live preview serves: the set as the next command makes it, never half of it.
+        html = files.read_product(out, "plan.html")
+        assert html is not None and (new if left == "new" else "施策テーマＡ") in html.decode()
+    else:
+        outcome = run_command([next_command, "--content", str(content), "--out", str(out)])
+        assert outcome.code == 0, outcome.err
+        assert "Traceback" not in outcome.err
+        if next_command == "build":
+            # The completed new set is current (nothing to do); the old one is rebuilt.
+            assert ("nothing changed" in outcome.out) == (left == "new"), outcome.out
+            left = "new"
+    assert assert_whole_set(out) == (new if left == "new" else "施策テーマＡ")
+
+
+def test_a_failed_rename_is_one_line_and_the_next_command_completes_the_set(
+        tmp_path, previous_output, monkeypatch):
+    content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")})
+    out = tmp_path / "out"
+    shutil.copytree(previous_output, out)
+    real = os.replace
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) >= 3:  # the journal and plan.pdf are in place, then the disk fails
+            raise OSError(errno.EIO, "Input/output error", str(out / args[1]))
+        return real(*args, **kwargs)
+
+    with monkeypatch.context() as mp:
+        mp.setattr(os, "replace", failing)
+        outcome = run_command(["--content", str(content), "--out", str(out)])
+    assert outcome.code == 1
+    assert "Traceback" not in outcome.err and "internal error" not in outcome.err
+    assert re.search(rf"^{OUT}/plan\.html: .*次に build・check・watch", outcome.err, re.M), outcome.err
+    assert "will be completed by the next build" in outcome.err
+    outcome = run_command(["check", "--content", str(content), "--out", str(out)])
+    assert outcome.code == 0, outcome.err
+    assert "完成させました" in outcome.err
+    assert assert_whole_set(out) == "施策テーマ新"
+
+
+def test_orphans_are_ours_only(tmp_path, previous_output):
+    out = tmp_path / "out"
+    shutil.copytree(previous_output, out)
+    ours = [".plan.pdf.0123456789abcdef.tmp", ".build-stamp.4242.tmp", ".kpi.csv.ab_cd123.tmp"]
+    theirs = ["notes.tmp", ".plan.pdf.tmp", "plan.pdf.0123456789abcdef.tmp", "bench.json"]
+    for name in ours + theirs:
+        (out / name).write_text("x")
+    (tmp_path / "victim.txt").write_bytes(VICTIM)
+    link(out / ".plan.html.fedcba9876543210.tmp", tmp_path / "victim.txt")
+    assert files.recover(out)
+    left = sorted(p.name for p in out.iterdir())
+    assert left == sorted([".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf", *theirs])
+    assert (tmp_path / "victim.txt").read_bytes() == VICTIM
+
+
+# ------------------------------------------------------------------ the live preview
+
+
+@pytest.fixture
+def preview(tmp_path):
+    """A running ``build.py watch --port 0`` on a small plan: (port, content, out, log lines)."""
+    content = write_content(tmp_path, CLEAN)
+    out = tmp_path / "out"
+    log = tmp_path / "watch.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build.py"), "watch", "--port", "0",
+             "--content", str(content), "--out", str(out)],
+            cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text()):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text()).group(1))
+        while status(port)["version"] < 1:
+            assert time.monotonic() < deadline, "the first build did not finish"
+            time.sleep(0.2)
+        yield port, content, out, log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    text = log.read_text()
+    assert "Traceback" not in text and "internal error" not in text, text
+
+
+def status(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__status", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def raw(port: int, target: bytes, host: bytes | None = None, method: bytes = b"GET") -> tuple[int, bytes]:
+    """Send one request as raw bytes (urllib and http.client refuse malformed ones)."""
+    host = f"127.0.0.1:{port}".encode() if host is None else host
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        request = method + b" " + target + b" HTTP/1.1\r\n"
+        if host != b"-":
+            request += b"Host: " + host + b"\r\n"
+        sock.sendall(request + b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_preview_answers_only_to_its_own_address(preview):
+    port = preview[0]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        assert raw(port, b"/__status", host.encode())[0] == 200, host
+    for host in (b"evil.example", f"evil.example:{port}".encode(), b"127.0.0.1", f"127.0.0.1:{port + 1}".encode(),
+                 f"127.0.0.1.evil.example:{port}".encode(), b"-", b""):
+        assert raw(port, b"/plan.html", host)[0] == 403, host
+        assert raw(port, b"/__status", host)[0] == 403, host
+
+
+def test_preview_answers_malformed_paths_with_400(preview):
+    port = preview[0]
+    for target in (b"/%00", b"/plan.html%00", b"/plan.html%00.txt", b"/%2e/", b"/%2E%2E/etc/passwd", b"/./plan.html",
+                   b"/styles/../plan.html", b"/styles/%2e%2e/%2e%2e/etc/passwd", b"/%ff%fe", b"/%0d%0aX:y",
+                   b"/plan\\..\\x", b"http://127.0.0.1/plan.html", b"*", b"/a%1fb"):
+        assert raw(port, target)[0] == 400, target
+
+
+def test_preview_serves_the_products_and_styles_and_nothing_else(preview):
+    port, _content, out, _log = preview
+    code, body = raw(port, b"/plan.html")
+    assert code == 200 and b"/__status" in body and "施策テーマＡ".encode() in body
+    code, body = raw(port, b"/plan.pdf")
+    assert code == 200 and body.startswith(b"%PDF")
+    assert raw(port, b"/styles/plan.css")[0] == 200
+    assert raw(port, b"/styles/fonts/BIZUDMincho-Regular.ttf")[0] == 200
+    assert raw(port, b"/", method=b"GET")[0] == 302
+    # What must not be served: bookkeeping, temporaries, other data, listings.
+    (out / ".plan.pdf.0123456789abcdef.tmp").write_bytes(b"half a pdf")
+    (out / "notes.txt").write_text("x")
+    for target in (b"/.build-stamp", b"/%2ebuild-stamp", b"/plan.json", b"/kpi.csv", b"/notes.txt",
+                   b"/.publish-journal", b"/.plan.pdf.0123456789abcdef.tmp", b"/styles/", b"/styles/fonts/",
+                   b"/styles/fonts/OFL.txt", b"/out/", b"/index.html", b"/plan.html/", b"/keikaku/cli.py",
+                   b"/styles/.hidden.css", b"//etc/passwd", b"//styles/plan.css/../../../etc/passwd"):
+        code, body = raw(port, target)
+        assert code in (400, 404), (target, code)
+        assert b"digest" not in body and b"half a pdf" not in body and b"<li>" not in body
+    # A link planted at a product's path is not followed.
+    secret = out.parent / "secret.txt"
+    secret.write_text(SECRET, "utf-8")
+    (out / "plan.pdf").unlink()
+    os.symlink(secret, out / "plan.pdf")
+    code, body = raw(port, b"/plan.pdf")
+    assert code == 404 and SECRET.encode() not in body
+
+
+def test_preview_closes_idle_connections(preview):
+    port = preview[0]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        started = time.monotonic()
+        assert sock.recv(1024) == b""  # the server closed it
+        waited = time.monotonic() - started
+    assert limits.PREVIEW_IDLE_SECONDS - 1 <= waited <= limits.PREVIEW_IDLE_SECONDS + 5, waited
+    assert raw(port, b"/__status")[0] == 200  # and still serves others
+
+
+def test_preview_reports_a_fifo_instead_of_hanging(preview):
+    port, content, _out, _log = preview
+    pipe = content / "notes" / "pipe.md"
+    fifo(pipe)
+    deadline = time.monotonic() + 60
+    while not any("pipe.md" in p and "FIFO" in p for p in status(port)["problems"]):
+        assert time.monotonic() < deadline, status(port)
+        time.sleep(0.3)
+    version = status(port)["version"]
+    pipe.unlink()
+    while status(port)["problems"] or status(port)["version"] == version:
+        assert time.monotonic() < deadline, status(port)
+        time.sleep(0.3)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", "/plan.html")
+    assert conn.getresponse().status == 200
+    conn.close()
