@@ -26,6 +26,7 @@ check: $(STAMP)
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 typecheck: $(DEV_STAMP)
 	$(PY) -m mypy

@@ -27,8 +27,11 @@ def main(argv: list[str]) -> int:
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     pages = len(pypdf.PdfReader(out / "plan.pdf").pages)
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds,
-                      "peak_rss_bytes": peak, "pages": pages}))
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu_seconds": cpu_seconds, "peak_rss_bytes": peak, "pages": pages}
+        )
+    )
     return 0
 
 

@@ -9,6 +9,8 @@ Without options it is what the ``weasyprint`` command does with the build's PDF 
 - ``--fetcher CONTENT``: fetch through ``write.SandboxedFetcher`` (templates/, styles/,
   ``CONTENT``), which reads every file through ``files.read_bytes``;
 - ``--attach DIR``: embed ``DIR``'s plan.json and kpi.csv as associated files;
+- ``--roomy``: lay out on the build's roomy frame stack (``write.on_roomy_stack``: no
+  frame-stack chunk mapped and unmapped over and over, python/cpython#142183);
 - ``--pipeline CONTENT``: before the layout, import the pipeline's stages and load,
   validate and render ``CONTENT`` as a build does (cold, in this fresh process).
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import weasyprint
 
-from keikaku.write import PDF_OPTIONS
+from keikaku.write import PDF_OPTIONS, on_roomy_stack
 
 
 def _pipeline(content: Path, out: Path) -> None:
@@ -40,8 +42,13 @@ def _pipeline(content: Path, out: Path) -> None:
         plan = load_plan(content)
         validate(plan, content, final=False, report=lambda _line: None, verbose=False)
     data_files(plan)
-    Renderer().render(plan, stylesheet_href(out), document_date(content), draft=True,
-                      content_href=content_href(out, content))
+    Renderer().render(
+        plan,
+        stylesheet_href(out),
+        document_date(content),
+        draft=True,
+        content_href=content_href(out, content),
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -51,14 +58,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--string", action="store_true")
     parser.add_argument("--fetcher", type=Path, metavar="CONTENT")
     parser.add_argument("--attach", type=Path, metavar="DIR")
+    parser.add_argument("--roomy", action="store_true")
     parser.add_argument("--pipeline", type=Path, metavar="CONTENT")
     args = parser.parse_args(argv)
 
     folder = args.html.resolve().parent
     if args.pipeline:
         _pipeline(args.pipeline, folder)
-    source: dict[str, object] = ({"string": args.html.read_text("utf-8")} if args.string
-                                 else {"filename": args.html})
+    source: dict[str, object] = (
+        {"string": args.html.read_text("utf-8")} if args.string else {"filename": args.html}
+    )
     if args.fetcher:
         from keikaku.paths import STYLES_DIR, TEMPLATES_DIR
         from keikaku.write import SandboxedFetcher
@@ -66,11 +75,21 @@ def main(argv: list[str]) -> int:
         source["url_fetcher"] = SandboxedFetcher([TEMPLATES_DIR, STYLES_DIR, args.fetcher])
     attachments = None
     if args.attach:
-        attachments = [weasyprint.Attachment(string=(args.attach / name).read_bytes(), name=name,
-                                             relationship="Data")
-                       for name in ("plan.json", "kpi.csv")]
-    weasyprint.HTML(base_url=folder.as_uri() + "/", **source).write_pdf(
-        args.out, attachments=attachments, **PDF_OPTIONS)
+        attachments = [
+            weasyprint.Attachment(
+                string=(args.attach / name).read_bytes(), name=name, relationship="Data"
+            )
+            for name in ("plan.json", "kpi.csv")
+        ]
+    document = weasyprint.HTML(base_url=folder.as_uri() + "/", **source)
+
+    def write() -> None:
+        document.write_pdf(args.out, attachments=attachments, **PDF_OPTIONS)
+
+    if args.roomy:
+        on_roomy_stack(write)
+    else:
+        write()
     return 0
 
 

@@ -43,8 +43,11 @@ def _suffixed(node: Any, suffix: str) -> Any:
     kind = next(iter(node), None)
     out = {}
     for key, value in node.items():
-        ref = (key == "id" or (key == "goal" and kind == "vision")
-               or (key == kind and kind in ("goal_outline", "group")))
+        ref = (
+            key == "id"
+            or (key == "goal" and kind == "vision")
+            or (key == kind and kind in ("goal_outline", "group"))
+        )
         if ref and isinstance(value, str):
             out[key] = value + suffix
         elif key == "include" and isinstance(value, str):
@@ -103,8 +106,9 @@ def _load(path: Path) -> Any:
 
 def _dump(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
-                    encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
 
 
 def make_synthetic(content: Path, target: Path, k: int) -> Path:

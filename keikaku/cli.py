@@ -60,64 +60,123 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """argparse's layout, with the usage line introduced in Japanese too."""
 
     def add_usage(self, usage, actions, groups, prefix=None):
-        super().add_usage(usage, actions, groups, prefix="使い方 (usage): " if prefix is None else prefix)
+        super().add_usage(
+            usage, actions, groups, prefix="使い方 (usage): " if prefix is None else prefix
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=None,
         description="内容ファイル（content/）から社会資本整備重点計画の PDF と HTML を作ります。"
-                    " (Builds the plan's PDF and HTML from the content files.)",
+        " (Builds the plan's PDF and HTML from the content files.)",
         epilog=COMMANDS,
         formatter_class=_HelpFormatter,
         add_help=False,
     )
     parser._positionals.title = "引数 (arguments)"
     parser._optionals.title = "オプション (options)"
-    parser.add_argument("-h", "--help", action="help",
-                        help="この説明を表示して終わる (show this help and exit)")
-    parser.add_argument("command", nargs="?", choices=["build", "check", "diff", "watch", "kpi", "comments"],
-                        default="build", metavar="COMMAND",
-                        help="build・check・diff・watch・kpi・comments（下の「コマンド」を参照） (see commands below)")
-    parser.add_argument("revisions", nargs="*", metavar="ARG",
-                        help="diff: 改正前 OLD と改正後 NEW の版 / kpi: export または import FILE"
-                             " (diff: OLD [NEW] revisions; kpi: export | import FILE)")
-    parser.add_argument("--content", type=Path, default=PROJECT_ROOT / "content",
-                        help="内容のフォルダ（既定: content/） (content directory)")
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "output",
-                        help="作ったものを置くフォルダ（既定: output/） (output directory)")
-    parser.add_argument("--force", action="store_true",
-                        help="何も変わっていなくても作り直す (build even if nothing changed)")
-    parser.add_argument("--final", action="store_true",
-                        help="正式版: 未定事項や表記の問題が残っていれば作らない。素案の表示なし"
-                             " (the formal edition: refused while anything is pending or flagged)")
-    parser.add_argument("--no-docx", action="store_true",
-                        help="Word 版（plan.docx）を作らない (leave out the Word edition)")
-    parser.add_argument("--port", type=int, default=8000,
-                        help="watch: 表示に使うポート（既定 8000、0 なら空いているもの）"
-                             " (the preview's port; 0 picks a free one)")
-    parser.add_argument("--open", action="store_true",
-                        help="watch: 表示をブラウザで開く (open the preview in the browser)")
-    parser.add_argument("--plan-docx", type=Path, default=None,
-                        help="comments: 意見照会に送った plan.docx（写しが位置の情報を失っていたときに使う）"
-                             " (the plan.docx that was sent out)")
+    parser.add_argument(
+        "-h", "--help", action="help", help="この説明を表示して終わる (show this help and exit)"
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["build", "check", "diff", "watch", "kpi", "comments"],
+        default="build",
+        metavar="COMMAND",
+        help="build・check・diff・watch・kpi・comments（下の「コマンド」を参照） (see commands below)",
+    )
+    parser.add_argument(
+        "revisions",
+        nargs="*",
+        metavar="ARG",
+        help="diff: 改正前 OLD と改正後 NEW の版 / kpi: export または import FILE"
+        " (diff: OLD [NEW] revisions; kpi: export | import FILE)",
+    )
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=PROJECT_ROOT / "content",
+        help="内容のフォルダ（既定: content/） (content directory)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=PROJECT_ROOT / "output",
+        help="作ったものを置くフォルダ（既定: output/） (output directory)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="何も変わっていなくても作り直す (build even if nothing changed)",
+    )
+    parser.add_argument(
+        "--final",
+        action="store_true",
+        help="正式版: 未定事項や表記の問題が残っていれば作らない。素案の表示なし"
+        " (the formal edition: refused while anything is pending or flagged)",
+    )
+    parser.add_argument(
+        "--no-docx",
+        action="store_true",
+        help="Word 版（plan.docx）を作らない (leave out the Word edition)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="watch: 表示に使うポート（既定 8000、0 なら空いているもの）"
+        " (the preview's port; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--open",
+        action="store_true",
+        help="watch: 表示をブラウザで開く (open the preview in the browser)",
+    )
+    parser.add_argument(
+        "--plan-docx",
+        type=Path,
+        default=None,
+        help="comments: 意見照会に送った plan.docx（写しが位置の情報を失っていたときに使う）"
+        " (the plan.docx that was sent out)",
+    )
     diff = parser.add_argument_group("diff のオプション (diff options)")
-    diff.add_argument("--order", choices=["new-old", "old-new"], default="new-old",
-                      help="列の順: new-old（改正後｜改正前、既定）または old-new"
-                           " (column order of the table)")
-    diff.add_argument("--show-width-changes", action="store_true",
-                      help="全角・半角だけの違い（ＤＸ → DX）も改正として示す"
-                           " (mark width-only changes)")
-    diff.add_argument("--title", metavar="TEXT",
-                      help="表題（既定: 計画の題名と段階。例: \"第53回計画部会 資料２\"）。"
-                           "「新旧対照表」を含まなければ後に付く (the title line)")
-    diff.add_argument("--new-label", metavar="TEXT", default=NEW_LABEL,
-                      help="改正後の列の見出し（既定: 改正後。例: 改正案） (the revised column's head)")
-    diff.add_argument("--old-label", metavar="TEXT", default=OLD_LABEL,
-                      help="改正前の列の見出し（既定: 改正前。例: 現行） (the former column's head)")
-    diff.add_argument("--show-revisions", action="store_true",
-                      help="比べた版の git の名前・コミット・日付を表の上に示す（既定では示さない）"
-                           " (print the revisions' names, commits and dates)")
+    diff.add_argument(
+        "--order",
+        choices=["new-old", "old-new"],
+        default="new-old",
+        help="列の順: new-old（改正後｜改正前、既定）または old-new (column order of the table)",
+    )
+    diff.add_argument(
+        "--show-width-changes",
+        action="store_true",
+        help="全角・半角だけの違い（ＤＸ → DX）も改正として示す (mark width-only changes)",
+    )
+    diff.add_argument(
+        "--title",
+        metavar="TEXT",
+        help='表題（既定: 計画の題名と段階。例: "第53回計画部会 資料２"）。'
+        "「新旧対照表」を含まなければ後に付く (the title line)",
+    )
+    diff.add_argument(
+        "--new-label",
+        metavar="TEXT",
+        default=NEW_LABEL,
+        help="改正後の列の見出し（既定: 改正後。例: 改正案） (the revised column's head)",
+    )
+    diff.add_argument(
+        "--old-label",
+        metavar="TEXT",
+        default=OLD_LABEL,
+        help="改正前の列の見出し（既定: 改正前。例: 現行） (the former column's head)",
+    )
+    diff.add_argument(
+        "--show-revisions",
+        action="store_true",
+        help="比べた版の git の名前・コミット・日付を表の上に示す（既定では示さない）"
+        " (print the revisions' names, commits and dates)",
+    )
     return parser
 
 
@@ -140,27 +199,43 @@ def _kpi(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
             print(f"warning: {warning}", file=sys.stderr)
         print(result.summary())
         return
-    parser.error("kpi には export か、import と表計算ファイルの名前を続けてください"
-                 "（例: kpi export、kpi import 回答.xlsx）。 (kpi export | kpi import FILE)")
+    parser.error(
+        "kpi には export か、import と表計算ファイルの名前を続けてください"
+        "（例: kpi export、kpi import 回答.xlsx）。 (kpi export | kpi import FILE)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "diff" and not 1 <= len(args.revisions) <= 2:
-        parser.error("diff には改正前の版 OLD と、必要なら改正後の版 NEW を指定してください（例: diff HEAD~1）。"
-                     " (diff takes OLD [NEW])")
+        parser.error(
+            "diff には改正前の版 OLD と、必要なら改正後の版 NEW を指定してください（例: diff HEAD~1）。"
+            " (diff takes OLD [NEW])"
+        )
     if args.command == "comments" and not args.revisions:
-        parser.error("comments には意見照会で返ってきた .docx ファイルを一つ以上指定してください。"
-                     " (comments takes one or more reviewed .docx files)")
+        parser.error(
+            "comments には意見照会で返ってきた .docx ファイルを一つ以上指定してください。"
+            " (comments takes one or more reviewed .docx files)"
+        )
     if args.command not in ("diff", "kpi", "comments") and args.revisions:
-        parser.error(f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)")
+        parser.error(
+            f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)"
+        )
     try:
         if args.command == "diff":
-            diff(args.revisions[0], args.revisions[1] if len(args.revisions) > 1 else None,
-                 args.content, args.out, order=args.order, widths=args.show_width_changes,
-                 title=args.title, new_label=args.new_label, old_label=args.old_label,
-                 show_revisions=args.show_revisions)
+            diff(
+                args.revisions[0],
+                args.revisions[1] if len(args.revisions) > 1 else None,
+                args.content,
+                args.out,
+                order=args.order,
+                widths=args.show_width_changes,
+                title=args.title,
+                new_label=args.new_label,
+                old_label=args.old_label,
+                show_revisions=args.show_revisions,
+            )
         elif args.command == "watch":
             from .watch import serve
 
@@ -184,18 +259,28 @@ def main(argv: list[str] | None = None) -> int:
         from .lint import FinalBlocked
 
         # --final refused: the count of each kind of blocker first, then the list by kind.
-        lines = exc.gate.report() if isinstance(exc, FinalBlocked) else [str(p) for p in exc.problems]
+        lines = (
+            exc.gate.report() if isinstance(exc, FinalBlocked) else [str(p) for p in exc.problems]
+        )
         for line in lines:
             print(line, file=sys.stderr)
         count = len(exc.problems)
         if args.command == "diff" and count == 1:
             return 1  # one line says it all (e.g. an unknown revision)
-        what = ("the final edition is blocked" if args.final else
-                f"kpi {args.revisions[0]} failed" if args.command == "kpi" and args.revisions else
-                "comments failed" if args.command == "comments" else
-                "build failed")
-        left = ("output/ was left as it was." if getattr(exc, "kept", True) else
-                "the output folder will be completed by the next build, check or watch.")
+        what = (
+            "the final edition is blocked"
+            if args.final
+            else f"kpi {args.revisions[0]} failed"
+            if args.command == "kpi" and args.revisions
+            else "comments failed"
+            if args.command == "comments"
+            else "build failed"
+        )
+        left = (
+            "output/ was left as it was."
+            if getattr(exc, "kept", True)
+            else "the output folder will be completed by the next build, check or watch."
+        )
         print(f"{what}: {count} problem{'s' if count != 1 else ''}; {left}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -205,20 +290,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as exc:
         if args.command == "watch" and exc.filename is None and exc.errno in _PORT_ERRORS:
-            print(f"watch: the preview cannot start on 127.0.0.1:{args.port}: {exc.strerror}. "
-                  "Choose another port with --port.", file=sys.stderr)
+            print(
+                f"watch: the preview cannot start on 127.0.0.1:{args.port}: {exc.strerror}. "
+                "Choose another port with --port.",
+                file=sys.stderr,
+            )
             return 1
         # The operating system refused (a full or read-only disk, a path that is a file …):
         # one line naming the path and what to do, never a traceback.
         fallback = args.content if args.command == "check" else args.out
-        print(files.os_error_problem(exc, exc.filename if exc.filename is not None else fallback),
-              file=sys.stderr)
+        print(
+            files.os_error_problem(exc, exc.filename if exc.filename is not None else fallback),
+            file=sys.stderr,
+        )
         return 1
     except Exception as exc:
         # Not the content's fault: say so in one line, keep the traceback for developers.
         if os.environ.get("KEIKAKU_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("output/ was left as it was. This is a fault of the build, not of the content; "
-              "run again with KEIKAKU_DEBUG=1 for the traceback and report it.", file=sys.stderr)
+        print(
+            "output/ was left as it was. This is a fault of the build, not of the content; "
+            "run again with KEIKAKU_DEBUG=1 for the traceback and report it.",
+            file=sys.stderr,
+        )
         return 2

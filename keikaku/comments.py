@@ -163,23 +163,38 @@ class _Refused(Exception):
 def _read_file(path: Path) -> bytes:
     """The file's bytes: a regular file, at most ``MAX_DOCX_BYTES``."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-                     | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(
+            path,
+            os.O_RDONLY
+            | getattr(os, "O_NONBLOCK", 0)
+            | getattr(os, "O_CLOEXEC", 0)
+            | getattr(os, "O_NOFOLLOW", 0),
+        )
     except FileNotFoundError:
-        raise _Refused("ファイルが見つかりません。ファイル名を確かめてください。 (file not found)") from None
+        raise _Refused(
+            "ファイルが見つかりません。ファイル名を確かめてください。 (file not found)"
+        ) from None
     except OSError as exc:
-        raise _Refused(f"ファイルを開けません（{exc.strerror}）。リンクではなくファイルそのものを指定してください。"
-                       " (cannot open the file)") from None
+        raise _Refused(
+            f"ファイルを開けません（{exc.strerror}）。リンクではなくファイルそのものを指定してください。"
+            " (cannot open the file)"
+        ) from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise _Refused("通常のファイルではありません。Word 文書（.docx）を指定してください。 (not a regular file)")
+            raise _Refused(
+                "通常のファイルではありません。Word 文書（.docx）を指定してください。 (not a regular file)"
+            )
         if info.st_size > MAX_DOCX_BYTES:
-            raise _Refused(f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
-                           f"{MAX_DOCX_BYTES // MB} MB までです。画像を除いて保存し直してください。 (file over 20 MB)")
+            raise _Refused(
+                f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
+                f"{MAX_DOCX_BYTES // MB} MB までです。画像を除いて保存し直してください。 (file over 20 MB)"
+            )
         data = f.read(MAX_DOCX_BYTES + 1)
     if len(data) > MAX_DOCX_BYTES:
-        raise _Refused(f"ファイルが大きすぎます。読み込めるのは {MAX_DOCX_BYTES // MB} MB までです。 (file over 20 MB)")
+        raise _Refused(
+            f"ファイルが大きすぎます。読み込めるのは {MAX_DOCX_BYTES // MB} MB までです。 (file over 20 MB)"
+        )
     return data
 
 
@@ -198,26 +213,38 @@ def _xml_ok(data: bytes) -> bool:
 def _unpack(data: bytes) -> dict[str, bytes]:
     """The XML parts of a docx, each checked; raises ``_Refused`` with the reason."""
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _Refused("Word 97-2003 形式（.doc）の文書か、パスワードで保護された文書です。パスワードを外し、"
-                       "「Word 文書 (*.docx)」として保存し直してください。 (legacy .doc or password-protected document)")
+        raise _Refused(
+            "Word 97-2003 形式（.doc）の文書か、パスワードで保護された文書です。パスワードを外し、"
+            "「Word 文書 (*.docx)」として保存し直してください。 (legacy .doc or password-protected document)"
+        )
     if not data.startswith(b"PK\x03\x04"):
-        raise _Refused("Word 文書（.docx）ではありません。Word で「Word 文書 (*.docx)」として保存してください。"
-                       " (not a .docx file)")
+        raise _Refused(
+            "Word 文書（.docx）ではありません。Word で「Word 文書 (*.docx)」として保存してください。"
+            " (not a .docx file)"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS:
-                raise _Refused(f"文書の中のファイルが {len(members)} 個あり、上限の {MAX_MEMBERS} 個を超えています。"
-                               " (too many members in the zip)")
+                raise _Refused(
+                    f"文書の中のファイルが {len(members)} 個あり、上限の {MAX_MEMBERS} 個を超えています。"
+                    " (too many members in the zip)"
+                )
             total = sum(m.file_size for m in members)
             if total > MAX_UNZIPPED_BYTES:
-                raise _Refused(f"文書を展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB を"
-                               "超えます。 (zip expands beyond the limit)")
+                raise _Refused(
+                    f"文書を展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB を"
+                    "超えます。 (zip expands beyond the limit)"
+                )
             if any(m.flag_bits & 0x1 for m in members):
-                raise _Refused("暗号化された文書は読めません。パスワードを外して保存し直してください。 (encrypted zip members)")
+                raise _Refused(
+                    "暗号化された文書は読めません。パスワードを外して保存し直してください。 (encrypted zip members)"
+                )
             names = {m.filename for m in members}
             if "[Content_Types].xml" not in names or "word/document.xml" not in names:
-                raise _Refused("zip ファイルですが Word 文書（.docx）ではありません。 (zip is not a Word document)")
+                raise _Refused(
+                    "zip ファイルですが Word 文書（.docx）ではありません。 (zip is not a Word document)"
+                )
             parts: dict[str, bytes] = {}
             for m in members:
                 name = m.filename
@@ -229,16 +256,29 @@ def _unpack(data: bytes) -> dict[str, bytes]:
                     raise _Refused(f"文書の部品「{name}」が大きすぎます。 (XML part too large)")
                 body = archive.read(m)
                 if sum(len(b) for b in parts.values()) + len(body) > MAX_XML_TOTAL:
-                    raise _Refused(f"文書の XML が合計 {MAX_XML_TOTAL // MB} MB を超えます。 (XML parts too large)")
+                    raise _Refused(
+                        f"文書の XML が合計 {MAX_XML_TOTAL // MB} MB を超えます。 (XML parts too large)"
+                    )
                 if not _xml_ok(body):
-                    raise _Refused(f"文書の部品「{name}」が DOCTYPE または ENTITY を宣言しています。Word で保存した"
-                                   "文書ではないため読みません。 (XML declares a DOCTYPE or entities)")
+                    raise _Refused(
+                        f"文書の部品「{name}」が DOCTYPE または ENTITY を宣言しています。Word で保存した"
+                        "文書ではないため読みません。 (XML declares a DOCTYPE or entities)"
+                    )
                 parts[name] = body
             return parts
     except _Refused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
-        raise _Refused(f"zip として読めません（{exc}）。Word で保存し直してください。 (broken zip)") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
+        raise _Refused(
+            f"zip として読めません（{exc}）。Word で保存し直してください。 (broken zip)"
+        ) from None
 
 
 _TAGS = re.compile(r"<(/?)w:(p|del|moveFrom|bookmarkStart)\b([^>]*?)(/?)>")
@@ -260,9 +300,13 @@ def _mark_bookmarks(xml: str) -> str:
                 continue
             run = _OPEN + name.group(1) + _CLOSE
             if "p" in stack:
-                deleted = any(t in ("del", "moveFrom") for t in stack[stack.index("p"):])
-                text = f"<w:delText>{run}</w:delText>" if deleted else f'<w:t xml:space="preserve">{run}</w:t>'
-                out.append(xml[last:m.end()] + f"<w:r>{text}</w:r>")
+                deleted = any(t in ("del", "moveFrom") for t in stack[stack.index("p") :])
+                text = (
+                    f"<w:delText>{run}</w:delText>"
+                    if deleted
+                    else f'<w:t xml:space="preserve">{run}</w:t>'
+                )
+                out.append(xml[last : m.end()] + f"<w:r>{text}</w:r>")
                 last = m.end()
             else:
                 pending.append(run)
@@ -271,7 +315,7 @@ def _mark_bookmarks(xml: str) -> str:
             continue
         if closing:
             if tag in stack:
-                del stack[len(stack) - 1 - stack[::-1].index(tag):]
+                del stack[len(stack) - 1 - stack[::-1].index(tag) :]
             continue
         stack.append(tag)
         if tag == "p" and pending:
@@ -279,7 +323,10 @@ def _mark_bookmarks(xml: str) -> str:
             end = xml.find("</w:pPr>", m.end())
             nxt = xml.find("<w:", m.end())
             at = end + len("</w:pPr>") if end != -1 and xml.startswith("<w:pPr", nxt) else m.end()
-            out.append(xml[last:at] + "".join(f'<w:r><w:t xml:space="preserve">{r}</w:t></w:r>' for r in pending))
+            out.append(
+                xml[last:at]
+                + "".join(f'<w:r><w:t xml:space="preserve">{r}</w:t></w:r>' for r in pending)
+            )
             last = at
             pending = []
     out.append(xml[last:])
@@ -296,7 +343,11 @@ def _repack(parts: dict[str, bytes]) -> bytes:
 
 def _trace_map_of(parts: dict[str, bytes]) -> TraceMap | None:
     for name, body in sorted(parts.items()):
-        if name.startswith("customXml/item") and "Props" not in name and MAP_NAMESPACE.encode() in body:
+        if (
+            name.startswith("customXml/item")
+            and "Props" not in name
+            and MAP_NAMESPACE.encode() in body
+        ):
             found = parse_trace_map(body)
             if found is not None:
                 return found
@@ -330,7 +381,9 @@ class _Comment:
     def anchored(self) -> str:
         """The commented text. A comment whose end pandoc never saw (LibreOffice writes it
         inside an insertion, where pandoc 2.17 misses it) keeps its own paragraph only."""
-        pieces = self.anchor if not self.open else [(u, t) for u, t in self.anchor if u == self.unit]
+        pieces = (
+            self.anchor if not self.open else [(u, t) for u, t in self.anchor if u == self.unit]
+        )
         return "".join(t for _u, t in pieces).strip()
 
 
@@ -350,16 +403,27 @@ class _Unit:
         return "".join(p.text for p in self.pieces if p.state != "ins")
 
     def original_marked(self, author: str) -> tuple[tuple[str, bool], ...]:
-        return _runs((p.text, p.state == "del" and p.author == author) for p in self.pieces if p.state != "ins")
+        return _runs(
+            (p.text, p.state == "del" and p.author == author)
+            for p in self.pieces
+            if p.state != "ins"
+        )
 
     def proposed_marked(self, author: str) -> tuple[tuple[str, bool], ...]:
-        return _runs((p.text, p.state == "ins") for p in self.pieces
-                     if p.state == "" or (p.state == "ins" and p.author == author)
-                     or (p.state == "del" and p.author != author))
+        return _runs(
+            (p.text, p.state == "ins")
+            for p in self.pieces
+            if p.state == ""
+            or (p.state == "ins" and p.author == author)
+            or (p.state == "del" and p.author != author)
+        )
 
     def authors(self) -> list[str]:
-        seen = [p.author for p in self.pieces if p.state] + [c.author for c in self.comments] + \
-               [p.author for p in self.para_marks]
+        seen = (
+            [p.author for p in self.pieces if p.state]
+            + [c.author for c in self.comments]
+            + [p.author for p in self.para_marks]
+        )
         return list(dict.fromkeys(seen))
 
 
@@ -439,7 +503,7 @@ class _Reader:
     def text(self, unit: _Unit, text: str, state: str, author: str, date: str) -> None:
         pos = 0
         for m in _MARK.finditer(text):
-            self.add(unit, text[pos:m.start()], state, author, date)
+            self.add(unit, text[pos : m.start()], state, author, date)
             unit.marks.append(m.group(1))
             pos = m.end()
         self.add(unit, text[pos:], state, author, date)
@@ -454,7 +518,9 @@ class _Reader:
         else:
             unit.pieces.append(_Piece(text, state, author, date))
 
-    def inlines(self, inlines: list, unit: _Unit, state: str, author: str, date: str, notes: list) -> None:
+    def inlines(
+        self, inlines: list, unit: _Unit, state: str, author: str, date: str, notes: list
+    ) -> None:
         for node in inlines:
             t, c = node.get("t"), node.get("c")
             if t == "Str":
@@ -465,7 +531,15 @@ class _Reader:
                 self.text(unit, "\n", state, author, date)
             elif t in ("Code", "Math"):
                 self.text(unit, c[1], state, author, date)
-            elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+            elif t in (
+                "Emph",
+                "Strong",
+                "Underline",
+                "Strikeout",
+                "Superscript",
+                "Subscript",
+                "SmallCaps",
+            ):
                 self.inlines(c, unit, state, author, date, notes)
             elif t == "Quoted" or t == "Cite" or t == "Link":
                 self.inlines(c[1], unit, state, author, date, notes)
@@ -478,11 +552,18 @@ class _Reader:
                 classes = c[0][1]
                 if "insertion" in classes or "deletion" in classes:
                     kind = "ins" if "insertion" in classes else "del"
-                    self.inlines(c[1], unit, kind, _attr(node, "author"), _attr(node, "date"), notes)
+                    self.inlines(
+                        c[1], unit, kind, _attr(node, "author"), _attr(node, "date"), notes
+                    )
                 elif "comment-start" in classes:
                     body = _Reader.flat(c[1])
-                    comment = _Comment(_attr(node, "id"), _attr(node, "author"), _attr(node, "date"), body,
-                                       unit=unit.index)
+                    comment = _Comment(
+                        _attr(node, "id"),
+                        _attr(node, "author"),
+                        _attr(node, "date"),
+                        body,
+                        unit=unit.index,
+                    )
                     unit.comments.append(comment)
                     self.open_comments[comment.id] = comment
                 elif "comment-end" in classes:
@@ -491,7 +572,9 @@ class _Reader:
                         done.open = False
                 elif "paragraph-insertion" in classes or "paragraph-deletion" in classes:
                     kind = "ins" if "paragraph-insertion" in classes else "del"
-                    unit.para_marks.append(_Piece("", kind, _attr(node, "author"), _attr(node, "date")))
+                    unit.para_marks.append(
+                        _Piece("", kind, _attr(node, "author"), _attr(node, "date"))
+                    )
                 else:
                     self.inlines(c[1], unit, state, author, date, notes)
 
@@ -511,10 +594,19 @@ class _Reader:
                     out.append("\n")
                 elif t in ("Code", "Math"):
                     out.append(c[1])
-                elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps"):
+                elif t in (
+                    "Emph",
+                    "Strong",
+                    "Underline",
+                    "Strikeout",
+                    "Superscript",
+                    "Subscript",
+                    "SmallCaps",
+                ):
                     walk(c)
                 elif t in ("Quoted", "Cite", "Link", "Span"):
                     walk(c[1])
+
         walk(inlines)
         text = "".join(out)
         return _MARK.sub("", re.sub(r"\s*¶\s*", "\n", text)).strip()
@@ -527,7 +619,9 @@ def _date_only(date: str) -> str:
     return date[:10] if re.match(r"^\d{4}-\d{2}-\d{2}", date) else date
 
 
-def _rows_of(units: list[_Unit], tmap: TraceMap | None, shown: str, file_index: int) -> list[IkenRow]:
+def _rows_of(
+    units: list[_Unit], tmap: TraceMap | None, shown: str, file_index: int
+) -> list[IkenRow]:
     rows: dict[tuple, IkenRow] = {}
     last_mark: str | None = None
     for unit in units:
@@ -548,12 +642,19 @@ def _rows_of(units: list[_Unit], tmap: TraceMap | None, shown: str, file_index: 
         own = tmap.traces.get(name or "") if tmap and host is not None else trace
         located = trace is not None
         for author in unit.authors():
-            changes = [p for p in unit.pieces if p.state and p.author == author] + \
-                      [p for p in unit.para_marks if p.author == author]
+            changes = [p for p in unit.pieces if p.state and p.author == author] + [
+                p for p in unit.para_marks if p.author == author
+            ]
             comments = [c for c in unit.comments if c.author == author]
             if not changes and not comments:
                 continue
-            key = (file_index, host_name if located else f"?{unit.index}", after, host is not None, author)
+            key = (
+                file_index,
+                host_name if located else f"?{unit.index}",
+                after,
+                host is not None,
+                author,
+            )
             dates = [p.date for p in changes if p.date] + [c.date for c in comments if c.date]
             comment_texts = []
             for c in comments:
@@ -579,24 +680,57 @@ def _rows_of(units: list[_Unit], tmap: TraceMap | None, shown: str, file_index: 
             if row is None:
                 where = trace.where if trace else ()
                 if not located:
-                    reason = ("（しおりが見つからない段落）" if host_name is None
-                              else "（しおりが元の計画の対応表にない段落）")
+                    reason = (
+                        "（しおりが見つからない段落）"
+                        if host_name is None
+                        else "（しおりが元の計画の対応表にない段落）"
+                    )
                     note = reason + note
                 rows[key] = IkenRow(
-                    0, where, note, (own.id if own else ""), (own.path if own else ""),
-                    (own.src if own else ""), host_name or "", shown, author or "（不明）",
-                    min(dates) if dates else "", kind, original, proposed, orig_marked, proposed_marked,
-                    tuple(comment_texts), located=located,
-                    plan_title=tmap.title if tmap else "", revision=tmap.revision if tmap else "",
-                    order=(trace.order if trace else 10**9, after, host is not None, file_index,
-                           min(dates) if dates else "", author, unit.index))
+                    0,
+                    where,
+                    note,
+                    (own.id if own else ""),
+                    (own.path if own else ""),
+                    (own.src if own else ""),
+                    host_name or "",
+                    shown,
+                    author or "（不明）",
+                    min(dates) if dates else "",
+                    kind,
+                    original,
+                    proposed,
+                    orig_marked,
+                    proposed_marked,
+                    tuple(comment_texts),
+                    located=located,
+                    plan_title=tmap.title if tmap else "",
+                    revision=tmap.revision if tmap else "",
+                    order=(
+                        trace.order if trace else 10**9,
+                        after,
+                        host is not None,
+                        file_index,
+                        min(dates) if dates else "",
+                        author,
+                        unit.index,
+                    ),
+                )
             else:
                 # More paragraphs by the same author at the same place (paragraphs added one
                 # after another, or a footnote with several paragraphs): one row.
                 row.original = "\n".join(x for x in (row.original, original) if x)
                 row.proposed = "\n".join(x for x in (row.proposed, proposed) if x)
-                row.original_marked = row.original_marked + ((("\n", False),) if row.original_marked else ()) + orig_marked
-                row.proposed_marked = row.proposed_marked + ((("\n", False),) if row.proposed_marked else ()) + proposed_marked
+                row.original_marked = (
+                    row.original_marked
+                    + ((("\n", False),) if row.original_marked else ())
+                    + orig_marked
+                )
+                row.proposed_marked = (
+                    row.proposed_marked
+                    + ((("\n", False),) if row.proposed_marked else ())
+                    + proposed_marked
+                )
                 row.comments = row.comments + tuple(comment_texts)
                 if dates:
                     row.date = min([row.date, *dates]) if row.date else min(dates)
@@ -620,24 +754,46 @@ def _read_reviewed(path: Path, reference: TraceMap | None) -> tuple[list[_Unit],
     has_marks = f'w:name="{TRACE_PREFIX}' in doc
     if tmap is None:
         if not has_marks:
-            raise _Refused("plan.docx から作った文書ではありません（計画の段落のしおりも対応表もありません）。"
-                           "協議用に配布した plan.docx に変更履歴とコメントを付けたものを指定してください。"
-                           " (not derived from plan.docx)")
+            raise _Refused(
+                "plan.docx から作った文書ではありません（計画の段落のしおりも対応表もありません）。"
+                "協議用に配布した plan.docx に変更履歴とコメントを付けたものを指定してください。"
+                " (not derived from plan.docx)"
+            )
         tags = set(re.findall(rf'w:name="{TRACE_PREFIX}([a-z0-9]+)_', doc))
         if reference is None or reference.tag not in tags:
-            raise _Refused("段落のしおりはありますが、しおりと計画の対応表が文書から失われています。"
-                           "配布した元の plan.docx も指定してください（--plan-docx）。 (trace map missing: give the original plan.docx)")
+            raise _Refused(
+                "段落のしおりはありますが、しおりと計画の対応表が文書から失われています。"
+                "配布した元の plan.docx も指定してください（--plan-docx）。 (trace map missing: give the original plan.docx)"
+            )
         tmap = reference
     parts["word/document.xml"] = _mark_bookmarks(doc).encode("utf-8")
     if "word/footnotes.xml" in parts:
-        parts["word/footnotes.xml"] = _mark_bookmarks(parts["word/footnotes.xml"].decode("utf-8", "replace")).encode("utf-8")
+        parts["word/footnotes.xml"] = _mark_bookmarks(
+            parts["word/footnotes.xml"].decode("utf-8", "replace")
+        ).encode("utf-8")
     try:
-        out = run_pandoc(["+RTS", f"-M{PANDOC_READ_HEAP}", "-RTS", "--track-changes=all", "-f", "docx", "-t", "json",
-                       "reviewed.docx"], b"",
-                      sandbox=True, timeout=PANDOC_READ_TIMEOUT, files_in={"reviewed.docx": _repack(parts)})
+        out = run_pandoc(
+            [
+                "+RTS",
+                f"-M{PANDOC_READ_HEAP}",
+                "-RTS",
+                "--track-changes=all",
+                "-f",
+                "docx",
+                "-t",
+                "json",
+                "reviewed.docx",
+            ],
+            b"",
+            sandbox=True,
+            timeout=PANDOC_READ_TIMEOUT,
+            files_in={"reviewed.docx": _repack(parts)},
+        )
     except PandocFailed as exc:
-        raise _Refused(f"pandoc が文書を読めませんでした（{exc.message}）。Word で開いて保存し直してください。"
-                       " (pandoc could not read the document)") from None
+        raise _Refused(
+            f"pandoc が文書を読めませんでした（{exc.message}）。Word で開いて保存し直してください。"
+            " (pandoc could not read the document)"
+        ) from None
     try:
         ast = json.loads(out)
     except ValueError:
@@ -647,7 +803,9 @@ def _read_reviewed(path: Path, reference: TraceMap | None) -> tuple[list[_Unit],
     return reader.units, tmap
 
 
-def collect_comments(docx_paths: Iterable[Path | str], plan_docx: Path | str | bytes | None = None) -> list[IkenRow]:
+def collect_comments(
+    docx_paths: Iterable[Path | str], plan_docx: Path | str | bytes | None = None
+) -> list[IkenRow]:
     """The 意見対応表's rows from the reviewed copies of plan.docx: located rows in plan
     order, numbered 1, 2 …, then the rows that could not be placed (``located`` False,
     numbered on). ``plan_docx`` is the plan.docx that was sent out (path or bytes): it
@@ -663,16 +821,28 @@ def collect_comments(docx_paths: Iterable[Path | str], plan_docx: Path | str | b
             _unpack(ref_bytes)
             reference = read_trace_map(ref_bytes)
             if reference is None:
-                problems.append(_problem("plan.docx" if isinstance(plan_docx, bytes) else _shown(Path(plan_docx)),
-                                         "plan.docx の対応表（customXml）がありません。build.py が作った plan.docx を"
-                                         "指定してください。 (no trace map in the reference plan.docx)"))
+                problems.append(
+                    _problem(
+                        "plan.docx" if isinstance(plan_docx, bytes) else _shown(Path(plan_docx)),
+                        "plan.docx の対応表（customXml）がありません。build.py が作った plan.docx を"
+                        "指定してください。 (no trace map in the reference plan.docx)",
+                    )
+                )
         except _Refused as exc:
-            problems.append(_problem(_shown(Path(plan_docx)) if not isinstance(plan_docx, bytes) else "plan.docx",
-                                     exc.message))
+            problems.append(
+                _problem(
+                    _shown(Path(plan_docx)) if not isinstance(plan_docx, bytes) else "plan.docx",
+                    exc.message,
+                )
+            )
     rows: list[IkenRow] = []
     paths = [Path(p) for p in docx_paths]
     if not paths:
-        problems.append(_problem("comments", "意見を集める Word 文書を一つ以上指定してください。 (no files given)"))
+        problems.append(
+            _problem(
+                "comments", "意見を集める Word 文書を一つ以上指定してください。 (no files given)"
+            )
+        )
     for index, path in enumerate(paths):
         shown = _shown(path)
         try:
@@ -684,8 +854,13 @@ def collect_comments(docx_paths: Iterable[Path | str], plan_docx: Path | str | b
             problems.extend(Problem(Pos(shown), p.message) for p in exc.problems)
             continue
         except Exception as exc:
-            problems.append(_problem(shown, f"文書を読めませんでした（{type(exc).__name__}）。Word で開いて"
-                                     "保存し直してください。 (unreadable document)"))
+            problems.append(
+                _problem(
+                    shown,
+                    f"文書を読めませんでした（{type(exc).__name__}）。Word で開いて"
+                    "保存し直してください。 (unreadable document)",
+                )
+            )
             continue
         rows.extend(_rows_of(units, tmap, path.name, index))
     if problems:
@@ -749,14 +924,39 @@ def iken_xlsx_bytes(rows: list[IkenRow], *, date: datetime | None = None) -> byt
     wb.remove(wb.active)
     head_font = Font(name="BIZ UDGothic", bold=True)
     body_font = "BIZ UDMincho"
-    widths = {"number": 6, "place": 34, "item_id": 22, "item_path": 22, "source": 26, "bookmark": 18, "file": 20, "author": 14,
-              "date": 20, "kind": 12, "original": 50, "proposed": 50, "comments": 40, "response": 40}
+    widths = {
+        "number": 6,
+        "place": 34,
+        "item_id": 22,
+        "item_path": 22,
+        "source": 26,
+        "bookmark": 18,
+        "file": 20,
+        "author": 14,
+        "date": 20,
+        "kind": 12,
+        "original": 50,
+        "proposed": 50,
+        "comments": 40,
+        "response": 40,
+    }
 
     def rich(runs: tuple[tuple[str, bool], ...]) -> Any:
         if not any(changed for _t, changed in runs):
             return "".join(t for t, _ in runs)
-        return CellRichText([TextBlock(InlineFont(rFont=body_font, u="single" if changed else None,
-                                                  color="C00000" if changed else None), t) for t, changed in runs])
+        return CellRichText(
+            [
+                TextBlock(
+                    InlineFont(
+                        rFont=body_font,
+                        u="single" if changed else None,
+                        color="C00000" if changed else None,
+                    ),
+                    t,
+                )
+                for t, changed in runs
+            ]
+        )
 
     def sheet(title: str, chosen: list[IkenRow]) -> None:
         ws = wb.create_sheet(title)
@@ -811,7 +1011,10 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     """The zip with every member dated ``when`` (zipfile dates members with the clock)."""
     stamp = max(when.astimezone(UTC).replace(tzinfo=None), datetime(1980, 1, 1)).timetuple()[:6]
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -820,7 +1023,9 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     return out.getvalue()
 
 
-def iken_html(rows: list[IkenRow], *, title: str | None = None, date: datetime | None = None) -> str:
+def iken_html(
+    rows: list[IkenRow], *, title: str | None = None, date: datetime | None = None
+) -> str:
     """The 意見対応表 as HTML for the PDF (templates/iken.html): no internal ids."""
     from .paths import TEMPLATES_DIR
     from .render import make_environment
@@ -830,18 +1035,26 @@ def iken_html(rows: list[IkenRow], *, title: str | None = None, date: datetime |
     plan_title = title or next((r.plan_title for r in rows if r.plan_title), "")
     columns = [(k, label) for k, label, pdf in COLUMNS if pdf]
     return env.get_template("iken.html").render(
-        title=plan_title, rows=[r for r in rows if r.located], lost=[r for r in rows if not r.located],
-        columns=columns, date=when.strftime("%Y-%m-%dT%H:%M:%SZ"), date_only=_date_only,
-        files=list(dict.fromkeys(r.file for r in rows)))
+        title=plan_title,
+        rows=[r for r in rows if r.located],
+        lost=[r for r in rows if not r.located],
+        columns=columns,
+        date=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date_only=_date_only,
+        files=list(dict.fromkeys(r.file for r in rows)),
+    )
 
 
-def write_iken_pdf(rows: list[IkenRow], path: Path, *, title: str | None = None,
-                   date: datetime | None = None) -> Path:
+def write_iken_pdf(
+    rows: list[IkenRow], path: Path, *, title: str | None = None, date: datetime | None = None
+) -> Path:
     """Write ``iken_pdf_bytes`` to ``path`` (through a temporary file). Returns the path."""
     return _atomic_write(path, iken_pdf_bytes(rows, title=title, date=date))
 
 
-def iken_pdf_bytes(rows: list[IkenRow], *, title: str | None = None, date: datetime | None = None) -> bytes:
+def iken_pdf_bytes(
+    rows: list[IkenRow], *, title: str | None = None, date: datetime | None = None
+) -> bytes:
     """The 意見対応表 as a PDF: A4 landscape, the header row on every page, the rows that
     could not be placed in a table of their own, no internal ids; laid out by
     ``write.layout_pdf`` (templates/iken.html, styles/iken.css). ``title`` defaults to
@@ -851,4 +1064,3 @@ def iken_pdf_bytes(rows: list[IkenRow], *, title: str | None = None, date: datet
 
     html = iken_html(rows, title=title, date=date)
     return layout_pdf(html, STYLES_DIR.as_uri() + "/", allowed=[TEMPLATES_DIR, STYLES_DIR])
-

@@ -145,7 +145,10 @@ class _Flattener:
         for goal in plan.goals:
             self.titles[goal.id] = goal.title.display
         entities: list[model.Vision | model.Challenge | model.Section] = [
-            *plan.index.visions.values(), *plan.index.challenges, *plan.index.sections.values()]
+            *plan.index.visions.values(),
+            *plan.index.challenges,
+            *plan.index.sections.values(),
+        ]
         for entity in entities:
             self.titles[entity.id] = entity.title.display
 
@@ -162,7 +165,12 @@ class _Flattener:
         shown = value.label.display if value.label else self.label(default)
         lines = [Line(shown + value.pending.display, mark)]
         if value.what:
-            lines.append(Line(f"{Pending.__dataclass_fields__['what'].metadata['ja']}：{value.what.display}", mark))
+            lines.append(
+                Line(
+                    f"{Pending.__dataclass_fields__['what'].metadata['ja']}：{value.what.display}",
+                    mark,
+                )
+            )
         return lines
 
     def lines(self, blocks: tuple[Any, ...], depth: int = 0) -> list[Line]:
@@ -180,8 +188,13 @@ class _Flattener:
         if isinstance(b, BulletList):
             out: list[Line] = []
             for n, item in enumerate(b.items, 1):
-                mark = ("" if b.marker == "none" else list_marker(n, b.marker) if b.marker in NUMBERED_MARKERS
-                        else b.marker)
+                mark = (
+                    ""
+                    if b.marker == "none"
+                    else list_marker(n, b.marker)
+                    if b.marker in NUMBERED_MARKERS
+                    else b.marker
+                )
                 text = item.text if isinstance(item, ListItem) else item
                 out.append(Line(text.display, indent + mark))
                 if isinstance(item, ListItem):
@@ -197,8 +210,12 @@ class _Flattener:
             return out
         if isinstance(b, Figure):
             ja = {f.name: f.metadata["ja"] for f in dataclasses.fields(Figure)}
-            return [Line(b.caption.display, indent), Line(f"{ja['alt']}：{b.alt.display}", indent),
-                    Line(self.label("source") + b.source.display, indent), Line(f"{ja['src']}：{b.src}", indent)]
+            return [
+                Line(b.caption.display, indent),
+                Line(f"{ja['alt']}：{b.alt.display}", indent),
+                Line(self.label("source") + b.source.display, indent),
+                Line(f"{ja['src']}：{b.src}", indent),
+            ]
         if isinstance(b, Diagram):
             out = [Line(b.caption.display, indent)]
             for name in ("section", "base"):
@@ -206,9 +223,14 @@ class _Flattener:
                     ja = Diagram.__dataclass_fields__[name].metadata["ja"]
                     out.append(self.ref(getattr(b, name), indent, f"{ja}："))
             for link in b.links:
-                out.append(Line(f"{self.titles.get(link.challenge, link.challenge)}→"
-                                f"{self.titles.get(link.vision, link.vision)}", indent,
-                                ident=f"{link.challenge}→{link.vision}"))
+                out.append(
+                    Line(
+                        f"{self.titles.get(link.challenge, link.challenge)}→"
+                        f"{self.titles.get(link.vision, link.vision)}",
+                        indent,
+                        ident=f"{link.challenge}→{link.vision}",
+                    )
+                )
             return out
         if isinstance(b, Pending):
             return self._pending(b, "pending_text", indent)
@@ -235,9 +257,13 @@ class _Flattener:
         return [Line(str(value))]
 
     def field_blocks(self, obj: Any, cls: type, skip: tuple[str, ...] = ()) -> tuple[Block, ...]:
-        return tuple(Block(f.name, f.metadata.get("ja", f.name), tuple(self.field_lines(getattr(obj, f.name))))
-                     for f in dataclasses.fields(cls)
-                     if f.name not in ("id", "title", *skip) and not f.metadata.get("derived"))
+        return tuple(
+            Block(
+                f.name, f.metadata.get("ja", f.name), tuple(self.field_lines(getattr(obj, f.name)))
+            )
+            for f in dataclasses.fields(cls)
+            if f.name not in ("id", "title", *skip) and not f.metadata.get("derived")
+        )
 
     # -- the 【ＫＰＩ】 of a package
 
@@ -254,13 +280,23 @@ class _Flattener:
         label = self.label(part.label)
         if isinstance(part.kpis, Pending):
             return Block(name, label, tuple(self._pending(part.kpis, "pending_value")))
-        header = tuple(self.label(k) for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target",
-                                               "kpi_notes"))
-        rows = tuple(TableRow(k.id, ((k.indicator.display,),
-                                     (k.unit.display if k.unit else self.label("kpi_no_unit"),),
-                                     self.kpi_value(k.baseline), self.kpi_value(k.target),
-                                     (k.notes.display if k.notes else "",)))
-                     for k in part.kpis)
+        header = tuple(
+            self.label(k)
+            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        )
+        rows = tuple(
+            TableRow(
+                k.id,
+                (
+                    (k.indicator.display,),
+                    (k.unit.display if k.unit else self.label("kpi_no_unit"),),
+                    self.kpi_value(k.baseline),
+                    self.kpi_value(k.target),
+                    (k.notes.display if k.notes else "",),
+                ),
+            )
+            for k in part.kpis
+        )
         return Block(name, label, (), header, rows)
 
     # -- the blocks of a heading
@@ -285,14 +321,26 @@ class _Flattener:
         if isinstance(node, Vision):
             fields = Vision.__dataclass_fields__
             blocks.append(Block("goal", fields["goal"].metadata["ja"], (self.ref(node.goal),)))
-            blocks.append(Block("theme_examples", fields["theme_examples"].metadata["ja"],
-                                tuple(Line(t.display, "○") for t in node.theme_examples)))
+            blocks.append(
+                Block(
+                    "theme_examples",
+                    fields["theme_examples"].metadata["ja"],
+                    tuple(Line(t.display, "○") for t in node.theme_examples),
+                )
+            )
         return tuple(blocks)
 
     # -- items
 
-    def add(self, key: str, container: str, path: tuple[str, ...], no: str, title: Line,
-            blocks: tuple[Block, ...]) -> str:
+    def add(
+        self,
+        key: str,
+        container: str,
+        path: tuple[str, ...],
+        no: str,
+        title: Line,
+        blocks: tuple[Block, ...],
+    ) -> str:
         """Add an item; returns its key."""
         if key in self.keys:
             # The same 目指す社会の姿 twice under one goal: keep both, in order.
@@ -318,8 +366,14 @@ class _Flattener:
     def heading(self, node: Any, container: str) -> None:
         """The item of a heading, then the items below it."""
         h = self.outline.of(node)
-        key = self.add(self.key_of(node, h), container, h.path, h.label, self.title_of(node, h),
-                       self.heading_blocks(node))
+        key = self.add(
+            self.key_of(node, h),
+            container,
+            h.path,
+            h.label,
+            self.title_of(node, h),
+            self.heading_blocks(node),
+        )
         self.headings(model.children(node), key)
 
     def headings(self, blocks: tuple[Any, ...], container: str) -> None:
@@ -332,19 +386,31 @@ class _Flattener:
     def run(self) -> list[Item]:
         plan = self.plan
         meta = self.field_blocks(plan.meta, model.PlanMeta)
-        own = tuple(Line(f"{k}：{v.display}") for k, v in plan.labels.items() if v.pos.path != model.DEFAULTS_POS)
+        own = tuple(
+            Line(f"{k}：{v.display}")
+            for k, v in plan.labels.items()
+            if v.pos.path != model.DEFAULTS_POS
+        )
         labels = Block("labels", model.PlanFile.__dataclass_fields__["labels"].metadata["ja"], own)
         self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), (*meta, labels))
         self.headings(plan.parts, "plan")
         # A footnote by the number the PDF prints, never by its id; the id only matches it
         # across revisions. One the text never calls is not printed, and shown as such.
         numbers = footnote_numbers(plan)
-        for fid, text in sorted(plan.footnotes.items(), key=lambda f: (0, numbers[f[0]]) if f[0] in numbers else (1, ())):
+        for fid, text in sorted(
+            plan.footnotes.items(), key=lambda f: (0, numbers[f[0]]) if f[0] in numbers else (1, ())
+        ):
             calls = numbers.get(fid)
             number = "、".join(f"※{n}" for n in calls) if calls else ""
             title = "" if calls else "（本文から呼び出されていない脚注）"
-            self.add(f"footnote:{fid}", FOOTNOTES, ("脚注",), number, Line(title),
-                     (Block("text", "", (Line(text.display),)),))
+            self.add(
+                f"footnote:{fid}",
+                FOOTNOTES,
+                ("脚注",),
+                number,
+                Line(title),
+                (Block("text", "", (Line(text.display),)),),
+            )
         return self.items
 
 
@@ -441,7 +507,9 @@ def _collapse(lines: list[CellLine]) -> tuple[CellLine, ...]:
 
 
 def _line_key(line: Line, widths: bool) -> str:
-    return f"{line.mark}\x00{line.ident}" if line.ident else f"{line.mark}\x00{key(line.text, widths)}"
+    return (
+        f"{line.mark}\x00{line.ident}" if line.ident else f"{line.mark}\x00{key(line.text, widths)}"
+    )
 
 
 def _pair(old: list[Line], new: list[Line], widths: bool) -> list[tuple[Line | None, Line | None]]:
@@ -449,20 +517,26 @@ def _pair(old: list[Line], new: list[Line], widths: bool) -> list[tuple[Line | N
     pairs: list[tuple[Line | None, Line | None]] = []
     j = 0
     for line in old:
-        scores = [(similarity(line.text, cand.text, widths=widths), k) for k, cand in enumerate(new[j:], j)]
+        scores = [
+            (similarity(line.text, cand.text, widths=widths), k)
+            for k, cand in enumerate(new[j:], j)
+        ]
         best = max(scores, default=(0.0, -1))
         if best[0] < _PAIRING:
             pairs.append((line, None))
             continue
-        pairs.extend((None, cand) for cand in new[j:best[1]])
+        pairs.extend((None, cand) for cand in new[j : best[1]])
         pairs.append((line, new[best[1]]))
         j = best[1] + 1
     pairs.extend((None, cand) for cand in new[j:])
     return pairs
 
 
-def _diff_lines(old: tuple[Line, ...], new: tuple[Line, ...], widths: bool,
-                ) -> tuple[list[CellLine], list[CellLine], bool]:
+def _diff_lines(
+    old: tuple[Line, ...],
+    new: tuple[Line, ...],
+    widths: bool,
+) -> tuple[list[CellLine], list[CellLine], bool]:
     """Compare two blocks' lines as sequences: (old side, new side, whether anything changed)."""
     ka = [_line_key(line, widths) for line in old]
     kb = [_line_key(line, widths) for line in new]
@@ -494,19 +568,31 @@ def _whole_row(row: TableRow, status: str) -> CellRow:
 def _whole_block(block: Block, status: str) -> CellBlock:
     """A block that is new or gone as a whole: every line, or every row, marked."""
     if block.rows is not None:
-        return CellBlock(block.label, header=block.header, rows=tuple(_whole_row(r, status) for r in block.rows))
-    return CellBlock(block.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in block.lines))
+        return CellBlock(
+            block.label, header=block.header, rows=tuple(_whole_row(r, status) for r in block.rows)
+        )
+    return CellBlock(
+        block.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in block.lines)
+    )
 
 
 def _whole_cell(item: Item, status: str) -> Cell:
     """An item added or removed as a whole: everything is marked."""
     blocks = tuple(_whole_block(b, status) for b in item.blocks if not b.empty)
-    return Cell(Marked.plain(" › ".join(item.path)), Marked.whole(item.number),
-                Marked.whole(item.title.text), (), blocks)
+    return Cell(
+        Marked.plain(" › ".join(item.path)),
+        Marked.whole(item.number),
+        Marked.whole(item.title.text),
+        (),
+        blocks,
+    )
 
 
-def _compare_cells(old: tuple[str, ...], new: tuple[str, ...], widths: bool,
-                   ) -> tuple[tuple[Marked, ...], tuple[Marked, ...]]:
+def _compare_cells(
+    old: tuple[str, ...],
+    new: tuple[str, ...],
+    widths: bool,
+) -> tuple[tuple[Marked, ...], tuple[Marked, ...]]:
     """One cell of a ＫＰＩ at both revisions, line by line (a value, then its year)."""
     if len(old) != len(new):  # a value set or made pending: the cell changed as a whole
         a = "\n".join(old)
@@ -529,14 +615,18 @@ def _diff_table(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBl
     b = [r.ident for r in new_rows if r.ident in old_by]
     kept: set[str] = set()
     for match in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
-        kept.update(a[match.a:match.a + match.size])
+        kept.update(a[match.a : match.a + match.size])
     pairs: dict[str, tuple[tuple[tuple[Marked, ...], ...], tuple[tuple[Marked, ...], ...]]] = {}
     for ident in a:
-        compared = [_compare_cells(x, y, widths)
-                    for x, y in zip(old_by[ident].cells, new_by[ident].cells, strict=True)]
+        compared = [
+            _compare_cells(x, y, widths)
+            for x, y in zip(old_by[ident].cells, new_by[ident].cells, strict=True)
+        ]
         pairs[ident] = (tuple(x for x, _ in compared), tuple(y for _, y in compared))
 
-    def side(rows: tuple[TableRow, ...], other: dict[str, TableRow], index: int, gone: str) -> tuple[CellRow, ...]:
+    def side(
+        rows: tuple[TableRow, ...], other: dict[str, TableRow], index: int, gone: str
+    ) -> tuple[CellRow, ...]:
         out = []
         for row in rows:
             if row.ident not in other:
@@ -545,14 +635,19 @@ def _diff_table(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBl
                 out.append(_whole_row(row, "moved"))
             else:
                 cells = pairs[row.ident][index]
-                out.append(CellRow(cells, "changed" if any(m.changed for c in cells for m in c) else ""))
+                out.append(
+                    CellRow(cells, "changed" if any(m.changed for c in cells for m in c) else "")
+                )
         return tuple(out)
 
     old_side = side(old_rows, new_by, 0, "removed")
     new_side = side(new_rows, old_by, 1, "added")
     changed = any(r.status for r in (*old_side, *new_side)) or old.header != new.header
-    return (CellBlock(old.label, header=old.header, rows=old_side),
-            CellBlock(new.label, header=new.header, rows=new_side), changed)
+    return (
+        CellBlock(old.label, header=old.header, rows=old_side),
+        CellBlock(new.label, header=new.header, rows=new_side),
+        changed,
+    )
 
 
 def _diff_blocks(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBlock, bool]:
@@ -561,7 +656,11 @@ def _diff_blocks(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellB
         return _diff_table(old, new, widths)
     if old.rows is not None or new.rows is not None:
         # A table replaced by lines or the other way (「（今後設定）」 → the ＫＰＩ set): each side whole.
-        return _whole_block(old, "removed"), _whole_block(new, "added"), not (old.empty and new.empty)
+        return (
+            _whole_block(old, "removed"),
+            _whole_block(new, "added"),
+            not (old.empty and new.empty),
+        )
     a, b, changed = _diff_lines(old.lines, new.lines, widths)
     return CellBlock(old.label, _collapse(a)), CellBlock(new.label, _collapse(b)), changed
 
@@ -602,12 +701,18 @@ def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | Non
         return None
 
     notes = ("（移動）",) if moved else ()
-    old_path, new_path = (compare(" › ".join(old.path), " › ".join(new.path), widths=widths) if moved
-                          else (Marked.plain(" › ".join(old.path)), Marked.plain(" › ".join(new.path))))
+    old_path, new_path = (
+        compare(" › ".join(old.path), " › ".join(new.path), widths=widths)
+        if moved
+        else (Marked.plain(" › ".join(old.path)), Marked.plain(" › ".join(new.path)))
+    )
     status = "changed" if content_changed else "moved" if moved else "renumbered"
-    return Row(new.key, status,
-               new=Cell(new_path, new_no, new_title, notes, tuple(new_blocks)),
-               old=Cell(old_path, old_no, old_title, notes, tuple(old_blocks)))
+    return Row(
+        new.key,
+        status,
+        new=Cell(new_path, new_no, new_title, notes, tuple(new_blocks)),
+        old=Cell(old_path, old_no, old_title, notes, tuple(old_blocks)),
+    )
 
 
 def _moved(old: list[Item], new: list[Item]) -> set[str]:
@@ -622,22 +727,31 @@ def _moved(old: list[Item], new: list[Item]) -> set[str]:
         b = [i.key for i in new if i.key in stay]
         kept = set()
         for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks():
-            kept.update(a[block.a:block.a + block.size])
+            kept.update(a[block.a : block.a + block.size])
         moved |= stay - kept
     return moved
 
 
 #: How the summary at the top of the table names each row status, in its order. A row
 #: whose item moved and changed counts as 修正 (it still reads 「（移動）」).
-SUMMARY = (("added", "新設"), ("removed", "削除"), ("changed", "修正"), ("moved", "移動"),
-           ("renumbered", "番号のみの変更"))
+SUMMARY = (
+    ("added", "新設"),
+    ("removed", "削除"),
+    ("changed", "修正"),
+    ("moved", "移動"),
+    ("renumbered", "番号のみの変更"),
+)
 
 
 def summary(rows: list[Row]) -> list[tuple[str, int]]:
     """The count of rows of each status, as the table's summary shows them; 番号のみの変更
     only when there are any."""
     counts = {status: sum(r.status == status for r in rows) for status, _ in SUMMARY}
-    return [(name, counts[status]) for status, name in SUMMARY if counts[status] or status != "renumbered"]
+    return [
+        (name, counts[status])
+        for status, name in SUMMARY
+        if counts[status] or status != "renumbered"
+    ]
 
 
 def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> list[Row]:
@@ -652,7 +766,9 @@ def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> li
     for n, item in enumerate(new):
         before = old_by.get(item.key)
         if before is None:
-            placed.append(((n, 0, 0), Row(item.key, "added", new=_whole_cell(item, "added"), old=None)))
+            placed.append(
+                ((n, 0, 0), Row(item.key, "added", new=_whole_cell(item, "added"), old=None))
+            )
             continue
         row = _compare_items(before, item, item.key in moved, widths)
         if row:
@@ -662,9 +778,24 @@ def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> li
         if item.key in new_index:
             anchor = new_index[item.key]
             continue
-        placed.append(((anchor, 1, m), Row(item.key, "removed", new=None, old=_whole_cell(item, "removed"))))
+        placed.append(
+            ((anchor, 1, m), Row(item.key, "removed", new=None, old=_whole_cell(item, "removed")))
+        )
     return [row for _, row in sorted(placed, key=lambda p: p[0])]
 
 
-__all__ = ["Block", "Cell", "CellBlock", "CellLine", "CellRow", "Item", "Line", "Row", "TableRow", "compare_plans",
-           "flatten", "footnote_numbers", "summary"]
+__all__ = [
+    "Block",
+    "Cell",
+    "CellBlock",
+    "CellLine",
+    "CellRow",
+    "Item",
+    "Line",
+    "Row",
+    "TableRow",
+    "compare_plans",
+    "flatten",
+    "footnote_numbers",
+    "summary",
+]

@@ -54,8 +54,9 @@ NULL: dict[str, Any] = {"type": "null"}
 
 def _path(*suffixes: str) -> dict[str, Any]:
     """A relative path inside content/ ending in one of ``suffixes`` (any case)."""
-    ends = "|".join("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in s)
-                    for s in suffixes)
+    ends = "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in s) for s in suffixes
+    )
     return {"type": "string", "pattern": rf"^(?![/\\])(?![A-Za-z][A-Za-z0-9+.-]*:).*\.({ends})$"}
 
 
@@ -109,7 +110,9 @@ class _ContentSchema:
                 options = [o for o in options if o not in (int, float)]
             kinds = [o for o in options if _is_block(o)]
             # The loader tries the kinds (a mapping) before the plain values.
-            schemas = [self.ref(k) for k in kinds] + [self.value(o) for o in options if o not in kinds]
+            schemas = [self.ref(k) for k in kinds] + [
+                self.value(o) for o in options if o not in kinds
+            ]
             if type(None) in args:
                 schemas.append(NULL)
             return schemas[0] if len(schemas) == 1 else {"oneOf": schemas}
@@ -118,7 +121,10 @@ class _ContentSchema:
         if origin is dict:
             return {"type": "object", "additionalProperties": self.value(typing.get_args(tp)[1])}
         if tp is model.Cell:
-            return {"type": ["string", "number", "null"], "description": "セル（空でもよい。セル内の改行はそのまま改行）"}
+            return {
+                "type": ["string", "number", "null"],
+                "description": "セル（空でもよい。セル内の改行はそのまま改行）",
+            }
         if tp is Text:
             return dict(TEXT)
         if tp is model.InlineProse:
@@ -143,10 +149,13 @@ class _ContentSchema:
         return {"$ref": "#/$defs/Block"}
 
     def blocks(self, kinds: tuple[Any, ...]) -> dict[str, Any]:
-        return {"title": "ブロック",
-                "description": "最初の項目名が種類を表す項目の組: " + " ".join(f"{k.KIND}:" for k in kinds),
-                "type": "object",
-                "oneOf": [self.ref(k) for k in kinds]}
+        return {
+            "title": "ブロック",
+            "description": "最初の項目名が種類を表す項目の組: "
+            + " ".join(f"{k.KIND}:" for k in kinds),
+            "type": "object",
+            "oneOf": [self.ref(k) for k in kinds],
+        }
 
     def field(self, cls: type, f: dataclasses.Field, tp: Any) -> dict[str, Any]:
         schema = PATHS.get((cls, f.name)) or self.value(tp)
@@ -182,8 +191,16 @@ class _ContentSchema:
                 required.append(key)
         title, description = doc_of(cls)
         if not kind:
-            return described({"type": "object", "properties": props, "required": required,
-                              "additionalProperties": False}, title, description)
+            return described(
+                {
+                    "type": "object",
+                    "properties": props,
+                    "required": required,
+                    "additionalProperties": False,
+                },
+                title,
+                description,
+            )
         props = {kind: props.pop(kind), **props}
         required = [kind, *(r for r in required if r != kind)]
         # A body's blocks are a oneOf of every kind, and a validator tries each kind on
@@ -191,22 +208,32 @@ class _ContentSchema:
         # the depth of the tree as (number of kinds)^depth. So a kind is checked only
         # once its key is there (if/then); its keys are listed outside, with their titles
         # and descriptions only, for the editor's completion and hover.
-        outline = {key: {k: v for k, v in p.items() if k in _ANNOTATIONS} for key, p in props.items()}
-        checks = {key: {k: v for k, v in p.items() if k not in _ANNOTATIONS} for key, p in props.items()}
-        return described({
-            "type": "object",
-            "properties": outline,
-            "required": [kind],
-            "if": {"required": [kind]},
-            "then": {"properties": checks, "required": required, "additionalProperties": False},
-        }, f"{title or cls.__name__}（{kind}:）", description)
+        outline = {
+            key: {k: v for k, v in p.items() if k in _ANNOTATIONS} for key, p in props.items()
+        }
+        checks = {
+            key: {k: v for k, v in p.items() if k not in _ANNOTATIONS} for key, p in props.items()
+        }
+        return described(
+            {
+                "type": "object",
+                "properties": outline,
+                "required": [kind],
+                "if": {"required": [kind]},
+                "then": {"properties": checks, "required": required, "additionalProperties": False},
+            },
+            f"{title or cls.__name__}（{kind}:）",
+            description,
+        )
 
 
 #: Keywords that describe a value without checking it.
 _ANNOTATIONS = ("title", "description", "default", "examples")
 
 
-def _document(title: str, description: str, body: dict[str, Any], builder: _ContentSchema) -> dict[str, Any]:
+def _document(
+    title: str, description: str, body: dict[str, Any], builder: _ContentSchema
+) -> dict[str, Any]:
     out = {"$schema": DRAFT, "title": title, "description": description, **body}
     if builder.defs:
         out["$defs"] = dict(sorted(builder.defs.items()))
@@ -221,11 +248,17 @@ def plan_schema() -> dict[str, Any]:
     body["properties"]["labels"] = {
         **{k: v for k, v in labels.items() if k in ("title", "description")},
         "type": ["object", "null"],
-        "properties": {k: described(dict(TEXT), None, f"既定: {v}") for k, v in model.DEFAULT_LABELS.items()},
-        "additionalProperties": described(dict(TEXT), None, "政策パッケージの【…】に使う新しい語（part: の名前）"),
+        "properties": {
+            k: described(dict(TEXT), None, f"既定: {v}") for k, v in model.DEFAULT_LABELS.items()
+        },
+        "additionalProperties": described(
+            dict(TEXT), None, "政策パッケージの【…】に使う新しい語（part: の名前）"
+        ),
     }
     del body["title"]
-    return _document("plan.yaml（計画の表紙・見出しの語・部の並び）", doc_of(model.PlanFile)[1], body, builder)
+    return _document(
+        "plan.yaml（計画の表紙・見出しの語・部の並び）", doc_of(model.PlanFile)[1], body, builder
+    )
 
 
 def part_schema() -> dict[str, Any]:
@@ -233,20 +266,32 @@ def part_schema() -> dict[str, Any]:
     builder = _ContentSchema()
     body = builder.blocks(tuple(k for k in model.BLOCK_KINDS if k is not model.Include))
     del body["title"], body["description"]
-    return _document("content/ の部分ファイル（include で読み込まれるファイル）",
-                     "plan.yaml などから include: で読み込まれるファイル。ファイル全体が一つのブロック"
-                     "（ふつうは section: 見出し または goal: 名称）。最初の項目名が種類を表す: "
-                     + " ".join(f"{getattr(k, 'KIND', '')}:" for k in model.BLOCK_KINDS if k is not model.Include), body, builder)
+    return _document(
+        "content/ の部分ファイル（include で読み込まれるファイル）",
+        "plan.yaml などから include: で読み込まれるファイル。ファイル全体が一つのブロック"
+        "（ふつうは section: 見出し または goal: 名称）。最初の項目名が種類を表す: "
+        + " ".join(
+            f"{getattr(k, 'KIND', '')}:" for k in model.BLOCK_KINDS if k is not model.Include
+        ),
+        body,
+        builder,
+    )
 
 
 def footnotes_schema() -> dict[str, Any]:
     """content/footnotes.yaml: footnote texts by id."""
     builder = _ContentSchema()
-    body = {"type": "object", "propertyNames": {"pattern": _ID.pattern},
-            "additionalProperties": described(dict(TEXT), "脚注の本文", None)}
-    return _document("footnotes.yaml（脚注）",
-                     "脚注の本文を「ID: 本文」で。本文からは [^ID] で呼び出す。ID は半角の英小文字・数字・ハイフン。",
-                     body, builder)
+    body = {
+        "type": "object",
+        "propertyNames": {"pattern": _ID.pattern},
+        "additionalProperties": described(dict(TEXT), "脚注の本文", None),
+    }
+    return _document(
+        "footnotes.yaml（脚注）",
+        "脚注の本文を「ID: 本文」で。本文からは [^ID] で呼び出す。ID は半角の英小文字・数字・ハイフン。",
+        body,
+        builder,
+    )
 
 
 def lint_schema() -> dict[str, Any]:
@@ -255,18 +300,29 @@ def lint_schema() -> dict[str, Any]:
     keys = {f.name: f.name.replace("_", "-") for f, _ in fields_of(LintConfig)}
     body = builder.object(LintConfig, keys)
     del body["title"]
-    return _document("lint.yaml（公用文チェックの設定）",
-                     "規則ごとに enabled（有効）、in_draft（素案でも警告する）、max（上限）を。"
-                     "書かない規則は既定の設定で動く。", body, builder)
+    return _document(
+        "lint.yaml（公用文チェックの設定）",
+        "規則ごとに enabled（有効）、in_draft（素案でも警告する）、max（上限）を。"
+        "書かない規則は既定の設定で動く。",
+        body,
+        builder,
+    )
 
 
-SCHEMAS = {"plan": plan_schema, "part": part_schema, "footnotes": footnotes_schema, "lint": lint_schema}
+SCHEMAS = {
+    "plan": plan_schema,
+    "part": part_schema,
+    "footnotes": footnotes_schema,
+    "lint": lint_schema,
+}
 
 
 def schema_texts() -> dict[str, str]:
     """Every content schema as the text of its file, by file name."""
-    return {f"{name}.schema.json": json.dumps(make(), ensure_ascii=False, indent=2) + "\n"
-            for name, make in SCHEMAS.items()}
+    return {
+        f"{name}.schema.json": json.dumps(make(), ensure_ascii=False, indent=2) + "\n"
+        for name, make in SCHEMAS.items()
+    }
 
 
 def write_schemas(out_dir: Path) -> list[Path]:

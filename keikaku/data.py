@@ -50,8 +50,20 @@ SCHEMA_VERSION = "2.0"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-KPI_COLUMNS = ("ＫＰＩのID", "政策パッケージのID", "重点目標", "政策パッケージ", "指標", "単位",
-               "基準値", "基準年度", "目標値", "目標年度", "状態", "備考")
+KPI_COLUMNS = (
+    "ＫＰＩのID",
+    "政策パッケージのID",
+    "重点目標",
+    "政策パッケージ",
+    "指標",
+    "単位",
+    "基準値",
+    "基準年度",
+    "目標値",
+    "目標年度",
+    "状態",
+    "備考",
+)
 SET, PARTLY, OPEN, NONE = "設定済", "一部未定", "未定", "なし"
 
 #: What each data file is, for the description of its attachment in plan.pdf.
@@ -79,8 +91,12 @@ def to_data(value: Any) -> Any:
     if isinstance(value, (Text, Prose)):
         return value.raw
     if isinstance(value, Plan):
-        data = {"meta": to_data(value.meta), "labels": to_data(value.labels),
-                "parts": to_data(value.parts), "footnotes": to_data(value.footnotes)}
+        data = {
+            "meta": to_data(value.meta),
+            "labels": to_data(value.labels),
+            "parts": to_data(value.parts),
+            "footnotes": to_data(value.footnotes),
+        }
         data["pending"] = [{"where": where, "pending": p.pending.raw} for where, p in value.pending]
         return data
     if dataclasses.is_dataclass(value):
@@ -129,12 +145,17 @@ VALUE_RULES: dict[tuple[type, str], dict[str, Any]] = {
     (model.Paragraph, "align"): {"enum": ["center", "right"]},
     (model.BulletList, "marker"): {
         "anyOf": [{"const": "none"}, {"minLength": 1, "maxLength": 3}],
-        "examples": list(MARKER_EXAMPLES)},
+        "examples": list(MARKER_EXAMPLES),
+    },
     (model.PageBreak, "page_break"): {"const": True},
     (model.Table, "header"): {"minimum": 0},
     (model.Table, "rows"): {"minItems": 1},
-    (model.Table, "widths"): {"items": {"type": "string", "pattern": r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$"}},
-    (model.PackagePart, "label"): {"examples": ["directions", "measures", "key_measures", "situation"]},
+    (model.Table, "widths"): {
+        "items": {"type": "string", "pattern": r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$"}
+    },
+    (model.PackagePart, "label"): {
+        "examples": ["directions", "measures", "key_measures", "situation"]
+    },
 }
 
 
@@ -169,9 +190,13 @@ def attribute_docs(cls: type) -> dict[str, str]:
             continue
         body = tree.body[0].body if tree.body and isinstance(tree.body[0], ast.ClassDef) else []
         for stmt, after in itertools.pairwise(body):
-            if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                    and isinstance(after.value.value, str)):
+            if (
+                isinstance(stmt, ast.AnnAssign)
+                and isinstance(stmt.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
                 docs[stmt.target.id] = " ".join(inspect.cleandoc(after.value.value).split())
     return docs
 
@@ -199,8 +224,10 @@ def refine(cls: type, f: dataclasses.Field, schema: dict[str, Any]) -> dict[str,
     if "oneOf" in schema and {"type": "null"} in schema["oneOf"]:
         options = [o for o in schema["oneOf"] if o != {"type": "null"}]
         inner = options[0] if len(options) == 1 else {"oneOf": options}
-        return {**{k: v for k, v in schema.items() if k != "oneOf"},
-                "oneOf": [{**inner, **rule}, {"type": "null"}]}
+        return {
+            **{k: v for k, v in schema.items() if k != "oneOf"},
+            "oneOf": [{**inner, **rule}, {"type": "null"}],
+        }
     return {**schema, **rule}
 
 
@@ -235,7 +262,11 @@ class _SchemaBuilder:
         if tp is Text:
             return {"type": "string", "minLength": 1}
         if isinstance(tp, type) and issubclass(tp, Prose):
-            return {"type": "string", "minLength": 1, "description": "Markdown の文章（ファイルから読んだものもその内容）"}
+            return {
+                "type": "string",
+                "minLength": 1,
+                "description": "Markdown の文章（ファイルから読んだものもその内容）",
+            }
         if tp is str:
             return {"type": "string", "minLength": 1}
         if tp is bool:
@@ -254,16 +285,23 @@ class _SchemaBuilder:
             self.defs[name] = {}  # recursion (a section's body) finds the name already taken
             props: dict[str, Any] = {}
             if _is_block(cls):
-                props["kind"] = {"const": cls.KIND, "description": "ブロックの種類（内容ファイルで最初に書く項目名）"}
+                props["kind"] = {
+                    "const": cls.KIND,
+                    "description": "ブロックの種類（内容ファイルで最初に書く項目名）",
+                }
             for f, tp in _fields(cls):
                 props[f.name] = described(refine(cls, f, self.of(tp)), *field_doc(cls, f))
             title, description = doc_of(cls)
-            self.defs[name] = described({
-                "type": "object",
-                "properties": props,
-                "required": list(props),
-                "additionalProperties": False,
-            }, title, description)
+            self.defs[name] = described(
+                {
+                    "type": "object",
+                    "properties": props,
+                    "required": list(props),
+                    "additionalProperties": False,
+                },
+                title,
+                description,
+            )
         return {"$ref": f"#/$defs/{name}"}
 
 
@@ -277,30 +315,51 @@ def json_schema() -> dict[str, Any]:
         "labels": {
             "title": "見出しの語",
             "description": "表示する語のすべて（plan.yaml の labels で置き換えたものは置き換えた語）。"
-                           "政策パッケージの【…】の語は part の label がこの名前を指す",
+            "政策パッケージの【…】の語は part の label がこの名前を指す",
             "type": "object",
-            "properties": {k: described(dict(text), None, f"既定: {v}") for k, v in model.DEFAULT_LABELS.items()},
+            "properties": {
+                k: described(dict(text), None, f"既定: {v}")
+                for k, v in model.DEFAULT_LABELS.items()
+            },
             "required": list(model.DEFAULT_LABELS),
             "additionalProperties": text,
         },
-        "parts": described(builder.of(tuple[model.Block, ...]), "部の並び",
-                           "計画の部（表紙・目次・各章・参考）を文書の順に。各ブロックの kind がその種類"),
-        "footnotes": {"title": "脚注", "description": "脚注の本文（ID ごと）。本文からは [^ID] で呼び出す",
-                      "type": "object", "propertyNames": {"pattern": _ID.pattern},
-                      "additionalProperties": text},
+        "parts": described(
+            builder.of(tuple[model.Block, ...]),
+            "部の並び",
+            "計画の部（表紙・目次・各章・参考）を文書の順に。各ブロックの kind がその種類",
+        ),
+        "footnotes": {
+            "title": "脚注",
+            "description": "脚注の本文（ID ごと）。本文からは [^ID] で呼び出す",
+            "type": "object",
+            "propertyNames": {"pattern": _ID.pattern},
+            "additionalProperties": text,
+        },
         "pending": {
             "title": "未定事項",
             "description": "すべての未定事項を文書の順に、見出しをたどる位置とともに",
             "type": "array",
-            "items": {"type": "object", "required": ["where", "pending"], "additionalProperties": False,
-                      "properties": {"where": {"type": "string", "minLength": 1, "description": "位置（見出しを › でつないだもの）"},
-                                     "pending": described(dict(text), None, "未定の理由")}}},
+            "items": {
+                "type": "object",
+                "required": ["where", "pending"],
+                "additionalProperties": False,
+                "properties": {
+                    "where": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "位置（見出しを › でつないだもの）",
+                    },
+                    "pending": described(dict(text), None, "未定の理由"),
+                },
+            },
+        },
     }
     return {
         "$schema": DRAFT,
         "title": "社会資本整備重点計画 plan.json",
         "description": "計画の内容の構造化データ。PDF とともに公開する。文書の木（parts）をそのまま、"
-                       "文字は内容ファイルに書かれたとおり（インライン Markdown）、未定事項は {\"kind\": \"pending\", \"pending\": 理由} で表す。",
+        '文字は内容ファイルに書かれたとおり（インライン Markdown）、未定事項は {"kind": "pending", "pending": 理由} で表す。',
         "type": "object",
         "properties": props,
         "required": list(props),
@@ -336,10 +395,21 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
     """One row per ＫＰＩ; one 未定 row per 政策パッケージ whose ＫＰＩ are pending."""
     rows = []
     for goal, _group, pkg in plan.packages():
-        base = {"ＫＰＩのID": "", "政策パッケージのID": pkg.id,
-                "重点目標": goal.title.raw, "政策パッケージ": pkg.title.raw}
+        base = {
+            "ＫＰＩのID": "",
+            "政策パッケージのID": pkg.id,
+            "重点目標": goal.title.raw,
+            "政策パッケージ": pkg.title.raw,
+        }
         if isinstance(pkg.kpis, Pending):
-            rows.append({**dict.fromkeys(KPI_COLUMNS, ""), **base, "状態": OPEN, "備考": pkg.kpis.pending.raw})
+            rows.append(
+                {
+                    **dict.fromkeys(KPI_COLUMNS, ""),
+                    **base,
+                    "状態": OPEN,
+                    "備考": pkg.kpis.pending.raw,
+                }
+            )
             continue
         if not pkg.kpis:
             rows.append({**dict.fromkeys(KPI_COLUMNS, ""), **base, "状態": NONE})
@@ -354,9 +424,18 @@ def _kpi_row(base: dict[str, str], k: Kpi) -> dict[str, str]:
     baseline, baseline_year = _value(k.baseline, "基準値", notes)
     target, target_year = _value(k.target, "目標値", notes)
     pending = isinstance(k.baseline, Pending) or isinstance(k.target, Pending)
-    return {**base, "ＫＰＩのID": k.id, "指標": k.indicator.raw, "単位": k.unit.raw if k.unit else "",
-            "基準値": baseline, "基準年度": baseline_year, "目標値": target, "目標年度": target_year,
-            "状態": PARTLY if pending else SET, "備考": " / ".join(notes)}
+    return {
+        **base,
+        "ＫＰＩのID": k.id,
+        "指標": k.indicator.raw,
+        "単位": k.unit.raw if k.unit else "",
+        "基準値": baseline,
+        "基準年度": baseline_year,
+        "目標値": target,
+        "目標年度": target_year,
+        "状態": PARTLY if pending else SET,
+        "備考": " / ".join(notes),
+    }
 
 
 def kpi_csv(plan: Plan) -> bytes:

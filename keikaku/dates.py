@@ -20,7 +20,12 @@ def document_date(content_dir: Path) -> datetime:
         try:
             result = subprocess.run(
                 ["git", "log", "-1", "--format=%ct", "--", "."],
-                cwd=content_dir, capture_output=True, text=True, timeout=10, check=False)
+                cwd=content_dir,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
             epoch = result.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             epoch = ""

@@ -192,21 +192,26 @@ class Trace:
     """The paragraph's text as built (for messages; the reviewed copy has its own)."""
 
 
-def _map_xml(traces: list[Trace], *, revision: str, tag: str, draft: bool, title: str,
-             date: datetime) -> bytes:
+def _map_xml(
+    traces: list[Trace], *, revision: str, tag: str, draft: bool, title: str, date: datetime
+) -> bytes:
     """The trace map as a custom XML part. Heading paths are written once, as a table."""
     paths: dict[tuple[str, ...], int] = {}
     for t in traces:
         paths.setdefault(t.where, len(paths))
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-           f'<keikaku xmlns="{MAP_NAMESPACE}" revision="{_xa(revision)}" tag="{tag}" '
-           f'edition="{"draft" if draft else "final"}" title="{_xa(title)}" '
-           f'date="{date.strftime("%Y-%m-%dT%H:%M:%SZ")}">\n']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<keikaku xmlns="{MAP_NAMESPACE}" revision="{_xa(revision)}" tag="{tag}" '
+        f'edition="{"draft" if draft else "final"}" title="{_xa(title)}" '
+        f'date="{date.strftime("%Y-%m-%dT%H:%M:%SZ")}">\n',
+    ]
     for where, i in paths.items():
         out.append(f'<w i="{i}">' + "".join(f"<h>{_x(h)}</h>" for h in where) + "</w>\n")
     for t in traces:
-        out.append(f'<b n="{t.name}" o="{t.order}" id="{_xa(t.id)}" p="{_xa(t.path)}" '
-                   f'k="{t.kind}" w="{paths[t.where]}" s="{_xa(t.src)}">{_x(t.text)}</b>\n')
+        out.append(
+            f'<b n="{t.name}" o="{t.order}" id="{_xa(t.id)}" p="{_xa(t.path)}" '
+            f'k="{t.kind}" w="{paths[t.where]}" s="{_xa(t.src)}">{_x(t.text)}</b>\n'
+        )
     out.append("</keikaku>\n")
     return "".join(out).encode("utf-8")
 
@@ -245,10 +250,24 @@ def parse_trace_map(data: bytes) -> TraceMap | None:
             order = int(b.get("o", "0"))
         except ValueError:
             order = 0
-        traces[name] = Trace(name, b.get("id", ""), b.get("p", ""), b.get("k", ""),
-                             wheres.get(b.get("w", ""), ()), b.get("s", ""), order, b.text or "")
-    return TraceMap(root.get("revision", ""), root.get("tag", ""), root.get("edition", ""),
-                    root.get("title", ""), root.get("date", ""), traces)
+        traces[name] = Trace(
+            name,
+            b.get("id", ""),
+            b.get("p", ""),
+            b.get("k", ""),
+            wheres.get(b.get("w", ""), ()),
+            b.get("s", ""),
+            order,
+            b.text or "",
+        )
+    return TraceMap(
+        root.get("revision", ""),
+        root.get("tag", ""),
+        root.get("edition", ""),
+        root.get("title", ""),
+        root.get("date", ""),
+        traces,
+    )
 
 
 def read_trace_map(docx: bytes) -> TraceMap | None:
@@ -256,8 +275,12 @@ def read_trace_map(docx: bytes) -> TraceMap | None:
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as z:
             for info in z.infolist():
-                if (info.filename.startswith("customXml/item") and info.filename.endswith(".xml")
-                        and "Props" not in info.filename and info.file_size < 50 * 1024 * 1024):
+                if (
+                    info.filename.startswith("customXml/item")
+                    and info.filename.endswith(".xml")
+                    and "Props" not in info.filename
+                    and info.file_size < 50 * 1024 * 1024
+                ):
                     data = z.read(info)
                     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
                         continue
@@ -276,7 +299,9 @@ def Str(text: str) -> dict:
     return {"t": "Str", "c": text}
 
 
-def Span(inlines: list, *, ident: str = "", style: str | None = None, classes: Iterable[str] = ()) -> dict:
+def Span(
+    inlines: list, *, ident: str = "", style: str | None = None, classes: Iterable[str] = ()
+) -> dict:
     attrs = [["custom-style", style]] if style else []
     return {"t": "Span", "c": [[ident, list(classes), attrs], inlines]}
 
@@ -309,16 +334,24 @@ def _row(cells: list) -> list:
     return [["", [], []], cells]
 
 
-def TableBlock(widths: list[float], head: list[list], body: list[list],
-               aligns: list[str] | None = None) -> dict:
+def TableBlock(
+    widths: list[float], head: list[list], body: list[list], aligns: list[str] | None = None
+) -> dict:
     """A Word table: ``widths`` are fractions of the text width (they sum to 1), ``head``
     the header rows (repeated on every page), ``body`` the rest; rows of ``_cell``s."""
     aligns = aligns or ["AlignDefault"] * len(widths)
     specs = [[{"t": a}, {"t": "ColWidth", "c": w}] for a, w in zip(aligns, widths, strict=True)]
-    return {"t": "Table", "c": [["", [], []], [None, []], specs,
-                                [["", [], []], [_row(r) for r in head]],
-                                [[["", [], []], 0, [], [_row(r) for r in body]]],
-                                [["", [], []], []]]}
+    return {
+        "t": "Table",
+        "c": [
+            ["", [], []],
+            [None, []],
+            specs,
+            [["", [], []], [_row(r) for r in head]],
+            [[["", [], []], 0, [], [_row(r) for r in body]]],
+            [["", [], []], []],
+        ],
+    }
 
 
 def _plain_text(inlines: list) -> str:
@@ -334,7 +367,15 @@ def _plain_text(inlines: list) -> str:
             out.append("\n")
         elif t == "RawInline" and "<w:tab/>" in node["c"][1]:
             out.append("\t")
-        elif t in ("Emph", "Strong", "Strikeout", "Underline", "Superscript", "Subscript", "SmallCaps"):
+        elif t in (
+            "Emph",
+            "Strong",
+            "Strikeout",
+            "Underline",
+            "Superscript",
+            "Subscript",
+            "SmallCaps",
+        ):
             out.append(_plain_text(node["c"]))
         elif t in ("Span", "Link"):
             out.append(_plain_text(node["c"][1]))
@@ -430,8 +471,10 @@ def _size(pt: float) -> str:
 def _spacing(before_mm: float = 0, after_mm: float = 0, line: float = 1.75) -> str:
     """Spacing in millimetres, as plan.css gives it; line spacing as CSS's line-height
     (multiples of the font's height: BIZ UD's ascent and descent are exactly 1 em)."""
-    return (f'<w:spacing w:before="{round(before_mm * MM)}" w:after="{round(after_mm * MM)}" '
-            f'w:line="{round(line * 240)}" w:lineRule="auto"/>')
+    return (
+        f'<w:spacing w:before="{round(before_mm * MM)}" w:after="{round(after_mm * MM)}" '
+        f'w:line="{round(line * 240)}" w:lineRule="auto"/>'
+    )
 
 
 GOTHIC_BOLD = _fonts(GOTHIC) + "<w:b/><w:bCs/>"
@@ -448,24 +491,41 @@ _ROLES: dict[str, tuple[str, str]] = {
     "Pending": (_spacing(0, 1.5), ""),
     "Pending Note": (_spacing(0, 2) + "<w:keepNext/>", _size(9.5)),
     "Point": (_spacing(0, 0.8), ""),
-    "Part Label": (_spacing(2, 0.5, 1.5) + '<w:keepNext/><w:jc w:val="left"/>', GOTHIC_BOLD + _size(10)),
+    "Part Label": (
+        _spacing(2, 0.5, 1.5) + '<w:keepNext/><w:jc w:val="left"/>',
+        GOTHIC_BOLD + _size(10),
+    ),
     "Block Title": (_spacing(6, 2, 1.5) + '<w:keepNext/><w:jc w:val="left"/>', GOTHIC_BOLD),
     "Figure": ('<w:keepNext/><w:jc w:val="center"/>' + _spacing(4, 0, 1.0), ""),
     "Figure Caption": (_spacing(2, 1, 1.5) + '<w:jc w:val="center"/>', _fonts(GOTHIC) + _size(9)),
-    "Table Caption": (_spacing(2, 1.5, 1.5) + '<w:keepNext/><w:jc w:val="center"/>', GOTHIC_BOLD + _size(9.5)),
+    "Table Caption": (
+        _spacing(2, 1.5, 1.5) + '<w:keepNext/><w:jc w:val="center"/>',
+        GOTHIC_BOLD + _size(9.5),
+    ),
     "Source": (_spacing(0, 4, 1.5) + '<w:jc w:val="right"/>', _size(8.5)),
-    "Pillar": (_spacing(1, 1, 1.5) + '<w:jc w:val="center"/>' + '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>'
-               + '<w:pBdr><w:top w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:left w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
-               '<w:bottom w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:right w:val="single" w:sz="6" w:space="4" w:color="000000"/></w:pBdr>',
-               GOTHIC_BOLD),
+    "Pillar": (
+        _spacing(1, 1, 1.5)
+        + '<w:jc w:val="center"/>'
+        + '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>'
+        + '<w:pBdr><w:top w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:left w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
+        '<w:bottom w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:right w:val="single" w:sz="6" w:space="4" w:color="000000"/></w:pBdr>',
+        GOTHIC_BOLD,
+    ),
     "Appendix Note": (_spacing(0, 3), _size(9.5)),
-    "Pending Item": (_spacing(1.2, 1.2, 1.5) + '<w:jc w:val="left"/>'
-                     + '<w:pBdr><w:bottom w:val="single" w:sz="3" w:space="4" w:color="999999"/></w:pBdr>', _size(9)),
+    "Pending Item": (
+        _spacing(1.2, 1.2, 1.5)
+        + '<w:jc w:val="left"/>'
+        + '<w:pBdr><w:bottom w:val="single" w:sz="3" w:space="4" w:color="999999"/></w:pBdr>',
+        _size(9),
+    ),
     "Cell": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', _size(9.5)),
     "Cell Head": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', GOTHIC_BOLD + _size(9.5)),
     "Cell Group": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', GOTHIC_BOLD + _size(9.5)),
     "Cell Point": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', _size(9.5)),
-    "Page Break": ('<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>', _size(1)),
+    "Page Break": (
+        '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>',
+        _size(1),
+    ),
 }
 #: Roles whose first line starts one character in (公用文's indent).
 _FIRST_LINE = {"Body"}
@@ -488,10 +548,16 @@ class _StyleBook:
             name += f" +{left:g}"
         if name not in self.used:
             ppr, rpr = _ROLES[role]
-            indent = _ind(left + (hang if role in _HANGING else 0), hang if role in _HANGING else 0,
-                          1.0 if role in _FIRST_LINE else 0.0)
-            tabs = (f'<w:tabs><w:tab w:val="left" w:pos="{round((left + hang) * EM)}"/></w:tabs>'
-                    if role in _HANGING and hang else "")
+            indent = _ind(
+                left + (hang if role in _HANGING else 0),
+                hang if role in _HANGING else 0,
+                1.0 if role in _FIRST_LINE else 0.0,
+            )
+            tabs = (
+                f'<w:tabs><w:tab w:val="left" w:pos="{round((left + hang) * EM)}"/></w:tabs>'
+                if role in _HANGING and hang
+                else ""
+            )
             ident = re.sub(r"[^A-Za-z0-9]", "", name.replace(".", "p").replace("+", "i"))
             self.used[name] = _Style(ident, name, ppr=tabs + ppr + indent, rpr=rpr)
         return name
@@ -522,8 +588,13 @@ def _em(width: str) -> float | None:
     if not m:
         return None
     value, unit = float(m.group(1)), m.group(2)
-    twips = {"%": value / 100 * TEXT_W, "em": value * EM, "mm": value * MM, "cm": value * 10 * MM,
-             "pt": value * 20}[unit]
+    twips = {
+        "%": value / 100 * TEXT_W,
+        "em": value * EM,
+        "mm": value * MM,
+        "cm": value * 10 * MM,
+        "pt": value * 20,
+    }[unit]
     return max(0.02, min(1.0, twips / TEXT_W))
 
 
@@ -561,8 +632,15 @@ def _marked(mark: str, hang: float) -> list:
 class _Builder:
     """The plan as Pandoc's AST, with the trace of every paragraph."""
 
-    def __init__(self, plan: Plan, *, draft: bool, tag: str, pages: Mapping[str, int] | None,
-                 content: Path | None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        draft: bool,
+        tag: str,
+        pages: Mapping[str, int] | None,
+        content: Path | None,
+    ) -> None:
         self.plan = plan
         self.draft = draft
         self.outline = plan.outline(draft)
@@ -574,8 +652,9 @@ class _Builder:
         self.traces: list[Trace] = []
         self.problems: list[Problem] = []
         self.blocks: list[dict] = []
-        self.heading_marks = {h.anchor: f"{TRACE_PREFIX}{tag}_h{i}"
-                              for i, h in enumerate(self.outline.headings)}
+        self.heading_marks = {
+            h.anchor: f"{TRACE_PREFIX}{tag}_h{i}" for i, h in enumerate(self.outline.headings)
+        }
         self.origin: dict[int, tuple[str, str]] = {}
         """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
         self.heading_ppr: dict[str, str] = {}
@@ -583,8 +662,16 @@ class _Builder:
 
     # -------------------------------------------------------------- traces
 
-    def trace(self, cid: str, path: str, kind: str, where: tuple[str, ...], src: Any,
-              *, name: str | None = None) -> Trace:
+    def trace(
+        self,
+        cid: str,
+        path: str,
+        kind: str,
+        where: tuple[str, ...],
+        src: Any,
+        *,
+        name: str | None = None,
+    ) -> Trace:
         if name is None:
             name = f"{TRACE_PREFIX}{self.tag}_{len(self.traces)}"
         assert BOOKMARK.match(name), name
@@ -602,8 +689,16 @@ class _Builder:
         """One Word paragraph, opened by its trace bookmark."""
         if trace is not None:
             inlines = [Span([], ident=trace.name), *inlines]
-            self.traces[trace.order] = Trace(trace.name, trace.id, trace.path, trace.kind, trace.where,
-                                             trace.src, trace.order, _plain_text(inlines))
+            self.traces[trace.order] = Trace(
+                trace.name,
+                trace.id,
+                trace.path,
+                trace.kind,
+                trace.where,
+                trace.src,
+                trace.order,
+                _plain_text(inlines),
+            )
         return Div([Para(inlines)], style)
 
     def add(self, block: dict) -> None:
@@ -661,8 +756,16 @@ class _Builder:
         text = self.plan.footnotes.get(fid)
         trace = self.trace(fid, "", "footnote", (), text if text is not None else "")
         inlines = [Span([], ident=trace.name), *self.inlines(node.children)]
-        self.traces[trace.order] = Trace(trace.name, trace.id, trace.path, trace.kind, trace.where,
-                                         trace.src, trace.order, _plain_text(inlines))
+        self.traces[trace.order] = Trace(
+            trace.name,
+            trace.id,
+            trace.path,
+            trace.kind,
+            trace.where,
+            trace.src,
+            trace.order,
+            _plain_text(inlines),
+        )
         return {"t": "Note", "c": [Para(inlines)]}
 
     # -------------------------------------------------------------- the document
@@ -677,7 +780,9 @@ class _Builder:
             if i == front and front:
                 # The front matter (cover, 目次) is a section of its own: no page number;
                 # the numbering starts at 1 with the first part, as in the PDF.
-                self.add(RawBlock('<w:p><w:pPr><w:sectPr><!--keikaku:front--></w:sectPr></w:pPr></w:p>'))
+                self.add(
+                    RawBlock("<w:p><w:pPr><w:sectPr><!--keikaku:front--></w:sectPr></w:pPr></w:p>")
+                )
             self.block(part, root, f"parts[{i}]")
         return self.blocks
 
@@ -691,9 +796,13 @@ class _Builder:
         elif isinstance(b, BulletList):
             self.bullet_list(b, ctx, path, ctx.left + self.list_offset(ctx))
         elif isinstance(b, Note):
-            self.add(self.para(self.styles.get("Note", left=ctx.left, hang=1),
-                               [*_marked(b.mark, 1), *self.text(b.text)],
-                               self.trace(ctx.id, path, "note", ctx.where, b.text)))
+            self.add(
+                self.para(
+                    self.styles.get("Note", left=ctx.left, hang=1),
+                    [*_marked(b.mark, 1), *self.text(b.text)],
+                    self.trace(ctx.id, path, "note", ctx.where, b.text),
+                )
+            )
         elif isinstance(b, Pending):
             self.origin[id(b)] = (ctx.id, path)
             self.pending(b, ctx, path, value=False)
@@ -704,8 +813,12 @@ class _Builder:
         elif isinstance(b, Diagram):
             self.diagram(b, ctx, path)
         elif isinstance(b, PageBreak):
-            self.add(RawBlock('<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr>'
-                              '<w:r><w:br w:type="page"/></w:r></w:p>'))
+            self.add(
+                RawBlock(
+                    '<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr>'
+                    '<w:r><w:br w:type="page"/></w:r></w:p>'
+                )
+            )
             self.styles.get("Page Break")
         elif isinstance(b, (MarkdownBlock, MarkdownFile)):
             self.prose(b, ctx, path)
@@ -752,15 +865,27 @@ class _Builder:
             inlines.append(Span(self.text(b.title_note), style="Plan Title Note"))
         if h.toc:
             inlines.append(Raw(_tc_field(h)))
-        self.traces[trace.order] = Trace(trace.name, trace.id, trace.path, trace.kind, trace.where,
-                                         trace.src, trace.order, _plain_text(inlines))
-        self.heading_ppr[mark] = _heading_indent(h, ctx.left + (1.0 if isinstance(b, PolicyPackage) else 0.0),
-                                                 before_mm=12 if self.follows_goal(b) else None)
+        self.traces[trace.order] = Trace(
+            trace.name,
+            trace.id,
+            trace.path,
+            trace.kind,
+            trace.where,
+            trace.src,
+            trace.order,
+            _plain_text(inlines),
+        )
+        self.heading_ppr[mark] = _heading_indent(
+            h,
+            ctx.left + (1.0 if isinstance(b, PolicyPackage) else 0.0),
+            before_mm=12 if self.follows_goal(b) else None,
+        )
         self.add({"t": "Header", "c": [min(h.depth, 6), ["", [], []], inlines]})
         # The blocks below: ids of their own where the content gives one.
         own = getattr(b, "id", None)
         if isinstance(b, (Section, Challenge, Vision, PriorityGoal, PolicyPackage)) or (
-                isinstance(b, PackageGroup) and b.id):
+            isinstance(b, PackageGroup) and b.id
+        ):
             inner = _Ctx(str(own), "", where, ctx.left, b)
         else:  # a group without an id of its own, a 重点目標の案: counted from the holder
             inner = _Ctx(ctx.id, path, where, ctx.left, b)
@@ -775,8 +900,16 @@ class _Builder:
             left = inner.left + self.list_offset(inner)
             style = self.styles.get("Point", left=left, hang=_marker_width(marker))
             for v in (v for v in self.plan.index.visions.values() if v.goal == b.goal):
-                self.add(self.para(style, [*_marked(marker, _marker_width(marker)), self.link("#" + v.id, self.text(v.title))],
-                                   self.trace(v.id, "title", "vision", where, v.title)))
+                self.add(
+                    self.para(
+                        style,
+                        [
+                            *_marked(marker, _marker_width(marker)),
+                            self.link("#" + v.id, self.text(v.title)),
+                        ],
+                        self.trace(v.id, "title", "vision", where, v.title),
+                    )
+                )
 
     def follows_goal(self, b: Any) -> bool:
         """A 重点目標 right after another stands further off (plan.css .kind-goal + .kind-goal)."""
@@ -791,8 +924,16 @@ class _Builder:
         """A heading's title as printed, and the content item its text comes from."""
         if isinstance(b, PackageGroup):
             v = self.plan.vision(b.vision)
-            return ([Str(self.L["group_open"].plain), *self.text(v.title), Str(self.L["group_close"].plain)],
-                    v.id, "title", v.title)
+            return (
+                [
+                    Str(self.L["group_open"].plain),
+                    *self.text(v.title),
+                    Str(self.L["group_close"].plain),
+                ],
+                v.id,
+                "title",
+                v.title,
+            )
         if isinstance(b, GoalOutline):
             g = self.plan.goal(b.goal)
             return self.text(g.title), g.id, "title", g.title
@@ -802,9 +943,13 @@ class _Builder:
         for i, part in enumerate(pkg.parts):
             ppath = f"parts[{i}]"
             label = self.L.get(part.label)
-            self.add(self.para(self.styles.get("Part Label", left=ctx.left),
-                               [Str(f"【{label.plain if label else part.label}】")],
-                               self.trace(ctx.id, ppath, "part", ctx.where, label or "")))
+            self.add(
+                self.para(
+                    self.styles.get("Part Label", left=ctx.left),
+                    [Str(f"【{label.plain if label else part.label}】")],
+                    self.trace(ctx.id, ppath, "part", ctx.where, label or ""),
+                )
+            )
             if isinstance(part, KpiPart):
                 if isinstance(part.kpis, Pending):
                     self.origin[id(part.kpis)] = (ctx.id, _join(ppath, "kpis"))
@@ -825,7 +970,9 @@ class _Builder:
             tab = [TAB] if _width(b.label.plain) < 2 else []
             inlines = [Span(self.text(b.label), style="Plan Gothic"), *tab, *self.text(b.text)]
         else:
-            role = {"center": "Center", "right": "Right"}.get(b.align or "", "Body" if b.indent else "Flush")
+            role = {"center": "Center", "right": "Right"}.get(
+                b.align or "", "Body" if b.indent else "Flush"
+            )
             style = self.styles.get(role, left=left)
             inlines = self.text(b.text)
         self.add(self.para(style, inlines, trace))
@@ -837,7 +984,9 @@ class _Builder:
         for n, item in enumerate(b.items, start=1):
             ipath = _join(path, f"list[{n - 1}]")
             text = item.text if isinstance(item, ListItem) else item
-            mark = "" if b.marker == "none" else (list_marker(n, b.marker) if numbered else b.marker)
+            mark = (
+                "" if b.marker == "none" else (list_marker(n, b.marker) if numbered else b.marker)
+            )
             inlines = _marked(mark, hang) + self.text(text)
             self.add(self.para(style, inlines, self.trace(ctx.id, ipath, "list", ctx.where, text)))
             if isinstance(item, ListItem):
@@ -847,20 +996,34 @@ class _Builder:
                     if isinstance(child, BulletList):
                         self.bullet_list(child, inner, cpath, left + hang)
                     elif isinstance(child, Paragraph):
-                        self.paragraph(child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath)
+                        self.paragraph(
+                            child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
+                        )
                     else:
-                        self.block(child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath)
+                        self.block(
+                            child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
+                        )
 
     def pending(self, p: Pending, ctx: _Ctx, path: str, *, value: bool) -> None:
         trace = self.trace(ctx.id, path, "pending", ctx.where, p.pending)
         left = ctx.left
         if p.label and len(p.label.raw) == 1:
-            self.add(self.para(self.styles.get("Pending Note", left=left),
-                               [*self.text(p.label), *self.text(p.pending)], trace))
+            self.add(
+                self.para(
+                    self.styles.get("Pending Note", left=left),
+                    [*self.text(p.label), *self.text(p.pending)],
+                    trace,
+                )
+            )
             return
         label = p.label or (self.L["pending_value"] if value else self.L["pending_text"])
-        self.add(self.para(self.styles.get("Pending", left=left),
-                           [Span(self.text(label), style="Plan Strong"), *self.text(p.pending)], trace))
+        self.add(
+            self.para(
+                self.styles.get("Pending", left=left),
+                [Span(self.text(label), style="Plan Strong"), *self.text(p.pending)],
+                trace,
+            )
+        )
 
     def caption_no(self, b: Any) -> list:
         no = self.outline.caption_no(b)
@@ -868,25 +1031,47 @@ class _Builder:
 
     def table(self, b: Table, ctx: _Ctx, path: str) -> None:
         if b.caption:
-            self.add(self.para(self.styles.get("Table Caption", left=ctx.left),
-                               [*self.caption_no(b), *self.text(b.caption)],
-                               self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption)))
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*self.caption_no(b), *self.text(b.caption)],
+                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                )
+            )
         ncols = max((len(r) for r in b.rows), default=1)
-        widths = _fractions([_em(w) if w != "auto" else None for w in b.widths] + [None] * (ncols - len(b.widths)))
+        widths = _fractions(
+            [_em(w) if w != "auto" else None for w in b.widths] + [None] * (ncols - len(b.widths))
+        )
         cell = self.styles.get("Cell")
         head_style = self.styles.get("Cell Head")
 
         def row(r: int, cells: tuple) -> list:
-            return [_cell([self.para(head_style if r < b.header else cell, self.text(c),
-                                     self.trace(ctx.id, _join(path, f"table[{r}][{c_i}]"), "cell", ctx.where, c))])
-                    for c_i, c in enumerate(cells)]
+            return [
+                _cell(
+                    [
+                        self.para(
+                            head_style if r < b.header else cell,
+                            self.text(c),
+                            self.trace(
+                                ctx.id, _join(path, f"table[{r}][{c_i}]"), "cell", ctx.where, c
+                            ),
+                        )
+                    ]
+                )
+                for c_i, c in enumerate(cells)
+            ]
 
-        head = [row(r, cells) for r, cells in enumerate(b.rows[:b.header])]
-        body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header:])]
+        head = [row(r, cells) for r, cells in enumerate(b.rows[: b.header])]
+        body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header :])]
         self.add(TableBlock(widths[:ncols], head, body))
         if b.source:
-            self.add(self.para(self.styles.get("Source"), [Str(self.L["source"].plain), *self.text(b.source)],
-                               self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source)))
+            self.add(
+                self.para(
+                    self.styles.get("Source"),
+                    [Str(self.L["source"].plain), *self.text(b.source)],
+                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                )
+            )
 
     def kpi_table(self, kpis: tuple, ctx: _Ctx) -> None:
         from .render import kpi_columns, kpi_value
@@ -896,13 +1081,32 @@ class _Builder:
         value = float(widths["value"].removesuffix("em")) * 9.5 / 10.5 / 45
         L = self.L
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        header = [_cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                  for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")]
+        header = [
+            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
+            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        ]
         rows = []
         for k in kpis:
-            cells = [_cell([self.para(cell, self.text(k.indicator), self.trace(k.id, "indicator", "kpi", ctx.where, k.indicator))]),
-                     _cell([self.para(cell, self.text(k.unit) if k.unit else [Str(L["kpi_no_unit"].plain)],
-                                      self.trace(k.id, "unit", "kpi", ctx.where, k.unit or ""))])]
+            cells = [
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.indicator),
+                            self.trace(k.id, "indicator", "kpi", ctx.where, k.indicator),
+                        )
+                    ]
+                ),
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.unit) if k.unit else [Str(L["kpi_no_unit"].plain)],
+                            self.trace(k.id, "unit", "kpi", ctx.where, k.unit or ""),
+                        )
+                    ]
+                ),
+            ]
             for name in ("baseline", "target"):
                 v = getattr(k, name)
                 if isinstance(v, Pending):
@@ -910,11 +1114,30 @@ class _Builder:
                     src: Any = v.pending
                 else:
                     shown = v.value if isinstance(v.value, Text) else None
-                    inl = [*(self.text(shown) if shown is not None else [Str(str(kpi_value(v.value)))]),
-                           LINE_BREAK, Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year")]
+                    inl = [
+                        *(
+                            self.text(shown)
+                            if shown is not None
+                            else [Str(str(kpi_value(v.value)))]
+                        ),
+                        LINE_BREAK,
+                        Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year"),
+                    ]
                     src = v.year
-                cells.append(_cell([self.para(cell, inl, self.trace(k.id, name, "kpi", ctx.where, src))]))
-            cells.append(_cell([self.para(cell, self.text(k.notes), self.trace(k.id, "notes", "kpi", ctx.where, k.notes or ""))]))
+                cells.append(
+                    _cell([self.para(cell, inl, self.trace(k.id, name, "kpi", ctx.where, src))])
+                )
+            cells.append(
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.notes),
+                            self.trace(k.id, "notes", "kpi", ctx.where, k.notes or ""),
+                        )
+                    ]
+                )
+            )
             rows.append(cells)
         notes = 0.24
         rest = max(1.0 - unit - 2 * value - notes, 0.2)
@@ -937,16 +1160,31 @@ class _Builder:
                 attrs.append(["width", f"{round(width * 100)}%"])
             image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt.plain)], [url, ""]]}
             self.add(self.para(self.styles.get("Figure"), [image], trace))
-        self.add(self.para(self.styles.get("Figure Caption"), [*self.caption_no(b), *self.text(b.caption)],
-                           self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption)))
-        self.add(self.para(self.styles.get("Source"), [Str(self.L["source"].plain), *self.text(b.source)],
-                           self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source)))
+        self.add(
+            self.para(
+                self.styles.get("Figure Caption"),
+                [*self.caption_no(b), *self.text(b.caption)],
+                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+            )
+        )
+        self.add(
+            self.para(
+                self.styles.get("Source"),
+                [Str(self.L["source"].plain), *self.text(b.source)],
+                self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+            )
+        )
 
     def image_bytes(self, b: Figure) -> bytes | None:
         root = self.content or files.current_root()
         if root is None:
-            self.problems.append(Problem(b.pos, f"図「{b.src}」の画像を読むには内容のフォルダが必要です。"
-                                         " (content folder not given for figures)"))
+            self.problems.append(
+                Problem(
+                    b.pos,
+                    f"図「{b.src}」の画像を読むには内容のフォルダが必要です。"
+                    " (content folder not given for figures)",
+                )
+            )
             return None
         try:
             return files.read_bytes(root / b.src, root=root, limit=MAX_IMAGE_BYTES)
@@ -959,8 +1197,13 @@ class _Builder:
             self.society(b, ctx, path)
         else:
             self.pillars(b, ctx, path)
-        self.add(self.para(self.styles.get("Figure Caption"), [*self.caption_no(b), *self.text(b.caption)],
-                           self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption)))
+        self.add(
+            self.para(
+                self.styles.get("Figure Caption"),
+                [*self.caption_no(b), *self.text(b.caption)],
+                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+            )
+        )
 
     def society(self, b: Diagram, ctx: _Ctx, path: str) -> None:
         """The diagram of 課題 → 姿 → 重点目標 (the PDF's SVG) as a table in the same three
@@ -969,38 +1212,91 @@ class _Builder:
         from .figures import _heading_of
 
         index = self.plan.index
-        goal_order = list(dict.fromkeys([o.goal for o in index.outlines] + [g.id for g in self.plan.goals]))
-        visions = sorted(index.visions.values(),
-                         key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order))
+        goal_order = list(
+            dict.fromkeys([o.goal for o in index.outlines] + [g.id for g in self.plan.goals])
+        )
+        visions = sorted(
+            index.visions.values(),
+            key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
+        )
         goals = {g.id: g for g in self.plan.goals}
         visions = [v for v in visions if v.goal in goals]
         challenges = {c.id: c for c in index.challenges}
         links: dict[str, list[str]] = {}
         for link in b.links:
             links.setdefault(link.vision, []).append(link.challenge)
-        heads = (_heading_of(self.plan, index.challenges[0] if index.challenges else None, ""),
-                 _heading_of(self.plan, visions[0] if visions else None, ""),
-                 _heading_of(self.plan, index.outlines[0] if index.outlines else None, ""))
-        cell, head_style, group = self.styles.get("Cell"), self.styles.get("Cell Head"), self.styles.get("Cell Group")
-        header = [_cell([self.para(head_style, [Str(t)], self.trace(ctx.id, path, "diagram", ctx.where, ""))])
-                  for t in heads]
-        left = _cell([self.para(cell, self.text(c.title), self.trace(c.id, "title", "diagram", ctx.where, c.title))
-                      for c in index.challenges] or [self.para(cell, [], None)], rows=max(len(visions), 1))
+        heads = (
+            _heading_of(self.plan, index.challenges[0] if index.challenges else None, ""),
+            _heading_of(self.plan, visions[0] if visions else None, ""),
+            _heading_of(self.plan, index.outlines[0] if index.outlines else None, ""),
+        )
+        cell, head_style, group = (
+            self.styles.get("Cell"),
+            self.styles.get("Cell Head"),
+            self.styles.get("Cell Group"),
+        )
+        header = [
+            _cell(
+                [
+                    self.para(
+                        head_style, [Str(t)], self.trace(ctx.id, path, "diagram", ctx.where, "")
+                    )
+                ]
+            )
+            for t in heads
+        ]
+        left = _cell(
+            [
+                self.para(
+                    cell,
+                    self.text(c.title),
+                    self.trace(c.id, "title", "diagram", ctx.where, c.title),
+                )
+                for c in index.challenges
+            ]
+            or [self.para(cell, [], None)],
+            rows=max(len(visions), 1),
+        )
         rows: list[list] = []
         for v in visions:
             inlines = self.text(v.title)
             linked = [challenges[c] for c in links.get(v.id, ()) if c in challenges]
             if linked:
-                inlines += [LINE_BREAK, Span([Str(f"{self.L['relation'].plain}："), *_joined(
-                    [self.text(c.title) for c in linked])], style="Plan Year")]
-            row = [_cell([self.para(cell, inlines, self.trace(v.id, "title", "diagram", ctx.where, v.title))])]
+                inlines += [
+                    LINE_BREAK,
+                    Span(
+                        [
+                            Str(f"{self.L['relation'].plain}："),
+                            *_joined([self.text(c.title) for c in linked]),
+                        ],
+                        style="Plan Year",
+                    ),
+                ]
+            row = [
+                _cell(
+                    [
+                        self.para(
+                            cell, inlines, self.trace(v.id, "title", "diagram", ctx.where, v.title)
+                        )
+                    ]
+                )
+            ]
             first = not rows or visions[len(rows) - 1].goal != v.goal
             if first:
                 goal = goals[v.goal]
                 members = sum(1 for w in visions if w.goal == v.goal)
-                row.append(_cell([self.para(group, self.text(goal.title),
-                                            self.trace(goal.id, "title", "diagram", ctx.where, goal.title))],
-                                 rows=members))
+                row.append(
+                    _cell(
+                        [
+                            self.para(
+                                group,
+                                self.text(goal.title),
+                                self.trace(goal.id, "title", "diagram", ctx.where, goal.title),
+                            )
+                        ],
+                        rows=members,
+                    )
+                )
             rows.append(row)
         if rows:
             rows[0] = [left, *rows[0]]
@@ -1013,19 +1309,44 @@ class _Builder:
         if of is None:
             return
         pillar = self.styles.get("Pillar")
-        self.add(self.para(pillar, self.text(of.title), self.trace(of.id, "title", "diagram", ctx.where, of.title)))
+        self.add(
+            self.para(
+                pillar,
+                self.text(of.title),
+                self.trace(of.id, "title", "diagram", ctx.where, of.title),
+            )
+        )
         cells = []
         for p in (p for p in of.body if isinstance(p, HEADINGS)):
             ph = self.outline.of(p)
             title, cid, field_path, src = self.heading_title(p)
-            cells.append(_cell([self.para(self.styles.get("Cell Group"), [Str(ph.label), LINE_BREAK, *title],
-                                          self.trace(cid, field_path, "diagram", ctx.where, src))],
-                               align="AlignCenter"))
+            cells.append(
+                _cell(
+                    [
+                        self.para(
+                            self.styles.get("Cell Group"),
+                            [Str(ph.label), LINE_BREAK, *title],
+                            self.trace(cid, field_path, "diagram", ctx.where, src),
+                        )
+                    ],
+                    align="AlignCenter",
+                )
+            )
         if cells:
-            self.add(TableBlock(_fractions([None] * len(cells)), [], [cells], ["AlignCenter"] * len(cells)))
+            self.add(
+                TableBlock(
+                    _fractions([None] * len(cells)), [], [cells], ["AlignCenter"] * len(cells)
+                )
+            )
         if b.base:
             base = self.plan.index.sections[b.base]
-            self.add(self.para(pillar, self.text(base.title), self.trace(base.id, "title", "diagram", ctx.where, base.title)))
+            self.add(
+                self.para(
+                    pillar,
+                    self.text(base.title),
+                    self.trace(base.id, "title", "diagram", ctx.where, base.title),
+                )
+            )
 
     def prose(self, b: MarkdownBlock | MarkdownFile, ctx: _Ctx, path: str) -> None:
         root = _parse_html(str(b.prose.html))
@@ -1034,28 +1355,59 @@ class _Builder:
 
         def trace() -> Trace:
             counter[0] += 1
-            return self.trace(ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src)
+            return self.trace(
+                ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src
+            )
 
         def blocks(nodes: list, left: float) -> None:
             for node in nodes:
                 if isinstance(node, str):
                     if node.strip():
-                        self.add(self.para(self.styles.get("Body", left=left), [Str(node.strip())], trace()))
+                        self.add(
+                            self.para(
+                                self.styles.get("Body", left=left), [Str(node.strip())], trace()
+                            )
+                        )
                     continue
                 if node.tag == "p":
-                    self.add(self.para(self.styles.get("Body", left=left), _trim(self.inlines(node.children)), trace()))
+                    self.add(
+                        self.para(
+                            self.styles.get("Body", left=left),
+                            _trim(self.inlines(node.children)),
+                            trace(),
+                        )
+                    )
                 elif node.tag in ("ul", "ol"):
                     items = [c for c in node.children if isinstance(c, _El) and c.tag == "li"]
                     start = int(node.attrs.get("start", "1") or 1) if node.tag == "ol" else 1
-                    marks = [f"{start + i}." if node.tag == "ol" else "•" for i in range(len(items))]
+                    marks = [
+                        f"{start + i}." if node.tag == "ol" else "•" for i in range(len(items))
+                    ]
                     hang = 2.0 if node.tag == "ol" else 1.0
                     for mark, li in zip(marks, items, strict=True):
-                        inline_nodes = [c for c in li.children if isinstance(c, str) or c.tag not in ("ul", "ol", "p", "table", "blockquote", "pre")]
+                        inline_nodes = [
+                            c
+                            for c in li.children
+                            if isinstance(c, str)
+                            or c.tag not in ("ul", "ol", "p", "table", "blockquote", "pre")
+                        ]
                         paras = [c for c in li.children if isinstance(c, _El) and c.tag == "p"]
-                        first = self.inlines(paras[0].children) if paras else self.inlines(inline_nodes)
-                        self.add(self.para(self.styles.get("Point", left=left, hang=hang),
-                                           [*_marked(mark, hang), *_trim(first)], trace()))
-                        rest = [c for c in li.children if isinstance(c, _El) and c.tag in ("ul", "ol", "table", "blockquote", "pre")]
+                        first = (
+                            self.inlines(paras[0].children) if paras else self.inlines(inline_nodes)
+                        )
+                        self.add(
+                            self.para(
+                                self.styles.get("Point", left=left, hang=hang),
+                                [*_marked(mark, hang), *_trim(first)],
+                                trace(),
+                            )
+                        )
+                        rest = [
+                            c
+                            for c in li.children
+                            if isinstance(c, _El)
+                            and c.tag in ("ul", "ol", "table", "blockquote", "pre")
+                        ]
                         rest = [*paras[1:], *rest] if paras else rest
                         blocks(rest, left + hang)
                 elif node.tag == "table":
@@ -1063,23 +1415,46 @@ class _Builder:
                 elif node.tag == "blockquote":
                     blocks(node.children, left + 2)
                 elif node.tag == "pre":
-                    self.add(self.para(self.styles.get("Flush", left=left),
-                                       [{"t": "Code", "c": [["", [], []], "".join(_texts(node)).rstrip("\n")]}], trace()))
+                    self.add(
+                        self.para(
+                            self.styles.get("Flush", left=left),
+                            [
+                                {
+                                    "t": "Code",
+                                    "c": [["", [], []], "".join(_texts(node)).rstrip("\n")],
+                                }
+                            ],
+                            trace(),
+                        )
+                    )
                 elif node.tag != "hr":
                     blocks(node.children, left)
 
         blocks(root.children, ctx.left)
 
     def prose_table(self, node: _El, trace: Any) -> None:
-        head_rows = [r for s in node.children if isinstance(s, _El) and s.tag == "thead"
-                     for r in s.children if isinstance(r, _El) and r.tag == "tr"]
-        body_rows = [r for s in node.children if isinstance(s, _El) and s.tag == "tbody"
-                     for r in s.children if isinstance(r, _El) and r.tag == "tr"]
+        head_rows = [
+            r
+            for s in node.children
+            if isinstance(s, _El) and s.tag == "thead"
+            for r in s.children
+            if isinstance(r, _El) and r.tag == "tr"
+        ]
+        body_rows = [
+            r
+            for s in node.children
+            if isinstance(s, _El) and s.tag == "tbody"
+            for r in s.children
+            if isinstance(r, _El) and r.tag == "tr"
+        ]
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
 
         def row(tr: _El, style: str) -> list:
-            return [_cell([self.para(style, _trim(self.inlines(c.children)), trace())])
-                    for c in tr.children if isinstance(c, _El) and c.tag in ("td", "th")]
+            return [
+                _cell([self.para(style, _trim(self.inlines(c.children)), trace())])
+                for c in tr.children
+                if isinstance(c, _El) and c.tag in ("td", "th")
+            ]
 
         rows_h = [row(r, head) for r in head_rows]
         rows_b = [row(r, cell) for r in body_rows]
@@ -1112,13 +1487,25 @@ class _Builder:
         def line(style: str, inlines: list, field_name: str, src: Any) -> None:
             self.add(self.para(style, inlines, self.trace("", field_name, "cover", where, src)))
 
-        line("Plan Cover Status", [Span(self.text(m.status), style="Plan Status Box")], "status", m.status)
+        line(
+            "Plan Cover Status",
+            [Span(self.text(m.status), style="Plan Status Box")],
+            "status",
+            m.status,
+        )
         line("Title", self.text(m.title), "title", m.title)
-        line("Plan Cover Meeting", [Str("（"), *self.text(m.meeting), Str("）")], "meeting", m.meeting)
+        line(
+            "Plan Cover Meeting",
+            [Str("（"), *self.text(m.meeting), Str("）")],
+            "meeting",
+            m.meeting,
+        )
         if m.notice:
             line("Plan Cover Notice", self.text(m.notice), "notice", m.notice)
         if isinstance(m.date_line, Pending):
-            line("Plan Cover Date", [Str(L["pending_date"].plain)], "date_line", m.date_line.pending)
+            line(
+                "Plan Cover Date", [Str(L["pending_date"].plain)], "date_line", m.date_line.pending
+            )
         else:
             line("Plan Cover Date", self.text(m.date_line), "date_line", m.date_line)
         line("Plan Cover Issuer", self.text(m.issuer), "issuer", m.issuer)
@@ -1135,105 +1522,308 @@ class _Builder:
         entries = self.outline.toc
         if not entries:
             return
-        xml = ['<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/>'
-               "</w:docPartObj></w:sdtPr><w:sdtContent>"]
+        xml = [
+            '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/>'
+            "</w:docPartObj></w:sdtPr><w:sdtContent>"
+        ]
         for i, e in enumerate(entries):
             mark = self.heading_marks[e.anchor]
-            t = self.trace(_content_id(e), "title", "toc", (title.plain,), getattr(e.node, "title", ""))
-            runs = [f'<w:bookmarkStart w:id="{90000 + i}" w:name="{t.name}"/><w:bookmarkEnd w:id="{90000 + i}"/>']
+            t = self.trace(
+                _content_id(e), "title", "toc", (title.plain,), getattr(e.node, "title", "")
+            )
+            runs = [
+                f'<w:bookmarkStart w:id="{90000 + i}" w:name="{t.name}"/><w:bookmarkEnd w:id="{90000 + i}"/>'
+            ]
             if i == 0:
-                runs.append('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                            '<w:r><w:instrText xml:space="preserve"> TOC \\f C \\l "1-9" \\h \\z </w:instrText></w:r>'
-                            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+                runs.append(
+                    '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                    '<w:r><w:instrText xml:space="preserve"> TOC \\f C \\l "1-9" \\h \\z </w:instrText></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                )
             link = [f'<w:hyperlink w:anchor="{mark}" w:history="1">']
-            link.append(f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
-                        f'<w:r><w:t xml:space="preserve">{_x(e.title)}</w:t></w:r>')
+            link.append(
+                f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(e.title)}</w:t></w:r>'
+            )
             page = self.pages.get(e.anchor)
             if page is not None:
-                link.append('<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
-                            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
-                            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+                link.append(
+                    '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                    f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+                    f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
+                    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+                )
             link.append("</w:hyperlink>")
             runs += link
             if i == len(entries) - 1:
                 runs.append('<w:r><w:fldChar w:fldCharType="end"/></w:r>')
             depth = min(e.depth, 6)
             xml.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{depth}"/></w:pPr>{"".join(runs)}</w:p>')
-            self.traces[t.order] = Trace(t.name, t.id, t.path, t.kind, t.where, t.src, t.order,
-                                         f"{e.label}\t{e.title}")
+            self.traces[t.order] = Trace(
+                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.label}\t{e.title}"
+            )
         xml.append("</w:sdtContent></w:sdt>")
         self.add(RawBlock("".join(xml)))
 
     def package_list(self, ctx: _Ctx) -> None:
         L = self.L
-        cell, head, group = self.styles.get("Cell"), self.styles.get("Cell Head"), self.styles.get("Cell Group")
+        cell, head, group = (
+            self.styles.get("Cell"),
+            self.styles.get("Cell Head"),
+            self.styles.get("Cell Group"),
+        )
         for goal in self.plan.goals:
             gh = self.outline.of(goal)
-            header = [_cell([self.para(head, [Str(L["package_list_head"].plain)],
-                                       self.label_trace("package_list_head", ctx))], cols=2),
-                      _cell([self.para(head, [Str(L["package_list_kpi"].plain)],
-                                       self.label_trace("package_list_kpi", ctx))], align="AlignCenter")]
-            rows = [[_cell([self.para(group, [Str(f"{gh.label}　"), *self.text(goal.title)],
-                                      self.trace(goal.id, "title", "package-list", ctx.where, goal.title))], cols=3)]]
+            header = [
+                _cell(
+                    [
+                        self.para(
+                            head,
+                            [Str(L["package_list_head"].plain)],
+                            self.label_trace("package_list_head", ctx),
+                        )
+                    ],
+                    cols=2,
+                ),
+                _cell(
+                    [
+                        self.para(
+                            head,
+                            [Str(L["package_list_kpi"].plain)],
+                            self.label_trace("package_list_kpi", ctx),
+                        )
+                    ],
+                    align="AlignCenter",
+                ),
+            ]
+            rows = [
+                [
+                    _cell(
+                        [
+                            self.para(
+                                group,
+                                [Str(f"{gh.label}　"), *self.text(goal.title)],
+                                self.trace(goal.id, "title", "package-list", ctx.where, goal.title),
+                            )
+                        ],
+                        cols=3,
+                    )
+                ]
+            ]
             for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
                 v = self.plan.vision(grp.vision)
-                rows.append([_cell([self.para(group, [Str(f"{self.outline.of(grp).label}　{L['group_open'].plain}"),
-                                                      *self.text(v.title), Str(L["group_close"].plain)],
-                                              self.trace(v.id, "title", "package-list", ctx.where, v.title))], cols=3)])
+                rows.append(
+                    [
+                        _cell(
+                            [
+                                self.para(
+                                    group,
+                                    [
+                                        Str(
+                                            f"{self.outline.of(grp).label}　{L['group_open'].plain}"
+                                        ),
+                                        *self.text(v.title),
+                                        Str(L["group_close"].plain),
+                                    ],
+                                    self.trace(v.id, "title", "package-list", ctx.where, v.title),
+                                )
+                            ],
+                            cols=3,
+                        )
+                    ]
+                )
                 for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
-                    count = (L["pending_value"].plain if isinstance(pkg.kpis, Pending)
-                             else f"{zen(len(pkg.kpis))}{L['kpi_count'].plain}")
-                    rows.append([_cell([self.para(cell, [Str(self.outline.of(pkg).label)],
-                                                  self.trace(pkg.id, "", "number", ctx.where, pkg.title))]),
-                                 _cell([self.para(cell, [self.link("#" + pkg.id, self.text(pkg.title))],
-                                                  self.trace(pkg.id, "title", "package-list", ctx.where, pkg.title))]),
-                                 _cell([self.para(cell, [Str(count)], self.trace(pkg.id, self.kpis_path(pkg), "count",
-                                                                                 ctx.where, pkg.kpi_part or pkg.title))],
-                                       align="AlignCenter")])
+                    count = (
+                        L["pending_value"].plain
+                        if isinstance(pkg.kpis, Pending)
+                        else f"{zen(len(pkg.kpis))}{L['kpi_count'].plain}"
+                    )
+                    rows.append(
+                        [
+                            _cell(
+                                [
+                                    self.para(
+                                        cell,
+                                        [Str(self.outline.of(pkg).label)],
+                                        self.trace(pkg.id, "", "number", ctx.where, pkg.title),
+                                    )
+                                ]
+                            ),
+                            _cell(
+                                [
+                                    self.para(
+                                        cell,
+                                        [self.link("#" + pkg.id, self.text(pkg.title))],
+                                        self.trace(
+                                            pkg.id, "title", "package-list", ctx.where, pkg.title
+                                        ),
+                                    )
+                                ]
+                            ),
+                            _cell(
+                                [
+                                    self.para(
+                                        cell,
+                                        [Str(count)],
+                                        self.trace(
+                                            pkg.id,
+                                            self.kpis_path(pkg),
+                                            "count",
+                                            ctx.where,
+                                            pkg.kpi_part or pkg.title,
+                                        ),
+                                    )
+                                ],
+                                align="AlignCenter",
+                            ),
+                        ]
+                    )
             # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ), the page
             # column left out: a Word edition has its own pages.
-            self.add(TableBlock([0.12, 0.72, 0.16], [header], rows, ["AlignDefault", "AlignDefault", "AlignCenter"]))
+            self.add(
+                TableBlock(
+                    [0.12, 0.72, 0.16],
+                    [header],
+                    rows,
+                    ["AlignDefault", "AlignDefault", "AlignCenter"],
+                )
+            )
 
     def kpi_list(self, ctx: _Ctx) -> None:
         from .render import kpi_columns, kpi_value
 
         L = self.L
         value = float(kpi_columns(self.plan)["value"].removesuffix("em")) * 9.5 / 10.5 / 45
-        cell, head, group = self.styles.get("Cell"), self.styles.get("Cell Head"), self.styles.get("Cell Group")
+        cell, head, group = (
+            self.styles.get("Cell"),
+            self.styles.get("Cell Head"),
+            self.styles.get("Cell Group"),
+        )
         for goal in self.plan.goals:
-            header = [_cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                      for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")]
-            rows = [[_cell([self.para(group, [Str(f"{self.outline.of(goal).label}　"), *self.text(goal.title)],
-                                      self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title))], cols=4)]]
+            header = [
+                _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
+                for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")
+            ]
+            rows = [
+                [
+                    _cell(
+                        [
+                            self.para(
+                                group,
+                                [Str(f"{self.outline.of(goal).label}　"), *self.text(goal.title)],
+                                self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title),
+                            )
+                        ],
+                        cols=4,
+                    )
+                ]
+            ]
             for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
                 for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
                     title = [self.link("#" + pkg.id, self.text(pkg.title))]
                     if isinstance(pkg.kpis, Pending):
-                        rows.append([_cell([self.para(cell, title, self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title))]),
-                                     _cell([self.para(cell, [Span([Str(L["pending_value"].plain)], style="Plan Strong"),
-                                                             *self.text(pkg.kpis.pending)],
-                                                      self.trace(pkg.id, self.kpis_path(pkg), "kpi-list", ctx.where, pkg.kpis.pending))],
-                                           cols=3)])
+                        rows.append(
+                            [
+                                _cell(
+                                    [
+                                        self.para(
+                                            cell,
+                                            title,
+                                            self.trace(
+                                                pkg.id, "title", "kpi-list", ctx.where, pkg.title
+                                            ),
+                                        )
+                                    ]
+                                ),
+                                _cell(
+                                    [
+                                        self.para(
+                                            cell,
+                                            [
+                                                Span(
+                                                    [Str(L["pending_value"].plain)],
+                                                    style="Plan Strong",
+                                                ),
+                                                *self.text(pkg.kpis.pending),
+                                            ],
+                                            self.trace(
+                                                pkg.id,
+                                                self.kpis_path(pkg),
+                                                "kpi-list",
+                                                ctx.where,
+                                                pkg.kpis.pending,
+                                            ),
+                                        )
+                                    ],
+                                    cols=3,
+                                ),
+                            ]
+                        )
                         continue
                     for i, k in enumerate(pkg.kpis):
-                        first = (self.para(cell, title, self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title))
-                                 if i == 0 else self.para(cell, [], None))
+                        first = (
+                            self.para(
+                                cell,
+                                title,
+                                self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title),
+                            )
+                            if i == 0
+                            else self.para(cell, [], None)
+                        )
                         indicator = [*self.text(k.indicator)]
                         if k.unit:
-                            indicator.append(Span([Str("（"), *self.text(k.unit), Str("）")], style="Plan Year"))
-                        row = [_cell([first]),
-                               _cell([self.para(cell, indicator, self.trace(k.id, "indicator", "kpi-list", ctx.where, k.indicator))])]
+                            indicator.append(
+                                Span([Str("（"), *self.text(k.unit), Str("）")], style="Plan Year")
+                            )
+                        row = [
+                            _cell([first]),
+                            _cell(
+                                [
+                                    self.para(
+                                        cell,
+                                        indicator,
+                                        self.trace(
+                                            k.id, "indicator", "kpi-list", ctx.where, k.indicator
+                                        ),
+                                    )
+                                ]
+                            ),
+                        ]
                         for name in ("baseline", "target"):
                             v = getattr(k, name)
                             if isinstance(v, Pending):
                                 inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
                             else:
                                 shown = v.value if isinstance(v.value, Text) else None
-                                inl = [*(self.text(shown) if shown is not None else [Str(str(kpi_value(v.value)))]),
-                                       LINE_BREAK, Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year")]
-                            row.append(_cell([self.para(cell, inl, self.trace(k.id, name, "kpi-list", ctx.where,
-                                                                             v.pending if isinstance(v, Pending) else v.year))]))
+                                inl = [
+                                    *(
+                                        self.text(shown)
+                                        if shown is not None
+                                        else [Str(str(kpi_value(v.value)))]
+                                    ),
+                                    LINE_BREAK,
+                                    Span(
+                                        [Str("（"), *self.text(v.year), Str("）")],
+                                        style="Plan Year",
+                                    ),
+                                ]
+                            row.append(
+                                _cell(
+                                    [
+                                        self.para(
+                                            cell,
+                                            inl,
+                                            self.trace(
+                                                k.id,
+                                                name,
+                                                "kpi-list",
+                                                ctx.where,
+                                                v.pending if isinstance(v, Pending) else v.year,
+                                            ),
+                                        )
+                                    ]
+                                )
+                            )
                         rows.append(row)
             self.add(TableBlock(_fractions([0.3, None, value, value]), [header], rows))
 
@@ -1244,37 +1834,74 @@ class _Builder:
     def pending_list(self, ctx: _Ctx, path: str) -> None:
         L = self.L
         items = self.plan.pending
-        self.add(self.para(self.styles.get("Appendix Note"),
-                           [Str(L["pending_list_note"].raw.replace("{count}", zen(len(items))))],
-                           self.trace(ctx.id, path, "pending-list", ctx.where, L["pending_list_note"])))
+        self.add(
+            self.para(
+                self.styles.get("Appendix Note"),
+                [Str(L["pending_list_note"].raw.replace("{count}", zen(len(items))))],
+                self.trace(ctx.id, path, "pending-list", ctx.where, L["pending_list_note"]),
+            )
+        )
         style = self.styles.get("Pending Item", hang=3)
         for n, (where, item) in enumerate(items, start=1):
             cid, ipath = self.origin.get(id(item), ("", ""))
-            inlines = [Span([Str(zen(n))], style="Plan Gothic"), *([TAB] if _width(zen(n)) < 3 else []),
-                       Span([Str(where)], style="Plan Gothic"),
-                       LINE_BREAK, *self.text(item.pending), LINE_BREAK,
-                       Span([Str(f"{item.pos.path}:{item.pos.line}")], style="Plan Source Ref")]
-            self.add(self.para(style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, item.pending)))
+            inlines = [
+                Span([Str(zen(n))], style="Plan Gothic"),
+                *([TAB] if _width(zen(n)) < 3 else []),
+                Span([Str(where)], style="Plan Gothic"),
+                LINE_BREAK,
+                *self.text(item.pending),
+                LINE_BREAK,
+                Span([Str(f"{item.pos.path}:{item.pos.line}")], style="Plan Source Ref"),
+            ]
+            self.add(
+                self.para(
+                    style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, item.pending)
+                )
+            )
 
     def vision_examples(self, b: Generated, ctx: _Ctx, path: str) -> None:
         L = self.L
         if b.caption:
-            self.add(self.para(self.styles.get("Block Title", left=ctx.left), self.text(b.caption),
-                               self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption)))
+            self.add(
+                self.para(
+                    self.styles.get("Block Title", left=ctx.left),
+                    self.text(b.caption),
+                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                )
+            )
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
         marker = L["examples_marker"].plain
         point = self.styles.get("Cell Point", hang=_marker_width(marker))
-        header = [_cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                  for k in ("vision_examples_vision", "vision_examples_themes")]
+        header = [
+            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
+            for k in ("vision_examples_vision", "vision_examples_themes")
+        ]
         rows = []
         for v in self.plan.index.visions.values():
             if not v.theme_examples:
                 continue
-            themes = [self.para(point, [*_marked(marker, _marker_width(marker)), *self.text(t)],
-                                self.trace(v.id, f"theme_examples[{i}]", "vision-examples", ctx.where, t))
-                      for i, t in enumerate(v.theme_examples)]
-            rows.append([_cell([self.para(cell, self.text(v.title), self.trace(v.id, "title", "vision-examples", ctx.where, v.title))]),
-                         _cell(themes)])
+            themes = [
+                self.para(
+                    point,
+                    [*_marked(marker, _marker_width(marker)), *self.text(t)],
+                    self.trace(v.id, f"theme_examples[{i}]", "vision-examples", ctx.where, t),
+                )
+                for i, t in enumerate(v.theme_examples)
+            ]
+            rows.append(
+                [
+                    _cell(
+                        [
+                            self.para(
+                                cell,
+                                self.text(v.title),
+                                self.trace(v.id, "title", "vision-examples", ctx.where, v.title),
+                            )
+                        ]
+                    ),
+                    _cell(themes),
+                ]
+            )
         self.add(TableBlock([0.4, 0.6], [header], rows))
 
 
@@ -1324,8 +1951,13 @@ def _content_id(h: Heading) -> str:
 #: How each numbering style sets its heading (plan.css .hd-chapter …): font size (pt), the
 #: width its title hangs after the number and its own left margin, both in ems of that size.
 _HEADING_LOOKS = {
-    "chapter": (16, 4.5, 0), "annex": (16, 4.5, 0), "section": (13, 4.5, 0), "item": (11.5, 2, 0),
-    "paren": (10.5, 3.5, 0), "kana": (10.5, 2, 1), "paren-kana": (10.5, 3.5, 1),
+    "chapter": (16, 4.5, 0),
+    "annex": (16, 4.5, 0),
+    "section": (13, 4.5, 0),
+    "item": (11.5, 2, 0),
+    "paren": (10.5, 3.5, 0),
+    "kana": (10.5, 2, 1),
+    "paren-kana": (10.5, 3.5, 1),
 }
 
 
@@ -1342,17 +1974,21 @@ def _heading_indent(h: Heading, left_em: float, *, before_mm: float | None = Non
     if not h.label:
         return f'{spacing}<w:ind w:left="{left}" w:hanging="0"/>'
     title = round((max(hang, _width(h.label)) + 0.5) * em)
-    return (f'<w:tabs><w:tab w:val="left" w:pos="{left + title}"/></w:tabs>{spacing}'
-            f'<w:ind w:left="{left + title}" w:hanging="{title}"/>')
+    return (
+        f'<w:tabs><w:tab w:val="left" w:pos="{left + title}"/></w:tabs>{spacing}'
+        f'<w:ind w:left="{left + title}" w:hanging="{title}"/>'
+    )
 
 
 def _tc_field(h: Heading) -> str:
     """A TC field marking a heading for the 目次: the TOC field is built from these, so a
     refreshed 目次 lists the same headings as the PDF's (``toc_depth`` per section)."""
     text = heading_line(h.label, h.title).replace('"', "”")
-    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> TC "{_x(text)}" \\f C \\l {min(h.depth, 9)} </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> TC "{_x(text)}" \\f C \\l {min(h.depth, 9)} </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
 
 
 # ------------------------------------------------------------------ the reference document
@@ -1370,21 +2006,44 @@ def _heading_styles(builder: _Builder) -> list[_Style]:
         w = sum(char_width(c) for c in h.label)
         widths[d] = max(widths.get(d, 0.0), w + 0.5 if w else 0.0)
     looks = {  # size pt, before mm, after mm, bold, left em, hang default em
-        1: (16, 0, 8, True, 0, 4.5), 2: (13, 8, 3, True, 0, 4.5), 3: (11.5, 6, 2, True, 0, 2),
-        4: (10.5, 4, 1.5, True, 0, 3.5), 5: (10.5, 2, 1, False, 1, 2), 6: (10.5, 2, 1, False, 1, 3.5),
+        1: (16, 0, 8, True, 0, 4.5),
+        2: (13, 8, 3, True, 0, 4.5),
+        3: (11.5, 6, 2, True, 0, 2),
+        4: (10.5, 4, 1.5, True, 0, 3.5),
+        5: (10.5, 2, 1, False, 1, 2),
+        6: (10.5, 2, 1, False, 1, 3.5),
     }
     out = []
     for d in range(1, 7):
         size, before, after, bold, left, hang = looks[d]
         hang = max(hang, widths.get(d, 0.0))
-        ppr = ("<w:keepNext/><w:keepLines/>" + ("<w:pageBreakBefore/>" if d == 1 else "")
-               + (f'<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="{round(2 * 72 / 25.4)}" w:color="000000"/></w:pBdr>'
-                  if d == 1 else "")
-               + _spacing(before, after, 1.5) + _ind(left + hang, hang) + '<w:jc w:val="left"/>'
-               + f'<w:outlineLvl w:val="{d - 1}"/>')
-        rpr = _fonts(GOTHIC) + ("<w:b/><w:bCs/>" if bold else '<w:b w:val="0"/><w:bCs w:val="0"/>') + _size(size)
-        out.append(_Style(f"Heading{d}", f"heading {d}", ppr=ppr, rpr=rpr,
-                          extra='<w:next w:val="Normal"/><w:uiPriority w:val="9"/><w:qFormat/>'))
+        ppr = (
+            "<w:keepNext/><w:keepLines/>"
+            + ("<w:pageBreakBefore/>" if d == 1 else "")
+            + (
+                f'<w:pBdr><w:bottom w:val="single" w:sz="12" w:space="{round(2 * 72 / 25.4)}" w:color="000000"/></w:pBdr>'
+                if d == 1
+                else ""
+            )
+            + _spacing(before, after, 1.5)
+            + _ind(left + hang, hang)
+            + '<w:jc w:val="left"/>'
+            + f'<w:outlineLvl w:val="{d - 1}"/>'
+        )
+        rpr = (
+            _fonts(GOTHIC)
+            + ("<w:b/><w:bCs/>" if bold else '<w:b w:val="0"/><w:bCs w:val="0"/>')
+            + _size(size)
+        )
+        out.append(
+            _Style(
+                f"Heading{d}",
+                f"heading {d}",
+                ppr=ppr,
+                rpr=rpr,
+                extra='<w:next w:val="Normal"/><w:uiPriority w:val="9"/><w:qFormat/>',
+            )
+        )
     return out
 
 
@@ -1392,74 +2051,261 @@ def _toc_styles() -> list[_Style]:
     """toc 1–6, as the PDF's 目次 (plan.css .toc-1 …): set in by a padding, a number box
     and half an em, then the title, then a leader of dots to the page number at the right
     margin; all in ems of the entry's own size."""
-    looks = {1: (0, 4.5, 10.5, True), 2: (2, 3.5, 10.5, False), 3: (5.5, 2, 10.5, False),
-             4: (7.5, 3.5, 9.5, False), 5: (11, 2, 9.5, False), 6: (11, 2, 9.5, False)}
+    looks = {
+        1: (0, 4.5, 10.5, True),
+        2: (2, 3.5, 10.5, False),
+        3: (5.5, 2, 10.5, False),
+        4: (7.5, 3.5, 9.5, False),
+        5: (11, 2, 9.5, False),
+        6: (11, 2, 9.5, False),
+    }
     out = []
     for d, (pad, no, size, bold) in looks.items():
         em = size * 20
         left, hang = round((pad + no + 0.5) * em), round((no + 0.5) * em)
-        ppr = (f'<w:tabs><w:tab w:val="left" w:pos="{left}"/>'
-               f'<w:tab w:val="right" w:leader="dot" w:pos="{TEXT_W}"/></w:tabs>'
-               + _spacing(3 if d == 1 else 0, 0, 1.75) + f'<w:ind w:left="{left}" w:right="0" w:hanging="{hang}"/>'
-               + '<w:jc w:val="left"/>')
+        ppr = (
+            f'<w:tabs><w:tab w:val="left" w:pos="{left}"/>'
+            f'<w:tab w:val="right" w:leader="dot" w:pos="{TEXT_W}"/></w:tabs>'
+            + _spacing(3 if d == 1 else 0, 0, 1.75)
+            + f'<w:ind w:left="{left}" w:right="0" w:hanging="{hang}"/>'
+            + '<w:jc w:val="left"/>'
+        )
         rpr = (GOTHIC_BOLD if bold else "") + _size(size)
-        out.append(_Style(f"TOC{d}", f"toc {d}", ppr=ppr, rpr=rpr,
-                          extra='<w:uiPriority w:val="39"/><w:unhideWhenUsed/>'))
+        out.append(
+            _Style(
+                f"TOC{d}",
+                f"toc {d}",
+                ppr=ppr,
+                rpr=rpr,
+                extra='<w:uiPriority w:val="39"/><w:unhideWhenUsed/>',
+            )
+        )
     return out
 
 
 #: The frame that holds the cover's date and issuer at the foot of the page.
-_COVER_FRAME = (f'<w:framePr w:w="{TEXT_W}" w:wrap="around" w:vAnchor="margin" w:hAnchor="margin" '
-                f'w:xAlign="center" w:y="{round(214 * MM)}"/>')
+_COVER_FRAME = (
+    f'<w:framePr w:w="{TEXT_W}" w:wrap="around" w:vAnchor="margin" w:hAnchor="margin" '
+    f'w:xAlign="center" w:y="{round(214 * MM)}"/>'
+)
 
 
 def _fixed_styles() -> list[_Style]:
-    pbdr_box = ('<w:bdr w:val="single" w:sz="10" w:space="2" w:color="000000"/>')
+    pbdr_box = '<w:bdr w:val="single" w:sz="10" w:space="2" w:color="000000"/>'
     return [
         _Style("BodyText", "Body Text", ppr=_spacing(0, 1.5) + _ind(first=1.0)),
         _Style("FirstParagraph", "First Paragraph", based="BodyText"),
-        _Style("Compact", "Compact", ppr=_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', rpr=_size(9.5)),
-        _Style("Title", "Title", ppr=_spacing(18, 0, 1.4) + '<w:jc w:val="center"/>',
-               rpr=GOTHIC_BOLD + _size(24), extra='<w:qFormat/>'),
-        _Style("PlanCoverStatus", "Plan Cover Status", ppr=_spacing(40, 0, 1.5) + '<w:jc w:val="center"/>',
-               rpr=_fonts(GOTHIC) + _size(14)),
-        _Style("PlanCoverMeeting", "Plan Cover Meeting", ppr=_spacing(6, 0) + '<w:jc w:val="center"/>', rpr=_size(13)),
-        _Style("PlanCoverNotice", "Plan Cover Notice", ppr=_spacing(8, 0) + '<w:jc w:val="center"/>'),
+        _Style(
+            "Compact", "Compact", ppr=_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', rpr=_size(9.5)
+        ),
+        _Style(
+            "Title",
+            "Title",
+            ppr=_spacing(18, 0, 1.4) + '<w:jc w:val="center"/>',
+            rpr=GOTHIC_BOLD + _size(24),
+            extra="<w:qFormat/>",
+        ),
+        _Style(
+            "PlanCoverStatus",
+            "Plan Cover Status",
+            ppr=_spacing(40, 0, 1.5) + '<w:jc w:val="center"/>',
+            rpr=_fonts(GOTHIC) + _size(14),
+        ),
+        _Style(
+            "PlanCoverMeeting",
+            "Plan Cover Meeting",
+            ppr=_spacing(6, 0) + '<w:jc w:val="center"/>',
+            rpr=_size(13),
+        ),
+        _Style(
+            "PlanCoverNotice", "Plan Cover Notice", ppr=_spacing(8, 0) + '<w:jc w:val="center"/>'
+        ),
         # The foot of the cover stands at the bottom of the page, as in the PDF (a frame).
-        _Style("PlanCoverDate", "Plan Cover Date",
-               ppr=_COVER_FRAME + _spacing(2, 2) + '<w:jc w:val="center"/>', rpr=_size(13)),
-        _Style("PlanCoverIssuer", "Plan Cover Issuer", based="PlanCoverDate", rpr=GOTHIC_BOLD + _size(13)),
-        _Style("TOCHeading", "TOC Heading", ppr="<w:pageBreakBefore/>" + _spacing(0, 8, 1.5) + '<w:jc w:val="center"/>',
-               rpr=_fonts(GOTHIC) + _size(16), extra='<w:uiPriority w:val="39"/><w:unhideWhenUsed/>'),
-        _Style("FootnoteText", "footnote text", ppr=_spacing(0, 0, 1.5) + _ind(1.5, 1.5), rpr=_size(8.5),
-               extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>'),
-        _Style("Header", "header", ppr=f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_W}"/></w:tabs>'
-               + _spacing(0, 0, 1.5), rpr=_fonts(GOTHIC) + _size(8) + '<w:color w:val="444444"/>'),
-        _Style("Footer", "footer", ppr='<w:jc w:val="center"/>' + _spacing(0, 0, 1.5), rpr=_size(9)),
-        _Style("ImageCaption", "Image Caption", ppr=_spacing(2, 1, 1.5) + '<w:jc w:val="center"/>', rpr=_fonts(GOTHIC) + _size(9)),
-        _Style("TableCaption", "Table Caption", ppr=_spacing(2, 1.5, 1.5) + '<w:jc w:val="center"/>', rpr=GOTHIC_BOLD + _size(9.5)),
-        _Style("CaptionedFigure", "Captioned Figure", ppr='<w:keepNext/><w:jc w:val="center"/>' + _spacing(4, 0, 1.0)),
+        _Style(
+            "PlanCoverDate",
+            "Plan Cover Date",
+            ppr=_COVER_FRAME + _spacing(2, 2) + '<w:jc w:val="center"/>',
+            rpr=_size(13),
+        ),
+        _Style(
+            "PlanCoverIssuer",
+            "Plan Cover Issuer",
+            based="PlanCoverDate",
+            rpr=GOTHIC_BOLD + _size(13),
+        ),
+        _Style(
+            "TOCHeading",
+            "TOC Heading",
+            ppr="<w:pageBreakBefore/>" + _spacing(0, 8, 1.5) + '<w:jc w:val="center"/>',
+            rpr=_fonts(GOTHIC) + _size(16),
+            extra='<w:uiPriority w:val="39"/><w:unhideWhenUsed/>',
+        ),
+        _Style(
+            "FootnoteText",
+            "footnote text",
+            ppr=_spacing(0, 0, 1.5) + _ind(1.5, 1.5),
+            rpr=_size(8.5),
+            extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>',
+        ),
+        _Style(
+            "Header",
+            "header",
+            ppr=f'<w:tabs><w:tab w:val="right" w:pos="{TEXT_W}"/></w:tabs>' + _spacing(0, 0, 1.5),
+            rpr=_fonts(GOTHIC) + _size(8) + '<w:color w:val="444444"/>',
+        ),
+        _Style(
+            "Footer", "footer", ppr='<w:jc w:val="center"/>' + _spacing(0, 0, 1.5), rpr=_size(9)
+        ),
+        _Style(
+            "ImageCaption",
+            "Image Caption",
+            ppr=_spacing(2, 1, 1.5) + '<w:jc w:val="center"/>',
+            rpr=_fonts(GOTHIC) + _size(9),
+        ),
+        _Style(
+            "TableCaption",
+            "Table Caption",
+            ppr=_spacing(2, 1.5, 1.5) + '<w:jc w:val="center"/>',
+            rpr=GOTHIC_BOLD + _size(9.5),
+        ),
+        _Style(
+            "CaptionedFigure",
+            "Captioned Figure",
+            ppr='<w:keepNext/><w:jc w:val="center"/>' + _spacing(4, 0, 1.0),
+        ),
         # Character styles.
-        _Style("FootnoteReference", "footnote reference", kind="character", based=None,
-               rpr='<w:vertAlign w:val="superscript"/>', extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>'),
-        _Style("Hyperlink", "Hyperlink", kind="character", based=None, rpr="",
-               extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>'),
+        _Style(
+            "FootnoteReference",
+            "footnote reference",
+            kind="character",
+            based=None,
+            rpr='<w:vertAlign w:val="superscript"/>',
+            extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>',
+        ),
+        _Style(
+            "Hyperlink",
+            "Hyperlink",
+            kind="character",
+            based=None,
+            rpr="",
+            extra='<w:uiPriority w:val="99"/><w:unhideWhenUsed/>',
+        ),
         _Style("PlanStrong", "Plan Strong", kind="character", based=None, rpr=GOTHIC_BOLD),
         _Style("PlanGothic", "Plan Gothic", kind="character", based=None, rpr=_fonts(GOTHIC)),
-        _Style("PlanTitleNote", "Plan Title Note", kind="character", based=None,
-               rpr='<w:b w:val="0"/><w:bCs w:val="0"/>'),
+        _Style(
+            "PlanTitleNote",
+            "Plan Title Note",
+            kind="character",
+            based=None,
+            rpr='<w:b w:val="0"/><w:bCs w:val="0"/>',
+        ),
         _Style("PlanRunningHead", "Plan Running Head", kind="character", based=None, rpr=""),
         _Style("PlanYear", "Plan Year", kind="character", based=None, rpr=_size(8.5)),
-        _Style("PlanSourceRef", "Plan Source Ref", kind="character", based=None, rpr=_size(8) + '<w:color w:val="333333"/>'),
-        _Style("PlanStatusBox", "Plan Status Box", kind="character", based=None, rpr=_fonts(GOTHIC) + pbdr_box),
-        _Style("VerbatimChar", "Verbatim Char", kind="character", based=None, rpr=_fonts("BIZ UDGothic")),
+        _Style(
+            "PlanSourceRef",
+            "Plan Source Ref",
+            kind="character",
+            based=None,
+            rpr=_size(8) + '<w:color w:val="333333"/>',
+        ),
+        _Style(
+            "PlanStatusBox",
+            "Plan Status Box",
+            kind="character",
+            based=None,
+            rpr=_fonts(GOTHIC) + pbdr_box,
+        ),
+        _Style(
+            "VerbatimChar",
+            "Verbatim Char",
+            kind="character",
+            based=None,
+            rpr=_fonts("BIZ UDGothic"),
+        ),
     ]
 
 
 #: The order WordprocessingML requires of paragraph and run properties (ECMA-376 Part 1,
 #: CT_PPrBase and CT_RPr): Word refuses a document whose properties stand out of order.
-_PPR_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr", "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"]
-_RPR_ORDER = ["rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath"]
+_PPR_ORDER = [
+    "pStyle",
+    "keepNext",
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "suppressLineNumbers",
+    "pBdr",
+    "shd",
+    "tabs",
+    "suppressAutoHyphens",
+    "kinsoku",
+    "wordWrap",
+    "overflowPunct",
+    "topLinePunct",
+    "autoSpaceDE",
+    "autoSpaceDN",
+    "bidi",
+    "adjustRightInd",
+    "snapToGrid",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "mirrorIndents",
+    "suppressOverlap",
+    "jc",
+    "textDirection",
+    "textAlignment",
+    "textboxTightWrap",
+    "outlineLvl",
+    "divId",
+    "cnfStyle",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+]
+_RPR_ORDER = [
+    "rStyle",
+    "rFonts",
+    "b",
+    "bCs",
+    "i",
+    "iCs",
+    "caps",
+    "smallCaps",
+    "strike",
+    "dstrike",
+    "outline",
+    "shadow",
+    "emboss",
+    "imprint",
+    "noProof",
+    "snapToGrid",
+    "vanish",
+    "webHidden",
+    "color",
+    "spacing",
+    "w",
+    "kern",
+    "position",
+    "sz",
+    "szCs",
+    "highlight",
+    "u",
+    "effect",
+    "bdr",
+    "shd",
+    "fitText",
+    "vertAlign",
+    "rtl",
+    "cs",
+    "em",
+    "lang",
+    "eastAsianLayout",
+    "specVanish",
+    "oMath",
+]
 
 
 def _in_order(fragment: str, order: list[str]) -> str:
@@ -1470,7 +2316,7 @@ def _in_order(fragment: str, order: list[str]) -> str:
     while pos < len(fragment):
         m = re.compile(r"<w:([A-Za-z]+)\b[^>]*?(/?)>").match(fragment, pos)
         if m is None:
-            raise ValueError(f"not an element list: {fragment[pos:pos + 40]!r}")
+            raise ValueError(f"not an element list: {fragment[pos : pos + 40]!r}")
         name = m.group(1)
         if m.group(2):
             end = m.end()
@@ -1489,59 +2335,105 @@ def _style_xml(s: _Style) -> str:
     default = ' w:default="1"' if s.id == "Normal" else ""
     custom = "" if s.id in _BUILTIN_IDS else ' w:customStyle="1"'
     based = f'<w:basedOn w:val="{s.based}"/>' if s.based else ""
-    ppr = f"<w:pPr>{_in_order(s.ppr, _PPR_ORDER)}</w:pPr>" if s.ppr and s.kind == "paragraph" else ""
+    ppr = (
+        f"<w:pPr>{_in_order(s.ppr, _PPR_ORDER)}</w:pPr>" if s.ppr and s.kind == "paragraph" else ""
+    )
     rpr = f"<w:rPr>{_in_order(s.rpr, _RPR_ORDER)}</w:rPr>" if s.rpr else ""
-    return (f'<w:style w:type="{s.kind}"{default}{custom} w:styleId="{s.id}"><w:name w:val="{_xa(s.name)}"/>'
-            f"{based}{s.extra}{ppr}{rpr}</w:style>")
+    return (
+        f'<w:style w:type="{s.kind}"{default}{custom} w:styleId="{s.id}"><w:name w:val="{_xa(s.name)}"/>'
+        f"{based}{s.extra}{ppr}{rpr}</w:style>"
+    )
 
 
-_BUILTIN_IDS = {"Normal", "Title", "Header", "Footer", "FootnoteText", "FootnoteReference", "Hyperlink",
-                "TOCHeading", "BodyText", *(f"Heading{d}" for d in range(1, 7)), *(f"TOC{d}" for d in range(1, 7)),
-                "DefaultParagraphFont", "TableNormal"}
+_BUILTIN_IDS = {
+    "Normal",
+    "Title",
+    "Header",
+    "Footer",
+    "FootnoteText",
+    "FootnoteReference",
+    "Hyperlink",
+    "TOCHeading",
+    "BodyText",
+    *(f"Heading{d}" for d in range(1, 7)),
+    *(f"TOC{d}" for d in range(1, 7)),
+    "DefaultParagraphFont",
+    "TableNormal",
+}
 
 
 def _styles_part(builder: _Builder) -> bytes:
-    body_ppr = (_spacing(0, 1.5) + '<w:snapToGrid w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
-                '<w:jc w:val="both"/>')
+    body_ppr = (
+        _spacing(0, 1.5)
+        + '<w:snapToGrid w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+        '<w:jc w:val="both"/>'
+    )
     styles = [
         _Style("Normal", "Normal", based=None, ppr=body_ppr, extra="<w:qFormat/>"),
-        *_heading_styles(builder), *_toc_styles(), *_fixed_styles(), *builder.styles.used.values(),
+        *_heading_styles(builder),
+        *_toc_styles(),
+        *_fixed_styles(),
+        *builder.styles.used.values(),
     ]
     border = '<w:{0} w:val="single" w:sz="5" w:space="0" w:color="000000"/>'
-    borders = "".join(border.format(e) for e in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    borders = "".join(
+        border.format(e) for e in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
     pad = round(2 * MM)
     vpad = round(1.2 * MM)
-    table = (f'<w:style w:type="table" w:styleId="Table"><w:name w:val="Table"/><w:basedOn w:val="TableNormal"/>'
-             f'<w:pPr><w:spacing w:before="0" w:after="0" w:line="360" w:lineRule="auto"/><w:jc w:val="left"/></w:pPr>'
-             f'<w:rPr>{_size(9.5)}</w:rPr>'
-             f'<w:tblPr><w:tblBorders>{borders}</w:tblBorders><w:tblCellMar><w:top w:w="{vpad}" w:type="dxa"/>'
-             f'<w:left w:w="{pad}" w:type="dxa"/><w:bottom w:w="{vpad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/>'
-             "</w:tblCellMar></w:tblPr>"
-             '<w:tblStylePr w:type="firstRow"><w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="EEEEEE"/></w:tcPr></w:tblStylePr>'
-             "</w:style>")
-    table_normal = ('<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
-                    '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
-                    '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
-                    '<w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>')
-    char_default = ('<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
-                    '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>')
-    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-           "<w:docDefaults><w:rPrDefault><w:rPr>" + _in_order(
-               _fonts(MINCHO) + _size(10.5) + '<w:kern w:val="2"/><w:lang w:val="ja-JP" w:eastAsia="ja-JP" w:bidi="ar-SA"/>',
-               _RPR_ORDER) + "</w:rPr></w:rPrDefault>"
-           f"<w:pPrDefault><w:pPr>{_in_order(body_ppr, _PPR_ORDER)}</w:pPr></w:pPrDefault></w:docDefaults>"
-           + char_default + table_normal + "".join(_style_xml(s) for s in styles) + table + "</w:styles>")
+    table = (
+        f'<w:style w:type="table" w:styleId="Table"><w:name w:val="Table"/><w:basedOn w:val="TableNormal"/>'
+        f'<w:pPr><w:spacing w:before="0" w:after="0" w:line="360" w:lineRule="auto"/><w:jc w:val="left"/></w:pPr>'
+        f"<w:rPr>{_size(9.5)}</w:rPr>"
+        f'<w:tblPr><w:tblBorders>{borders}</w:tblBorders><w:tblCellMar><w:top w:w="{vpad}" w:type="dxa"/>'
+        f'<w:left w:w="{pad}" w:type="dxa"/><w:bottom w:w="{vpad}" w:type="dxa"/><w:right w:w="{pad}" w:type="dxa"/>'
+        "</w:tblCellMar></w:tblPr>"
+        '<w:tblStylePr w:type="firstRow"><w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="EEEEEE"/></w:tcPr></w:tblStylePr>'
+        "</w:style>"
+    )
+    table_normal = (
+        '<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+        '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/>'
+        '<w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/>'
+        '<w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>'
+    )
+    char_default = (
+        '<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont">'
+        '<w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/><w:unhideWhenUsed/></w:style>'
+    )
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        "<w:docDefaults><w:rPrDefault><w:rPr>"
+        + _in_order(
+            _fonts(MINCHO)
+            + _size(10.5)
+            + '<w:kern w:val="2"/><w:lang w:val="ja-JP" w:eastAsia="ja-JP" w:bidi="ar-SA"/>',
+            _RPR_ORDER,
+        )
+        + "</w:rPr></w:rPrDefault>"
+        f"<w:pPrDefault><w:pPr>{_in_order(body_ppr, _PPR_ORDER)}</w:pPr></w:pPrDefault></w:docDefaults>"
+        + char_default
+        + table_normal
+        + "".join(_style_xml(s) for s in styles)
+        + table
+        + "</w:styles>"
+    )
     return xml.encode("utf-8")
 
 
 def _fonts_part() -> bytes:
     def font(name: str, family: str, panose: str) -> str:
-        return (f'<w:font w:name="{name}"><w:altName w:val="{FONT_ALT[name]}"/><w:panose1 w:val="{panose}"/>'
-                f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/></w:font>')
+        return (
+            f'<w:font w:name="{name}"><w:altName w:val="{FONT_ALT[name]}"/><w:panose1 w:val="{panose}"/>'
+            f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/></w:font>'
+        )
 
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:fonts xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-            + font(MINCHO, "roman", "02020400000000000000") + font(GOTHIC, "modern", "020B0400000000000000")
-            + "</w:fonts>").encode("utf-8")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:fonts xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        + font(MINCHO, "roman", "02020400000000000000")
+        + font(GOTHIC, "modern", "020B0400000000000000")
+        + "</w:fonts>"
+    ).encode("utf-8")
 
 
 def _settings_part() -> bytes:
@@ -1549,23 +2441,27 @@ def _settings_part() -> bytes:
     tracked from the start (a reviewer's edits are recorded unless they turn it off),
     moves recorded as deletions and insertions (as the 意見対応表 reads them), no field
     update asked for on opening."""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-            '<w:zoom w:percent="100"/><w:proofState w:spelling="clean" w:grammar="clean"/>'
-            '<w:trackRevisions/><w:doNotTrackMoves/><w:defaultTabStop w:val="420"/>'
-            '<w:characterSpacingControl w:val="doNotCompress"/>'
-            '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
-            '<w:compat><w:doNotExpandShiftReturn/><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>'
-            "</w:compat>"
-            '<w:themeFontLang w:val="en-US" w:eastAsia="ja-JP"/><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>'
-            "</w:settings>").encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        '<w:zoom w:percent="100"/><w:proofState w:spelling="clean" w:grammar="clean"/>'
+        '<w:trackRevisions/><w:doNotTrackMoves/><w:defaultTabStop w:val="420"/>'
+        '<w:characterSpacingControl w:val="doNotCompress"/>'
+        '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
+        '<w:compat><w:doNotExpandShiftReturn/><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>'
+        "</w:compat>"
+        '<w:themeFontLang w:val="en-US" w:eastAsia="ja-JP"/><w:decimalSymbol w:val="."/><w:listSeparator w:val=","/>'
+        "</w:settings>"
+    ).encode()
 
 
 def _field(code: str, result: str = "") -> str:
-    return ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> {code} </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-            f'<w:r><w:t xml:space="preserve">{_x(result)}</w:t></w:r>'
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> {code} </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f'<w:r><w:t xml:space="preserve">{_x(result)}</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
 
 
 def _header_part(status: str | None, running_head: bool) -> bytes:
@@ -1573,27 +2469,36 @@ def _header_part(status: str | None, running_head: bool) -> bytes:
     right (STYLEREF: Word fills it in page by page)."""
     runs = ""
     if status:
-        runs += f'<w:r><w:rPr><w:rStyle w:val="PlanStatusBox"/></w:rPr><w:t>{_x(status)}</w:t></w:r>'
+        runs += (
+            f'<w:r><w:rPr><w:rStyle w:val="PlanStatusBox"/></w:rPr><w:t>{_x(status)}</w:t></w:r>'
+        )
     if running_head:
-        runs += '<w:r><w:tab/></w:r>' + _field('STYLEREF "Plan Running Head"')
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-            f'<w:p><w:pPr><w:pStyle w:val="Header"/></w:pPr>{runs}</w:p></w:hdr>').encode()
+        runs += "<w:r><w:tab/></w:r>" + _field('STYLEREF "Plan Running Head"')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        f'<w:p><w:pPr><w:pStyle w:val="Header"/></w:pPr>{runs}</w:p></w:hdr>'
+    ).encode()
 
 
 def _footer_part() -> bytes:
     """「- n -」 at the foot of the page, n a PAGE field."""
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-            '<w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr><w:r><w:t xml:space="preserve">- </w:t></w:r>'
-            + _field("PAGE", "1") + '<w:r><w:t xml:space="preserve"> -</w:t></w:r></w:p></w:ftr>').encode("utf-8")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        '<w:p><w:pPr><w:pStyle w:val="Footer"/></w:pPr><w:r><w:t xml:space="preserve">- </w:t></w:r>'
+        + _field("PAGE", "1")
+        + '<w:r><w:t xml:space="preserve"> -</w:t></w:r></w:p></w:ftr>'
+    ).encode("utf-8")
 
 
 def _sect_pr(refs: str, *, restart: bool) -> str:
-    return (f"<w:sectPr>{refs}"
-            f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
-            f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_SIDE}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_SIDE}" '
-            f'w:header="{round(15 * MM)}" w:footer="{round(9 * MM)}" w:gutter="0"/>'
-            + ('<w:pgNumType w:start="1"/>' if restart else "")
-            + "</w:sectPr>")
+    return (
+        f"<w:sectPr>{refs}"
+        f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
+        f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_SIDE}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_SIDE}" '
+        f'w:header="{round(15 * MM)}" w:footer="{round(9 * MM)}" w:gutter="0"/>'
+        + ('<w:pgNumType w:start="1"/>' if restart else "")
+        + "</w:sectPr>"
+    )
 
 
 @functools.cache
@@ -1622,28 +2527,44 @@ def _reference(builder: _Builder) -> bytes:
         "word/footer1.xml": _footer_part(),
     }
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(_default_reference())) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(_default_reference())) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         names = [i.filename for i in src.infolist()]
         for name in names:
             data = mine.pop(name, None) or src.read(name)
             if name == "word/document.xml":
-                refs = ('<w:headerReference w:type="default" r:id="rIdKkHeader2"/>'
-                        '<w:footerReference w:type="default" r:id="rIdKkFooter1"/>')
-                data = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{W_NS}" '
-                        f'xmlns:r="{R_NS}"><w:body><w:p/>{_sect_pr(refs, restart=True)}</w:body></w:document>').encode()
+                refs = (
+                    '<w:headerReference w:type="default" r:id="rIdKkHeader2"/>'
+                    '<w:footerReference w:type="default" r:id="rIdKkFooter1"/>'
+                )
+                data = (
+                    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{W_NS}" '
+                    f'xmlns:r="{R_NS}"><w:body><w:p/>{_sect_pr(refs, restart=True)}</w:body></w:document>'
+                ).encode()
             elif name == "word/_rels/document.xml.rels":
                 text = data.decode("utf-8")
                 text = re.sub(r'<Relationship [^>]*TargetMode="External"[^>]*/>', "", text)
-                extra = "".join(f'<Relationship Type="{REL}/{kind}" Id="{rid}" Target="{target}"/>'
-                                for kind, rid, target in (("header", "rIdKkHeader1", "header1.xml"),
-                                                          ("header", "rIdKkHeader2", "header2.xml"),
-                                                          ("footer", "rIdKkFooter1", "footer1.xml")))
+                extra = "".join(
+                    f'<Relationship Type="{REL}/{kind}" Id="{rid}" Target="{target}"/>'
+                    for kind, rid, target in (
+                        ("header", "rIdKkHeader1", "header1.xml"),
+                        ("header", "rIdKkHeader2", "header2.xml"),
+                        ("footer", "rIdKkFooter1", "footer1.xml"),
+                    )
+                )
                 data = text.replace("</Relationships>", extra + "</Relationships>").encode("utf-8")
             elif name == "[Content_Types].xml":
-                extra = "".join(f'<Override PartName="/word/{p}.xml" ContentType="application/vnd.openxmlformats-'
-                                f'officedocument.wordprocessingml.{kind}+xml"/>'
-                                for p, kind in (("header1", "header"), ("header2", "header"), ("footer1", "footer")))
+                extra = "".join(
+                    f'<Override PartName="/word/{p}.xml" ContentType="application/vnd.openxmlformats-'
+                    f'officedocument.wordprocessingml.{kind}+xml"/>'
+                    for p, kind in (
+                        ("header1", "header"),
+                        ("header2", "header"),
+                        ("footer1", "footer"),
+                    )
+                )
                 data = data.decode("utf-8").replace("</Types>", extra + "</Types>").encode("utf-8")
             dst.writestr(_fixed_info(name, _EPOCH_1980), data)
         for name, data in mine.items():
@@ -1662,28 +2583,63 @@ def pandoc_available() -> bool:
     return shutil.which("pandoc") is not None
 
 
-def run_pandoc(args: list[str], data: bytes, *, sandbox: bool, env: dict[str, str] | None = None,
-            timeout: float = PANDOC_TIMEOUT, output: str | None = None, files_in: dict[str, bytes] | None = None) -> bytes:
+def run_pandoc(
+    args: list[str],
+    data: bytes,
+    *,
+    sandbox: bool,
+    env: dict[str, str] | None = None,
+    timeout: float = PANDOC_TIMEOUT,
+    output: str | None = None,
+    files_in: dict[str, bytes] | None = None,
+) -> bytes:
     """Run pandoc in an empty temporary folder with an empty home (no user data files),
     ``data`` on its standard input; ``files_in`` are written into the folder first and
     ``output`` names the file whose bytes are returned (else standard output)."""
     exe = shutil.which("pandoc")
     if exe is None:
-        raise PandocMissing(Problem(Pos("pandoc"), "pandoc がありません。scripts/setup-system.sh で入れてください。"
-                                    " (pandoc is not installed)"))
+        raise PandocMissing(
+            Problem(
+                Pos("pandoc"),
+                "pandoc がありません。scripts/setup-system.sh で入れてください。"
+                " (pandoc is not installed)",
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="keikaku-pandoc-") as tmp:
         for name, body in (files_in or {}).items():
             Path(tmp, name).write_bytes(body)
-        run_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "LANG": "C.UTF-8",
-                   "XDG_DATA_HOME": tmp, **(env or {})}
+        run_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": tmp,
+            "LANG": "C.UTF-8",
+            "XDG_DATA_HOME": tmp,
+            **(env or {}),
+        }
         argv = [exe, *(["--sandbox"] if sandbox else []), *args]
         try:
-            proc = subprocess.run(argv, input=data, cwd=tmp, env=run_env, capture_output=True,
-                                  timeout=timeout, check=False)
+            proc = subprocess.run(
+                argv,
+                input=data,
+                cwd=tmp,
+                env=run_env,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
-            raise BuildError(Problem(Pos("pandoc"), f"pandoc が {timeout:.0f} 秒で終わりませんでした。 (pandoc timed out)")) from None
+            raise BuildError(
+                Problem(
+                    Pos("pandoc"),
+                    f"pandoc が {timeout:.0f} 秒で終わりませんでした。 (pandoc timed out)",
+                )
+            ) from None
         except OSError as exc:
-            raise BuildError(Problem(Pos("pandoc"), f"pandoc を実行できません（{exc.strerror}）。 (cannot run pandoc)")) from None
+            raise BuildError(
+                Problem(
+                    Pos("pandoc"),
+                    f"pandoc を実行できません（{exc.strerror}）。 (cannot run pandoc)",
+                )
+            ) from None
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise PandocFailed(proc.returncode, message[-1] if message else "")
@@ -1696,7 +2652,12 @@ class PandocFailed(BuildError):
     """pandoc exited with an error: its last line of standard error in ``message``."""
 
     def __init__(self, code: int, message: str) -> None:
-        super().__init__(Problem(Pos("pandoc"), f"pandoc が失敗しました（終了コード {code}）: {message} (pandoc failed)"))
+        super().__init__(
+            Problem(
+                Pos("pandoc"),
+                f"pandoc が失敗しました（終了コード {code}）: {message} (pandoc failed)",
+            )
+        )
         self.code = code
         self.message = message
 
@@ -1704,7 +2665,9 @@ class PandocFailed(BuildError):
 @functools.cache
 def _api_version() -> list[int]:
     """The pandoc-types version pandoc's JSON must carry."""
-    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b"", sandbox=True))["pandoc-api-version"]
+    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b"", sandbox=True))[
+        "pandoc-api-version"
+    ]
 
 
 @functools.cache
@@ -1712,7 +2675,12 @@ def _writer_sandboxed() -> bool:
     """Whether this pandoc can write docx in sandbox mode (not Debian's 2.17: #8128)."""
     empty = json.dumps({"pandoc-api-version": _api_version(), "meta": {}, "blocks": []}).encode()
     try:
-        run_pandoc(["-f", "json", "-t", "docx", "-o", "probe.docx"], empty, sandbox=True, output="probe.docx")
+        run_pandoc(
+            ["-f", "json", "-t", "docx", "-o", "probe.docx"],
+            empty,
+            sandbox=True,
+            output="probe.docx",
+        )
     except PandocFailed:
         return False
     return True
@@ -1743,28 +2711,32 @@ def _rels_target(rels: str, target: str) -> str | None:
 def _core_xml(plan: Plan, date: datetime) -> bytes:
     m = plan.meta
     stamp = date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-            'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{_x(m.title.plain)}（{_x(m.status.plain)}）</dc:title>"
-            f"<dc:subject>{_x(m.subject.plain)}</dc:subject><dc:creator>{_x(m.issuer.plain)}</dc:creator>"
-            f"<cp:keywords>{_x(', '.join(k.plain for k in m.keywords))}</cp:keywords>"
-            f"<dc:language>ja-JP</dc:language><cp:lastModifiedBy>{_x(m.issuer.plain)}</cp:lastModifiedBy>"
-            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
-            "</cp:coreProperties>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{_x(m.title.plain)}（{_x(m.status.plain)}）</dc:title>"
+        f"<dc:subject>{_x(m.subject.plain)}</dc:subject><dc:creator>{_x(m.issuer.plain)}</dc:creator>"
+        f"<cp:keywords>{_x(', '.join(k.plain for k in m.keywords))}</cp:keywords>"
+        f"<dc:language>ja-JP</dc:language><cp:lastModifiedBy>{_x(m.issuer.plain)}</cp:lastModifiedBy>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>"
+    ).encode()
 
 
 def _custom_xml(props: dict[str, str]) -> bytes:
     items = "".join(
         f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{i}" name="{_xa(k)}">'
         f"<vt:lpwstr>{_x(v)}</vt:lpwstr></property>"
-        for i, (k, v) in enumerate(props.items(), start=2))
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-            f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{items}</Properties>'
-            ).encode()
+        for i, (k, v) in enumerate(props.items(), start=2)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        f'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">{items}</Properties>'
+    ).encode()
 
 
 def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) -> bytes:
@@ -1780,13 +2752,19 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
     refs = f'<w:headerReference w:type="default" r:id="{header1}"/>' if header1 and draft else ""
     front = _sect_pr(refs, restart=False)
     doc = doc.replace("<w:sectPr><!--keikaku:front--></w:sectPr>", front)
+
     # Each heading hangs its title as its numbering style does in the PDF (the Heading n
     # styles are per depth): its indent, set on the paragraph.
     def indent(m: re.Match) -> str:
         ppr = builder.heading_ppr.get(m.group(3), "")
         return m.group(1) + ppr + m.group(2)
-    doc = re.sub(r'(<w:pPr><w:pStyle w:val="Heading[1-6]" ?/>)(</w:pPr><w:bookmarkStart w:id="[0-9]+" '
-                 r'w:name="([A-Za-z0-9_]+)" ?/>)', indent, doc)
+
+    doc = re.sub(
+        r'(<w:pPr><w:pStyle w:val="Heading[1-6]" ?/>)(</w:pPr><w:bookmarkStart w:id="[0-9]+" '
+        r'w:name="([A-Za-z0-9_]+)" ?/>)',
+        indent,
+        doc,
+    )
     # The cover's foot stands at the bottom of the page, in a frame: set on the paragraphs
     # themselves too, as LibreOffice reads frames only there.
     doc = re.sub(r'(<w:pStyle w:val="PlanCover(?:Date|Issuer)" ?/>)', r"\1" + _COVER_FRAME, doc)
@@ -1795,46 +2773,73 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
     doc = re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", doc)
     parts["word/document.xml"] = doc.encode("utf-8")
 
-    item_props = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
-                  f'<ds:datastoreItem ds:itemID="{{{str(uuid.uuid5(uuid.NAMESPACE_URL, MAP_NAMESPACE + revision)).upper()}}}" '
-                  'xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml">'
-                  f'<ds:schemaRefs><ds:schemaRef ds:uri="{MAP_NAMESPACE}"/></ds:schemaRefs></ds:datastoreItem>').encode()
-    parts[MAP_PART] = _map_xml(builder.traces, revision=revision, tag=builder.tag, draft=draft,
-                               title=plan.meta.title.plain, date=date)
+    item_props = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        f'<ds:datastoreItem ds:itemID="{{{str(uuid.uuid5(uuid.NAMESPACE_URL, MAP_NAMESPACE + revision)).upper()}}}" '
+        'xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml">'
+        f'<ds:schemaRefs><ds:schemaRef ds:uri="{MAP_NAMESPACE}"/></ds:schemaRefs></ds:datastoreItem>'
+    ).encode()
+    parts[MAP_PART] = _map_xml(
+        builder.traces,
+        revision=revision,
+        tag=builder.tag,
+        draft=draft,
+        title=plan.meta.title.plain,
+        date=date,
+    )
     parts["customXml/itemProps1.xml"] = item_props
     parts["customXml/_rels/item1.xml.rels"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" Type="{REL}/customXmlProps" '
-        'Target="itemProps1.xml"/></Relationships>').encode()
+        'Target="itemProps1.xml"/></Relationships>'
+    ).encode()
     if "../customXml/item1.xml" not in rels:
-        rels = rels.replace("</Relationships>", f'<Relationship Id="rIdKkMap" Type="{REL}/customXml" '
-                            'Target="../customXml/item1.xml"/></Relationships>')
+        rels = rels.replace(
+            "</Relationships>",
+            f'<Relationship Id="rIdKkMap" Type="{REL}/customXml" '
+            'Target="../customXml/item1.xml"/></Relationships>',
+        )
     parts["word/_rels/document.xml.rels"] = rels.encode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
     if "/customXml/itemProps1.xml" not in types:
-        types = types.replace("</Types>", '<Override PartName="/customXml/itemProps1.xml" ContentType='
-                              '"application/vnd.openxmlformats-officedocument.customXmlProperties+xml"/></Types>')
+        types = types.replace(
+            "</Types>",
+            '<Override PartName="/customXml/itemProps1.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.customXmlProperties+xml"/></Types>',
+        )
     if "/docProps/custom.xml" not in types:
-        types = types.replace("</Types>", '<Override PartName="/docProps/custom.xml" ContentType='
-                              '"application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>')
+        types = types.replace(
+            "</Types>",
+            '<Override PartName="/docProps/custom.xml" ContentType='
+            '"application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>',
+        )
     parts["[Content_Types].xml"] = types.encode("utf-8")
     package_rels = parts["_rels/.rels"].decode("utf-8")
     if "docProps/custom.xml" not in package_rels:
         package_rels = package_rels.replace(
-            "</Relationships>", f'<Relationship Id="rIdKkCustom" Type="{REL}/custom-properties" '
-            'Target="docProps/custom.xml"/></Relationships>')
+            "</Relationships>",
+            f'<Relationship Id="rIdKkCustom" Type="{REL}/custom-properties" '
+            'Target="docProps/custom.xml"/></Relationships>',
+        )
     parts["_rels/.rels"] = package_rels.encode("utf-8")
     # Pandoc builds settings.xml from its own defaults (keeping little of the reference's,
     # and adding embedSystemFonts): ours replaces it.
     parts["word/settings.xml"] = _settings_part()
     parts["docProps/core.xml"] = _core_xml(plan, date)
-    parts["docProps/custom.xml"] = _custom_xml({
-        "KeikakuDocument": "plan.docx",
-        "KeikakuRevision": revision[:255],
-        "KeikakuTag": builder.tag,
-        "KeikakuEdition": "draft" if draft else "final",
-    })
-    for name in (MAP_PART, "customXml/itemProps1.xml", "customXml/_rels/item1.xml.rels", "docProps/custom.xml"):
+    parts["docProps/custom.xml"] = _custom_xml(
+        {
+            "KeikakuDocument": "plan.docx",
+            "KeikakuRevision": revision[:255],
+            "KeikakuTag": builder.tag,
+            "KeikakuEdition": "draft" if draft else "final",
+        }
+    )
+    for name in (
+        MAP_PART,
+        "customXml/itemProps1.xml",
+        "customXml/_rels/item1.xml.rels",
+        "docProps/custom.xml",
+    ):
         if name not in order:
             order.append(name)
     # [Content_Types].xml first, as Word writes it; then pandoc's order.
@@ -1849,8 +2854,15 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
 # ------------------------------------------------------------------ the public functions
 
 
-def docx_bytes(plan: Plan, *, draft: bool = True, revision: str, date: datetime,
-               pages: Mapping[str, int] | None = None, content: Path | None = None) -> bytes:
+def docx_bytes(
+    plan: Plan,
+    *,
+    draft: bool = True,
+    revision: str,
+    date: datetime,
+    pages: Mapping[str, int] | None = None,
+    content: Path | None = None,
+) -> bytes:
     """plan.docx as bytes. ``revision`` names the content it is built from (a commit, or
     any string), recorded with every bookmark; ``date`` goes into the document properties
     (the same date as the PDF's: ``dates.document_date``); ``pages`` are the page numbers
@@ -1866,15 +2878,36 @@ def docx_bytes(plan: Plan, *, draft: bool = True, revision: str, date: datetime,
     doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
     reference = _reference(builder)
     epoch = str(int(max(date, _EPOCH_1980).timestamp()))
-    written = run_pandoc(["-f", "json", "-t", "docx", "--no-highlight", "--reference-doc=reference.docx", "-o", "plan.docx"],
-                      json.dumps(doc, ensure_ascii=False).encode("utf-8"), sandbox=_writer_sandboxed(),
-                      env={"SOURCE_DATE_EPOCH": epoch}, output="plan.docx",
-                      files_in={"reference.docx": reference})
+    written = run_pandoc(
+        [
+            "-f",
+            "json",
+            "-t",
+            "docx",
+            "--no-highlight",
+            "--reference-doc=reference.docx",
+            "-o",
+            "plan.docx",
+        ],
+        json.dumps(doc, ensure_ascii=False).encode("utf-8"),
+        sandbox=_writer_sandboxed(),
+        env={"SOURCE_DATE_EPOCH": epoch},
+        output="plan.docx",
+        files_in={"reference.docx": reference},
+    )
     return _finish(written, builder, revision=revision, date=date)
 
 
-def write_docx(plan: Plan, out_path: Path, *, draft: bool = True, revision: str, date: datetime,
-               pages: Mapping[str, int] | None = None, content: Path | None = None) -> Path:
+def write_docx(
+    plan: Plan,
+    out_path: Path,
+    *,
+    draft: bool = True,
+    revision: str,
+    date: datetime,
+    pages: Mapping[str, int] | None = None,
+    content: Path | None = None,
+) -> Path:
     """Write plan.docx to ``out_path`` (through a temporary file, replaced at once).
     See ``docx_bytes``. Returns the path."""
     data = docx_bytes(plan, draft=draft, revision=revision, date=date, pages=pages, content=content)
@@ -1908,9 +2941,13 @@ def pdf_page_numbers(pdf: bytes, plan: Plan, *, draft: bool = True) -> dict[str,
         if page is not None:
             index[str(name)] = page
     outline = plan.outline(draft)
-    first = next((index[h.anchor] for h in outline.headings if h.depth == 1 and h.anchor in index), None)
+    first = next(
+        (index[h.anchor] for h in outline.headings if h.depth == 1 and h.anchor in index), None
+    )
     if first is None:
         return {}
-    return {h.anchor: index[h.anchor] - first + 1 for h in outline.headings
-            if h.anchor in index and index[h.anchor] >= first}
-
+    return {
+        h.anchor: index[h.anchor] - first + 1
+        for h in outline.headings
+        if h.anchor in index and index[h.anchor] >= first
+    }

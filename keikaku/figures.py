@@ -18,7 +18,9 @@ from markupsafe import Markup
 from .model import Diagram, Plan
 from .paths import STYLES_DIR
 
-NO_LINE_START = set("、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ")
+NO_LINE_START = set(
+    "、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+)
 HANGING = set("、。，．")
 
 FONT_SIZE = 7.5
@@ -78,11 +80,14 @@ class Box:
 
 
 def _box_svg(box: Box) -> str:
-    rect = (f'<rect class="{box.cls}" x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" '
-            f'height="{box.h:.1f}" rx="2"/>')
+    rect = (
+        f'<rect class="{box.cls}" x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" '
+        f'height="{box.h:.1f}" rx="2"/>'
+    )
     texts = "".join(
         f'<text x="{box.x + PAD:.1f}" y="{box.y + PAD + (i + 0.8) * LINE:.1f}">{escape(line)}</text>'
-        for i, line in enumerate(box.lines))
+        for i, line in enumerate(box.lines)
+    )
     return rect + texts
 
 
@@ -108,11 +113,15 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
     # Visions in the order of the 重点目標 they serve, so each goal box spans its visions.
     goal_order = [o.goal for o in index.outlines]
     goal_order += [g.id for g in plan.goals if g.id not in goal_order]
-    visions = sorted(index.visions.values(), key=lambda v: goal_order.index(v.goal)
-                     if v.goal in goal_order else len(goal_order))
-    heads = (_heading_of(plan, challenges[0] if challenges else None, ""),
-             _heading_of(plan, visions[0] if visions else None, ""),
-             _heading_of(plan, index.outlines[0] if index.outlines else None, ""))
+    visions = sorted(
+        index.visions.values(),
+        key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
+    )
+    heads = (
+        _heading_of(plan, challenges[0] if challenges else None, ""),
+        _heading_of(plan, visions[0] if visions else None, ""),
+        _heading_of(plan, index.outlines[0] if index.outlines else None, ""),
+    )
     vision_boxes: dict[str, Box] = {}
     goal_boxes: list[tuple[Box, float]] = []
     y = top
@@ -120,8 +129,9 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         members = [v for v in visions if v.goal == goal_id]
         start_y = y
         for v in members:
-            box = Box(xs[1], y, widths[1], wrap(v.title.plain, (widths[1] - 2 * PAD) / em),
-                      "vision", v.id)
+            box = Box(
+                xs[1], y, widths[1], wrap(v.title.plain, (widths[1] - 2 * PAD) / em), "vision", v.id
+            )
             vision_boxes[v.id] = box
             y += box.h + 4
         goal = plan.goal(goal_id)
@@ -133,8 +143,10 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
     visions_bottom = y - 10
 
     challenge_boxes: dict[str, Box] = {}
-    boxes = [Box(xs[0], 0, widths[0], wrap(c.title.plain, (widths[0] - 2 * PAD) / em),
-                 "challenge", c.id) for c in challenges]
+    boxes = [
+        Box(xs[0], 0, widths[0], wrap(c.title.plain, (widths[0] - 2 * PAD) / em), "challenge", c.id)
+        for c in challenges
+    ]
     used = sum(b.h for b in boxes)
     spare = max(visions_bottom - top - used, 4.0 * (len(boxes) - 1))
     gap = spare / max(len(boxes) - 1, 1)
@@ -172,10 +184,14 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
                 continue
             x1, y1, x2, y2 = start.x + start.w, start.mid, end.x - 3, end.mid
             cx = (x1 + x2) / 2
-            parts.append(f'<path class="link" d="M{x1:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>')
+            parts.append(
+                f'<path class="link" d="M{x1:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>'
+            )
         if links.get(v.id):  # an arrowhead only where an arrow comes in
             parts.append(_arrow(end.x, end.mid))
-        parts.append(f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>')
+        parts.append(
+            f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>'
+        )
         parts.append(_arrow(xs[2], end.mid))
     for box in challenge_boxes.values():
         parts.append(_box_svg(box))
@@ -183,12 +199,15 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         parts.append(_box_svg(box))
     for gbox, h in goal_boxes:
         text_h = len(gbox.lines) * LINE + 2 * PAD
-        parts.append(f'<rect class="goal" x="{gbox.x:.1f}" y="{gbox.y:.1f}" width="{gbox.w:.1f}" '
-                     f'height="{h:.1f}" rx="2"/>')
+        parts.append(
+            f'<rect class="goal" x="{gbox.x:.1f}" y="{gbox.y:.1f}" width="{gbox.w:.1f}" '
+            f'height="{h:.1f}" rx="2"/>'
+        )
         label = Box(gbox.x, gbox.y + (h - text_h) / 2, gbox.w, gbox.lines, "goal")
         parts.extend(
             f'<text class="head" x="{label.x + PAD:.1f}" y="{label.y + PAD + (i + 0.8) * LINE:.1f}">{escape(line)}</text>'
-            for i, line in enumerate(label.lines))
+            for i, line in enumerate(label.lines)
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -215,8 +234,9 @@ def watermark_svg(text: str) -> str:
     # Glyphs by number: fontTools would otherwise name all of them from the cmap first.
     font.setGlyphOrder([_Outlines.name(gid) for gid in range(font["maxp"].numGlyphs)])
     # The BMP's subtable (format 4) is the quicker to read; format 12 only when needed.
-    cmap = (None if any(ord(ch) > 0xFFFF for ch in text) else font["cmap"].getcmap(3, 1)) \
-        or font["cmap"].getcmap(3, 10)
+    cmap = (None if any(ord(ch) > 0xFFFF for ch in text) else font["cmap"].getcmap(3, 1)) or font[
+        "cmap"
+    ].getcmap(3, 10)
     glyphs = _Outlines(font)
     units = font["head"].unitsPerEm
     ascent = font["hhea"].ascent
@@ -230,8 +250,10 @@ def watermark_svg(text: str) -> str:
         glyph = glyphs[name]
         glyph.draw(TransformPen(pen, (1, 0, 0, -1, x, ascent)))
         x += glyph.width
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {x} {units}">'
-            f'<path d="{pen.getCommands()}" fill="#000" fill-opacity="0.07"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {x} {units}">'
+        f'<path d="{pen.getCommands()}" fill="#000" fill-opacity="0.07"/></svg>'
+    )
 
 
 class _Outlines:
@@ -254,7 +276,7 @@ class _Outlines:
         return self.name(gid)
 
     def __getitem__(self, name: str) -> _Outline:
-        return _Outline(self, int(name[len("glyph"):]))
+        return _Outline(self, int(name[len("glyph") :]))
 
 
 class _Outline:
@@ -264,14 +286,17 @@ class _Outline:
         self.outlines, self.gid = outlines, gid
         last = outlines.metrics - 1  # glyphs past the last metric share its advance
         self.width = struct.unpack_from(">H", outlines.hmtx, 4 * min(gid, last))[0]
-        self.lsb = (struct.unpack_from(">h", outlines.hmtx, 4 * gid + 2)[0] if gid <= last else
-                    struct.unpack_from(">h", outlines.hmtx, 4 * (last + 1) + 2 * (gid - last - 1))[0])
+        self.lsb = (
+            struct.unpack_from(">h", outlines.hmtx, 4 * gid + 2)[0]
+            if gid <= last
+            else struct.unpack_from(">h", outlines.hmtx, 4 * (last + 1) + 2 * (gid - last - 1))[0]
+        )
 
     def draw(self, pen) -> None:
         from fontTools.ttLib.tables._g_l_y_f import Glyph
 
         outlines = self.outlines
-        glyph = Glyph(outlines.glyf[outlines.loca[self.gid]:outlines.loca[self.gid + 1]])
+        glyph = Glyph(outlines.glyf[outlines.loca[self.gid] : outlines.loca[self.gid + 1]])
         glyph.expand(outlines)
         # As fontTools' glyph set draws it: moved so that its left edge is at the lsb.
         glyph.draw(pen, outlines, self.lsb - glyph.xMin if hasattr(glyph, "xMin") else 0)

@@ -97,28 +97,49 @@ def _what(mode: int) -> str:
 def _refusal(mode: int) -> Refused:
     """Why a file that is not a regular file is refused."""
     if stat.S_ISLNK(mode):
-        return Refused("symlink", "シンボリックリンクは読み込みません（リンク先が content/ の中でも同じです）。"
-                       "リンクではなく、ファイルそのものを content/ の中に置いてください。 (symbolic link refused)")
+        return Refused(
+            "symlink",
+            "シンボリックリンクは読み込みません（リンク先が content/ の中でも同じです）。"
+            "リンクではなく、ファイルそのものを content/ の中に置いてください。 (symbolic link refused)",
+        )
     if stat.S_ISDIR(mode):
-        return Refused("folder", "ファイルではなくフォルダです。ファイルを指定してください。 (is a directory)")
-    return Refused("special", f"{_what(mode)}で、通常のファイルではありません。content/ には通常のファイルだけを"
-                   "置いてください。 (not a regular file)")
+        return Refused(
+            "folder", "ファイルではなくフォルダです。ファイルを指定してください。 (is a directory)"
+        )
+    return Refused(
+        "special",
+        f"{_what(mode)}で、通常のファイルではありません。content/ には通常のファイルだけを"
+        "置いてください。 (not a regular file)",
+    )
 
 
 def _too_large(size: int, limit: int) -> Refused:
     shown = f"{size / _MB:.1f} MB" if size <= 1024 * _MB else "1 GB 以上"
-    return Refused("large", f"ファイルが大きすぎます（{shown}）。1 ファイル {limit / _MB:g} MB までです。"
-                   "ファイルを分けるか、小さくしてください。 (file too large)", size)
+    return Refused(
+        "large",
+        f"ファイルが大きすぎます（{shown}）。1 ファイル {limit / _MB:g} MB までです。"
+        "ファイルを分けるか、小さくしてください。 (file too large)",
+        size,
+    )
 
 
-_MISSING = Refused("missing", "ファイルがありません。作成するか、--content の指定を確かめてください。 (file not found)")
-_OUTSIDE = Refused("outside", "content/ の外にあるファイルは読み込みません。content/ の中のファイルを指定してください。"
-                   " (outside the content directory)")
+_MISSING = Refused(
+    "missing",
+    "ファイルがありません。作成するか、--content の指定を確かめてください。 (file not found)",
+)
+_OUTSIDE = Refused(
+    "outside",
+    "content/ の外にあるファイルは読み込みません。content/ の中のファイルを指定してください。"
+    " (outside the content directory)",
+)
 
 
 def _unreadable(exc: OSError) -> Refused:
-    return Refused("unreadable", f"ファイルを読めません（{exc.strerror}）。ファイルの権限を確かめてください。"
-                   " (cannot read file)")
+    return Refused(
+        "unreadable",
+        f"ファイルを読めません（{exc.strerror}）。ファイルの権限を確かめてください。"
+        " (cannot read file)",
+    )
 
 
 def _read_open(fd: int, limit: int) -> bytes:
@@ -144,8 +165,11 @@ def _open_parts(base: Path, parts: list[str]) -> int:
         for part in parts:
             st = os.stat(part, dir_fd=fd, follow_symlinks=False)
             if stat.S_ISLNK(st.st_mode):
-                raise Refused("symlink", f"フォルダ「{part}」がシンボリックリンクです。シンボリックリンクは読み込みません。"
-                              "リンクではなく、フォルダそのものを content/ の中に置いてください。 (symbolic link refused)")
+                raise Refused(
+                    "symlink",
+                    f"フォルダ「{part}」がシンボリックリンクです。シンボリックリンクは読み込みません。"
+                    "リンクではなく、フォルダそのものを content/ の中に置いてください。 (symbolic link refused)",
+                )
             if not stat.S_ISDIR(st.st_mode):
                 raise _MISSING
             inner = os.open(part, _READ_DIR | _NOFOLLOW, dir_fd=fd)
@@ -168,7 +192,9 @@ def _split(path: Path, root: Path | None) -> tuple[Path, list[str], str]:
     except ValueError:
         raise _OUTSIDE from None
     if not parts:
-        raise Refused("folder", "ファイルではなくフォルダです。ファイルを指定してください。 (is a directory)")
+        raise Refused(
+            "folder", "ファイルではなくフォルダです。ファイルを指定してください。 (is a directory)"
+        )
     return base, parts[:-1], parts[-1]
 
 
@@ -205,7 +231,9 @@ def read_bytes(path: Path, *, root: Path | None, limit: int) -> bytes:
         raise _unreadable(exc) from None
 
 
-_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("keikaku_content_root", default=None)
+_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "keikaku_content_root", default=None
+)
 
 
 @contextlib.contextmanager
@@ -224,8 +252,9 @@ def current_root() -> Path | None:
     return _ROOT.get()
 
 
-def read_content(path: Path, shown: str, *, root: Path | None = None,
-                 limit: int = limits.MAX_TEXT_FILE_BYTES) -> bytes:
+def read_content(
+    path: Path, shown: str, *, root: Path | None = None, limit: int = limits.MAX_TEXT_FILE_BYTES
+) -> bytes:
     """``read_bytes`` for a content file, confined to ``root`` (default: the folder set by
     ``content_root``); a refusal is a ``BuildError`` naming the file as ``shown``."""
     try:
@@ -263,19 +292,39 @@ def check_content_root(content: Path) -> None:
     try:
         st = os.stat(content)
     except FileNotFoundError:
-        raise BuildError(Problem(Pos(shown), "内容のフォルダが見つかりません。--content で指定してください。"
-                                 " (content directory not found)")) from None
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                "内容のフォルダが見つかりません。--content で指定してください。"
+                " (content directory not found)",
+            )
+        ) from None
     except OSError as exc:
-        raise BuildError(Problem(Pos(shown), f"内容のフォルダを読めません（{exc.strerror}）。"
-                                 "フォルダの権限を確かめてください。 (cannot read the content directory)")) from None
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                f"内容のフォルダを読めません（{exc.strerror}）。"
+                "フォルダの権限を確かめてください。 (cannot read the content directory)",
+            )
+        ) from None
     if not stat.S_ISDIR(st.st_mode):
-        raise BuildError(Problem(Pos(shown), "内容のフォルダではなく、ファイルが指定されています。"
-                                 "--content には計画の content/ フォルダを指定してください。 (not a directory)"))
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                "内容のフォルダではなく、ファイルが指定されています。"
+                "--content には計画の content/ フォルダを指定してください。 (not a directory)",
+            )
+        )
     resolved = Path(content).resolve()
     if resolved == Path(resolved.anchor):
-        raise BuildError(Problem(Pos(shown), "ファイルシステムの最上位（/）は内容のフォルダにできません。"
-                                 "--content には計画の content/ フォルダを指定してください。"
-                                 " (refusing the file system root as the content directory)"))
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                "ファイルシステムの最上位（/）は内容のフォルダにできません。"
+                "--content には計画の content/ フォルダを指定してください。"
+                " (refusing the file system root as the content directory)",
+            )
+        )
 
 
 def check_content_folder(content: Path) -> int:
@@ -302,17 +351,26 @@ def check_content_folder(content: Path) -> int:
             with os.scandir(folder) as listing:
                 items = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            problems.append(Problem(Pos(shown(rel) if rel else shown_root),
-                                    f"フォルダを読めません（{exc.strerror}）。フォルダの権限を確かめてください。"
-                                    " (cannot read folder)"))
+            problems.append(
+                Problem(
+                    Pos(shown(rel) if rel else shown_root),
+                    f"フォルダを読めません（{exc.strerror}）。フォルダの権限を確かめてください。"
+                    " (cannot read folder)",
+                )
+            )
             continue
         folders = []
         for entry in items:
             entries += 1
             if entries > limits.MAX_CONTENT_ENTRIES:
-                raise BuildError(Problem(Pos(shown_root), f"内容のフォルダにファイルとフォルダが多すぎます"
-                                         f"（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。--content の指定を確かめてください。"
-                                         " (too many files in the content directory)"))
+                raise BuildError(
+                    Problem(
+                        Pos(shown_root),
+                        f"内容のフォルダにファイルとフォルダが多すぎます"
+                        f"（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。--content の指定を確かめてください。"
+                        " (too many files in the content directory)",
+                    )
+                )
             name_rel = f"{rel}/{entry.name}" if rel else entry.name
             is_hidden = hidden or entry.name.startswith(".")
             try:
@@ -327,15 +385,22 @@ def check_content_folder(content: Path) -> int:
             elif not is_hidden:
                 reason = _refusal(st.st_mode).reason
                 if stat.S_ISLNK(st.st_mode):
-                    reason = ("シンボリックリンクです。content/ の中ではシンボリックリンクを使えません"
-                              "（リンク先が content/ の中でも同じです）。リンクではなくファイルそのものを置くか、"
-                              "削除してください。 (symbolic link refused)")
+                    reason = (
+                        "シンボリックリンクです。content/ の中ではシンボリックリンクを使えません"
+                        "（リンク先が content/ の中でも同じです）。リンクではなくファイルそのものを置くか、"
+                        "削除してください。 (symbolic link refused)"
+                    )
                 problems.append(Problem(Pos(shown(name_rel)), reason))
         stack.extend(reversed(folders))
     if total > limits.MAX_CONTENT_BYTES:
-        problems.append(Problem(Pos(shown_root), f"内容のフォルダのファイルが合わせて {total / _MB:.1f} MB あります。"
-                                f"合わせて {limits.MAX_CONTENT_BYTES / _MB:g} MB までです。画像を小さくするか、"
-                                "使っていないファイルを削除してください。 (content directory too large)"))
+        problems.append(
+            Problem(
+                Pos(shown_root),
+                f"内容のフォルダのファイルが合わせて {total / _MB:.1f} MB あります。"
+                f"合わせて {limits.MAX_CONTENT_BYTES / _MB:g} MB までです。画像を小さくするか、"
+                "使っていないファイルを削除してください。 (content directory too large)",
+            )
+        )
     if problems:
         raise BuildError(sorted(problems, key=lambda p: (p.pos, p.message)))
     return total
@@ -348,9 +413,13 @@ JOURNAL_NAME = ".publish-journal"
 #: Our temporaries: ``.<name>.<16 random hex digits>.tmp``.
 _TEMP = re.compile(r"\.[A-Za-z0-9_][A-Za-z0-9_.-]*\.[0-9a-f]{16}\.tmp")
 #: Temporaries of earlier versions of the build (``mkstemp``, and the stamp's pid-named one).
-_OLD_TEMPS = (re.compile(r"\.(plan\.pdf|plan\.html|plan\.json|kpi\.csv|shinkyu\.pdf|shinkyu\.html)"
-                         r"\.[a-z0-9_]{8}\.tmp"),
-              re.compile(r"\.build-stamp\.\d+\.tmp"))
+_OLD_TEMPS = (
+    re.compile(
+        r"\.(plan\.pdf|plan\.html|plan\.json|kpi\.csv|shinkyu\.pdf|shinkyu\.html)"
+        r"\.[a-z0-9_]{8}\.tmp"
+    ),
+    re.compile(r"\.build-stamp\.\d+\.tmp"),
+)
 _NAME = re.compile(r"\.?[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -376,20 +445,30 @@ def os_error_problem(exc: OSError, path: Path | str | None = None) -> Problem:
     code = exc.errno
     reason = exc.strerror or str(exc)
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        message = ("ディスクの空きが足りないため書き込めません。空きを作ってから、もう一度実行してください。"
-                   " (no space left on device)")
+        message = (
+            "ディスクの空きが足りないため書き込めません。空きを作ってから、もう一度実行してください。"
+            " (no space left on device)"
+        )
     elif code == errno.EROFS:
-        message = ("読み取り専用の場所なので書き込めません。--out で書き込めるフォルダを指定してください。"
-                   " (read-only file system)")
+        message = (
+            "読み取り専用の場所なので書き込めません。--out で書き込めるフォルダを指定してください。"
+            " (read-only file system)"
+        )
     elif code in (errno.EACCES, errno.EPERM):
-        message = ("アクセスが拒否されました。ファイルやフォルダの権限を確かめるか、--out・--content で"
-                   "別のフォルダを指定してください。 (permission denied)")
+        message = (
+            "アクセスが拒否されました。ファイルやフォルダの権限を確かめるか、--out・--content で"
+            "別のフォルダを指定してください。 (permission denied)"
+        )
     elif code in (errno.ENOTDIR, errno.EEXIST):
-        message = ("フォルダであるべき場所がファイルです。--out・--content にはフォルダを指定してください。"
-                   " (not a directory)")
+        message = (
+            "フォルダであるべき場所がファイルです。--out・--content にはフォルダを指定してください。"
+            " (not a directory)"
+        )
     elif code == errno.EISDIR:
-        message = ("ファイルを書く場所がフォルダになっています。そのフォルダを移すか削除するか、"
-                   "--out で別のフォルダを指定してください。 (is a directory)")
+        message = (
+            "ファイルを書く場所がフォルダになっています。そのフォルダを移すか削除するか、"
+            "--out で別のフォルダを指定してください。 (is a directory)"
+        )
     elif code == errno.ENAMETOOLONG:
         message = "パスが長すぎます。短いパスのフォルダを指定してください。 (file name too long)"
     elif code == errno.ELOOP:
@@ -406,12 +485,21 @@ def check_output_folder(out: Path) -> None:
     while not os.path.lexists(probe) and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
-        raise OutputError(Problem(Pos(shown if probe == Path(os.path.abspath(out)) else shown_path(probe)),
-                                  "出力先のフォルダであるべき場所がファイルです。--out にはフォルダを指定してください。"
-                                  " (--out is not a directory)"))
+        raise OutputError(
+            Problem(
+                Pos(shown if probe == Path(os.path.abspath(out)) else shown_path(probe)),
+                "出力先のフォルダであるべき場所がファイルです。--out にはフォルダを指定してください。"
+                " (--out is not a directory)",
+            )
+        )
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(Problem(Pos(shown_path(probe)), "出力先のフォルダに書き込めません。権限を確かめるか、"
-                                  "--out で書き込めるフォルダを指定してください。 (output directory not writable)"))
+        raise OutputError(
+            Problem(
+                Pos(shown_path(probe)),
+                "出力先のフォルダに書き込めません。権限を確かめるか、"
+                "--out で書き込めるフォルダを指定してください。 (output directory not writable)",
+            )
+        )
 
 
 @contextlib.contextmanager
@@ -489,7 +577,7 @@ def _unlink_at(dir_fd: int, name: str) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_result]:
@@ -498,8 +586,12 @@ def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_resul
     for _ in range(100):
         temp = f".{name.lstrip('.')}.{secrets.token_hex(8)}.tmp"
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o666,
-                         dir_fd=dir_fd)
+            fd = os.open(
+                temp,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
+                0o666,
+                dir_fd=dir_fd,
+            )
             break
         except FileExistsError:
             continue
@@ -524,8 +616,11 @@ def _parse_journal(data: bytes) -> list[tuple[str, str, str]] | None:
     except (ValueError, KeyError, TypeError):
         return None
     for name, temp, digest in result:
-        if (not _NAME.fullmatch(name) or not _TEMP.fullmatch(temp)
-                or not re.fullmatch(r"[0-9a-f]{64}", digest)):
+        if (
+            not _NAME.fullmatch(name)
+            or not _TEMP.fullmatch(temp)
+            or not re.fullmatch(r"[0-9a-f]{64}", digest)
+        ):
             return None
     return result
 
@@ -539,7 +634,9 @@ def _recover(dir_fd: int) -> list[str]:
         data = _read_at(dir_fd, JOURNAL_NAME, limits.MAX_STATE_FILE_BYTES)
         entries = _parse_journal(data) if data is not None else None
         if entries is None:
-            notes.append(f"読めない {JOURNAL_NAME} を削除しました。 (removed an unreadable journal)")
+            notes.append(
+                f"読めない {JOURNAL_NAME} を削除しました。 (removed an unreadable journal)"
+            )
         else:
             done, broken = [], []
             for name, temp, digest in entries:
@@ -554,19 +651,25 @@ def _recover(dir_fd: int) -> list[str]:
                 for name, _temp, digest in entries:
                     if _digest_at(dir_fd, name) != digest:
                         _unlink_at(dir_fd, name)
-                notes.append(f"中断された書き込みを完成できないため、古いままの {', '.join(broken)} を削除しました。"
-                             "もう一度 build してください。 (removed an incomplete set of products)")
+                notes.append(
+                    f"中断された書き込みを完成できないため、古いままの {', '.join(broken)} を削除しました。"
+                    "もう一度 build してください。 (removed an incomplete set of products)"
+                )
             elif done:
-                notes.append(f"中断された書き込みを完成させました: {', '.join(done)} "
-                             "(finished an interrupted update of the products)")
+                notes.append(
+                    f"中断された書き込みを完成させました: {', '.join(done)} "
+                    "(finished an interrupted update of the products)"
+                )
             os.fsync(dir_fd)
         _unlink_at(dir_fd, JOURNAL_NAME)
     orphans = [name for name in os.listdir(dir_fd) if is_temporary(name)]
     for name in orphans:
         _unlink_at(dir_fd, name)
     if orphans:
-        notes.append(f"中断されたビルドの一時ファイルを {len(orphans)} 個削除しました。"
-                     " (removed temporaries of an interrupted build)")
+        notes.append(
+            f"中断されたビルドの一時ファイルを {len(orphans)} 個削除しました。"
+            " (removed temporaries of an interrupted build)"
+        )
     return notes
 
 
@@ -582,8 +685,11 @@ def recover(out: Path) -> list[str]:
         return _recover(fd)
 
 
-def publish(out: Path, products: dict[str, bytes],
-            record: Callable[[dict[str, os.stat_result]], dict[str, bytes]] | None = None) -> list[Path]:
+def publish(
+    out: Path,
+    products: dict[str, bytes],
+    record: Callable[[dict[str, os.stat_result]], dict[str, bytes]] | None = None,
+) -> list[Path]:
     """Write ``products`` (name → bytes) into ``out`` as one set; ``record``, given the
     temporaries' states, returns further files that join the set (the build stamp).
     Returns the products' paths. Raises ``OutputError`` for anything the OS refuses."""
@@ -609,13 +715,22 @@ def in_output(out: Path, filename) -> Path:
     return out if is_temporary(name) or name.startswith(JOURNAL_NAME) else out / name
 
 
-def _publish(fd: int, out: Path, products: dict[str, bytes],
-             record: Callable[[dict[str, os.stat_result]], dict[str, bytes]] | None) -> list[Path]:
+def _publish(
+    fd: int,
+    out: Path,
+    products: dict[str, bytes],
+    record: Callable[[dict[str, os.stat_result]], dict[str, bytes]] | None,
+) -> list[Path]:
     for name in products:
         st = _lstat_at(fd, name)
         if st is not None and stat.S_ISDIR(st.st_mode):
-            raise OutputError(Problem(Pos(shown_path(out / name)), "ここにはフォルダがあるため、書き込めません。"
-                                      "そのフォルダを移すか削除するか、--out で別のフォルダを指定してください。 (is a directory)"))
+            raise OutputError(
+                Problem(
+                    Pos(shown_path(out / name)),
+                    "ここにはフォルダがあるため、書き込めません。"
+                    "そのフォルダを移すか削除するか、--out で別のフォルダを指定してください。 (is a directory)",
+                )
+            )
     temps: dict[str, str] = {}
     digests: dict[str, str] = {}
     journal = False
@@ -649,9 +764,14 @@ def _publish(fd: int, out: Path, products: dict[str, bytes],
             if not isinstance(exc, OSError):
                 raise exc from None
             problem = os_error_problem(exc, in_output(out, exc.filename))
-            raise OutputError(Problem(problem.pos, f"{problem.message} 出力の更新が途中で止まりました。"
-                                      "次に build・check・watch のどれかを実行すると、更新を完成させます。"),
-                              kept=False) from None
+            raise OutputError(
+                Problem(
+                    problem.pos,
+                    f"{problem.message} 出力の更新が途中で止まりました。"
+                    "次に build・check・watch のどれかを実行すると、更新を完成させます。",
+                ),
+                kept=False,
+            ) from None
         if not isinstance(exc, Exception):
             raise  # interrupted (Ctrl-C), with the set completed
     return [out / name for name in products]

@@ -117,7 +117,13 @@ def missing_glyphs(plan: Plan) -> list[Problem]:
     have = covered()
     problems = []
     for text in walk_texts(plan):
-        shown = text.plain if isinstance(text, Text) else printed(text.html) if isinstance(text, Prose) else ""
+        shown = (
+            text.plain
+            if isinstance(text, Text)
+            else printed(text.html)
+            if isinstance(text, Prose)
+            else ""
+        )
         missing = [ch for ch in shown if ord(ch) not in have and ch not in _PLAIN_SPACE]
         if not missing:
             continue
@@ -132,18 +138,33 @@ def missing_glyphs(plan: Plan) -> list[Problem]:
             index, written = found[min(occurrence, len(found) - 1)] if found else (0, "")
             pos = locate(plan.sources, text.pos, text.raw, index)
             how = f"文字参照「{printable(written)}」が表す" if written else ""
-            problems.append(Problem(pos, (
-                f"{how}文字「{printable(ch)}」(U+{ord(ch):04X}) は本文のフォント（BIZ UD明朝・ゴシック）にありません。"
-                "別の文字に置き換えてください（例：異体字は通用字体に）。"
-                f" (character U+{ord(ch):04X} is not in the fonts)")))
+            problems.append(
+                Problem(
+                    pos,
+                    (
+                        f"{how}文字「{printable(ch)}」(U+{ord(ch):04X}) は本文のフォント（BIZ UD明朝・ゴシック）にありません。"
+                        "別の文字に置き換えてください（例：異体字は通用字体に）。"
+                        f" (character U+{ord(ch):04X} is not in the fonts)"
+                    ),
+                )
+            )
     # Words of the content printed as they are, not as text: a list's marker, a note's mark.
     for block in walk(plan.parts):
-        for value, what in ((getattr(block, "marker", None), "行頭の記号"), (getattr(block, "mark", None), "注記の記号")):
+        for value, what in (
+            (getattr(block, "marker", None), "行頭の記号"),
+            (getattr(block, "mark", None), "注記の記号"),
+        ):
             if not isinstance(value, str) or value == "none":
                 continue
             for ch in dict.fromkeys(value):
                 if ord(ch) not in have and ch not in _PLAIN_SPACE:
-                    problems.append(Problem(block.pos, (
-                        f"{what}「{printable(value)}」の文字「{printable(ch)}」(U+{ord(ch):04X}) は本文のフォント"
-                        f"（BIZ UD明朝・ゴシック）にありません。別の記号にしてください。 (character U+{ord(ch):04X} is not in the fonts)")))
+                    problems.append(
+                        Problem(
+                            block.pos,
+                            (
+                                f"{what}「{printable(value)}」の文字「{printable(ch)}」(U+{ord(ch):04X}) は本文のフォント"
+                                f"（BIZ UD明朝・ゴシック）にありません。別の記号にしてください。 (character U+{ord(ch):04X} is not in the fonts)"
+                            ),
+                        )
+                    )
     return problems

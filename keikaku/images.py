@@ -36,7 +36,9 @@ def _kind(data: bytes, suffix: str) -> str | None:
     if data.startswith(_JPEG):
         return "jpeg"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if suffix == ".svg" and (head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head):
+    if suffix == ".svg" and (
+        head.startswith(b"<?xml") or head.startswith(b"<svg") or b"<svg" in head
+    ):
         return "svg"
     return None
 
@@ -47,17 +49,29 @@ def check_image(path: Path, shown: str, referred_at: Pos) -> list[Problem]:
         data = files.read_bytes(path, root=files.current_root(), limit=MAX_IMAGE_BYTES)
     except files.Refused as exc:
         if exc.kind == "large":
-            return [Problem(referred_at, f"画像「{shown}」は {exc.size / 1024 / 1024:.1f} MB あります。"
-                            f"{MAX_IMAGE_BYTES // 1024 // 1024} MB 以下に縮小してください。 (image too large)")]
+            return [
+                Problem(
+                    referred_at,
+                    f"画像「{shown}」は {exc.size / 1024 / 1024:.1f} MB あります。"
+                    f"{MAX_IMAGE_BYTES // 1024 // 1024} MB 以下に縮小してください。 (image too large)",
+                )
+            ]
         if exc.kind in ("symlink", "special", "folder"):
-            return [Problem(referred_at, f"画像「{shown}」は通常のファイルではありません。{exc.reason}")]
+            return [
+                Problem(referred_at, f"画像「{shown}」は通常のファイルではありません。{exc.reason}")
+            ]
         return [Problem(referred_at, f"画像「{shown}」を読めません。{exc.reason}")]
     suffix = path.suffix.lower()
     kind = _kind(data, suffix)
     expected = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".svg": "svg"}[suffix]
     if kind != expected:
-        return [Problem(referred_at, f"画像「{shown}」は拡張子が {suffix} ですが、中身が PNG・JPEG・SVG の"
-                        "どれでもないか、拡張子と合っていません。画像を保存し直してください。 (not a real PNG, JPEG or SVG)")]
+        return [
+            Problem(
+                referred_at,
+                f"画像「{shown}」は拡張子が {suffix} ですが、中身が PNG・JPEG・SVG の"
+                "どれでもないか、拡張子と合っていません。画像を保存し直してください。 (not a real PNG, JPEG or SVG)",
+            )
+        ]
     if kind == "svg":
         return check_svg(data, shown)
     return _check_raster(data, shown, referred_at)
@@ -73,11 +87,21 @@ def _check_raster(data: bytes, shown: str, referred_at: Pos) -> list[Problem]:
                 raise Image.DecompressionBombError
             image.verify()
     except Image.DecompressionBombError:
-        return [Problem(referred_at, f"画像「{shown}」の画素数が多すぎます（{MAX_IMAGE_PIXELS // 1_000_000} メガピクセルまで）。"
-                        "解像度を下げて保存し直してください。 (image has too many pixels)")]
+        return [
+            Problem(
+                referred_at,
+                f"画像「{shown}」の画素数が多すぎます（{MAX_IMAGE_PIXELS // 1_000_000} メガピクセルまで）。"
+                "解像度を下げて保存し直してください。 (image has too many pixels)",
+            )
+        ]
     except Exception:  # Pillow raises many kinds for a broken file; each means the same here
-        return [Problem(referred_at, f"画像「{shown}」は壊れているか、読み取れない形式です。保存し直してください。"
-                        " (broken image)")]
+        return [
+            Problem(
+                referred_at,
+                f"画像「{shown}」は壊れているか、読み取れない形式です。保存し直してください。"
+                " (broken image)",
+            )
+        ]
     return []
 
 
@@ -90,8 +114,13 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
         return Pos(shown, parser.CurrentLineNumber, parser.CurrentColumnNumber + 1)
 
     def refuse(message: str) -> None:
-        problems.append(Problem(here(), f"SVG の{message}は使えません。作図ソフトで書き出し直すか、削除してください。"
-                                " (unsafe SVG)"))
+        problems.append(
+            Problem(
+                here(),
+                f"SVG の{message}は使えません。作図ソフトで書き出し直すか、削除してください。"
+                " (unsafe SVG)",
+            )
+        )
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(":", 1)[-1].lower()
@@ -103,7 +132,7 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
                 refuse(f"イベント属性 {attr}")
             elif lower in _HREFS or lower.endswith(":href"):
                 if not value.strip().startswith("#"):
-                    refuse(f"ファイルの外への参照 {attr}=\"{printable(value, 60)}\"")
+                    refuse(f'ファイルの外への参照 {attr}="{printable(value, 60)}"')
             elif lower == "style" and (_EXTERNAL_URL.search(value) or _IMPORT.search(value)):
                 refuse("style の中の外部参照")
 
@@ -130,7 +159,11 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
     try:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
-        problems.append(Problem(Pos(shown, exc.lineno, exc.offset + 1),
-                                f"SVG を読み取れません（{xml.parsers.expat.ErrorString(exc.code)}）。"
-                                "書き出し直してください。 (malformed SVG)"))
+        problems.append(
+            Problem(
+                Pos(shown, exc.lineno, exc.offset + 1),
+                f"SVG を読み取れません（{xml.parsers.expat.ErrorString(exc.code)}）。"
+                "書き出し直してください。 (malformed SVG)",
+            )
+        )
     return problems

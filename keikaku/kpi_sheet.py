@@ -70,8 +70,20 @@ KPI_ID, PACKAGE_ID = "ＫＰＩのID", "政策パッケージのID"
 GOAL, PACKAGE, STATE = "重点目標", "政策パッケージ", "状態"
 INDICATOR, UNIT, NOTES = "指標", "単位", "備考"
 BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR = "基準値", "基準年度", "目標値", "目標年度"
-COLUMNS = (KPI_ID, PACKAGE_ID, GOAL, PACKAGE, INDICATOR, UNIT, BASELINE, BASELINE_YEAR,
-           TARGET, TARGET_YEAR, NOTES, STATE)
+COLUMNS = (
+    KPI_ID,
+    PACKAGE_ID,
+    GOAL,
+    PACKAGE,
+    INDICATOR,
+    UNIT,
+    BASELINE,
+    BASELINE_YEAR,
+    TARGET,
+    TARGET_YEAR,
+    NOTES,
+    STATE,
+)
 #: Columns written for reading: the keys (changed only to add a ＫＰＩ) and the context.
 READ_ONLY = (KPI_ID, PACKAGE_ID, GOAL, PACKAGE, STATE)
 #: A ＫＰＩ's two values: the model's field, its value column and its year column.
@@ -116,15 +128,24 @@ def sheet_rows(plan: Plan) -> list[dict[str, Any]]:
     (or an empty list), by column name. Numbers stay numbers; empty cells are ``None``."""
     rows: list[dict[str, Any]] = []
     for goal, _group, pkg in plan.packages():
-        base = {**dict.fromkeys(COLUMNS), PACKAGE_ID: pkg.id, GOAL: _line(plan, goal),
-                PACKAGE: _line(plan, pkg)}
+        base = {
+            **dict.fromkeys(COLUMNS),
+            PACKAGE_ID: pkg.id,
+            GOAL: _line(plan, goal),
+            PACKAGE: _line(plan, pkg),
+        }
         kpis = pkg.kpis
         if isinstance(kpis, Pending):
             rows.append({**base, NOTES: kpis.pending.raw, STATE: OPEN})
         elif not kpis:
             rows.append({**base, STATE: NONE})
         for k in kpis if isinstance(kpis, tuple) else ():
-            row = {**base, KPI_ID: k.id, INDICATOR: k.indicator.raw, UNIT: k.unit.raw if k.unit else None}
+            row = {
+                **base,
+                KPI_ID: k.id,
+                INDICATOR: k.indicator.raw,
+                UNIT: k.unit.raw if k.unit else None,
+            }
             notes = [k.notes.raw] if k.notes else []
             for name, value_col, year_col in VALUES:
                 v = getattr(k, name)
@@ -133,7 +154,9 @@ def sheet_rows(plan: Plan) -> list[dict[str, Any]]:
                 else:
                     row[value_col], row[year_col] = _cell_value(v.value), v.year.raw
             pending = any(isinstance(getattr(k, name), Pending) for name, _, _ in VALUES)
-            rows.append({**row, NOTES: SEPARATOR.join(notes) or None, STATE: PARTLY if pending else SET})
+            rows.append(
+                {**row, NOTES: SEPARATOR.join(notes) or None, STATE: PARTLY if pending else SET}
+            )
     return rows
 
 
@@ -145,16 +168,28 @@ def _display_width(text: str) -> int:
 _WIDTH_CAPS = {GOAL: 30, PACKAGE: 36, INDICATOR: 40, NOTES: 50}
 
 _PROMPTS = {
-    "read_only": ("変更しないでください", "灰色の欄は内容ファイルから書き出したものです。取り込みでは ID で行を"
-                  "対応させ、重点目標・政策パッケージ・状態の欄は読みません。新しいＫＰＩは表の下の行に、"
-                  "新しいＫＰＩのIDと政策パッケージのIDを書いて加えます。"),
-    "new_ids": ("新しいＫＰＩ", "ＫＰＩのID（半角の英小文字・数字・ハイフン、計画全体で一つ）と、"
-                "加える先の政策パッケージのIDを書きます。指標・基準値・目標値も書いてください。"),
-    "value": ("数で書きます", "例: 32、0.5、1200。％の書式のセル（32%）は 32 として読み、単位の欄が空なら"
-              "単位を「％」にします。未定なら空欄にして、備考に「基準値：理由」と書きます。"),
+    "read_only": (
+        "変更しないでください",
+        "灰色の欄は内容ファイルから書き出したものです。取り込みでは ID で行を"
+        "対応させ、重点目標・政策パッケージ・状態の欄は読みません。新しいＫＰＩは表の下の行に、"
+        "新しいＫＰＩのIDと政策パッケージのIDを書いて加えます。",
+    ),
+    "new_ids": (
+        "新しいＫＰＩ",
+        "ＫＰＩのID（半角の英小文字・数字・ハイフン、計画全体で一つ）と、"
+        "加える先の政策パッケージのIDを書きます。指標・基準値・目標値も書いてください。",
+    ),
+    "value": (
+        "数で書きます",
+        "例: 32、0.5、1200。％の書式のセル（32%）は 32 として読み、単位の欄が空なら"
+        "単位を「％」にします。未定なら空欄にして、備考に「基準値：理由」と書きます。",
+    ),
     "year": ("年度", "例: 令和６年度。値を新しく設定するときは、年度も書きます。"),
-    "notes": ("備考", "備考の本文のあとに、未定の値の理由が「 / 基準値：理由」の形で続きます。"
-              "値を書き込めば理由は消えます。空欄にしても何も変わりません。"),
+    "notes": (
+        "備考",
+        "備考の本文のあとに、未定の値の理由が「 / 基準値：理由」の形で続きます。"
+        "値を書き込めば理由は消えます。空欄にしても何も変わりません。",
+    ),
 }
 
 
@@ -191,9 +226,13 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
                 cell.fill = grey
             cell.alignment = Alignment(vertical="top", wrap_text=column in _WIDTH_CAPS)
     for i, column in enumerate(COLUMNS, start=1):
-        widest = max([_display_width(column)] + [_display_width(str(r[column])) for r in rows
-                                                  if r[column] is not None])
-        ws.column_dimensions[get_column_letter(i)].width = min(widest + 2, _WIDTH_CAPS.get(column, 30))
+        widest = max(
+            [_display_width(column)]
+            + [_display_width(str(r[column])) for r in rows if r[column] is not None]
+        )
+        ws.column_dimensions[get_column_letter(i)].width = min(
+            widest + 2, _WIDTH_CAPS.get(column, 30)
+        )
     ws.freeze_panes = "E2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"
 
@@ -202,8 +241,9 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
 
     def prompt(kind: str, **options: Any) -> DataValidation:
         title, text = _PROMPTS[kind]
-        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=title, prompt=text,
-                            **options)
+        dv = DataValidation(
+            allow_blank=True, showInputMessage=True, promptTitle=title, prompt=text, **options
+        )
         ws.add_data_validation(dv)
         return dv
 
@@ -212,11 +252,18 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
     for column in READ_ONLY:
         read_only.add(f"{letter(column)}2:{letter(column)}{last}")
     prompt("new_ids").add(f"{letter(KPI_ID)}{last + 1}:{letter(PACKAGE_ID)}{spare}")
-    numbers = prompt("value", type="decimal", operator="between", formula1="-1E+15",
-                     formula2="1E+15", showErrorMessage=True, errorStyle="warning",
-                     errorTitle="数ではありません",
-                     error="基準値・目標値は数で書きます（例: 32、0.5、1200）。未定なら空欄にして、"
-                           "備考に「基準値：理由」と書きます。")
+    numbers = prompt(
+        "value",
+        type="decimal",
+        operator="between",
+        formula1="-1E+15",
+        formula2="1E+15",
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="数ではありません",
+        error="基準値・目標値は数で書きます（例: 32、0.5、1200）。未定なら空欄にして、"
+        "備考に「基準値：理由」と書きます。",
+    )
     years = prompt("year")
     for value_col, year_col in ((BASELINE, BASELINE_YEAR), (TARGET, TARGET_YEAR)):
         numbers.add(f"{letter(value_col)}2:{letter(value_col)}{spare}")
@@ -239,7 +286,10 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
     """The zip with every member dated ``when``: zipfile dates members with the clock."""
     out = io.BytesIO()
     stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
@@ -322,22 +372,35 @@ def _read_file(path: Path, shown: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise _refuse(shown, "ファイルが見つかりません。ファイル名を確かめてください。 (file not found)") from None
+        raise _refuse(
+            shown, "ファイルが見つかりません。ファイル名を確かめてください。 (file not found)"
+        ) from None
     except OSError as exc:
-        raise _refuse(shown, f"ファイルを開けません（{exc.strerror}）。 (cannot open the file)") from None
+        raise _refuse(
+            shown, f"ファイルを開けません（{exc.strerror}）。 (cannot open the file)"
+        ) from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(f.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise _refuse(shown, "通常のファイルではありません。Excel ブックか CSV ファイルを指定してください。"
-                                 " (not a regular file)")
+            raise _refuse(
+                shown,
+                "通常のファイルではありません。Excel ブックか CSV ファイルを指定してください。"
+                " (not a regular file)",
+            )
         if info.st_size > MAX_SHEET_BYTES:
-            raise _refuse(shown, f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
-                                 f"{MAX_SHEET_BYTES // MB} MB までです。ＫＰＩの表だけを保存し直してください。"
-                                 " (file over 10 MB)")
+            raise _refuse(
+                shown,
+                f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
+                f"{MAX_SHEET_BYTES // MB} MB までです。ＫＰＩの表だけを保存し直してください。"
+                " (file over 10 MB)",
+            )
         data = f.read(MAX_SHEET_BYTES + 1)
     if len(data) > MAX_SHEET_BYTES:
-        raise _refuse(shown, f"ファイルが大きすぎます。読み込めるのは {MAX_SHEET_BYTES // MB} MB までです。"
-                             " (file over 10 MB)")
+        raise _refuse(
+            shown,
+            f"ファイルが大きすぎます。読み込めるのは {MAX_SHEET_BYTES // MB} MB までです。"
+            " (file over 10 MB)",
+        )
     return data
 
 
@@ -349,13 +412,19 @@ def read_sheet(path: Path) -> list[SheetRow]:
     if path.suffix.lower() == ".csv":
         return _keyed(_csv_rows(data, shown), shown)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _refuse(shown, "Excel 97-2003 形式（.xls）のブックか、パスワードで保護されたブックです。"
-                             "パスワードを外し、「Excel ブック (*.xlsx)」として保存し直してください。"
-                             " (legacy .xls or password-protected workbook)")
+        raise _refuse(
+            shown,
+            "Excel 97-2003 形式（.xls）のブックか、パスワードで保護されたブックです。"
+            "パスワードを外し、「Excel ブック (*.xlsx)」として保存し直してください。"
+            " (legacy .xls or password-protected workbook)",
+        )
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise _refuse(shown, "Excel ブック（.xlsx）でも CSV（.csv）でもありません。Excel で「Excel ブック "
-                             "(*.xlsx)」か「CSV UTF-8 (コンマ区切り) (*.csv)」として保存してください。"
-                             " (not an .xlsx or .csv file)")
+        raise _refuse(
+            shown,
+            "Excel ブック（.xlsx）でも CSV（.csv）でもありません。Excel で「Excel ブック "
+            "(*.xlsx)」か「CSV UTF-8 (コンマ区切り) (*.csv)」として保存してください。"
+            " (not an .xlsx or .csv file)",
+        )
     return _xlsx_rows(data, shown)
 
 
@@ -365,17 +434,28 @@ def _check_zip(data: bytes, shown: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise _refuse(shown, f"zip として読めません（{exc}）。Excel で保存し直してください。 (broken zip)") from None
+        raise _refuse(
+            shown, f"zip として読めません（{exc}）。Excel で保存し直してください。 (broken zip)"
+        ) from None
     if len(members) > MAX_ZIP_MEMBERS:
-        raise _refuse(shown, f"ブックの中のファイルが {len(members)} 個あり、上限の {MAX_ZIP_MEMBERS} 個を"
-                             "超えています。Excel ブックではないか、壊れています。 (too many members in the zip)")
+        raise _refuse(
+            shown,
+            f"ブックの中のファイルが {len(members)} 個あり、上限の {MAX_ZIP_MEMBERS} 個を"
+            "超えています。Excel ブックではないか、壊れています。 (too many members in the zip)",
+        )
     total = sum(m.file_size for m in members)
     if total > MAX_UNZIPPED_BYTES:
-        raise _refuse(shown, f"ブックを展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB "
-                             "を超えます。ＫＰＩの表だけを保存し直してください。 (zip expands beyond 100 MB)")
+        raise _refuse(
+            shown,
+            f"ブックを展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB "
+            "を超えます。ＫＰＩの表だけを保存し直してください。 (zip expands beyond 100 MB)",
+        )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise _refuse(shown, "zip ファイルですが Excel ブック（.xlsx）ではありません。 (zip is not an xlsx workbook)")
+        raise _refuse(
+            shown,
+            "zip ファイルですが Excel ブック（.xlsx）ではありません。 (zip is not an xlsx workbook)",
+        )
     if any(m.flag_bits & 0x1 for m in members):
         raise _refuse(shown, "暗号化されたブックは読めません。 (encrypted zip members)")
 
@@ -396,14 +476,20 @@ def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
     import openpyxl
 
     if not openpyxl.DEFUSEDXML:
-        raise _refuse(shown, "defusedxml が入っていないため、Excel ブックを安全に読めません。"
-                             "`make` で環境を作り直してください。 (defusedxml is not installed)")
+        raise _refuse(
+            shown,
+            "defusedxml が入っていないため、Excel ブックを安全に読めません。"
+            "`make` で環境を作り直してください。 (defusedxml is not installed)",
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's notes on extensions it does not read
-            values = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-            formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                                              keep_links=False)
+            values = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+            )
+            formulas = openpyxl.load_workbook(
+                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
+            )
             try:
                 names = values.sheetnames
                 if SHEET in names:
@@ -411,23 +497,37 @@ def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
                 elif len(names) == 1:
                     name = names[0]
                 else:
-                    raise _refuse(shown, f"シート「{SHEET}」がありません（シート: {'、'.join(names)}）。"
-                                         f"書き出したときのシート名「{SHEET}」に戻してください。 (sheet not found)")
+                    raise _refuse(
+                        shown,
+                        f"シート「{SHEET}」がありません（シート: {'、'.join(names)}）。"
+                        f"書き出したときのシート名「{SHEET}」に戻してください。 (sheet not found)",
+                    )
                 where = f"{shown}:{name}"
                 claimed = values[name].max_row or 0  # the sheet's own <dimension>, if any
                 if claimed > MAX_ROWS + 1:
-                    raise _refuse(CellPos(where, claimed, 1), f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行"
-                                                              "までです。ＫＰＩの表だけを保存し直してください。 (too many rows)")
+                    raise _refuse(
+                        CellPos(where, claimed, 1),
+                        f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行"
+                        "までです。ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                    )
                 table = []
                 # Bounded: a sheet that claims no size is read no further than the limit.
-                rows = zip(values[name].iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS),
-                           formulas[name].iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS), strict=False)
+                rows = zip(
+                    values[name].iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS),
+                    formulas[name].iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS),
+                    strict=False,
+                )
                 for line, (vrow, frow) in enumerate(rows, start=1):
-                    cells = [_xlsx_cell(v, f, CellPos(where, line, col))
-                             for col, (v, f) in enumerate(zip(vrow, frow, strict=False), start=1)]
+                    cells = [
+                        _xlsx_cell(v, f, CellPos(where, line, col))
+                        for col, (v, f) in enumerate(zip(vrow, frow, strict=False), start=1)
+                    ]
                     if line > MAX_ROWS + 1 and any(not c.empty for c in cells):
-                        raise _refuse(CellPos(where, line, 1), f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。"
-                                                               " (too many rows)")
+                        raise _refuse(
+                            CellPos(where, line, 1),
+                            f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。"
+                            " (too many rows)",
+                        )
                     table.append((line, cells))
             finally:
                 values.close()
@@ -436,33 +536,50 @@ def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
         raise
     except Exception as exc:  # openpyxl meets a malformed file in many ways
         detail = f"{type(exc).__name__}: {exc}"[:200]
-        raise _refuse(shown, f"Excel ブックとして読めません（{detail}）。Excel で開いて保存し直してください。"
-                             " (not a readable xlsx)") from None
+        raise _refuse(
+            shown,
+            f"Excel ブックとして読めません（{detail}）。Excel で開いて保存し直してください。"
+            " (not a readable xlsx)",
+        ) from None
     return _keyed(table, shown)
 
 
 def _xlsx_cell(vcell: Any, fcell: Any, pos: Pos) -> Cell:
     value = vcell.value
     if getattr(vcell, "data_type", "n") == "e":
-        return Cell(value, pos, problem=f"セルがエラー値（{value}）です。値を直してください。 (error value in cell)")
+        return Cell(
+            value,
+            pos,
+            problem=f"セルがエラー値（{value}）です。値を直してください。 (error value in cell)",
+        )
     if getattr(fcell, "data_type", "n") == "f" and value is None:
-        return Cell(None, pos, problem="式の計算結果が保存されていません。Excel で開いて保存し直すか、"
-                                       "値そのものを書いてください。 (formula without a cached value)")
-    percent, decimals = (_format_info(getattr(vcell, "number_format", None))
-                         if isinstance(value, (int, float)) and not isinstance(value, bool) else (False, None))
+        return Cell(
+            None,
+            pos,
+            problem="式の計算結果が保存されていません。Excel で開いて保存し直すか、"
+            "値そのものを書いてください。 (formula without a cached value)",
+        )
+    percent, decimals = (
+        _format_info(getattr(vcell, "number_format", None))
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else (False, None)
+    )
     return Cell(value, pos, percent=percent, decimals=decimals)
 
 
 def _csv_rows(data: bytes, shown: str) -> list[tuple[int, list[Cell]]]:
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _refuse(Pos(shown, line, 1), "UTF-8 として読めません。Excel では「CSV UTF-8 (コンマ区切り) (*.csv)」"
-                                           "で保存してください（「CSV (コンマ区切り)」は Shift_JIS になります）。"
-                                           " (CSV is not UTF-8)") from None
+        raise _refuse(
+            Pos(shown, line, 1),
+            "UTF-8 として読めません。Excel では「CSV UTF-8 (コンマ区切り) (*.csv)」"
+            "で保存してください（「CSV (コンマ区切り)」は Shift_JIS になります）。"
+            " (CSV is not UTF-8)",
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     table: list[tuple[int, list[Cell]]] = []
     while True:
@@ -472,10 +589,23 @@ def _csv_rows(data: bytes, shown: str) -> list[tuple[int, list[Cell]]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _refuse(Pos(shown, start, 1), f"CSV として読めません（{exc}）。 (malformed CSV)") from None
+            raise _refuse(
+                Pos(shown, start, 1), f"CSV として読めません（{exc}）。 (malformed CSV)"
+            ) from None
         if len(table) > MAX_ROWS:
-            raise _refuse(Pos(shown, start, 1), f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。 (too many rows)")
-        table.append((start, [Cell(v, Pos(shown, start, i)) for i, v in enumerate(fields[:MAX_COLUMNS], start=1)]))
+            raise _refuse(
+                Pos(shown, start, 1),
+                f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。 (too many rows)",
+            )
+        table.append(
+            (
+                start,
+                [
+                    Cell(v, Pos(shown, start, i))
+                    for i, v in enumerate(fields[:MAX_COLUMNS], start=1)
+                ],
+            )
+        )
     return table
 
 
@@ -487,12 +617,20 @@ def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
     """Rows by column name, from the header row (the first row naming both keys)."""
     wanted = {_norm(c): c for c in COLUMNS}
     keys = {_norm(KPI_ID), _norm(PACKAGE_ID)}
-    index = next((i for i, (_line, cells) in enumerate(table[:10])
-                  if keys <= {_norm(c.value) for c in cells}), None)
+    index = next(
+        (
+            i
+            for i, (_line, cells) in enumerate(table[:10])
+            if keys <= {_norm(c.value) for c in cells}
+        ),
+        None,
+    )
     if index is None:
-        raise _refuse(table[0][1][0].pos if table and table[0][1] else Pos(shown),
-                      f"見出しの行（「{KPI_ID}」「{PACKAGE_ID}」…）が見つかりません。書き出した表の 1 行目の"
-                      "見出しを消したり変えたりしていないか確かめてください。 (header row not found)")
+        raise _refuse(
+            table[0][1][0].pos if table and table[0][1] else Pos(shown),
+            f"見出しの行（「{KPI_ID}」「{PACKAGE_ID}」…）が見つかりません。書き出した表の 1 行目の"
+            "見出しを消したり変えたりしていないか確かめてください。 (header row not found)",
+        )
     columns: dict[str, int] = {}
     problems = []
     for i, c in enumerate(table[index][1]):
@@ -500,12 +638,17 @@ def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
         if name is None:
             continue
         if name in columns:
-            problems.append(Problem(c.pos, f"見出し「{name}」の列が二つあります。一つにしてください。 (duplicate column)"))
+            problems.append(
+                Problem(
+                    c.pos,
+                    f"見出し「{name}」の列が二つあります。一つにしてください。 (duplicate column)",
+                )
+            )
         columns[name] = i
     if problems:
         raise BuildError(problems)
     rows = []
-    for line, cells in table[index + 1:]:
+    for line, cells in table[index + 1 :]:
         if not cells:
             continue
         picked = {name: cells[i] for name, i in columns.items() if i < len(cells)}
@@ -570,12 +713,17 @@ def _loads_as(text: str, value: Any, flow: bool) -> bool:
         loaded = yaml.safe_load(f"[{text}]" if flow else f"k: {text}")
     except yaml.YAMLError:
         return False
-    got = loaded[0] if flow and isinstance(loaded, list) and loaded else (
-        loaded.get("k") if isinstance(loaded, dict) else None)
+    got = (
+        loaded[0]
+        if flow and isinstance(loaded, list) and loaded
+        else (loaded.get("k") if isinstance(loaded, dict) else None)
+    )
     return type(got) is type(value) and got == value
 
 
-def yaml_scalar(value: str | Decimal | int | float, *, flow: bool = False, quote: str | None = None) -> str:
+def yaml_scalar(
+    value: str | Decimal | int | float, *, flow: bool = False, quote: str | None = None
+) -> str:
     """A value as YAML text: numbers as written, strings plain where YAML reads them back
     as the same string, quoted only when needed (``quote``: keep the quoting the value had)."""
     if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
@@ -591,9 +739,18 @@ def yaml_scalar(value: str | Decimal | int | float, *, flow: bool = False, quote
         candidates.append("'" + s.replace("'", "''") + "'")
     elif quote == '"':
         candidates.append(json.dumps(s, ensure_ascii=False))
-    if (s and s == s.strip() and not _CONTROL.search(s) and "\n" not in s and "\t" not in s
-            and s[0] not in _PLAIN_START and ": " not in s and " #" not in s and not s.endswith(":")
-            and not (flow and any(c in s for c in ",[]{}:"))):
+    if (
+        s
+        and s == s.strip()
+        and not _CONTROL.search(s)
+        and "\n" not in s
+        and "\t" not in s
+        and s[0] not in _PLAIN_START
+        and ": " not in s
+        and " #" not in s
+        and not s.endswith(":")
+        and not (flow and any(c in s for c in ",[]{}:"))
+    ):
         candidates.append(s)
     candidates += [json.dumps(s, ensure_ascii=False), json.dumps(s)]
     for text in candidates:
@@ -641,7 +798,7 @@ class Doc:
     def __init__(self, file: Path, shown: str, raw: bytes) -> None:
         self.file, self.shown, self.raw = file, shown, raw
         self.bom = raw.startswith(codecs.BOM_UTF8)
-        self.text = raw[len(codecs.BOM_UTF8):].decode("utf-8") if self.bom else raw.decode("utf-8")
+        self.text = raw[len(codecs.BOM_UTF8) :].decode("utf-8") if self.bom else raw.decode("utf-8")
         self.nl = "\r\n" if "\r\n" in self.text else "\n"
         # The pure-Python loader: its marks count characters of this very string.
         self.root = yaml.compose(self.text, Loader=yaml.SafeLoader)
@@ -706,8 +863,11 @@ class Doc:
             return end
         if getattr(node, "flow_style", False):
             return node.end_mark.index
-        children = ([x for pair in node.value for x in pair] if isinstance(node, yaml.MappingNode)
-                    else list(node.value))
+        children = (
+            [x for pair in node.value for x in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
         ends = [self.end(c) for c in children if not _is_null(c)]
         return max(ends, default=node.start_mark.index)
 
@@ -722,19 +882,27 @@ class Doc:
         for node in self.nodes:
             if isinstance(node, yaml.MappingNode) and not node.flow_style:
                 for k, v in node.value:
-                    if (isinstance(v, (yaml.MappingNode, yaml.SequenceNode)) and not v.flow_style
-                            and v.start_mark.line > k.start_mark.line
-                            and v.start_mark.column > k.start_mark.column):
+                    if (
+                        isinstance(v, (yaml.MappingNode, yaml.SequenceNode))
+                        and not v.flow_style
+                        and v.start_mark.line > k.start_mark.line
+                        and v.start_mark.column > k.start_mark.column
+                    ):
                         steps[v.start_mark.column - k.start_mark.column] += 1
         return steps.most_common(1)[0][0] if steps else 2
 
     def dash_gap(self) -> int:
         """How far the file writes a list item's mapping from its dash (``- id`` 2, ``-   id`` 4)."""
         gaps: Counter[int] = Counter(
-            node.value[0].start_mark.column - node.start_mark.column for node in self.nodes
-            if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value
-            and isinstance(node.value[0], yaml.MappingNode) and not node.value[0].flow_style
-            and node.value[0].start_mark.line == node.start_mark.line)
+            node.value[0].start_mark.column - node.start_mark.column
+            for node in self.nodes
+            if isinstance(node, yaml.SequenceNode)
+            and not node.flow_style
+            and node.value
+            and isinstance(node.value[0], yaml.MappingNode)
+            and not node.value[0].flow_style
+            and node.value[0].start_mark.line == node.start_mark.line
+        )
         return gaps.most_common(1)[0][0] if gaps else 2
 
     # -- edits
@@ -793,22 +961,33 @@ def _value_state(v: KpiValue | Pending) -> tuple[Any, ...]:
 
 
 def _kpi_state(k: Kpi) -> dict[str, Any]:
-    return {"indicator": k.indicator.raw, "unit": k.unit.raw if k.unit else None,
-            "baseline": _value_state(k.baseline), "target": _value_state(k.target),
-            "notes": k.notes.raw if k.notes else None}
+    return {
+        "indicator": k.indicator.raw,
+        "unit": k.unit.raw if k.unit else None,
+        "baseline": _value_state(k.baseline),
+        "target": _value_state(k.target),
+        "notes": k.notes.raw if k.notes else None,
+    }
 
 
 def kpi_state(plan: Plan) -> dict[str, Any]:
     """Every package's ＫＰＩ (or its pending reason), as comparable data."""
-    return {pkg.id: ("pending", pkg.kpis.pending.raw) if isinstance(pkg.kpis, Pending)
-            else {k.id: _kpi_state(k) for k in pkg.kpis} for _, _, pkg in plan.packages()}
+    return {
+        pkg.id: ("pending", pkg.kpis.pending.raw)
+        if isinstance(pkg.kpis, Pending)
+        else {k.id: _kpi_state(k) for k in pkg.kpis}
+        for _, _, pkg in plan.packages()
+    }
 
 
 def _without_kpis(data: Any) -> Any:
     """plan.json's data with the ＫＰＩ parts and the 未定事項 list left out."""
     if isinstance(data, dict):
-        return {k: (None if k == "kpis" and data.get("kind") == "kpis" else _without_kpis(v))
-                for k, v in data.items() if k != "pending" or "kind" in data}
+        return {
+            k: (None if k == "kpis" and data.get("kind") == "kpis" else _without_kpis(v))
+            for k, v in data.items()
+            if k != "pending" or "kind" in data
+        }
     if isinstance(data, list):
         return [_without_kpis(v) for v in data]
     return data
@@ -841,8 +1020,10 @@ class ImportResult:
         if not self.files:
             return f"{self.sheet}: 変更はありません。内容ファイルはそのままです。 (nothing changed)"
         added = f"、ＫＰＩを {len(self.added)} 件追加" if self.added else ""
-        return (f"{self.sheet}: {len(self.files)} 個のファイルに {self.values} 個の値を書き込みました{added}"
-                f"（{', '.join(self.files)}）。 (wrote {self.values} values into {len(self.files)} files)")
+        return (
+            f"{self.sheet}: {len(self.files)} 個のファイルに {self.values} 個の値を書き込みました{added}"
+            f"（{', '.join(self.files)}）。 (wrote {self.values} values into {len(self.files)} files)"
+        )
 
 
 @dataclass
@@ -867,7 +1048,11 @@ class _Importer:
     def __post_init__(self) -> None:
         self.packages: dict[str, PolicyPackage] = {p.id: p for _, _, p in self.plan.packages()}
         self.kpis: dict[str, tuple[PolicyPackage, Kpi]] = {
-            k.id: (p, k) for p in self.packages.values() if isinstance(p.kpis, tuple) for k in p.kpis}
+            k.id: (p, k)
+            for p in self.packages.values()
+            if isinstance(p.kpis, tuple)
+            for k in p.kpis
+        }
         self.ids = {getattr(b, "id", None) for b in walk(self.plan.parts)} | set(self.kpis)
         self.ids |= set(self.plan.footnotes)
         self.expected = kpi_state(self.plan)
@@ -939,14 +1124,20 @@ class _Importer:
             return None
         value = cell.value
         if isinstance(value, (bool, datetime, date, time, timedelta)):
-            self.add(cell, f"{column}が{'真偽値' if isinstance(value, bool) else '日付・時刻'}になっています。"
-                           "文字で書いてください（セルの書式を「文字列」にします）。 (expected text)")
+            self.add(
+                cell,
+                f"{column}が{'真偽値' if isinstance(value, bool) else '日付・時刻'}になっています。"
+                "文字で書いてください（セルの書式を「文字列」にします）。 (expected text)",
+            )
             return None
         if isinstance(value, (int, float)):
             return number_text(_displayed(cell))
         text = str(value).strip()
         if _CONTROL.search(text):
-            self.add(cell, f"{column}に使えない制御文字があります。削除してください。 (control character)")
+            self.add(
+                cell,
+                f"{column}に使えない制御文字があります。削除してください。 (control character)",
+            )
             return None
         return text
 
@@ -959,8 +1150,11 @@ class _Importer:
             return None
         value = cell.value
         if isinstance(value, (bool, datetime, date, time, timedelta)):
-            self.add(cell, f"{column}が{'真偽値' if isinstance(value, bool) else '日付・時刻'}になっています。"
-                           "数で書いてください（例: 32、0.5）。 (not a number)")
+            self.add(
+                cell,
+                f"{column}が{'真偽値' if isinstance(value, bool) else '日付・時刻'}になっています。"
+                "数で書いてください（例: 32、0.5）。 (not a number)",
+            )
             return None
         if isinstance(value, (int, float)):
             number = _displayed(cell)
@@ -970,9 +1164,12 @@ class _Importer:
         return Value(parsed[0], text, parsed[1]) if parsed else Value(None, text, False)
 
     def bad_number(self, row: SheetRow, column: str, value: Value) -> None:
-        self.add(row.cell(column), f"{column}「{value.text}」を数として読めません。数で書いてください"
-                                   f"（例: 32、0.5、1,200、32%）。未定なら空欄にして、備考に「{column}：理由」と"
-                                   "書きます。 (not a number)")
+        self.add(
+            row.cell(column),
+            f"{column}「{value.text}」を数として読めません。数で書いてください"
+            f"（例: 32、0.5、1,200、32%）。未定なら空欄にして、備考に「{column}：理由」と"
+            "書きます。 (not a number)",
+        )
 
     # -- rows
 
@@ -982,16 +1179,21 @@ class _Importer:
         pkg_id = self.text(row, PACKAGE_ID)
         if not kpi_id and not pkg_id:
             if row.has_content(editable):
-                self.add(row.cell(KPI_ID) if KPI_ID in row.cells else row.start,
-                         f"{KPI_ID}と{PACKAGE_ID}がありません。書き出した行の ID は変えず、新しいＫＰＩには"
-                         "両方を書いてください。 (row without ids)")
+                self.add(
+                    row.cell(KPI_ID) if KPI_ID in row.cells else row.start,
+                    f"{KPI_ID}と{PACKAGE_ID}がありません。書き出した行の ID は変えず、新しいＫＰＩには"
+                    "両方を書いてください。 (row without ids)",
+                )
             return
         if not kpi_id:
             self.package_row(row, pkg_id or "")
             return
         if kpi_id in self.seen:
-            self.add(row.cell(KPI_ID), f"{KPI_ID}「{kpi_id}」の行が {self.seen[kpi_id]} にもあります。"
-                                       "一つの行にまとめてください。 (duplicate row)")
+            self.add(
+                row.cell(KPI_ID),
+                f"{KPI_ID}「{kpi_id}」の行が {self.seen[kpi_id]} にもあります。"
+                "一つの行にまとめてください。 (duplicate row)",
+            )
             return
         self.seen[kpi_id] = row.cell(KPI_ID).pos
         if kpi_id in self.kpis:
@@ -1002,8 +1204,11 @@ class _Importer:
     def unknown_package(self, row: SheetRow, pkg_id: str) -> None:
         close = difflib.get_close_matches(pkg_id, sorted(self.packages), n=1, cutoff=0.75)
         hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-        self.add(row.cell(PACKAGE_ID), f"{PACKAGE_ID}「{pkg_id}」の政策パッケージが計画にありません。{hint}"
-                                       " (unknown package id)")
+        self.add(
+            row.cell(PACKAGE_ID),
+            f"{PACKAGE_ID}「{pkg_id}」の政策パッケージが計画にありません。{hint}"
+            " (unknown package id)",
+        )
 
     def package_row(self, row: SheetRow, pkg_id: str) -> None:
         """A row for a package whose ＫＰＩ are pending: its 備考 is the reason."""
@@ -1011,9 +1216,12 @@ class _Importer:
             self.unknown_package(row, pkg_id)
             return
         if row.has_content((INDICATOR, UNIT, BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR)):
-            self.add(row.cell(KPI_ID), f"{KPI_ID}がありません。この政策パッケージにＫＰＩを加えるには、"
-                                       "計画全体で一つだけの ID（半角の英小文字・数字・ハイフン）を書いてください。"
-                                       " (missing KPI id)")
+            self.add(
+                row.cell(KPI_ID),
+                f"{KPI_ID}がありません。この政策パッケージにＫＰＩを加えるには、"
+                "計画全体で一つだけの ID（半角の英小文字・数字・ハイフン）を書いてください。"
+                " (missing KPI id)",
+            )
             return
         notes = self.text(row, NOTES)
         kpis = self.packages[pkg_id].kpis
@@ -1023,9 +1231,12 @@ class _Importer:
     def existing(self, row: SheetRow, kpi_id: str, pkg_id: str | None) -> None:
         pkg, k = self.kpis[kpi_id]
         if pkg_id and pkg_id != pkg.id:
-            self.add(row.cell(PACKAGE_ID), f"ＫＰＩ「{kpi_id}」は政策パッケージ「{pkg.id}」のものです。"
-                                           f"{PACKAGE_ID}は変えないでください（ＫＰＩを移すときは内容ファイルで）。"
-                                           " (KPI belongs to another package)")
+            self.add(
+                row.cell(PACKAGE_ID),
+                f"ＫＰＩ「{kpi_id}」は政策パッケージ「{pkg.id}」のものです。"
+                f"{PACKAGE_ID}は変えないでください（ＫＰＩを移すときは内容ファイルで）。"
+                " (KPI belongs to another package)",
+            )
             return
         doc, node = self.kpi_node(pkg.id, kpi_id)
         state = self.expected[pkg.id][kpi_id]
@@ -1040,8 +1251,9 @@ class _Importer:
                 state["indicator"] = indicator
             percent = False
             for name, value_col, year_col in VALUES:
-                percent |= self.existing_value(row, doc, node, k, name, value_col, year_col,
-                                               reasons.get(value_col), state)
+                percent |= self.existing_value(
+                    row, doc, node, k, name, value_col, year_col, reasons.get(value_col), state
+                )
             unit = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
             current_unit = k.unit.raw if k.unit else None
             if unit and unit != current_unit:
@@ -1054,14 +1266,29 @@ class _Importer:
                 self.change(doc, seq, f"{kpi_id} {NOTES}", current_notes or "（なし）", rest)
                 state["notes"] = rest
             elif notes_text and not rest and current_notes:
-                self.warnings.append(f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
-                                     "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)")
+                self.warnings.append(
+                    f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
+                    "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)"
+                )
         except _Shared:
-            self.add(row.cell(KPI_ID), f"ＫＰＩ「{kpi_id}」の値が YAML のアンカー（&）で他の場所と共有されているため、"
-                                       "表からは変えられません。内容ファイルを直接編集してください。 (value shared through an anchor)")
+            self.add(
+                row.cell(KPI_ID),
+                f"ＫＰＩ「{kpi_id}」の値が YAML のアンカー（&）で他の場所と共有されているため、"
+                "表からは変えられません。内容ファイルを直接編集してください。 (value shared through an anchor)",
+            )
 
-    def existing_value(self, row: SheetRow, doc: Doc, node: yaml.MappingNode, k: Kpi, name: str,
-                       value_col: str, year_col: str, reason: str | None, state: dict[str, Any]) -> bool:
+    def existing_value(
+        self,
+        row: SheetRow,
+        doc: Doc,
+        node: yaml.MappingNode,
+        k: Kpi,
+        name: str,
+        value_col: str,
+        year_col: str,
+        reason: str | None,
+        state: dict[str, Any],
+    ) -> bool:
         """Apply one value's cells to a ＫＰＩ that exists; True if a cell was a percentage."""
         current = getattr(k, name)
         value = self.value(row, value_col)
@@ -1074,7 +1301,9 @@ class _Importer:
                     self.bad_number(row, value_col, value)
                 else:
                     seq = self.replace_scalar(doc, _value(value_node, "value"), value.number)
-                    self.change(doc, seq, label, _cell_value(current.value), number_text(value.number))
+                    self.change(
+                        doc, seq, label, _cell_value(current.value), number_text(value.number)
+                    )
                     state[name] = ("value", value.number, state[name][2])
             if year is not None and year != current.year.raw:
                 seq = self.replace_scalar(doc, _value(value_node, "year"), year)
@@ -1095,19 +1324,26 @@ class _Importer:
         state[name] = ("value", value.number, year)
         return value.percent
 
-    def complete_value(self, row: SheetRow, value: Value | None, year: str | None,
-                       value_col: str, year_col: str) -> bool:
+    def complete_value(
+        self, row: SheetRow, value: Value | None, year: str | None, value_col: str, year_col: str
+    ) -> bool:
         """A value newly set needs a number and its year."""
         if value is None:
-            self.add(row.cell(value_col), f"{year_col}だけでは設定できません。{value_col}も書いてください。"
-                                          " (year without a value)")
+            self.add(
+                row.cell(value_col),
+                f"{year_col}だけでは設定できません。{value_col}も書いてください。"
+                " (year without a value)",
+            )
             return False
         if value.number is None:
             self.bad_number(row, value_col, value)
             return False
         if year is None:
-            self.add(row.cell(year_col), f"{value_col}を設定するには{year_col}も書いてください（例: 令和６年度）。"
-                                         " (a new value needs its year)")
+            self.add(
+                row.cell(year_col),
+                f"{value_col}を設定するには{year_col}も書いてください（例: 令和６年度）。"
+                " (a new value needs its year)",
+            )
             return False
         return True
 
@@ -1117,32 +1353,47 @@ class _Importer:
         if not pkg_id:
             close = difflib.get_close_matches(kpi_id, sorted(self.kpis), n=1, cutoff=0.75)
             hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            self.add(row.cell(KPI_ID), f"ＫＰＩ「{kpi_id}」が計画にありません。{hint}新しいＫＰＩなら、"
-                                       f"加える先の{PACKAGE_ID}を書いてください。 (unknown KPI id)")
+            self.add(
+                row.cell(KPI_ID),
+                f"ＫＰＩ「{kpi_id}」が計画にありません。{hint}新しいＫＰＩなら、"
+                f"加える先の{PACKAGE_ID}を書いてください。 (unknown KPI id)",
+            )
             return
         if pkg_id not in self.packages:
             self.unknown_package(row, pkg_id)
             ok = False
         if not _ID.match(kpi_id):
-            self.add(row.cell(KPI_ID), f"ＫＰＩのID「{kpi_id}」には半角の英小文字・数字・ハイフンだけを使ってください。"
-                                       " (ids use a-z, 0-9 and '-')")
+            self.add(
+                row.cell(KPI_ID),
+                f"ＫＰＩのID「{kpi_id}」には半角の英小文字・数字・ハイフンだけを使ってください。"
+                " (ids use a-z, 0-9 and '-')",
+            )
             ok = False
         elif kpi_id in self.ids:
-            self.add(row.cell(KPI_ID), f"ID「{kpi_id}」は計画の別の項目で使われています。ID は計画全体で一つだけに"
-                                       "してください。 (duplicate id)")
+            self.add(
+                row.cell(KPI_ID),
+                f"ID「{kpi_id}」は計画の別の項目で使われています。ID は計画全体で一つだけに"
+                "してください。 (duplicate id)",
+            )
             ok = False
         indicator = self.text(row, INDICATOR)
         if not indicator:
-            self.add(row.cell(INDICATOR), f"{INDICATOR}がありません。新しいＫＰＩ「{kpi_id}」には{INDICATOR}を"
-                                          "書いてください。 (missing indicator for a new KPI)")
+            self.add(
+                row.cell(INDICATOR),
+                f"{INDICATOR}がありません。新しいＫＰＩ「{kpi_id}」には{INDICATOR}を"
+                "書いてください。 (missing indicator for a new KPI)",
+            )
             ok = False
         pkg = self.packages.get(pkg_id or "")
         if pkg and indicator and isinstance(pkg.kpis, tuple):
             twin = next((k for k in pkg.kpis if k.indicator.raw == indicator), None)
             if twin:
-                self.add(row.cell(KPI_ID), f"同じ{INDICATOR}のＫＰＩ「{twin.id}」がこの政策パッケージにあります。"
-                                           f"{KPI_ID}を書き換えていませんか（書き出したときの ID に戻してください）。"
-                                           " (KPI id changed?)")
+                self.add(
+                    row.cell(KPI_ID),
+                    f"同じ{INDICATOR}のＫＰＩ「{twin.id}」がこの政策パッケージにあります。"
+                    f"{KPI_ID}を書き換えていませんか（書き出したときの ID に戻してください）。"
+                    " (KPI id changed?)",
+                )
                 ok = False
         fields: dict[str, Any] = {"indicator": indicator}
         percent = False
@@ -1166,8 +1417,11 @@ class _Importer:
             if value_col in reasons:
                 fields[name] = ("pending", reasons[value_col])
             else:
-                self.add(row.cell(value_col), f"{value_col}が空欄です。決まっていなければ、備考に「{value_col}：理由」"
-                                              "と書いてください。 (give the value, or its pending reason in 備考)")
+                self.add(
+                    row.cell(value_col),
+                    f"{value_col}が空欄です。決まっていなければ、備考に「{value_col}：理由」"
+                    "と書いてください。 (give the value, or its pending reason in 備考)",
+                )
                 ok = False
         fields["unit"] = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
         fields["notes"] = rest or None
@@ -1183,8 +1437,11 @@ class _Importer:
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{doc.pos(node.start_mark.index)}: expected a scalar")
         quote = node.style if node.style in ("'", '"') and isinstance(value, str) else None
-        return doc.replace(node.start_mark.index, doc.end(node),
-                           yaml_scalar(value, flow=doc.in_flow(node), quote=quote))
+        return doc.replace(
+            node.start_mark.index,
+            doc.end(node),
+            yaml_scalar(value, flow=doc.in_flow(node), quote=quote),
+        )
 
     def set_key(self, doc: Doc, mapping: yaml.MappingNode, key: str, value: str) -> int:
         """Set ``key`` of a ＫＰＩ mapping: its scalar replaced, or a new key after the key
@@ -1204,19 +1461,28 @@ class _Importer:
         if flow:
             return doc.insert(doc.end(after), f", {key}: {yaml_scalar(value, flow=True)}", mark=2)
         indent = " " * mapping.value[0][0].start_mark.column
-        return doc.insert(doc.line_end(doc.end(after)), f"{indent}{key}: {yaml_scalar(value)}{doc.nl}",
-                          mark=len(indent))
+        return doc.insert(
+            doc.line_end(doc.end(after)),
+            f"{indent}{key}: {yaml_scalar(value)}{doc.nl}",
+            mark=len(indent),
+        )
 
     def fill_pending(self, doc: Doc, node: yaml.Node, number: Decimal, year: str) -> int:
         """A value's ``{pending: …}`` replaced by ``{value: …, year: …}`` in the same style."""
         if doc.is_shared(node):
             raise _Shared
         if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
-            return doc.replace(node.start_mark.index, doc.end(node),
-                               f"{{value: {yaml_scalar(number, flow=True)}, year: {yaml_scalar(year, flow=True)}}}")
+            return doc.replace(
+                node.start_mark.index,
+                doc.end(node),
+                f"{{value: {yaml_scalar(number, flow=True)}, year: {yaml_scalar(year, flow=True)}}}",
+            )
         indent = " " * node.start_mark.column
-        return doc.replace(node.start_mark.index, doc.end(node),
-                           f"value: {yaml_scalar(number)}{doc.nl}{indent}year: {yaml_scalar(year)}")
+        return doc.replace(
+            node.start_mark.index,
+            doc.end(node),
+            f"value: {yaml_scalar(number)}{doc.nl}{indent}year: {yaml_scalar(year)}",
+        )
 
     def finish(self) -> None:
         """Add the new ＫＰＩ to their packages and apply the packages' new pending reasons."""
@@ -1226,28 +1492,43 @@ class _Importer:
             doc, _key_node, value = self.kpi_part(pkg_id)
             scalar = _get(value, "pending")
             if scalar is None or doc.is_shared(scalar[1]):
-                self.add(row.cell(NOTES), "未定の理由を表から変えられません。内容ファイルで直してください。")
+                self.add(
+                    row.cell(NOTES),
+                    "未定の理由を表から変えられません。内容ファイルで直してください。",
+                )
                 continue
             seq = self.replace_scalar(doc, scalar[1], reason)
-            self.change(doc, seq, f"{pkg_id} ＫＰＩ（未定の理由）", self.expected[pkg_id][1], reason)
+            self.change(
+                doc, seq, f"{pkg_id} ＫＰＩ（未定の理由）", self.expected[pkg_id][1], reason
+            )
             self.expected[pkg_id] = ("pending", reason)
         for pkg_id, kpis in self.new.items():
             doc, key_node, value = self.kpi_part(pkg_id)
             if doc.is_shared(value):
-                self.add(kpis[0].row.cell(KPI_ID), "この政策パッケージのＫＰＩは YAML のアンカーで共有されているため、"
-                                                   "表からは加えられません。 (value shared through an anchor)")
+                self.add(
+                    kpis[0].row.cell(KPI_ID),
+                    "この政策パッケージのＫＰＩは YAML のアンカーで共有されているため、"
+                    "表からは加えられません。 (value shared through an anchor)",
+                )
                 continue
             seq = self.append_kpis(doc, key_node, value, kpis)
             state = self.expected[pkg_id] if isinstance(self.expected[pkg_id], dict) else {}
             for k in kpis:
                 count = sum(1 for v in k.fields.values() if v is not None) + sum(
-                    1 for name in ("baseline", "target") if k.fields[name][0] == "value")
-                self.change(doc, seq, f"{k.id} ＫＰＩを追加", "（なし）", k.fields["indicator"], count=count)
-                state[k.id] = {**{n: k.fields.get(n) for n in ("indicator", "unit", "notes")},
-                               **{n: k.fields[n] for n in ("baseline", "target")}}
+                    1 for name in ("baseline", "target") if k.fields[name][0] == "value"
+                )
+                self.change(
+                    doc, seq, f"{k.id} ＫＰＩを追加", "（なし）", k.fields["indicator"], count=count
+                )
+                state[k.id] = {
+                    **{n: k.fields.get(n) for n in ("indicator", "unit", "notes")},
+                    **{n: k.fields[n] for n in ("baseline", "target")},
+                }
             self.expected[pkg_id] = state
 
-    def append_kpis(self, doc: Doc, key_node: yaml.Node, value: yaml.Node, kpis: list[_NewKpi]) -> int:
+    def append_kpis(
+        self, doc: Doc, key_node: yaml.Node, value: yaml.Node, kpis: list[_NewKpi]
+    ) -> int:
         """Write new ＫＰＩ into a package's ``kpis``: appended to its list, or a list replacing
         its ``{pending: …}``, indented like the file. Returns the edit's number."""
         pairs = [_kpi_pairs(k) for k in kpis]
@@ -1255,46 +1536,73 @@ class _Importer:
         nl = doc.nl
         if doc.in_flow(value):  # the whole part is written in flow style
             if isinstance(value, yaml.SequenceNode) and value.value:
-                return doc.insert(doc.end(value.value[-1]), "".join(f", {item}" for item in flow_items), mark=2)
-            return doc.replace(value.start_mark.index, doc.end(value), "[" + ", ".join(flow_items) + "]", mark=1)
+                return doc.insert(
+                    doc.end(value.value[-1]), "".join(f", {item}" for item in flow_items), mark=2
+                )
+            return doc.replace(
+                value.start_mark.index, doc.end(value), "[" + ", ".join(flow_items) + "]", mark=1
+            )
         if isinstance(value, yaml.SequenceNode) and value.value:
             if value.flow_style:
-                return doc.insert(doc.end(value.value[-1]), "".join(f", {item}" for item in flow_items), mark=2)
+                return doc.insert(
+                    doc.end(value.value[-1]), "".join(f", {item}" for item in flow_items), mark=2
+                )
             dash, column = value.start_mark.column, value.value[0].start_mark.column
-            return doc.insert(doc.line_end(doc.end(value.value[-1])),
-                              "".join(_block_item(p(False), dash, column, nl) for p in pairs), mark=column)
+            return doc.insert(
+                doc.line_end(doc.end(value.value[-1])),
+                "".join(_block_item(p(False), dash, column, nl) for p in pairs),
+                mark=column,
+            )
         if isinstance(value, yaml.MappingNode) and not value.flow_style:
             # ``pending: …`` on the lines below ``kpis:``: the list takes its place and column.
             dash = value.start_mark.column
             column = dash + doc.dash_gap()
             text = "".join(_block_item(p(False), dash, column, nl) for p in pairs)
-            return doc.replace(value.start_mark.index, doc.end(value), text[dash:-len(nl)], mark=column - dash)
+            return doc.replace(
+                value.start_mark.index, doc.end(value), text[dash : -len(nl)], mark=column - dash
+            )
         # ``kpis: {pending: …}`` or ``kpis: []`` on one line: a block list below the key.
-        gap = doc.text[doc.end(key_node):value.start_mark.index]
+        gap = doc.text[doc.end(key_node) : value.start_mark.index]
         if not re.fullmatch(r"[ \t]*:[ \t]*", gap):
-            raise ValueError(f"{doc.pos(value.start_mark.index)}: unexpected text before the kpis value")
+            raise ValueError(
+                f"{doc.pos(value.start_mark.index)}: unexpected text before the kpis value"
+            )
         dash = key_node.start_mark.column + doc.step()
         column = dash + doc.dash_gap()
         text = "".join(_block_item(p(False), dash, column, nl) for p in pairs)
-        return doc.replace(doc.end(key_node), doc.end(value), ":" + nl + text[:-len(nl)],
-                           mark=1 + len(nl) + column)
+        return doc.replace(
+            doc.end(key_node),
+            doc.end(value),
+            ":" + nl + text[: -len(nl)],
+            mark=1 + len(nl) + column,
+        )
 
 
 def _kpi_pairs(k: _NewKpi):
     """The key/value texts of a new ＫＰＩ, for block (False) or flow (True) context."""
+
     def pairs(flow: bool) -> list[tuple[str, str]]:
-        out = [("id", yaml_scalar(k.id, flow=flow)), ("indicator", yaml_scalar(k.fields["indicator"], flow=flow))]
+        out = [
+            ("id", yaml_scalar(k.id, flow=flow)),
+            ("indicator", yaml_scalar(k.fields["indicator"], flow=flow)),
+        ]
         if k.fields.get("unit"):
             out.append(("unit", yaml_scalar(k.fields["unit"], flow=flow)))
         for name in ("baseline", "target"):
             v = k.fields[name]
             if v[0] == "value":
-                out.append((name, f"{{value: {yaml_scalar(v[1], flow=True)}, year: {yaml_scalar(v[2], flow=True)}}}"))
+                out.append(
+                    (
+                        name,
+                        f"{{value: {yaml_scalar(v[1], flow=True)}, year: {yaml_scalar(v[2], flow=True)}}}",
+                    )
+                )
             else:
                 out.append((name, f"{{pending: {yaml_scalar(v[1], flow=True)}}}"))
         if k.fields.get("notes"):
             out.append(("notes", yaml_scalar(k.fields["notes"], flow=flow)))
         return out
+
     return pairs
 
 
@@ -1311,10 +1619,16 @@ def _split_notes(text: str, pending: set[str]) -> tuple[str, dict[str, str]]:
     reasons: dict[str, str] = {}
     for segment in text.split(SEPARATOR) if text else []:
         bare = segment.strip()
-        label = next((label for label in sorted(pending) if label not in reasons
-                      and re.match(rf"{label}[：:]\s*\S", bare)), None)
+        label = next(
+            (
+                label
+                for label in sorted(pending)
+                if label not in reasons and re.match(rf"{label}[：:]\s*\S", bare)
+            ),
+            None,
+        )
         if label:
-            reasons[label] = bare[len(label) + 1:].strip()
+            reasons[label] = bare[len(label) + 1 :].strip()
         else:
             rest.append(segment)
     return SEPARATOR.join(rest).strip(), reasons
@@ -1356,9 +1670,14 @@ def _replace_files(docs: list[Doc]) -> None:
     try:
         for doc in docs:
             if doc.file.read_bytes() != doc.raw:
-                raise _refuse(doc.shown, "取り込みの間にこのファイルが変更されました。何も書き込んでいません。"
-                                         "もう一度取り込んでください。 (file changed during the import)")
-            fd, tmp = tempfile.mkstemp(dir=doc.file.parent, prefix=f".{doc.file.name}.", suffix=".tmp")
+                raise _refuse(
+                    doc.shown,
+                    "取り込みの間にこのファイルが変更されました。何も書き込んでいません。"
+                    "もう一度取り込んでください。 (file changed during the import)",
+                )
+            fd, tmp = tempfile.mkstemp(
+                dir=doc.file.parent, prefix=f".{doc.file.name}.", suffix=".tmp"
+            )
             staged.append((doc, tmp))
             with os.fdopen(fd, "wb") as f:
                 f.write(doc.new_bytes())
@@ -1399,18 +1718,37 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
             importer.finish()
         if importer.problems:
             problems = sorted(importer.problems, key=lambda p: (p.pos.line, p.pos.col, p.message))
-            raise BuildError([*problems, Problem(Pos(shown), f"{len(problems)} 件の問題があるため、内容ファイルには"
-                                                            "何も書き込んでいません。 (nothing written)")])
-        changed = [doc for doc in importer.docs.values() if doc.edits and doc.new_bytes() != doc.raw]
+            raise BuildError(
+                [
+                    *problems,
+                    Problem(
+                        Pos(shown),
+                        f"{len(problems)} 件の問題があるため、内容ファイルには"
+                        "何も書き込んでいません。 (nothing written)",
+                    ),
+                ]
+            )
+        changed = [
+            doc for doc in importer.docs.values() if doc.edits and doc.new_bytes() != doc.raw
+        ]
         result = ImportResult(
-            sheet=shown, files=tuple(doc.shown for doc in changed), values=importer.values,
+            sheet=shown,
+            files=tuple(doc.shown for doc in changed),
+            values=importer.values,
             added=tuple(k.id for kpis in importer.new.values() for k in kpis),
-            changes=tuple(importer.change_lines()), warnings=tuple(importer.warnings))
+            changes=tuple(importer.change_lines()),
+            warnings=tuple(importer.warnings),
+        )
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         # The content is valid (it loaded), so this is the module's own mistake.
-        raise BuildError(Problem(Pos(shown), f"内容ファイルへの書き込みを組み立てられませんでした（{type(exc).__name__}: "
-                                             f"{exc}）。何も書き込んでいません。プログラムの誤りです。担当者に連絡して"
-                                             "ください。 (internal error; nothing written)")) from None
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                f"内容ファイルへの書き込みを組み立てられませんでした（{type(exc).__name__}: "
+                f"{exc}）。何も書き込んでいません。プログラムの誤りです。担当者に連絡して"
+                "ください。 (internal error; nothing written)",
+            )
+        ) from None
     if not changed:
         return result
     _replace_files(changed)
@@ -1418,14 +1756,27 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
         again = load_plan(content_dir)
     except BuildError as exc:
         _restore(changed)
-        raise BuildError([*exc.problems, Problem(Pos(shown), "取り込んだ値では計画を読み込めないため、内容ファイルを"
-                                                             "元に戻しました。上の問題を表で直して、もう一度取り込んで"
-                                                             "ください。 (the result does not load; files restored)")]) from None
+        raise BuildError(
+            [
+                *exc.problems,
+                Problem(
+                    Pos(shown),
+                    "取り込んだ値では計画を読み込めないため、内容ファイルを"
+                    "元に戻しました。上の問題を表で直して、もう一度取り込んで"
+                    "ください。 (the result does not load; files restored)",
+                ),
+            ]
+        ) from None
     if not _as_expected(plan, again, importer.expected):
         _restore(changed)
-        raise BuildError(Problem(Pos(shown), "取り込んだ結果が表の内容と一致しないため、内容ファイルを元に戻しました。"
-                                             "プログラムの誤りです。担当者に連絡してください。"
-                                             " (internal error: the result differs from the sheet; files restored)"))
+        raise BuildError(
+            Problem(
+                Pos(shown),
+                "取り込んだ結果が表の内容と一致しないため、内容ファイルを元に戻しました。"
+                "プログラムの誤りです。担当者に連絡してください。"
+                " (internal error: the result differs from the sheet; files restored)",
+            )
+        )
     return result
 
 
@@ -1442,5 +1793,14 @@ def _as_expected(before: Plan, after: Plan, expected: dict[str, Any]) -> bool:
     return _without_kpis(plan_data(before)) == _without_kpis(plan_data(after))
 
 
-__all__ = ["COLUMNS", "SHEET", "ImportResult", "export_kpis", "import_kpis", "read_sheet",
-           "sheet_rows", "workbook_bytes", "yaml_scalar"]
+__all__ = [
+    "COLUMNS",
+    "SHEET",
+    "ImportResult",
+    "export_kpis",
+    "import_kpis",
+    "read_sheet",
+    "sheet_rows",
+    "workbook_bytes",
+    "yaml_scalar",
+]

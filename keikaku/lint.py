@@ -41,13 +41,19 @@ class LintRule:
     """False: checked in a final build only (e.g. deliberative phrasing, which a draft is full of)."""
     max: int | None = meta("上限", default=None)
     """For sentence-length: the longest sentence allowed, in characters."""
-    style: str = meta("書き方", default="consistent",
-                      doc="width-digits と width-latin だけ: consistent（文書内で多い方に揃える、既定）"
-                          "または mixed-by-length（数字は max_full 桁まで全角・それより長いものは半角、"
-                          "英字は max_full 字までの大文字の略語を全角・それ以外は半角）")
-    max_full: int | None = meta("全角で書く長さの上限", default=None,
-                                doc="style: mixed-by-length のとき: 全角で書く数字の桁数（既定 1）、"
-                                    "全角で書く略語の字数（既定 3）")
+    style: str = meta(
+        "書き方",
+        default="consistent",
+        doc="width-digits と width-latin だけ: consistent（文書内で多い方に揃える、既定）"
+        "または mixed-by-length（数字は max_full 桁まで全角・それより長いものは半角、"
+        "英字は max_full 字までの大文字の略語を全角・それ以外は半角）",
+    )
+    max_full: int | None = meta(
+        "全角で書く長さの上限",
+        default=None,
+        doc="style: mixed-by-length のとき: 全角で書く数字の桁数（既定 1）、"
+        "全角で書く略語の字数（既定 3）",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +95,9 @@ _DELIBERATIVE = re.compile(r"(?:ではないか|でないか|てはどうか|で
 # Latin word with its hyphens (TEC-FORCE, i-Construction) and the digits in it (G7) one.
 _FULL_NUMBER = re.compile(r"[０-９]+(?:[，,][０-９]{3})*(?:[．.][０-９]+)?")
 _HALF_NUMBER = re.compile(r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?")
-_FULL_WORD = re.compile(r"[Ａ-Ｚａ-ｚ０-９]*[Ａ-Ｚａ-ｚ][Ａ-Ｚａ-ｚ０-９]*(?:[－‐-][Ａ-Ｚａ-ｚ０-９]+)*")
+_FULL_WORD = re.compile(
+    r"[Ａ-Ｚａ-ｚ０-９]*[Ａ-Ｚａ-ｚ][Ａ-Ｚａ-ｚ０-９]*(?:[－‐-][Ａ-Ｚａ-ｚ０-９]+)*"
+)
 _HALF_WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _HALF_LETTER = re.compile(r"[A-Za-z]")
 _PAIRS = {"「": "」", "（": "）", "『": "』", "【": "】", "(": ")"}
@@ -124,7 +132,9 @@ class _Linter:
         return settings.enabled and (self.final or settings.in_draft)
 
     def add(self, text: Text | Prose, index: int, rule: str, message: str) -> None:
-        self.findings.append(Finding(locate(self.plan.sources, text.pos, text.raw, index), rule, message))
+        self.findings.append(
+            Finding(locate(self.plan.sources, text.pos, text.raw, index), rule, message)
+        )
 
     def width(self, rule: str, full: re.Pattern, half: re.Pattern, what: str) -> None:
         """Flag the less used of full-width and half-width forms (公用文作成の考え方 Ⅰ-4-エ)."""
@@ -139,36 +149,54 @@ class _Linter:
                 continue
             run = match.group(0)
             fixed = _to_full(run) if majority == "full" else _to_half(run)
-            self.add(text, match.start(), rule,
-                     f"{what}の全角・半角が文書内で混在しています（全角{counts['full']}か所、半角{counts['half']}か所）。"
-                     f"「{run}」→「{fixed}」に統一してください。")
+            self.add(
+                text,
+                match.start(),
+                rule,
+                f"{what}の全角・半角が文書内で混在しています（全角{counts['full']}か所、半角{counts['half']}か所）。"
+                f"「{run}」→「{fixed}」に統一してください。",
+            )
 
     def digits_by_length(self) -> None:
         """mixed-by-length: numbers of up to ``max_full`` digits full-width (第３章, 令和６年),
         longer ones half-width (2050年, 1,200). A digit inside a Latin name (5G, G7) is
         part of the name, and left as written."""
         limit = self.max_full("width_digits")
-        why = (f"数字は{zen(limit)}桁までを全角、{zen(limit + 1)}桁以上を半角で書きます"
-               "（lint.yaml の width-digits: style: mixed-by-length）。")
+        why = (
+            f"数字は{zen(limit)}桁までを全角、{zen(limit + 1)}桁以上を半角で書きます"
+            "（lint.yaml の width-digits: style: mixed-by-length）。"
+        )
         for text, s in _texts(self.plan):
             for m in _FULL_NUMBER.finditer(s):
                 run = m.group(0)
                 if sum(c.isdigit() for c in run) > limit:
-                    self.add(text, m.start(), "width_digits", f"{why}「{run}」→「{_to_half(run)}」にしてください。")
+                    self.add(
+                        text,
+                        m.start(),
+                        "width_digits",
+                        f"{why}「{run}」→「{_to_half(run)}」にしてください。",
+                    )
             for m in _HALF_NUMBER.finditer(s):
                 run = m.group(0)
-                before, after = s[m.start() - 1:m.start()], s[m.end():m.end() + 1]
+                before, after = s[m.start() - 1 : m.start()], s[m.end() : m.end() + 1]
                 if _HALF_LETTER.match(before) or _HALF_LETTER.match(after):
                     continue
                 if sum(c.isdigit() for c in run) <= limit:
-                    self.add(text, m.start(), "width_digits", f"{why}「{run}」→「{_to_full(run)}」にしてください。")
+                    self.add(
+                        text,
+                        m.start(),
+                        "width_digits",
+                        f"{why}「{run}」→「{_to_full(run)}」にしてください。",
+                    )
 
     def latin_by_length(self) -> None:
         """mixed-by-length: capital abbreviations of up to ``max_full`` letters full-width
         (ＫＰＩ, ＤＸ), other Latin words half-width (Society, i-Construction, TEC-FORCE)."""
         limit = self.max_full("width_latin")
-        why = (f"英字は{zen(limit)}字までの大文字の略語（ＫＰＩ、ＤＸ など）を全角、それ以外を半角で書きます"
-               "（lint.yaml の width-latin: style: mixed-by-length）。")
+        why = (
+            f"英字は{zen(limit)}字までの大文字の略語（ＫＰＩ、ＤＸ など）を全角、それ以外を半角で書きます"
+            "（lint.yaml の width-latin: style: mixed-by-length）。"
+        )
 
         def abbreviation(run: str) -> bool:
             plain = _to_half(run)
@@ -177,10 +205,20 @@ class _Linter:
         for text, s in _texts(self.plan):
             for m in _FULL_WORD.finditer(s):
                 if not abbreviation(m.group(0)):
-                    self.add(text, m.start(), "width_latin", f"{why}「{m.group(0)}」→「{_to_half(m.group(0))}」にしてください。")
+                    self.add(
+                        text,
+                        m.start(),
+                        "width_latin",
+                        f"{why}「{m.group(0)}」→「{_to_half(m.group(0))}」にしてください。",
+                    )
             for m in _HALF_WORD.finditer(s):
                 if abbreviation(m.group(0)):
-                    self.add(text, m.start(), "width_latin", f"{why}「{m.group(0)}」→「{_to_full(m.group(0))}」にしてください。")
+                    self.add(
+                        text,
+                        m.start(),
+                        "width_latin",
+                        f"{why}「{m.group(0)}」→「{_to_full(m.group(0))}」にしてください。",
+                    )
 
     def max_full(self, rule: str) -> int:
         settings: LintRule = getattr(self.config, rule)
@@ -192,8 +230,12 @@ class _Linter:
             hits = [(t, m) for t, s in _texts(self.plan) for m in re.finditer(re.escape(other), s)]
             if hits:
                 for text, match in hits:
-                    self.add(text, match.start(), "punctuation",
-                             f"{name}に「{other}」が使われています。文書内では「{usual}」に統一してください。")
+                    self.add(
+                        text,
+                        match.start(),
+                        "punctuation",
+                        f"{name}に「{other}」が使われています。文書内では「{usual}」に統一してください。",
+                    )
 
     def brackets(self) -> None:
         closers = {v: k for k, v in _PAIRS.items()}
@@ -206,17 +248,29 @@ class _Linter:
                     if stack and stack[-1][0] == closers[ch]:
                         stack.pop()
                     else:
-                        self.add(text, i, "brackets",
-                                 f"閉じ括弧「{ch}」に対応する「{closers[ch]}」がありません。括弧の対応を確かめてください。")
+                        self.add(
+                            text,
+                            i,
+                            "brackets",
+                            f"閉じ括弧「{ch}」に対応する「{closers[ch]}」がありません。括弧の対応を確かめてください。",
+                        )
             for ch, i in stack:
-                self.add(text, i, "brackets",
-                         f"括弧「{ch}」が閉じられていません。「{_PAIRS[ch]}」を補ってください。")
+                self.add(
+                    text,
+                    i,
+                    "brackets",
+                    f"括弧「{ch}」が閉じられていません。「{_PAIRS[ch]}」を補ってください。",
+                )
 
     def halfwidth_katakana(self) -> None:
         for text, s in _texts(self.plan):
             for m in _HALF_KANA.finditer(s):
-                self.add(text, m.start(), "halfwidth_katakana",
-                         f"半角カタカナ「{m.group(0)}」は使いません。「{_to_half(m.group(0))}」にしてください。")
+                self.add(
+                    text,
+                    m.start(),
+                    "halfwidth_katakana",
+                    f"半角カタカナ「{m.group(0)}」は使いません。「{_to_half(m.group(0))}」にしてください。",
+                )
 
     def sentences(self) -> Iterator[tuple[Text | Prose, int, str]]:
         for text, s in _texts(self.plan):
@@ -226,15 +280,23 @@ class _Linter:
     def deliberative(self) -> None:
         for text, index, sentence in self.sentences():
             if _DELIBERATIVE.search(sentence.strip()):
-                self.add(text, index, "deliberative",
-                         "検討段階の表現（「〜ではないか。」など）が残っています。計画本文の表現（「〜する。」など）に改めてください。")
+                self.add(
+                    text,
+                    index,
+                    "deliberative",
+                    "検討段階の表現（「〜ではないか。」など）が残っています。計画本文の表現（「〜する。」など）に改めてください。",
+                )
 
     def sentence_length(self) -> None:
         limit = self.config.sentence_length.max or 150
         for text, index, sentence in self.sentences():
             if len(sentence) > limit:
-                self.add(text, index, "sentence_length",
-                         f"一文が{len(sentence)}字あります（上限{limit}字）。二つ以上の文に分けることを検討してください。")
+                self.add(
+                    text,
+                    index,
+                    "sentence_length",
+                    f"一文が{len(sentence)}字あります（上限{limit}字）。二つ以上の文に分けることを検討してください。",
+                )
 
     def run(self) -> list[Finding]:
         if self.on("width_digits"):
@@ -247,7 +309,13 @@ class _Linter:
                 self.latin_by_length()
             else:
                 self.width("width_latin", _FULL_LATIN, _HALF_LATIN, "英字")
-        for rule in ("punctuation", "brackets", "halfwidth_katakana", "deliberative", "sentence_length"):
+        for rule in (
+            "punctuation",
+            "brackets",
+            "halfwidth_katakana",
+            "deliberative",
+            "sentence_length",
+        ):
             if self.on(rule):
                 getattr(self, rule)()
         return sorted(self.findings, key=lambda f: (f.pos, f.rule))
@@ -257,7 +325,9 @@ def lint(plan: Plan, config: LintConfig, *, final: bool) -> list[Finding]:
     """Check the plan against the 公用文 rules switched on in ``config``."""
     for name in ("width_digits", "width_latin"):
         if getattr(config, name).style not in WIDTH_STYLES:
-            raise ValueError(f"unknown style for {name}: {getattr(config, name).style!r} (see check_config)")
+            raise ValueError(
+                f"unknown style for {name}: {getattr(config, name).style!r} (see check_config)"
+            )
     return _Linter(plan, config, final).run()
 
 
@@ -277,15 +347,35 @@ def check_config(config: LintConfig, content_dir: Path) -> list[Problem]:
         if width and rule.style not in WIDTH_STYLES:
             close = difflib.get_close_matches(rule.style, WIDTH_STYLES, n=1)
             hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            wrong.append((name, "style", f"書き方「{printable(rule.style)}」は使えません。{hint}"
-                                        f"使えるもの: {', '.join(WIDTH_STYLES)} (unknown style)"))
+            wrong.append(
+                (
+                    name,
+                    "style",
+                    f"書き方「{printable(rule.style)}」は使えません。{hint}"
+                    f"使えるもの: {', '.join(WIDTH_STYLES)} (unknown style)",
+                )
+            )
         elif not width and rule.style != "consistent":
-            wrong.append((name, "style", "style は width-digits と width-latin にだけ書けます。 (style not used here)"))
+            wrong.append(
+                (
+                    name,
+                    "style",
+                    "style は width-digits と width-latin にだけ書けます。 (style not used here)",
+                )
+            )
         if not width and rule.max_full is not None:
-            wrong.append((name, "max_full", "max_full は width-digits と width-latin にだけ書けます。"
-                                            " (max_full not used here)"))
+            wrong.append(
+                (
+                    name,
+                    "max_full",
+                    "max_full は width-digits と width-latin にだけ書けます。"
+                    " (max_full not used here)",
+                )
+            )
         elif rule.max_full is not None and rule.max_full < 1:
-            wrong.append((name, "max_full", "max_full は 1 以上の整数で書いてください。 (out of range)"))
+            wrong.append(
+                (name, "max_full", "max_full は 1 以上の整数で書いてください。 (out of range)")
+            )
     if not wrong:
         return []
     from .load import LINT_FILE, Loader
@@ -295,7 +385,11 @@ def check_config(config: LintConfig, content_dir: Path) -> list[Problem]:
     problems = []
     for name, key, message in wrong:
         rule_node = node.get(name.replace("_", "-")) if node is not None else None
-        pos = rule_node.at(key) if rule_node is not None and key in rule_node else Pos(loader.shown(LINT_FILE))
+        pos = (
+            rule_node.at(key)
+            if rule_node is not None and key in rule_node
+            else Pos(loader.shown(LINT_FILE))
+        )
         problems.append(Problem(pos, f"{name.replace('_', '-')}.{key}: {message}"))
     return sorted(problems, key=lambda p: p.pos)
 
@@ -349,8 +443,10 @@ class Gate:
         problems, one line each (``file:line:col: …``), under the name of their kind."""
         width = max(_columns(g.name) for g in self.groups)
         lines = [f"正式版を妨げているもの: {len(self.problems)}件 (what blocks the final edition)"]
-        lines += [f"  {g.name}{' ' * (width - _columns(g.name))}  {len(g.problems):>5}件 ({g.gloss})"
-                  for g in self.groups]
+        lines += [
+            f"  {g.name}{' ' * (width - _columns(g.name))}  {len(g.problems):>5}件 ({g.gloss})"
+            for g in self.groups
+        ]
         for g in self.groups:
             lines.append(f"【{g.name}】{len(g.problems)}件 ({g.gloss})")
             lines.extend(str(p) for p in g.problems)
@@ -365,13 +461,27 @@ def _columns(text: str) -> int:
 def gate(plan: Plan, findings: list[Finding]) -> Gate:
     """Every 未定事項 and every finding (of a final lint), grouped by kind."""
     by_kind: dict[str, list[Problem]] = {kind: [] for kind, _, _ in GATE_KINDS}
-    by_kind["pending"] = [Problem(p.pos, f"未定事項が残っています（{where}）: {p.pending.raw}。"
-                                  "内容が決まってから最終版を作成してください。 (pending item)")
-                          for where, p in plan.pending]
+    by_kind["pending"] = [
+        Problem(
+            p.pos,
+            f"未定事項が残っています（{where}）: {p.pending.raw}。"
+            "内容が決まってから最終版を作成してください。 (pending item)",
+        )
+        for where, p in plan.pending
+    ]
     for f in findings:
-        by_kind[_KIND_OF_RULE.get(f.rule, f.rule)].append(Problem(f.pos, f"[{f.rule.replace('_', '-')}] {f.message}"))
-    return Gate(tuple(GateGroup(kind, name, gloss, tuple(sorted(by_kind[kind], key=lambda p: (p.pos, p.message))))
-                      for kind, name, gloss in GATE_KINDS if by_kind[kind]))
+        by_kind[_KIND_OF_RULE.get(f.rule, f.rule)].append(
+            Problem(f.pos, f"[{f.rule.replace('_', '-')}] {f.message}")
+        )
+    return Gate(
+        tuple(
+            GateGroup(
+                kind, name, gloss, tuple(sorted(by_kind[kind], key=lambda p: (p.pos, p.message)))
+            )
+            for kind, name, gloss in GATE_KINDS
+            if by_kind[kind]
+        )
+    )
 
 
 class FinalBlocked(BuildError):

@@ -60,8 +60,18 @@ def _known_keys() -> frozenset[str]:
     reads ``name:value`` or ``name：value`` with one of them is a typing mistake."""
     names: set[str] = set()
     seen: set[type] = set()
-    todo: list[Any] = [*model.BLOCK_KINDS, model.PlanFile, model.Kpi, model.KpiValue, model.DiagramLink,
-                       model.PackagePart, model.KpiPart, model.ListItem, LintConfig, LintRule]
+    todo: list[Any] = [
+        *model.BLOCK_KINDS,
+        model.PlanFile,
+        model.Kpi,
+        model.KpiValue,
+        model.DiagramLink,
+        model.PackagePart,
+        model.KpiPart,
+        model.ListItem,
+        LintConfig,
+        LintRule,
+    ]
     while todo:
         cls = todo.pop()
         if cls in seen or not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
@@ -128,25 +138,40 @@ class Loader:
     def resolve(self, rel: str, pos: Pos, what: str, suffix: str | tuple[str, ...]) -> Path | None:
         """A path inside the content directory, or ``None`` after reporting why not."""
         if "\n" in rel or any(refused_characters(rel)):
-            self.add(pos, f"{what}「{printable(rel)}」に改行や制御文字があります。ファイル名だけを書いてください。"
-                     " (control character in a path)")
+            self.add(
+                pos,
+                f"{what}「{printable(rel)}」に改行や制御文字があります。ファイル名だけを書いてください。"
+                " (control character in a path)",
+            )
             return None
         if not rel or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", rel):
-            self.add(pos, f"{what}「{printable(rel)}」は content/ の中の相対パスで書いてください。"
-                              " (must be a relative path inside the content directory)")
+            self.add(
+                pos,
+                f"{what}「{printable(rel)}」は content/ の中の相対パスで書いてください。"
+                " (must be a relative path inside the content directory)",
+            )
             return None
         target = (self.root / rel).resolve()
         if not target.is_relative_to(self.root):
-            self.add(pos, f"{what}「{printable(rel)}」は content/ の外を指しています。content/ の中のファイルを指定してください。"
-                              " (path leaves the content directory)")
+            self.add(
+                pos,
+                f"{what}「{printable(rel)}」は content/ の外を指しています。content/ の中のファイルを指定してください。"
+                " (path leaves the content directory)",
+            )
             return None
         if not rel.lower().endswith(suffix):
             kinds = "・".join(suffix) if isinstance(suffix, tuple) else suffix
-            self.add(pos, f"{what}「{printable(rel)}」は {kinds} ファイルを指定してください。 (wrong file type)")
+            self.add(
+                pos,
+                f"{what}「{printable(rel)}」は {kinds} ファイルを指定してください。 (wrong file type)",
+            )
             return None
         if not target.is_file():
-            self.add(pos, f"{what}「{printable(rel)}」が見つかりません。ファイル名を確かめるか、ファイルを作成してください。"
-                              " (file not found)")
+            self.add(
+                pos,
+                f"{what}「{printable(rel)}」が見つかりません。ファイル名を確かめるか、ファイルを作成してください。"
+                " (file not found)",
+            )
             return None
         return target
 
@@ -158,8 +183,11 @@ class Loader:
         if source is not None and not isinstance(value, str):
             value = source
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add(pos, f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
-                              " (expected text)")
+            self.add(
+                pos,
+                f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
+                " (expected text)",
+            )
             return None
         raw = str(value).strip()
         if not raw:
@@ -170,18 +198,26 @@ class Loader:
         if "\n" in raw:
             # Just after the character before it: a line break (or a \n) is not itself searchable.
             before = locate(self.sources, pos, raw, raw.index("\n") - 1)
-            self.add(Pos(before.path, before.line, before.col + 1) if before != pos else pos, character_problem("\n"))
+            self.add(
+                Pos(before.path, before.line, before.col + 1) if before != pos else pos,
+                character_problem("\n"),
+            )
         return Text(raw, self._rendered(self.md.inline, raw, pos), pos)
 
-    def cell(self, value: Any, pos: Pos, label: str, source: str | None = None) -> model.Cell | None:
+    def cell(
+        self, value: Any, pos: Pos, label: str, source: str | None = None
+    ) -> model.Cell | None:
         """A table cell: may be empty; a line break in it is kept as a line break."""
         if source is not None and not isinstance(value, str):
             value = source or None
         if value is None:
             return model.Cell("", Markup(""), pos)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.add(pos, f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
-                          " (expected text)")
+            self.add(
+                pos,
+                f"{label}は文字列で書いてください（{_kind_of(value)}になっています）。"
+                " (expected text)",
+            )
             return None
         raw = str(value).strip()
         if not self._within(raw, pos, label, MAX_TEXT_CHARS):
@@ -189,7 +225,9 @@ class Loader:
         lines, start = [], 0
         for line in raw.split("\n"):
             lead = len(line) - len(line.lstrip())
-            lines.append(self._rendered(self.md.inline, line.strip(), pos, offset=start + lead, whole=raw))
+            lines.append(
+                self._rendered(self.md.inline, line.strip(), pos, offset=start + lead, whole=raw)
+            )
             start += len(line) + 1
         return model.Cell(raw, Markup("<br>").join(lines), pos)
 
@@ -203,7 +241,9 @@ class Loader:
 
     def prose(self, value: Any, pos: Pos, label: str) -> Prose | None:
         if not isinstance(value, str):
-            self.add(pos, f"{label}は Markdown ファイルのパスで書いてください。 (expected a .md path)")
+            self.add(
+                pos, f"{label}は Markdown ファイルのパスで書いてください。 (expected a .md path)"
+            )
             return None
         target = self.resolve(value, pos, label, ".md")
         if target is None:
@@ -226,27 +266,37 @@ class Loader:
             self.add(offset_to_pos(raw, shown, index), character_problem(ch))
         if refused:
             return None
-        return Prose(value, raw, self._rendered(self.md.block, raw, start,
-                                                where=lambda i: offset_to_pos(raw, shown, i)), start)
+        return Prose(
+            value,
+            raw,
+            self._rendered(self.md.block, raw, start, where=lambda i: offset_to_pos(raw, shown, i)),
+            start,
+        )
 
     def _within(self, raw: str, pos: Pos, label: str, limit: int) -> bool:
         """Whether a text keeps to its length limit (checked before any work on it)."""
         if len(raw) <= limit:
             return True
-        self.add(pos, f"{label}が長すぎます（{len(raw):,}字。{limit:,}字まで）。分けて書いてください。"
-                 " (text too long)")
+        self.add(
+            pos,
+            f"{label}が長すぎます（{len(raw):,}字。{limit:,}字まで）。分けて書いてください。"
+            " (text too long)",
+        )
         return False
 
-    def _rendered(self, render, raw: str, pos: Pos, *, where=None, offset: int = 0,
-                  whole: str | None = None) -> Markup:
+    def _rendered(
+        self, render, raw: str, pos: Pos, *, where=None, offset: int = 0, whole: str | None = None
+    ) -> Markup:
         """Markdown to HTML; its problems (refused links, unknown footnotes) get the field
         path and the place they were written. ``raw`` is ``whole[offset:]`` for a line of a
         table cell. A character that only a reference prints (``&#x202E;``) is refused
         like the character itself."""
         whole = raw if whole is None else whole
         if where is None:
+
             def where(index: int) -> Pos:
                 return locate(self.sources, pos, whole, offset + index)
+
         local = Problems()
         html = render(raw, pos, local, where)
         for problem in local.items:
@@ -260,8 +310,9 @@ class Loader:
                 self.add(where(index), character_problem(ch, written))
         return html
 
-    def convert(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None,
-                source: str | None = None) -> Any:
+    def convert(
+        self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None, source: str | None = None
+    ) -> Any:
         """A value of type ``tp`` from a YAML value. ``source`` is the value as written
         where YAML 1.1 read a plain scalar as a number, a boolean, a date or null: where
         text is expected, the text as written is used (``1.10`` stays 「1.10」)."""
@@ -270,22 +321,30 @@ class Loader:
             return self.convert_union(tp, value, pos, label, ref, source)
         if origin is tuple:
             if not isinstance(value, YList):
-                self.add(pos, f"{label}は「- 」で始まる行の一覧で書いてください（{_kind_of(value)}になっています）。"
-                                  " (expected a list)")
+                self.add(
+                    pos,
+                    f"{label}は「- 」で始まる行の一覧で書いてください（{_kind_of(value)}になっています）。"
+                    " (expected a list)",
+                )
                 return None
             item_type = typing.get_args(tp)[0]
             items = []
             for i, (item, ipos) in enumerate(zip(value, value.item_pos, strict=True)):
                 self._path.append(f"[{i}]")
                 try:
-                    items.append(self.convert(item_type, item, ipos, f"{label}の{i + 1}番目", ref,
-                                              value.source_of(i)))
+                    items.append(
+                        self.convert(
+                            item_type, item, ipos, f"{label}の{i + 1}番目", ref, value.source_of(i)
+                        )
+                    )
                 finally:
                     self._path.pop()
             return tuple(i for i in items if i is not None)
         if tp is bool:
             if not isinstance(value, bool):
-                self.add(pos, f"{label}は true か false で書いてください。 (expected true or false)")
+                self.add(
+                    pos, f"{label}は true か false で書いてください。 (expected true or false)"
+                )
                 return None
             return value
         if tp is int:
@@ -301,7 +360,9 @@ class Loader:
             for key, item in value.items():
                 self._path.append(key)
                 try:
-                    text = self.text(item, value.at(key), f"{label}「{printable(key)}」", value.source_of(key))
+                    text = self.text(
+                        item, value.at(key), f"{label}「{printable(key)}」", value.source_of(key)
+                    )
                 finally:
                     self._path.pop()
                 if text is not None:
@@ -326,16 +387,20 @@ class Loader:
             return value
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(value, YMap):
-                self.add(pos, f"{label}は「項目名: 値」の組で書いてください（{_kind_of(value)}になっています）。"
-                                  " (expected a mapping)")
+                self.add(
+                    pos,
+                    f"{label}は「項目名: 値」の組で書いてください（{_kind_of(value)}になっています）。"
+                    " (expected a mapping)",
+                )
                 return None
             if hasattr(tp, "KIND"):  # a dataclass with a KIND is a block kind
                 return self.block(value, pos, label, (typing.cast(type[BlockKind], tp),))
             return self.build(tp, value, label)
         raise TypeError(f"unsupported field type {tp!r}")
 
-    def convert_union(self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None,
-                      source: str | None = None) -> Any:
+    def convert_union(
+        self, tp: Any, value: Any, pos: Pos, label: str, ref: str | None, source: str | None = None
+    ) -> Any:
         options = [a for a in typing.get_args(tp) if a is not type(None)]
         optional = len(options) < len(typing.get_args(tp))
         if value is None and optional:
@@ -346,8 +411,11 @@ class Loader:
                 return self.build(Pending, value, label)
             options.remove(Pending)
             if value is None or (isinstance(value, YMap) and not value):
-                self.add(pos, f"{label}を書くか、まだ決まっていなければ「pending: 理由」と書いてください。"
-                                  " (give the value, or 'pending: reason')")
+                self.add(
+                    pos,
+                    f"{label}を書くか、まだ決まっていなければ「pending: 理由」と書いてください。"
+                    " (give the value, or 'pending: reason')",
+                )
                 return None
         if Pending in options:
             kinds = (*kinds, Pending)
@@ -355,7 +423,12 @@ class Loader:
             return self.block(value, pos, label, kinds)
         scalars = [o for o in options if not hasattr(o, "KIND")]
         numbers = [o for o in scalars if o in (int, float)]
-        if numbers and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if (
+            numbers
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+        ):
             return value  # a number stays a number (.inf and .nan are not numbers a plan states)
         if scalars:
             # Text where the union takes it (a KPI value that is not a number); otherwise
@@ -363,8 +436,11 @@ class Loader:
             texts = [o for o in scalars if o not in (int, float)]
             return self.convert((texts or scalars)[0], value, pos, label, ref, source)
         if kinds:
-            self.add(pos, f"{label}は「種類: 内容」で始まる項目の組で書いてください（{_kind_of(value)}になっています）。"
-                          f"使える種類: {', '.join(k.KIND for k in kinds)} (expected a block)")
+            self.add(
+                pos,
+                f"{label}は「種類: 内容」で始まる項目の組で書いてください（{_kind_of(value)}になっています）。"
+                f"使える種類: {', '.join(k.KIND for k in kinds)} (expected a block)",
+            )
             return None
         return self.convert(options[0], value, pos, label, ref, source)
 
@@ -379,8 +455,11 @@ class Loader:
             return self.include(node, pos, label, tuple(k for k in kinds if k is not model.Include))
         # Checked before going deeper: every later stage walks the tree recursively.
         if self.depth >= MAX_BLOCK_DEPTH:
-            self.add(pos, f"ブロックの入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで。include で読み込んだ先も数えます）。"
-                     "構造を浅くしてください。 (blocks nested too deep)")
+            self.add(
+                pos,
+                f"ブロックの入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで。include で読み込んだ先も数えます）。"
+                "構造を浅くしてください。 (blocks nested too deep)",
+            )
             return None
         self.depth += 1
         try:
@@ -393,14 +472,20 @@ class Loader:
         if cls is None:
             close = difflib.get_close_matches(kind, sorted(by_kind), n=1)
             hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-            self.add(node.key_pos[kind], f"「{printable(kind)}」という種類はここでは使えません。{hint}"
-                     f"最初の項目名が種類を表します。使える種類: {', '.join(sorted(by_kind))}"
-                     " (unknown block kind)")
+            self.add(
+                node.key_pos[kind],
+                f"「{printable(kind)}」という種類はここでは使えません。{hint}"
+                f"最初の項目名が種類を表します。使える種類: {', '.join(sorted(by_kind))}"
+                " (unknown block kind)",
+            )
             return None
         if cls.MAIN != cls.KIND:
             if cls.MAIN in node:
-                self.add(node.key_pos[cls.MAIN], f"項目「{cls.MAIN}」は「{kind}:」と同じものです。"
-                         "どちらか一方にしてください。 (duplicate field)")
+                self.add(
+                    node.key_pos[cls.MAIN],
+                    f"項目「{cls.MAIN}」は「{kind}:」と同じものです。"
+                    "どちらか一方にしてください。 (duplicate field)",
+                )
                 return None
             node = node.renamed(kind, cls.MAIN)
         return self.build(cls, node, label, kind)
@@ -410,33 +495,47 @@ class Loader:
         where = node.at("include")
         for key in node:
             if key != "include":
-                self.add(node.key_pos[key], f"include には項目「{printable(key)}」を書けません。 (unknown field)")
+                self.add(
+                    node.key_pos[key],
+                    f"include には項目「{printable(key)}」を書けません。 (unknown field)",
+                )
         if not isinstance(rel, str):
             self.add(where, "include にはファイルのパスを書いてください。 (expected a path)")
             return None
         if self.resolve(rel, where, "ファイル", (".yaml", ".yml")) is None:
             return None
         if len(self.include_stack) > MAX_BLOCK_DEPTH:  # a chain of files holding only includes
-            self.add(where, f"include の入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで）。構造を浅くしてください。"
-                     " (includes nested too deep)")
+            self.add(
+                where,
+                f"include の入れ子が深すぎます（{MAX_BLOCK_DEPTH}段まで）。構造を浅くしてください。"
+                " (includes nested too deep)",
+            )
             return None
         if rel in self.include_stack:
-            self.add(where, f"ファイル「{printable(rel)}」が自分自身を含んでいます"
-                     f"（{printable(' → '.join([*self.include_stack, rel]), 300)}）。"
-                     " (include cycle)")
+            self.add(
+                where,
+                f"ファイル「{printable(rel)}」が自分自身を含んでいます"
+                f"（{printable(' → '.join([*self.include_stack, rel]), 300)}）。"
+                " (include cycle)",
+            )
             return None
         if rel in self.included:
-            self.add(where, f"ファイル「{printable(rel)}」は {self.included[rel]} でも読み込まれています。"
-                     "一つのファイルは一か所からだけ読み込んでください。 (file included twice)")
+            self.add(
+                where,
+                f"ファイル「{printable(rel)}」は {self.included[rel]} でも読み込まれています。"
+                "一つのファイルは一か所からだけ読み込んでください。 (file included twice)",
+            )
             return None
         self.included[rel] = str(where)
         inner = self.read(rel)
         if inner is None:
             return None
         if not isinstance(inner, YMap):
-            self.add(getattr(inner, "pos", Pos(self.shown(rel), 1, 1)),
-                     "ファイル全体を「種類: 内容」で始まる項目の組で書いてください（例: section: 見出し）。"
-                     " (expected a mapping)")
+            self.add(
+                getattr(inner, "pos", Pos(self.shown(rel), 1, 1)),
+                "ファイル全体を「種類: 内容」で始まる項目の組で書いてください（例: section: 見出し）。"
+                " (expected a mapping)",
+            )
             return None
         saved, self._path = self._path, []
         titles, self._titles = self._titles, []
@@ -457,9 +556,11 @@ class Loader:
             if key not in known:
                 close = difflib.get_close_matches(key, shown_known, n=1)
                 hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-                self.add(node.key_pos[key],
-                                  f"項目「{printable(key)}」はここでは使えません。{hint}使える項目: {', '.join(shown_known)}"
-                                  " (unknown field)")
+                self.add(
+                    node.key_pos[key],
+                    f"項目「{printable(key)}」はここでは使えません。{hint}使える項目: {', '.join(shown_known)}"
+                    " (unknown field)",
+                )
         # The readable path of pending items: each enclosing entity by its title.
         title = self._title_of(cls, node)
         if title is not None:
@@ -475,19 +576,27 @@ class Loader:
                         values["pos"] = node.pos
                     continue
                 source = node.source_of(f.name)
-                if f.name not in node or (node[f.name] is None and f.name != main and not (
-                        source and f.default is dataclasses.MISSING and _takes_text(tp))):
+                if f.name not in node or (
+                    node[f.name] is None
+                    and f.name != main
+                    and not (source and f.default is dataclasses.MISSING and _takes_text(tp))
+                ):
                     if f.default is not dataclasses.MISSING:
                         values[f.name] = f.default
                         continue
                     where = node.at(f.name)
-                    self.add(where, f"{flabel}（{key}）がありません。「{key}: …」を書いてください。"
-                                      f" (missing required field '{key}')")
+                    self.add(
+                        where,
+                        f"{flabel}（{key}）がありません。「{key}: …」を書いてください。"
+                        f" (missing required field '{key}')",
+                    )
                     complete = False
                     continue
                 self._path.append(key)
                 try:
-                    value = self.convert(tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"), source)
+                    value = self.convert(
+                        tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"), source
+                    )
                     if f.name == "id" and value is not None:
                         self.register_id(cls.__name__, value, node.at("id"))
                 finally:
@@ -511,12 +620,23 @@ class Loader:
         if isinstance(obj, model.KpiPart) and isinstance(obj.kpis, tuple):
             pass  # the package's id is filled in below, when the package is built
         if isinstance(obj, PolicyPackage):
-            obj = dataclasses.replace(obj, parts=tuple(
-                dataclasses.replace(p, kpis=tuple(dataclasses.replace(k, package=obj.id) for k in p.kpis))
-                if isinstance(p, model.KpiPart) and isinstance(p.kpis, tuple) else p
-                for p in obj.parts))
+            obj = dataclasses.replace(
+                obj,
+                parts=tuple(
+                    dataclasses.replace(
+                        p, kpis=tuple(dataclasses.replace(k, package=obj.id) for k in p.kpis)
+                    )
+                    if isinstance(p, model.KpiPart) and isinstance(p.kpis, tuple)
+                    else p
+                    for p in obj.parts
+                ),
+            )
         if isinstance(obj, Pending):
-            what = obj.what.plain if obj.what else (label if kind is None else self.labels_raw["pending_what"])
+            what = (
+                obj.what.plain
+                if obj.what
+                else (label if kind is None else self.labels_raw["pending_what"])
+            )
             self.pending.append((" › ".join([*self._titles, what]), obj))
         return obj
 
@@ -536,6 +656,7 @@ class Loader:
 
     def validate_values(self, obj: Any, node: YMap) -> None:
         """Checks on option values that a type alone cannot express."""
+
         def bad(key: str, message: str) -> None:
             self.add(node.at(key), message, f"{self.field_path()}.{key}".lstrip("."))
 
@@ -543,13 +664,18 @@ class Loader:
             if value is not None and value not in allowed:
                 close = difflib.get_close_matches(str(value), allowed, n=1)
                 hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-                bad(key, f"{what}「{printable(str(value))}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)")
+                bad(
+                    key,
+                    f"{what}「{printable(str(value))}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)",
+                )
 
         if isinstance(obj, model.Section):
             choice("numbering", obj.numbering, model.NUMBERING, "番号の付け方")
             choice("child_numbering", obj.child_numbering, model.NUMBERING, "番号の付け方")
             if obj.toc_depth is not None and not 0 <= obj.toc_depth <= 6:
-                bad("toc_depth", "目次の深さは 0 から 6 までの整数で書いてください。 (out of range)")
+                bad(
+                    "toc_depth", "目次の深さは 0 から 6 までの整数で書いてください。 (out of range)"
+                )
         elif isinstance(obj, model.Generated):
             choice("generated", obj.name, model.GENERATED, "一覧の種類")
         elif isinstance(obj, model.Diagram):
@@ -558,9 +684,16 @@ class Loader:
             choice("align", obj.align, ("center", "right"), "揃え")
         elif isinstance(obj, model.BulletList):
             marker = obj.marker
-            if marker != "none" and marker not in model.NUMBERED_MARKERS and not 1 <= len(marker) <= 3:
-                bad("marker", f"行頭の記号「{printable(marker)}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
-                    "記号なしは none）。 (marker too long)")
+            if (
+                marker != "none"
+                and marker not in model.NUMBERED_MARKERS
+                and not 1 <= len(marker) <= 3
+            ):
+                bad(
+                    "marker",
+                    f"行頭の記号「{printable(marker)}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
+                    "記号なしは none）。 (marker too long)",
+                )
         elif isinstance(obj, model.PageBreak):
             if obj.page_break is not True:
                 bad("page_break", "改ページは「page_break: true」と書いてください。")
@@ -569,48 +702,80 @@ class Loader:
         elif isinstance(obj, model.Figure):
             from .images import check_image
 
-            target = self.resolve(obj.src, node.at("src"), "画像ファイル", (".png", ".jpg", ".jpeg", ".svg"))
+            target = self.resolve(
+                obj.src, node.at("src"), "画像ファイル", (".png", ".jpg", ".jpeg", ".svg")
+            )
             if target is not None:
                 self.images.add(obj.src)
-                for problem in check_image(self.root / obj.src, self.shown(obj.src), node.at("src")):
+                for problem in check_image(
+                    self.root / obj.src, self.shown(obj.src), node.at("src")
+                ):
                     self.problems.items.append(problem)
         elif isinstance(obj, model.PackagePart) and obj.label not in self.labels_raw:
             close = difflib.get_close_matches(obj.label, sorted(self.labels_raw), n=1)
             hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-            bad("part", f"見出しの語「{printable(obj.label)}」が plan.yaml の labels にありません。{hint}"
-                f"labels に「{printable(obj.label)}: 見出しの語」を加えるか、名前を直してください。 (unknown label)")
+            bad(
+                "part",
+                f"見出しの語「{printable(obj.label)}」が plan.yaml の labels にありません。{hint}"
+                f"labels に「{printable(obj.label)}: 見出しの語」を加えるか、名前を直してください。 (unknown label)",
+            )
         elif isinstance(obj, model.PolicyPackage):
             kpi_parts = [p for p in obj.parts if isinstance(p, model.KpiPart)]
             if len(kpi_parts) != 1:
-                bad("parts", f"政策パッケージの構成には【ＫＰＩ】（kpis: …）をちょうど一つ書いてください（{len(kpi_parts)}個あります）。"
-                    "まだ決まっていなければ「- kpis: {pending: 理由}」と書きます。 (exactly one kpis part)")
+                bad(
+                    "parts",
+                    f"政策パッケージの構成には【ＫＰＩ】（kpis: …）をちょうど一つ書いてください（{len(kpi_parts)}個あります）。"
+                    "まだ決まっていなければ「- kpis: {pending: 理由}」と書きます。 (exactly one kpis part)",
+                )
 
     def validate_table(self, table: model.Table, node: YMap) -> None:
         rows = node.get("rows")
         widths = len(table.rows[0]) if table.rows else 0
         for i, row in enumerate(table.rows):
             if len(row) != widths:
-                where = rows.item_pos[i] if isinstance(rows, YList) and i < len(rows.item_pos) else node.pos
-                self.add(where, f"表の{i + 1}行目のセルが{len(row)}個です。1行目と同じ{widths}個にしてください"
-                         "（空のセルは \"\" と書きます）。 (rows differ in length)", f"{self.field_path()}.table[{i}]".lstrip("."))
+                where = (
+                    rows.item_pos[i]
+                    if isinstance(rows, YList) and i < len(rows.item_pos)
+                    else node.pos
+                )
+                self.add(
+                    where,
+                    f"表の{i + 1}行目のセルが{len(row)}個です。1行目と同じ{widths}個にしてください"
+                    '（空のセルは "" と書きます）。 (rows differ in length)',
+                    f"{self.field_path()}.table[{i}]".lstrip("."),
+                )
         if not table.rows:
             self.add(node.pos, "表に行がありません。 (empty table)")
         if not 0 <= table.header <= len(table.rows):
-            self.add(node.at("header"), "見出し行の数が表の行数を超えています。 (header out of range)")
+            self.add(
+                node.at("header"), "見出し行の数が表の行数を超えています。 (header out of range)"
+            )
         if table.widths:
             if len(table.widths) != widths:
-                self.add(node.at("widths"), f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)")
+                self.add(
+                    node.at("widths"),
+                    f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)",
+                )
             for w in table.widths:
                 if not _WIDTH.match(w):
-                    self.add(node.at("widths"), f"列の幅「{printable(w)}」は 30%、8em、25mm、auto のように書いてください。 (bad width)")
+                    self.add(
+                        node.at("widths"),
+                        f"列の幅「{printable(w)}」は 30%、8em、25mm、auto のように書いてください。 (bad width)",
+                    )
 
     def register_id(self, kind: str, value: str, pos: Pos) -> None:
         if not _ID.match(value):
-            self.add(pos, f"ID「{printable(value)}」には半角の英小文字・数字・ハイフンだけを使ってください。"
-                              " (ids use a-z, 0-9 and '-')")
+            self.add(
+                pos,
+                f"ID「{printable(value)}」には半角の英小文字・数字・ハイフンだけを使ってください。"
+                " (ids use a-z, 0-9 and '-')",
+            )
         if value in self.ids:
-            self.add(pos, f"ID「{printable(value)}」は {self.ids[value][1]} でも使われています。"
-                              "ID は計画全体で一つだけにしてください。 (duplicate id)")
+            self.add(
+                pos,
+                f"ID「{printable(value)}」は {self.ids[value][1]} でも使われています。"
+                "ID は計画全体で一つだけにしてください。 (duplicate id)",
+            )
             return
         self.ids[value] = (kind, pos)
 
@@ -622,16 +787,22 @@ class Loader:
             candidates = [i for i, (k, _) in self.ids.items() if k == kind]
             close = difflib.get_close_matches(value, candidates, n=1)
             hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-            self.add(pos, f"{label}「{printable(value)}」が見つかりません。{hint}"
-                     " (reference to an unknown id)", path)
+            self.add(
+                pos,
+                f"{label}「{printable(value)}」が見つかりません。{hint}"
+                " (reference to an unknown id)",
+                path,
+            )
 
     def load_file(self, rel: str, cls: type, label: str) -> Any:
         node = self.read(rel)
         if node is None:
             return None
         if not isinstance(node, YMap):
-            self.add(Pos(self.shown(rel), 1, 1),
-                              "ファイル全体を「項目名: 値」の組で書いてください。 (expected a mapping)")
+            self.add(
+                Pos(self.shown(rel), 1, 1),
+                "ファイル全体を「項目名: 値」の組で書いてください。 (expected a mapping)",
+            )
             return None
         return self.build(cls, node, label)
 
@@ -645,18 +816,27 @@ class Loader:
         if node is None:
             return notes
         if not isinstance(node, YMap):
-            self.add(getattr(node, "pos", Pos(shown, 1, 1)),
-                     "脚注は「ID: 本文」の組で書いてください。 (expected a mapping)")
+            self.add(
+                getattr(node, "pos", Pos(shown, 1, 1)),
+                "脚注は「ID: 本文」の組で書いてください。 (expected a mapping)",
+            )
             return notes
         if len(node) > MAX_FOOTNOTES:
             extra = list(node)[MAX_FOOTNOTES]
-            self.add(node.key_pos[extra], f"脚注が多すぎます（{len(node):,}個。{MAX_FOOTNOTES:,}個まで）。"
-                     "不要な脚注を削除してください。 (too many footnotes)")
+            self.add(
+                node.key_pos[extra],
+                f"脚注が多すぎます（{len(node):,}個。{MAX_FOOTNOTES:,}個まで）。"
+                "不要な脚注を削除してください。 (too many footnotes)",
+            )
             # As if unreadable: calls of its footnotes are not reported as unknown (load_plan).
             self.unreadable.append(shown)
             return notes
-        calls = {key: [m for m in _FOOTNOTE_CALL.finditer(value) if m.group(1) in node]
-                 if isinstance(value, str) else [] for key, value in node.items()}
+        calls = {
+            key: [m for m in _FOOTNOTE_CALL.finditer(value) if m.group(1) in node]
+            if isinstance(value, str)
+            else []
+            for key, value in node.items()
+        }
         component = _components({key: {m.group(1) for m in found} for key, found in calls.items()})
         for key, found in calls.items():
             if not found:
@@ -666,23 +846,31 @@ class Loader:
             raw = str(node[key]).strip()
             where = locate(self.sources, node.at(key), raw, max(raw.find(match.group(0)), 0))
             if callee == key:
-                message = (f"脚注「{printable(key)}」が自分自身を呼んでいます（循環）。[^{callee}] を削除してください。"
-                           " (footnote calls itself)")
+                message = (
+                    f"脚注「{printable(key)}」が自分自身を呼んでいます（循環）。[^{callee}] を削除してください。"
+                    " (footnote calls itself)"
+                )
             elif component[callee] == component[key]:
                 back = "" if any(m.group(1) == key for m in calls[callee]) else " → …"
-                message = (f"脚注「{printable(key)}」と脚注「{printable(callee)}」が呼び合っています（循環: "
-                           f"{printable(key)} → {printable(callee)}{back} → {printable(key)}）。脚注の中では脚注を"
-                           f"呼べません。[^{callee}] を削除してください。 (footnotes call each other)")
+                message = (
+                    f"脚注「{printable(key)}」と脚注「{printable(callee)}」が呼び合っています（循環: "
+                    f"{printable(key)} → {printable(callee)}{back} → {printable(key)}）。脚注の中では脚注を"
+                    f"呼べません。[^{callee}] を削除してください。 (footnotes call each other)"
+                )
             else:
-                message = (f"脚注「{printable(key)}」の中で脚注「{printable(callee)}」を呼んでいます。脚注の中では脚注を"
-                           f"呼べません。[^{callee}] を削除し、必要なら本文に書いてください。 (footnote inside a footnote)")
+                message = (
+                    f"脚注「{printable(key)}」の中で脚注「{printable(callee)}」を呼んでいます。脚注の中では脚注を"
+                    f"呼べません。[^{callee}] を削除し、必要なら本文に書いてください。 (footnote inside a footnote)"
+                )
             self.add(where, message, "")
         # While footnotes are rendered, a call of a footnote that exists was reported above.
         self.md.footnote_html = lambda fid: Markup("") if fid in node else None
         try:
             for key, value in node.items():
                 self.register_id("Footnote", key, node.key_pos[key])
-                text = self.text(value, node.at(key), f"脚注「{printable(key)}」", node.source_of(key))
+                text = self.text(
+                    value, node.at(key), f"脚注「{printable(key)}」", node.source_of(key)
+                )
                 if text is not None:
                     notes[key] = text
         finally:
@@ -730,7 +918,9 @@ def _components(graph: dict[str, set[str]]) -> dict[str, str]:
 
 def _takes_text(tp: Any) -> bool:
     """Whether a field's type takes text (so that ``null`` or ``~`` written there is text)."""
-    options = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    options = (
+        typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
+    )
     return any(o in (Text, model.Cell, str) for o in options)
 
 
@@ -750,17 +940,30 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
             allowed = model.PARENTS.get(type(block))
             if allowed is not None and type(parent) not in allowed:
                 where = "、".join(a.KIND for a in allowed if a is not None)
-                loader.problems.add(block.pos, f"「{block.KIND}」は「{where}」の本文の中にだけ置けます。"
-                                    f"置く場所を直してください。 (misplaced {block.KIND})")
+                loader.problems.add(
+                    block.pos,
+                    f"「{block.KIND}」は「{where}」の本文の中にだけ置けます。"
+                    f"置く場所を直してください。 (misplaced {block.KIND})",
+                )
             if isinstance(block, model.PackageGroup) and isinstance(parent, model.PriorityGoal):
                 vision = visions.get(block.vision)
                 if vision and vision.goal != parent.id:
-                    loader.problems.add(block.pos, f"目指す社会の姿「{vision.id}」は重点目標「{vision.goal}」に属していますが、"
-                                        f"重点目標「{parent.id}」の下に置かれています。目指す社会の姿の goal か、"
-                                        "この group を直してください。 (group under the wrong goal)")
-            if isinstance(block, model.Diagram) and block.name == "pillars" and block.section is None \
-                    and not isinstance(parent, model.Section):
-                loader.problems.add(block.pos, "pillars の図は節の本文に置くか、section: で柱にする節を指定してください。")
+                    loader.problems.add(
+                        block.pos,
+                        f"目指す社会の姿「{vision.id}」は重点目標「{vision.goal}」に属していますが、"
+                        f"重点目標「{parent.id}」の下に置かれています。目指す社会の姿の goal か、"
+                        "この group を直してください。 (group under the wrong goal)",
+                    )
+            if (
+                isinstance(block, model.Diagram)
+                and block.name == "pillars"
+                and block.section is None
+                and not isinstance(parent, model.Section)
+            ):
+                loader.problems.add(
+                    block.pos,
+                    "pillars の図は節の本文に置くか、section: で柱にする節を指定してください。",
+                )
             visit(model.children(block), block)
 
     visit(parts, None)
@@ -779,11 +982,19 @@ def _unreferenced(loader: Loader) -> list[Problem]:
         rel = path.relative_to(loader.root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(loader.root).parts):
             continue
-        if path.suffix.lower() in _CONTENT_SUFFIXES and path.is_file() and loader.shown(rel) not in used:
-            found.append(Problem(Pos(printable(loader.shown(rel), 300)),
-                                 "このファイルはどこからも参照されていないため、計画に載りません。"
-                                 "載せるなら plan.yaml か他のファイルから include・prose・figure で参照し、"
-                                 "不要なら削除してください。 (file not referred to)"))
+        if (
+            path.suffix.lower() in _CONTENT_SUFFIXES
+            and path.is_file()
+            and loader.shown(rel) not in used
+        ):
+            found.append(
+                Problem(
+                    Pos(printable(loader.shown(rel), 300)),
+                    "このファイルはどこからも参照されていないため、計画に載りません。"
+                    "載せるなら plan.yaml か他のファイルから include・prose・figure で参照し、"
+                    "不要なら削除してください。 (file not referred to)",
+                )
+            )
     return found
 
 
@@ -820,9 +1031,13 @@ def load_lint_config(content_dir: Path) -> LintConfig:
         fixed.source = {k.replace("-", "_"): p for k, p in node.source.items()}
         node = fixed
     elif node is not None:
-        loader.add(node.pos if hasattr(node, "pos") else Pos(loader.shown(LINT_FILE), 1, 1),
-                   "規則名: {enabled: true} の組で書いてください。")
-    config = loader.build(LintConfig, node, "公用文チェックの設定") if isinstance(node, YMap) else None
+        loader.add(
+            node.pos if hasattr(node, "pos") else Pos(loader.shown(LINT_FILE), 1, 1),
+            "規則名: {enabled: true} の組で書いてください。",
+        )
+    config = (
+        loader.build(LintConfig, node, "公用文チェックの設定") if isinstance(node, YMap) else None
+    )
     loader.problems.raise_if_any()
     return config or LintConfig()
 
@@ -831,20 +1046,27 @@ def load_plan(content_dir: Path) -> Plan:
     """Read, validate and build the whole plan, or raise ``BuildError`` listing every problem."""
     loader = Loader(content_dir)
     if not content_dir.is_dir():
-        loader.problems.add(Pos(loader.shown_root), "内容のフォルダが見つかりません。--content で指定してください。"
-                            " (content directory not found)")
+        loader.problems.add(
+            Pos(loader.shown_root),
+            "内容のフォルダが見つかりません。--content で指定してください。"
+            " (content directory not found)",
+        )
         loader.problems.raise_if_any()
     footnotes = loader.footnotes()
     if loader.shown(FOOTNOTES_FILE) in loader.unreadable:
         # Its problems are reported; every call would otherwise be reported as unknown too.
-        loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else Markup("")
+        loader.md.footnote_html = lambda fid: (
+            footnotes[fid].html if fid in footnotes else Markup("")
+        )
     else:
         loader.md.footnote_html = lambda fid: footnotes[fid].html if fid in footnotes else None
 
     node = loader.read(PLAN_FILE)
     if node is not None and not isinstance(node, YMap):
-        loader.add(getattr(node, "pos", Pos(loader.shown(PLAN_FILE), 1, 1)),
-                   "plan.yaml 全体を「項目名: 値」の組で書いてください。 (expected a mapping)")
+        loader.add(
+            getattr(node, "pos", Pos(loader.shown(PLAN_FILE), 1, 1)),
+            "plan.yaml 全体を「項目名: 値」の組で書いてください。 (expected a mapping)",
+        )
         node = None
     if node is None:
         loader.problems.raise_if_any()
@@ -852,22 +1074,35 @@ def load_plan(content_dir: Path) -> Plan:
     if node.get("labels") is not None:
         loader._path.append("labels")
         try:
-            labels = loader.convert(dict[str, Text], node["labels"], node.at("labels"), "見出しの語", None) or {}
+            labels = (
+                loader.convert(
+                    dict[str, Text], node["labels"], node.at("labels"), "見出しの語", None
+                )
+                or {}
+            )
         finally:
             loader._path.pop()
     loader.labels_raw.update({k: v.raw for k, v in labels.items()})
-    all_labels = {k: labels.get(k) or loader.text(v, Pos(model.DEFAULTS_POS), k)
-                  for k, v in model.DEFAULT_LABELS.items()}
+    all_labels = {
+        k: labels.get(k) or loader.text(v, Pos(model.DEFAULTS_POS), k)
+        for k, v in model.DEFAULT_LABELS.items()
+    }
     all_labels.update(labels)
     meta = loader.build(model.PlanMeta, node.without("parts", "labels"), "表紙と文書情報")
     parts: tuple[Any, ...] | None = None
     if "parts" not in node:
-        loader.add(node.pos, "部の並び（parts）がありません。「parts:」の下に、表紙・目次・各章を計画の順に書いてください。"
-                   " (missing required field 'parts')", "")
+        loader.add(
+            node.pos,
+            "部の並び（parts）がありません。「parts:」の下に、表紙・目次・各章を計画の順に書いてください。"
+            " (missing required field 'parts')",
+            "",
+        )
     else:
         loader._path.append("parts")
         try:
-            parts = loader.convert(tuple[model.Block, ...], node["parts"], node.at("parts"), "部", None)
+            parts = loader.convert(
+                tuple[model.Block, ...], node["parts"], node.at("parts"), "部", None
+            )
         finally:
             loader._path.pop()
 
@@ -880,9 +1115,16 @@ def load_plan(content_dir: Path) -> Plan:
     loader.problems.raise_if_any()
     assert meta is not None and parts is not None
     # Every label is Text by now: a default label that was not would have been reported.
-    plan = Plan(meta=meta, labels=typing.cast(dict[str, Text], all_labels), parts=parts, footnotes=footnotes,
-                pending_items=tuple(loader.pending), index=_index(parts), sources=loader.sources,
-                warnings=tuple(_unreferenced(loader)))
+    plan = Plan(
+        meta=meta,
+        labels=typing.cast(dict[str, Text], all_labels),
+        parts=parts,
+        footnotes=footnotes,
+        pending_items=tuple(loader.pending),
+        index=_index(parts),
+        sources=loader.sources,
+        warnings=tuple(_unreferenced(loader)),
+    )
     try:
         plan.outline(True)
     except ValueError as exc:

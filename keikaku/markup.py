@@ -81,8 +81,9 @@ class Markup2Html:
         rules["heading_close"] = lambda tokens, idx, options, env: "</p>"
         # markdown-it binds render rules to its renderer, so the rule reaches this
         # object's footnote lookup through a closure rather than ``self``.
-        rules["footnote_call"] = (
-            lambda tokens, idx, options, env: self._render_footnote_call(tokens, idx))
+        rules["footnote_call"] = lambda tokens, idx, options, env: self._render_footnote_call(
+            tokens, idx
+        )
         self._md = md
         self.footnote_html: Callable[[str], Markup | None] = lambda _id: None
 
@@ -112,9 +113,11 @@ class Markup2Html:
         for token in tokens:
             if token.type == "heading_open":
                 begin, end = line_range((token.map or [0])[0])
-                problems.add(where(begin + len(text[begin:end]) - len(text[begin:end].lstrip(" "))),
-                             "Markdown の見出し（#）は使えません。見出しは section ブロックで書いてください"
-                             "（番号と目次は見出しの位置から付けられます）。 (headings in Markdown are not allowed)")
+                problems.add(
+                    where(begin + len(text[begin:end]) - len(text[begin:end].lstrip(" "))),
+                    "Markdown の見出し（#）は使えません。見出しは section ブロックで書いてください"
+                    "（番号と目次は見出しの位置から付けられます）。 (headings in Markdown are not allowed)",
+                )
             if token.type != "inline" or not token.children:
                 continue
             line = (token.map or [0])[0]
@@ -128,22 +131,31 @@ class Markup2Html:
                     cursor = at + 1
                     href = child.attrGet("href") or ""
                     if not _ALLOWED_LINK.match(str(href)):
-                        problems.add(where(at), f"リンク先「{printable(str(href))}」は使えません。http:// か https:// で始まる"
-                                     "公開のアドレス、mailto:、または文書内の #ID を指定してください。 (link target refused)")
+                        problems.add(
+                            where(at),
+                            f"リンク先「{printable(str(href))}」は使えません。http:// か https:// で始まる"
+                            "公開のアドレス、mailto:、または文書内の #ID を指定してください。 (link target refused)",
+                        )
                         child.attrSet("href", "#")
                 elif child.type == "image":
                     at = find("![", line, cursor)
                     cursor = at + 1
-                    problems.add(where(at), f"画像「{printable(str(child.attrGet('src') or ''))}」は文中には置けません。"
-                                 "図は figure ブロックに、表題（caption）・出典（source）・代替テキスト（alt）とともに"
-                                 "書いてください。 (images go in a figure block)")
+                    problems.add(
+                        where(at),
+                        f"画像「{printable(str(child.attrGet('src') or ''))}」は文中には置けません。"
+                        "図は figure ブロックに、表題（caption）・出典（source）・代替テキスト（alt）とともに"
+                        "書いてください。 (images go in a figure block)",
+                    )
                 elif child.type == "footnote_call":
                     fid = child.meta["id"]
                     at = find(f"[^{fid}]", line, cursor)
                     cursor = at + 1
                     if self.footnote_html(fid) is None:
-                        problems.add(where(at), f"脚注「{fid}」が footnotes.yaml にありません。脚注を追加するか、"
-                                     f"[^{fid}] を直してください。 (unknown footnote)")
+                        problems.add(
+                            where(at),
+                            f"脚注「{fid}」が footnotes.yaml にありません。脚注を追加するか、"
+                            f"[^{fid}] を直してください。 (unknown footnote)",
+                        )
 
     @staticmethod
     def _where(text: str, pos: Pos, where: Where | None, block: bool) -> Where:
@@ -157,6 +169,7 @@ class Markup2Html:
             line = bisect.bisect_right(starts, index) - 1
             col = index - starts[line] + (pos.col if line == 0 else 1)
             return Pos(pos.path, pos.line + line, col)
+
         return relative
 
     def inline(self, text: str, pos: Pos, problems: Problems, where: Where | None = None) -> Markup:

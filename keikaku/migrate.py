@@ -20,7 +20,13 @@ from typing import Any
 import yaml
 
 #: The files that only the first format has.
-OLD_FILES = ("chapter1.yaml", "chapter2.yaml", "chapter3.yaml", "chapter4.yaml", "deliberations.yaml")
+OLD_FILES = (
+    "chapter1.yaml",
+    "chapter2.yaml",
+    "chapter3.yaml",
+    "chapter4.yaml",
+    "deliberations.yaml",
+)
 
 
 def is_old_format(content: Path) -> bool:
@@ -101,16 +107,37 @@ def chapter1(data: dict) -> dict:
     body: list[dict] = []
     if data.get("intro"):
         body.append({"prose": data["intro"]})
-    body.append(_section(data.get("changes_title"), "ch1-changes", [
-        _section(c.get("title"), c.get("id"), _points(c.get("points")))
-        for c in map(_m, _l(data.get("changes")))]))
-    body.append(_section(data.get("current_goals_title"), "ch1-current-goals", [
-        {"list": [g.get("title") for g in map(_m, _l(data.get("current_goals")))], "marker": "（１）"}]))
+    body.append(
+        _section(
+            data.get("changes_title"),
+            "ch1-changes",
+            [
+                _section(c.get("title"), c.get("id"), _points(c.get("points")))
+                for c in map(_m, _l(data.get("changes")))
+            ],
+        )
+    )
+    body.append(
+        _section(
+            data.get("current_goals_title"),
+            "ch1-current-goals",
+            [
+                {
+                    "list": [g.get("title") for g in map(_m, _l(data.get("current_goals")))],
+                    "marker": "（１）",
+                }
+            ],
+        )
+    )
     return _section(data.get("title"), "ch1", body)
 
 
 def chapter2(data: dict) -> dict:
-    soc, mgmt, outlook = _m(data.get("society")), _m(data.get("management")), _m(data.get("outlook"))
+    soc, mgmt, outlook = (
+        _m(data.get("society")),
+        _m(data.get("management")),
+        _m(data.get("outlook")),
+    )
     challenges = [_m(c) for c in _l(soc.get("challenges"))]
     number = {c.get("id"): i for i, c in enumerate(challenges, 1)}
     visions: list[dict[str, Any]] = []
@@ -119,10 +146,19 @@ def chapter2(data: dict) -> dict:
         body = [{"p": v["note"]}] if v.get("note") else []
         related = [c for c in _l(v.get("challenges")) if c in number]
         if related:
-            body.append({"p": "、".join(f"（{_zen(number[c])}）" for c in related),
-                         "label": "【対応する課題】", "indent": False})
+            body.append(
+                {
+                    "p": "、".join(f"（{_zen(number[c])}）" for c in related),
+                    "label": "【対応する課題】",
+                    "indent": False,
+                }
+            )
             links.extend({"challenge": c, "vision": v.get("id")} for c in related)
-        vision: dict[str, Any] = {"vision": v.get("title"), "id": v.get("id"), "goal": v.get("goal")}
+        vision: dict[str, Any] = {
+            "vision": v.get("title"),
+            "id": v.get("id"),
+            "goal": v.get("goal"),
+        }
         if v.get("theme_examples"):
             vision["theme_examples"] = v["theme_examples"]
         if body:
@@ -134,23 +170,40 @@ def chapter2(data: dict) -> dict:
         if o.get("note"):
             outline["body"] = [{"p": o["note"]}]
         outlines.append(outline)
-    caption = f"{soc.get('challenges_title')}・{soc.get('visions_title')}・{soc.get('goals_title')}の関係"
+    caption = (
+        f"{soc.get('challenges_title')}・{soc.get('visions_title')}・{soc.get('goals_title')}の関係"
+    )
     diagram: dict[str, Any] = {"diagram": "society", "caption": caption}
     if links:
         diagram["links"] = links
-    society = _section(soc.get("title"), "ch2-society", [
-        *_paragraphs(soc.get("lead")),
-        _section(soc.get("challenges_title"), "ch2-challenges", [
-            {"challenge": c.get("title"), "id": c.get("id"), "body": _points(c.get("points"))}
-            for c in challenges]),
-        _section(soc.get("visions_title"), "ch2-visions", visions),
-        _section(soc.get("goals_title"), "ch2-goals", outlines),
-        diagram,
-        {"generated": "vision-examples", "caption": soc.get("theme_examples_title")},
-    ])
+    society = _section(
+        soc.get("title"),
+        "ch2-society",
+        [
+            *_paragraphs(soc.get("lead")),
+            _section(
+                soc.get("challenges_title"),
+                "ch2-challenges",
+                [
+                    {
+                        "challenge": c.get("title"),
+                        "id": c.get("id"),
+                        "body": _points(c.get("points")),
+                    }
+                    for c in challenges
+                ],
+            ),
+            _section(soc.get("visions_title"), "ch2-visions", visions),
+            _section(soc.get("goals_title"), "ch2-goals", outlines),
+            diagram,
+            {"generated": "vision-examples", "caption": soc.get("theme_examples_title")},
+        ],
+    )
 
     def kana_sections(items: Any, field: str) -> list[dict]:
-        return [_section(i.get("title"), i.get("id"), _points(i.get(field))) for i in map(_m, _l(items))]
+        return [
+            _section(i.get("title"), i.get("id"), _points(i.get(field))) for i in map(_m, _l(items))
+        ]
 
     pillars = []
     for p in map(_m, _l(mgmt.get("pillars"))):
@@ -161,23 +214,46 @@ def chapter2(data: dict) -> dict:
     policy_body: list[dict] = []
     if mgmt.get("policy_subtitle"):
         policy_body.append({"p": f"－{mgmt['policy_subtitle']}－", "align": "center"})
-    policy_body.append({"diagram": "pillars",
-                        "caption": f"{mgmt.get('policy_title')}の{_zen(len(pillars))}つの柱とスパイラルアップの仕組み",
-                        "base": "ch2-spiral"})
+    policy_body.append(
+        {
+            "diagram": "pillars",
+            "caption": f"{mgmt.get('policy_title')}の{_zen(len(pillars))}つの柱とスパイラルアップの仕組み",
+            "base": "ch2-spiral",
+        }
+    )
     policy_body.extend(pillars)
-    management = _section(mgmt.get("title"), "ch2-management", [
-        *_paragraphs(mgmt.get("lead")),
-        _section(mgmt.get("current_title"), "ch2-current", [
-            {"p": mgmt.get("current_lead")},
-            _section(mgmt.get("soryoku_title"), "ch2-soryoku", [
-                {"p": mgmt.get("soryoku_lead")}, *kana_sections(mgmt.get("soryoku"), "points")]),
-            _section(mgmt.get("keiei_title"), "ch2-keiei", [{"p": mgmt.get("keiei_lead")}]),
-            _section(mgmt.get("stock_effects_title"), "ch2-stock-effects",
-                     kana_sections(mgmt.get("stock_effects"), "examples")),
-        ]),
-        _section(mgmt.get("policy_title"), "ch2-policy", policy_body),
-        _section(mgmt.get("spiral_title"), "ch2-spiral", _points(mgmt.get("spiral_points"), "○")),
-    ])
+    management = _section(
+        mgmt.get("title"),
+        "ch2-management",
+        [
+            *_paragraphs(mgmt.get("lead")),
+            _section(
+                mgmt.get("current_title"),
+                "ch2-current",
+                [
+                    {"p": mgmt.get("current_lead")},
+                    _section(
+                        mgmt.get("soryoku_title"),
+                        "ch2-soryoku",
+                        [
+                            {"p": mgmt.get("soryoku_lead")},
+                            *kana_sections(mgmt.get("soryoku"), "points"),
+                        ],
+                    ),
+                    _section(mgmt.get("keiei_title"), "ch2-keiei", [{"p": mgmt.get("keiei_lead")}]),
+                    _section(
+                        mgmt.get("stock_effects_title"),
+                        "ch2-stock-effects",
+                        kana_sections(mgmt.get("stock_effects"), "examples"),
+                    ),
+                ],
+            ),
+            _section(mgmt.get("policy_title"), "ch2-policy", policy_body),
+            _section(
+                mgmt.get("spiral_title"), "ch2-spiral", _points(mgmt.get("spiral_points"), "○")
+            ),
+        ],
+    )
     outlook_section = _section(outlook.get("title"), "ch2-outlook", _body_of(outlook.get("body")))
     return _section(data.get("title"), "ch2", [society, management, outlook_section])
 
@@ -207,8 +283,10 @@ def chapter3(data: dict) -> dict:
 
 def chapter4(data: dict) -> dict:
     body = _paragraphs(data.get("lead"))
-    body.extend(_section(m.get("title"), m.get("id"), _body_of(m.get("body")))
-                for m in map(_m, _l(data.get("measures"))))
+    body.extend(
+        _section(m.get("title"), m.get("id"), _body_of(m.get("body")))
+        for m in map(_m, _l(data.get("measures")))
+    )
     return _section(data.get("title"), "ch4", body, child_numbering="item")
 
 
@@ -222,11 +300,23 @@ def deliberations(data: dict) -> dict:
             out.append({"item": it.get("title"), "body": body} if body else it.get("title"))
         return out
 
-    meetings = [_section(m.get("title"), m.get("id"), [{"list": agenda(m.get("items")), "marker": "○"}],
-                         title_note=f"（{m.get('date')}）")
-                for m in map(_m, _l(data.get("meetings")))]
-    return _section(data.get("title"), "deliberations", [*_paragraphs(data.get("lead")), *meetings],
-                    numbering="annex", child_numbering="item", toc_depth=0)
+    meetings = [
+        _section(
+            m.get("title"),
+            m.get("id"),
+            [{"list": agenda(m.get("items")), "marker": "○"}],
+            title_note=f"（{m.get('date')}）",
+        )
+        for m in map(_m, _l(data.get("meetings")))
+    ]
+    return _section(
+        data.get("title"),
+        "deliberations",
+        [*_paragraphs(data.get("lead")), *meetings],
+        numbering="annex",
+        child_numbering="item",
+        toc_depth=0,
+    )
 
 
 def plan(data: dict) -> dict:
@@ -238,11 +328,21 @@ def plan(data: dict) -> dict:
         {"include": "chapter2.yaml"},
         {"include": "chapter3.yaml"},
         {"include": "chapter4.yaml"},
-        _section("政策パッケージ一覧", "packages-list", [{"generated": "package-list"}], numbering="annex"),
+        _section(
+            "政策パッケージ一覧",
+            "packages-list",
+            [{"generated": "package-list"}],
+            numbering="annex",
+        ),
         _section("ＫＰＩ一覧", "kpi-list", [{"generated": "kpi-list"}], numbering="annex"),
         {"include": "deliberations.yaml"},
-        _section("未定事項一覧", "pending-list", [{"generated": "pending-list"}], numbering="annex",
-                 draft_only=True),
+        _section(
+            "未定事項一覧",
+            "pending-list",
+            [{"generated": "pending-list"}],
+            numbering="annex",
+            draft_only=True,
+        ),
     ]
     return out
 
@@ -259,15 +359,21 @@ def dump(data: Any, header: str = "", rel: str = "") -> str:
     a comment, then the data."""
     from .content_schema import modeline
 
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6,
-                     default_flow_style=False)
+    text = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=10**6,
+        default_flow_style=False,
+    )
     return (modeline(rel) + "\n" if rel else "") + header + text
 
 
 #: Comments at the top of each converted file, for the editors who open it.
 _HEADERS = {
     "plan.yaml": "# 表紙と文書情報、見出しの語、計画の部の並び（parts）。\n"
-                 "# parts に並べた順に計画が組まれます。章や参考を加える・除く・並べ替えるのはここです。\n",
+    "# parts に並べた順に計画が組まれます。章や参考を加える・除く・並べ替えるのはここです。\n",
     "chapter1.yaml": "# 第１章\n",
     "chapter2.yaml": "# 第２章\n",
     "chapter3.yaml": "# 第３章。重点目標ごとのファイルを include で計画の順に並べます。\n",
@@ -279,15 +385,22 @@ _HEADERS = {
 def convert(old: Path) -> dict[str, str]:
     """The converted folder's YAML files, by path relative to it."""
     files: dict[str, str] = {}
-    builders = {"chapter1.yaml": chapter1, "chapter2.yaml": chapter2, "chapter3.yaml": chapter3,
-                "chapter4.yaml": chapter4, "deliberations.yaml": deliberations}
+    builders = {
+        "chapter1.yaml": chapter1,
+        "chapter2.yaml": chapter2,
+        "chapter3.yaml": chapter3,
+        "chapter4.yaml": chapter4,
+        "deliberations.yaml": deliberations,
+    }
     for name, make in builders.items():
         files[name] = dump(make(_m(_load(old / name, old))), _HEADERS.get(name, ""), name)
     for rel in _l(_m(_load(old / "chapter3.yaml", old)).get("goal_files")):
         if isinstance(rel, str) and (old / rel).is_file():
             data = _m(_load(old / rel, old))
             files[rel] = dump(goal(data), f"# 重点目標：{data.get('title')}\n", rel)
-    files["plan.yaml"] = dump(plan(_m(_load(old / "plan.yaml", old))), _HEADERS["plan.yaml"], "plan.yaml")
+    files["plan.yaml"] = dump(
+        plan(_m(_load(old / "plan.yaml", old))), _HEADERS["plan.yaml"], "plan.yaml"
+    )
     return files
 
 

@@ -44,12 +44,16 @@ DEFAULTS_POS = "model.DEFAULT_LABELS"
 
 def position() -> Any:
     """Where a block stands in its content file (filled in by the loader; not compared)."""
-    return field(default=Pos(""), compare=False,
-                 metadata={"ja": "位置", "ref": None, "derived": True, "doc": ""})
+    return field(
+        default=Pos(""),
+        compare=False,
+        metadata={"ja": "位置", "ref": None, "derived": True, "doc": ""},
+    )
 
 
-def meta(ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False,
-         doc: str = "") -> Any:
+def meta(
+    ja: str, *, ref: str | None = None, default: Any = ..., derived: bool = False, doc: str = ""
+) -> Any:
     """Declare a model field: ``ja`` names it in messages and the schema; ``ref`` names the
     kind of entity whose id it holds; ``derived`` fields are filled by the loader, not read
     from YAML; ``doc`` explains the field to editors (JSON Schema description)."""
@@ -132,11 +136,19 @@ class Pending:
     KIND: ClassVar[str] = "pending"
     MAIN: ClassVar[str] = "pending"
 
-    pending: Text = meta("未定の理由", doc="なぜ未定か。素案の言葉で（例: 次回以降の計画部会で議論予定）")
-    label: Text | None = meta("表示", default=None,
-                              doc="理由の前に示す語。省略すると「（今後記述）」（値の欄では「（今後設定）」）")
-    what: Text | None = meta("未定事項一覧での呼び名", default=None,
-                             doc="参考の未定事項一覧で、見出しの後に示す名前。省略すると「本文」")
+    pending: Text = meta(
+        "未定の理由", doc="なぜ未定か。素案の言葉で（例: 次回以降の計画部会で議論予定）"
+    )
+    label: Text | None = meta(
+        "表示",
+        default=None,
+        doc="理由の前に示す語。省略すると「（今後記述）」（値の欄では「（今後設定）」）",
+    )
+    what: Text | None = meta(
+        "未定事項一覧での呼び名",
+        default=None,
+        doc="参考の未定事項一覧で、見出しの後に示す名前。省略すると「本文」",
+    )
     pos: Pos = position()
     """Where the pending item is recorded."""
 
@@ -164,7 +176,9 @@ def walk_texts(obj: Any, *, reasons: bool = True):
             yield from walk_texts(item, reasons=reasons)
     elif hasattr(obj, "__dataclass_fields__"):
         for name in obj.__dataclass_fields__:
-            if name in ("sources", "pending_items", "index") or (not reasons and isinstance(obj, Pending)):
+            if name in ("sources", "pending_items", "index") or (
+                not reasons and isinstance(obj, Pending)
+            ):
                 continue
             yield from walk_texts(getattr(obj, name), reasons=reasons)
 
@@ -181,9 +195,14 @@ class Paragraph:
     pos: Pos = position()
 
     text: Text = meta("本文")
-    label: Text | None = meta("前に付ける語", default=None,
-                              doc="段落の前にゴシックで示す語（例: 例：）。本文はその後ろに揃えて折り返す")
-    align: str | None = meta("揃え", default=None, doc="center（中央）または right（右）。省略すると両端揃え")
+    label: Text | None = meta(
+        "前に付ける語",
+        default=None,
+        doc="段落の前にゴシックで示す語（例: 例：）。本文はその後ろに揃えて折り返す",
+    )
+    align: str | None = meta(
+        "揃え", default=None, doc="center（中央）または right（右）。省略すると両端揃え"
+    )
     indent: bool = meta("字下げ", default=True, doc="false で最初の一字下げをしない")
 
 
@@ -212,8 +231,11 @@ class BulletList:
     pos: Pos = position()
 
     items: tuple[Text | ListItem, ...] = meta("項目")
-    marker: str = meta("行頭の記号", default="・",
-                       doc="■ ・ ○ ● ◎ などの記号（1〜3文字）、番号を振るなら ① １ （１） ア （ア）、記号なしは none")
+    marker: str = meta(
+        "行頭の記号",
+        default="・",
+        doc="■ ・ ○ ● ◎ などの記号（1〜3文字）、番号を振るなら ① １ （１） ア （ア）、記号なしは none",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,7 +258,9 @@ class Table:
     MAIN: ClassVar[str] = "rows"
     pos: Pos = position()
 
-    rows: tuple[tuple[Cell, ...], ...] = meta("行", doc="行の一覧。各行はセルの一覧。セル内の改行はそのまま改行になる")
+    rows: tuple[tuple[Cell, ...], ...] = meta(
+        "行", doc="行の一覧。各行はセルの一覧。セル内の改行はそのまま改行になる"
+    )
     header: int = meta("見出し行の数", default=1)
     widths: tuple[str, ...] = meta("列の幅", default=(), doc="列ごとの幅（例: 30%, 8em, auto）")
     caption: Text | None = meta("表題", default=None)
@@ -256,7 +280,9 @@ class Figure:
     caption: Text = meta("図の表題")
     alt: Text = meta("代替テキスト", doc="図の内容を言葉で（読み上げやタグ付き PDF に使われる）")
     source: Text = meta("出典")
-    width: str | None = meta("幅", default=None, doc="例: 80%、120mm。省略すると本文の幅に収まる大きさ")
+    width: str | None = meta(
+        "幅", default=None, doc="例: 80%、120mm。省略すると本文の幅に収まる大きさ"
+    )
     numbered: bool = meta("番号を付ける", default=True)
 
 
@@ -280,13 +306,25 @@ class Diagram:
     MAIN: ClassVar[str] = "name"
     pos: Pos = position()
 
-    name: str = meta("図の種類", doc="society: 課題・目指す社会の姿・重点目標の関係図 / pillars: 節の下の項目を柱にした図")
+    name: str = meta(
+        "図の種類",
+        doc="society: 課題・目指す社会の姿・重点目標の関係図 / pillars: 節の下の項目を柱にした図",
+    )
     caption: Text = meta("図の表題")
-    section: str | None = meta("柱にする節", ref="Section", default=None,
-                               doc="pillars: 柱にする節の ID（省略するとこの図を置いた節）")
-    base: str | None = meta("土台にする節", ref="Section", default=None, doc="pillars: 土台に示す節の ID")
-    links: tuple[DiagramLink, ...] = meta("矢印", default=(),
-                                         doc="society: 課題から目指す社会の姿への矢印。素案の本文が対応を述べている場合だけ書く")
+    section: str | None = meta(
+        "柱にする節",
+        ref="Section",
+        default=None,
+        doc="pillars: 柱にする節の ID（省略するとこの図を置いた節）",
+    )
+    base: str | None = meta(
+        "土台にする節", ref="Section", default=None, doc="pillars: 土台に示す節の ID"
+    )
+    links: tuple[DiagramLink, ...] = meta(
+        "矢印",
+        default=(),
+        doc="society: 課題から目指す社会の姿への矢印。素案の本文が対応を述べている場合だけ書く",
+    )
     numbered: bool = meta("番号を付ける", default=True)
 
 
@@ -338,7 +376,9 @@ class Generated:
 
     name: str = meta("一覧の種類")
     caption: Text | None = meta("表題", default=None)
-    depth: int | None = meta("目次の深さ", default=None, doc="toc: 目次に載せる見出しの深さ（既定 2）")
+    depth: int | None = meta(
+        "目次の深さ", default=None, doc="toc: 目次に載せる見出しの深さ（既定 2）"
+    )
 
 
 # ---------------------------------------------------------------- sections
@@ -357,14 +397,27 @@ class Section:
 
     title: Text = meta("見出し")
     id: str = meta("ID")
-    numbering: str | None = meta("番号の付け方", default=None,
-                                 doc="省略すると深さに応じた番号。none（番号なし）、annex（参考１）、chapter … paren-kana")
-    child_numbering: str | None = meta("下の見出しの番号", default=None,
-                                       doc="すぐ下の見出しの番号の付け方（例: 第４章の方策を item で１から）")
-    toc_depth: int | None = meta("目次の深さ", default=None,
-                                 doc="この見出しの下、何段目までを目次としおりに載せるか（0 で載せない）")
-    title_note: Text | None = meta("見出しに添える語", default=None, doc="見出しの後に細字で添える（例: 開催日）")
-    draft_only: bool = meta("素案だけに載せる", default=False, doc="true で最終版（--final）には載せない")
+    numbering: str | None = meta(
+        "番号の付け方",
+        default=None,
+        doc="省略すると深さに応じた番号。none（番号なし）、annex（参考１）、chapter … paren-kana",
+    )
+    child_numbering: str | None = meta(
+        "下の見出しの番号",
+        default=None,
+        doc="すぐ下の見出しの番号の付け方（例: 第４章の方策を item で１から）",
+    )
+    toc_depth: int | None = meta(
+        "目次の深さ",
+        default=None,
+        doc="この見出しの下、何段目までを目次としおりに載せるか（0 で載せない）",
+    )
+    title_note: Text | None = meta(
+        "見出しに添える語", default=None, doc="見出しの後に細字で添える（例: 開催日）"
+    )
+    draft_only: bool = meta(
+        "素案だけに載せる", default=False, doc="true で最終版（--final）には載せない"
+    )
     body: tuple[Block, ...] = meta("本文", default=())
 
 
@@ -444,7 +497,9 @@ class PackagePart:
     MAIN: ClassVar[str] = "label"
     pos: Pos = position()
 
-    label: str = meta("見出しの語", doc="plan.yaml の labels の名前（directions, measures, situation …）")
+    label: str = meta(
+        "見出しの語", doc="plan.yaml の labels の名前（directions, measures, situation …）"
+    )
     body: tuple[Block, ...] = meta("本文")
 
 
@@ -470,7 +525,9 @@ class PolicyPackage:
 
     title: Text = meta("施策テーマ")
     id: str = meta("ID")
-    parts: tuple[PackagePart | KpiPart, ...] = meta("構成", doc="【…】の並び。【ＫＰＩ】は kpis で一つだけ")
+    parts: tuple[PackagePart | KpiPart, ...] = meta(
+        "構成", doc="【…】の並び。【ＫＰＩ】は kpis で一つだけ"
+    )
 
     @property
     def kpi_part(self) -> KpiPart | None:
@@ -532,9 +589,25 @@ class BlockKind(Protocol):
 
 #: Every block kind an editor may write in a body.
 Block = Union[  # noqa: UP007 - the alias is resolved at runtime by typing.get_type_hints
-    Paragraph, BulletList, Note, Table, Figure, Diagram, Pending, PageBreak, MarkdownBlock,
-    MarkdownFile, Generated, Section, Challenge, Vision, GoalOutline, PriorityGoal, PackageGroup,
-    PolicyPackage, Include,
+    Paragraph,
+    BulletList,
+    Note,
+    Table,
+    Figure,
+    Diagram,
+    Pending,
+    PageBreak,
+    MarkdownBlock,
+    MarkdownFile,
+    Generated,
+    Section,
+    Challenge,
+    Vision,
+    GoalOutline,
+    PriorityGoal,
+    PackageGroup,
+    PolicyPackage,
+    Include,
 ]
 BLOCK_KINDS: tuple[type, ...] = typing.get_args(Block)
 
@@ -611,8 +684,11 @@ DEFAULT_LABELS: dict[str, str] = {
 class PlanFile(PlanMeta):
     """plan.yaml: the cover and metadata, the wording of labels, and the parts in order."""
 
-    labels: dict[str, Text] | None = meta("見出しの語", default=None,
-                                          doc="表示する語の置き換え（例: measures: 重点施策）。既定は model.DEFAULT_LABELS")
+    labels: dict[str, Text] | None = meta(
+        "見出しの語",
+        default=None,
+        doc="表示する語の置き換え（例: measures: 重点施策）。既定は model.DEFAULT_LABELS",
+    )
     parts: tuple[Block, ...] = meta("部の並び", doc="表紙・目次・各章・参考を、計画に載せる順に")
 
 
@@ -645,9 +721,13 @@ class Plan:
             from .outline import build_outline
 
             cache[draft] = build_outline(
-                self.parts, self.index.visions, {g.id: g for g in self.goals},
-                annex=self.labels["annex"].raw, draft=draft,
-                labels={k: v.raw for k, v in self.labels.items()})
+                self.parts,
+                self.index.visions,
+                {g.id: g for g in self.goals},
+                annex=self.labels["annex"].raw,
+                draft=draft,
+                labels={k: v.raw for k, v in self.labels.items()},
+            )
         return cache[draft]
 
     @property
@@ -705,7 +785,9 @@ def children(block: Any) -> tuple[Any, ...]:
     return ()
 
 
-def parent_map(blocks: tuple[Any, ...], parent: Any = None, into: dict[int, Any] | None = None) -> dict[int, Any]:
+def parent_map(
+    blocks: tuple[Any, ...], parent: Any = None, into: dict[int, Any] | None = None
+) -> dict[int, Any]:
     """The block that holds each block, by ``id()`` of the held block."""
     into = {} if into is None else into
     for block in blocks:

@@ -31,7 +31,9 @@ from .model import (
 )
 
 _ZEN = str.maketrans("0123456789", "０１２３４５６７８９")
-_IROHA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+_IROHA = (
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン"
+)
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 #: The official order of levels; a heading's children take the next style by default.
@@ -61,13 +63,17 @@ def _too_many_kana(node: Any, n: int, heading: bool) -> BuildError:
     """The 47th item of a level numbered ア, イ, ウ …: a clear error at the item."""
     pos = getattr(node, "pos", None) or Pos("content")
     if heading:
-        message = (f"この階層の見出しが {n} 個目になり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
-                   "見出しを分けて別の階層に移すか、親の見出しの child_numbering: またはこの見出しの "
-                   "numbering: で別の番号の付け方（item、paren など）を選んでください。 (too many items for katakana numbering)")
+        message = (
+            f"この階層の見出しが {n} 個目になり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
+            "見出しを分けて別の階層に移すか、親の見出しの child_numbering: またはこの見出しの "
+            "numbering: で別の番号の付け方（item、paren など）を選んでください。 (too many items for katakana numbering)"
+        )
     else:
-        message = (f"箇条書きの項目が {n} 個あり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
-                   "箇条書きを分けるか、marker: で別の番号（１、（１）、① など）を選んでください。"
-                   " (too many items for katakana markers)")
+        message = (
+            f"箇条書きの項目が {n} 個あり、カタカナの番号（ア〜ン、{len(_IROHA)} 個）が足りません。"
+            "箇条書きを分けるか、marker: で別の番号（１、（１）、① など）を選んでください。"
+            " (too many items for katakana markers)"
+        )
     return BuildError(Problem(pos, message))
 
 
@@ -89,7 +95,9 @@ def list_marker(n: int, marker: str) -> str:
     """The marker of the n-th item of a numbered list (① １ （１） ア （ア））."""
     if marker == "①":
         return _CIRCLED[n - 1] if n <= len(_CIRCLED) else f"({n})"
-    return number(n, {"１": "item", "（１）": "paren", "ア": "kana", "（ア）": "paren-kana"}[marker])
+    return number(
+        n, {"１": "item", "（１）": "paren", "ア": "kana", "（ア）": "paren-kana"}[marker]
+    )
 
 
 def heading_line(no: str, title: str) -> str:
@@ -169,21 +177,41 @@ def anchor_of(node: Any, parent: Any) -> str:
     return node.id
 
 
-def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
-                  goals: dict[str, PriorityGoal], *, annex: str = "参考", draft: bool = True,
-                  labels: dict[str, str] | None = None) -> Outline:
+def build_outline(
+    parts: tuple[Any, ...],
+    visions: dict[str, Vision],
+    goals: dict[str, PriorityGoal],
+    *,
+    annex: str = "参考",
+    draft: bool = True,
+    labels: dict[str, str] | None = None,
+) -> Outline:
     """Number every heading below ``parts``. ``draft`` False leaves out draft-only parts.
 
     Raises ``BuildError`` at the item where a level numbered ア, イ, ウ … (or a list marked
     so) runs out of katakana: the 47th heading or list item."""
     labels = labels or {}
     outline = Outline()
-    toc_depth = next((b.depth for b in _walk_all(parts) if isinstance(b, Generated)
-                      and b.name == "toc" and b.depth is not None), TOC_DEPTH)
+    toc_depth = next(
+        (
+            b.depth
+            for b in _walk_all(parts)
+            if isinstance(b, Generated) and b.name == "toc" and b.depth is not None
+        ),
+        TOC_DEPTH,
+    )
     counters = {"figure": 0, "table": 0}
 
-    def visit(blocks: tuple[Any, ...], parent: Any, depth: int, child_style: str | None,
-              path: tuple[str, ...], titles: tuple[str, ...], toc_limit: int, in_toc: bool) -> None:
+    def visit(
+        blocks: tuple[Any, ...],
+        parent: Any,
+        depth: int,
+        child_style: str | None,
+        path: tuple[str, ...],
+        titles: tuple[str, ...],
+        toc_limit: int,
+        in_toc: bool,
+    ) -> None:
         counts: dict[str, int] = {}
         for node in blocks:
             if isinstance(node, Section) and node.draft_only and not draft:
@@ -193,7 +221,11 @@ def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
                 if not isinstance(node, Table) or node.caption is not None:
                     counters[kind] += 1
                     outline.captions[id(node)] = f"{labels.get(kind, kind)}{zen(counters[kind])}"
-            if isinstance(node, BulletList) and node.marker in KANA_MARKERS and len(node.items) > len(_IROHA):
+            if (
+                isinstance(node, BulletList)
+                and node.marker in KANA_MARKERS
+                and len(node.items) > len(_IROHA)
+            ):
                 raise _too_many_kana(node, len(node.items), heading=False)
             if not isinstance(node, HEADINGS):
                 visit(children(node), parent, depth, child_style, path, titles, toc_limit, in_toc)
@@ -215,16 +247,34 @@ def build_outline(parts: tuple[Any, ...], visions: dict[str, Vision],
             if isinstance(node, PackageGroup):
                 display = f"{labels.get('group_open', '')}{display}{labels.get('group_close', '')}"
             toc = in_toc and depth <= toc_limit
-            heading = Heading(node, anchor_of(node, parent), label, look, depth, plain, display,
-                              toc, path, (*titles, plain))
+            heading = Heading(
+                node,
+                anchor_of(node, parent),
+                label,
+                look,
+                depth,
+                plain,
+                display,
+                toc,
+                path,
+                (*titles, plain),
+            )
             outline.headings.append(heading)
             outline.by_node[id(node)] = heading
             own_depth = getattr(node, "toc_depth", None)
             limit = depth + own_depth if own_depth is not None else toc_limit
             explicit = getattr(node, "child_numbering", None)
             next_style = explicit or SEQUENCE[min(SEQUENCE.index(rank) + 1, len(SEQUENCE) - 1)]
-            visit(children(node), node, depth + 1, next_style, (*path, heading.line),
-                  (*titles, plain), limit, toc)
+            visit(
+                children(node),
+                node,
+                depth + 1,
+                next_style,
+                (*path, heading.line),
+                (*titles, plain),
+                limit,
+                toc,
+            )
 
     visit(parts, None, 1, None, (), (), toc_depth, True)
     return outline

@@ -67,8 +67,15 @@ class Progress:
             self.report(f"  {name:<9} {self.times[name]:6.2f} s")
 
 
-def validate(plan: Plan, content: Path, *, final: bool, report: Report = _stderr,
-             verbose: bool = True, outlook: Report | None = None) -> list[Finding]:
+def validate(
+    plan: Plan,
+    content: Path,
+    *,
+    final: bool,
+    report: Report = _stderr,
+    verbose: bool = True,
+    outlook: Report | None = None,
+) -> list[Finding]:
     """Lint the loaded plan. In a final build every 未定事項 and lint finding blocks
     (``lint.FinalBlocked``, the problems grouped by kind); in a draft, findings are
     reported as warnings, and ``outlook`` (if given) gets one line counting, by kind, what
@@ -95,11 +102,16 @@ def validate(plan: Plan, content: Path, *, final: bool, report: Report = _stderr
             for finding in findings:
                 report(f"warning: {finding}")
         else:
-            report(f"warning: 公用文 lint: {len(findings)} 件（python build.py check で一覧を表示）")
+            report(
+                f"warning: 公用文 lint: {len(findings)} 件（python build.py check で一覧を表示）"
+            )
     if outlook is not None:
         remaining = gate(plan, every)
-        outlook(f"正式版までに残っているもの: {remaining.counts()} (left before the final edition)" if remaining
-                else "正式版までに残っているものはありません。 (nothing blocks the final edition)")
+        outlook(
+            f"正式版までに残っているもの: {remaining.counts()} (left before the final edition)"
+            if remaining
+            else "正式版までに残っているものはありません。 (nothing blocks the final edition)"
+        )
     return findings
 
 
@@ -112,15 +124,27 @@ def _refused(url: str, sources: dict[str, str]) -> Problem:
     for path, text in sources.items():
         found = text.find(needle)
         if found >= 0:
-            return Problem(offset_to_pos(text, path, found),
-                           f"「{shown_url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
-                           " (fetch refused: outside the project or over the network)")
-    return Problem(Pos("templates/"), f"「{shown_url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
-                   " (fetch refused: outside the project or over the network)")
+            return Problem(
+                offset_to_pos(text, path, found),
+                f"「{shown_url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
+                " (fetch refused: outside the project or over the network)",
+            )
+    return Problem(
+        Pos("templates/"),
+        f"「{shown_url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
+        " (fetch refused: outside the project or over the network)",
+    )
 
 
-def _layout(html: str, out: Path, report: Report, attachments=None, *,
-            content: Path | None = None, sources: dict[str, str] | None = None) -> bytes:
+def _layout(
+    html: str,
+    out: Path,
+    report: Report,
+    attachments=None,
+    *,
+    content: Path | None = None,
+    sources: dict[str, str] | None = None,
+) -> bytes:
     """Lay out with WeasyPrint, passing its warnings to ``report``."""
     from .paths import STYLES_DIR, TEMPLATES_DIR
     from .write import RefusedFetch, layout_pdf
@@ -130,7 +154,9 @@ def _layout(html: str, out: Path, report: Report, attachments=None, *,
     logger.addHandler(engine_log)
     allowed = [TEMPLATES_DIR, STYLES_DIR, *([content] if content else [])]
     try:
-        return layout_pdf(html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed)
+        return layout_pdf(
+            html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed
+        )
     except RefusedFetch as exc:
         raise BuildError(_refused(exc.url, sources or {})) from None
     finally:
@@ -148,8 +174,9 @@ def prepare(content: Path, out: Path, warn: Report = _stderr, *, writing: bool =
     try:
         notes = files.recover(out)
     except OSError as exc:
-        raise files.OutputError(files.os_error_problem(exc, files.in_output(out, exc.filename)),
-                                kept=False) from None
+        raise files.OutputError(
+            files.os_error_problem(exc, files.in_output(out, exc.filename)), kept=False
+        ) from None
     for note in notes:
         warn(f"warning: {_shown(out)}: {note}")
     files.check_content_folder(content)
@@ -163,8 +190,9 @@ def load(content: Path) -> Plan:
         return load_plan(content)
 
 
-def check(content: Path, out: Path, *, final: bool = False, report: Report = print,
-          warn: Report = _stderr) -> list[Finding]:
+def check(
+    content: Path, out: Path, *, final: bool = False, report: Report = print, warn: Report = _stderr
+) -> list[Finding]:
     """``build.py check``: everything ``build`` checks in the content, without rendering or
     writing. Raises ``BuildError`` (``lint.FinalBlocked`` with ``final``); returns the lint
     findings. A draft check also reports what still blocks the final edition, by kind."""
@@ -173,16 +201,26 @@ def check(content: Path, out: Path, *, final: bool = False, report: Report = pri
     remaining: list[str] = []
     with files.content_root(content):
         findings = validate(plan, content, final=final, report=warn, outlook=remaining.append)
-    report(f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
-           f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告")
+    report(
+        f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
+        f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告"
+    )
     for line in remaining:  # a draft: what the final edition still waits for, by kind
         report(line)
     return findings
 
 
-def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
-          report: Report = print, warn: Report = _stderr,
-          progress: Progress | None = None, docx: bool = True) -> list[Path]:
+def build(
+    content: Path,
+    out: Path,
+    *,
+    final: bool = False,
+    force: bool = False,
+    report: Report = print,
+    warn: Report = _stderr,
+    progress: Progress | None = None,
+    docx: bool = True,
+) -> list[Path]:
     """Run the whole pipeline; returns the files written (none if nothing changed since
     the last build and not ``force``). Raises ``BuildError``.
 
@@ -190,8 +228,16 @@ def build(content: Path, out: Path, *, final: bool = False, force: bool = False,
     ``docx`` False leaves out the Word edition (the live preview)."""
     prepare(content, out, warn)
     with files.content_root(content):
-        return _build(content, out, final=final, force=force, report=report, warn=warn,
-                      progress=progress, docx=docx)
+        return _build(
+            content,
+            out,
+            final=final,
+            force=force,
+            report=report,
+            warn=warn,
+            progress=progress,
+            docx=docx,
+        )
 
 
 def content_revision(content: Path) -> str:
@@ -201,8 +247,13 @@ def content_revision(content: Path) -> str:
 
     def git(*args: str) -> str:
         try:
-            done = subprocess.run(["git", "-C", str(content), *args], capture_output=True,
-                                  text=True, timeout=30, check=False)
+            done = subprocess.run(
+                ["git", "-C", str(content), *args],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
@@ -213,14 +264,28 @@ def content_revision(content: Path) -> str:
     return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
 
 
-def _build(content: Path, out: Path, *, final: bool, force: bool, report: Report, warn: Report,
-           progress: Progress | None, docx: bool = True) -> list[Path]:
+def _build(
+    content: Path,
+    out: Path,
+    *,
+    final: bool,
+    force: bool,
+    report: Report,
+    warn: Report,
+    progress: Progress | None,
+    docx: bool = True,
+) -> list[Path]:
     date = document_date(content)
-    stamp = BuildStamp(content, out, options=("final" if final else "draft", date.isoformat(),
-                                             "docx" if docx else "no-docx"))
+    stamp = BuildStamp(
+        content,
+        out,
+        options=("final" if final else "draft", date.isoformat(), "docx" if docx else "no-docx"),
+    )
     if not force and stamp.is_current():
-        report(f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
-               " left as they were (--force rebuilds)")
+        report(
+            f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
+            " left as they were (--force rebuilds)"
+        )
         return []
     # The renderer and the layout engine are imported here, not at the top: ``check``
     # and a build that finds nothing changed need neither, and importing WeasyPrint
@@ -240,13 +305,26 @@ def _build(content: Path, out: Path, *, final: bool, force: bool, report: Report
         validate(plan, content, final=final, report=warn, verbose=progress.enabled)
     with progress.stage("render"):
         data = data_files(plan)
-        html = Renderer().render(plan, stylesheet_href(out), date, draft=not final,
-                                 content_href=content_href(out, content))
+        html = Renderer().render(
+            plan,
+            stylesheet_href(out),
+            date,
+            draft=not final,
+            content_href=content_href(out, content),
+        )
     with progress.stage("layout"):
         # The same bytes go into the PDF and beside it, so either copy can be cited.
-        attachments = [weasyprint.Attachment(string=body, name=name, description=DESCRIPTIONS[name],
-                                             relationship="Data", created=date, modified=date)
-                       for name, body in data.items()]
+        attachments = [
+            weasyprint.Attachment(
+                string=body,
+                name=name,
+                description=DESCRIPTIONS[name],
+                relationship="Data",
+                created=date,
+                modified=date,
+            )
+            for name, body in data.items()
+        ]
         pdf = _layout(html, out, warn, attachments, content=content, sources=plan.sources)
     products: dict[str, bytes] = {}
     if docx:
@@ -256,16 +334,26 @@ def _build(content: Path, out: Path, *, final: bool, force: bool, report: Report
             from .docx import docx_bytes, pdf_page_numbers
 
             products["plan.docx"] = docx_bytes(
-                plan, draft=not final, revision=content_revision(content), date=date,
-                pages=pdf_page_numbers(pdf, plan, draft=not final), content=content)
+                plan,
+                draft=not final,
+                revision=content_revision(content),
+                date=date,
+                pages=pdf_page_numbers(pdf, plan, draft=not final),
+                content=content,
+            )
     with progress.stage("write"):
         # The stamp joins the products' set: a build killed while publishing leaves either
         # the old set with its stamp or, once the next command has completed it, the new.
-        written = publish(out, {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data,
-                                **products}, stamp.record)
+        written = publish(
+            out,
+            {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data, **products},
+            stamp.record,
+        )
     edition = "final" if final else "draft"
-    report(f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
-           f"in {time.perf_counter() - started:.1f} s")
+    report(
+        f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return written
 
 
@@ -286,21 +374,44 @@ def _option_text(option: str, value: str) -> str:
     if not text:
         raise BuildError(Problem(where, f"{option} に文字を指定してください。 (empty)"))
     if len(text) > _MAX_OPTION_TEXT:
-        raise BuildError(Problem(where, f"{option} が長すぎます（{len(text)}字。{_MAX_OPTION_TEXT}字まで）。 (too long)"))
+        raise BuildError(
+            Problem(
+                where,
+                f"{option} が長すぎます（{len(text)}字。{_MAX_OPTION_TEXT}字まで）。 (too long)",
+            )
+        )
     refused = next(refused_characters(text), None)
     if refused:
-        raise BuildError(Problem(where, f"{option}「{printable(text)}」: {character_problem(refused[1])}"))
+        raise BuildError(
+            Problem(where, f"{option}「{printable(text)}」: {character_problem(refused[1])}")
+        )
     fonts = covered()
     missing = next((ch for ch in text if ord(ch) not in fonts and not ch.isspace()), None)
     if missing:
-        raise BuildError(Problem(where, f"{option} の文字「{printable(missing)}」（U+{ord(missing):04X}）は表のフォントに"
-                                 "ありません。別の字に置き換えてください。 (no glyph in the fonts)"))
+        raise BuildError(
+            Problem(
+                where,
+                f"{option} の文字「{printable(missing)}」（U+{ord(missing):04X}）は表のフォントに"
+                "ありません。別の字に置き換えてください。 (no glyph in the fonts)",
+            )
+        )
     return text
 
 
-def diff(old: str, new: str | None, content: Path, out: Path, *, order: str = "new-old",
-         widths: bool = False, title: str | None = None, new_label: str = NEW_LABEL,
-         old_label: str = OLD_LABEL, show_revisions: bool = False, report: Report = print) -> list[Path]:
+def diff(
+    old: str,
+    new: str | None,
+    content: Path,
+    out: Path,
+    *,
+    order: str = "new-old",
+    widths: bool = False,
+    title: str | None = None,
+    new_label: str = NEW_LABEL,
+    old_label: str = OLD_LABEL,
+    show_revisions: bool = False,
+    report: Report = print,
+) -> list[Path]:
     """Write the 新旧対照表 of ``content`` at git revisions ``old`` and ``new`` (``None``:
     the working tree) as shinkyu.pdf and shinkyu.html. Raises ``BuildError``.
 
@@ -333,23 +444,31 @@ def diff(old: str, new: str | None, content: Path, out: Path, *, order: str = "n
     columns = [(heads[0], "new"), (heads[1], "old")]
     if order == "old-new":
         columns.reverse()
-    html = Renderer().render_shinkyu({
-        "title": given_title or f"{after.plan.meta.title.plain}（{after.plan.meta.status.plain}）",
-        "new_label": after.label if show_revisions else "",
-        "old_label": before.label if show_revisions else "",
-        "columns": columns, "rows": rows,
-        "widths": widths, "stylesheet": stylesheet_href(out, "shinkyu.css"),
-    })
+    html = Renderer().render_shinkyu(
+        {
+            "title": given_title
+            or f"{after.plan.meta.title.plain}（{after.plan.meta.status.plain}）",
+            "new_label": after.label if show_revisions else "",
+            "old_label": before.label if show_revisions else "",
+            "columns": columns,
+            "rows": rows,
+            "widths": widths,
+            "stylesheet": stylesheet_href(out, "shinkyu.css"),
+        }
+    )
     pdf = _layout(html, out, report)
     written = publish(out, {"shinkyu.pdf": pdf, "shinkyu.html": html.encode("utf-8")})
     counts = "、".join(f"{name} {n}" for name, n in summary(rows))
-    report(f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
-           f"{heads[0]} {after.label}、{heads[1]} {before.label}) in {time.perf_counter() - started:.1f} s")
+    report(
+        f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
+        f"{heads[0]} {after.label}、{heads[1]} {before.label}) in {time.perf_counter() - started:.1f} s"
+    )
     return written
 
 
-def comments(reviewed: list[Path], out: Path, *, plan_docx: Path | None = None,
-             report: Report = print) -> list[Path]:
+def comments(
+    reviewed: list[Path], out: Path, *, plan_docx: Path | None = None, report: Report = print
+) -> list[Path]:
     """The 意見対応表 of reviewed copies of plan.docx: ``iken.xlsx`` (with the content ids, a
     column 対応 for the office) and ``iken.pdf`` (as reviewers saw the plan), written as one
     set. Raises ``BuildError`` for a file that is not a reviewed plan.docx."""
@@ -360,8 +479,10 @@ def comments(reviewed: list[Path], out: Path, *, plan_docx: Path | None = None,
     rows = collect_comments(reviewed, plan_docx)
     written = publish(out, {"iken.xlsx": iken_xlsx_bytes(rows), "iken.pdf": iken_pdf_bytes(rows)})
     placed = sum(1 for r in rows if getattr(r, "located", True))
-    report(f"wrote {', '.join(_shown(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
-           f"in {time.perf_counter() - started:.1f} s")
+    report(
+        f"wrote {', '.join(_shown(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return written
 
 
@@ -370,8 +491,6 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
 
 
 # ---------------------------------------------------------------- the live preview's HTML
@@ -403,8 +522,13 @@ def render_preview(content: Path, out: Path, *, warn: Report = _stderr) -> Path:
     with files.content_root(content):
         plan = load_plan(content)
         validate(plan, content, final=False, report=warn, verbose=False)
-        html = Renderer().render(plan, stylesheet_href(out), document_date(content), draft=True,
-                                 content_href=content_href(out, content))
+        html = Renderer().render(
+            plan,
+            stylesheet_href(out),
+            document_date(content),
+            draft=True,
+            content_href=content_href(out, content),
+        )
     target = preview_path(out)
     _check_folder(target.parent)
     files.publish(target.parent, {target.name: html.encode("utf-8")})
@@ -421,6 +545,12 @@ def _check_folder(folder: Path) -> None:
     except OSError as exc:
         raise files.OutputError(files.os_error_problem(exc, folder)) from None
     if not stat.S_ISDIR(st.st_mode):
-        raise files.OutputError(Problem(Pos(files.shown_path(folder)), (
-            "プレビューの置き場所がフォルダではありません（シンボリックリンクかファイルです）。"
-            "削除してから、もう一度 watch を実行してください。 (the preview folder is not a folder)")))
+        raise files.OutputError(
+            Problem(
+                Pos(files.shown_path(folder)),
+                (
+                    "プレビューの置き場所がフォルダではありません（シンボリックリンクかファイルです）。"
+                    "削除してから、もう一度 watch を実行してください。 (the preview folder is not a folder)"
+                ),
+            )
+        )

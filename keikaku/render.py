@@ -64,13 +64,19 @@ def kpi_columns(plan: Plan) -> dict[str, str]:
     labels = plan.labels
     kpis = [k for _g, _grp, pkg in plan.packages() if isinstance(pkg.kpis, tuple) for k in pkg.kpis]
     values = [v for k in kpis for v in (k.baseline, k.target) if not isinstance(v, Pending)]
-    unit = max([width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
-               + [width(k.unit.plain) for k in kpis if k.unit])
-    value = max([width(labels[key].plain) for key in ("kpi_baseline", "kpi_target", "pending_value")]
-                + [width(str(kpi_value(v.value)) if not isinstance(v.value, Text) else v.value.plain)
-                   for v in values]
-                # The year is set at 8.5pt in a 9.5pt table.
-                + [width(f"（{v.year.plain}）") * 8.5 / 9.5 for v in values])
+    unit = max(
+        [width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
+        + [width(k.unit.plain) for k in kpis if k.unit]
+    )
+    value = max(
+        [width(labels[key].plain) for key in ("kpi_baseline", "kpi_target", "pending_value")]
+        + [
+            width(str(kpi_value(v.value)) if not isinstance(v.value, Text) else v.value.plain)
+            for v in values
+        ]
+        # The year is set at 8.5pt in a 9.5pt table.
+        + [width(f"（{v.year.plain}）") * 8.5 / 9.5 for v in values]
+    )
     padding = 1.4  # 2 mm each side and the rules, in em of 9.5pt
     return {"unit": f"{unit + padding:.2f}em", "value": f"{value + padding:.2f}em"}
 
@@ -123,10 +129,20 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(number=number, zen=zen, kana=kana, plain=plain, list_marker=list_marker,
-                       kpi_value=kpi_value, marker_width=marker_width)
-    env.globals.update(society_diagram=society_diagram, numbered_markers=NUMBERED_MARKERS,
-                       heading_kinds=tuple(k.KIND for k in HEADINGS))
+    env.filters.update(
+        number=number,
+        zen=zen,
+        kana=kana,
+        plain=plain,
+        list_marker=list_marker,
+        kpi_value=kpi_value,
+        marker_width=marker_width,
+    )
+    env.globals.update(
+        society_diagram=society_diagram,
+        numbered_markers=NUMBERED_MARKERS,
+        heading_kinds=tuple(k.KIND for k in HEADINGS),
+    )
     env.tests.update(pending=is_pending)
     return env
 
@@ -143,8 +159,15 @@ class Renderer:
     def __init__(self) -> None:
         self.env = _shared_environment(TEMPLATES_DIR)
 
-    def render(self, plan: Plan, stylesheet_href: str, date: datetime, *, draft: bool = True,
-               content_href: str = "") -> str:
+    def render(
+        self,
+        plan: Plan,
+        stylesheet_href: str,
+        date: datetime,
+        *,
+        draft: bool = True,
+        content_href: str = "",
+    ) -> str:
         """The whole document. A draft carries the 素案 watermark and the draft-only parts."""
         visions = tuple(plan.index.visions.values())
         context: DocumentContext = {
@@ -179,7 +202,6 @@ class ShinkyuContext(TypedDict):
     widths: bool
     """Whether width-only changes (ＤＸ → DX) are marked."""
     stylesheet: str
-
 
 
 def plain(value: Text | str) -> str:

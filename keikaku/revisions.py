@@ -59,7 +59,11 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
     except FileNotFoundError:
-        raise BuildError(Problem(_WHERE, "git が見つかりません。git をインストールしてください。 (git not found)")) from None
+        raise BuildError(
+            Problem(
+                _WHERE, "git が見つかりません。git をインストールしてください。 (git not found)"
+            )
+        ) from None
 
 
 def _first_line(data: bytes) -> str:
@@ -70,13 +74,22 @@ def _first_line(data: bytes) -> str:
 def locate(content_dir: Path) -> Source:
     """Find the repository that holds ``content_dir`` and the folder's path inside it."""
     if not content_dir.is_dir():
-        raise BuildError(Problem(Pos(str(content_dir)), "内容のフォルダが見つかりません。--content で指定してください。"
-                                 " (content directory not found)"))
+        raise BuildError(
+            Problem(
+                Pos(str(content_dir)),
+                "内容のフォルダが見つかりません。--content で指定してください。"
+                " (content directory not found)",
+            )
+        )
     result = _git(content_dir, "rev-parse", "--show-toplevel")
     if result.returncode:
-        raise BuildError(Problem(Pos(str(content_dir)),
-                                 "内容のフォルダが git リポジトリの中にありません。diff は git の版を比べます。"
-                                 " (not inside a git repository)"))
+        raise BuildError(
+            Problem(
+                Pos(str(content_dir)),
+                "内容のフォルダが git リポジトリの中にありません。diff は git の版を比べます。"
+                " (not inside a git repository)",
+            )
+        )
     repo = Path(result.stdout.decode().strip()).resolve()
     rel = content_dir.resolve().relative_to(repo)
     return Source(repo, PurePosixPath(*rel.parts).as_posix() if rel.parts else ".", content_dir)
@@ -85,12 +98,24 @@ def locate(content_dir: Path) -> Source:
 def _commit(source: Source, rev: str) -> tuple[str, str]:
     """The commit a revision names, and how the table shows it (``HEAD~1（1a2b3c4、2025-01-31）``)."""
     if not rev or rev.startswith("-"):
-        raise BuildError(Problem(_WHERE, f"リビジョン「{rev}」は指定できません。コミット、ブランチ名、タグ名（例: HEAD~1）を指定してください。"
-                                 " (invalid revision)"))
-    result = _git(source.repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        raise BuildError(
+            Problem(
+                _WHERE,
+                f"リビジョン「{rev}」は指定できません。コミット、ブランチ名、タグ名（例: HEAD~1）を指定してください。"
+                " (invalid revision)",
+            )
+        )
+    result = _git(
+        source.repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+    )
     if result.returncode:
-        raise BuildError(Problem(_WHERE, f"リビジョン「{rev}」が見つかりません。コミット、ブランチ名、タグ名（例: HEAD~1）を指定してください。"
-                                 " (unknown revision)"))
+        raise BuildError(
+            Problem(
+                _WHERE,
+                f"リビジョン「{rev}」が見つかりません。コミット、ブランチ名、タグ名（例: HEAD~1）を指定してください。"
+                " (unknown revision)",
+            )
+        )
     sha = result.stdout.decode().strip()
     shown = _git(source.repo, "show", "-s", "--format=%h %cs", sha).stdout.decode().split()
     short, date = [*shown, "", ""][:2]
@@ -100,15 +125,21 @@ def _commit(source: Source, rev: str) -> tuple[str, str]:
 def _inspect(source: Source, sha: str, rev: str) -> None:
     """Refuse, before exporting it, what the revision's content folder holds that a build
     would refuse: symbolic links, files over their size limit, too many files or bytes."""
-    result = _git(source.repo, "ls-tree", "-r", "-l", "-z", "--full-name", sha, "--", source.content_path)
+    result = _git(
+        source.repo, "ls-tree", "-r", "-l", "-z", "--full-name", sha, "--", source.content_path
+    )
     if result.returncode:
         return  # _export reports a missing folder
     problems: list[Problem] = []
     entries = result.stdout.split(b"\0")
     if len(entries) > limits.MAX_CONTENT_ENTRIES:
-        raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
-                                 f"このリビジョンの内容のフォルダにはファイルが多すぎます（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。"
-                                 " (too many files in the content directory)"))
+        raise BuildError(
+            Problem(
+                Pos(f"{rev}:{source.content_path}"),
+                f"このリビジョンの内容のフォルダにはファイルが多すぎます（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。"
+                " (too many files in the content directory)",
+            )
+        )
     total = 0
     for entry in entries:
         if not entry:
@@ -120,24 +151,43 @@ def _inspect(source: Source, sha: str, rev: str) -> None:
         hidden = any(part.startswith(".") for part in PurePosixPath(path).parts)
         if mode == "120000":
             if not hidden:
-                problems.append(Problem(Pos(shown), "このリビジョンの内容にシンボリックリンクがあります。"
-                                        "content/ の中ではシンボリックリンクを使えないため、この版とは比べられません。"
-                                        " (symbolic link refused)"))
+                problems.append(
+                    Problem(
+                        Pos(shown),
+                        "このリビジョンの内容にシンボリックリンクがあります。"
+                        "content/ の中ではシンボリックリンクを使えないため、この版とは比べられません。"
+                        " (symbolic link refused)",
+                    )
+                )
             continue
         if kind != "blob" or not size.isdigit():
             continue
         total += int(size)
         suffix = PurePosixPath(path).suffix.lower()
-        limit = (limits.MAX_TEXT_FILE_BYTES if suffix in files.TEXT_SUFFIXES
-                 else limits.MAX_IMAGE_BYTES if suffix in files.IMAGE_SUFFIXES else None)
+        limit = (
+            limits.MAX_TEXT_FILE_BYTES
+            if suffix in files.TEXT_SUFFIXES
+            else limits.MAX_IMAGE_BYTES
+            if suffix in files.IMAGE_SUFFIXES
+            else None
+        )
         if not hidden and limit is not None and int(size) > limit:
-            problems.append(Problem(Pos(shown), f"ファイルが大きすぎます（{int(size) / limits.MB:.1f} MB）。"
-                                    f"1 ファイル {limit / limits.MB:g} MB までです。 (file too large)"))
+            problems.append(
+                Problem(
+                    Pos(shown),
+                    f"ファイルが大きすぎます（{int(size) / limits.MB:.1f} MB）。"
+                    f"1 ファイル {limit / limits.MB:g} MB までです。 (file too large)",
+                )
+            )
     if total > limits.MAX_CONTENT_BYTES:
-        problems.append(Problem(Pos(f"{rev}:{source.content_path}"),
-                                f"このリビジョンの内容のフォルダのファイルが合わせて {total / limits.MB:.1f} MB あります。"
-                                f"合わせて {limits.MAX_CONTENT_BYTES / limits.MB:g} MB までです。"
-                                " (content directory too large)"))
+        problems.append(
+            Problem(
+                Pos(f"{rev}:{source.content_path}"),
+                f"このリビジョンの内容のフォルダのファイルが合わせて {total / limits.MB:.1f} MB あります。"
+                f"合わせて {limits.MAX_CONTENT_BYTES / limits.MB:g} MB までです。"
+                " (content directory too large)",
+            )
+        )
     if problems:
         raise BuildError(problems)
 
@@ -158,9 +208,13 @@ def _export(source: Source, sha: str, rev: str, into: Path) -> Path:
     _inspect(source, sha, rev)
     result = _git(source.repo, "archive", "--format=tar", sha, "--", source.content_path)
     if result.returncode:
-        raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
-                                 f"リビジョン「{rev}」には内容のフォルダ {source.content_path}/ がありません。"
-                                 f" ({_first_line(result.stderr)})"))
+        raise BuildError(
+            Problem(
+                Pos(f"{rev}:{source.content_path}"),
+                f"リビジョン「{rev}」には内容のフォルダ {source.content_path}/ がありません。"
+                f" ({_first_line(result.stderr)})",
+            )
+        )
     try:
         with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
             members = [m for m in tar.getmembers() if _plain(m, str(into)) is not None]
@@ -169,21 +223,28 @@ def _export(source: Source, sha: str, rev: str, into: Path) -> Path:
             else:
                 tar.extractall(into, members=members)
     except (tarfile.TarError, OSError) as exc:
-        raise BuildError(Problem(Pos(f"{rev}:{source.content_path}"),
-                                 f"リビジョン「{rev}」の内容を取り出せません（{exc}）。 (cannot export the revision)")) from None
+        raise BuildError(
+            Problem(
+                Pos(f"{rev}:{source.content_path}"),
+                f"リビジョン「{rev}」の内容を取り出せません（{exc}）。 (cannot export the revision)",
+            )
+        ) from None
     return into / source.content_path
 
 
 def _relabel(exc: BuildError, folder: Path, shown: str) -> BuildError:
     """Problems in an exported folder, pointed at ``REV:content/…`` instead of a temporary path."""
-    prefixes = sorted({str(folder), os.path.relpath(folder.resolve(), Path.cwd()),
-                       str(folder.resolve())}, key=len, reverse=True)
+    prefixes = sorted(
+        {str(folder), os.path.relpath(folder.resolve(), Path.cwd()), str(folder.resolve())},
+        key=len,
+        reverse=True,
+    )
     problems = []
     for p in exc.problems:
         path = p.pos.path
         for prefix in prefixes:
             if path == prefix or path.startswith(prefix + "/"):
-                path = shown + path[len(prefix):]
+                path = shown + path[len(prefix) :]
                 break
         problems.append(Problem(Pos(path, p.pos.line, p.pos.col), p.message))
     return BuildError(problems)

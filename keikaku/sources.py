@@ -111,18 +111,20 @@ def _end(event: yaml.Event) -> _Mark:
 def decode_text(data: bytes, path: str) -> str:
     """Decode a content file as UTF-8 (a BOM is allowed) and normalise line ends."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BuildError(Problem(
-            Pos(path, line, col),
-            f"UTF-8 として読めないバイト 0x{data[exc.start]:02X} があります。"
-            "ファイルを UTF-8 で保存し直してください。"
-            " (file is not UTF-8; save it as UTF-8)",
-        )) from None
+        raise BuildError(
+            Problem(
+                Pos(path, line, col),
+                f"UTF-8 として読めないバイト 0x{data[exc.start]:02X} があります。"
+                "ファイルを UTF-8 で保存し直してください。"
+                " (file is not UTF-8; save it as UTF-8)",
+            )
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -157,19 +159,27 @@ def character_problem(ch: str, written: str = "") -> str:
     code = f"U+{ord(ch):04X}"
     how = f"「{printable(written)}」と書かれた" if written else ""
     if ch == "\t":
-        return (f"{how}タブ文字があります（表計算ソフトなどから貼り付けると入ります）。"
-                "半角空白か全角空白に置き換えてください。 (tab character in text)")
+        return (
+            f"{how}タブ文字があります（表計算ソフトなどから貼り付けると入ります）。"
+            "半角空白か全角空白に置き換えてください。 (tab character in text)"
+        )
     if ch in BIDI_CONTROLS:
-        return (f"{how}文字の表示順を入れ替える制御文字 {code} があります。見た目と違う順で印刷されるおそれが"
-                f"あるため、削除してください。 (bidirectional control character {code})")
+        return (
+            f"{how}文字の表示順を入れ替える制御文字 {code} があります。見た目と違う順で印刷されるおそれが"
+            f"あるため、削除してください。 (bidirectional control character {code})"
+        )
     if ch == "\ufeff":
         return f"{how}目に見えない文字 {code}（BOM）が文中にあります。削除してください。 (byte order mark inside text)"
     if ch in "\u2028\u2029\x85":
-        return (f"{how}改行に似た特殊な文字 {code} があります。普通の改行にするか、削除してください。"
-                f" (line separator {code})")
+        return (
+            f"{how}改行に似た特殊な文字 {code} があります。普通の改行にするか、削除してください。"
+            f" (line separator {code})"
+        )
     if ch == "\n":
-        return ("この項目には改行を書けません。一行で書いてください（改行が必要な文章は markdown ブロックに書きます）。"
-                " (line break in a one-line text)")
+        return (
+            "この項目には改行を書けません。一行で書いてください（改行が必要な文章は markdown ブロックに書きます）。"
+            " (line break in a one-line text)"
+        )
     return f"{how}制御文字 {code} があります。削除してください。 (control character {code})"
 
 
@@ -188,7 +198,9 @@ def _invisible(ch: str) -> bool:
     if _UNPRINTABLE.match(ch):
         return True
     category = unicodedata.category(ch)
-    return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or (category == "Zs" and ch not in " \u3000")
+    return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or (
+        category == "Zs" and ch not in " \u3000"
+    )
 
 
 class _Lines:
@@ -211,7 +223,7 @@ class _Lines:
         if not 0 <= line0 < len(self.starts):
             return ""
         end = self.starts[line0 + 1] - 1 if line0 + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[line0]: end]
+        return self.text[self.starts[line0] : end]
 
 
 # ------------------------------------------------------------------ YAML
@@ -234,37 +246,65 @@ _VALUE_START = re.compile(r"^[ ]*(?:-[ ]+)*(?:[^\s:#\[{\"'][^:]*:[ ]+)?")
 _FULLWIDTH_COLON = re.compile(rf"^({_KEY})[ \u3000]*：")
 _NO_SPACE = re.compile(rf"^({_KEY}):(?=[^\s/:])")
 
-_TAB_INDENT = ("タブ文字は字下げに使えません。半角空白に置き換えてください。"
-               " (tab used for indentation)")
-_FULLWIDTH_INDENT = ("全角空白は字下げに使えません。半角空白に置き換えてください。"
-                     " (full-width space used for indentation)")
+_TAB_INDENT = (
+    "タブ文字は字下げに使えません。半角空白に置き換えてください。 (tab used for indentation)"
+)
+_FULLWIDTH_INDENT = (
+    "全角空白は字下げに使えません。半角空白に置き換えてください。"
+    " (full-width space used for indentation)"
+)
 
 
 def _fullwidth_colon(key: str) -> str:
-    return (f"項目名「{printable(key)}」の後が全角の「：」になっています。半角の「:」と半角空白にしてください"
-            f"（例: {printable(key)}: 値）。 (full-width colon after a key)")
+    return (
+        f"項目名「{printable(key)}」の後が全角の「：」になっています。半角の「:」と半角空白にしてください"
+        f"（例: {printable(key)}: 値）。 (full-width colon after a key)"
+    )
 
 
 def _no_space(key: str) -> str:
-    return (f"「{printable(key)}:」の「:」の後に半角空白がありません。「{printable(key)}: 値」のように"
-            "「:」の後に半角空白を入れてください。 (no space after ':')")
+    return (
+        f"「{printable(key)}:」の「:」の後に半角空白がありません。「{printable(key)}: 値」のように"
+        "「:」の後に半角空白を入れてください。 (no space after ':')"
+    )
 
 
-_LIST_INDENT = ("一覧の項目「- 」の字下げが揃っていません。同じ一覧の項目は「- 」の位置を前の項目と揃えてください"
-                "（下の段の一覧なら、親の項目名より深く字下げします）。 (list item indented wrongly)")
-_KEY_INDENT = ("この行の字下げが揃っていません。同じ組の項目は前の項目と同じ位置から書いてください"
-               "（「- 」の項目の中なら「- 」の後の文字の位置）。 (key indented wrongly)")
+_LIST_INDENT = (
+    "一覧の項目「- 」の字下げが揃っていません。同じ一覧の項目は「- 」の位置を前の項目と揃えてください"
+    "（下の段の一覧なら、親の項目名より深く字下げします）。 (list item indented wrongly)"
+)
+_KEY_INDENT = (
+    "この行の字下げが揃っていません。同じ組の項目は前の項目と同じ位置から書いてください"
+    "（「- 」の項目の中なら「- 」の後の文字の位置）。 (key indented wrongly)"
+)
 
 
 def _shown_tag(tag: str) -> str:
-    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 #: Escapes of double-quoted YAML (YAML 1.1, 5.7), to find where a character was written.
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
-_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
-            "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
-            "L": "\u2028", "P": "\u2029"}
+_ESCAPES = {
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
 
 
 class _Stop(Exception):
@@ -303,8 +343,11 @@ class _Reader:
             return  # seen as a scalar, then again in the parser's complaint
         self.problems.add(pos, message)
         if len(self.problems.items) >= MAX_PROBLEMS_PER_FILE:
-            self.problems.add(pos, f"このファイルには問題が多すぎるため（{MAX_PROBLEMS_PER_FILE}件）、ここで確認を"
-                              "やめました。上の問題を直してから、もう一度確かめてください。 (too many problems)")
+            self.problems.add(
+                pos,
+                f"このファイルには問題が多すぎるため（{MAX_PROBLEMS_PER_FILE}件）、ここで確認を"
+                "やめました。上の問題を直してから、もう一度確かめてください。 (too many problems)",
+            )
             raise _Stop
 
     def fail(self, pos: Pos, message: str) -> None:
@@ -338,7 +381,9 @@ class _Reader:
         if event.style == '"':
             for m in _ESCAPE.finditer(self.text, start, end):
                 code = m.group(1)
-                decoded = _ESCAPES.get(code) if len(code) == 1 else chr(min(int(code[1:], 16), 0x10FFFF))
+                decoded = (
+                    _ESCAPES.get(code) if len(code) == 1 else chr(min(int(code[1:], 16), 0x10FFFF))
+                )
                 if decoded == ch:
                     return self.lines.pos(self.path, m.start()), m.group(0)
         return self.at(start_mark), ""
@@ -352,11 +397,11 @@ class _Reader:
         line = self.lines.line(line0)
         lead = re.match(r"^[ \t\u3000]*(?:-[ \t\u3000]+)*", line)
         indent = lead.group(0) if lead else ""
-        structure = _STRUCTURE.match(line[len(indent):])
+        structure = _STRUCTURE.match(line[len(indent) :])
         for ch, message in (("\t", _TAB_INDENT), ("\u3000", _FULLWIDTH_INDENT)):
             if ch in indent and structure:
                 return Pos(self.path, line0 + 1, indent.index(ch) + 1), message
-        rest = line[len(indent):]
+        rest = line[len(indent) :]
         for pattern, explain in ((_FULLWIDTH_COLON, _fullwidth_colon), (_NO_SPACE, _no_space)):
             m = pattern.match(rest)
             if m and (generic or m.group(1) in self.keys):
@@ -378,7 +423,9 @@ class _Reader:
         consequence: the lines from the one it was reading back to the error are examined."""
         mark = exc.problem_mark or exc.context_mark
         if mark is None:
-            return Pos(self.path, 1, 1), f"YAML の書き方に誤りがあります。 (YAML syntax error: {printable(str(exc))})"
+            return Pos(
+                self.path, 1, 1
+            ), f"YAML の書き方に誤りがあります。 (YAML syntax error: {printable(str(exc))})"
         problem = exc.problem or exc.context or ""
         context = exc.context_mark
         line0 = mark.line
@@ -399,18 +446,24 @@ class _Reader:
         if "tab character" in problem or (ch == "\t" and "cannot start any token" in problem):
             return here, "タブ文字は使えません。半角空白に置き換えてください。 (tab character)"
         if "cannot start any token" in problem or "cannot start a plain scalar" in problem:
-            return here, (f"「{printable(ch)}」で始まる値は、値全体を引用符 \"…\" で囲んでください。"
-                          f" (a value may not start with {printable(ch)!r})")
+            return here, (
+                f'「{printable(ch)}」で始まる値は、値全体を引用符 "…" で囲んでください。'
+                f" (a value may not start with {printable(ch)!r})"
+            )
         if problem.startswith("mapping values are not allowed"):
-            if ":" in line[lead: mark.column].replace("://", ""):
-                return here, ("値の中に「: 」（コロンと空白）があります。値全体を引用符 \"…\" で囲むか、"
-                              "全角の「：」にしてください。 (': ' inside a value)")
+            if ":" in line[lead : mark.column].replace("://", ""):
+                return here, (
+                    '値の中に「: 」（コロンと空白）があります。値全体を引用符 "…" で囲むか、'
+                    "全角の「：」にしてください。 (': ' inside a value)"
+                )
             previous = self.previous_content_line(line0)
             if previous != line0 and ":" not in self.lines.line(previous).replace("://", ""):
                 prev = self.lines.line(previous)
-                return (Pos(self.path, previous + 1, len(prev) - len(prev.lstrip(" ")) + 1),
-                        "この行に「項目名: 値」の「:」がありません。項目名の後に半角の「:」と半角空白を書いてください。"
-                        " (missing ':' after a key)")
+                return (
+                    Pos(self.path, previous + 1, len(prev) - len(prev.lstrip(" ")) + 1),
+                    "この行に「項目名: 値」の「:」がありません。項目名の後に半角の「:」と半角空白を書いてください。"
+                    " (missing ':' after a key)",
+                )
             return first_char, _KEY_INDENT
         before = line[mark.column - 1] if 0 < mark.column <= len(line) else ""
         if before in "]}\"'" and before and line[: mark.column].strip(" "):
@@ -418,43 +471,71 @@ class _Reader:
             # 「[」 (a Markdown link), 「{」 or a quote, and goes on after it.
             value = _VALUE_START.match(line)
             start = value.end() if value and value.end() < mark.column else mark.column - 1
-            example = ("引用符の中の引用符は「」にしてください" if before in "\"'"
-                       else "例: \"[資料](https://…)を参照\"")
+            example = (
+                "引用符の中の引用符は「」にしてください"
+                if before in "\"'"
+                else '例: "[資料](https://…)を参照"'
+            )
             return Pos(self.path, line0 + 1, start + 1), (
                 f"「{printable(line[start])}」で始まる値は、閉じの「{printable(before)}」の後に続きを書けません"
-                f"（YAML の一覧・組・引用として読まれます）。値全体を引用符 \"…\" で囲んでください（{example}）。"
-                " (text after a closed bracket or quote)")
+                f'（YAML の一覧・組・引用として読まれます）。値全体を引用符 "…" で囲んでください（{example}）。'
+                " (text after a closed bracket or quote)"
+            )
         if problem.startswith("block sequence entries are not allowed"):
-            return here, ("「- 」で始まる一覧は、項目名と同じ行には書けません。「:」の後で改行し、字下げしてから"
-                          "「- 」を書いてください。 (a list on the line of its key)")
-        if (problem in ("did not find expected key", "did not find expected '-' indicator")
-                or problem.startswith("expected <block end>")) and _STRUCTURE.match(line.lstrip(" ")):
+            return here, (
+                "「- 」で始まる一覧は、項目名と同じ行には書けません。「:」の後で改行し、字下げしてから"
+                "「- 」を書いてください。 (a list on the line of its key)"
+            )
+        if (
+            problem in ("did not find expected key", "did not find expected '-' indicator")
+            or problem.startswith("expected <block end>")
+        ) and _STRUCTURE.match(line.lstrip(" ")):
             if line.lstrip(" ").startswith("-"):
                 return first_char, _LIST_INDENT
             return first_char, _KEY_INDENT
         if problem.startswith("could not find expected ':'") and context is not None:
-            return self.at(context), ("この行に「項目名: 値」の「:」がありません。項目名の後に半角の「:」と半角空白を"
-                                      "書くか、前の行の続きなら字下げを前の行の値に揃えてください。 (missing ':')")
-        if ("end of stream" in problem or "document indicator" in problem or "document separator" in problem) \
-                and "quoted scalar" in (exc.context or "") and context is not None:
-            return self.at(context), ("引用符が閉じられていません。この引用符に対応する閉じの引用符を書いてください。"
-                                          " (unclosed quotes)")
+            return self.at(context), (
+                "この行に「項目名: 値」の「:」がありません。項目名の後に半角の「:」と半角空白を"
+                "書くか、前の行の続きなら字下げを前の行の値に揃えてください。 (missing ':')"
+            )
+        if (
+            (
+                "end of stream" in problem
+                or "document indicator" in problem
+                or "document separator" in problem
+            )
+            and "quoted scalar" in (exc.context or "")
+            and context is not None
+        ):
+            return self.at(context), (
+                "引用符が閉じられていません。この引用符に対応する閉じの引用符を書いてください。"
+                " (unclosed quotes)"
+            )
         if problem.startswith("did not find expected ','") and context is not None:
             opening = "[" if "]" in problem else "{"
             closing = "]" if "]" in problem else "}"
-            return here, (f"YAML の書き方に誤りがあります: {context.line + 1}行{context.column + 1}列の「{opening}」に"
-                          f"対応する「{closing}」がないか、項目の間の「,」が抜けています。{english}")
+            return here, (
+                f"YAML の書き方に誤りがあります: {context.line + 1}行{context.column + 1}列の「{opening}」に"
+                f"対応する「{closing}」がないか、項目の間の「,」が抜けています。{english}"
+            )
         if "escape" in problem:
-            return here, ("引用符 \"…\" の中の「\\」の使い方に誤りがあります。「\\」そのものは「\\\\」と書くか、"
-                          "値を引用符 '…' で囲んでください。 (unknown escape in double quotes)")
+            return here, (
+                '引用符 "…" の中の「\\」の使い方に誤りがあります。「\\」そのものは「\\\\」と書くか、'
+                "値を引用符 '…' で囲んでください。 (unknown escape in double quotes)"
+            )
         if "tag" in problem or (exc.context or "").endswith("tag"):
-            return here, "YAML のタグ（「!」で始まる語）は使えません。削除してください。 (YAML tags are not allowed)"
+            return (
+                here,
+                "YAML のタグ（「!」で始まる語）は使えません。削除してください。 (YAML tags are not allowed)",
+            )
         if "anchor" in (exc.context or "") or "alias" in (exc.context or ""):
             return here, _anchor_message("&" if "anchor" in (exc.context or "") else "*", "")
         if "but found another document" in problem or "single document" in (exc.context or ""):
             return here, _SECOND_DOCUMENT
-        return here, ("YAML の書き方に誤りがあります。字下げ、「:」の後の空白、引用符の対応を確認してください。"
-                      f"{english}")
+        return here, (
+            "YAML の書き方に誤りがあります。字下げ、「:」の後の空白、引用符の対応を確認してください。"
+            f"{english}"
+        )
 
     # -------------------------------------------------------------- building
 
@@ -475,8 +556,11 @@ class _Reader:
                     self.fail(*self.syntax_problem(exc))
                 except yaml.reader.ReaderError as exc:
                     where = self.lines.pos(self.path, exc.position)
-                    self.problems.add(where, f"使えない文字 U+{exc.character:04X} があります。削除してください。"
-                                      " (character not allowed in YAML)")
+                    self.problems.add(
+                        where,
+                        f"使えない文字 U+{exc.character:04X} があります。削除してください。"
+                        " (character not allowed in YAML)",
+                    )
                     raise _Stop from None
                 if isinstance(event, yaml.StreamEndEvent):
                     break
@@ -502,15 +586,19 @@ class _Reader:
                 if event.anchor is not None:
                     self.add(self.at(_start(event)), _anchor_message("&", event.anchor))
                 if event.tag is not None:
-                    self.add(self.at(_start(event)),
-                             f"YAML のタグ「{printable(_shown_tag(event.tag))}」は使えません。タグを削除して値だけを"
-                             "書いてください（数字などを文字として扱わせるなら引用符 \"…\" で囲みます）。"
-                             " (YAML tags are not allowed)")
+                    self.add(
+                        self.at(_start(event)),
+                        f"YAML のタグ「{printable(_shown_tag(event.tag))}」は使えません。タグを削除して値だけを"
+                        '書いてください（数字などを文字として扱わせるなら引用符 "…" で囲みます）。'
+                        " (YAML tags are not allowed)",
+                    )
                 if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                     if len(stack) >= MAX_DEPTH:
-                        self.fail(self.at(_start(event)),
-                                  f"入れ子が深すぎます（{MAX_DEPTH}段まで）。字下げや括弧の対応を確かめ、構造を浅くしてください。"
-                                  " (nesting too deep)")
+                        self.fail(
+                            self.at(_start(event)),
+                            f"入れ子が深すぎます（{MAX_DEPTH}段まで）。字下げや括弧の対応を確かめ、構造を浅くしてください。"
+                            " (nesting too deep)",
+                        )
                     container: YMap | YList
                     if isinstance(event, yaml.MappingStartEvent):
                         container = YMap()
@@ -527,8 +615,11 @@ class _Reader:
             if parser is not None:
                 parser.dispose()
         if root is None:
-            self.fail(Pos(self.path, 1, 1), "ファイルが空です（値がありません）。内容を書くか、ファイルを削除してください。"
-                      " (empty file)")
+            self.fail(
+                Pos(self.path, 1, 1),
+                "ファイルが空です（値がありません）。内容を書くか、ファイルを削除してください。"
+                " (empty file)",
+            )
         return root
 
     def scalar(self, event: yaml.ScalarEvent, stack: list[_Frame]) -> tuple[Any, str | None]:
@@ -543,7 +634,11 @@ class _Reader:
         plain = not event.style
         if is_key:
             self.check_key(event, text)
-        elif plain and (top is None or isinstance(top.container, YList)) and (":" in text or "：" in text):
+        elif (
+            plain
+            and (top is None or isinstance(top.container, YList))
+            and (":" in text or "：" in text)
+        ):
             # A list item (or a whole file) written as "key：value" or "key:value": YAML
             # reads a text where the editor meant a key and its value.
             found = self.mistake_in_line(start.line, generic=top is None)
@@ -569,13 +664,19 @@ class _Reader:
         start = _start(event)
         if "\u3000" in key:
             offset = key.index("\u3000")
-            where = Pos(self.path, start.line + 1, start.column + 1 + offset) \
-                if not event.style else self.at(start)
+            where = (
+                Pos(self.path, start.line + 1, start.column + 1 + offset)
+                if not event.style
+                else self.at(start)
+            )
             if key.startswith("\u3000"):
                 self.add(where, _FULLWIDTH_INDENT)
             else:
-                self.add(where, f"項目名「{printable(key)}」に全角空白があります。全角空白を削除するか、"
-                         "半角空白にしてください。 (full-width space in a key)")
+                self.add(
+                    where,
+                    f"項目名「{printable(key)}」に全角空白があります。全角空白を削除するか、"
+                    "半角空白にしてください。 (full-width space in a key)",
+                )
             return
         m = (_FULLWIDTH_COLON.match(key) or _NO_SPACE.match(key)) if not event.style else None
         if m and m.group(1) in self.keys:
@@ -593,8 +694,15 @@ class _Reader:
                 self.add(Pos(self.path, line0 + 1, len(line) - len(stripped) + 1), _LIST_INDENT)
                 return
 
-    def attach(self, stack: list[_Frame], value: Any, event: yaml.Event | None, source: str | None,
-               root: Any, mark: _Mark | None = None) -> Any:
+    def attach(
+        self,
+        stack: list[_Frame],
+        value: Any,
+        event: yaml.Event | None,
+        source: str | None,
+        root: Any,
+        mark: _Mark | None = None,
+    ) -> Any:
         """Put a finished value into the container being read; returns the file's root.
         Where it stands is ``event``'s start, or ``mark`` (a container's) without one."""
         mark = mark if event is None else _start(event)
@@ -611,13 +719,18 @@ class _Reader:
             return root
         if frame.key is _EXPECT_KEY:
             if not isinstance(event, yaml.ScalarEvent):
-                self.add(pos, "項目名には文字列を書いてください。 (mapping keys must be plain text)")
+                self.add(
+                    pos, "項目名には文字列を書いてください。 (mapping keys must be plain text)"
+                )
                 frame.key = _SKIP
                 return root
             key = event.value
             if key in container:
-                self.add(pos, f"項目「{printable(key)}」が {container.key_pos[key].line} 行目と重複しています。"
-                         "どちらか一方を削除してください。 (duplicate key)")
+                self.add(
+                    pos,
+                    f"項目「{printable(key)}」が {container.key_pos[key].line} 行目と重複しています。"
+                    "どちらか一方を削除してください。 (duplicate key)",
+                )
                 frame.key = _SKIP
                 return root
             frame.key, frame.key_pos = key, pos
@@ -635,15 +748,19 @@ class _Reader:
         return root
 
 
-_SECOND_DOCUMENT = ("一つのファイルに文書が二つ以上あります（「---」の行で区切られています）。"
-                    "「---」の行を削除して一つにしてください。 (more than one YAML document)")
+_SECOND_DOCUMENT = (
+    "一つのファイルに文書が二つ以上あります（「---」の行で区切られています）。"
+    "「---」の行を削除して一つにしてください。 (more than one YAML document)"
+)
 
 
 def _anchor_message(sign: str, name: str) -> str:
     what = "アンカー" if sign == "&" else "別名（エイリアス）"
     english = "anchors" if sign == "&" else "aliases"
-    return (f"YAML の{what}「{sign}{printable(name)}」は使えません。同じ内容が必要なら、その場所にもう一度"
-            f"書いてください。 (YAML {english} are not allowed)")
+    return (
+        f"YAML の{what}「{sign}{printable(name)}」は使えません。同じ内容が必要なら、その場所にもう一度"
+        f"書いてください。 (YAML {english} are not allowed)"
+    )
 
 
 def parse_yaml(text: str, path: str, keys: Collection[str] = ()) -> Any:
@@ -663,6 +780,7 @@ def parse_yaml(text: str, path: str, keys: Collection[str] = ()) -> Any:
         value = None
     reader.problems.raise_if_any()
     return value
+
 
 def read_text(file: Path, shown_as: str, root: Path | None = None) -> str:
     """Read one content file as text; ``shown_as`` is its path in messages.
@@ -705,9 +823,9 @@ def locate(sources: dict[str, str], start: Pos, raw: str, index: int) -> Pos:
         return start
     begin = pos_to_offset(text, start)
     for width in (6, 3, 1):
-        needle = raw[max(0, index - width + 1): index + 1]
+        needle = raw[max(0, index - width + 1) : index + 1]
         if "\n" in needle[:-1]:
-            needle = needle[needle.rindex("\n", 0, len(needle) - 1) + 1:]
+            needle = needle[needle.rindex("\n", 0, len(needle) - 1) + 1 :]
         found = text.find(needle, begin)
         if found >= 0:
             return offset_to_pos(text, start.path, found + len(needle) - 1)

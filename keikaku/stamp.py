@@ -46,7 +46,9 @@ STAMP_NAME = ".build-stamp"
 #: Files larger than this are identified by size and mtime rather than by content.
 FULL_HASH_LIMIT = 1 << 20
 #: The build's own inputs besides the content: templates, styles (fonts included), the code.
-SOURCE_DIRS: dict[str, Path] = {name: PROJECT_ROOT / name for name in ("templates", "styles", "keikaku")}
+SOURCE_DIRS: dict[str, Path] = {
+    name: PROJECT_ROOT / name for name in ("templates", "styles", "keikaku")
+}
 #: Distributions whose version can change the products.
 DISTRIBUTIONS = ("weasyprint", "pydyf", "jinja2", "markdown-it-py", "markupsafe", "pyyaml")
 _SKIPPED_DIRS = {"__pycache__"}
@@ -127,7 +129,11 @@ def input_digest(content: Path, out: Path, options: Iterable[str] = ()) -> str:
                 feed(str(st.st_size), str(st.st_mtime_ns))
                 if st.st_size <= FULL_HASH_LIMIT:
                     try:
-                        feed(hashlib.sha256(files.read_bytes(path, root=None, limit=FULL_HASH_LIMIT)).hexdigest())
+                        feed(
+                            hashlib.sha256(
+                                files.read_bytes(path, root=None, limit=FULL_HASH_LIMIT)
+                            ).hexdigest()
+                        )
                     except files.Refused as exc:
                         feed("unreadable", exc.kind)
     return h.hexdigest()
@@ -176,6 +182,8 @@ class BuildStamp:
     def record(self, states: dict[str, os.stat_result]) -> dict[str, bytes]:
         """The stamp of the products about to be published (their temporaries' states:
         a rename keeps size and mtime), as a file that joins their set."""
-        data = {"digest": self.digest,
-                "products": {name: [st.st_size, st.st_mtime_ns] for name, st in states.items()}}
+        data = {
+            "digest": self.digest,
+            "products": {name: [st.st_size, st.st_mtime_ns] for name, st in states.items()},
+        }
         return {STAMP_NAME: (json.dumps(data, indent=1) + "\n").encode("utf-8")}

@@ -50,7 +50,8 @@ class Marked:
     def __html__(self) -> Markup:
         return Markup("").join(
             Markup('<span class="chg">{}</span>').format(s) if c else escape(s)
-            for s, c in self.segments)
+            for s, c in self.segments
+        )
 
     def __str__(self) -> str:
         return self.text
@@ -120,8 +121,10 @@ def compare(old: str, new: str, *, widths: bool = False) -> tuple[Marked, Marked
                 a_changed[i1:i2] = [True] * (i2 - i1)
             if before[4] > before[3] and after[4] > after[3]:
                 b_changed[j1:j2] = [True] * (j2 - j1)
-    return (_marked(old, {a_origin[i] for i, c in enumerate(a_changed) if c}),
-            _marked(new, {b_origin[j] for j, c in enumerate(b_changed) if c}))
+    return (
+        _marked(old, {a_origin[i] for i, c in enumerate(a_changed) if c}),
+        _marked(new, {b_origin[j] for j, c in enumerate(b_changed) if c}),
+    )
 
 
 def similarity(old: str, new: str, *, widths: bool = False) -> float:

@@ -179,9 +179,15 @@ class BuildState:
         with self.changed:
             if after is not None:
                 self.changed.wait_for(lambda: self.tick != after, timeout)
-            return json.dumps({"version": self.version, "problems": self.problems, "tick": self.tick,
-                               "pdf": {"state": self.pdf, "problems": self.pdf_problems}},
-                              ensure_ascii=False).encode("utf-8")
+            return json.dumps(
+                {
+                    "version": self.version,
+                    "problems": self.problems,
+                    "tick": self.tick,
+                    "pdf": {"state": self.pdf, "problems": self.pdf_problems},
+                },
+                ensure_ascii=False,
+            ).encode("utf-8")
 
 
 class PdfBuilder:
@@ -236,8 +242,10 @@ class PdfBuilder:
             except OSError as exc:  # the interpreter could not be started
                 code, output = 2, [f"internal error: {type(exc).__name__}: {exc}"]
             if code is None:  # cancelled: a newer round follows (or the preview stops)
-                self.report("PDF の作成を取りやめました（新しい保存の PDF を作ります）。"
-                            " (PDF build cancelled: superseded by a newer save)")
+                self.report(
+                    "PDF の作成を取りやめました（新しい保存の PDF を作ります）。"
+                    " (PDF build cancelled: superseded by a newer save)"
+                )
                 if self._superseded(round_) and not self.closed:
                     continue
             elif code == 0:
@@ -246,9 +254,13 @@ class PdfBuilder:
                         self.report(line)
                 self.state.set_pdf("ready")
             else:
-                problems = [line for line in output
-                            if line.strip() and not line.startswith("warning:")
-                            and not re.match(r"(build failed|interrupted|output/ was left)", line)]
+                problems = [
+                    line
+                    for line in output
+                    if line.strip()
+                    and not line.startswith("warning:")
+                    and not re.match(r"(build failed|interrupted|output/ was left)", line)
+                ]
                 for line in problems:
                     self.report(line)
                 self.state.set_pdf("failed", problems or [f"PDF build exited with {code}"])
@@ -260,9 +272,16 @@ class PdfBuilder:
 
     def _build(self, round_: int) -> tuple[int | None, list[str]]:
         """Run one build; its exit code (None if cancelled) and its output lines."""
-        process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-                                   errors="replace", start_new_session=True)
+        process = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
         chunks: list[str] = []
         while True:
             try:
@@ -315,12 +334,20 @@ class Site:
 
         # plan.html links its stylesheet relatively; a browser resolves a path that climbs
         # above the root at the root, as urljoin does.
-        linked = posixpath.dirname(urlsplit(urljoin("http://127.0.0.1/plan.html", stylesheet_href(out))).path)
+        linked = posixpath.dirname(
+            urlsplit(urljoin("http://127.0.0.1/plan.html", stylesheet_href(out))).path
+        )
         hosts = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
         if port == 80:
             hosts |= {"127.0.0.1", "localhost", "[::1]"}
-        return cls(out, state, tuple(dict.fromkeys(["/styles", linked.rstrip("/") or "/styles"])),
-                   frozenset(hosts), preview_path(out).parent, pdf)
+        return cls(
+            out,
+            state,
+            tuple(dict.fromkeys(["/styles", linked.rstrip("/") or "/styles"])),
+            frozenset(hosts),
+            preview_path(out).parent,
+            pdf,
+        )
 
 
 def request_path(raw: str) -> str | None:
@@ -399,7 +426,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if style is None:
             self.send_error(HTTPStatus.NOT_FOUND)
             return
-        self._send(mimetypes.guess_type(style.name)[0] or "application/octet-stream", self._read_style(style), head)
+        self._send(
+            mimetypes.guess_type(style.name)[0] or "application/octet-stream",
+            self._read_style(style),
+            head,
+        )
 
     def _page(self) -> bytes:
         """The preview (or, before this session wrote one, the last built plan.html, or a
@@ -420,8 +451,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         """The file of styles/ a path names, if it names one we serve."""
         for prefix in self.site.style_prefixes:
             if path.startswith(prefix + "/"):
-                parts = path[len(prefix) + 1:].split("/")
-                if all(p and not p.startswith(".") for p in parts) and parts[-1].lower().endswith(STYLE_SUFFIXES):
+                parts = path[len(prefix) + 1 :].split("/")
+                if all(p and not p.startswith(".") for p in parts) and parts[-1].lower().endswith(
+                    STYLE_SUFFIXES
+                ):
                     return STYLES_DIR.joinpath(*parts)
         return None
 
@@ -488,7 +521,9 @@ def inputs_state(roots: list[tuple[str, Path]], *, contents: bool = False) -> st
             folder, rel = stack.pop()
             try:
                 with os.scandir(folder) as listing:
-                    entries = sorted((e for e in listing if not _ignored(e.name)), key=lambda e: e.name)
+                    entries = sorted(
+                        (e for e in listing if not _ignored(e.name)), key=lambda e: e.name
+                    )
             except OSError as exc:
                 feed("unreadable", rel, exc.errno)
                 continue
@@ -507,8 +542,11 @@ def inputs_state(roots: list[tuple[str, Path]], *, contents: bool = False) -> st
                 feed(name, stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
                 if contents and stat.S_ISREG(st.st_mode) and st.st_size <= FULL_HASH_LIMIT:
                     try:
-                        h.update(hashlib.sha256(files.read_bytes(Path(entry.path), root=None,
-                                                                 limit=FULL_HASH_LIMIT)).digest())
+                        h.update(
+                            hashlib.sha256(
+                                files.read_bytes(Path(entry.path), root=None, limit=FULL_HASH_LIMIT)
+                            ).digest()
+                        )
                     except files.Refused as exc:
                         feed("refused", exc.kind)
     return h.hexdigest()
@@ -517,9 +555,16 @@ def inputs_state(roots: list[tuple[str, Path]], *, contents: bool = False) -> st
 class Watcher:
     """Renders the preview whenever the inputs change, and asks ``pdf`` for the PDF."""
 
-    def __init__(self, content: Path, out: Path, state: BuildState, report: Report,
-                 pdf: PdfBuilder | None = None, render: Callable[[], object] | None = None,
-                 on_first: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        content: Path,
+        out: Path,
+        state: BuildState,
+        report: Report,
+        pdf: PdfBuilder | None = None,
+        render: Callable[[], object] | None = None,
+        on_first: Callable[[], object] | None = None,
+    ) -> None:
         from .pipeline import render_preview
 
         self.content, self.out, self.state, self.report, self.pdf = content, out, state, report, pdf
@@ -551,8 +596,10 @@ class Watcher:
         if self.pdf is not None:
             self.pdf.request(self.state.version + 1)  # before the page hears of the new HTML
         self.state.update([], previewed=True)
-        self.report(f"プレビューを更新しました（{time.perf_counter() - started:.2f} s）。PDF は続けて作ります。"
-                    " (preview updated; the PDF follows)")
+        self.report(
+            f"プレビューを更新しました（{time.perf_counter() - started:.2f} s）。PDF は続けて作ります。"
+            " (preview updated; the PDF follows)"
+        )
         return True
 
     def run(self) -> None:
@@ -586,8 +633,16 @@ class Watcher:
 
 def pdf_command(content: Path, out: Path) -> list[str]:
     """The full build the preview runs for the PDF: the draft, without the Word edition."""
-    return [sys.executable, str(PROJECT_ROOT / "build.py"), "build", "--no-docx",
-            "--content", str(content), "--out", str(out)]
+    return [
+        sys.executable,
+        str(PROJECT_ROOT / "build.py"),
+        "build",
+        "--no-docx",
+        "--content",
+        str(content),
+        "--out",
+        str(out),
+    ]
 
 
 def _open_browser(url: str, report: Report) -> None:
@@ -599,8 +654,15 @@ def _open_browser(url: str, report: Report) -> None:
         report(f"ブラウザを開けませんでした。{url} を開いてください。 (could not open a browser)")
 
 
-def serve(content: Path, out: Path, port: int, report: Report = print, *, open_browser: bool = False,
-          command: list[str] | None = None) -> None:
+def serve(
+    content: Path,
+    out: Path,
+    port: int,
+    report: Report = print,
+    *,
+    open_browser: bool = False,
+    command: list[str] | None = None,
+) -> None:
     """Watch, preview and serve until interrupted (Ctrl-C, or SIGTERM). ``command`` builds
     the PDF (default: ``pdf_command``). Raises ``BuildError`` if the content or output
     folder cannot be used at all."""
@@ -611,15 +673,19 @@ def serve(content: Path, out: Path, port: int, report: Report = print, *, open_b
         report(f"warning: {out}: {note}")
     state = BuildState()
     pdf = PdfBuilder(command or pdf_command(content, out), state, report)
-    server = PreviewServer(("127.0.0.1", port), partial(PreviewHandler, site=Site.make(out, state, port, pdf)))
+    server = PreviewServer(
+        ("127.0.0.1", port), partial(PreviewHandler, site=Site.make(out, state, port, pdf))
+    )
     bound = server.server_address[1]
     if bound != port:  # --port 0: the Host header names the port actually bound
         server.RequestHandlerClass = partial(PreviewHandler, site=Site.make(out, state, bound, pdf))
     url = f"http://127.0.0.1:{bound}/plan.html"
     on_first = None
     if open_browser:
+
         def on_first() -> None:
             threading.Thread(target=_open_browser, args=(url, report), daemon=True).start()
+
     watcher = Watcher(content, out, state, report, pdf, on_first=on_first)
     report(f"preview on {url} (rebuilds on every change; Ctrl-C stops)")
     thread = threading.Thread(target=watcher.run, name="watcher", daemon=True)

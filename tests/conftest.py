@@ -192,17 +192,23 @@ MINIMAL = {
 # edition accepts.
 CLEAN = {
     # Digits full-width throughout, as 公用文 lint wants one form in a document.
-    "goals/a.yaml": re.sub(r"target:\n\s+pending: 目標値は次回以降に議論",
-                           "target: {value: ２０, year: 令和１２年度}", textwrap.dedent(MINIMAL["goals/a.yaml"])).replace("value: 10", "value: １０"),
+    "goals/a.yaml": re.sub(
+        r"target:\n\s+pending: 目標値は次回以降に議論",
+        "target: {value: ２０, year: 令和１２年度}",
+        textwrap.dedent(MINIMAL["goals/a.yaml"]),
+    ).replace("value: 10", "value: １０"),
     "chapter4.yaml": textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
-        "- pending: 次回以降に議論", "- p: 方策Ａの本文"),
+        "- pending: 次回以降に議論", "- p: 方策Ａの本文"
+    ),
 }
 
 
 #: A small valid PNG (4×3 pixels, red), for figures.
-PNG_SMALL = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x04\x00\x00\x00\x03\x08\x02\x00\x00\x00;\x969\x91"
-           b"\x00\x00\x00\x14IDATx\xdac<!'\xc7\x00\x03L\x0cH\x00\x85\x03\x00&\xda\x01\n\x90\xd4\xdc4"
-           b"\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG_SMALL = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x04\x00\x00\x00\x03\x08\x02\x00\x00\x00;\x969\x91"
+    b"\x00\x00\x00\x14IDATx\xdac<!'\xc7\x00\x03L\x0cH\x00\x85\x03\x00&\xda\x01\n\x90\xd4\xdc4"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:
@@ -272,8 +278,11 @@ def previous_output(tmp_path_factory) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (hidden ones too) by its relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @dataclass
@@ -316,6 +325,7 @@ def pytest_collection_modifyitems(config, items):
 def project_content_is_left_alone():
     """No test may write into the project's own content/: its files are the same after
     the session as before it."""
+
     def digest() -> dict[str, bytes]:
         return snapshot(PROJECT / "content")
 

@@ -28,38 +28,47 @@ def test_build_reports_no_layout_warnings(built_plan):
 
 def test_every_chapter_heading_is_in_the_text(built_plan):
     text = squash(built_plan.text)
-    for heading in ["第１章社会資本整備をとりまく状況の変化",
-                    "第２章中長期を見据えた社会資本整備の方向性",
-                    "第３章計画期間内における「重点目標」と「政策パッケージ」（重点施策）",
-                    "第４章計画の実効性を確保する方策"]:
+    for heading in [
+        "第１章社会資本整備をとりまく状況の変化",
+        "第２章中長期を見据えた社会資本整備の方向性",
+        "第３章計画期間内における「重点目標」と「政策パッケージ」（重点施策）",
+        "第４章計画の実効性を確保する方策",
+    ]:
         assert heading in text
 
 
 def test_each_chapter_starts_a_page(built_plan):
-    starts = {n: i for i, page in enumerate(built_plan.pages)
-              for n in "１２３４" if squash(page).startswith(f"第{n}章")}
+    starts = {
+        n: i
+        for i, page in enumerate(built_plan.pages)
+        for n in "１２３４"
+        if squash(page).startswith(f"第{n}章")
+    }
     assert sorted(starts) == list("１２３４")
     assert starts["１"] < starts["２"] < starts["３"] < starts["４"]
 
 
-@pytest.mark.parametrize("sample", [
-    # 第1章: a ● change and one of its ・ points; a current 重点目標
-    "AIに代表される新技術の急速な進歩やデジタル技術の普及",
-    "コロナ禍を契機とした生活の質への関心の高まりに対応し",
-    "インフラ分野の脱炭素化・インフラ空間の多面的な利活用による生活の質の向上",
-    # 第2章: 課題認識, 目指す社会の姿, a pillar's 例, スパイラルアップ
-    "新技術の急速な進歩とデジタル技術の普及への対応",
-    "包摂社会に向けた地域づくりと豊かで快適な生活環境",
-    "例：Ｐａｒｋ－ＰＦＩ、みなと緑地ＰＰＰ",
-    "官民連携の推進体制や自治体を継続的に伴走支援する体制を構築する。",
-    # 第3章: a ■ direction, a ・ measure, a footnote
-    "■経済安全保障を巡る情勢の変化も踏まえ、官民一体となって、インフラのセキュリティ強化等を図るべきではないか。",
-    "・TEC-FORCE等の機能強化",
-    "2030年までに陸と海の30％以上を健全な生態系として保全しようとする目標をいう。",
-    # 第4章 and 参考
-    "社会資本整備に関するデータ収集・整備統合・オープンデータ化",
-    "第50回計画部会（令和５年12月14日）",
-])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        # 第1章: a ● change and one of its ・ points; a current 重点目標
+        "AIに代表される新技術の急速な進歩やデジタル技術の普及",
+        "コロナ禍を契機とした生活の質への関心の高まりに対応し",
+        "インフラ分野の脱炭素化・インフラ空間の多面的な利活用による生活の質の向上",
+        # 第2章: 課題認識, 目指す社会の姿, a pillar's 例, スパイラルアップ
+        "新技術の急速な進歩とデジタル技術の普及への対応",
+        "包摂社会に向けた地域づくりと豊かで快適な生活環境",
+        "例：Ｐａｒｋ－ＰＦＩ、みなと緑地ＰＰＰ",
+        "官民連携の推進体制や自治体を継続的に伴走支援する体制を構築する。",
+        # 第3章: a ■ direction, a ・ measure, a footnote
+        "■経済安全保障を巡る情勢の変化も踏まえ、官民一体となって、インフラのセキュリティ強化等を図るべきではないか。",
+        "・TEC-FORCE等の機能強化",
+        "2030年までに陸と海の30％以上を健全な生態系として保全しようとする目標をいう。",
+        # 第4章 and 参考
+        "社会資本整備に関するデータ収集・整備統合・オープンデータ化",
+        "第50回計画部会（令和５年12月14日）",
+    ],
+)
 def test_samples_from_each_chapter(built_plan, sample):
     assert squash(sample) in squash(built_plan.text)
 
@@ -107,7 +116,15 @@ def test_metadata_comes_from_content(built_plan):
 def test_outline_lists_the_chapters_and_the_back_matter(built_plan):
     top = [item for item in built_plan.reader.outline if not isinstance(item, list)]
     assert [item.title.split("　")[0] for item in top] == [
-        "第１章", "第２章", "第３章", "第４章", "参考１", "参考２", "参考３", "参考４"]
+        "第１章",
+        "第２章",
+        "第３章",
+        "第４章",
+        "参考１",
+        "参考２",
+        "参考３",
+        "参考４",
+    ]
 
 
 def test_html_is_written_beside_the_pdf(built_plan):
@@ -147,8 +164,8 @@ def test_no_relation_the_draft_does_not_state(built_plan):
     diagrams = [b for b in walk(plan.parts) if b.KIND == "diagram" and b.name == "society"]
     assert diagrams and not any(d.links for d in diagrams)
     html = built_plan.html_path.read_text("utf-8")
-    figure = html[html.index('class="figure diagram-society"'):]
-    figure = figure[:figure.index("</figure>")]
+    figure = html[html.index('class="figure diagram-society"') :]
+    figure = figure[: figure.index("</figure>")]
     assert figure.count('class="link" d="M') == len(plan.index.visions)  # 姿 → 重点目標 only
 
 

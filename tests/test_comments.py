@@ -52,24 +52,38 @@ def ins(text: str, who: str, when: str) -> str:
 
 
 def dele(text: str, who: str, when: str) -> str:
-    return (f'<w:del w:id="{next(_IDS)}" w:author="{who}" w:date="{when}"><w:r>'
-            f'<w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>')
+    return (
+        f'<w:del w:id="{next(_IDS)}" w:author="{who}" w:date="{when}"><w:r>'
+        f'<w:delText xml:space="preserve">{text}</w:delText></w:r></w:del>'
+    )
 
 
 def commented(cid: int, inner: str) -> str:
-    return (f'<w:commentRangeStart w:id="{cid}"/>{inner}<w:commentRangeEnd w:id="{cid}"/>'
-            f'<w:r><w:commentReference w:id="{cid}"/></w:r>')
+    return (
+        f'<w:commentRangeStart w:id="{cid}"/>{inner}<w:commentRangeEnd w:id="{cid}"/>'
+        f'<w:r><w:commentReference w:id="{cid}"/></w:r>'
+    )
 
 
 def comments_xml(*comments: tuple[int, str, str, str]) -> str:
-    body = "".join(f'<w:comment w:id="{cid}" w:author="{who}" w:date="{when}" w:initials="X">'
-                   + "".join(f"<w:p>{run(line)}</w:p>" for line in text.split("\n")) + "</w:comment>"
-                   for cid, who, when, text in comments)
+    body = "".join(
+        f'<w:comment w:id="{cid}" w:author="{who}" w:date="{when}" w:initials="X">'
+        + "".join(f"<w:p>{run(line)}</w:p>" for line in text.split("\n"))
+        + "</w:comment>"
+        for cid, who, when, text in comments
+    )
     return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments xmlns:w="{W_NS}">{body}</w:comments>'
 
 
-def reviewed(docx: bytes, replace: list[tuple[str, str]] = (), *, footnotes: list[tuple[str, str]] = (),
-             comments: str | None = None, drop: tuple[str, ...] = (), document=None) -> bytes:
+def reviewed(
+    docx: bytes,
+    replace: list[tuple[str, str]] = (),
+    *,
+    footnotes: list[tuple[str, str]] = (),
+    comments: str | None = None,
+    drop: tuple[str, ...] = (),
+    document=None,
+) -> bytes:
     """A copy of ``docx`` as a reviewer saved it: each (old, new) replaced once in
     document.xml (and footnotes.xml), comments.xml replaced, parts dropped."""
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
@@ -103,46 +117,156 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _row(r) -> tuple:
-    return (r.number, r.where[-1] if r.where else "", r.note, r.item_id, r.item_path, r.file, r.author,
-            r.date, r.kind, r.original, r.proposed, r.comments, r.located)
+    return (
+        r.number,
+        r.where[-1] if r.where else "",
+        r.note,
+        r.item_id,
+        r.item_path,
+        r.file,
+        r.author,
+        r.date,
+        r.kind,
+        r.original,
+        r.proposed,
+        r.comments,
+        r.located,
+    )
 
 
 # ------------------------------------------------------------------ rows
 
 
 def test_a_reviewed_copy_gives_the_expected_rows(plan_docx, tmp_path):
-    copy = reviewed(plan_docx, [
-        # Two reviewers in one paragraph: 道路局 replaces Ａ by Ｂ; 環境省 adds words and
-        # comments on 「の内容」.
-        (run("・変化Ａの内容"), run("・変化") + dele("Ａ", ROAD, T1) + ins("Ｂ", ROAD, T1)
-         + commented(1, run("の内容")) + ins("を追記", ENV, T2)),
-        # 環境省 adds a paragraph after （１）現行目標Ａ.
-        (run("（１）現行目標Ａ") + "</w:p>",
-         run("（１）現行目標Ａ") + '</w:p><w:p><w:pPr><w:rPr><w:ins w:id="900" w:author="環境省" '
-         f'w:date="{T2}"/></w:rPr></w:pPr>' + ins("（２）新しい目標", ENV, T2) + "</w:p>"),
-        # 道路局 deletes a whole list item, and comments on a ＫＰＩ.
-        (run("・取組Ａ"), dele("・取組Ａ", ROAD, T3)),
-        (run("指標Ａ") + "</w:p></w:tc>", commented(2, run("指標Ａ")) + "</w:p></w:tc>"),
-    ], footnotes=[(run("脚注の本文"), run("脚注の本文") + ins("（例示）", ENV, T2))],
-        comments=comments_xml((1, ENV, T2, "具体的に書くべき。\n二段落目。"), (2, ROAD, T3, "単位を確認したい。")))
+    copy = reviewed(
+        plan_docx,
+        [
+            # Two reviewers in one paragraph: 道路局 replaces Ａ by Ｂ; 環境省 adds words and
+            # comments on 「の内容」.
+            (
+                run("・変化Ａの内容"),
+                run("・変化")
+                + dele("Ａ", ROAD, T1)
+                + ins("Ｂ", ROAD, T1)
+                + commented(1, run("の内容"))
+                + ins("を追記", ENV, T2),
+            ),
+            # 環境省 adds a paragraph after （１）現行目標Ａ.
+            (
+                run("（１）現行目標Ａ") + "</w:p>",
+                run("（１）現行目標Ａ")
+                + '</w:p><w:p><w:pPr><w:rPr><w:ins w:id="900" w:author="環境省" '
+                f'w:date="{T2}"/></w:rPr></w:pPr>' + ins("（２）新しい目標", ENV, T2) + "</w:p>",
+            ),
+            # 道路局 deletes a whole list item, and comments on a ＫＰＩ.
+            (run("・取組Ａ"), dele("・取組Ａ", ROAD, T3)),
+            (run("指標Ａ") + "</w:p></w:tc>", commented(2, run("指標Ａ")) + "</w:p></w:tc>"),
+        ],
+        footnotes=[(run("脚注の本文"), run("脚注の本文") + ins("（例示）", ENV, T2))],
+        comments=comments_xml(
+            (1, ENV, T2, "具体的に書くべき。\n二段落目。"), (2, ROAD, T3, "単位を確認したい。")
+        ),
+    )
     rows = collect_comments([_write(tmp_path, "道路局・環境省.docx", copy)])
     f = "道路局・環境省.docx"
     assert [_row(r) for r in rows] == [
-        (1, "１\u3000変化Ａ", "", "change-a", "body[0].list[0]", f, ROAD, T1, "修正",
-         "・変化Ａの内容", "・変化Ｂの内容", (), True),
-        (2, "１\u3000変化Ａ", "", "change-a", "body[0].list[0]", f, ENV, T2, "修正・コメント",
-         "・変化Ａの内容", "・変化Ａの内容を追記", ("「の内容」について：具体的に書くべき。\n二段落目。",), True),
-        (3, "第２節\u3000現行計画の重点目標", "（「（１）現行目標Ａ」の後に追加された段落）", "ch1-current-goals",
-         "body[0].list[0]", f, ENV, T2, "修正", "", "（２）新しい目標", (), True),
-        (4, "（１）施策テーマＡ", "（脚注）", "note-a", "", f, ENV, T2, "修正",
-         "脚注の本文", "脚注の本文（例示）", (), True),
-        (5, "（１）施策テーマＡ", "", "pkg-a", "parts[1].body[0].list[0]", f, ROAD, T3, "修正",
-         "・取組Ａ", "（削除）", (), True),
-        (6, "（１）施策テーマＡ", "", "kpi-a", "indicator", f, ROAD, T3, "コメント",
-         "指標Ａ", "", ("「指標Ａ」について：単位を確認したい。",), True),
+        (
+            1,
+            "１\u3000変化Ａ",
+            "",
+            "change-a",
+            "body[0].list[0]",
+            f,
+            ROAD,
+            T1,
+            "修正",
+            "・変化Ａの内容",
+            "・変化Ｂの内容",
+            (),
+            True,
+        ),
+        (
+            2,
+            "１\u3000変化Ａ",
+            "",
+            "change-a",
+            "body[0].list[0]",
+            f,
+            ENV,
+            T2,
+            "修正・コメント",
+            "・変化Ａの内容",
+            "・変化Ａの内容を追記",
+            ("「の内容」について：具体的に書くべき。\n二段落目。",),
+            True,
+        ),
+        (
+            3,
+            "第２節\u3000現行計画の重点目標",
+            "（「（１）現行目標Ａ」の後に追加された段落）",
+            "ch1-current-goals",
+            "body[0].list[0]",
+            f,
+            ENV,
+            T2,
+            "修正",
+            "",
+            "（２）新しい目標",
+            (),
+            True,
+        ),
+        (
+            4,
+            "（１）施策テーマＡ",
+            "（脚注）",
+            "note-a",
+            "",
+            f,
+            ENV,
+            T2,
+            "修正",
+            "脚注の本文",
+            "脚注の本文（例示）",
+            (),
+            True,
+        ),
+        (
+            5,
+            "（１）施策テーマＡ",
+            "",
+            "pkg-a",
+            "parts[1].body[0].list[0]",
+            f,
+            ROAD,
+            T3,
+            "修正",
+            "・取組Ａ",
+            "（削除）",
+            (),
+            True,
+        ),
+        (
+            6,
+            "（１）施策テーマＡ",
+            "",
+            "kpi-a",
+            "indicator",
+            f,
+            ROAD,
+            T3,
+            "コメント",
+            "指標Ａ",
+            "",
+            ("「指標Ａ」について：単位を確認したい。",),
+            True,
+        ),
     ]
     first = rows[0]
-    assert first.where == ("第１章\u3000状況の変化", "第１節\u3000社会経済情勢の変化", "１\u3000変化Ａ")
+    assert first.where == (
+        "第１章\u3000状況の変化",
+        "第１節\u3000社会経済情勢の変化",
+        "１\u3000変化Ａ",
+    )
     assert first.source.endswith("chapter1.yaml:10:20")
     assert first.original_marked == (("・変化", False), ("Ａ", True), ("の内容", False))
     assert first.proposed_marked == (("・変化", False), ("Ｂ", True), ("の内容", False))
@@ -152,10 +276,19 @@ def test_a_reviewed_copy_gives_the_expected_rows(plan_docx, tmp_path):
 
 def test_rows_from_several_files_come_in_plan_order(plan_docx, tmp_path):
     late = reviewed(plan_docx, [(run("・取組Ａ"), run("・取組Ａ") + ins("の推進", ROAD, T1))])
-    early = reviewed(plan_docx, [(run("・変化Ａの内容"), run("・変化Ａの内容") + ins("等", ENV, T3))])
-    both = reviewed(plan_docx, [(run("・取組Ａ"), run("・取組") + dele("Ａ", ENV, T2) + ins("Ｂ", ENV, T2))])
-    rows = collect_comments([_write(tmp_path, "a.docx", late), _write(tmp_path, "b.docx", early),
-                             _write(tmp_path, "c.docx", both)])
+    early = reviewed(
+        plan_docx, [(run("・変化Ａの内容"), run("・変化Ａの内容") + ins("等", ENV, T3))]
+    )
+    both = reviewed(
+        plan_docx, [(run("・取組Ａ"), run("・取組") + dele("Ａ", ENV, T2) + ins("Ｂ", ENV, T2))]
+    )
+    rows = collect_comments(
+        [
+            _write(tmp_path, "a.docx", late),
+            _write(tmp_path, "b.docx", early),
+            _write(tmp_path, "c.docx", both),
+        ]
+    )
     assert [(r.number, r.file, r.author, r.proposed) for r in rows] == [
         (1, "b.docx", ENV, "・変化Ａの内容等"),
         (2, "a.docx", ROAD, "・取組Ａの推進"),
@@ -170,11 +303,15 @@ def test_marks_that_cannot_be_placed_are_listed_separately(plan_docx, tmp_path):
         doc = re.sub(r'w:name="(kk_0123456_)26"', r'w:name="\g<1>99999"', doc, count=1)
         return re.sub(r'<w:bookmarkStart w:id="\d+" w:name="kk_0123456_[01]" ?/>', "", doc)
 
-    copy = reviewed(plan_docx, [
-        (run("・変化Ａの内容"), run("・変化Ａの内容") + ins("等", ROAD, T1)),
-        (run("テスト計画"), run("テスト計画") + ins("（改）", ENV, T2)),
-        (run("・取組Ａ"), run("・取組Ａ") + ins("の推進", ROAD, T1)),
-    ], document=lose)
+    copy = reviewed(
+        plan_docx,
+        [
+            (run("・変化Ａの内容"), run("・変化Ａの内容") + ins("等", ROAD, T1)),
+            (run("テスト計画"), run("テスト計画") + ins("（改）", ENV, T2)),
+            (run("・取組Ａ"), run("・取組Ａ") + ins("の推進", ROAD, T1)),
+        ],
+        document=lose,
+    )
     rows = collect_comments([_write(tmp_path, "r.docx", copy)])
     assert [(r.number, r.located, r.original, r.proposed, r.note) for r in rows] == [
         (1, True, "・取組Ａ", "・取組Ａの推進", ""),
@@ -184,7 +321,11 @@ def test_marks_that_cannot_be_placed_are_listed_separately(plan_docx, tmp_path):
 
 
 def test_a_copy_that_lost_the_trace_map_needs_the_original(plan_docx, tmp_path):
-    copy = reviewed(plan_docx, [(run("・取組Ａ"), run("・取組Ａ") + ins("の推進", ROAD, T1))], drop=("customXml/",))
+    copy = reviewed(
+        plan_docx,
+        [(run("・取組Ａ"), run("・取組Ａ") + ins("の推進", ROAD, T1))],
+        drop=("customXml/",),
+    )
     path = _write(tmp_path, "r.docx", copy)
     with pytest.raises(BuildError) as info:
         collect_comments([path])
@@ -192,7 +333,9 @@ def test_a_copy_that_lost_the_trace_map_needs_the_original(plan_docx, tmp_path):
     assert "r.docx" in str(info.value) and "plan.docx も指定してください" in str(info.value)
     original = _write(tmp_path, "plan.docx", plan_docx)
     rows = collect_comments([path], original)
-    assert [(r.item_id, r.item_path, r.proposed) for r in rows] == [("pkg-a", "parts[1].body[0].list[0]", "・取組Ａの推進")]
+    assert [(r.item_id, r.item_path, r.proposed) for r in rows] == [
+        ("pkg-a", "parts[1].body[0].list[0]", "・取組Ａの推進")
+    ]
     assert collect_comments([path], plan_docx)[0].where == rows[0].where
 
 
@@ -219,31 +362,58 @@ def _cases(plan_docx: bytes) -> dict[str, tuple[bytes | None, str]]:
     with zipfile.ZipFile(io.BytesIO(plan_docx)) as z:
         parts = {i.filename: z.read(i) for i in z.infolist()}
     foreign = dict(parts)
-    foreign["word/document.xml"] = re.sub(rb'<w:bookmark(Start|End)[^>]*/>', b"", parts["word/document.xml"])
+    foreign["word/document.xml"] = re.sub(
+        rb"<w:bookmark(Start|End)[^>]*/>", b"", parts["word/document.xml"]
+    )
     foreign = {k: v for k, v in foreign.items() if not k.startswith("customXml/")}
     doctype = dict(parts)
     doctype["word/document.xml"] = parts["word/document.xml"].replace(
-        b"?>", b'?><!DOCTYPE w:document [<!ENTITY lol "lol">]>', 1)
+        b"?>", b'?><!DOCTYPE w:document [<!ENTITY lol "lol">]>', 1
+    )
     many = {f"word/m{i}.xml": b"<a/>" for i in range(2001)}
     return {
         "text.docx": (b"This is not a Word document.\n", "Word 文書（.docx）ではありません"),
         "old.docx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "Word 97-2003 形式"),
-        "book.docx": (_zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
-                      "Word 文書（.docx）ではありません"),
+        "book.docx": (
+            _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+            "Word 文書（.docx）ではありません",
+        ),
         "other.docx": (_zip(foreign), "plan.docx から作った文書ではありません"),
         "entities.docx": (_zip(doctype), "DOCTYPE または ENTITY"),
-        "many.docx": (_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>", **many}),
-                      "上限の 2000 個"),
-        "bomb.docx": (_patch_central(_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>"}),
-                                     24, "<I", 0x7FFFFFFF), "上限の 200 MB"),
+        "many.docx": (
+            _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>", **many}),
+            "上限の 2000 個",
+        ),
+        "bomb.docx": (
+            _patch_central(
+                _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>"}),
+                24,
+                "<I",
+                0x7FFFFFFF,
+            ),
+            "上限の 200 MB",
+        ),
         "locked.docx": (_patch_central(plan_docx, 8, "<H", 0x0001), "暗号化"),
-        "broken.docx": (plan_docx[:len(plan_docx) // 2], "zip として読めません"),
+        "broken.docx": (plan_docx[: len(plan_docx) // 2], "zip として読めません"),
         "missing.docx": (None, "見つかりません"),
     }
 
 
-@pytest.mark.parametrize("name", ["text.docx", "old.docx", "book.docx", "other.docx", "entities.docx",
-                                  "many.docx", "bomb.docx", "locked.docx", "broken.docx", "missing.docx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "text.docx",
+        "old.docx",
+        "book.docx",
+        "other.docx",
+        "entities.docx",
+        "many.docx",
+        "bomb.docx",
+        "locked.docx",
+        "broken.docx",
+        "missing.docx",
+    ],
+)
 def test_files_that_are_not_reviewed_plans_get_one_clear_line(plan_docx, tmp_path, name):
     data, expected = _cases(plan_docx)[name]
     path = tmp_path / name
@@ -272,11 +442,18 @@ def test_large_files_and_folders_are_refused_unread(tmp_path):
 
 
 def test_every_bad_file_is_reported_and_no_rows_are_returned(plan_docx, tmp_path):
-    good = _write(tmp_path, "good.docx", reviewed(plan_docx, [(run("・取組Ａ"), run("・取組Ａ") + ins("等", ROAD, T1))]))
+    good = _write(
+        tmp_path,
+        "good.docx",
+        reviewed(plan_docx, [(run("・取組Ａ"), run("・取組Ａ") + ins("等", ROAD, T1))]),
+    )
     bad = _write(tmp_path, "bad.docx", b"nonsense")
     with pytest.raises(BuildError) as info:
         collect_comments([good, bad, tmp_path / "gone.docx"])
-    assert [str(p).split(":")[0].rsplit("/", 1)[-1] for p in info.value.problems] == ["bad.docx", "gone.docx"]
+    assert [str(p).split(":")[0].rsplit("/", 1)[-1] for p in info.value.problems] == [
+        "bad.docx",
+        "gone.docx",
+    ]
 
 
 # ------------------------------------------------------------------ writers
@@ -284,12 +461,21 @@ def test_every_bad_file_is_reported_and_no_rows_are_returned(plan_docx, tmp_path
 
 @pytest.fixture
 def rows(plan_docx, tmp_path):
-    copy = reviewed(plan_docx, [
-        (run("・変化Ａの内容"), run("・変化") + dele("Ａ", ROAD, T1) + ins("Ｂ", ROAD, T1) + run("の内容")),
-        (run("・取組Ａ"), commented(3, run("・取組Ａ"))),
-    ], comments=comments_xml((3, ENV, T2, "例を増やしてほしい。")),
-        document=lambda d: re.sub(r'w:name="(kk_0123456_)26"', r'w:name="\g<1>99999"', d, count=1))
-    extra = reviewed(plan_docx, [(run("（１）現行目標Ａ"), run("（１）現行目標Ａ") + ins("の継承", ENV, T3))])
+    copy = reviewed(
+        plan_docx,
+        [
+            (
+                run("・変化Ａの内容"),
+                run("・変化") + dele("Ａ", ROAD, T1) + ins("Ｂ", ROAD, T1) + run("の内容"),
+            ),
+            (run("・取組Ａ"), commented(3, run("・取組Ａ"))),
+        ],
+        comments=comments_xml((3, ENV, T2, "例を増やしてほしい。")),
+        document=lambda d: re.sub(r'w:name="(kk_0123456_)26"', r'w:name="\g<1>99999"', d, count=1),
+    )
+    extra = reviewed(
+        plan_docx, [(run("（１）現行目標Ａ"), run("（１）現行目標Ａ") + ins("の継承", ENV, T3))]
+    )
     return collect_comments([_write(tmp_path, "a.docx", copy), _write(tmp_path, "b.docx", extra)])
 
 
@@ -299,8 +485,22 @@ def test_workbook_has_the_rows_with_their_ids_and_an_empty_response(rows, tmp_pa
     assert book.sheetnames == ["意見対応表", "位置不明"]
     sheet = book["意見対応表"]
     values = [[c.value for c in r] for r in sheet.iter_rows()]
-    assert values[0] == ["番号", "箇所", "項目ID", "項目内の位置", "内容ファイル", "しおり", "提出ファイル",
-                         "意見提出者", "日付", "種別", "原文", "修正案", "コメント", "対応"]
+    assert values[0] == [
+        "番号",
+        "箇所",
+        "項目ID",
+        "項目内の位置",
+        "内容ファイル",
+        "しおり",
+        "提出ファイル",
+        "意見提出者",
+        "日付",
+        "種別",
+        "原文",
+        "修正案",
+        "コメント",
+        "対応",
+    ]
     assert [(v[0], v[2], v[3], v[6], v[7], v[9], v[13]) for v in values[1:]] == [
         (1, "ch1-current-goals", "body[0].list[0]", "b.docx", ENV, "修正", None),
         (2, "pkg-a", "parts[1].body[0].list[0]", "a.docx", ENV, "コメント", None),
@@ -309,8 +509,11 @@ def test_workbook_has_the_rows_with_their_ids_and_an_empty_response(rows, tmp_pa
     assert str(values[1][11]) == "（１）現行目標Ａの継承"
     assert values[2][12] == "「・取組Ａ」について：例を増やしてほしい。"
     lost = [[c.value for c in r] for r in book["位置不明"].iter_rows()]
-    assert [(v[0], v[2], v[5], str(v[10]), str(v[11])) for v in lost[1:]] == [  # the renamed bookmark
-        (3, None, "kk_0123456_99999", "・変化Ａの内容", "・変化Ｂの内容")]
+    assert [
+        (v[0], v[2], v[5], str(v[10]), str(v[11])) for v in lost[1:]
+    ] == [  # the renamed bookmark
+        (3, None, "kk_0123456_99999", "・変化Ａの内容", "・変化Ｂの内容")
+    ]
     underlined = [b.text for b in lost[1][11] if not isinstance(b, str) and b.font.u == "single"]
     assert underlined == ["Ｂ"]  # the inserted text, underlined
     again = write_iken_xlsx(rows, tmp_path / "again.xlsx")
@@ -326,7 +529,9 @@ def test_pdf_is_landscape_without_internal_ids_and_repeats_its_header(rows, tmp_
         box = page.mediabox
         assert float(box.width) > float(box.height)  # A4 landscape
         text = page.extract_text()
-        assert "番号" in text and "原文" in text and "修正案" in text and "対応" in text  # header on every page
+        assert (
+            "番号" in text and "原文" in text and "修正案" in text and "対応" in text
+        )  # header on every page
     text = "".join(p.extract_text() for p in reader.pages)
     assert "テスト計画" in text and "意見対応表" in text
     assert "位置を特定できなかった意見" in text

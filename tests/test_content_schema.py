@@ -72,12 +72,21 @@ def test_references_stay_inside_each_file():
 
     for name, schema in SCHEMAS.items():
         for ref in refs(schema):
-            assert ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in schema["$defs"], (name, ref)
+            assert ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in schema["$defs"], (
+                name,
+                ref,
+            )
 
 
 def test_modeline_points_from_a_content_file_to_its_schema():
-    assert modeline("plan.yaml") == "# yaml-language-server: $schema=../schema/content/plan.schema.json"
-    assert modeline("goals/green.yaml") == "# yaml-language-server: $schema=../../schema/content/part.schema.json"
+    assert (
+        modeline("plan.yaml")
+        == "# yaml-language-server: $schema=../schema/content/plan.schema.json"
+    )
+    assert (
+        modeline("goals/green.yaml")
+        == "# yaml-language-server: $schema=../../schema/content/part.schema.json"
+    )
     assert modeline("footnotes.yaml").endswith("=../schema/content/footnotes.schema.json")
     assert modeline("lint.yaml").endswith("=../schema/content/lint.schema.json")
     assert modeline("a/b/c.yaml").endswith("=../../../schema/content/part.schema.json")
@@ -89,7 +98,9 @@ def test_every_content_file_names_its_schema_on_its_first_line():
         first = (content / rel).read_text(encoding="utf-8").split("\n", 1)[0]
         assert first == modeline(rel), rel
         target = (content / rel).parent / first.split("$schema=", 1)[1]
-        assert target.resolve() == (PROJECT / SCHEMA_DIR / f"{schema_name(rel)}.schema.json").resolve()
+        assert (
+            target.resolve() == (PROJECT / SCHEMA_DIR / f"{schema_name(rel)}.schema.json").resolve()
+        )
 
 
 def test_the_real_content_follows_its_schemas():
@@ -118,22 +129,24 @@ EXAMPLES = {
     "prose": "prose: prose/outlook.md",
     "generated": "generated: toc\ncaption: 目次\ndepth: 2",
     "section": "section: 見出し\nid: a-section\nnumbering: paren\nchild_numbering: kana\ntoc_depth: 2\n"
-               "title_note: （注）\ndraft_only: true\nbody:\n  - p: 本文",
+    "title_note: （注）\ndraft_only: true\nbody:\n  - p: 本文",
     "challenge": "challenge: 課題\nid: challenge-a\nbody:\n  - p: 本文",
     "vision": "vision: 姿\nid: vision-a\ngoal: goal-a\ntheme_examples: [例Ａ]",
     "goal_outline": "goal_outline: goal-a",
     "goal": "goal: 重点目標\nid: goal-a\nbody:\n  - group: vision-a\n    body: []",
     "group": "group: vision-a\nid: goal-a-vision-a\nbody:\n  - pending: 次回以降に議論",
     "package": "package: 施策テーマ\nid: pkg-a\nparts:\n  - part: measures\n    body:\n      - list: [取組]\n"
-               "  - kpis:\n      - id: kpi-a\n        indicator: 指標\n        unit: 件\n"
-               "        baseline: {value: 10, year: 令和５年度}\n        target: {pending: 次回以降に議論}\n        notes: 備考",
+    "  - kpis:\n      - id: kpi-a\n        indicator: 指標\n        unit: 件\n"
+    "        baseline: {value: 10, year: 令和５年度}\n        target: {pending: 次回以降に議論}\n        notes: 備考",
     "include": "include: chapters/other.yaml",
 }
 
 
 def in_a_body(example: str) -> str:
     """A part file (one section) whose body holds ``example``."""
-    return "section: 節\nid: holder\nbody:\n" + textwrap.indent(example, "    ").replace("    ", "  - ", 1)
+    return "section: 節\nid: holder\nbody:\n" + textwrap.indent(example, "    ").replace(
+        "    ", "  - ", 1
+    )
 
 
 def test_there_is_an_example_of_every_block_kind():
@@ -143,7 +156,13 @@ def test_there_is_an_example_of_every_block_kind():
 @pytest.mark.parametrize("kind", sorted(EXAMPLES))
 def test_every_block_kind_is_accepted_in_a_body(kind):
     assert errors("part", in_a_body(EXAMPLES[kind])) == []
-    assert errors("plan", MIN["plan.yaml"] + textwrap.indent(EXAMPLES[kind], "    ").replace("    ", "  - ", 1)) == []
+    assert (
+        errors(
+            "plan",
+            MIN["plan.yaml"] + textwrap.indent(EXAMPLES[kind], "    ").replace("    ", "  - ", 1),
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("kind", sorted(set(EXAMPLES) - {"include"}))
@@ -161,12 +180,30 @@ def test_only_the_kind_key_and_required_fields_are_required():
 
 def test_the_plain_blocks_load_as_the_schema_says(tmp_path):
     """The examples are what the loader accepts too: placed in a real plan, it builds."""
-    plain = ["p", "list", "note", "table", "figure", "pending", "page_break", "markdown", "prose", "generated", "section"]
-    body = "".join(textwrap.indent(EXAMPLES[k], "    ").replace("    ", "  - ", 1) + "\n" for k in plain)
+    plain = [
+        "p",
+        "list",
+        "note",
+        "table",
+        "figure",
+        "pending",
+        "page_break",
+        "markdown",
+        "prose",
+        "generated",
+        "section",
+    ]
+    body = "".join(
+        textwrap.indent(EXAMPLES[k], "    ").replace("    ", "  - ", 1) + "\n" for k in plain
+    )
     chapter = "section: 例\nid: examples\nbody:\n" + body
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
-    plan = MIN["plan.yaml"].replace("  - include: chapter4.yaml\n", "  - include: chapter4.yaml\n  - include: examples.yaml\n")
-    content = write_content(tmp_path, {"examples.yaml": chapter, "images/a.svg": svg, "plan.yaml": plan})
+    plan = MIN["plan.yaml"].replace(
+        "  - include: chapter4.yaml\n", "  - include: chapter4.yaml\n  - include: examples.yaml\n"
+    )
+    content = write_content(
+        tmp_path, {"examples.yaml": chapter, "images/a.svg": svg, "plan.yaml": plan}
+    )
     check_folder(content)
     loaded = load_plan(content)
     assert [b.KIND for b in loaded.index.sections["examples"].body] == plain
@@ -184,53 +221,114 @@ def messages(errors_: Any) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize(("name", "text", "expected"), [
-    ("plan", MIN["plan.yaml"].replace("subject:", "subjet:"), "'subjet' was unexpected"),
-    ("plan", MIN["plan.yaml"].replace("issuer: テスト部会\n", ""), "'issuer' is a required property"),
-    ("plan", MIN["plan.yaml"] + "labels: [重点施策]\n", "$.labels: ['重点施策'] is not of type"),
-    ("part", MIN["chapter1.yaml"].replace("section: 状況の変化", "section: 状況の変化\ntitel: 誤り"),
-     "'titel' was unexpected"),
-    ("part", MIN["chapter1.yaml"].replace("- list: [変化Ａの内容]", "- paragraph: 段落"),
-     "$.body[0].body[0].body[0]: {'paragraph': '段落'} is not valid under any"),
-    ("part", MIN["chapter1.yaml"].replace("- list: [変化Ａの内容]", "- list: 一覧でない"), "'一覧でない' is not of type 'array'"),
-    ("part", MIN["chapter1.yaml"].replace("id: ch1-changes", "id: Ch1_Changes"), "'Ch1_Changes' does not match"),
-    ("part", MIN["goals/a.yaml"].replace("- group: vision-a", "- group: vision-a\n    vision: vision-a"),
-     "'vision' was unexpected"),                                     # the kind key holds it already
-    ("part", "section: 見出し\nid: s\nnumbering: chapterr", "'chapterr' is not one of"),
-    ("part", "section: 見出し\nid: s\ntoc_depth: 7", "7 is greater than the maximum of 6"),
-    ("part", "section: ' '\nid: s", "$.section: ' ' does not match"),  # an empty text
-    ("part", "section: true\nid: s", "$.section: True is not of type"),
-    ("part", "section: 見出し\nid: s\nbody:\n  - {}", "$.body[0]: {} is not valid under any"),
-    ("part", "section: 見出し\nid: s\nbody:\n  - include: notes.md", "'notes.md' does not match"),
-    ("part", "section: 見出し\nid: s\nbody:\n  - include: /etc/x.yaml", "'/etc/x.yaml' does not match"),
-    ("part", "include: chapter1.yaml", "$: {'include': 'chapter1.yaml'} is not valid under any"),  # not an include
-    ("part", "list: [Ａ]\nmarker: とても長い記号", "'とても長い記号' is too long"),
-    ("part", "page_break: false", "True was expected"),
-    ("part", "table:\n  - [Ａ]\nwidths: [30 %]", "'30 %' does not match"),
-    ("part", "table: []", "[] should be non-empty"),
-    ("part", "generated: tocc", "'tocc' is not one of"),
-    ("part", "diagram: societyy\ncaption: 図", "'societyy' is not one of"),
-    ("part", "p: 本文\nalign: left", "'left' is not one of"),
-    ("part", "figure: a.gif\ncaption: 図\nalt: 図\nsource: 出典", "'a.gif' does not match"),
-    ("part", "goal: 重点目標\nid: g\nbody:\n  - group: v\n    body:\n      - package: 施策\n        id: p\n"
-             "        parts:\n          - p: 本文", "$.body[0].body[0].parts[0]: {'p': '本文'} is not valid under any"),
-    ("part", EXAMPLES["package"].replace("year: 令和５年度", "year: 令和５年度, unit: 件"), "'unit' was unexpected"),
-    ("part", EXAMPLES["package"].replace("{pending: 次回以降に議論}", "{}"), "$.parts[1].kpis[0].target: {} is not valid"),
-    ("footnotes", "Note_A: 本文", "'Note_A' does not match"),
-    ("footnotes", "note-a:\n  - 一覧", "$['note-a']: ['一覧'] is not of type"),
-    ("lint", "width_digit:\n  enabled: true", "'width_digit' was unexpected"),
-    ("lint", "sentence-length:\n  max: 長い", "'長い' is not of type 'integer'"),
-    ("lint", "brackets:\n  enable: false", "'enable' was unexpected"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("plan", MIN["plan.yaml"].replace("subject:", "subjet:"), "'subjet' was unexpected"),
+        (
+            "plan",
+            MIN["plan.yaml"].replace("issuer: テスト部会\n", ""),
+            "'issuer' is a required property",
+        ),
+        (
+            "plan",
+            MIN["plan.yaml"] + "labels: [重点施策]\n",
+            "$.labels: ['重点施策'] is not of type",
+        ),
+        (
+            "part",
+            MIN["chapter1.yaml"].replace("section: 状況の変化", "section: 状況の変化\ntitel: 誤り"),
+            "'titel' was unexpected",
+        ),
+        (
+            "part",
+            MIN["chapter1.yaml"].replace("- list: [変化Ａの内容]", "- paragraph: 段落"),
+            "$.body[0].body[0].body[0]: {'paragraph': '段落'} is not valid under any",
+        ),
+        (
+            "part",
+            MIN["chapter1.yaml"].replace("- list: [変化Ａの内容]", "- list: 一覧でない"),
+            "'一覧でない' is not of type 'array'",
+        ),
+        (
+            "part",
+            MIN["chapter1.yaml"].replace("id: ch1-changes", "id: Ch1_Changes"),
+            "'Ch1_Changes' does not match",
+        ),
+        (
+            "part",
+            MIN["goals/a.yaml"].replace(
+                "- group: vision-a", "- group: vision-a\n    vision: vision-a"
+            ),
+            "'vision' was unexpected",
+        ),  # the kind key holds it already
+        ("part", "section: 見出し\nid: s\nnumbering: chapterr", "'chapterr' is not one of"),
+        ("part", "section: 見出し\nid: s\ntoc_depth: 7", "7 is greater than the maximum of 6"),
+        ("part", "section: ' '\nid: s", "$.section: ' ' does not match"),  # an empty text
+        ("part", "section: true\nid: s", "$.section: True is not of type"),
+        ("part", "section: 見出し\nid: s\nbody:\n  - {}", "$.body[0]: {} is not valid under any"),
+        (
+            "part",
+            "section: 見出し\nid: s\nbody:\n  - include: notes.md",
+            "'notes.md' does not match",
+        ),
+        (
+            "part",
+            "section: 見出し\nid: s\nbody:\n  - include: /etc/x.yaml",
+            "'/etc/x.yaml' does not match",
+        ),
+        (
+            "part",
+            "include: chapter1.yaml",
+            "$: {'include': 'chapter1.yaml'} is not valid under any",
+        ),  # not an include
+        ("part", "list: [Ａ]\nmarker: とても長い記号", "'とても長い記号' is too long"),
+        ("part", "page_break: false", "True was expected"),
+        ("part", "table:\n  - [Ａ]\nwidths: [30 %]", "'30 %' does not match"),
+        ("part", "table: []", "[] should be non-empty"),
+        ("part", "generated: tocc", "'tocc' is not one of"),
+        ("part", "diagram: societyy\ncaption: 図", "'societyy' is not one of"),
+        ("part", "p: 本文\nalign: left", "'left' is not one of"),
+        ("part", "figure: a.gif\ncaption: 図\nalt: 図\nsource: 出典", "'a.gif' does not match"),
+        (
+            "part",
+            "goal: 重点目標\nid: g\nbody:\n  - group: v\n    body:\n      - package: 施策\n        id: p\n"
+            "        parts:\n          - p: 本文",
+            "$.body[0].body[0].parts[0]: {'p': '本文'} is not valid under any",
+        ),
+        (
+            "part",
+            EXAMPLES["package"].replace("year: 令和５年度", "year: 令和５年度, unit: 件"),
+            "'unit' was unexpected",
+        ),
+        (
+            "part",
+            EXAMPLES["package"].replace("{pending: 次回以降に議論}", "{}"),
+            "$.parts[1].kpis[0].target: {} is not valid",
+        ),
+        ("footnotes", "Note_A: 本文", "'Note_A' does not match"),
+        ("footnotes", "note-a:\n  - 一覧", "$['note-a']: ['一覧'] is not of type"),
+        ("lint", "width_digit:\n  enabled: true", "'width_digit' was unexpected"),
+        ("lint", "sentence-length:\n  max: 長い", "'長い' is not of type 'integer'"),
+        ("lint", "brackets:\n  enable: false", "'enable' was unexpected"),
+    ],
+)
 def test_the_schemas_refuse_what_the_loader_refuses(name, text, expected):
     found = messages(validator(name).iter_errors(yaml.safe_load(textwrap.dedent(text))))
     assert any(expected in m for m in found), found
 
 
 def test_the_loader_refuses_an_unknown_field_and_kind_too(tmp_path):
-    for n, overrides in enumerate([
+    for n, overrides in enumerate(
+        [
             {"plan.yaml": MIN["plan.yaml"].replace("subject:", "subjet:")},
-            {"chapter1.yaml": MIN["chapter1.yaml"].replace("- list: [変化Ａの内容]", "- paragraph: 段落")}]):
+            {
+                "chapter1.yaml": MIN["chapter1.yaml"].replace(
+                    "- list: [変化Ａの内容]", "- paragraph: 段落"
+                )
+            },
+        ]
+    ):
         with pytest.raises(BuildError):
             load_plan(write_content(tmp_path / str(n), overrides))
 
@@ -242,7 +340,10 @@ def test_the_schemas_document_the_tree():
     defs = SCHEMAS["part.schema.json"]["$defs"]
     section = defs["Section"]
     assert section["title"] == "節・項（section:）"
-    assert next(iter(section["properties"])) == "section" and section["then"]["required"] == ["section", "id"]
+    assert next(iter(section["properties"])) == "section" and section["then"]["required"] == [
+        "section",
+        "id",
+    ]
     assert section["properties"]["section"]["title"] == "見出し"
     assert section["properties"]["draft_only"]["default"] is False
     checks = section["then"]["properties"]
@@ -250,7 +351,9 @@ def test_the_schemas_document_the_tree():
     assert defs["Generated"]["then"]["properties"]["generated"]["enum"] == list(model.GENERATED)
     assert defs["Diagram"]["then"]["properties"]["diagram"]["enum"] == list(model.DIAGRAMS)
     assert "（１）" in defs["BulletList"]["then"]["properties"]["marker"]["oneOf"][0]["examples"]
-    assert defs["PackageGroup"]["properties"]["group"]["description"].startswith("目指す社会の姿の ID")
+    assert defs["PackageGroup"]["properties"]["group"]["description"].startswith(
+        "目指す社会の姿の ID"
+    )
     for schema in SCHEMAS.values():
         for d in schema.get("$defs", {}).values():
             if "properties" in d:
@@ -262,7 +365,10 @@ def test_the_schemas_document_the_tree():
     assert labels["properties"]["measures"]["description"] == "既定: 当面の取組（例）"
     assert labels["additionalProperties"]["type"] == ["string", "number"]
     lint = SCHEMAS["lint.schema.json"]
-    assert "width-digits" in lint["properties"] and "in_draft" in lint["$defs"]["LintRule"]["properties"]
+    assert (
+        "width-digits" in lint["properties"]
+        and "in_draft" in lint["$defs"]["LintRule"]["properties"]
+    )
 
 
 def test_a_block_is_checked_once_per_kind():

@@ -24,7 +24,8 @@ from keikaku.model import Pending, fields_of
 
 SCHEMA = json.loads((PROJECT / SCHEMA_PATH).read_text(encoding="utf-8"))
 
-WITH_KPIS = {"goals/a.yaml": """\
+WITH_KPIS = {
+    "goals/a.yaml": """\
     goal: 重点目標Ａ
     id: goal-a
     body:
@@ -56,7 +57,8 @@ WITH_KPIS = {"goals/a.yaml": """\
                   - list: [方向性Ｂ]
               - kpis:
                   pending: 重点施策・ＫＰＩについては、次回以降に議論
-    """}
+    """
+}
 
 
 def blocks(data: Any):
@@ -87,7 +89,11 @@ def test_the_schema_documents_the_tree():
     defs = SCHEMA["$defs"]
     # Every block kind a loaded plan can hold, told apart by its kind (includes are resolved).
     kinds = {d["properties"]["kind"]["const"] for d in defs.values() if "kind" in d["properties"]}
-    assert kinds == {k.KIND for k in model.BLOCK_KINDS if k is not model.Include} | {"item", "part", "kpis"}
+    assert kinds == {k.KIND for k in model.BLOCK_KINDS if k is not model.Include} | {
+        "item",
+        "part",
+        "kpis",
+    }
     assert defs["Section"]["title"] == "節・項"
     assert defs["Section"]["properties"]["title"]["title"] == "見出し"
     assert defs["Kpi"]["properties"]["package"]["description"]
@@ -103,9 +109,15 @@ def test_plan_json_of_the_real_plan_is_valid(built_plan):
     assert [g["title"] for g in of_kind(data, "goal")] == [g.title.raw for g in plan.goals]
     first = of_kind(data, "package")[0]
     assert first["parts"][-1] == {
-        "kind": "kpis", "label": "kpis",
-        "kpis": {"kind": "pending", "pending": "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定",
-                 "label": None, "what": None}}
+        "kind": "kpis",
+        "label": "kpis",
+        "kpis": {
+            "kind": "pending",
+            "pending": "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定",
+            "label": None,
+            "what": None,
+        },
+    }
     assert data["meta"]["date_line"]["kind"] == "pending"
     assert len(data["pending"]) == len(plan.pending)
     assert data["labels"]["kpis"] == "ＫＰＩ"
@@ -137,16 +149,16 @@ def test_the_schema_rejects_what_the_model_would_not_hold(content_dir):
         return of_kind(d, "section")[0]
 
     for change in [
-        lambda d: kpi(d).update(target={"value": "80"}),             # no year
+        lambda d: kpi(d).update(target={"value": "80"}),  # no year
         lambda d: kpi(d).update(baseline={"value": True, "year": "令和６年度"}),
-        lambda d: of_kind(d, "goal")[0].update(id="Goal A"),         # not an id
-        lambda d: section(d).update(kind="paragraph"),               # no such kind
-        lambda d: section(d).update(titel="見出し"),                 # no such field
-        lambda d: section(d).pop("numbering"),                       # every field is present
+        lambda d: of_kind(d, "goal")[0].update(id="Goal A"),  # not an id
+        lambda d: section(d).update(kind="paragraph"),  # no such kind
+        lambda d: section(d).update(titel="見出し"),  # no such field
+        lambda d: section(d).pop("numbering"),  # every field is present
         lambda d: section(d).update(numbering="chapterr"),
         lambda d: section(d)["body"].append({"kind": "include", "file": "x.yaml"}),
         lambda d: of_kind(d, "list")[0].update(marker="とても長い記号"),
-        lambda d: d["meta"].update(date_line={"pending": "理由"}),   # without its kind
+        lambda d: d["meta"].update(date_line={"pending": "理由"}),  # without its kind
         lambda d: d.update(goals=[]),
     ]:
         assert not validator.is_valid(broken(change))
@@ -169,7 +181,9 @@ def _as_content(value: Any, tp: Any, files: dict[str, Any]) -> Any:
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None) and not hasattr(a, "KIND")]
         if isinstance(value, list):
-            return _as_content(value, next(o for o in options if typing.get_origin(o) is tuple), files)
+            return _as_content(
+                value, next(o for o in options if typing.get_origin(o) is tuple), files
+            )
         if isinstance(value, dict):
             return _as_content(value, next(o for o in options if isinstance(o, type)), files)
         return value
@@ -187,8 +201,11 @@ def _as_content(value: Any, tp: Any, files: dict[str, Any]) -> Any:
 
 
 def _fields_of(cls: type, value: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
-    return {f.name: _as_content(value[f.name], tp, files) for f, tp in fields_of(cls)
-            if not f.metadata.get("derived") and value.get(f.name) is not None}
+    return {
+        f.name: _as_content(value[f.name], tp, files)
+        for f, tp in fields_of(cls)
+        if not f.metadata.get("derived") and value.get(f.name) is not None
+    }
 
 
 def _block(value: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +231,11 @@ def write_back(data: dict[str, Any], root: Path) -> Path:
     content = root / "content"
     for rel, body in files.items():
         (content / rel).parent.mkdir(parents=True, exist_ok=True)
-        text = body if isinstance(body, str) else yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+        text = (
+            body
+            if isinstance(body, str)
+            else yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
+        )
         (content / rel).write_text(text, encoding="utf-8")
     return content
 
@@ -234,7 +255,9 @@ def test_plan_json_round_trips_through_the_content_files(content_dir, tmp_path, 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, so spreadsheet programs read it as UTF-8"
+    assert raw.startswith(b"\xef\xbb\xbf"), (
+        "UTF-8 with a BOM, so spreadsheet programs read it as UTF-8"
+    )
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     assert rows and list(rows[0]) == list(KPI_COLUMNS)
     assert KPI_COLUMNS[:2] == ("ＫＰＩのID", "政策パッケージのID"), "the keys come first"
@@ -246,7 +269,8 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
     rows = read_csv(built_plan.pdf_path.parent / "kpi.csv")
     assert plan.packages()
     assert [(r["政策パッケージのID"], r["重点目標"], r["政策パッケージ"]) for r in rows] == [
-        (p.id, g.title.raw, p.title.raw) for g, _, p in plan.packages()]
+        (p.id, g.title.raw, p.title.raw) for g, _, p in plan.packages()
+    ]
     for row, (_, _, pkg) in zip(rows, plan.packages(), strict=True):
         assert isinstance(pkg.kpis, Pending)
         assert row["ＫＰＩのID"] == "", "a pending package's row has no ＫＰＩ id"
@@ -259,18 +283,48 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     rows = read_csv(out / "kpi.csv")
     assert rows == [
-        {"ＫＰＩのID": "kpi-set", "政策パッケージのID": "pkg-a",
-         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "設定済の指標", "単位": "％",
-         "基準値": "50", "基準年度": "令和６年度", "目標値": "80", "目標年度": "令和12年度",
-         "状態": "設定済", "備考": "備考Ａ"},
-        {"ＫＰＩのID": "kpi-partly", "政策パッケージのID": "pkg-a",
-         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "目標値が未定の指標", "単位": "",
-         "基準値": "10", "基準年度": "令和５年度", "目標値": "", "目標年度": "",
-         "状態": "一部未定", "備考": "目標値：目標値は次回以降に議論"},
-        {"ＫＰＩのID": "", "政策パッケージのID": "pkg-b",
-         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＢ", "指標": "", "単位": "",
-         "基準値": "", "基準年度": "", "目標値": "", "目標年度": "",
-         "状態": "未定", "備考": "重点施策・ＫＰＩについては、次回以降に議論"},
+        {
+            "ＫＰＩのID": "kpi-set",
+            "政策パッケージのID": "pkg-a",
+            "重点目標": "重点目標Ａ",
+            "政策パッケージ": "施策テーマＡ",
+            "指標": "設定済の指標",
+            "単位": "％",
+            "基準値": "50",
+            "基準年度": "令和６年度",
+            "目標値": "80",
+            "目標年度": "令和12年度",
+            "状態": "設定済",
+            "備考": "備考Ａ",
+        },
+        {
+            "ＫＰＩのID": "kpi-partly",
+            "政策パッケージのID": "pkg-a",
+            "重点目標": "重点目標Ａ",
+            "政策パッケージ": "施策テーマＡ",
+            "指標": "目標値が未定の指標",
+            "単位": "",
+            "基準値": "10",
+            "基準年度": "令和５年度",
+            "目標値": "",
+            "目標年度": "",
+            "状態": "一部未定",
+            "備考": "目標値：目標値は次回以降に議論",
+        },
+        {
+            "ＫＰＩのID": "",
+            "政策パッケージのID": "pkg-b",
+            "重点目標": "重点目標Ａ",
+            "政策パッケージ": "施策テーマＢ",
+            "指標": "",
+            "単位": "",
+            "基準値": "",
+            "基準年度": "",
+            "目標値": "",
+            "目標年度": "",
+            "状態": "未定",
+            "備考": "重点施策・ＫＰＩについては、次回以降に議論",
+        },
     ]
 
 
@@ -278,10 +332,21 @@ def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
     out = tmp_path / "out"
     assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
     assert read_csv(out / "kpi.csv") == [
-        {"ＫＰＩのID": "kpi-a", "政策パッケージのID": "pkg-a",
-         "重点目標": "重点目標Ａ", "政策パッケージ": "施策テーマＡ", "指標": "指標Ａ", "単位": "件",
-         "基準値": "10", "基準年度": "令和５年度", "目標値": "", "目標年度": "",
-         "状態": "一部未定", "備考": "目標値：目標値は次回以降に議論"}]
+        {
+            "ＫＰＩのID": "kpi-a",
+            "政策パッケージのID": "pkg-a",
+            "重点目標": "重点目標Ａ",
+            "政策パッケージ": "施策テーマＡ",
+            "指標": "指標Ａ",
+            "単位": "件",
+            "基準値": "10",
+            "基準年度": "令和５年度",
+            "目標値": "",
+            "目標年度": "",
+            "状態": "一部未定",
+            "備考": "目標値：目標値は次回以降に議論",
+        }
+    ]
 
 
 # ------------------------------------------------------------------ attachments

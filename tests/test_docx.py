@@ -107,7 +107,9 @@ def _build(root: Path) -> Built:
     plan = load_plan(content)
     pages = pdf_page_numbers((out / "plan.pdf").read_bytes(), plan)
     data = docx_bytes(plan, revision=REVISION, date=DATE, pages=pages, content=content)
-    return Built(plan, content, out / "plan.pdf", (out / "plan.html").read_text("utf-8"), data, pages)
+    return Built(
+        plan, content, out / "plan.pdf", (out / "plan.html").read_text("utf-8"), data, pages
+    )
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +172,11 @@ class _Headings(HTMLParser):
 
 def test_headings_are_built_in_heading_styles_at_the_pdf_levels(built):
     body = built.part("word/document.xml")
-    in_word = [(int(_style(p)[len("Heading"):]), squash(_text(p)))
-               for p in _paragraphs(body) if re.fullmatch(r"Heading[1-6]", _style(p))]
+    in_word = [
+        (int(_style(p)[len("Heading") :]), squash(_text(p)))
+        for p in _paragraphs(body)
+        if re.fullmatch(r"Heading[1-6]", _style(p))
+    ]
     tagged = _Headings()
     tagged.feed(built.html)
     assert in_word == tagged.found
@@ -235,7 +240,7 @@ def test_text_matches_the_pdf(built):
             assert text in pdf, text
             continue
         found = pdf.find(text, cursor)
-        assert found >= 0, f"not in the PDF after {pdf[max(0, cursor - 30):cursor]!r}: {text!r}"
+        assert found >= 0, f"not in the PDF after {pdf[max(0, cursor - 30) : cursor]!r}: {text!r}"
         skipped.append(pdf[cursor:found])
         cursor = found + len(text)
     skipped.append(pdf[cursor:])
@@ -258,13 +263,17 @@ def test_footnotes_tables_and_figures_are_word_objects(built):
     assert len(refs) == 2
     # The call stands where the PDF has it: after 「方策の本文」.
     p = next(p for p in _paragraphs(body) if "方策の本文" in _text(p))
-    assert _text(p).endswith("方策の本文を書く。") and p.find(f".//{W}footnoteReference") is not None
+    assert (
+        _text(p).endswith("方策の本文を書く。") and p.find(f".//{W}footnoteReference") is not None
+    )
 
     tables = list(body.iter(W + "tbl"))
     # The content table, the ＫＰＩ table, the diagram, 施策テーマの例, the pillars, the
     # Markdown table, and one per 重点目標 in 政策パッケージ一覧 and ＫＰＩ一覧.
     assert len(tables) == 8
-    content = next(t for t in tables if "対象施設" not in _text(t) and "区分施設数" in squash(_text(t)))
+    content = next(
+        t for t in tables if "対象施設" not in _text(t) and "区分施設数" in squash(_text(t))
+    )
     rows = content.findall(f"{W}tr")
     assert [squash(_text(r)) for r in rows] == ["区分施設数備考", "道路（国道）12", "河川3一級河川"]
     assert rows[0].find(f"{W}trPr/{W}tblHeader") is not None  # repeated on every page
@@ -277,9 +286,13 @@ def test_footnotes_tables_and_figures_are_word_objects(built):
     caption = next(p for p in _paragraphs(body) if "対象施設の内訳" in _text(p))
     assert _text(caption) == "表１　対象施設の内訳"
 
-    drawings = list(body.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}inline"))
+    drawings = list(
+        body.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}inline")
+    )
     assert len(drawings) == 1
-    doc_pr = drawings[0].find("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr")
+    doc_pr = drawings[0].find(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+    )
     assert doc_pr.get("descr") == "対象地域を示した地図"
     blip = next(drawings[0].iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"))
     rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
@@ -310,10 +323,19 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
     assert "（今後設定）" in texts  # the ＫＰＩ's pending target
     # 政策パッケージ一覧 without page numbers; ＫＰＩ一覧; 未定事項一覧 in a draft.
     joined = squash("".join(texts))
-    assert "重点目標・目指す社会の姿・政策パッケージＫＰＩ第１節重点目標Ａ１≪姿Ａ≫（１）施策テーマＡ１件" in joined
-    assert "政策パッケージ指標基準値目標値第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）" in joined
+    assert (
+        "重点目標・目指す社会の姿・政策パッケージＫＰＩ第１節重点目標Ａ１≪姿Ａ≫（１）施策テーマＡ１件"
+        in joined
+    )
+    assert (
+        "政策パッケージ指標基準値目標値第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）"
+        in joined
+    )
     assert "素案の段階で今後の議論に委ねられている事項（２件）" in joined
-    assert "１\t重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値\n目標値は次回以降に議論" in "".join(texts)
+    assert (
+        "１\t重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値\n目標値は次回以降に議論"
+        in "".join(texts)
+    )
 
 
 def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):
@@ -322,16 +344,29 @@ def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):
     assert ' TOC \\f C \\l "1-9" \\h \\z ' in codes
     entries = [p for p in _paragraphs(body) if re.fullmatch(r"TOC[1-6]", _style(p))]
     outline = built.plan.outline(True)
-    expected = [(f"TOC{min(e.depth, 6)}", f"{e.label}\t{e.title}\t{built.pages[e.anchor]}") for e in outline.toc]
+    expected = [
+        (f"TOC{min(e.depth, 6)}", f"{e.label}\t{e.title}\t{built.pages[e.anchor]}")
+        for e in outline.toc
+    ]
     assert [(_style(p), _text(p)) for p in entries] == expected
     # Page numbers are PAGEREF fields on the headings' bookmarks, filled in with the PDF's.
     assert len([c for c in codes if c.startswith(" PAGEREF kk_")]) == len(expected)
     assert built.pages["ch1"] == 1 and built.pages["ch4"] > built.pages["ch3"]
     # A refreshed 目次 lists the same headings: each carries a TC entry of its level.
-    tc = [re.fullmatch(r' TC "([^"]*)" \\f C \\l (\d) ', c).groups() for c in codes if c.startswith(" TC ")]
+    tc = [
+        re.fullmatch(r' TC "([^"]*)" \\f C \\l (\d) ', c).groups()
+        for c in codes
+        if c.startswith(" TC ")
+    ]
     assert [(int(level), text) for text, level in tc] == [
-        (e.depth, f"{e.label}　{e.title}" if e.label and not e.label.endswith("）") else f"{e.label}{e.title}")
-        for e in outline.toc]
+        (
+            e.depth,
+            f"{e.label}　{e.title}"
+            if e.label and not e.label.endswith("）")
+            else f"{e.label}{e.title}",
+        )
+        for e in outline.toc
+    ]
     settings = built.part("word/settings.xml")
     assert settings.find(W + "updateFields") is None
 
@@ -343,19 +378,31 @@ def test_page_setup_header_footer_and_draft_status(built):
     for sect in sects:
         size, margin = sect.find(W + "pgSz"), sect.find(W + "pgMar")
         assert (size.get(W + "w"), size.get(W + "h")) == ("11906", "16838")  # A4 portrait
-        assert [margin.get(W + k) for k in ("top", "right", "bottom", "left")] == ["1417", "1227", "1247", "1227"]
+        assert [margin.get(W + k) for k in ("top", "right", "bottom", "left")] == [
+            "1417",
+            "1227",
+            "1247",
+            "1227",
+        ]
     front, main = sects
     assert front.find(W + "footerReference") is None and front.find(W + "pgNumType") is None
     assert main.find(W + "pgNumType").get(W + "start") == "1"
     rels = built.raw("word/_rels/document.xml.rels")
-    footer = main.find(W + "footerReference").get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+    footer = main.find(W + "footerReference").get(
+        "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    )
     target = re.search(rf'<Relationship [^>]*Id="{footer}"[^>]*>', rels).group(0)
     name = re.search(r'Target="([^"]+)"', target).group(1)
     foot = built.raw(f"word/{name}")
-    assert re.search(r'>- </w:t>.*<w:instrText xml:space="preserve"> PAGE </w:instrText>.*>\s?-</w:t>', foot)
+    assert re.search(
+        r'>- </w:t>.*<w:instrText xml:space="preserve"> PAGE </w:instrText>.*>\s?-</w:t>', foot
+    )
     headers = [built.raw(f"word/{n}") for n in ("header1.xml", "header2.xml")]
     assert all(">素案</w:t>" in h for h in headers)  # the draft's status on every page
-    assert '<w:instrText xml:space="preserve"> STYLEREF "Plan Running Head" </w:instrText>' in headers[1]
+    assert (
+        '<w:instrText xml:space="preserve"> STYLEREF "Plan Running Head" </w:instrText>'
+        in headers[1]
+    )
     cover = [_text(p) for p in _paragraphs(body)][:6]
     assert cover[:3] == ["素案", "テスト計画", "（第１回部会）"]
 
@@ -381,13 +428,19 @@ def test_fonts_are_named_not_embedded(built):
     for level in range(1, 7):
         assert faces(styles.find(f"{W}style[@{W}styleId='Heading{level}']")) == {"BIZ UDGothic"}
     fonts = built.part("word/fontTable.xml")
-    alt = {f.get(W + "name"): f.find(W + "altName").get(W + "val") for f in fonts.iter(W + "font")
-           if f.find(W + "altName") is not None}
+    alt = {
+        f.get(W + "name"): f.find(W + "altName").get(W + "val")
+        for f in fonts.iter(W + "font")
+        if f.find(W + "altName") is not None
+    }
     assert alt == {"BIZ UDMincho": "BIZ UD明朝", "BIZ UDGothic": "BIZ UDゴシック"}
     with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
         assert not [n for n in z.namelist() if n.startswith("word/fonts/")]
     settings = built.part("word/settings.xml")
-    assert settings.find(W + "embedTrueTypeFonts") is None and settings.find(W + "embedSystemFonts") is None
+    assert (
+        settings.find(W + "embedTrueTypeFonts") is None
+        and settings.find(W + "embedSystemFonts") is None
+    )
 
 
 def test_settings_track_changes_and_keep_japanese_text_as_in_the_pdf(built):
@@ -414,8 +467,11 @@ def test_every_paragraph_is_traced_to_its_content(built):
         assert name in tmap.traces
         names.append(name)
     assert len(names) == len(set(names))
-    by_text = {squash(_text(p)): tmap.traces[p.find(f"{W}bookmarkStart").get(W + "name")]
-               for p in _paragraphs(body) if p.find(f"{W}bookmarkStart") is not None}
+    by_text = {
+        squash(_text(p)): tmap.traces[p.find(f"{W}bookmarkStart").get(W + "name")]
+        for p in _paragraphs(body)
+        if p.find(f"{W}bookmarkStart") is not None
+    }
     item = by_text["・変化Ａの内容"]
     assert (item.id, item.path, item.kind) == ("change-a", "body[0].list[0]", "list")
     assert item.where == ("第１章　状況の変化", "第１節　社会経済情勢の変化", "１　変化Ａ")
@@ -439,20 +495,33 @@ def test_every_paragraph_is_traced_to_its_content(built):
 
 
 def test_same_content_gives_the_same_bytes(built):
-    again = docx_bytes(built.plan, draft=True, revision=REVISION, date=DATE, pages=built.pages, content=built.content)
+    again = docx_bytes(
+        built.plan,
+        draft=True,
+        revision=REVISION,
+        date=DATE,
+        pages=built.pages,
+        content=built.content,
+    )
     assert again == built.docx
     with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
-        assert {i.date_time for i in z.infolist()} == {(2025, 1, 2, 3, 4, 4)}  # zip keeps even seconds
+        assert {i.date_time for i in z.infolist()} == {
+            (2025, 1, 2, 3, 4, 4)
+        }  # zip keeps even seconds
         core = z.read("docProps/core.xml").decode()
-    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2025-01-02T03:04:05Z</dcterms:created>" in core
+    assert (
+        '<dcterms:created xsi:type="dcterms:W3CDTF">2025-01-02T03:04:05Z</dcterms:created>' in core
+    )
     assert "<dc:title>テスト計画（素案）</dc:title>" in core
 
 
 def test_svg_figures_stand_in_with_their_alt_text(tmp_path):
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
     chapter = textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
-        "- pending: 次回以降に議論", "- figure: figures/plan.svg\n        caption: 配置図\n        alt: 施設の配置\n"
-        "        source: 作成")
+        "- pending: 次回以降に議論",
+        "- figure: figures/plan.svg\n        caption: 配置図\n        alt: 施設の配置\n"
+        "        source: 作成",
+    )
     content = write_content(tmp_path, {"chapter4.yaml": chapter, "figures/plan.svg": svg})
     plan = load_plan(content)
     data = docx_bytes(plan, revision="r", date=DATE, content=content)
@@ -461,7 +530,7 @@ def test_svg_figures_stand_in_with_their_alt_text(tmp_path):
         assert not [n for n in z.namelist() if n.startswith("word/media/")]
     texts = [_text(p) for p in _paragraphs(body)]
     i = texts.index("［図：施設の配置］")
-    assert texts[i + 1:i + 3] == ["図３　配置図", "出典：作成"]
+    assert texts[i + 1 : i + 3] == ["図３　配置図", "出典：作成"]
 
 
 # ------------------------------------------------------------------ LibreOffice
@@ -480,9 +549,22 @@ def _convert(docx: Path, workdir: Path) -> Path:
     for font in (PROJECT / "styles" / "fonts").glob("*.ttf"):
         shutil.copy(font, fonts / font.name)
     env = {**os.environ, "HOME": str(home)}
-    result = subprocess.run([_soffice(), "--headless", f"-env:UserInstallation={(home / 'profile').as_uri()}",
-                             "--convert-to", "pdf", "--outdir", str(workdir), str(docx)],
-                            env=env, capture_output=True, timeout=300, check=False)
+    result = subprocess.run(
+        [
+            _soffice(),
+            "--headless",
+            f"-env:UserInstallation={(home / 'profile').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(workdir),
+            str(docx),
+        ],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     return workdir / (docx.stem + ".pdf")
 
@@ -500,13 +582,24 @@ def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
     tmap = read_trace_map(docx)
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
         body = ET.fromstring(z.read("word/document.xml"))
-    headers = {squash("".join(_text(p) for p in tr.iter(W + "p"))) for tr in body.iter(W + "tr")
-               if tr.find(f"{W}trPr/{W}tblHeader") is not None}
-    diagram = {re.sub(r"[0-9]", "", squash(t.text)) for t in tmap.traces.values() if t.kind == "diagram"}
+    headers = {
+        squash("".join(_text(p) for p in tr.iter(W + "p")))
+        for tr in body.iter(W + "tr")
+        if tr.find(f"{W}trPr/{W}tblHeader") is not None
+    }
+    diagram = {
+        re.sub(r"[0-9]", "", squash(t.text)) for t in tmap.traces.values() if t.kind == "diagram"
+    }
     heads = {h.title for h in plan.outline(True).headings if h.depth == 1}
     status = plan.meta.status.plain
-    lines = [line for page in pypdf.PdfReader(pdf).pages for line in (page.extract_text() or "").splitlines()
-             if line.strip() not in heads and line.strip() != status and not re.fullmatch(r"\s*-\s*\d+\s*-\s*", line)]
+    lines = [
+        line
+        for page in pypdf.PdfReader(pdf).pages
+        for line in (page.extract_text() or "").splitlines()
+        if line.strip() not in heads
+        and line.strip() != status
+        and not re.fullmatch(r"\s*-\s*\d+\s*-\s*", line)
+    ]
     text = squash("\n".join(lines))
     for note in sorted((squash(n.plain) for n in plan.footnotes.values()), key=len, reverse=True):
         text = text.replace(note, "", 1)
@@ -527,22 +620,32 @@ def _libreoffice_reads_like_pdf(plan: Plan, pdf: Path, docx: bytes, workdir: Pat
     if want != got:
         import difflib
 
-        ops = [op for op in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes() if op[0] != "equal"]
+        ops = [
+            op
+            for op in difflib.SequenceMatcher(None, want, got, autojunk=False).get_opcodes()
+            if op[0] != "equal"
+        ]
         _op, i1, i2, j1, j2 = ops[0]
-        pytest.fail(f"{len(ops)} differences; first: PDF {want[max(0, i1 - 20):i2 + 20]!r} "
-                    f"Word {got[max(0, j1 - 20):j2 + 20]!r}")
+        pytest.fail(
+            f"{len(ops)} differences; first: PDF {want[max(0, i1 - 20) : i2 + 20]!r} "
+            f"Word {got[max(0, j1 - 20) : j2 + 20]!r}"
+        )
     return len(pypdf.PdfReader(converted).pages)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice is not installed (scripts/setup-system.sh --test)")
+@pytest.mark.skipif(
+    _soffice() is None, reason="LibreOffice is not installed (scripts/setup-system.sh --test)"
+)
 def test_libreoffice_converts_plan_docx_and_it_reads_like_the_pdf(built, tmp_path):
     pages = _libreoffice_reads_like_pdf(built.plan, built.pdf, built.docx, tmp_path)
     assert pages == len(pypdf.PdfReader(built.pdf).pages)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(_soffice() is None, reason="LibreOffice is not installed (scripts/setup-system.sh --test)")
+@pytest.mark.skipif(
+    _soffice() is None, reason="LibreOffice is not installed (scripts/setup-system.sh --test)"
+)
 def test_libreoffice_reads_the_real_plan_like_its_pdf(built_plan, tmp_path):
     plan = load_plan(PROJECT / "content")
     pages = pdf_page_numbers(built_plan.pdf_path.read_bytes(), plan)

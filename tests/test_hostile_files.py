@@ -54,6 +54,7 @@ class Hang(BaseException):
 @pytest.fixture
 def no_hang():
     """Fail, rather than wait for ever, if a command blocks (on a FIFO, say)."""
+
     def alarm(_signum, _frame):
         raise Hang("the command blocked")
 
@@ -101,11 +102,15 @@ def unix_socket(path: Path) -> None:
 
 
 def katakana_headings(count: int) -> str:
-    items = "".join(f"      - section: 項目{i}\n        id: k{i}\n        body:\n          - p: 本文\n"
-                    for i in range(count))
-    return ("section: 実効性を確保する方策\nid: ch4\nchild_numbering: item\nbody:\n"
-            "  - section: 方策Ａ\n    id: measure-a\n    child_numbering: kana\n    body:\n"
-            "      - pending: 次回以降に議論\n" + items)
+    items = "".join(
+        f"      - section: 項目{i}\n        id: k{i}\n        body:\n          - p: 本文\n"
+        for i in range(count)
+    )
+    return (
+        "section: 実効性を確保する方策\nid: ch4\nchild_numbering: item\nbody:\n"
+        "  - section: 方策Ａ\n    id: measure-a\n    child_numbering: kana\n    body:\n"
+        "      - pending: 次回以降に議論\n" + items
+    )
 
 
 # ------------------------------------------------------------------ the table
@@ -166,7 +171,9 @@ def _hidden_link_included(root, content, out, mp):
     (content / "goals" / "a.yaml").unlink()
     link(content / "goals" / ".a.yaml", "real.yaml")
     chapter3 = content / "chapter3.yaml"
-    chapter3.write_text(chapter3.read_text("utf-8").replace("goals/a.yaml", "goals/.a.yaml"), "utf-8")
+    chapter3.write_text(
+        chapter3.read_text("utf-8").replace("goals/a.yaml", "goals/.a.yaml"), "utf-8"
+    )
 
 
 def _device(root, content, out, mp):
@@ -238,6 +245,7 @@ def _product_is_folder(root, content, out, mp):
 def _planted(name: str, target: str = "victim"):
     def setup(root, content, out, mp):
         link(out / name, "/dev/zero" if target == "zero" else root / "victim.txt")
+
     return setup
 
 
@@ -253,69 +261,163 @@ def _fifo_in_out(root, content, out, mp):
 
 ATTACKS = [
     # --- content files that are not regular files inside content/
-    Attack("plan-links-outside", setup=_plan_to_outside,
-           expect=refused(rf"{C}/plan\.yaml", "シンボリックリンク")),
-    Attack("footnotes-link-outside", setup=_footnotes_to_outside,
-           expect=refused(rf"{C}/footnotes\.yaml", "シンボリックリンク")),
-    Attack("lint-links-to-dev-zero", setup=lambda r, c, o, m: link(c / "lint.yaml", "/dev/zero"),
-           expect=refused(rf"{C}/lint\.yaml", "シンボリックリンク")),
-    Attack("prose-links-to-etc", setup=lambda r, c, o, m: link(c / "prose" / "outlook.md", "/etc/hostname"),
-           expect=refused(rf"{C}/prose/outlook\.md", "シンボリックリンク")),
-    Attack("include-links-inside", setup=_include_to_inside,
-           expect=refused(rf"{C}/goals/a\.yaml", "リンク先が content/ の中でも")),
-    Attack("folder-links-outside", setup=_folder_to_outside,
-           expect=refused(rf"{C}/goals", "シンボリックリンク")),
-    Attack("hidden-link-included", setup=_hidden_link_included,
-           expect=refused(rf"{C}/goals/\.a\.yaml", "シンボリックリンク")),
-    Attack("editor-lock-link-is-fine", setup=lambda r, c, o, m: link(c / ".#plan.yaml", "root@host.123:456"),
-           expect=OK),
-    Attack("fifo-as-plan", setup=lambda r, c, o, m: fifo(c / "plan.yaml"),
-           expect=refused(rf"{C}/plan\.yaml", "名前付きパイプ（FIFO）")),
-    Attack("fifo-anywhere", setup=lambda r, c, o, m: fifo(c / "notes" / "pipe.txt"),
-           expect=refused(rf"{C}/notes/pipe\.txt", "名前付きパイプ（FIFO）")),
+    Attack(
+        "plan-links-outside",
+        setup=_plan_to_outside,
+        expect=refused(rf"{C}/plan\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "footnotes-link-outside",
+        setup=_footnotes_to_outside,
+        expect=refused(rf"{C}/footnotes\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "lint-links-to-dev-zero",
+        setup=lambda r, c, o, m: link(c / "lint.yaml", "/dev/zero"),
+        expect=refused(rf"{C}/lint\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "prose-links-to-etc",
+        setup=lambda r, c, o, m: link(c / "prose" / "outlook.md", "/etc/hostname"),
+        expect=refused(rf"{C}/prose/outlook\.md", "シンボリックリンク"),
+    ),
+    Attack(
+        "include-links-inside",
+        setup=_include_to_inside,
+        expect=refused(rf"{C}/goals/a\.yaml", "リンク先が content/ の中でも"),
+    ),
+    Attack(
+        "folder-links-outside",
+        setup=_folder_to_outside,
+        expect=refused(rf"{C}/goals", "シンボリックリンク"),
+    ),
+    Attack(
+        "hidden-link-included",
+        setup=_hidden_link_included,
+        expect=refused(rf"{C}/goals/\.a\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "editor-lock-link-is-fine",
+        setup=lambda r, c, o, m: link(c / ".#plan.yaml", "root@host.123:456"),
+        expect=OK,
+    ),
+    Attack(
+        "fifo-as-plan",
+        setup=lambda r, c, o, m: fifo(c / "plan.yaml"),
+        expect=refused(rf"{C}/plan\.yaml", "名前付きパイプ（FIFO）"),
+    ),
+    Attack(
+        "fifo-anywhere",
+        setup=lambda r, c, o, m: fifo(c / "notes" / "pipe.txt"),
+        expect=refused(rf"{C}/notes/pipe\.txt", "名前付きパイプ（FIFO）"),
+    ),
     Attack("fifo-hidden-is-never-read", setup=lambda r, c, o, m: fifo(c / ".pipe"), expect=OK),
-    Attack("device-file", setup=_device, expect=refused(rf"{C}/figures/zero\.yaml", "デバイスファイル")),
-    Attack("socket-file", setup=lambda r, c, o, m: unix_socket(c / "sock"),
-           expect=refused(rf"{C}/sock", "ソケット")),
+    Attack(
+        "device-file", setup=_device, expect=refused(rf"{C}/figures/zero\.yaml", "デバイスファイル")
+    ),
+    Attack(
+        "socket-file",
+        setup=lambda r, c, o, m: unix_socket(c / "sock"),
+        expect=refused(rf"{C}/sock", "ソケット"),
+    ),
     # --- limits
-    Attack("yaml-over-2-mb", overrides={"chapter4.yaml": CH4 + "#" + "x" * limits.MAX_TEXT_FILE_BYTES + "\n"},
-           expect=refused(rf"{C}/chapter4\.yaml", "1 ファイル 2 MB まで")),
-    Attack("markdown-over-2-mb", overrides={"prose/outlook.md": "本文。\n" * (limits.MAX_TEXT_FILE_BYTES // 10 + 1)},
-           expect=refused(rf"{C}/prose/outlook\.md", "ファイルが大きすぎます")),
-    Attack("content-over-50-mb", setup=lambda r, c, o, m: [_sparse(c / "data" / f"{i}.bin", 18 * limits.MB)
-                                                          for i in range(3)],
-           expect=refused(rf"{C}", "合わせて 50 MB まで")),
+    Attack(
+        "yaml-over-2-mb",
+        overrides={"chapter4.yaml": CH4 + "#" + "x" * limits.MAX_TEXT_FILE_BYTES + "\n"},
+        expect=refused(rf"{C}/chapter4\.yaml", "1 ファイル 2 MB まで"),
+    ),
+    Attack(
+        "markdown-over-2-mb",
+        overrides={"prose/outlook.md": "本文。\n" * (limits.MAX_TEXT_FILE_BYTES // 10 + 1)},
+        expect=refused(rf"{C}/prose/outlook\.md", "ファイルが大きすぎます"),
+    ),
+    Attack(
+        "content-over-50-mb",
+        setup=lambda r, c, o, m: [
+            _sparse(c / "data" / f"{i}.bin", 18 * limits.MB) for i in range(3)
+        ],
+        expect=refused(rf"{C}", "合わせて 50 MB まで"),
+    ),
     Attack("too-many-files", setup=_too_many_entries, expect=refused(rf"{C}", "多すぎます")),
     # --- the folders named on the command line
-    Attack("content-is-root", setup=lambda r, c, o, m: {"content": Path("/")},
-           expect=refused(r"/", "ファイルシステムの最上位")),
-    Attack("content-is-a-file", setup=_content_is_file, expect=refused(rf"{C}", "ファイルが指定されています")),
-    Attack("content-unreadable", setup=_content_unreadable, expect=refused(rf"{C}", "フォルダを読めません")),
-    Attack("out-is-a-file", setup=_out_is_file,
-           expect={"build": (rf"{OUT}", "フォルダを指定してください"), "check": None}),
-    Attack("out-read-only", setup=_out_read_only,
-           expect={"build": (rf"{OUT}", "読み取り専用"), "check": None}),
-    Attack("disk-full", setup=_disk_full,
-           expect={"build": (rf"{OUT}", "ディスクの空きが足りない"), "check": None}),
-    Attack("product-path-is-a-folder", setup=_product_is_folder,
-           expect={"build": (rf"{OUT}/plan\.html", "フォルダがあるため"), "check": None}),
+    Attack(
+        "content-is-root",
+        setup=lambda r, c, o, m: {"content": Path("/")},
+        expect=refused(r"/", "ファイルシステムの最上位"),
+    ),
+    Attack(
+        "content-is-a-file",
+        setup=_content_is_file,
+        expect=refused(rf"{C}", "ファイルが指定されています"),
+    ),
+    Attack(
+        "content-unreadable",
+        setup=_content_unreadable,
+        expect=refused(rf"{C}", "フォルダを読めません"),
+    ),
+    Attack(
+        "out-is-a-file",
+        setup=_out_is_file,
+        expect={"build": (rf"{OUT}", "フォルダを指定してください"), "check": None},
+    ),
+    Attack(
+        "out-read-only",
+        setup=_out_read_only,
+        expect={"build": (rf"{OUT}", "読み取り専用"), "check": None},
+    ),
+    Attack(
+        "disk-full",
+        setup=_disk_full,
+        expect={"build": (rf"{OUT}", "ディスクの空きが足りない"), "check": None},
+    ),
+    Attack(
+        "product-path-is-a-folder",
+        setup=_product_is_folder,
+        expect={"build": (rf"{OUT}/plan\.html", "フォルダがあるため"), "check": None},
+    ),
     # --- links and FIFOs planted in the output folder: never followed, never written through
-    *[Attack(f"planted-link-{name}", setup=_planted(name), expect=OK)
-      for name in ("plan.pdf", "plan.html", "plan.docx", "plan.json", "kpi.csv", ".build-stamp", files.JOURNAL_NAME)],
+    *[
+        Attack(f"planted-link-{name}", setup=_planted(name), expect=OK)
+        for name in (
+            "plan.pdf",
+            "plan.html",
+            "plan.docx",
+            "plan.json",
+            "kpi.csv",
+            ".build-stamp",
+            files.JOURNAL_NAME,
+        )
+    ],
     Attack("planted-link-old-stamp-temp", setup=_planted_stamp_temp, expect=OK),
     Attack("planted-stamp-to-dev-zero", setup=_planted(".build-stamp", "zero"), expect=OK),
     Attack("planted-journal-to-dev-zero", setup=_planted(files.JOURNAL_NAME, "zero"), expect=OK),
     Attack("planted-fifo-stamp", setup=_fifo_in_out, expect=OK),
     # --- content that made the build fail with an internal error
-    Attack("katakana-headings-run-out", overrides={"chapter4.yaml": katakana_headings(47)},
-           expect=refused(rf"{C}/chapter4\.yaml:194:9", "カタカナの番号（ア〜ン、46 個）が足りません")),
-    Attack("katakana-46-headings-are-fine", overrides={"chapter4.yaml": katakana_headings(46)}, expect=OK),
-    Attack("katakana-list-runs-out",
-           overrides={"chapter4.yaml": CH4 + "  - list: [" + ", ".join(f"項目{i}" for i in range(47))
-                      + "]\n    marker: ア\n"},
-           expect=refused(rf"{C}/chapter4\.yaml:9:5", "marker: で別の番号")),
-    Attack("plan-of-only-null", overrides={"plan.yaml": "~\n"},
-           expect=refused(rf"{C}/plan\.yaml:1:1", "ファイルが空です")),
+    Attack(
+        "katakana-headings-run-out",
+        overrides={"chapter4.yaml": katakana_headings(47)},
+        expect=refused(rf"{C}/chapter4\.yaml:194:9", "カタカナの番号（ア〜ン、46 個）が足りません"),
+    ),
+    Attack(
+        "katakana-46-headings-are-fine",
+        overrides={"chapter4.yaml": katakana_headings(46)},
+        expect=OK,
+    ),
+    Attack(
+        "katakana-list-runs-out",
+        overrides={
+            "chapter4.yaml": CH4
+            + "  - list: ["
+            + ", ".join(f"項目{i}" for i in range(47))
+            + "]\n    marker: ア\n"
+        },
+        expect=refused(rf"{C}/chapter4\.yaml:9:5", "marker: で別の番号"),
+    ),
+    Attack(
+        "plan-of-only-null",
+        overrides={"plan.yaml": "~\n"},
+        expect=refused(rf"{C}/plan\.yaml:1:1", "ファイルが空です"),
+    ),
 ]
 
 
@@ -339,7 +441,9 @@ def test_attack(attack: Attack, tmp_path, previous_output, monkeypatch, no_hang)
         text = outcome.out + outcome.err
         assert time.monotonic() - started < 30, f"{command} took too long"
         assert "Traceback" not in text and "internal error" not in text, text
-        assert (root / "victim.txt").read_bytes() == VICTIM, "a file outside the output folder was written"
+        assert (root / "victim.txt").read_bytes() == VICTIM, (
+            "a file outside the output folder was written"
+        )
         assert SECRET not in text
         if expected is None:
             assert outcome.code == 0, text
@@ -363,7 +467,14 @@ def assert_whole_set(out: Path) -> str:
     same bytes as the PDF's attachments, the HTML of the same text, the stamp recording
     the products as they are. Returns the package's title (which build it was)."""
     names = sorted(p.name for p in out.iterdir())
-    assert names == [".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf"], names
+    assert names == [
+        ".build-stamp",
+        "kpi.csv",
+        "plan.docx",
+        "plan.html",
+        "plan.json",
+        "plan.pdf",
+    ], names
     assert all(stat.S_ISREG((out / name).lstat().st_mode) for name in names)
     data = (out / "plan.json").read_bytes()
     attachments = pypdf.PdfReader(out / "plan.pdf").attachments
@@ -395,10 +506,15 @@ def test_watch_and_diff_refuse_the_disk_and_a_file_as_folders(tmp_path, command,
     content = write_content(tmp_path)
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
-    for argv, where, phrase in ((["--content", "/"], r"/", "ファイルシステムの最上位"),
-                                (["--content", str(a_file)], rf"{tmp_path}/a-file", "ファイルが指定されています"),
-                                (["--content", str(content), "--out", str(a_file)], rf"{tmp_path}/a-file",
-                                 "フォルダを指定してください")):
+    for argv, where, phrase in (
+        (["--content", "/"], r"/", "ファイルシステムの最上位"),
+        (["--content", str(a_file)], rf"{tmp_path}/a-file", "ファイルが指定されています"),
+        (
+            ["--content", str(content), "--out", str(a_file)],
+            rf"{tmp_path}/a-file",
+            "フォルダを指定してください",
+        ),
+    ):
         outcome = run_command([*command, *argv])
         assert outcome.code == 1, outcome.err
         assert "Traceback" not in outcome.err and "internal error" not in outcome.err
@@ -445,15 +561,22 @@ def test_the_reader_never_reads_past_its_limit(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ diff: hostile revisions
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "計画部会事務局", "GIT_AUTHOR_EMAIL": "editor@example.invalid",
-    "GIT_COMMITTER_NAME": "計画部会事務局", "GIT_COMMITTER_EMAIL": "editor@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "計画部会事務局",
+    "GIT_AUTHOR_EMAIL": "editor@example.invalid",
+    "GIT_COMMITTER_NAME": "計画部会事務局",
+    "GIT_COMMITTER_EMAIL": "editor@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True,
-                   env={**os.environ, **GIT_ENV})
+    subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
 
 
 def _big_file(content: Path) -> None:
@@ -461,22 +584,46 @@ def _big_file(content: Path) -> None:
 
 
 REVISIONS = [
-    ("absolute-symlink", lambda c: link(c / "notes.md", "/etc/passwd"),
-     r"HEAD:content/notes\.md", "シンボリックリンク"),
-    ("relative-symlink-out", lambda c: link(c / "chapter9.yaml", "../../outside.yaml"),
-     r"HEAD:content/chapter9\.yaml", "シンボリックリンク"),
-    ("symlinked-plan", lambda c: (c.joinpath("real.yaml").write_text(c.joinpath("plan.yaml").read_text()),
-                                   link(c / "plan.yaml", "real.yaml")),
-     r"HEAD:content/plan\.yaml", "シンボリックリンク"),
+    (
+        "absolute-symlink",
+        lambda c: link(c / "notes.md", "/etc/passwd"),
+        r"HEAD:content/notes\.md",
+        "シンボリックリンク",
+    ),
+    (
+        "relative-symlink-out",
+        lambda c: link(c / "chapter9.yaml", "../../outside.yaml"),
+        r"HEAD:content/chapter9\.yaml",
+        "シンボリックリンク",
+    ),
+    (
+        "symlinked-plan",
+        lambda c: (
+            c.joinpath("real.yaml").write_text(c.joinpath("plan.yaml").read_text()),
+            link(c / "plan.yaml", "real.yaml"),
+        ),
+        r"HEAD:content/plan\.yaml",
+        "シンボリックリンク",
+    ),
     ("file-over-its-limit", _big_file, r"HEAD:content/chapter9\.yaml", "1 ファイル 2 MB まで"),
-    ("katakana-runs-out", lambda c: c.joinpath("chapter4.yaml").write_text(katakana_headings(47), "utf-8"),
-     r"HEAD:content/chapter4\.yaml:194:9", "カタカナの番号"),
-    ("plan-of-only-null", lambda c: c.joinpath("plan.yaml").write_text("~\n"),
-     r"HEAD:content/plan\.yaml:1:1", "ファイルが空です"),
+    (
+        "katakana-runs-out",
+        lambda c: c.joinpath("chapter4.yaml").write_text(katakana_headings(47), "utf-8"),
+        r"HEAD:content/chapter4\.yaml:194:9",
+        "カタカナの番号",
+    ),
+    (
+        "plan-of-only-null",
+        lambda c: c.joinpath("plan.yaml").write_text("~\n"),
+        r"HEAD:content/plan\.yaml:1:1",
+        "ファイルが空です",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "change", "where", "phrase"), REVISIONS, ids=[r[0] for r in REVISIONS])
+@pytest.mark.parametrize(
+    ("case", "change", "where", "phrase"), REVISIONS, ids=[r[0] for r in REVISIONS]
+)
 def test_hostile_revision(tmp_path, case, change, where, phrase, no_hang):
     content = write_content(tmp_path)
     git(tmp_path, "init", "-q")
@@ -535,27 +682,48 @@ sys.exit(main(sys.argv[3:]))
 # kpi.csv, the stamp, then the journal's); the journal is the first file renamed into place,
 # then plan.pdf, plan.html, plan.json, kpi.csv and the stamp; then the journal is removed.
 KILLS = [
-    ("write", 2, "old", "check"), ("write", 6, "old", "check"), ("replace", 1, "old", "check"),
-    ("replace", 2, "new", "check"), ("replace", 3, "new", "check"), ("replace", 5, "new", "check"),
-    ("replace", 6, "new", "check"), ("unlink", 1, "new", "check"),
-    ("write", 3, "old", "build"), ("replace", 3, "new", "build"), ("unlink", 1, "new", "build"),
-    ("write", 3, "old", "preview"), ("replace", 4, "new", "preview"),
+    ("write", 2, "old", "check"),
+    ("write", 6, "old", "check"),
+    ("replace", 1, "old", "check"),
+    ("replace", 2, "new", "check"),
+    ("replace", 3, "new", "check"),
+    ("replace", 5, "new", "check"),
+    ("replace", 6, "new", "check"),
+    ("unlink", 1, "new", "check"),
+    ("write", 3, "old", "build"),
+    ("replace", 3, "new", "build"),
+    ("unlink", 1, "new", "build"),
+    ("write", 3, "old", "preview"),
+    ("replace", 4, "new", "preview"),
 ]
 
 
-@pytest.mark.parametrize(("where", "at", "left", "next_command"), KILLS,
-                         ids=[f"{w}-{a}-then-{n}" for w, a, _, n in KILLS])
+@pytest.mark.parametrize(
+    ("where", "at", "left", "next_command"),
+    KILLS,
+    ids=[f"{w}-{a}-then-{n}" for w, a, _, n in KILLS],
+)
 def test_a_build_killed_while_publishing_is_made_whole_by_the_next_command(
-        tmp_path, previous_output, where, at, left, next_command):
-    content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")})
+    tmp_path, previous_output, where, at, left, next_command
+):
+    content = write_content(
+        tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")}
+    )
     out = tmp_path / "out"
     shutil.copytree(previous_output, out)
     argv = ["--content", str(content), "--out", str(out), "--force"]
-    killed = subprocess.run([sys.executable, "-c", KILLER, where, str(at), *argv], cwd=PROJECT,
-                            env={**os.environ, "PYTHONPATH": str(PROJECT)}, capture_output=True,
-                            text=True, timeout=120)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, where, str(at), *argv],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == 137, killed.stderr
-    leftovers = [p.name for p in out.iterdir() if files.is_temporary(p.name) or p.name == files.JOURNAL_NAME]
+    leftovers = [
+        p.name for p in out.iterdir() if files.is_temporary(p.name) or p.name == files.JOURNAL_NAME
+    ]
     assert leftovers, "the kill left nothing to recover: the test does not test anything"
     new = "施策テーマ新"
     if next_command == "preview":
@@ -574,8 +742,11 @@ def test_a_build_killed_while_publishing_is_made_whole_by_the_next_command(
 
 
 def test_a_failed_rename_is_one_line_and_the_next_command_completes_the_set(
-        tmp_path, previous_output, monkeypatch):
-    content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")})
+    tmp_path, previous_output, monkeypatch
+):
+    content = write_content(
+        tmp_path, {"goals/a.yaml": GOAL.replace("施策テーマＡ", "施策テーマ新")}
+    )
     out = tmp_path / "out"
     shutil.copytree(previous_output, out)
     real = os.replace
@@ -592,7 +763,9 @@ def test_a_failed_rename_is_one_line_and_the_next_command_completes_the_set(
         outcome = run_command(["--content", str(content), "--out", str(out)])
     assert outcome.code == 1
     assert "Traceback" not in outcome.err and "internal error" not in outcome.err
-    assert re.search(rf"^{OUT}/plan\.html: .*次に build・check・watch", outcome.err, re.M), outcome.err
+    assert re.search(rf"^{OUT}/plan\.html: .*次に build・check・watch", outcome.err, re.M), (
+        outcome.err
+    )
     assert "will be completed by the next build" in outcome.err
     outcome = run_command(["check", "--content", str(content), "--out", str(out)])
     assert outcome.code == 0, outcome.err
@@ -611,7 +784,9 @@ def test_orphans_are_ours_only(tmp_path, previous_output):
     link(out / ".plan.html.fedcba9876543210.tmp", tmp_path / "victim.txt")
     assert files.recover(out)
     left = sorted(p.name for p in out.iterdir())
-    assert left == sorted([".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf", *theirs])
+    assert left == sorted(
+        [".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf", *theirs]
+    )
     assert (tmp_path / "victim.txt").read_bytes() == VICTIM
 
 
@@ -626,9 +801,22 @@ def preview(tmp_path):
     log = tmp_path / "watch.log"
     with open(log, "w") as sink:
         process = subprocess.Popen(
-            [sys.executable, str(PROJECT / "build.py"), "watch", "--port", "0",
-             "--content", str(content), "--out", str(out)],
-            cwd=PROJECT, stdout=sink, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                str(PROJECT / "build.py"),
+                "watch",
+                "--port",
+                "0",
+                "--content",
+                str(content),
+                "--out",
+                str(out),
+            ],
+            cwd=PROJECT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while not re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text()):
@@ -651,7 +839,9 @@ def status(port: int) -> dict:
         return json.loads(response.read())
 
 
-def raw(port: int, target: bytes, host: bytes | None = None, method: bytes = b"GET") -> tuple[int, bytes]:
+def raw(
+    port: int, target: bytes, host: bytes | None = None, method: bytes = b"GET"
+) -> tuple[int, bytes]:
     """Send one request as raw bytes (urllib and http.client refuse malformed ones)."""
     host = f"127.0.0.1:{port}".encode() if host is None else host
     with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
@@ -670,17 +860,37 @@ def test_preview_answers_only_to_its_own_address(preview):
     port = preview[0]
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
         assert raw(port, b"/__status", host.encode())[0] == 200, host
-    for host in (b"evil.example", f"evil.example:{port}".encode(), b"127.0.0.1", f"127.0.0.1:{port + 1}".encode(),
-                 f"127.0.0.1.evil.example:{port}".encode(), b"-", b""):
+    for host in (
+        b"evil.example",
+        f"evil.example:{port}".encode(),
+        b"127.0.0.1",
+        f"127.0.0.1:{port + 1}".encode(),
+        f"127.0.0.1.evil.example:{port}".encode(),
+        b"-",
+        b"",
+    ):
         assert raw(port, b"/plan.html", host)[0] == 403, host
         assert raw(port, b"/__status", host)[0] == 403, host
 
 
 def test_preview_answers_malformed_paths_with_400(preview):
     port = preview[0]
-    for target in (b"/%00", b"/plan.html%00", b"/plan.html%00.txt", b"/%2e/", b"/%2E%2E/etc/passwd", b"/./plan.html",
-                   b"/styles/../plan.html", b"/styles/%2e%2e/%2e%2e/etc/passwd", b"/%ff%fe", b"/%0d%0aX:y",
-                   b"/plan\\..\\x", b"http://127.0.0.1/plan.html", b"*", b"/a%1fb"):
+    for target in (
+        b"/%00",
+        b"/plan.html%00",
+        b"/plan.html%00.txt",
+        b"/%2e/",
+        b"/%2E%2E/etc/passwd",
+        b"/./plan.html",
+        b"/styles/../plan.html",
+        b"/styles/%2e%2e/%2e%2e/etc/passwd",
+        b"/%ff%fe",
+        b"/%0d%0aX:y",
+        b"/plan\\..\\x",
+        b"http://127.0.0.1/plan.html",
+        b"*",
+        b"/a%1fb",
+    ):
         assert raw(port, target)[0] == 400, target
 
 
@@ -696,10 +906,25 @@ def test_preview_serves_the_products_and_styles_and_nothing_else(preview):
     # What must not be served: bookkeeping, temporaries, other data, listings.
     (out / ".plan.pdf.0123456789abcdef.tmp").write_bytes(b"half a pdf")
     (out / "notes.txt").write_text("x")
-    for target in (b"/.build-stamp", b"/%2ebuild-stamp", b"/plan.json", b"/kpi.csv", b"/notes.txt",
-                   b"/.publish-journal", b"/.plan.pdf.0123456789abcdef.tmp", b"/styles/", b"/styles/fonts/",
-                   b"/styles/fonts/OFL.txt", b"/out/", b"/index.html", b"/plan.html/", b"/keikaku/cli.py",
-                   b"/styles/.hidden.css", b"//etc/passwd", b"//styles/plan.css/../../../etc/passwd"):
+    for target in (
+        b"/.build-stamp",
+        b"/%2ebuild-stamp",
+        b"/plan.json",
+        b"/kpi.csv",
+        b"/notes.txt",
+        b"/.publish-journal",
+        b"/.plan.pdf.0123456789abcdef.tmp",
+        b"/styles/",
+        b"/styles/fonts/",
+        b"/styles/fonts/OFL.txt",
+        b"/out/",
+        b"/index.html",
+        b"/plan.html/",
+        b"/keikaku/cli.py",
+        b"/styles/.hidden.css",
+        b"//etc/passwd",
+        b"//styles/plan.css/../../../etc/passwd",
+    ):
         code, body = raw(port, target)
         assert code in (400, 404), (target, code)
         assert b"digest" not in body and b"half a pdf" not in body and b"<li>" not in body

@@ -90,45 +90,99 @@ def ok(*printed: str) -> Ok:
 # None, a phrase of the message))
 CASES: list[tuple[str, dict, Ok | tuple[str, int, int | None, str]]] = [
     # 1. anchors and aliases, refused before anything expands them
-    ("alias-bomb", {"footnotes.yaml": "note-a: 脚注の本文\n" + bomb()},
-     ("footnotes.yaml", 2, 5, "YAML のアンカー「&a0」は使えません")),
-    ("alias-bomb-in-text", item("*a9") | {"footnotes.yaml": "note-a: 脚注の本文\n" + bomb()},
-     ("goals/a.yaml", 16, 24, "別名（エイリアス）「*a9」は使えません")),
-    ("anchor", goal("- list: [取組Ａ]", "- list: &x [取組Ａ]"), ("goals/a.yaml", 16, 23, "アンカー「&x」")),
-    ("merge-key", ch4("  - p: 本文", "    <<: *base"), ("chapter4.yaml", 10, 9, "「*base」は使えません")),
+    (
+        "alias-bomb",
+        {"footnotes.yaml": "note-a: 脚注の本文\n" + bomb()},
+        ("footnotes.yaml", 2, 5, "YAML のアンカー「&a0」は使えません"),
+    ),
+    (
+        "alias-bomb-in-text",
+        item("*a9") | {"footnotes.yaml": "note-a: 脚注の本文\n" + bomb()},
+        ("goals/a.yaml", 16, 24, "別名（エイリアス）「*a9」は使えません"),
+    ),
+    (
+        "anchor",
+        goal("- list: [取組Ａ]", "- list: &x [取組Ａ]"),
+        ("goals/a.yaml", 16, 23, "アンカー「&x」"),
+    ),
+    (
+        "merge-key",
+        ch4("  - p: 本文", "    <<: *base"),
+        ("chapter4.yaml", 10, 9, "「*base」は使えません"),
+    ),
     # 2. tags, on scalars, lists and mappings
-    ("tag-python", item("!!python/object/apply:os.system [echo]"),
-     ("goals/a.yaml", 16, 24, "タグ「!!python/object/apply:os.system」は使えません")),
+    (
+        "tag-python",
+        item("!!python/object/apply:os.system [echo]"),
+        ("goals/a.yaml", 16, 24, "タグ「!!python/object/apply:os.system」は使えません"),
+    ),
     ("tag-str", item("!!str 取組"), ("goals/a.yaml", 16, 24, "タグ「!!str」")),
     ("tag-binary", item("!!binary 5Y+W57WE"), ("goals/a.yaml", 16, 24, "タグ「!!binary」")),
-    ("tag-on-list", goal("- list: [取組Ａ]", "- list: !!seq [取組Ａ]"), ("goals/a.yaml", 16, 23, "タグ「!!seq」")),
-    ("tag-on-mapping", goal("baseline: {value", "baseline: !custom {value"),
-     ("goals/a.yaml", 21, 27, "タグ「!custom」")),
+    (
+        "tag-on-list",
+        goal("- list: [取組Ａ]", "- list: !!seq [取組Ａ]"),
+        ("goals/a.yaml", 16, 23, "タグ「!!seq」"),
+    ),
+    (
+        "tag-on-mapping",
+        goal("baseline: {value", "baseline: !custom {value"),
+        ("goals/a.yaml", 21, 27, "タグ「!custom」"),
+    ),
     ("tag-set", ch4("  - list: !!set {a, b}"), ("chapter4.yaml", 9, 11, "タグ「!!set」")),
     ("tag-nonspecific", item("! 取組"), ("goals/a.yaml", 16, 24, "タグ「!」")),
     # 3. character references: refused where they print a character the fonts lack, or a
     # bidi control; printed with the vendored fonts where they do not
-    ("ref-hex-missing-glyph", item("取組&#x20BB7;"), ("goals/a.yaml", 16, 26, "文字参照「&#x20BB7;」が表す文字「𠮷」")),
+    (
+        "ref-hex-missing-glyph",
+        item("取組&#x20BB7;"),
+        ("goals/a.yaml", 16, 26, "文字参照「&#x20BB7;」が表す文字「𠮷」"),
+    ),
     ("ref-emoji", item("取組&#x1F600;"), ("goals/a.yaml", 16, 26, "U+1F600")),
-    ("ref-bidi", item("取組&#x202E;Ａ"), ("goals/a.yaml", 16, 26, "「&#x202E;」と書かれた文字の表示順を入れ替える")),
+    (
+        "ref-bidi",
+        item("取組&#x202E;Ａ"),
+        ("goals/a.yaml", 16, 26, "「&#x202E;」と書かれた文字の表示順を入れ替える"),
+    ),
     ("ref-named-bidi", item("取組&rlm;Ａ"), ("goals/a.yaml", 16, 26, "U+200F")),
     ("ref-null", item("取組&#0;"), ("goals/a.yaml", 16, 26, "U+FFFD")),
-    ("ref-in-prose", {"prose/outlook.md": "本文。\n\n次の段落&#x202D;。\n"},
-     ("prose/outlook.md", 3, 5, "U+202D")),
-    ("ref-in-footnote", {"footnotes.yaml": "note-a: 脚注&#x1F600;\n"}, ("footnotes.yaml", 1, 11, "U+1F600")),
+    (
+        "ref-in-prose",
+        {"prose/outlook.md": "本文。\n\n次の段落&#x202D;。\n"},
+        ("prose/outlook.md", 3, 5, "U+202D"),
+    ),
+    (
+        "ref-in-footnote",
+        {"footnotes.yaml": "note-a: 脚注&#x1F600;\n"},
+        ("footnotes.yaml", 1, 11, "U+1F600"),
+    ),
     ("ref-named-ok", item("取組&copy;&amp;&nbsp;&emsp;Ａ"), ok("取組©&")),
     ("raw-missing-glyph", item("取組𠮷"), ("goals/a.yaml", 16, 26, "U+20BB7")),
     ("raw-bidi", item("取組\u202eＡ"), ("goals/a.yaml", 16, 26, "U+202E")),
-    ("raw-bidi-in-comment", {"plan.yaml": PLAN.replace("parts:", "# \u2067注記\nparts:")},
-     ("plan.yaml", 8, 3, "U+2067")),
+    (
+        "raw-bidi-in-comment",
+        {"plan.yaml": PLAN.replace("parts:", "# \u2067注記\nparts:")},
+        ("plan.yaml", 8, 3, "U+2067"),
+    ),
     ("escaped-bidi", item('"取組\\u202EＡ"'), ("goals/a.yaml", 16, 27, "「\\u202E」と書かれた")),
     ("ogham-space", item('"取組\\u1680Ａ"'), ("goals/a.yaml", 16, 24, "文字「<U+1680>」(U+1680)")),
     ("em-space-ok", item('"取組\\u2003Ａ"'), ok("取組")),
-    ("marker-missing-glyph", ch4("  - list: [項目]", "    marker: 😀"), ("chapter4.yaml", 9, 5, "行頭の記号「😀」")),
-    ("note-mark-missing-glyph", ch4("  - note: 注記", "    mark: 𠮷"), ("chapter4.yaml", 9, 5, "注記の記号「𠮷」")),
+    (
+        "marker-missing-glyph",
+        ch4("  - list: [項目]", "    marker: 😀"),
+        ("chapter4.yaml", 9, 5, "行頭の記号「😀」"),
+    ),
+    (
+        "note-mark-missing-glyph",
+        ch4("  - note: 注記", "    mark: 𠮷"),
+        ("chapter4.yaml", 9, 5, "注記の記号「𠮷」"),
+    ),
     # 4. control characters, each at its place, and never raw in a message
     ("escape-sequence", item('"\\e[31m赤\\e[0m"'), ("goals/a.yaml", 16, 25, "制御文字 U+001B")),
-    ("escape-in-key", ch4('  - p: 本文', '    "x\\e[2Jy": 1'), ("chapter4.yaml", 10, 7, "「\\e」と書かれた制御文字 U+001B")),
+    (
+        "escape-in-key",
+        ch4("  - p: 本文", '    "x\\e[2Jy": 1'),
+        ("chapter4.yaml", 10, 7, "「\\e」と書かれた制御文字 U+001B"),
+    ),
     ("raw-escape", item("取組\x1b[31m"), ("goals/a.yaml", 16, 26, "制御文字 U+001B")),
     ("raw-c1", item("取組\x85Ａ"), ("goals/a.yaml", 16, 26, "U+0085")),
     ("raw-del", item("取組\x7fＡ"), ("goals/a.yaml", 16, 26, "U+007F")),
@@ -137,92 +191,276 @@ CASES: list[tuple[str, dict, Ok | tuple[str, int, int | None, str]]] = [
     ("bom-inside", item("取組\ufeffＡ"), ("goals/a.yaml", 16, 26, "U+FEFF")),
     ("tab-pasted", item("取組\tＡ"), ("goals/a.yaml", 16, 26, "タブ文字があります")),
     ("tab-escaped", item('"取組\\tＡ"'), ("goals/a.yaml", 16, 27, "タブ文字があります")),
-    ("tab-in-markdown", ch4("  - markdown: |", "      本文\tです。"), ("chapter4.yaml", 10, 9, "タブ文字")),
+    (
+        "tab-in-markdown",
+        ch4("  - markdown: |", "      本文\tです。"),
+        ("chapter4.yaml", 10, 9, "タブ文字"),
+    ),
     ("newline-in-text", item('"取組\\nＡ"'), ("goals/a.yaml", 16, 27, "改行を書けません")),
-    ("newline-in-cell-ok", ch4('  - table: [[区分, "道路\\n国道"]]', "    header: 0"), ok("道路国道")),
-    ("control-in-prose", {"prose/outlook.md": "本文。\n\n二つ目\x1b[2Jの段落。\n"},
-     ("prose/outlook.md", 3, 4, "U+001B")),
+    (
+        "newline-in-cell-ok",
+        ch4('  - table: [[区分, "道路\\n国道"]]', "    header: 0"),
+        ok("道路国道"),
+    ),
+    (
+        "control-in-prose",
+        {"prose/outlook.md": "本文。\n\n二つ目\x1b[2Jの段落。\n"},
+        ("prose/outlook.md", 3, 4, "U+001B"),
+    ),
     ("control-in-path", ch4('  - prose: "prose/\\e[31m.md"'), ("chapter4.yaml", 9, 19, "U+001B")),
     # 5. YAML 1.1's coercions do not change text
-    ("coercion-as-written", item("1.10") | {"plan.yaml": PLAN.replace("status: 素案", "status: yes")
-                                             .replace("keywords: [テスト]", "keywords: [1_000, no, ~, 2024-01-01]")},
-     ok("1.10", "yes")),
+    (
+        "coercion-as-written",
+        item("1.10")
+        | {
+            "plan.yaml": PLAN.replace("status: 素案", "status: yes").replace(
+                "keywords: [テスト]", "keywords: [1_000, no, ~, 2024-01-01]"
+            )
+        },
+        ok("1.10", "yes"),
+    ),
     # 6. typing mistakes of Japanese keyboards
-    ("tab-indent", {"plan.yaml": PLAN.replace("  - generated: toc", "\t- generated: toc")},
-     ("plan.yaml", 10, 1, "タブ文字は字下げに使えません。半角空白に置き換えてください")),
-    ("fullwidth-indent", {"plan.yaml": PLAN.replace("  - generated: toc", "　- generated: toc")},
-     ("plan.yaml", 10, 1, "全角空白は字下げに使えません")),
-    ("fullwidth-indent-key", {"chapter4.yaml": CH4.replace("    id: measure-a", "　　id: measure-a")},
-     ("chapter4.yaml", 6, 1, "全角空白は字下げに使えません")),
-    ("fullwidth-space-in-key", {"plan.yaml": PLAN.replace("issuer:", "issuer　:")},
-     ("plan.yaml", 5, 7, "項目名「issuer　」に全角空白があります")),
-    ("fullwidth-colon", {"plan.yaml": PLAN.replace("status: 素案", "status：素案")},
-     ("plan.yaml", 2, 7, "後が全角の「：」になっています")),
-    ("fullwidth-colon-first-line", {"plan.yaml": PLAN.replace("title: テスト計画", "title：テスト計画")},
-     ("plan.yaml", 1, 6, "全角の「：」")),
-    ("fullwidth-colon-in-list", {"chapter4.yaml": CH4.replace("- pending: 次回", "- pending：次回")},
-     ("chapter4.yaml", 8, 16, "全角の「：」")),
-    ("no-space-first-line", {"plan.yaml": PLAN.replace("title: テスト計画", "title:テスト計画")},
-     ("plan.yaml", 1, 6, "「:」の後に半角空白がありません")),
-    ("no-space", {"plan.yaml": PLAN.replace("meeting: 第１回部会", "meeting:第１回部会")},
-     ("plan.yaml", 3, 8, "「:」の後に半角空白がありません")),
-    ("no-space-in-list", {"chapter4.yaml": CH4.replace("- pending: 次回", "- pending:次回")},
-     ("chapter4.yaml", 8, 16, "「:」の後に半角空白がありません")),
-    ("no-space-in-flow", goal("{value: 10", "{value:10"), ("goals/a.yaml", 21, 33, "「value:」の「:」の後に")),
-    ("list-item-deeper", goal("              - list: [取組Ａ]", "              - list:\n                  - 取組Ａ\n                   - 取組Ｂ"),
-     ("goals/a.yaml", 18, 20, "一覧の項目「- 」の字下げが揃っていません")),
-    ("list-item-shallower", goal("              - list: [取組Ａ]", "              - list:\n                  - 取組Ａ\n                 - 取組Ｂ"),
-     ("goals/a.yaml", 18, 18, "一覧の項目「- 」の字下げ")),
-    ("key-deeper", {"chapter4.yaml": CH4.replace("    id: measure-a", "       id: measure-a")},
-     ("chapter4.yaml", 6, 8, "この行の字下げが揃っていません")),
-    ("key-shallower", {"chapter4.yaml": CH4.replace("    id: measure-a", "   id: measure-a")},
-     ("chapter4.yaml", 6, 4, "字下げが揃っていません")),
-    ("colon-in-value", goal("indicator: 指標Ａ", "indicator: 指標: Ａ"), ("goals/a.yaml", 19, 30, "値の中に「: 」")),
-    ("unclosed-quote", goal("indicator: 指標Ａ", 'indicator: "指標Ａ'), ("goals/a.yaml", 19, 28, "引用符が閉じられていません")),
-    ("second-document", {"chapter4.yaml": CH4 + "---\nsection: x\n"}, ("chapter4.yaml", 9, 1, "文書が二つ以上")),
+    (
+        "tab-indent",
+        {"plan.yaml": PLAN.replace("  - generated: toc", "\t- generated: toc")},
+        ("plan.yaml", 10, 1, "タブ文字は字下げに使えません。半角空白に置き換えてください"),
+    ),
+    (
+        "fullwidth-indent",
+        {"plan.yaml": PLAN.replace("  - generated: toc", "　- generated: toc")},
+        ("plan.yaml", 10, 1, "全角空白は字下げに使えません"),
+    ),
+    (
+        "fullwidth-indent-key",
+        {"chapter4.yaml": CH4.replace("    id: measure-a", "　　id: measure-a")},
+        ("chapter4.yaml", 6, 1, "全角空白は字下げに使えません"),
+    ),
+    (
+        "fullwidth-space-in-key",
+        {"plan.yaml": PLAN.replace("issuer:", "issuer　:")},
+        ("plan.yaml", 5, 7, "項目名「issuer　」に全角空白があります"),
+    ),
+    (
+        "fullwidth-colon",
+        {"plan.yaml": PLAN.replace("status: 素案", "status：素案")},
+        ("plan.yaml", 2, 7, "後が全角の「：」になっています"),
+    ),
+    (
+        "fullwidth-colon-first-line",
+        {"plan.yaml": PLAN.replace("title: テスト計画", "title：テスト計画")},
+        ("plan.yaml", 1, 6, "全角の「：」"),
+    ),
+    (
+        "fullwidth-colon-in-list",
+        {"chapter4.yaml": CH4.replace("- pending: 次回", "- pending：次回")},
+        ("chapter4.yaml", 8, 16, "全角の「：」"),
+    ),
+    (
+        "no-space-first-line",
+        {"plan.yaml": PLAN.replace("title: テスト計画", "title:テスト計画")},
+        ("plan.yaml", 1, 6, "「:」の後に半角空白がありません"),
+    ),
+    (
+        "no-space",
+        {"plan.yaml": PLAN.replace("meeting: 第１回部会", "meeting:第１回部会")},
+        ("plan.yaml", 3, 8, "「:」の後に半角空白がありません"),
+    ),
+    (
+        "no-space-in-list",
+        {"chapter4.yaml": CH4.replace("- pending: 次回", "- pending:次回")},
+        ("chapter4.yaml", 8, 16, "「:」の後に半角空白がありません"),
+    ),
+    (
+        "no-space-in-flow",
+        goal("{value: 10", "{value:10"),
+        ("goals/a.yaml", 21, 33, "「value:」の「:」の後に"),
+    ),
+    (
+        "list-item-deeper",
+        goal(
+            "              - list: [取組Ａ]",
+            "              - list:\n                  - 取組Ａ\n                   - 取組Ｂ",
+        ),
+        ("goals/a.yaml", 18, 20, "一覧の項目「- 」の字下げが揃っていません"),
+    ),
+    (
+        "list-item-shallower",
+        goal(
+            "              - list: [取組Ａ]",
+            "              - list:\n                  - 取組Ａ\n                 - 取組Ｂ",
+        ),
+        ("goals/a.yaml", 18, 18, "一覧の項目「- 」の字下げ"),
+    ),
+    (
+        "key-deeper",
+        {"chapter4.yaml": CH4.replace("    id: measure-a", "       id: measure-a")},
+        ("chapter4.yaml", 6, 8, "この行の字下げが揃っていません"),
+    ),
+    (
+        "key-shallower",
+        {"chapter4.yaml": CH4.replace("    id: measure-a", "   id: measure-a")},
+        ("chapter4.yaml", 6, 4, "字下げが揃っていません"),
+    ),
+    (
+        "colon-in-value",
+        goal("indicator: 指標Ａ", "indicator: 指標: Ａ"),
+        ("goals/a.yaml", 19, 30, "値の中に「: 」"),
+    ),
+    (
+        "unclosed-quote",
+        goal("indicator: 指標Ａ", 'indicator: "指標Ａ'),
+        ("goals/a.yaml", 19, 28, "引用符が閉じられていません"),
+    ),
+    (
+        "second-document",
+        {"chapter4.yaml": CH4 + "---\nsection: x\n"},
+        ("chapter4.yaml", 9, 1, "文書が二つ以上"),
+    ),
     # 7. Markdown problems at their line and column
-    ("prose-link", {"prose/outlook.md": "一段落目。\n\n二段落目の\n[資料](file:///etc/passwd)を見る。\n"},
-     ("prose/outlook.md", 4, 1, "リンク先「file:///etc/passwd」は使えません")),
-    ("prose-image", {"prose/outlook.md": "一段落目。\n\n- 項目\n- 図は ![図](x.png) です\n"},
-     ("prose/outlook.md", 4, 6, "画像「x.png」は文中には置けません")),
-    ("prose-footnote", {"prose/outlook.md": "一段落目。\n\n| 区分 | 件数 |\n| --- | --- |\n| 道路[^none] | 12 |\n"},
-     ("prose/outlook.md", 5, 5, "脚注「none」が footnotes.yaml にありません")),
-    ("prose-heading", {"prose/outlook.md": "本文。\n\n  ## 見出し\n"}, ("prose/outlook.md", 3, 3, "見出し（#）は使えません")),
-    ("markdown-block-image", ch4("  - markdown: |", "      本文。", "", "      - 項目 ![図](x.png)"),
-     ("chapter4.yaml", 12, 12, "画像「x.png」は文中には置けません")),
-    ("markdown-block-heading", ch4("  - markdown: |", "      本文。", "", "      # 見出し"),
-     ("chapter4.yaml", 12, 7, "見出し（#）は使えません")),
-    ("markdown-block-link", ch4("  - markdown: |", "      一段落目。", "", "      二段落目の[例](javascript:alert(1))。"),
-     ("chapter4.yaml", 12, 12, "リンク先「javascript:alert(1)」")),
-    ("text-link-javascript", direction("方向性[取組](javascript:alert(1))"), ("goals/a.yaml", 12, 24, "javascript:alert(1)")),
-    ("text-starts-with-link", direction("[資料](https://example.com)を参照"), ("goals/a.yaml", 12, 21, "値全体を引用符")),
-    ("text-after-quotes", direction('"資料"を参照'), ("goals/a.yaml", 12, 21, "閉じの「\"」の後に続きを書けません")),
-    ("text-link-file", direction("方向性[資料](file:///etc/passwd)"), ("goals/a.yaml", 12, 24, "file:///etc/passwd")),
-    ("text-link-data", direction("方向性[x](data:text/html;base64,PHNjcmlwdD4=)"), ("goals/a.yaml", 12, 24, "data:text/html")),
-    ("text-link-second", direction("方向性[a](https://example.com)と[b](file:///x)"), ("goals/a.yaml", 12, 49, "file:///x")),
-    ("text-link-quoted", item('"取組[資料](file:///etc/passwd)"'), ("goals/a.yaml", 16, 27, "file:///etc/passwd")),
-    ("text-image", direction("方向性![x](http://example.com/a.png)"), ("goals/a.yaml", 12, 24, "文中には置けません")),
-    ("text-autolink-file", direction("方向性<file:///etc/passwd>"), ("goals/a.yaml", 12, 24, "file:///etc/passwd")),
-    ("text-link-ok", direction("方向性[資料](https://example.com/a)と[連絡](mailto:a@example.com)"), ok("方向性資料と連絡")),
+    (
+        "prose-link",
+        {"prose/outlook.md": "一段落目。\n\n二段落目の\n[資料](file:///etc/passwd)を見る。\n"},
+        ("prose/outlook.md", 4, 1, "リンク先「file:///etc/passwd」は使えません"),
+    ),
+    (
+        "prose-image",
+        {"prose/outlook.md": "一段落目。\n\n- 項目\n- 図は ![図](x.png) です\n"},
+        ("prose/outlook.md", 4, 6, "画像「x.png」は文中には置けません"),
+    ),
+    (
+        "prose-footnote",
+        {
+            "prose/outlook.md": "一段落目。\n\n| 区分 | 件数 |\n| --- | --- |\n| 道路[^none] | 12 |\n"
+        },
+        ("prose/outlook.md", 5, 5, "脚注「none」が footnotes.yaml にありません"),
+    ),
+    (
+        "prose-heading",
+        {"prose/outlook.md": "本文。\n\n  ## 見出し\n"},
+        ("prose/outlook.md", 3, 3, "見出し（#）は使えません"),
+    ),
+    (
+        "markdown-block-image",
+        ch4("  - markdown: |", "      本文。", "", "      - 項目 ![図](x.png)"),
+        ("chapter4.yaml", 12, 12, "画像「x.png」は文中には置けません"),
+    ),
+    (
+        "markdown-block-heading",
+        ch4("  - markdown: |", "      本文。", "", "      # 見出し"),
+        ("chapter4.yaml", 12, 7, "見出し（#）は使えません"),
+    ),
+    (
+        "markdown-block-link",
+        ch4(
+            "  - markdown: |", "      一段落目。", "", "      二段落目の[例](javascript:alert(1))。"
+        ),
+        ("chapter4.yaml", 12, 12, "リンク先「javascript:alert(1)」"),
+    ),
+    (
+        "text-link-javascript",
+        direction("方向性[取組](javascript:alert(1))"),
+        ("goals/a.yaml", 12, 24, "javascript:alert(1)"),
+    ),
+    (
+        "text-starts-with-link",
+        direction("[資料](https://example.com)を参照"),
+        ("goals/a.yaml", 12, 21, "値全体を引用符"),
+    ),
+    (
+        "text-after-quotes",
+        direction('"資料"を参照'),
+        ("goals/a.yaml", 12, 21, '閉じの「"」の後に続きを書けません'),
+    ),
+    (
+        "text-link-file",
+        direction("方向性[資料](file:///etc/passwd)"),
+        ("goals/a.yaml", 12, 24, "file:///etc/passwd"),
+    ),
+    (
+        "text-link-data",
+        direction("方向性[x](data:text/html;base64,PHNjcmlwdD4=)"),
+        ("goals/a.yaml", 12, 24, "data:text/html"),
+    ),
+    (
+        "text-link-second",
+        direction("方向性[a](https://example.com)と[b](file:///x)"),
+        ("goals/a.yaml", 12, 49, "file:///x"),
+    ),
+    (
+        "text-link-quoted",
+        item('"取組[資料](file:///etc/passwd)"'),
+        ("goals/a.yaml", 16, 27, "file:///etc/passwd"),
+    ),
+    (
+        "text-image",
+        direction("方向性![x](http://example.com/a.png)"),
+        ("goals/a.yaml", 12, 24, "文中には置けません"),
+    ),
+    (
+        "text-autolink-file",
+        direction("方向性<file:///etc/passwd>"),
+        ("goals/a.yaml", 12, 24, "file:///etc/passwd"),
+    ),
+    (
+        "text-link-ok",
+        direction("方向性[資料](https://example.com/a)と[連絡](mailto:a@example.com)"),
+        ok("方向性資料と連絡"),
+    ),
     # 8. footnotes calling footnotes
-    ("footnote-self", {"footnotes.yaml": "note-a: 脚注の本文[^note-a]\n"},
-     ("footnotes.yaml", 1, 14, "脚注「note-a」が自分自身を呼んでいます（循環）")),
-    ("footnote-mutual", {"footnotes.yaml": "note-a: 本文Ａ[^note-b]\nnote-b: 本文Ｂ[^note-a]\n"},
-     ("footnotes.yaml", 1, 12, "脚注「note-a」と脚注「note-b」が呼び合っています（循環: note-a → note-b → note-a）")),
-    ("footnote-nested", {"footnotes.yaml": "note-a: 本文Ａ[^note-b]\nnote-b: 本文Ｂ\n"},
-     ("footnotes.yaml", 1, 12, "脚注の中では脚注を呼べません")),
+    (
+        "footnote-self",
+        {"footnotes.yaml": "note-a: 脚注の本文[^note-a]\n"},
+        ("footnotes.yaml", 1, 14, "脚注「note-a」が自分自身を呼んでいます（循環）"),
+    ),
+    (
+        "footnote-mutual",
+        {"footnotes.yaml": "note-a: 本文Ａ[^note-b]\nnote-b: 本文Ｂ[^note-a]\n"},
+        (
+            "footnotes.yaml",
+            1,
+            12,
+            "脚注「note-a」と脚注「note-b」が呼び合っています（循環: note-a → note-b → note-a）",
+        ),
+    ),
+    (
+        "footnote-nested",
+        {"footnotes.yaml": "note-a: 本文Ａ[^note-b]\nnote-b: 本文Ｂ\n"},
+        ("footnotes.yaml", 1, 12, "脚注の中では脚注を呼べません"),
+    ),
     # 9. limits
     ("text-too-long", item("長" * (MAX_TEXT_CHARS + 1)), ("goals/a.yaml", 16, 24, "長すぎます")),
     ("text-of-megabytes", item("長" * 600_000), ("goals/a.yaml", 16, 24, "長すぎます")),
-    ("too-many-footnotes", {"footnotes.yaml": "".join(f"n{i}: 脚注{i}\n" for i in range(MAX_FOOTNOTES + 1))},
-     ("footnotes.yaml", MAX_FOOTNOTES + 1, 1, "脚注が多すぎます")),
-    ("too-many-problems", {"chapter4.yaml": CH4 + "".join(f"  - list: &a{i} [x]\n" for i in range(500))},
-     ("chapter4.yaml", 8 + MAX_PROBLEMS_PER_FILE, 11, "問題が多すぎる")),
+    (
+        "too-many-footnotes",
+        {"footnotes.yaml": "".join(f"n{i}: 脚注{i}\n" for i in range(MAX_FOOTNOTES + 1))},
+        ("footnotes.yaml", MAX_FOOTNOTES + 1, 1, "脚注が多すぎます"),
+    ),
+    (
+        "too-many-problems",
+        {"chapter4.yaml": CH4 + "".join(f"  - list: &a{i} [x]\n" for i in range(500))},
+        ("chapter4.yaml", 8 + MAX_PROBLEMS_PER_FILE, 11, "問題が多すぎる"),
+    ),
     # 10. nesting
-    ("nested-lists", ch4("  - p: " + "[" * 400 + "]" * 400), ("chapter4.yaml", 9, 69, "入れ子が深すぎます（64段まで）")),
-    ("nested-dashes", {"chapter4.yaml": "- " * 400 + "x\n"}, ("chapter4.yaml", 1, 129, "入れ子が深すぎます")),
-    ("nested-mappings", {"chapter4.yaml": "{a: " * 400 + "x" + "}" * 400 + "\n"}, ("chapter4.yaml", 1, 257, "入れ子が深すぎます")),
-    ("nested-includes", include_chain(MAX_BLOCK_DEPTH + 4), (f"nest/{MAX_BLOCK_DEPTH - 1}.yaml", 1, 1, "ブロックの入れ子が深すぎます")),
+    (
+        "nested-lists",
+        ch4("  - p: " + "[" * 400 + "]" * 400),
+        ("chapter4.yaml", 9, 69, "入れ子が深すぎます（64段まで）"),
+    ),
+    (
+        "nested-dashes",
+        {"chapter4.yaml": "- " * 400 + "x\n"},
+        ("chapter4.yaml", 1, 129, "入れ子が深すぎます"),
+    ),
+    (
+        "nested-mappings",
+        {"chapter4.yaml": "{a: " * 400 + "x" + "}" * 400 + "\n"},
+        ("chapter4.yaml", 1, 257, "入れ子が深すぎます"),
+    ),
+    (
+        "nested-includes",
+        include_chain(MAX_BLOCK_DEPTH + 4),
+        (f"nest/{MAX_BLOCK_DEPTH - 1}.yaml", 1, 1, "ブロックの入れ子が深すぎます"),
+    ),
     ("nested-includes-at-limit", include_chain(MAX_BLOCK_DEPTH - 2), ok("入れ子29", "底")),
     ("nested-markdown", ch4("  - markdown: |", "      " + "> " * 5000 + "引用"), ok()),
     # 11. empty documents
@@ -230,17 +468,38 @@ CASES: list[tuple[str, dict, Ok | tuple[str, int, int | None, str]]] = [
     ("empty-null", {"footnotes.yaml": "null\n"}, ("footnotes.yaml", 1, 1, "ファイルが空です")),
     ("empty-document", {"plan.yaml": "---\n"}, ("plan.yaml", 1, 1, "ファイルが空です")),
     ("empty-comment", {"lint.yaml": "# 何もない\n"}, ("lint.yaml", 1, 1, "ファイルが空です")),
-    ("empty-prose", {"prose/outlook.md": "\n\n"}, ("prose/outlook.md", 1, 1, "Markdown ファイルが空です")),
+    (
+        "empty-prose",
+        {"prose/outlook.md": "\n\n"},
+        ("prose/outlook.md", 1, 1, "Markdown ファイルが空です"),
+    ),
     # attacks that hold: printed as text
-    ("raw-html", item('"<script>alert(1)</script><img src=/etc/passwd>"'), ok("<script>alert(1)</script>")),
-    ("jinja", item('"{{ 7*7 }}{% include \'/etc/passwd\' %}"'), ok("{{7*7}}{%include'/etc/passwd'%}")),
-    ("jinja-in-id", goal("id: pkg-a", 'id: "{{ 7*7 }}"'), ("goals/a.yaml", 7, 13, "ID「{{ 7*7 }}」には半角の英小文字")),
-    ("html-in-prose", {"prose/outlook.md": "<iframe src=\"file:///etc/passwd\"></iframe>本文\n"},
-     ok('<iframesrc="file:///etc/passwd"></iframe>本文')),
+    (
+        "raw-html",
+        item('"<script>alert(1)</script><img src=/etc/passwd>"'),
+        ok("<script>alert(1)</script>"),
+    ),
+    (
+        "jinja",
+        item("\"{{ 7*7 }}{% include '/etc/passwd' %}\""),
+        ok("{{7*7}}{%include'/etc/passwd'%}"),
+    ),
+    (
+        "jinja-in-id",
+        goal("id: pkg-a", 'id: "{{ 7*7 }}"'),
+        ("goals/a.yaml", 7, 13, "ID「{{ 7*7 }}」には半角の英小文字"),
+    ),
+    (
+        "html-in-prose",
+        {"prose/outlook.md": '<iframe src="file:///etc/passwd"></iframe>本文\n'},
+        ok('<iframesrc="file:///etc/passwd"></iframe>本文'),
+    ),
 ]
 
 #: Characters no message may print raw (control characters, bidi controls, separators).
-RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+RAW_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"
+)
 ANY = r"\d+"
 VENDORED = ("BIZ-UDMincho", "BIZ-UDGothic", "BIZ-UDGothic-Bold")
 
@@ -260,10 +519,15 @@ def test_hostile_text(tmp_path, previous_output, case, files, outcome):
     out = tmp_path / "out"
     shutil.copytree(previous_output, out)
     before = snapshot(out)
-    for argv in (["--content", str(content), "--out", str(out)], ["check", "--content", str(content)]):
+    for argv in (
+        ["--content", str(content), "--out", str(out)],
+        ["check", "--content", str(content)],
+    ):
         result = run_command(argv)
         printed = result.out + result.err
-        assert result.code != 2 and "Traceback" not in printed and "internal error" not in printed, printed
+        assert (
+            result.code != 2 and "Traceback" not in printed and "internal error" not in printed
+        ), printed
         assert not RAW_CONTROL.search(printed), repr(printed)
         if isinstance(outcome, Ok):
             assert result.code == 0, printed
@@ -271,10 +535,16 @@ def test_hostile_text(tmp_path, previous_output, case, files, outcome):
         where, line, col, phrase = outcome
         assert result.code == 1, printed
         place = f"{ANY if line is None else line}:{ANY if col is None else col}"
-        assert re.search(rf"content/{re.escape(where)}:{place}: .*{re.escape(phrase)}", result.err), result.err
+        assert re.search(
+            rf"content/{re.escape(where)}:{place}: .*{re.escape(phrase)}", result.err
+        ), result.err
     if isinstance(outcome, Ok):
-        assert all(name.endswith(VENDORED) for name in fonts(out / "plan.pdf")), fonts(out / "plan.pdf")
-        text = squash("".join(page.extract_text() for page in pypdf.PdfReader(out / "plan.pdf").pages))
+        assert all(name.endswith(VENDORED) for name in fonts(out / "plan.pdf")), fonts(
+            out / "plan.pdf"
+        )
+        text = squash(
+            "".join(page.extract_text() for page in pypdf.PdfReader(out / "plan.pdf").pages)
+        )
         for phrase in outcome.printed:
             assert squash(phrase) in text, phrase
     else:
@@ -283,12 +553,73 @@ def test_hostile_text(tmp_path, previous_output, case, files, outcome):
 
 # ------------------------------------------------------------------ fuzzing YAML text
 
-KEYS = ["p", "list", "section", "id", "body", "marker", "indent", "title", "pending", "note",
-        "table", "caption", "label", "value", "year", "include", "x"]
-SCALARS = ["本文", "取組Ａ", "1.10", "yes", "~", "null", "1_000", "0x1F", "2024-01-01", "'引用'", '"二重"',
-           "[^note-a]", "&#x202E;", "&#x20BB7;", "[a](file:///x)", "![a](b.png)", "{{ 7*7 }}", "<b>", "", "-",
-           ":", "#注", '"\\e[31m"', '"\\u202E"', "ab\tc", "|", ">", "{", "[", "]", "}", ",", "?", "!!str x",
-           "!x y", "&a z", "*a", "@", "`", "%", "\u3000", "：", "vision-a", "goal-a", "pending: 理由", "- 項目"]
+KEYS = [
+    "p",
+    "list",
+    "section",
+    "id",
+    "body",
+    "marker",
+    "indent",
+    "title",
+    "pending",
+    "note",
+    "table",
+    "caption",
+    "label",
+    "value",
+    "year",
+    "include",
+    "x",
+]
+SCALARS = [
+    "本文",
+    "取組Ａ",
+    "1.10",
+    "yes",
+    "~",
+    "null",
+    "1_000",
+    "0x1F",
+    "2024-01-01",
+    "'引用'",
+    '"二重"',
+    "[^note-a]",
+    "&#x202E;",
+    "&#x20BB7;",
+    "[a](file:///x)",
+    "![a](b.png)",
+    "{{ 7*7 }}",
+    "<b>",
+    "",
+    "-",
+    ":",
+    "#注",
+    '"\\e[31m"',
+    '"\\u202E"',
+    "ab\tc",
+    "|",
+    ">",
+    "{",
+    "[",
+    "]",
+    "}",
+    ",",
+    "?",
+    "!!str x",
+    "!x y",
+    "&a z",
+    "*a",
+    "@",
+    "`",
+    "%",
+    "\u3000",
+    "：",
+    "vision-a",
+    "goal-a",
+    "pending: 理由",
+    "- 項目",
+]
 #: Raw characters no content may hold, typed into a few of the documents only.
 RAW = ["\x1b", "\u2028", "\ufeff", "\x85", "\u202e", "\x00", "\x7f"]
 INDENTS = ["", " ", "  ", "   ", "    ", "\t", "\u3000", "  \t", "-  "]
@@ -302,7 +633,9 @@ def yaml_text(draw) -> str:
     lines = []
     for _ in range(draw(st.integers(1, 12))):
         indent = draw(st.sampled_from(INDENTS))
-        kind = draw(st.sampled_from(["key", "key-value", "item", "item-key", "scalar", "flow", "comment"]))
+        kind = draw(
+            st.sampled_from(["key", "key-value", "item", "item-key", "scalar", "flow", "comment"])
+        )
         key, sep = draw(st.sampled_from(KEYS)), draw(st.sampled_from(SEPARATORS))
         value = draw(st.sampled_from(SCALARS))
         if kind == "key":

@@ -98,11 +98,20 @@ def col(name: str) -> str:
 def cells(path: Path) -> dict[tuple[int, int], Any]:
     """Every cell's value of the sheet, by (row, column)."""
     ws = openpyxl.load_workbook(path)[SHEET]
-    return {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    return {
+        (c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None
+    }
 
 
-def edit(src: Path, dst: Path, values: dict[str, Any], *, formats: dict[str, str] | None = None,
-         append: list[list[Any]] = (), cached: dict[str, str] | None = None) -> Path:
+def edit(
+    src: Path,
+    dst: Path,
+    values: dict[str, Any],
+    *,
+    formats: dict[str, str] | None = None,
+    append: list[list[Any]] = (),
+    cached: dict[str, str] | None = None,
+) -> Path:
     """The sheet ``src`` as an editor changed it, saved as ``dst``. ``cached``: formulas and
     the result Excel would have stored with them (openpyxl stores none)."""
     wb = openpyxl.load_workbook(src)
@@ -124,15 +133,21 @@ def edit(src: Path, dst: Path, values: dict[str, Any], *, formats: dict[str, str
 
 def _cache(xml: str, cached: dict[str, str]) -> str:
     for formula, result in cached.items():
-        xml, n = re.subn(rf"(<f>{re.escape(formula)}</f>)<v\s*/>|(<f>{re.escape(formula)}</f>)<v></v>",
-                         lambda m, result=result: f"{m.group(1) or m.group(2)}<v>{result}</v>", xml)
+        xml, n = re.subn(
+            rf"(<f>{re.escape(formula)}</f>)<v\s*/>|(<f>{re.escape(formula)}</f>)<v></v>",
+            lambda m, result=result: f"{m.group(1) or m.group(2)}<v>{result}</v>",
+            xml,
+        )
         assert n == 1, formula
     return xml
 
 
 def rezip(data: bytes, member: str, change) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             body = src.read(info)
             if info.filename == member:
@@ -144,8 +159,11 @@ def rezip(data: bytes, member: str, change) -> bytes:
 def changed_lines(old: str, new: str) -> list[tuple[list[str], list[str]]]:
     """The lines that differ, hunk by hunk: (old lines, new lines)."""
     a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    return [(a[i1:i2], b[j1:j2]) for tag, i1, i2, j1, j2 in
-            difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes() if tag != "equal"]
+    return [
+        (a[i1:i2], b[j1:j2])
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+        if tag != "equal"
+    ]
 
 
 # ------------------------------------------------------------------ export
@@ -160,18 +178,80 @@ def test_the_exported_sheet(content, tmp_path):
     assert [c.value for c in ws[1]] == list(COLUMNS)
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert rows == [
-        ["kpi-a", "pkg-a", "第１節\u3000重点目標Ａ", "（１）施策テーマＡ", "指標Ａ", "件", 10, "令和５年度", None, None,
-         "備考Ａ: 速報値 / 目標値：目標値は次回以降に議論", "一部未定"],
-        ["kpi-b", "pkg-a", "第１節\u3000重点目標Ａ", "（１）施策テーマＡ", "指標Ｂ", "％", 0.5, "令和４年度", None, None,
-         "目標値：次回以降に議論", "一部未定"],
-        ["kpi-c", "pkg-a", "第１節\u3000重点目標Ａ", "（１）施策テーマＡ", "エネルギー消費量", None, 1200, "令和５年度",
-         1000, "令和１２年度", None, "設定済"],
-        [None, "pkg-b", "第１節\u3000重点目標Ａ", "（２）施策テーマＢ", None, None, None, None, None, None,
-         "重点施策・ＫＰＩについては、次回以降に議論", "未定"],
-        [None, "pkg-c", "第１節\u3000重点目標Ａ", "（３）施策テーマＣ", None, None, None, None, None, None,
-         "次回以降の計画部会で議論予定", "未定"],
+        [
+            "kpi-a",
+            "pkg-a",
+            "第１節\u3000重点目標Ａ",
+            "（１）施策テーマＡ",
+            "指標Ａ",
+            "件",
+            10,
+            "令和５年度",
+            None,
+            None,
+            "備考Ａ: 速報値 / 目標値：目標値は次回以降に議論",
+            "一部未定",
+        ],
+        [
+            "kpi-b",
+            "pkg-a",
+            "第１節\u3000重点目標Ａ",
+            "（１）施策テーマＡ",
+            "指標Ｂ",
+            "％",
+            0.5,
+            "令和４年度",
+            None,
+            None,
+            "目標値：次回以降に議論",
+            "一部未定",
+        ],
+        [
+            "kpi-c",
+            "pkg-a",
+            "第１節\u3000重点目標Ａ",
+            "（１）施策テーマＡ",
+            "エネルギー消費量",
+            None,
+            1200,
+            "令和５年度",
+            1000,
+            "令和１２年度",
+            None,
+            "設定済",
+        ],
+        [
+            None,
+            "pkg-b",
+            "第１節\u3000重点目標Ａ",
+            "（２）施策テーマＢ",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "重点施策・ＫＰＩについては、次回以降に議論",
+            "未定",
+        ],
+        [
+            None,
+            "pkg-c",
+            "第１節\u3000重点目標Ａ",
+            "（３）施策テーマＣ",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "次回以降の計画部会で議論予定",
+            "未定",
+        ],
     ]
-    assert isinstance(ws["G2"].value, int) and isinstance(ws["G3"].value, float), "numbers stay numbers"
+    assert isinstance(ws["G2"].value, int) and isinstance(ws["G3"].value, float), (
+        "numbers stay numbers"
+    )
     assert ws.freeze_panes == "E2"
     # The keys and the columns for reading are grey; the values are not.
     for name in ("ＫＰＩのID", "政策パッケージのID", "重点目標", "政策パッケージ", "状態"):
@@ -234,15 +314,15 @@ def test_the_real_plan_round_trips_unchanged(tmp_path):
 
 # The editor's changes: (cell, value) with the rows of ROW.
 EDITS = {
-    f"{col('基準値')}{ROW['kpi-a']}": "1,200",            # a number typed as text
-    f"{col('基準年度')}{ROW['kpi-a']}": "令和６年度",        # a year
-    f"{col('目標値')}{ROW['kpi-a']}": 20,                  # a pending value filled (block style)
+    f"{col('基準値')}{ROW['kpi-a']}": "1,200",  # a number typed as text
+    f"{col('基準年度')}{ROW['kpi-a']}": "令和６年度",  # a year
+    f"{col('目標値')}{ROW['kpi-a']}": 20,  # a pending value filled (block style)
     f"{col('目標年度')}{ROW['kpi-a']}": "令和１２年度",
-    f"{col('目標値')}{ROW['kpi-b']}": "=0.5*150",          # a formula: its cached value is read
-    f"{col('目標年度')}{ROW['kpi-b']}": "令和１２年度",      # (flow style)
+    f"{col('目標値')}{ROW['kpi-b']}": "=0.5*150",  # a formula: its cached value is read
+    f"{col('目標年度')}{ROW['kpi-b']}": "令和１２年度",  # (flow style)
     f"{col('備考')}{ROW['kpi-b']}": "速報値 / 目標値：次回以降に議論",
-    f"{col('基準値')}{ROW['kpi-c']}": None,                # an emptied cell changes nothing
-    f"{col('目標値')}{ROW['kpi-c']}": 0.32,                # a percentage: 32, unit ％
+    f"{col('基準値')}{ROW['kpi-c']}": None,  # an emptied cell changes nothing
+    f"{col('目標値')}{ROW['kpi-c']}": 0.32,  # a percentage: 32, unit ％
     # The pending package's row becomes a new ＫＰＩ (its reason left in 備考).
     f"{col('ＫＰＩのID')}{ROW['pkg-b']}": "kpi-d",
     f"{col('指標')}{ROW['pkg-b']}": "新しい指標",
@@ -253,32 +333,63 @@ EDITS = {
 }
 FORMATS = {f"{col('目標値')}{ROW['kpi-c']}": "0%", f"{col('基準値')}{ROW['pkg-b']}": "0.0%"}
 # A row added below the table: a new ＫＰＩ for the package pending in flow style.
-NEW_ROW = ["kpi-e", "pkg-c", None, None, "指標Ｅ", "件", 3, "令和６年度", None, None, "目標値：今後設定"]
+NEW_ROW = [
+    "kpi-e",
+    "pkg-c",
+    None,
+    None,
+    "指標Ｅ",
+    "件",
+    3,
+    "令和６年度",
+    None,
+    None,
+    "目標値：今後設定",
+]
 
 EXPECTED_HUNKS = [
-    (["                baseline: {value: 10, year: 令和５年度}\n"],
-     ["                baseline: {value: 1200, year: 令和６年度}\n"]),
-    (["                  pending: 目標値は次回以降に議論\n"],
-     ["                  value: 20\n",
-      "                  year: 令和１２年度\n"]),
-    (["              - {id: kpi-b, indicator: 指標Ｂ, unit: ％, baseline: {value: 0.5, year: '令和４年度'}, target: {pending: 次回以降に議論}}\n"],
-     ["              - {id: kpi-b, indicator: 指標Ｂ, unit: ％, baseline: {value: 0.5, year: '令和４年度'}, target: {value: 75, year: 令和１２年度}, notes: 速報値}\n"]),
+    (
+        ["                baseline: {value: 10, year: 令和５年度}\n"],
+        ["                baseline: {value: 1200, year: 令和６年度}\n"],
+    ),
+    (
+        ["                  pending: 目標値は次回以降に議論\n"],
+        ["                  value: 20\n", "                  year: 令和１２年度\n"],
+    ),
+    (
+        [
+            "              - {id: kpi-b, indicator: 指標Ｂ, unit: ％, baseline: {value: 0.5, year: '令和４年度'}, target: {pending: 次回以降に議論}}\n"
+        ],
+        [
+            "              - {id: kpi-b, indicator: 指標Ｂ, unit: ％, baseline: {value: 0.5, year: '令和４年度'}, target: {value: 75, year: 令和１２年度}, notes: 速報値}\n"
+        ],
+    ),
     ([], ["                unit: ％\n"]),
-    (["                target: {value: 1000, year: 令和１２年度}\n"],
-     ["                target: {value: 32, year: 令和１２年度}\n"]),
-    (["              pending: 重点施策・ＫＰＩについては、次回以降に議論   # 未定\n"],
-     ["              - id: kpi-d\n",
-      "                indicator: 新しい指標\n",
-      "                unit: ％\n",
-      "                baseline: {value: 25, year: 令和６年度}\n",
-      "                target: {value: 50, year: 令和１２年度}   # 未定\n"]),
-    (["          - kpis: {pending: 次回以降の計画部会で議論予定}\n"],
-     ["          - kpis:\n",
-      "              - id: kpi-e\n",
-      "                indicator: 指標Ｅ\n",
-      "                unit: 件\n",
-      "                baseline: {value: 3, year: 令和６年度}\n",
-      "                target: {pending: 今後設定}\n"]),
+    (
+        ["                target: {value: 1000, year: 令和１２年度}\n"],
+        ["                target: {value: 32, year: 令和１２年度}\n"],
+    ),
+    (
+        ["              pending: 重点施策・ＫＰＩについては、次回以降に議論   # 未定\n"],
+        [
+            "              - id: kpi-d\n",
+            "                indicator: 新しい指標\n",
+            "                unit: ％\n",
+            "                baseline: {value: 25, year: 令和６年度}\n",
+            "                target: {value: 50, year: 令和１２年度}   # 未定\n",
+        ],
+    ),
+    (
+        ["          - kpis: {pending: 次回以降の計画部会で議論予定}\n"],
+        [
+            "          - kpis:\n",
+            "              - id: kpi-e\n",
+            "                indicator: 指標Ｅ\n",
+            "                unit: 件\n",
+            "                baseline: {value: 3, year: 令和６年度}\n",
+            "                target: {pending: 今後設定}\n",
+        ],
+    ),
 ]
 
 
@@ -286,8 +397,14 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     before = snapshot(content)
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    edited = edit(first, tmp_path / "edited.xlsx", EDITS, formats=FORMATS, append=[NEW_ROW],
-                  cached={"0.5*150": "75"})
+    edited = edit(
+        first,
+        tmp_path / "edited.xlsx",
+        EDITS,
+        formats=FORMATS,
+        append=[NEW_ROW],
+        cached={"0.5*150": "75"},
+    )
 
     result = import_kpis(content, edited)
 
@@ -306,7 +423,9 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
 
     # The plan as loaded holds the new values, numbers as numbers.
     plan = load_plan(content)
-    kpis = {k.id: k for _, _, p in plan.packages() if not isinstance(p.kpis, Pending) for k in p.kpis}
+    kpis = {
+        k.id: k for _, _, p in plan.packages() if not isinstance(p.kpis, Pending) for k in p.kpis
+    }
     assert kpis["kpi-a"].baseline.value == 1200 and kpis["kpi-a"].baseline.year.raw == "令和６年度"
     assert kpis["kpi-a"].target.value == 20
     assert kpis["kpi-b"].target.value == 75 and kpis["kpi-b"].notes.raw == "速報値"
@@ -314,7 +433,9 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
     assert kpis["kpi-c"].baseline.value == 1200, "an emptied cell changes nothing"
     assert kpis["kpi-d"].package == "pkg-b" and kpis["kpi-d"].baseline.value == 25
     assert kpis["kpi-d"].notes is None, "the package's pending reason is not the new ＫＰＩ's note"
-    assert isinstance(kpis["kpi-e"].target, Pending) and kpis["kpi-e"].target.pending.raw == "今後設定"
+    assert (
+        isinstance(kpis["kpi-e"].target, Pending) and kpis["kpi-e"].target.pending.raw == "今後設定"
+    )
 
     # Exported again, exactly the edited cells differ (and what follows from them:
     # 状態, and 備考 without the reasons of the values now set).
@@ -328,7 +449,10 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
         (r["kpi-a"], c["基準年度"]): ("令和５年度", "令和６年度"),
         (r["kpi-a"], c["目標値"]): (None, 20),
         (r["kpi-a"], c["目標年度"]): (None, "令和１２年度"),
-        (r["kpi-a"], c["備考"]): ("備考Ａ: 速報値 / 目標値：目標値は次回以降に議論", "備考Ａ: 速報値"),
+        (r["kpi-a"], c["備考"]): (
+            "備考Ａ: 速報値 / 目標値：目標値は次回以降に議論",
+            "備考Ａ: 速報値",
+        ),
         (r["kpi-a"], c["状態"]): ("一部未定", "設定済"),
         (r["kpi-b"], c["目標値"]): (None, 75),
         (r["kpi-b"], c["目標年度"]): (None, "令和１２年度"),
@@ -363,7 +487,9 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
 
     out = tmp_path / "out"
     build(content, out, report=lambda _: None, warn=lambda _: None)
-    text = squash("\n".join(page.extract_text() or "" for page in pypdf.PdfReader(out / "plan.pdf").pages))
+    text = squash(
+        "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(out / "plan.pdf").pages)
+    )
     for shown in ("1200", "（令和６年度）", "新しい指標", "指標Ｅ", "75", "（令和１２年度）"):
         assert shown in text, shown
     assert "10（令和５年度）" not in text
@@ -372,13 +498,40 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
 def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp_path):
     before = snapshot(content)
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    sheet = edit(first, tmp_path / "bad.xlsx", {
-        f"{col('基準値')}{ROW['kpi-a']}": 12,             # good
-        f"{col('基準値')}{ROW['kpi-b']}": "12..5",        # not a number
-    }, append=[
-        ["kpi-x", "pkg-zzz", None, None, "指標Ｘ", "件", 1, "令和６年度", 2, "令和１２年度"],  # no such package
-        ["kpi-y", "pkg-b", None, None, None, "件", 1, "令和６年度", 2, "令和１２年度"],       # no 指標
-    ])
+    sheet = edit(
+        first,
+        tmp_path / "bad.xlsx",
+        {
+            f"{col('基準値')}{ROW['kpi-a']}": 12,  # good
+            f"{col('基準値')}{ROW['kpi-b']}": "12..5",  # not a number
+        },
+        append=[
+            [
+                "kpi-x",
+                "pkg-zzz",
+                None,
+                None,
+                "指標Ｘ",
+                "件",
+                1,
+                "令和６年度",
+                2,
+                "令和１２年度",
+            ],  # no such package
+            [
+                "kpi-y",
+                "pkg-b",
+                None,
+                None,
+                None,
+                "件",
+                1,
+                "令和６年度",
+                2,
+                "令和１２年度",
+            ],  # no 指標
+        ],
+    )
     with pytest.raises(BuildError) as caught:
         import_kpis(content, sheet)
     lines = [str(p) for p in caught.value.problems]
@@ -393,27 +546,66 @@ def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp
     assert snapshot(content) == before
 
 
-@pytest.mark.parametrize(("values", "append", "expected"), [
-    ({f"{col('ＫＰＩのID')}{ROW['kpi-a']}": "kpi-aa"}, [],
-     ["A2: 同じ指標のＫＰＩ「kpi-a」がこの政策パッケージにあります。"]),
-    ({f"{col('政策パッケージのID')}{ROW['kpi-a']}": "pkg-b"}, [],
-     ["B2: ＫＰＩ「kpi-a」は政策パッケージ「pkg-a」のものです。"]),
-    ({f"{col('目標値')}{ROW['kpi-a']}": 30}, [], ["J2: 目標値を設定するには目標年度も書いてください"]),
-    ({f"{col('目標年度')}{ROW['kpi-b']}": "令和１２年度"}, [], ["I3: 目標年度だけでは設定できません。"]),
-    ({}, [["kpi-z", None, None, None, "指標Ｚ"]], ["A7: ＫＰＩ「kpi-z」が計画にありません。"]),
-    ({}, [["kpi-z", "pkg-bb", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
-     ["B7: 政策パッケージのID「pkg-bb」の政策パッケージが計画にありません。「pkg-b」の誤りではありませんか。"]),
-    ({}, [["kpi-z", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度"]],
-     ["I7: 目標値が空欄です。決まっていなければ、備考に「目標値：理由」と書いてください。"]),
-    ({}, [["Kpi Z", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
-     ["A7: ＫＰＩのID「Kpi Z」には半角の英小文字・数字・ハイフンだけを使ってください。"]),
-    ({}, [["goal-a", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
-     ["A7: ID「goal-a」は計画の別の項目で使われています。"]),
-    ({}, [["kpi-a", "pkg-a"]], ["A7: ＫＰＩのID「kpi-a」の行が"]),
-    ({}, [[None, None, None, None, "指標だけ"]], ["A7: ＫＰＩのIDと政策パッケージのIDがありません。"]),
-    ({f"{col('指標')}{ROW['pkg-b']}": "指標"}, [], ["A5: ＫＰＩのIDがありません。"]),
-    ({f"{col('基準年度')}{ROW['kpi-a']}": 45000.0}, [], []),  # a number as a year is text "45000"
-])
+@pytest.mark.parametrize(
+    ("values", "append", "expected"),
+    [
+        (
+            {f"{col('ＫＰＩのID')}{ROW['kpi-a']}": "kpi-aa"},
+            [],
+            ["A2: 同じ指標のＫＰＩ「kpi-a」がこの政策パッケージにあります。"],
+        ),
+        (
+            {f"{col('政策パッケージのID')}{ROW['kpi-a']}": "pkg-b"},
+            [],
+            ["B2: ＫＰＩ「kpi-a」は政策パッケージ「pkg-a」のものです。"],
+        ),
+        (
+            {f"{col('目標値')}{ROW['kpi-a']}": 30},
+            [],
+            ["J2: 目標値を設定するには目標年度も書いてください"],
+        ),
+        (
+            {f"{col('目標年度')}{ROW['kpi-b']}": "令和１２年度"},
+            [],
+            ["I3: 目標年度だけでは設定できません。"],
+        ),
+        ({}, [["kpi-z", None, None, None, "指標Ｚ"]], ["A7: ＫＰＩ「kpi-z」が計画にありません。"]),
+        (
+            {},
+            [["kpi-z", "pkg-bb", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
+            [
+                "B7: 政策パッケージのID「pkg-bb」の政策パッケージが計画にありません。「pkg-b」の誤りではありませんか。"
+            ],
+        ),
+        (
+            {},
+            [["kpi-z", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度"]],
+            ["I7: 目標値が空欄です。決まっていなければ、備考に「目標値：理由」と書いてください。"],
+        ),
+        (
+            {},
+            [["Kpi Z", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
+            ["A7: ＫＰＩのID「Kpi Z」には半角の英小文字・数字・ハイフンだけを使ってください。"],
+        ),
+        (
+            {},
+            [["goal-a", "pkg-b", None, None, "指標Ｚ", None, 1, "令和６年度", 2, "令和７年度"]],
+            ["A7: ID「goal-a」は計画の別の項目で使われています。"],
+        ),
+        ({}, [["kpi-a", "pkg-a"]], ["A7: ＫＰＩのID「kpi-a」の行が"]),
+        (
+            {},
+            [[None, None, None, None, "指標だけ"]],
+            ["A7: ＫＰＩのIDと政策パッケージのIDがありません。"],
+        ),
+        ({f"{col('指標')}{ROW['pkg-b']}": "指標"}, [], ["A5: ＫＰＩのIDがありません。"]),
+        (
+            {f"{col('基準年度')}{ROW['kpi-a']}": 45000.0},
+            [],
+            [],
+        ),  # a number as a year is text "45000"
+    ],
+)
 def test_each_bad_row_is_explained(content, tmp_path, values, append, expected):
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
     sheet = edit(first, tmp_path / "bad.xlsx", values, append=append)
@@ -433,19 +625,28 @@ def test_notes_and_pending_reasons(content, tmp_path):
     """備考 holds the notes and the reasons of the values still pending: each goes back to its
     own place; a note is never deleted from the sheet (the editor is told)."""
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    sheet = edit(first, tmp_path / "n.xlsx", {
-        f"{col('備考')}{ROW['kpi-a']}": "目標値：第３回部会で議論",        # note cleared, reason changed
-        f"{col('備考')}{ROW['kpi-c']}": "基準値：速報値 / 確報は秋",       # a set value's label: a note
-        f"{col('備考')}{ROW['pkg-b']}": "次回以降の計画部会で議論予定",    # the package's pending reason
-    })
+    sheet = edit(
+        first,
+        tmp_path / "n.xlsx",
+        {
+            f"{col('備考')}{ROW['kpi-a']}": "目標値：第３回部会で議論",  # note cleared, reason changed
+            f"{col('備考')}{ROW['kpi-c']}": "基準値：速報値 / 確報は秋",  # a set value's label: a note
+            f"{col('備考')}{ROW['pkg-b']}": "次回以降の計画部会で議論予定",  # the package's pending reason
+        },
+    )
     old = (content / "goals/a.yaml").read_text(encoding="utf-8")
     result = import_kpis(content, sheet)
     new = (content / "goals/a.yaml").read_text(encoding="utf-8")
     assert changed_lines(old, new) == [
-        (["                  pending: 目標値は次回以降に議論\n"], ["                  pending: 第３回部会で議論\n"]),
+        (
+            ["                  pending: 目標値は次回以降に議論\n"],
+            ["                  pending: 第３回部会で議論\n"],
+        ),
         ([], ["                notes: 基準値：速報値 / 確報は秋\n"]),
-        (["              pending: 重点施策・ＫＰＩについては、次回以降に議論   # 未定\n"],
-         ["              pending: 次回以降の計画部会で議論予定   # 未定\n"]),
+        (
+            ["              pending: 重点施策・ＫＰＩについては、次回以降に議論   # 未定\n"],
+            ["              pending: 次回以降の計画部会で議論予定   # 未定\n"],
+        ),
     ]
     assert len(result.warnings) == 1 and "備考を消す変更は反映しません" in result.warnings[0]
     assert result.warnings[0].startswith(f"{sheet}:{SHEET}!K2: ")
@@ -485,12 +686,16 @@ def test_a_result_that_differs_from_the_sheet_is_undone(content, tmp_path, monke
 
 def test_text_needing_quotes_is_quoted_and_a_quoted_value_keeps_its_quotes(content, tmp_path):
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    sheet = edit(first, tmp_path / "q.xlsx", {
-        f"{col('指標')}{ROW['kpi-a']}": "指標: 新しい名称 #1",        # needs quotes
-        f"{col('指標')}{ROW['kpi-c']}": "エネルギー消費量（原油換算）",  # was quoted: stays quoted
-        f"{col('基準年度')}{ROW['kpi-b']}": "令和５年度",              # was quoted, in a flow mapping
-        f"{col('備考')}{ROW['kpi-c']}": "[参考] 速報値, 暫定",         # flow indicators, block context
-    })
+    sheet = edit(
+        first,
+        tmp_path / "q.xlsx",
+        {
+            f"{col('指標')}{ROW['kpi-a']}": "指標: 新しい名称 #1",  # needs quotes
+            f"{col('指標')}{ROW['kpi-c']}": "エネルギー消費量（原油換算）",  # was quoted: stays quoted
+            f"{col('基準年度')}{ROW['kpi-b']}": "令和５年度",  # was quoted, in a flow mapping
+            f"{col('備考')}{ROW['kpi-c']}": "[参考] 速報値, 暫定",  # flow indicators, block context
+        },
+    )
     import_kpis(content, sheet)
     text = (content / "goals/a.yaml").read_text(encoding="utf-8")
     assert '                indicator: "指標: 新しい名称 #1"   # 指標の名称\n' in text
@@ -507,8 +712,11 @@ def test_crlf_and_a_bom_are_kept(tmp_path):
     goal = "\ufeff" + GOAL.replace("\n", "\r\n")
     content = write_content(tmp_path, {"goals/a.yaml": goal.encode("utf-8")})
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    sheet = edit(first, tmp_path / "e.xlsx", {f"{col('目標値')}{ROW['kpi-a']}": 5,
-                                              f"{col('目標年度')}{ROW['kpi-a']}": "令和９年度"})
+    sheet = edit(
+        first,
+        tmp_path / "e.xlsx",
+        {f"{col('目標値')}{ROW['kpi-a']}": 5, f"{col('目標年度')}{ROW['kpi-a']}": "令和９年度"},
+    )
     import_kpis(content, sheet)
     raw = (content / "goals/a.yaml").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -554,38 +762,89 @@ def test_new_kpis_follow_the_files_own_style(tmp_path):
     content = write_content(tmp_path, {"goals/a.yaml": OTHER_STYLE})
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
     assert [c.value for c in openpyxl.load_workbook(first)[SHEET]["L"]][1:3] == ["なし", "未定"]
-    sheet = edit(first, tmp_path / "e.xlsx", {"K4": "新しい備考", "K5": "短い備考"}, append=[
-        ["kpi-a1", "pkg-a", None, None, "指標Ａ１", "件", 1, "令和６年度", 2, "令和７年度"],
-        ["kpi-b1", "pkg-b", None, None, "指標Ｂ１", None, 1, "令和６年度", None, None, "目標値：未定です"],
-        ["kpi-d2", "pkg-c", None, None, "指標Ｄ２", "％", 5, "令和６年度", 6, "令和７年度", "a: b"],
-    ])
+    sheet = edit(
+        first,
+        tmp_path / "e.xlsx",
+        {"K4": "新しい備考", "K5": "短い備考"},
+        append=[
+            ["kpi-a1", "pkg-a", None, None, "指標Ａ１", "件", 1, "令和６年度", 2, "令和７年度"],
+            [
+                "kpi-b1",
+                "pkg-b",
+                None,
+                None,
+                "指標Ｂ１",
+                None,
+                1,
+                "令和６年度",
+                None,
+                None,
+                "目標値：未定です",
+            ],
+            [
+                "kpi-d2",
+                "pkg-c",
+                None,
+                None,
+                "指標Ｄ２",
+                "％",
+                5,
+                "令和６年度",
+                6,
+                "令和７年度",
+                "a: b",
+            ],
+        ],
+    )
     import_kpis(content, sheet)
     new = (content / "goals/a.yaml").read_text(encoding="utf-8")
     assert changed_lines(OTHER_STYLE, new) == [
-        (["                    -   kpis: []\n"],
-         ["                    -   kpis:\n",
-          "                            -   id: kpi-a1\n",
-          "                                indicator: 指標Ａ１\n",
-          "                                unit: 件\n",
-          "                                baseline: {value: 1, year: 令和６年度}\n",
-          "                                target: {value: 2, year: 令和７年度}\n"]),
-        (["                    - {kpis: {pending: 理由Ｂ}}\n"],
-         ["                    - {kpis: [{id: kpi-b1, indicator: 指標Ｂ１, baseline: {value: 1, year: 令和６年度}, "
-          "target: {pending: 未定です}}]}\n"]),
-        (["                                notes:\n"], ["                                notes: 新しい備考\n"]),
-        (["                                notes: >-\n",
-          "                                    長い備考\n",
-          "                                    二行目"],
-         ["                                notes: 短い備考\n",
-          "                            -   id: kpi-d2\n",
-          "                                indicator: 指標Ｄ２\n",
-          "                                unit: ％\n",
-          "                                baseline: {value: 5, year: 令和６年度}\n",
-          "                                target: {value: 6, year: 令和７年度}\n",
-          '                                notes: "a: b"\n']),
+        (
+            ["                    -   kpis: []\n"],
+            [
+                "                    -   kpis:\n",
+                "                            -   id: kpi-a1\n",
+                "                                indicator: 指標Ａ１\n",
+                "                                unit: 件\n",
+                "                                baseline: {value: 1, year: 令和６年度}\n",
+                "                                target: {value: 2, year: 令和７年度}\n",
+            ],
+        ),
+        (
+            ["                    - {kpis: {pending: 理由Ｂ}}\n"],
+            [
+                "                    - {kpis: [{id: kpi-b1, indicator: 指標Ｂ１, baseline: {value: 1, year: 令和６年度}, "
+                "target: {pending: 未定です}}]}\n"
+            ],
+        ),
+        (
+            ["                                notes:\n"],
+            ["                                notes: 新しい備考\n"],
+        ),
+        (
+            [
+                "                                notes: >-\n",
+                "                                    長い備考\n",
+                "                                    二行目",
+            ],
+            [
+                "                                notes: 短い備考\n",
+                "                            -   id: kpi-d2\n",
+                "                                indicator: 指標Ｄ２\n",
+                "                                unit: ％\n",
+                "                                baseline: {value: 5, year: 令和６年度}\n",
+                "                                target: {value: 6, year: 令和７年度}\n",
+                '                                notes: "a: b"\n',
+            ],
+        ),
     ]
     assert [k.id for _, _, p in load_plan(content).packages() for k in p.kpis] == [
-        "kpi-a1", "kpi-b1", "kpi-c", "kpi-d", "kpi-d2"]
+        "kpi-a1",
+        "kpi-b1",
+        "kpi-c",
+        "kpi-d",
+        "kpi-d2",
+    ]
 
 
 # ------------------------------------------------------------------ CSV
@@ -611,8 +870,14 @@ def test_csv_import_works_the_same(content, tmp_path):
     put(rows[1], "目標年度", "令和１２年度")
     put(rows[3], "目標値", "32%")
     new = [""] * len(header)
-    for name, value in [("ＫＰＩのID", "kpi-e"), ("政策パッケージのID", "pkg-c"), ("指標", "指標Ｅ"),
-                        ("基準値", "3"), ("基準年度", "令和６年度"), ("備考", "目標値：今後設定")]:
+    for name, value in [
+        ("ＫＰＩのID", "kpi-e"),
+        ("政策パッケージのID", "pkg-c"),
+        ("指標", "指標Ｅ"),
+        ("基準値", "3"),
+        ("基準年度", "令和６年度"),
+        ("備考", "目標値：今後設定"),
+    ]:
         put(new, name, value)
     rows.append(new)
     buf = io.StringIO()
@@ -621,7 +886,9 @@ def test_csv_import_works_the_same(content, tmp_path):
     edited.write_bytes(buf.getvalue().encode("utf-8-sig"))
     result = import_kpis(content, edited)
     plan = load_plan(content)
-    kpis = {k.id: k for _, _, p in plan.packages() if not isinstance(p.kpis, Pending) for k in p.kpis}
+    kpis = {
+        k.id: k for _, _, p in plan.packages() if not isinstance(p.kpis, Pending) for k in p.kpis
+    }
     assert kpis["kpi-a"].baseline.value == 1200 and kpis["kpi-a"].target.value == 20
     assert kpis["kpi-c"].target.value == 32 and kpis["kpi-c"].unit.raw == "％"
     assert kpis["kpi-e"].baseline.value == 3 and isinstance(kpis["kpi-e"].target, Pending)
@@ -633,7 +900,9 @@ def test_csv_import_works_the_same(content, tmp_path):
     edited.write_bytes(buf.getvalue().encode("utf-8"))
     with pytest.raises(BuildError) as caught:
         import_kpis(content, edited)
-    assert str(caught.value.problems[0]).startswith(f"{edited}:3:{header.index('基準値') + 1}: 基準値「abc」を数として")
+    assert str(caught.value.problems[0]).startswith(
+        f"{edited}:3:{header.index('基準値') + 1}: 基準値「abc」を数として"
+    )
 
 
 def test_a_shift_jis_csv_is_refused_with_how_to_save_it(content, tmp_path):
@@ -710,8 +979,15 @@ def test_a_file_over_10_mb_is_refused(content, tmp_path):
 
 def test_xml_entities_in_a_workbook_are_refused(content, tmp_path):
     good = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx").read_bytes()
-    evil = rezip(good, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
-        "<worksheet", '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet', 1))
+    evil = rezip(
+        good,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(
+            "<worksheet",
+            '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet',
+            1,
+        ),
+    )
     path = tmp_path / "evil.xlsx"
     path.write_bytes(evil)
     _refused(content, path, "(not a readable xlsx)")
@@ -728,8 +1004,14 @@ def test_a_broken_workbook_and_a_missing_file_are_explained(content, tmp_path):
 
 def test_a_formula_without_its_result_is_not_read_as_empty(content, tmp_path):
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    sheet = edit(first, tmp_path / "f.xlsx", {f"{col('目標値')}{ROW['kpi-a']}": "=2*10",
-                                              f"{col('目標年度')}{ROW['kpi-a']}": "令和９年度"})
+    sheet = edit(
+        first,
+        tmp_path / "f.xlsx",
+        {
+            f"{col('目標値')}{ROW['kpi-a']}": "=2*10",
+            f"{col('目標年度')}{ROW['kpi-a']}": "令和９年度",
+        },
+    )
     before = snapshot(content)
     with pytest.raises(BuildError, match=r"ＫＰＩ!I2: 式の計算結果が保存されていません"):
         import_kpis(content, sheet)
@@ -739,21 +1021,40 @@ def test_a_formula_without_its_result_is_not_read_as_empty(content, tmp_path):
 # ------------------------------------------------------------------ small parts
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1,200", (1200, False)), ("１２．５", (12.5, False)), ("32%", (32, True)), ("３２％", (32, True)),
-    ("-0.5", (-0.5, False)), ("1,20", None), ("12..5", None), ("約30", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,200", (1200, False)),
+        ("１２．５", (12.5, False)),
+        ("32%", (32, True)),
+        ("３２％", (32, True)),
+        ("-0.5", (-0.5, False)),
+        ("1,20", None),
+        ("12..5", None),
+        ("約30", None),
+        ("", None),
+    ],
+)
 def test_parse_number(text, expected):
     got = parse_number(text)
     assert (got if got is None else (float(got[0]), got[1])) == expected
 
 
-@pytest.mark.parametrize(("value", "flow", "expected"), [
-    ("令和６年度", False, "令和６年度"), ("令和６年度", True, "令和６年度"),
-    ("a, b", False, "a, b"), ("a, b", True, '"a, b"'), ("key: value", False, '"key: value"'),
-    ("2030", False, '"2030"'), ("true", False, '"true"'), ("- item", False, '"- item"'),
-    ("#タグ", False, '"#タグ"'), ("改行\nあり", False, '"改行\\nあり"'),
-])
+@pytest.mark.parametrize(
+    ("value", "flow", "expected"),
+    [
+        ("令和６年度", False, "令和６年度"),
+        ("令和６年度", True, "令和６年度"),
+        ("a, b", False, "a, b"),
+        ("a, b", True, '"a, b"'),
+        ("key: value", False, '"key: value"'),
+        ("2030", False, '"2030"'),
+        ("true", False, '"true"'),
+        ("- item", False, '"- item"'),
+        ("#タグ", False, '"#タグ"'),
+        ("改行\nあり", False, '"改行\\nあり"'),
+    ],
+)
 def test_yaml_scalar_quotes_only_when_needed(value, flow, expected):
     assert yaml_scalar(value, flow=flow) == expected
 
@@ -761,7 +1062,12 @@ def test_yaml_scalar_quotes_only_when_needed(value, flow, expected):
 def test_numbers_are_written_as_written():
     from decimal import Decimal
 
-    assert [yaml_scalar(Decimal(t)) for t in ("1200", "0.50", "1E+3", "0.00001")] == ["1200", "0.5", "1000", "0.00001"]
+    assert [yaml_scalar(Decimal(t)) for t in ("1200", "0.50", "1E+3", "0.00001")] == [
+        "1200",
+        "0.5",
+        "1000",
+        "0.00001",
+    ]
 
 
 def test_workbook_bytes_do_not_depend_on_the_clock(content):
@@ -777,9 +1083,13 @@ def test_the_command_line_exports_and_imports(tmp_path):
 
     content = write_content(tmp_path)
     before = snapshot(content)
-    exported = run_command(["kpi", "export", "--content", str(content), "--out", str(tmp_path / "out")])
+    exported = run_command(
+        ["kpi", "export", "--content", str(content), "--out", str(tmp_path / "out")]
+    )
     assert exported.code == 0 and (tmp_path / "out" / "kpi.xlsx").is_file(), exported
-    imported = run_command(["kpi", "import", str(tmp_path / "out" / "kpi.xlsx"), "--content", str(content)])
+    imported = run_command(
+        ["kpi", "import", str(tmp_path / "out" / "kpi.xlsx"), "--content", str(content)]
+    )
     assert imported.code == 0 and "変更はありません" in imported.out, imported
     assert snapshot(content) == before
     wrong = run_command(["kpi", "import", "--content", str(content)])

@@ -20,9 +20,16 @@ GOAL = textwrap.dedent(MINIMAL["goals/a.yaml"])
 
 def findings(tmp_path, text: str, config: LintConfig, rule: str) -> list[str]:
     """The runs a rule flags in ``text`` (written as a point of the minimal plan), as 「run」→「fix」."""
-    plan = load_plan(write_content(tmp_path, {"goals/a.yaml": GOAL.replace("取組Ａ", json.dumps(text, ensure_ascii=False))}))
-    return [re.search(r"「[^」]*」→「[^」]*」", f.message).group(0)
-            for f in lint(plan, config, final=True) if f.rule == rule]
+    plan = load_plan(
+        write_content(
+            tmp_path, {"goals/a.yaml": GOAL.replace("取組Ａ", json.dumps(text, ensure_ascii=False))}
+        )
+    )
+    return [
+        re.search(r"「[^」]*」→「[^」]*」", f.message).group(0)
+        for f in lint(plan, config, final=True)
+        if f.rule == rule
+    ]
 
 
 DIGITS = LintConfig(width_digits=LintRule(style="mixed-by-length"))
@@ -43,10 +50,15 @@ def test_the_digits_of_a_link_are_not_the_documents(tmp_path):
 
 
 def test_digits_by_length_flags_either_departure(tmp_path):
-    assert findings(tmp_path, "令和１２年度までに3件", DIGITS, "width_digits") == ["「１２」→「12」", "「3」→「３」"]
+    assert findings(tmp_path, "令和１２年度までに3件", DIGITS, "width_digits") == [
+        "「１２」→「12」",
+        "「3」→「３」",
+    ]
     # max_full sets how many digits are full-width
     two = LintConfig(width_digits=LintRule(style="mixed-by-length", max_full=2))
-    assert findings(tmp_path, "令和１２年度までに3件、2050年", two, "width_digits") == ["「3」→「３」"]
+    assert findings(tmp_path, "令和１２年度までに3件、2050年", two, "width_digits") == [
+        "「3」→「３」"
+    ]
 
 
 def test_latin_by_length_accepts_the_ministry_style(tmp_path):
@@ -56,30 +68,49 @@ def test_latin_by_length_accepts_the_ministry_style(tmp_path):
 
 def test_latin_by_length_flags_either_departure(tmp_path):
     assert findings(tmp_path, "インフラDX、Ｓｏｃｉｅｔｙ、ＡＢＣＤ", LATIN, "width_latin") == [
-        "「DX」→「ＤＸ」", "「Ｓｏｃｉｅｔｙ」→「Society」", "「ＡＢＣＤ」→「ABCD」"]
+        "「DX」→「ＤＸ」",
+        "「Ｓｏｃｉｅｔｙ」→「Society」",
+        "「ＡＢＣＤ」→「ABCD」",
+    ]
 
 
 def test_latin_by_length_is_off_by_default_and_digits_on_in_the_project():
     assert LintConfig().width_digits.style == LintConfig().width_latin.style == "consistent"
     project = load_lint_config(PROJECT / "content")
-    assert project.width_digits.style == "mixed-by-length" and project.width_latin.style == "consistent"
+    assert (
+        project.width_digits.style == "mixed-by-length"
+        and project.width_latin.style == "consistent"
+    )
 
 
-@pytest.mark.parametrize(("lint_yaml", "where", "phrase"), [
-    ("width-digits:\n  style: mixed\n", "lint.yaml:2:10", "書き方「mixed」は使えません"),
-    ("brackets:\n  style: mixed-by-length\n", "lint.yaml:2:10", "width-digits と width-latin にだけ"),
-    ("width-latin:\n  style: mixed-by-length\n  max_full: 0\n", "lint.yaml:3:13", "1 以上の整数"),
-])
+@pytest.mark.parametrize(
+    ("lint_yaml", "where", "phrase"),
+    [
+        ("width-digits:\n  style: mixed\n", "lint.yaml:2:10", "書き方「mixed」は使えません"),
+        (
+            "brackets:\n  style: mixed-by-length\n",
+            "lint.yaml:2:10",
+            "width-digits と width-latin にだけ",
+        ),
+        (
+            "width-latin:\n  style: mixed-by-length\n  max_full: 0\n",
+            "lint.yaml:3:13",
+            "1 以上の整数",
+        ),
+    ],
+)
 def test_a_wrong_style_setting_points_at_lint_yaml(tmp_path, lint_yaml, where, phrase):
     content = write_content(tmp_path, {"lint.yaml": lint_yaml})
     outcome = run_command(["check", "--content", str(content)])
     assert outcome.code == 1 and "Traceback" not in outcome.err
-    assert re.search(rf"content/{re.escape(where)}: .*{re.escape(phrase)}", outcome.err), outcome.err
+    assert re.search(rf"content/{re.escape(where)}: .*{re.escape(phrase)}", outcome.err), (
+        outcome.err
+    )
 
 
 def test_the_readme_kpi_example_passes_the_projects_lint(tmp_path):
     readme = (PROJECT / "README.md").read_text("utf-8")
-    editing = readme[readme.index("## Editing content"):readme.index("### Completion and checks")]
+    editing = readme[readme.index("## Editing content") : readme.index("### Completion and checks")]
     (block,) = re.findall(r"\n( *)```yaml\n(\1- kpis:\n.*?)\1```", editing, re.S)
     example = textwrap.dedent(block[1])
     goal = re.sub(r"(?ms)^( {10}- kpis:\n).*", lambda _: textwrap.indent(example, " " * 10), GOAL)

@@ -59,35 +59,53 @@ def test_missing_required_field_names_file_line_and_field(content_dir):
 def test_unknown_field_suggests_the_intended_one(content_dir):
     text = MINIMAL["plan.yaml"].replace("subject:", "subjet:")
     line = only(problems(content_dir({"plan.yaml": text})), "subjet")
-    assert re.search(r"content/plan\.yaml:6:\d+: 項目「subjet」はここでは使えません。「subject」の誤り", line)
+    assert re.search(
+        r"content/plan\.yaml:6:\d+: 項目「subjet」はここでは使えません。「subject」の誤り", line
+    )
 
 
 def test_wrong_type_is_reported_where_it_stands(content_dir):
-    goals = MINIMAL["goals/a.yaml"].replace("""                      - list: [取組Ａ]""",
-                                            """                      - list: 取組は一覧で書くべき""")
+    goals = MINIMAL["goals/a.yaml"].replace(
+        """                      - list: [取組Ａ]""",
+        """                      - list: 取組は一覧で書くべき""",
+    )
     line = only(problems(content_dir({"goals/a.yaml": goals})), "取組は")
-    assert re.search(r"goals/a\.yaml:16:23: body\[0\]\.body\[0\]\.parts\[1\]\.body\[0\]\.list: "
-                     r"項目は「- 」で始まる行の一覧で", line)
+    assert re.search(
+        r"goals/a\.yaml:16:23: body\[0\]\.body\[0\]\.parts\[1\]\.body\[0\]\.list: "
+        r"項目は「- 」で始まる行の一覧で",
+        line,
+    )
 
 
 def test_duplicate_ids_point_at_both_places(content_dir):
     ch1 = MINIMAL["chapter1.yaml"].replace("id: ch1-current-goals", "id: change-a")
     line = only(problems(content_dir({"chapter1.yaml": ch1})), "duplicate id")
-    assert re.search(r"chapter1\.yaml:12:9: body\[1\]\.id: ID「change-a」は .*chapter1\.yaml:8:13 でも使われています", line)
+    assert re.search(
+        r"chapter1\.yaml:12:9: body\[1\]\.id: ID「change-a」は .*chapter1\.yaml:8:13 でも使われています",
+        line,
+    )
 
 
 def test_unknown_reference_suggests_a_close_id(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace("group: vision-a", "group: vision-b")
     line = only(problems(content_dir({"goals/a.yaml": goals})), "vision-b")
-    assert re.search(r"goals/a\.yaml:4:\d+: body\[0\]\.group: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り", line)
+    assert re.search(
+        r"goals/a\.yaml:4:\d+: body\[0\]\.group: 目指す社会の姿「vision-b」が見つかりません。「vision-a」の誤り",
+        line,
+    )
 
 
 def test_missing_markdown_fragment(content_dir):
     line = only(problems(content_dir({"prose/outlook.md": None})), "outlook.md")
-    assert re.search(r"chapter2\.yaml:\d+:\d+: body\[2\]\.body\[0\]\.prose: Markdown ファイル「prose/outlook\.md」が見つかりません", line)
+    assert re.search(
+        r"chapter2\.yaml:\d+:\d+: body\[2\]\.body\[0\]\.prose: Markdown ファイル「prose/outlook\.md」が見つかりません",
+        line,
+    )
 
 
-@pytest.mark.parametrize("path", ["../outside.md", "/etc/passwd.md", "prose/../../x.md", "http://example.com/a.md"])
+@pytest.mark.parametrize(
+    "path", ["../outside.md", "/etc/passwd.md", "prose/../../x.md", "http://example.com/a.md"]
+)
 def test_paths_may_not_leave_the_content_directory(content_dir, path):
     ch2 = MINIMAL["chapter2.yaml"].replace("prose/outlook.md", path)
     line = only(problems(content_dir({"chapter2.yaml": ch2})), "Markdown")
@@ -114,7 +132,9 @@ def test_duplicate_key_in_one_mapping(content_dir):
 
 
 def test_file_that_is_not_utf8(content_dir):
-    line = only(problems(content_dir({"plan.yaml": "title: テスト\n".encode("shift_jis")})), "UTF-8")
+    line = only(
+        problems(content_dir({"plan.yaml": "title: テスト\n".encode("shift_jis")})), "UTF-8"
+    )
     assert re.search(r"content/plan\.yaml:1:8: UTF-8 として読めないバイト", line)
 
 
@@ -133,12 +153,15 @@ def test_bom_and_crlf_are_accepted(content_dir):
 def test_unknown_footnote(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace("[^note-a]", "[^note-b]")
     line = only(problems(content_dir({"goals/a.yaml": goals})), "脚注")
-    assert re.search(r"goals/a\.yaml:\d+:\d+: .*脚注「note-b」が footnotes\.yaml にありません", line)
+    assert re.search(
+        r"goals/a\.yaml:\d+:\d+: .*脚注「note-b」が footnotes\.yaml にありません", line
+    )
 
 
 def test_raw_html_in_content_is_escaped(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace(
-        "package: 施策テーマＡ", 'package: "<img src=x onerror=alert(1)>施策"')
+        "package: 施策テーマＡ", 'package: "<img src=x onerror=alert(1)>施策"'
+    )
     plan = load_plan(content_dir({"goals/a.yaml": goals}))
     html = plan.packages()[0][2].title.html
     assert "<img" not in html and "&lt;img" in html
@@ -148,14 +171,20 @@ def test_every_problem_in_every_file_is_reported_at_once(content_dir):
     ch1 = MINIMAL["chapter1.yaml"].replace("body:", "bdy:", 1)
     goals = MINIMAL["goals/a.yaml"].replace("group: vision-a", "group: nowhere")
     plan_yaml = MINIMAL["plan.yaml"].replace("subject:", "subjet:")
-    lines = problems(content_dir({"chapter1.yaml": ch1, "goals/a.yaml": goals, "plan.yaml": plan_yaml}))
+    lines = problems(
+        content_dir({"chapter1.yaml": ch1, "goals/a.yaml": goals, "plan.yaml": plan_yaml})
+    )
     files = {line.split(":")[0].rsplit("/", 1)[-1] for line in lines}
     assert {"chapter1.yaml", "a.yaml", "plan.yaml"} <= files
 
 
 def test_vision_under_the_wrong_goal(content_dir):
-    goals_b = MINIMAL["goals/a.yaml"].replace("id: goal-a", "id: goal-b").replace(
-        "pkg-a", "pkg-b").replace("kpi-a", "kpi-b")
+    goals_b = (
+        MINIMAL["goals/a.yaml"]
+        .replace("id: goal-a", "id: goal-b")
+        .replace("pkg-a", "pkg-b")
+        .replace("kpi-a", "kpi-b")
+    )
     ch3 = textwrap.dedent(MINIMAL["chapter3.yaml"]) + "  - include: goals/b.yaml\n"
     lines = problems(content_dir({"goals/b.yaml": goals_b, "chapter3.yaml": ch3}))
     assert any("重点目標「goal-a」に属していますが" in line for line in lines), lines
@@ -164,7 +193,10 @@ def test_vision_under_the_wrong_goal(content_dir):
 def test_unknown_block_kind_suggests_the_intended_one(content_dir):
     ch4 = MINIMAL["chapter4.yaml"].replace("- pending: 次回以降に議論", "- pendng: 次回以降に議論")
     line = only(problems(content_dir({"chapter4.yaml": ch4})), "pendng")
-    assert re.search(r"chapter4\.yaml:8:\d+: .*「pendng」という種類はここでは使えません。「pending」の誤りではありませんか", line)
+    assert re.search(
+        r"chapter4\.yaml:8:\d+: .*「pendng」という種類はここでは使えません。「pending」の誤りではありませんか",
+        line,
+    )
 
 
 def test_typed_entities_stand_only_where_the_hierarchy_puts_them(content_dir):
@@ -176,16 +208,22 @@ def test_typed_entities_stand_only_where_the_hierarchy_puts_them(content_dir):
 def test_an_include_cycle_is_reported(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace(
         "              - package: 施策テーマＡ",
-        "              - include: chapter3.yaml\n              - package: 施策テーマＡ")
+        "              - include: chapter3.yaml\n              - package: 施策テーマＡ",
+    )
     lines = problems(content_dir({"goals/a.yaml": goals}))
-    assert any("自分自身を含んでいます" in line or "include cycle" in line or "misplaced" in line
-               for line in lines), lines
+    assert any(
+        "自分自身を含んでいます" in line or "include cycle" in line or "misplaced" in line
+        for line in lines
+    ), lines
 
 
 def test_a_part_label_must_be_defined(content_dir):
     goals = MINIMAL["goals/a.yaml"].replace("part: measures", "part: measure")
     line = only(problems(content_dir({"goals/a.yaml": goals})), "unknown label")
-    assert re.search(r"goals/a\.yaml:\d+:\d+: .*見出しの語「measure」が plan\.yaml の labels にありません。「measures」の誤り", line)
+    assert re.search(
+        r"goals/a\.yaml:\d+:\d+: .*見出しの語「measure」が plan\.yaml の labels にありません。「measures」の誤り",
+        line,
+    )
 
 
 def test_a_package_has_exactly_one_kpi_part(content_dir):
@@ -230,19 +268,50 @@ def test_markdown_tables_are_tables_and_headings_are_refused(content_dir):
 
 
 def test_yaml_11_coercions_keep_the_text_as_written(content_dir):
-    plan_yaml = (MINIMAL["plan.yaml"].replace("title: テスト計画", "title: 1.10")
-                 .replace("status: 素案", "status: yes")
-                 .replace("keywords: [テスト]", "keywords: [1_000, no, ~, null, 2024-01-01, 0x10, '1.10', on]"))
-    goals = (textwrap.dedent(MINIMAL["goals/a.yaml"]).replace("- list: [取組Ａ]", "- list: [off, 1e3, 12:30, .inf]")
-             .replace("indicator: 指標Ａ", "indicator: true")
-             .replace("value: 10", "value: 1.10")
-             .replace("target:\n                  pending: 目標値は次回以降に議論", "target: {value: .nan, year: 2030}"))
+    plan_yaml = (
+        MINIMAL["plan.yaml"]
+        .replace("title: テスト計画", "title: 1.10")
+        .replace("status: 素案", "status: yes")
+        .replace(
+            "keywords: [テスト]", "keywords: [1_000, no, ~, null, 2024-01-01, 0x10, '1.10', on]"
+        )
+    )
+    goals = (
+        textwrap.dedent(MINIMAL["goals/a.yaml"])
+        .replace("- list: [取組Ａ]", "- list: [off, 1e3, 12:30, .inf]")
+        .replace("indicator: 指標Ａ", "indicator: true")
+        .replace("value: 10", "value: 1.10")
+        .replace(
+            "target:\n                  pending: 目標値は次回以降に議論",
+            "target: {value: .nan, year: 2030}",
+        )
+    )
     assert "value: .nan" in goals
-    ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + "  - table: [[1_000, ~, '', 007]]\n    header: 0\n"
-    plan = load_plan(content_dir({"plan.yaml": plan_yaml, "goals/a.yaml": goals, "chapter4.yaml": ch4,
-                                  "footnotes.yaml": "note-a: 1.10\n"}))
+    ch4 = (
+        textwrap.dedent(MINIMAL["chapter4.yaml"])
+        + "  - table: [[1_000, ~, '', 007]]\n    header: 0\n"
+    )
+    plan = load_plan(
+        content_dir(
+            {
+                "plan.yaml": plan_yaml,
+                "goals/a.yaml": goals,
+                "chapter4.yaml": ch4,
+                "footnotes.yaml": "note-a: 1.10\n",
+            }
+        )
+    )
     assert plan.meta.title.raw == "1.10" and plan.meta.status.raw == "yes"
-    assert [k.raw for k in plan.meta.keywords] == ["1_000", "no", "~", "null", "2024-01-01", "0x10", "1.10", "on"]
+    assert [k.raw for k in plan.meta.keywords] == [
+        "1_000",
+        "no",
+        "~",
+        "null",
+        "2024-01-01",
+        "0x10",
+        "1.10",
+        "on",
+    ]
     ((_goal, _group, package),) = plan.packages()
     assert [i.raw for i in package.parts[1].body[0].items] == ["off", "1e3", "12:30", ".inf"]
     (kpi,) = package.kpis
@@ -275,12 +344,17 @@ def test_an_alias_bomb_is_refused_before_anything_expands_it():
         parse_yaml("\n".join(lines), "bomb.yaml")
     first = [str(p) for p in info.value.problems][:3]
     assert first[0].startswith("bomb.yaml:1:5: YAML のアンカー「&a0」は使えません"), first
-    assert first[2].startswith("bomb.yaml:2:10: YAML の別名（エイリアス）「*a0」は使えません"), first
+    assert first[2].startswith("bomb.yaml:2:10: YAML の別名（エイリアス）「*a0」は使えません"), (
+        first
+    )
 
 
 def test_messages_never_print_control_characters(content_dir):
-    goals = MINIMAL["goals/a.yaml"].replace("id: pkg-a", 'id: "\\e]0;pwned\\a"').replace(
-        "part: measures", 'part: "\\e[2J"')
+    goals = (
+        MINIMAL["goals/a.yaml"]
+        .replace("id: pkg-a", 'id: "\\e]0;pwned\\a"')
+        .replace("part: measures", 'part: "\\e[2J"')
+    )
     lines = problems(content_dir({"goals/a.yaml": goals}))
     assert lines and all(not re.search(r"[\x00-\x1f\x7f-\x9f]", line) for line in lines), lines
     assert any("<U+001B>" in line or "\\e" in line for line in lines), lines

@@ -30,7 +30,9 @@ def test_console_script_help_names_the_command_it_was_run_as(capsys, monkeypatch
     out = capsys.readouterr().out
     assert out.startswith("使い方 (usage): keikaku") and "--force" in out
     # Japanese, with English beside.
-    assert "コマンド (commands):" in out and "kpi import FILE" in out and "(output directory)" in out
+    assert (
+        "コマンド (commands):" in out and "kpi import FILE" in out and "(output directory)" in out
+    )
 
 
 def _pins(name: str) -> dict[str, str]:

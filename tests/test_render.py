@@ -12,8 +12,9 @@ from keikaku.render import Renderer, plain
 
 
 def test_numbering_follows_the_official_scheme():
-    assert [number(3, s) for s in ("chapter", "section", "item", "paren", "kana", "paren-kana")] == [
-        "第３章", "第３節", "３", "（３）", "ウ", "（ウ）"]
+    assert [
+        number(3, s) for s in ("chapter", "section", "item", "paren", "kana", "paren-kana")
+    ] == ["第３章", "第３節", "３", "（３）", "ウ", "（ウ）"]
     assert zen(12) == "１２"
     assert kana(1) == "ア" and kana(46) == "ン"
     with pytest.raises(ValueError):
@@ -23,13 +24,21 @@ def test_numbering_follows_the_official_scheme():
 def test_toc_comes_from_the_outline(content_dir):
     plan = load_plan(content_dir())
     toc = [(h.depth, h.label, h.title) for h in plan.outline().toc]
-    assert toc[:3] == [(1, "第１章", "状況の変化"), (2, "第１節", "社会経済情勢の変化"),
-                       (2, "第２節", "現行計画の重点目標")]
+    assert toc[:3] == [
+        (1, "第１章", "状況の変化"),
+        (2, "第１節", "社会経済情勢の変化"),
+        (2, "第２節", "現行計画の重点目標"),
+    ]
     # 第３章 sets its own depth: its groups and packages are listed too.
     assert (3, "１", "姿Ａ") in toc and (4, "（１）", "施策テーマＡ") in toc
     # The 審議の経過 lists none of its meetings; 第２章's third level is not listed.
     assert not any(t == "第１回部会" or t == "基本的な課題認識" for _, _, t in toc)
-    assert [label for _, label, _ in toc if label.startswith("参考")] == ["参考１", "参考２", "参考３", "参考４"]
+    assert [label for _, label, _ in toc if label.startswith("参考")] == [
+        "参考１",
+        "参考２",
+        "参考３",
+        "参考４",
+    ]
     assert plan.outline(draft=False).toc[-1].label == "参考３"
 
 
@@ -42,20 +51,26 @@ def test_plain_drops_footnote_bodies(content_dir):
 def test_reordering_content_renumbers_the_document(content_dir):
     from conftest import MINIMAL
 
-    ch1 = MINIMAL["chapter1.yaml"].replace("""              - section: 変化Ａ
+    ch1 = MINIMAL["chapter1.yaml"].replace(
+        """              - section: 変化Ａ
                 id: change-a
                 body:
-                  - list: [変化Ａの内容]""", """              - section: 変化Ｂ
+                  - list: [変化Ａの内容]""",
+        """              - section: 変化Ｂ
                 id: change-b
                 body:
                   - list: [内容]
               - section: 変化Ａ
                 id: change-a
                 body:
-                  - list: [変化Ａの内容]""")
-    html = Renderer().render(load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css",
-                             datetime(2026, 1, 1, tzinfo=UTC))
-    assert html.index('data-label="１" data-title="変化Ｂ"') < html.index('data-label="２" data-title="変化Ａ"')
+                  - list: [変化Ａの内容]""",
+    )
+    html = Renderer().render(
+        load_plan(content_dir({"chapter1.yaml": ch1})), "plan.css", datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert html.index('data-label="１" data-title="変化Ｂ"') < html.index(
+        'data-label="２" data-title="変化Ａ"'
+    )
 
 
 def test_the_plan_templates_type_no_wording():

@@ -68,15 +68,22 @@ def test_marks_are_escaped_spans():
 # ------------------------------------------------------------------ two revisions in git
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "計画部会事務局", "GIT_AUTHOR_EMAIL": "editor@example.invalid",
-    "GIT_COMMITTER_NAME": "計画部会事務局", "GIT_COMMITTER_EMAIL": "editor@example.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "計画部会事務局",
+    "GIT_AUTHOR_EMAIL": "editor@example.invalid",
+    "GIT_COMMITTER_NAME": "計画部会事務局",
+    "GIT_COMMITTER_EMAIL": "editor@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
 def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=True,
-                            env={**os.environ, **GIT_ENV})
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
     return result.stdout.decode()
 
 
@@ -133,19 +140,25 @@ def package(pid: str, title: str, *directions: str) -> str:
 
 
 EDITED_OLD = "地域の公共交通を維持するため、関係者の連携による取組を推進すべきではないか。"
-EDITED_NEW = "地域の公共交通を維持・活性化するため、関係者の連携による取組を一層推進すべきではないか。"
+EDITED_NEW = (
+    "地域の公共交通を維持・活性化するため、関係者の連携による取組を一層推進すべきではないか。"
+)
 
 OLD = {
     "chapter1.yaml": chapter1("ABC"),
-    "goals/a.yaml": goal(package("pkg-width", "インフラＤＸの推進", "幅だけ変わる方向性の文。[^note-a]")
-                         + package("pkg-edited", "施策テーマ編集", EDITED_OLD)
-                         + package("pkg-removed", "施策テーマ廃止", "廃止される方向性の文。")),
+    "goals/a.yaml": goal(
+        package("pkg-width", "インフラＤＸの推進", "幅だけ変わる方向性の文。[^note-a]")
+        + package("pkg-edited", "施策テーマ編集", EDITED_OLD)
+        + package("pkg-removed", "施策テーマ廃止", "廃止される方向性の文。")
+    ),
 }
 NEW = {
     "chapter1.yaml": chapter1("CAB"),  # 変化Ｃ moves to the front
-    "goals/a.yaml": goal(package("pkg-width", "インフラDXの推進", "幅だけ変わる方向性の文。[^note-a]")
-                         + package("pkg-edited", "施策テーマ編集", EDITED_NEW)
-                         + package("pkg-added", "施策テーマ新設", "新設される方向性の文。")),
+    "goals/a.yaml": goal(
+        package("pkg-width", "インフラDXの推進", "幅だけ変わる方向性の文。[^note-a]")
+        + package("pkg-edited", "施策テーマ編集", EDITED_NEW)
+        + package("pkg-added", "施策テーマ新設", "新設される方向性の文。")
+    ),
 }
 
 
@@ -179,9 +192,13 @@ def run_diff(repo: Path, out: Path, *args: str) -> tuple[str, str]:
 def cell_texts(html: str, key: str) -> dict[str, str]:
     """The text of each side of one row, with marked runs in [brackets]. (A row of the
     table ends on a line of its own; the rows of a ＫＰＩ table inside it end on theirs.)"""
-    row = re.search(rf'<tr class="\w+" data-key="{re.escape(key)}">\n(.*?)\n</tr>\n', html, re.S).group(1)
+    row = re.search(
+        rf'<tr class="\w+" data-key="{re.escape(key)}">\n(.*?)\n</tr>\n', html, re.S
+    ).group(1)
     out = {}
-    for side, body in re.findall(r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S):
+    for side, body in re.findall(
+        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+    ):
         body = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", body)
         out[side] = squash(re.sub(r"<[^>]+>", "", body))
     return out
@@ -240,7 +257,9 @@ def test_column_order_can_be_former_first(repo, tmp_path):
 
 def test_the_working_tree_is_the_default_new_revision_and_is_left_alone(repo, tmp_path):
     goal_file = repo / "content" / "goals" / "a.yaml"
-    edited = goal_file.read_text(encoding="utf-8").replace("新設される方向性の文。", "作業中に書き換えた文。")
+    edited = goal_file.read_text(encoding="utf-8").replace(
+        "新設される方向性の文。", "作業中に書き換えた文。"
+    )
     goal_file.write_text(edited, encoding="utf-8")
     head, status = git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")
     text, _ = run_diff(repo, tmp_path / "out", "HEAD~1", "--show-revisions")
@@ -251,9 +270,13 @@ def test_the_working_tree_is_the_default_new_revision_and_is_left_alone(repo, tm
 
 
 def test_long_items_run_over_pages_with_the_header_on_each(repo, tmp_path):
-    sentence = "広域・多分野の連携による持続的なインフラメンテナンスの体制を全国で構築すべきではないか。"
+    sentence = (
+        "広域・多分野の連携による持続的なインフラメンテナンスの体制を全国で構築すべきではないか。"
+    )
     long_direction = sentence * 12
-    packages = "".join(package(f"pkg-long-{n}", f"長い施策テーマ{n}", long_direction) for n in range(8))
+    packages = "".join(
+        package(f"pkg-long-{n}", f"長い施策テーマ{n}", long_direction) for n in range(8)
+    )
     write_content(repo, {"goals/a.yaml": goal(packages)})
     out = tmp_path / "out"
     assert main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 0
@@ -269,7 +292,10 @@ def test_long_items_run_over_pages_with_the_header_on_each(repo, tmp_path):
 
 def test_a_bad_revision_is_one_line_and_exit_1(repo, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["diff", "no-such-revision", "--content", str(repo / "content"), "--out", str(out)]) == 1
+    assert (
+        main(["diff", "no-such-revision", "--content", str(repo / "content"), "--out", str(out)])
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no-such-revision" in err and "見つかりません" in err
     assert "Traceback" not in err and not out.exists()
@@ -279,7 +305,10 @@ def test_problems_in_an_old_revision_point_at_the_revision(repo, tmp_path, capsy
     write_content(repo, {"plan.yaml": "title: [\n"})
     git(repo, "commit", "-q", "-am", "壊れた版")
     write_content(repo, NEW)
-    assert main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(tmp_path / "out")]) == 1
+    assert (
+        main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(tmp_path / "out")])
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("HEAD:content/plan.yaml:") and "Traceback" not in err
 
@@ -300,30 +329,62 @@ def test_diff_needs_a_revision(capsys):
 
 
 def test_the_title_and_the_column_heads_are_options(repo, tmp_path):
-    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD", "--title", "第53回計画部会 資料２",
-                          "--new-label", "改正案", "--old-label", "現行")
+    text, html = run_diff(
+        repo,
+        tmp_path / "out",
+        "HEAD~1",
+        "HEAD",
+        "--title",
+        "第53回計画部会 資料２",
+        "--new-label",
+        "改正案",
+        "--old-label",
+        "現行",
+    )
     assert text.startswith("第53回計画部会資料２新旧対照表")
     assert "改正案現行" in text and "改正後" not in text and "改正前" not in text
     assert "<title>第53回計画部会 資料２　新旧対照表</title>" in html
     # a title that names the table itself is printed as given
-    text, _ = run_diff(repo, tmp_path / "out2", "HEAD~1", "HEAD", "--title", "新旧対照表（案）",
-                       "--order", "old-new", "--new-label", "改正案", "--old-label", "現行")
+    text, _ = run_diff(
+        repo,
+        tmp_path / "out2",
+        "HEAD~1",
+        "HEAD",
+        "--title",
+        "新旧対照表（案）",
+        "--order",
+        "old-new",
+        "--new-label",
+        "改正案",
+        "--old-label",
+        "現行",
+    )
     assert text.startswith("新旧対照表（案）改正箇所") and "現行改正案" in text
     # by default: the plan's title and status, 改正後 | 改正前
     text, _ = run_diff(repo, tmp_path / "out3", "HEAD~1", "HEAD")
     assert text.startswith("テスト計画（素案）新旧対照表") and "改正後改正前" in text
 
 
-@pytest.mark.parametrize(("option", "value", "phrase"), [
-    ("--new-label", " ", "文字を指定してください"),
-    ("--title", "資料\x1b[31m", "制御文字 U+001B"),
-    ("--old-label", "現行𠮷", "U+20BB7"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "phrase"),
+    [
+        ("--new-label", " ", "文字を指定してください"),
+        ("--title", "資料\x1b[31m", "制御文字 U+001B"),
+        ("--old-label", "現行𠮷", "U+20BB7"),
+    ],
+)
 def test_a_bad_title_or_head_is_one_line_and_exit_1(repo, tmp_path, capsys, option, value, phrase):
     out = tmp_path / "out"
-    assert main(["diff", "HEAD~1", option, value, "--content", str(repo / "content"), "--out", str(out)]) == 1
+    assert (
+        main(
+            ["diff", "HEAD~1", option, value, "--content", str(repo / "content"), "--out", str(out)]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith(f"build.py diff {option}: ") and phrase in err, err
+    assert err.count("\n") == 1 and err.startswith(f"build.py diff {option}: ") and phrase in err, (
+        err
+    )
     assert "\x1b" not in err and not out.exists()
 
 
@@ -387,40 +448,62 @@ def kpi_package(pid: str, title: str, kpis: str | None) -> str:
     made = package(pid, title, "方向性の文。")
     if kpis is None:
         return made
-    return made.replace("          - kpis:\n              pending: 次回以降に議論\n",
-                        "          - kpis:\n" + textwrap.indent(kpis, " " * 14))
+    return made.replace(
+        "          - kpis:\n              pending: 次回以降に議論\n",
+        "          - kpis:\n" + textwrap.indent(kpis, " " * 14),
+    )
 
 
 def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
     """Each side's ＫＰＩ table rows: (status, cells with marked runs in [brackets])."""
     row = re.search(rf'data-key="{key}">\n(.*?)\n</tr>\n', html, re.S).group(1)
     out = {}
-    for side, body in re.findall(r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S):
+    for side, body in re.findall(
+        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+    ):
         out[side] = []
         for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
-            cells = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", cells.replace('<span class="sub">', ""))
-            out[side].append((status, re.sub(r"\|+", "|", re.sub(r"<[^>]+>", "|", cells)).strip("|")))
+            cells = re.sub(
+                r'<span class="chg">(.*?)</span>', r"[\1]", cells.replace('<span class="sub">', "")
+            )
+            out[side].append(
+                (status, re.sub(r"\|+", "|", re.sub(r"<[^>]+>", "|", cells)).strip("|"))
+            )
     return out
 
 
 def test_a_changed_kpi_table_is_shown_as_the_plan_prints_it(tmp_path):
-    repo = commit_revisions(tmp_path / "repo",
-                            {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_OLD))},
-                            {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_NEW))})
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_OLD))},
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_NEW))},
+    )
     text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
     assert text.count("指標単位基準値目標値備考") == 2  # the plan's columns, on each side
     rows = kpi_rows(html, "pkg-kpi")
     assert rows["new"] == [
         # the changed cells are marked, cell by cell; a value keeps its year below it
-        ("changed", "再生可能エネルギーの導入量[（累計）]|万kW|32|（令和５年度）|[75]|（令和12年度）|道路・港湾等"),
+        (
+            "changed",
+            "再生可能エネルギーの導入量[（累計）]|万kW|32|（令和５年度）|[75]|（令和12年度）|道路・港湾等",
+        ),
         ("", "変わらない指標|％|50|（令和６年度）|80|（令和12年度）"),
         # an added row, marked as a whole; no unit prints 「－」, a pending value 「（今後設定）」
-        ("added", "[新設される指標]|[－]|[（今後設定）]|[次回以降に議論]|[100]|[（令和12年度）]|[新たに設定]"),
+        (
+            "added",
+            "[新設される指標]|[－]|[（今後設定）]|[次回以降に議論]|[100]|[（令和12年度）]|[新たに設定]",
+        ),
     ]
     assert rows["old"] == [
-        ("changed", "再生可能エネルギーの導入量|万kW|32|（令和５年度）|[60]|（令和12年度）|道路・港湾等"),
+        (
+            "changed",
+            "再生可能エネルギーの導入量|万kW|32|（令和５年度）|[60]|（令和12年度）|道路・港湾等",
+        ),
         # the removed row is on the former side only
-        ("removed", "[廃止される指標]|[件]|[10]|[（令和５年度）]|[（今後設定）]|[目標値は次回以降に議論]"),
+        (
+            "removed",
+            "[廃止される指標]|[件]|[10]|[（令和５年度）]|[（今後設定）]|[目標値は次回以降に議論]",
+        ),
         ("", "変わらない指標|％|50|（令和６年度）|80|（令和12年度）"),
     ]
     # one row for the package: no ＫＰＩ is an item of its own
@@ -433,22 +516,40 @@ def test_kpis_set_where_they_were_pending_and_kpis_reordered(tmp_path):
     (row,) = _rows(tmp_path / "a", pending, set_old)
     (old_block,) = [b for b in row.old.blocks if b.label == "ＫＰＩ"]
     (new_block,) = [b for b in row.new.blocks if b.label == "ＫＰＩ"]
-    assert old_block.rows is None and [_marked(line.text) for line in old_block.lines] == ["[（今後設定）次回以降に議論]"]
+    assert old_block.rows is None and [_marked(line.text) for line in old_block.lines] == [
+        "[（今後設定）次回以降に議論]"
+    ]
     assert [r.status for r in new_block.rows] == ["added"] * 3
-    assert all(m.segments == ((m.text, True),) for r in new_block.rows for c in r.cells for m in c if m.text)
+    assert all(
+        m.segments == ((m.text, True),)
+        for r in new_block.rows
+        for c in r.cells
+        for m in c
+        if m.text
+    )
     # the same ＫＰＩ in another order: the row out of order is marked on both sides
     swapped = KPIS_OLD.split("- id: ")
-    reordered = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ",
-                                                  "- id: ".join(["", swapped[3], swapped[1], swapped[2]])))}
+    reordered = {
+        "goals/a.yaml": goal(
+            kpi_package(
+                "pkg-kpi", "施策テーマＫ", "- id: ".join(["", swapped[3], swapped[1], swapped[2]])
+            )
+        )
+    }
     (row,) = _rows(tmp_path / "b", set_old, reordered)
     (block,) = [b for b in row.new.blocks if b.label == "ＫＰＩ"]
     assert [(r.status, r.cells[0][0].text) for r in block.rows] == [
-        ("moved", "変わらない指標"), ("", "再生可能エネルギーの導入量"), ("", "廃止される指標")]
+        ("moved", "変わらない指標"),
+        ("", "再生可能エネルギーの導入量"),
+        ("", "廃止される指標"),
+    ]
 
 
 FOOTNOTED = {
     "footnotes.yaml": "note-a: 脚注の本文\nnote-b: 二つ目の脚注\n",
-    "goals/a.yaml": goal(package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]", "方向性Ｂ[^note-b]")),
+    "goals/a.yaml": goal(
+        package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]", "方向性Ｂ[^note-b]")
+    ),
 }
 
 
@@ -456,16 +557,25 @@ def test_footnotes_are_shown_by_their_printed_numbers(tmp_path):
     new = {
         # a new footnote called first: the others are printed one number on
         "footnotes.yaml": "note-a: 脚注の本文を改めた\nnote-b: 二つ目の脚注\nnote-c: 新しい脚注\n",
-        "goals/a.yaml": goal(package("pkg-a", "施策テーマＡ", "方向性Ｃ[^note-c]", "方向性Ａ[^note-a]",
-                                     "方向性Ｂ[^note-b]")
-                             + package("pkg-z", "施策テーマＺ", "再び方向性Ａ[^note-a]")),
+        "goals/a.yaml": goal(
+            package(
+                "pkg-a",
+                "施策テーマＡ",
+                "方向性Ｃ[^note-c]",
+                "方向性Ａ[^note-a]",
+                "方向性Ｂ[^note-b]",
+            )
+            + package("pkg-z", "施策テーマＺ", "再び方向性Ａ[^note-a]")
+        ),
     }
     repo = commit_revisions(tmp_path / "repo", FOOTNOTED, new)
     text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
     assert cell_texts(html, "footnote:note-c") == {"new": "脚注[※1][新しい脚注]", "old": "（新設）"}
     # note-a is called twice now: the PDF prints it twice, as ※2 and ※4
-    assert cell_texts(html, "footnote:note-a") == {"new": "脚注[※2、※4]脚注の本文[を改めた]",
-                                                   "old": "脚注[※1]脚注の本文"}
+    assert cell_texts(html, "footnote:note-a") == {
+        "new": "脚注[※2、※4]脚注の本文[を改めた]",
+        "old": "脚注[※1]脚注の本文",
+    }
     assert cell_texts(html, "footnote:note-b") == {"new": "脚注[※3]（略）", "old": "脚注[※2]（略）"}
     # in the order of their numbers, and never by their ids
     assert re.findall(r'data-key="footnote:(note-\w)"', html) == ["note-c", "note-a", "note-b"]
@@ -473,12 +583,26 @@ def test_footnotes_are_shown_by_their_printed_numbers(tmp_path):
 
 
 def test_a_footnote_no_text_calls_is_said_to_be_so(tmp_path):
-    items = [i for i in flatten(load_plan(write_content(tmp_path, {
-        "footnotes.yaml": "note-y: 使われない脚注\nnote-a: 脚注の本文\nnote-z: これも使われない脚注\n"})))
-             if i.key.startswith("footnote:")]
+    items = [
+        i
+        for i in flatten(
+            load_plan(
+                write_content(
+                    tmp_path,
+                    {
+                        "footnotes.yaml": "note-y: 使われない脚注\nnote-a: 脚注の本文\nnote-z: これも使われない脚注\n"
+                    },
+                )
+            )
+        )
+        if i.key.startswith("footnote:")
+    ]
     # after the numbered ones, in the order of footnotes.yaml
-    assert [(i.key, i.number) for i in items] == [("footnote:note-a", "※1"), ("footnote:note-y", ""),
-                                                  ("footnote:note-z", "")]
+    assert [(i.key, i.number) for i in items] == [
+        ("footnote:note-a", "※1"),
+        ("footnote:note-y", ""),
+        ("footnote:note-z", ""),
+    ]
     assert items[1].title.text == items[2].title.text == "（本文から呼び出されていない脚注）"
 
 
@@ -487,7 +611,13 @@ def test_the_summary_counts_the_rows_by_kind(repo, tmp_path):
     # pkg-added; pkg-removed; pkg-edited; 変化Ｃ moved; 変化Ａ and 変化Ｂ only renumbered
     assert "改正箇所新設1件削除1件修正1件移動1件番号のみの変更2件計6件" in text
     rows = compare_plans(*revisions(repo, "HEAD~1", "HEAD"))
-    assert summary(rows) == [("新設", 1), ("削除", 1), ("修正", 1), ("移動", 1), ("番号のみの変更", 2)]
+    assert summary(rows) == [
+        ("新設", 1),
+        ("削除", 1),
+        ("修正", 1),
+        ("移動", 1),
+        ("番号のみの変更", 2),
+    ]
     assert sum(n for _, n in summary(rows)) == len(rows) == html.count("data-key=")
     # 番号のみの変更 only when there are any; the others always
     assert summary([]) == [("新設", 0), ("削除", 0), ("修正", 0), ("移動", 0)]
@@ -497,7 +627,9 @@ def test_the_summary_counts_the_rows_by_kind(repo, tmp_path):
 
 def test_every_path_uses_the_plans_numbering():
     """Each item's path names its headings by the numbers the plan prints (第３章 › 第２節 › ２)."""
-    numbered = re.compile(r"^(第[０-９]+[章節]|[０-９]+|（[０-９]+）|[ア-ン]|（[ア-ン]）|参考[０-９]+)")
+    numbered = re.compile(
+        r"^(第[０-９]+[章節]|[０-９]+|（[０-９]+）|[ア-ン]|（[ア-ン]）|参考[０-９]+)"
+    )
     items = flatten(load_plan(PROJECT / "content"))
     for item in items:
         if item.key == "meta" or item.key.startswith("footnote:"):
@@ -510,21 +642,27 @@ def test_every_path_uses_the_plans_numbering():
 
 
 def _rows(tmp_path: Path, old: dict, new: dict, **kw):
-    return compare_plans(load_plan(write_content(tmp_path / "old", old)),
-                         load_plan(write_content(tmp_path / "new", new)), **kw)
+    return compare_plans(
+        load_plan(write_content(tmp_path / "old", old)),
+        load_plan(write_content(tmp_path / "new", new)),
+        **kw,
+    )
 
 
 def test_a_package_moved_to_another_group_is_a_move_with_both_places(tmp_path):
     # the minimal chapter2 has one 目指す社会の姿 under goal-a; add a second
     chapter2 = textwrap.dedent(MINIMAL["chapter2.yaml"])
-    two_visions = chapter2.replace("""\
+    two_visions = chapter2.replace(
+        """\
             theme_examples: [施策テーマの例Ａ]
-""", """\
+""",
+        """\
             theme_examples: [施策テーマの例Ａ]
           - vision: 姿Ｂ
             id: vision-b
             goal: goal-a
-""")
+""",
+    )
     assert two_visions != chapter2
     groups = """\
 goal: 重点目標Ａ
@@ -538,9 +676,11 @@ body:
     pa = package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]")
     pb = package("pkg-b", "施策テーマＢ", "方向性Ｂ")
     pc = package("pkg-c", "施策テーマＣ", "方向性Ｃ")
-    rows = _rows(tmp_path,
-                 {"chapter2.yaml": two_visions, "goals/a.yaml": groups.format(a=pa + pb, b=pc)},
-                 {"chapter2.yaml": two_visions, "goals/a.yaml": groups.format(a=pa, b=pb + pc)})
+    rows = _rows(
+        tmp_path,
+        {"chapter2.yaml": two_visions, "goals/a.yaml": groups.format(a=pa + pb, b=pc)},
+        {"chapter2.yaml": two_visions, "goals/a.yaml": groups.format(a=pa, b=pb + pc)},
+    )
     # pkg-c only changed its number, pushed down by pkg-b
     assert [(r.key, r.status) for r in rows] == [("pkg-b", "moved"), ("pkg-c", "renumbered")]
     row = rows[0]
@@ -551,11 +691,15 @@ body:
 
 def test_a_section_moved_to_another_parent_is_a_move(tmp_path):
     # 変化Ａ moves from 社会経済情勢の変化 to 現行計画の重点目標, unchanged
-    moved = chapter1("B").replace("""\
+    moved = chapter1("B").replace(
+        """\
         marker: （１）
-""", """\
+""",
+        """\
         marker: （１）
-""" + CHANGE.format(x="a", X="Ａ"))
+"""
+        + CHANGE.format(x="a", X="Ａ"),
+    )
     rows = _rows(tmp_path, {"chapter1.yaml": chapter1("AB")}, {"chapter1.yaml": moved})
     # 変化Ｂ, left behind, only changed its number
     assert [(r.key, r.status) for r in rows] == [("change-b", "renumbered"), ("change-a", "moved")]
@@ -573,8 +717,11 @@ def test_points_without_ids_are_compared_as_a_sequence(tmp_path):
     def pkg(*directions):
         return goal(package("pkg-a", "施策テーマＡ", "方向性Ａ[^note-a]", *directions))
 
-    rows = _rows(tmp_path, {"goals/a.yaml": pkg("第一の文。", "第二の文。", "第三の文。")},
-                 {"goals/a.yaml": pkg("第一の文。", "追加の文。", "第二の文を改めた。", "第三の文。")})
+    rows = _rows(
+        tmp_path,
+        {"goals/a.yaml": pkg("第一の文。", "第二の文。", "第三の文。")},
+        {"goals/a.yaml": pkg("第一の文。", "追加の文。", "第二の文を改めた。", "第三の文。")},
+    )
     assert [r.key for r in rows] == ["pkg-a"]
     (new_block,) = [b for b in rows[0].new.blocks if b.label]
     assert new_block.label == "今後の社会資本整備の方向性"
@@ -587,22 +734,32 @@ def test_the_lines_of_a_section_without_ids_are_compared_as_a_sequence(tmp_path)
     # a section's whole body is one block, shown without a 【】 label
     def ch4(*paragraphs):
         body = "".join(f"      - p: {p}\n" for p in paragraphs)
-        return textwrap.dedent(MINIMAL["chapter4.yaml"]).replace("      - pending: 次回以降に議論\n", body)
+        return textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
+            "      - pending: 次回以降に議論\n", body
+        )
 
-    rows = _rows(tmp_path, {"chapter4.yaml": ch4("第一の段落。", "第二の段落。")},
-                 {"chapter4.yaml": ch4("第一の段落。", "挿入した段落。", "第二の段落。")})
+    rows = _rows(
+        tmp_path,
+        {"chapter4.yaml": ch4("第一の段落。", "第二の段落。")},
+        {"chapter4.yaml": ch4("第一の段落。", "挿入した段落。", "第二の段落。")},
+    )
     assert [r.key for r in rows] == ["measure-a"]
     (block,) = rows[0].new.blocks
     assert block.label == ""
-    assert [None if line.text is None else _marked(line.text) for line in block.lines] == \
-        [None, "[挿入した段落。]", None]
+    assert [None if line.text is None else _marked(line.text) for line in block.lines] == [
+        None,
+        "[挿入した段落。]",
+        None,
+    ]
     # nothing of the former body was changed or taken out
     assert [[line.text for line in b.lines] for b in rows[0].old.blocks] == [[None]]
 
 
 # Every kind of block, a label of the editors' own and a heading's added note.
 RICH = {
-    "plan.yaml": textwrap.dedent(MINIMAL["plan.yaml"]).replace("parts:\n", "labels:\n  measures: 重点施策\nparts:\n"),
+    "plan.yaml": textwrap.dedent(MINIMAL["plan.yaml"]).replace(
+        "parts:\n", "labels:\n  measures: 重点施策\nparts:\n"
+    ),
     "images/fig.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n',
     "chapter4.yaml": """\
 section: 実効性を確保する方策
@@ -649,7 +806,10 @@ body:
 def test_each_kind_of_block_gives_its_lines(tmp_path):
     items = {i.key: i for i in flatten(load_plan(write_content(tmp_path, RICH)))}
     measure = items["measure-a"]
-    assert [(b.name, b.label) for b in measure.blocks] == [("title_note", "見出しに添える語"), ("body", "")]
+    assert [(b.name, b.label) for b in measure.blocks] == [
+        ("title_note", "見出しに添える語"),
+        ("body", ""),
+    ]
     assert [line.text for line in measure.blocks[0].lines] == ["（添え書き）"]
     assert [(line.mark, line.text) for line in measure.blocks[1].lines] == [
         ("", "段落の本文。"),
@@ -676,20 +836,36 @@ def test_each_kind_of_block_gives_its_lines(tmp_path):
     # a package's parts are blocks of their own, labelled as the plan prints them
     pkg = items["pkg-a"]
     assert [(b.name, b.label) for b in pkg.blocks] == [
-        ("directions", "今後の社会資本整備の方向性"), ("measures", "重点施策"), ("kpis", "ＫＰＩ")]
+        ("directions", "今後の社会資本整備の方向性"),
+        ("measures", "重点施策"),
+        ("kpis", "ＫＰＩ"),
+    ]
     assert [(line.mark, line.text) for line in pkg.blocks[0].lines] == [("■", "方向性Ａ※")]
     # the 【ＫＰＩ】 is one table as the plan prints it, a row per ＫＰＩ keyed by its id
     kpis = pkg.blocks[2]
     assert kpis.lines == () and kpis.header == ("指標", "単位", "基準値", "目標値", "備考")
     assert [(r.ident, r.cells) for r in kpis.rows] == [
-        ("kpi-a", (("指標Ａ",), ("件",), ("10", "（令和５年度）"), ("（今後設定）", "目標値は次回以降に議論"), ("",)))]
+        (
+            "kpi-a",
+            (
+                ("指標Ａ",),
+                ("件",),
+                ("10", "（令和５年度）"),
+                ("（今後設定）", "目標値は次回以降に議論"),
+                ("",),
+            ),
+        )
+    ]
     assert "kpi-a" not in items  # not an item of its own
     # a 目指す社会の姿's 施策テーマの例 and the labels set in plan.yaml
     vision = items["vision-a"]
     assert [(b.label, [line.mark + line.text for line in b.lines]) for b in vision.blocks[1:]] == [
-        ("重点目標", ["重点目標Ａ"]), ("施策テーマの例", ["○施策テーマの例Ａ"])]
-    assert [line.text for b in items["meta"].blocks if b.name == "labels" for line in b.lines] == \
-        ["measures：重点施策"]
+        ("重点目標", ["重点目標Ａ"]),
+        ("施策テーマの例", ["○施策テーマの例Ａ"]),
+    ]
+    assert [line.text for b in items["meta"].blocks if b.name == "labels" for line in b.lines] == [
+        "measures：重点施策"
+    ]
     # the keys and parents of the typed entities
     assert items["goal-a-vision-a"].container == "goal-a"
     assert items["pkg-a"].container == "goal-a-vision-a"
@@ -708,8 +884,13 @@ def test_every_text_of_the_plan_is_compared(content, tmp_path):
     for item in flatten(plan):
         shown.add(item.title.text)
         shown.update(line.text for block in item.blocks for line in block.lines)
-        shown.update(text for block in item.blocks for row in block.rows or () for cell in row.cells
-                     for text in cell)
+        shown.update(
+            text
+            for block in item.blocks
+            for row in block.rows or ()
+            for cell in row.cells
+            for text in cell
+        )
     shown_text = "\n".join(shown)
 
     texts = list(walk_texts(plan))
@@ -771,7 +952,11 @@ def test_migrating_the_last_circulated_revision_changes_no_text(tmp_path):
 
 
 def _relations(vision: dict) -> list[dict]:
-    return [b for b in vision.get("body", ()) if isinstance(b, dict) and b.get("label") == "【対応する課題】"]
+    return [
+        b
+        for b in vision.get("body", ())
+        if isinstance(b, dict) and b.get("label") == "【対応する課題】"
+    ]
 
 
 def drop_relations(content: Path) -> None:
@@ -809,8 +994,20 @@ def test_dropping_the_relation_lines_shows_exactly_their_removal(tmp_path):
     for row in rows:
         assert row.old.notes == row.new.notes == ()
         assert row.old.number == row.new.number and not row.old.title.changed
-        shown_old = [line.text for b in row.old.blocks if b.label is not None for line in b.lines if line.text]
-        shown_new = [line.text for b in row.new.blocks if b.label is not None for line in b.lines if line.text]
+        shown_old = [
+            line.text
+            for b in row.old.blocks
+            if b.label is not None
+            for line in b.lines
+            if line.text
+        ]
+        shown_new = [
+            line.text
+            for b in row.new.blocks
+            if b.label is not None
+            for line in b.lines
+            if line.text
+        ]
         # the former side shows the one line taken out, marked as a whole; nothing else changed
         assert len(shown_old) == 1 and shown_old[0].text.startswith("【対応する課題】")
         assert shown_old[0].segments == ((shown_old[0].text, True),)
@@ -840,14 +1037,17 @@ def test_problems_in_a_converted_revision_point_at_the_revision(tmp_path, capsys
     shutil.copytree(FIXTURE, repo / "content")
     green = repo / "content" / "goals" / "green.yaml"
     lines = green.read_text("utf-8").splitlines(keepends=True)
-    (n, line), = [(n, line) for n, line in enumerate(lines, 1) if line.startswith("title:")]
+    ((n, line),) = [(n, line) for n, line in enumerate(lines, 1) if line.startswith("title:")]
     lines[n - 1] = line.replace("title: ", "title: [")
     green.write_text("".join(lines), "utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "壊れた第一の形式")
     shutil.rmtree(repo / "content")
     migrate.migrate(FIXTURE, repo / "content")  # the working tree is fine
-    assert main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(tmp_path / "out")]) == 1
+    assert (
+        main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(tmp_path / "out")])
+        == 1
+    )
     err = capsys.readouterr().err
     # the file and line as the editor wrote them, not the converted file's, nor a temporary path
     # (YAML finds the unclosed bracket on the line after it)

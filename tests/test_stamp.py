@@ -50,7 +50,14 @@ def test_second_build_with_nothing_changed_does_nothing(built):
     report = _build(content, out)
     assert _skipped(report) and len(report) == 1, report
     assert {name: _state(out / name) for name in before} == before
-    assert sorted(p.name for p in out.iterdir()) == [".build-stamp", "kpi.csv", "plan.docx", "plan.html", "plan.json", "plan.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".build-stamp",
+        "kpi.csv",
+        "plan.docx",
+        "plan.html",
+        "plan.json",
+        "plan.pdf",
+    ]
 
 
 def test_command_line_says_nothing_changed(built, capsys):
@@ -68,8 +75,10 @@ def test_a_changed_content_file_rebuilds(built, change):
     if change == "touch":
         _touch(footnotes)
     elif change == "edit":
-        footnotes.write_text(footnotes.read_text(encoding="utf-8").replace("脚注の本文", "脚注の本文を直した"),
-                             encoding="utf-8")
+        footnotes.write_text(
+            footnotes.read_text(encoding="utf-8").replace("脚注の本文", "脚注の本文を直した"),
+            encoding="utf-8",
+        )
     elif change == "add":
         (content / "notes.txt").write_text("編集メモ", encoding="utf-8")
     else:
@@ -101,8 +110,11 @@ def test_a_touched_template_rebuilds(content_dir, tmp_path, monkeypatch):
 
 def test_the_stamp_covers_what_the_build_reads():
     roots = {p.resolve() for p in stamp.SOURCE_DIRS.values()}
-    assert {paths.TEMPLATES_DIR.resolve(), paths.STYLES_DIR.resolve(),
-            Path(paths.__file__).resolve().parent} <= roots
+    assert {
+        paths.TEMPLATES_DIR.resolve(),
+        paths.STYLES_DIR.resolve(),
+        Path(paths.__file__).resolve().parent,
+    } <= roots
     assert any(p.suffix == ".ttf" for p in (paths.STYLES_DIR / "fonts").iterdir())
 
 
@@ -141,10 +153,13 @@ def test_nothing_changed_does_not_import_the_layout_engine(built):
     # What keeps a no-op rebuild cheap: the stages, WeasyPrint above all, are imported
     # only after the stamp check. Run in a fresh interpreter so earlier imports don't count.
     content, out = built
-    code = ("import sys; from pathlib import Path; from keikaku.cli import build; "
-            f"build(Path({str(content)!r}), Path({str(out)!r}), report=print); "
-            "print(sorted(m for m in ('weasyprint', 'jinja2', 'markdown_it', 'yaml') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys; from pathlib import Path; from keikaku.cli import build; "
+        f"build(Path({str(content)!r}), Path({str(out)!r}), report=print); "
+        "print(sorted(m for m in ('weasyprint', 'jinja2', 'markdown_it', 'yaml') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, capture_output=True, text=True, check=True
+    )
     lines = done.stdout.splitlines()
     assert "nothing changed" in lines[0] and lines[-1] == "[]", done.stdout

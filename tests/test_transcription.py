@@ -29,10 +29,8 @@ NOT_PLAN_TEXT = {
     "各重点目標における施策テーマと方向性": "slide title; the agenda item is in 参考",
     "次期社会資本整備重点計画の主な構成（素案）": "slide title; it is the structure of this document",
     "その他": "structure slide: its topics are 第４章",
-    "重点施策・ＫＰＩ、計画の実効性を確保するための方策については、次回以降の計画部会で議論予定":
-        "recorded as the pending reasons of each 政策パッケージ's ＫＰＩ and of each 第４章 方策",
-    "地域のインフラを支える建設業・運輸業等の":
-        "first diagram's longer wording of the vision 建設業・運輸業等の担い手の確保・育成、DXによる省人化",
+    "重点施策・ＫＰＩ、計画の実効性を確保するための方策については、次回以降の計画部会で議論予定": "recorded as the pending reasons of each 政策パッケージ's ＫＰＩ and of each 第４章 方策",
+    "地域のインフラを支える建設業・運輸業等の": "first diagram's longer wording of the vision 建設業・運輸業等の担い手の確保・育成、DXによる省人化",
     "担い手の確保・育成、DXによる省人化等": "the same longer wording, second line",
     "等": "a lone 等 closing a block; kept at the end of the block's last item",
 }
@@ -55,7 +53,10 @@ def draft_lines() -> list[str]:
 
 def pdf_text(built_plan) -> str:
     pages = []
-    headers = {squash(h) for h in re.findall(r'data-title="([^"]*)"', built_plan.html_path.read_text("utf-8"))}
+    headers = {
+        squash(h)
+        for h in re.findall(r'data-title="([^"]*)"', built_plan.html_path.read_text("utf-8"))
+    }
     for page in built_plan.pages[1:]:
         lines = [squash(line) for line in page.splitlines()]
         # Running head and page number are the last lines pypdf extracts from a page.
@@ -76,4 +77,7 @@ def test_every_line_of_the_draft_is_in_the_pdf(built_plan):
 def test_the_draft_is_read_and_not_trivially_matched(built_plan):
     lines = draft_lines()
     assert len(lines) > 400
-    assert "今後、小規模都市から中規模都市へと地方都市の人口減少が加速化。それに伴い、地域に必要な生活サービスの維持が困難となり、" in lines
+    assert (
+        "今後、小規模都市から中規模都市へと地方都市の人口減少が加速化。それに伴い、地域に必要な生活サービスの維持が困難となり、"
+        in lines
+    )

@@ -19,7 +19,9 @@ from keikaku.model import DiagramLink
 from keikaku.model import walk as walk_blocks
 from keikaku.typeset import squeeze_punctuation
 
-NO_LINE_START = "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
+NO_LINE_START = (
+    "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
+)
 NO_LINE_END = "（「『【〔〈《［｛"
 
 
@@ -50,14 +52,18 @@ def walk(box):
 
 def test_toc_page_numbers_equal_the_pages_of_the_headings(built_plan):
     reader = built_plan.reader
-    first_chapter = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章"))
+    first_chapter = next(
+        i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章")
+    )
     toc = squash("".join(built_plan.pages[1:first_chapter]))
     assert toc.startswith("目次")
     checked = 0
     position = 0  # the 目次 lists headings in outline order; titles may repeat
     for _depth, item in outline_items(reader):
         label, _, title = item.title.partition("　")
-        match = re.compile(re.escape(squash(label + title)) + r"[．.…]*([0-9]+)").search(toc, position)
+        match = re.compile(re.escape(squash(label + title)) + r"[．.…]*([0-9]+)").search(
+            toc, position
+        )
         assert match, f"{item.title} not in the 目次"
         page = reader.get_destination_page_number(item)
         assert int(match.group(1)) == footer_number(built_plan.pages[page]), item.title
@@ -74,7 +80,9 @@ def test_outline_has_chapters_sections_goals_and_packages(built_plan):
     packages = [i.title.partition("　")[2] for d, i in items if d == 4]
     assert packages == [p.title.plain for _, _, p in plan.packages()]
     goals = [i.title.partition("　")[2] for d, i in items if d == 2]
-    assert [g.title.plain for g in plan.goals] == [t for t in goals if t in {g.title.plain for g in plan.goals}]
+    assert [g.title.plain for g in plan.goals] == [
+        t for t in goals if t in {g.title.plain for g in plan.goals}
+    ]
 
 
 def test_toc_entries_link_to_their_headings(built_plan):
@@ -88,7 +96,9 @@ def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
     pages = [t for t in built_plan.pages if "【今後の社会資本整備の方向性】" in t]
     assert pages
     for text in pages:
-        assert squash(text).endswith(squash(plan.index.sections["ch3"].title.plain) + f"-{footer_number(text)}-")
+        assert squash(text).endswith(
+            squash(plan.index.sections["ch3"].title.plain) + f"-{footer_number(text)}-"
+        )
 
 
 def test_running_head_is_squeezed_like_the_text(layout):
@@ -101,12 +111,19 @@ def test_running_head_is_squeezed_like_the_text(layout):
                 continue
             for box in walk(margin):
                 if type(box).__name__ == "LineBox":
-                    text = "".join(getattr(t, "text", "") for t in walk(box) if type(t).__name__ == "TextBox")
+                    text = "".join(
+                        getattr(t, "text", "") for t in walk(box) if type(t).__name__ == "TextBox"
+                    )
                     if text == title:
-                        widths.append(sum(t.width for t in walk(box) if type(t).__name__ == "TextBox"))
+                        widths.append(
+                            sum(t.width for t in walk(box) if type(t).__name__ == "TextBox")
+                        )
     assert widths
     em = 8 * 4 / 3  # 8pt in CSS px
-    assert all(abs(w - (len(title) - 0.5) * em) < 0.1 * em for w in widths), (widths, len(title) * em)
+    assert all(abs(w - (len(title) - 0.5) * em) < 0.1 * em for w in widths), (
+        widths,
+        len(title) * em,
+    )
 
 
 def test_cover_and_toc_have_no_page_number_and_chapter_1_is_page_1(built_plan):
@@ -125,8 +142,11 @@ def is_leader(line: str) -> bool:
 def test_no_toc_line_is_leader_dots_alone(layout):
     # A wrapped 目次 entry keeps its leader and page number on its last line, after at
     # least a character of the title: no laid-out line of the 目次 starts with dots.
-    toc_pages = [p for p in layout.pages[:4] if any(
-        getattr(b, "element_tag", "") == "nav" for b in walk(p._page_box))]
+    toc_pages = [
+        p
+        for p in layout.pages[:4]
+        if any(getattr(b, "element_tag", "") == "nav" for b in walk(p._page_box))
+    ]
     assert toc_pages
     starts = []
     for page in toc_pages:
@@ -157,8 +177,11 @@ def test_no_laid_out_line_breaks_kinsoku(layout):
         for box in walk(page._page_box):
             if type(box).__name__ == "LineBox":
                 # List marks (li::before) and 目次 leaders (a::after) are generated, not text.
-                text = "".join(b.text for b in walk(box) if type(b).__name__ == "TextBox"
-                               and "::" not in (b.element_tag or "")).strip()
+                text = "".join(
+                    b.text
+                    for b in walk(box)
+                    if type(b).__name__ == "TextBox" and "::" not in (b.element_tag or "")
+                ).strip()
                 if text:
                     lines += 1
                     assert text[0] not in NO_LINE_START, text
@@ -183,9 +206,13 @@ def test_punctuation_pairs_are_squeezed(built_plan):
     # 」、「 : both the closing bracket and the comma give up their blank half.
     assert '<span class="jsq">」</span><span class="jsq">、</span>「インフラ経営」' in html
     assert squeeze_punctuation("（「例」）、") == (
-        '<span class="jsq">（</span>「例<span class="jsq">」</span><span class="jsq">）</span>、')
+        '<span class="jsq">（</span>「例<span class="jsq">」</span><span class="jsq">）</span>、'
+    )
     assert squeeze_punctuation('<a title="」、">x</a>') == '<a title="」、">x</a>'
-    assert squeeze_punctuation("<a>（２）</a>、<p>」</p>、") == '<a>（２<span class="jsq">）</span></a>、<p>」</p>、'
+    assert (
+        squeeze_punctuation("<a>（２）</a>、<p>」</p>、")
+        == '<a>（２<span class="jsq">）</span></a>、<p>」</p>、'
+    )
 
 
 def test_paragraphs_are_indented_one_character(built_plan):
@@ -208,8 +235,12 @@ def test_society_figure_follows_the_data(content_dir):
     assert "課題Ａ" in svg and "姿Ａ" in svg and "重点目標Ａ" in svg
     # One line from each 姿 to its 重点目標; no 課題 → 姿 arrow the content does not state.
     assert svg.count('class="link" d="M') == len(plan.index.visions)
-    linked = dataclasses.replace(diagram, links=(DiagramLink(challenge="challenge-a", vision="vision-a"),))
-    assert str(society_diagram(plan, linked)).count('class="link" d="M') == len(plan.index.visions) + 1
+    linked = dataclasses.replace(
+        diagram, links=(DiagramLink(challenge="challenge-a", vision="vision-a"),)
+    )
+    assert (
+        str(society_diagram(plan, linked)).count('class="link" d="M') == len(plan.index.visions) + 1
+    )
     assert "<title>" in svg
 
 
@@ -222,9 +253,11 @@ def test_figures_are_in_the_pdf(built_plan):
 def test_back_matter_lists_every_package_with_its_page(built_plan):
     plan = load_plan(PROJECT / "content")
     start = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("参考１"))
-    listing = squash("".join(built_plan.pages[start:start + 3]))
+    listing = squash("".join(built_plan.pages[start : start + 3]))
     for _goal, _group, package in plan.packages():
-        assert re.search(re.escape(squash(package.title.plain)) + r"（今後設定）\d+", listing), package.title.plain
+        assert re.search(re.escape(squash(package.title.plain)) + r"（今後設定）\d+", listing), (
+            package.title.plain
+        )
     kpis = squash("".join(t for t in built_plan.pages if "ＫＰＩ一覧" in t))
     assert kpis.count("（今後設定）重点施策・ＫＰＩについては") >= 10
 
@@ -297,7 +330,9 @@ def test_metadata_dates_come_from_source_date_epoch(tmp_path, monkeypatch):
 def test_two_builds_are_byte_identical(tmp_path):
     build(PROJECT / "content", tmp_path / "one", report=lambda _: None)
     build(PROJECT / "content", tmp_path / "two", report=lambda _: None)
-    assert (tmp_path / "one" / "plan.pdf").read_bytes() == (tmp_path / "two" / "plan.pdf").read_bytes()
+    assert (tmp_path / "one" / "plan.pdf").read_bytes() == (
+        tmp_path / "two" / "plan.pdf"
+    ).read_bytes()
 
 
 KPIS = """\
@@ -321,18 +356,30 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
     from conftest import MINIMAL, write_content
 
     goal = MINIMAL["goals/a.yaml"]
-    goal = goal[:goal.index("                  - kpis:")] + KPIS.format(n="a")
-    goal_b = (goal.replace("goal: 重点目標Ａ", "goal: 重点目標Ｂ").replace("id: goal-a", "id: goal-b")
-              .replace("group: vision-a", "group: vision-b").replace("pkg-a", "pkg-b")
-              .replace("kpi-a", "kpi-b").replace("その a", "その b"))
-    ch2 = MINIMAL["chapter2.yaml"].replace("""              - section: 重点目標の案""", """                  - vision: 姿Ｂ
+    goal = goal[: goal.index("                  - kpis:")] + KPIS.format(n="a")
+    goal_b = (
+        goal.replace("goal: 重点目標Ａ", "goal: 重点目標Ｂ")
+        .replace("id: goal-a", "id: goal-b")
+        .replace("group: vision-a", "group: vision-b")
+        .replace("pkg-a", "pkg-b")
+        .replace("kpi-a", "kpi-b")
+        .replace("その a", "その b")
+    )
+    ch2 = MINIMAL["chapter2.yaml"].replace(
+        """              - section: 重点目標の案""",
+        """                  - vision: 姿Ｂ
                     id: vision-b
                     goal: goal-b
-              - section: 重点目標の案""")
-    ch3 = MINIMAL["chapter3.yaml"].replace("          - include: goals/a.yaml",
-                                           "          - include: goals/a.yaml\n          - include: goals/b.yaml")
-    content = write_content(tmp_path, {"goals/a.yaml": goal, "goals/b.yaml": goal_b, "chapter2.yaml": ch2,
-                                       "chapter3.yaml": ch3})
+              - section: 重点目標の案""",
+    )
+    ch3 = MINIMAL["chapter3.yaml"].replace(
+        "          - include: goals/a.yaml",
+        "          - include: goals/a.yaml\n          - include: goals/b.yaml",
+    )
+    content = write_content(
+        tmp_path,
+        {"goals/a.yaml": goal, "goals/b.yaml": goal_b, "chapter2.yaml": ch2, "chapter3.yaml": ch3},
+    )
     build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
     html = tmp_path / "out" / "plan.html"
     document = weasyprint.HTML(filename=html, base_url=html.parent.as_uri() + "/").render()
@@ -340,12 +387,17 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
     def cells(css_class: str):
         for page in document.pages:
             for box in walk(page._page_box):
-                if getattr(box, "element_tag", "") == "td" and css_class in (box.element.get("class") or ""):
+                if getattr(box, "element_tag", "") == "td" and css_class in (
+                    box.element.get("class") or ""
+                ):
                     yield box
 
     def lines(box) -> list[str]:
-        return ["".join(t.text for t in walk(line) if type(t).__name__ == "TextBox")
-                for line in walk(box) if type(line).__name__ == "LineBox"]
+        return [
+            "".join(t.text for t in walk(line) if type(t).__name__ == "TextBox")
+            for line in walk(box)
+            if type(line).__name__ == "LineBox"
+        ]
 
     units = [lines(c) for c in cells("col-unit")]
     assert ["万kW"] in units and ["％"] in units
@@ -363,13 +415,20 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
 def test_a_long_heading_number_keeps_its_gap(tmp_path):
     from conftest import MINIMAL, write_content
 
-    challenges = "".join(f"""\
+    challenges = "".join(
+        f"""\
                   - challenge: 課題{n:02d}
                     id: challenge-{n:02d}
-""" for n in range(1, 12))
-    ch2 = MINIMAL["chapter2.yaml"].replace("""                  - challenge: 課題Ａ
-""", challenges + """                  - challenge: 課題Ａ
-""")
+"""
+        for n in range(1, 12)
+    )
+    ch2 = MINIMAL["chapter2.yaml"].replace(
+        """                  - challenge: 課題Ａ
+""",
+        challenges
+        + """                  - challenge: 課題Ａ
+""",
+    )
     content = write_content(tmp_path, {"chapter2.yaml": ch2})
     build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
     html = tmp_path / "out" / "plan.html"
@@ -377,10 +436,14 @@ def test_a_long_heading_number_keeps_its_gap(tmp_path):
     gaps = {}
     for page in document.pages:
         for box in walk(page._page_box):
-            if getattr(box, "element_tag", "") in ("h2", "h3", "h4") and "hd" in (box.element.get("class") or ""):
+            if getattr(box, "element_tag", "") in ("h2", "h3", "h4") and "hd" in (
+                box.element.get("class") or ""
+            ):
                 texts = [t for t in walk(box) if type(t).__name__ == "TextBox"]
                 if len(texts) >= 2:
                     label, title = texts[0], texts[1]
-                    gaps[label.text] = (title.position_x - (label.position_x + label.width)) / title.style["font_size"]
+                    gaps[label.text] = (
+                        title.position_x - (label.position_x + label.width)
+                    ) / title.style["font_size"]
     assert "（１０）" in gaps and "（１２）" in gaps, gaps
     assert all(gap >= 0.45 for gap in gaps.values()), gaps

@@ -57,10 +57,24 @@ def preview(tmp_path):
     fake = tmp_path / "browser.py"
     fake.write_text(FAKE_BROWSER)
     process = subprocess.Popen(
-        [sys.executable, str(PROJECT / "build.py"), "watch", "--port", "0", "--open",
-         "--content", str(content), "--out", str(tmp_path / "out")],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "BROWSER": f"{sys.executable} {fake} {opened} %s"})
+        [
+            sys.executable,
+            str(PROJECT / "build.py"),
+            "watch",
+            "--port",
+            "0",
+            "--open",
+            "--content",
+            str(content),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "BROWSER": f"{sys.executable} {fake} {opened} %s"},
+    )
     try:
         first = process.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
@@ -81,9 +95,17 @@ def preview(tmp_path):
 def browser(tmp_path):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={tmp_path / 'chromium'}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -106,8 +128,9 @@ def test_preview_reloads_on_edits_and_shows_errors_in_the_page(preview, browser,
 
     browser.get(url + "/")
     # The page reloads itself: an element found just before a reload goes stale; look again.
-    wait = WebDriverWait(browser, 120, poll_frequency=0.02,
-                         ignored_exceptions=[StaleElementReferenceException])
+    wait = WebDriverWait(
+        browser, 120, poll_frequency=0.02, ignored_exceptions=[StaleElementReferenceException]
+    )
     wait.until(lambda d: "施策テーマＡ" in body_text(d))
     assert browser.title == "テスト計画（素案）"
     # The PDF follows in the background; the page links it and says when it is ready.
@@ -147,12 +170,17 @@ def test_preview_reloads_on_edits_and_shows_errors_in_the_page(preview, browser,
     assert "build failed" in problems and "作成できませんでした" in problems
     # Set in the vendored fonts, which plan.css loads: no □ on a machine without Japanese fonts.
     assert "BIZ UDGothic" in box.value_of_css_property("font-family")
-    wait.until(lambda d: d.execute_script(
-        "return Array.from(document.fonts).some(function (f) {"
-        " return f.family.replace(/[\"']/g, '') === 'BIZ UDGothic' && f.status === 'loaded'; })"))
+    wait.until(
+        lambda d: d.execute_script(
+            "return Array.from(document.fonts).some(function (f) {"
+            " return f.family.replace(/[\"']/g, '') === 'BIZ UDGothic' && f.status === 'loaded'; })"
+        )
+    )
 
     goal.write_text(good.replace("施策テーマＡ", "施策テーマ直"), "utf-8")
-    wait.until(lambda d: "施策テーマ直" in body_text(d) and not d.find_elements(By.ID, "__build_problems"))
+    wait.until(
+        lambda d: "施策テーマ直" in body_text(d) and not d.find_elements(By.ID, "__build_problems")
+    )
 
 
 def test_a_failed_pdf_build_is_reported_by_its_problems():
@@ -161,9 +189,16 @@ def test_a_failed_pdf_build_is_reported_by_its_problems():
     from keikaku.watch import BuildState, PdfBuilder
 
     state = BuildState()
-    builder = PdfBuilder([sys.executable, "-c", "import sys; print('content/x.yaml:1:1: だめです (bad)');"
-                          " print('build failed: 1 problem; output/ was left as it was.'); sys.exit(1)"],
-                         state, lambda _line: None)
+    builder = PdfBuilder(
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('content/x.yaml:1:1: だめです (bad)');"
+            " print('build failed: 1 problem; output/ was left as it was.'); sys.exit(1)",
+        ],
+        state,
+        lambda _line: None,
+    )
     builder.start()
     try:
         builder.request(1)
@@ -178,9 +213,11 @@ def test_a_newer_save_cancels_the_pdf_build_in_progress(tmp_path):
     from keikaku.watch import BuildState, PdfBuilder
 
     started = tmp_path / "started"
-    slow = (f"import pathlib, sys, time; p = pathlib.Path({str(started)!r}); "
-            "n = int(p.read_text()) + 1 if p.exists() else 1; p.write_text(str(n)); "
-            "time.sleep(30 if n == 1 else 0)")
+    slow = (
+        f"import pathlib, sys, time; p = pathlib.Path({str(started)!r}); "
+        "n = int(p.read_text()) + 1 if p.exists() else 1; p.write_text(str(n)); "
+        "time.sleep(30 if n == 1 else 0)"
+    )
     state = BuildState()
     lines: list[str] = []
     builder = PdfBuilder([sys.executable, "-c", slow], state, lines.append)
@@ -204,8 +241,12 @@ def test_a_newer_save_cancels_the_pdf_build_in_progress(tmp_path):
 
 def test_preview_serves_nothing_outside_the_output_and_styles(preview):
     url, _content, _out, _opened = preview
-    for path in ("/../../etc/passwd", "/styles/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-                 "/.preview/plan.html"):
+    for path in (
+        "/../../etc/passwd",
+        "/styles/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/.preview/plan.html",
+    ):
         request = urllib.request.Request(url + path)
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
