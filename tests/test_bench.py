@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-from conftest import PROJECT
+import weasyprint
+
+from conftest import CLEAN, PROJECT, write_content
+from keikaku import write
 from keikaku.load import load_plan
 
 bench_main = importlib.import_module("bench.__main__")
@@ -26,3 +29,24 @@ def test_synthetic_plan_is_a_valid_plan_k_times_the_real_one(tmp_path):
     # Every 未定事項 is repeated but the cover's date, which plan.yaml holds once.
     assert len(made.pending) == 3 * (len(real.pending) - 1) + 1
     assert not made.warnings
+
+
+def test_the_preview_measurement_marks_the_title_and_times_each_save(tmp_path):
+    text, visible = bench_main._marked("title: テスト計画\nstatus: 素案\n", "計測一")
+    assert visible and text.startswith("title: テスト計画（計測一）\n")
+    text, visible = bench_main._marked("title: 'テスト計画'\n", "計測一")
+    assert not visible and text.endswith("# 計測一\n")  # left alone: only a comment is added
+    preview = bench_main.preview_latency(write_content(tmp_path, CLEAN), tmp_path, saves=2)
+    assert len(preview["runs"]) == 2
+    assert 0 < preview["best"] <= preview["median"] <= preview["worst"] < 60
+
+
+def test_the_roomy_stack_changes_nothing_in_the_pdf():
+    html = "<!DOCTYPE html><html lang=ja><body><p>Hello</p></body></html>"
+
+    def pdf() -> bytes:
+        return weasyprint.HTML(string=html).write_pdf(**write.PDF_OPTIONS)
+
+    assert write.on_roomy_stack(pdf) == pdf()
+    # Its frame needs more than a chunk of the frame stack: it opens one of its own.
+    assert write.on_roomy_stack.__code__.co_stacksize >= 64 * 1024
