@@ -1,4 +1,4 @@
-"""One full build in a fresh process: ``python -m bench.child CONTENT OUT``.
+"""One full build in a fresh process: ``python -m bench.child CONTENT OUT [--no-docx]``.
 
 Prints one JSON line: the build's wall and CPU seconds (imports excluded, the same for
 every size),
@@ -20,9 +20,10 @@ from keikaku.cli import build
 
 
 def main(argv: list[str]) -> int:
-    content, out = Path(argv[0]), Path(argv[1])
+    docx = "--no-docx" not in argv
+    content, out = (Path(arg) for arg in argv if arg != "--no-docx")
     started, cpu = time.perf_counter(), time.process_time()
-    build(content, out, report=lambda _line: None, warn=lambda _line: None)
+    build(content, out, report=lambda _line: None, warn=lambda _line: None, docx=docx)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     # ru_maxrss is in KiB on Linux.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -5,8 +5,9 @@ as a set, atomically (``write.publish``). Every command first settles the output
 (``files.recover``: an update a killed command left half done is completed) and walks
 the content folder once (``files.check_content_folder``: no links, FIFOs or devices, within
 the limits of ``limits.py``); content files are then read only inside it
-(``files.content_root``). The command line (``cli.py``) and the live
-preview (``watch.py``) both call ``build``; the stages are imported where they are used,
+(``files.content_root``). The command line (``cli.py``) calls ``build``; the live preview
+(``watch.py``) calls ``render_preview`` for the HTML and runs ``build`` in a process of its
+own for the PDF. The stages are imported where they are used,
 not at the top: WeasyPrint alone takes about a second to import, YAML and Markdown a
 tenth more, and a rebuild that finds nothing changed must not pay for them (``stamp.py``).
 """
