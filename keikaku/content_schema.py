@@ -88,10 +88,6 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"oneOf": [schema, NULL]}
 
 
-def _is_block(tp: Any) -> bool:
-    return hasattr(tp, "KIND")
-
-
 class _ContentSchema:
     """The model in the form of the content files."""
 
@@ -108,7 +104,7 @@ class _ContentSchema:
             options = [a for a in args if a is not type(None)]
             if Text in options:  # a number is a text already (int | float | Text)
                 options = [o for o in options if o not in (int, float)]
-            kinds = [o for o in options if _is_block(o)]
+            kinds = [o for o in options if model.is_block(o)]
             # The loader tries the kinds (a mapping) before the plain values.
             schemas = [self.ref(k) for k in kinds] + [
                 self.value(o) for o in options if o not in kinds

@@ -231,10 +231,6 @@ def refine(cls: type, f: dataclasses.Field, schema: dict[str, Any]) -> dict[str,
     return {**schema, **rule}
 
 
-def _is_block(tp: Any) -> bool:
-    return hasattr(tp, "KIND")
-
-
 class _SchemaBuilder:
     """The schema of plan.json: every field present, blocks told apart by ``kind``."""
 
@@ -284,7 +280,7 @@ class _SchemaBuilder:
         if name not in self.defs:
             self.defs[name] = {}  # recursion (a section's body) finds the name already taken
             props: dict[str, Any] = {}
-            if _is_block(cls):
+            if model.is_block(cls):
                 props["kind"] = {
                     "const": cls.KIND,
                     "description": "ブロックの種類（内容ファイルで最初に書く項目名）",

@@ -611,6 +611,13 @@ Block = Union[  # noqa: UP007 - the alias is resolved at runtime by typing.get_t
 ]
 BLOCK_KINDS: tuple[type, ...] = typing.get_args(Block)
 
+
+def is_block(tp: Any) -> bool:
+    """Whether a model type is a block kind (has ``KIND``): the content schema and
+    plan.json's schema both tell blocks apart by it."""
+    return hasattr(tp, "KIND")
+
+
 #: Blocks that carry a numbered heading.
 HEADINGS = (Section, Challenge, Vision, GoalOutline, PriorityGoal, PackageGroup, PolicyPackage)
 
