@@ -3,6 +3,7 @@ trace, and the footnote numbers checked against the ※n of the built PDF."""
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 from pathlib import Path
@@ -185,3 +186,18 @@ def test_every_node_kind_is_in_the_tree_of_a_rich_plan(tmp_path):
     document = tree.printed(load_plan(write_content(tmp_path, RICH)))
     kinds = {type(n) for n in tree.walk(document.body)} | {type(f) for f in document.footnotes}
     assert kinds == set(tree.Node.__args__)  # type: ignore[attr-defined]
+
+
+def test_the_comparison_reads_the_tree_not_the_html():
+    """compare.py takes printed text from the tree: it imports no renderer, not even
+    inside a function."""
+    source = (PROJECT / "keikaku" / "compare.py").read_text("utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+            imported.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert "render" not in imported and "keikaku.render" not in imported
+    assert "tree" in imported
