@@ -416,6 +416,8 @@ class CellBlock:
     header: tuple[str, ...] = ()
     rows: tuple[CellRow, ...] | None = None
     """A 【ＫＰＩ】 table, every row shown; ``None`` for a block of lines."""
+    relabelled: bool = False
+    """The label printed as 【…】 changed (a label of plan.yaml's ``labels``): marked."""
 
 
 @dataclass(frozen=True)
@@ -634,6 +636,11 @@ def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | Non
         block = latter.get(name) or Block(name, former[name].label, ())
         before = former.get(name) or Block(name, block.label, ())
         a, b, changed = _diff_blocks(before, block, widths)
+        if before.label and block.label and key(before.label, widths) != key(block.label, widths):
+            # the same part under a label worded anew: the label is marked on both sides
+            changed = True
+            a = dataclasses.replace(a, relabelled=True)
+            b = dataclasses.replace(b, relabelled=True)
         if not changed:
             if not (before.empty and block.empty):
                 for side in (old_blocks, new_blocks):

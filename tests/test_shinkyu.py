@@ -1180,3 +1180,52 @@ def test_the_generated_lists_are_compared_only_when_asked_for(tmp_path):
     assert "第１節重点目標Ａ[の新名称]" in cell_texts(html, "list:toc")["new"]
     text, _ = run_diff(repo, tmp_path / "out2", "HEAD~1", "HEAD")
     assert "計3件" in text and "政策パッケージ一覧" not in text
+
+
+def test_a_label_and_a_generated_number_are_compared_as_printed(tmp_path, capsys):
+    plan = textwrap.dedent(MINIMAL["plan.yaml"])
+    relabelled = plan.replace("parts:\n", "labels:\n  measures: 重点施策\nparts:\n")
+    # a numbered figure before 図１: the drawing from data is printed as 図２ now
+    chapter1 = textwrap.dedent(MINIMAL["chapter1.yaml"])
+    figured = chapter1.replace(
+        "          - list: [変化Ａの内容]\n",
+        "          - list: [変化Ａの内容]\n"
+        "          - figure: images/fig.svg\n"
+        "            caption: 新しい図\n"
+        "            alt: 図の代替テキスト\n"
+        "            source: 図の出典\n",
+    )
+    assert figured != chapter1
+    rows = _rows(
+        tmp_path,
+        {"images/fig.svg": RICH["images/fig.svg"]},
+        {
+            "plan.yaml": relabelled,
+            "chapter1.yaml": figured,
+            "images/fig.svg": RICH["images/fig.svg"],
+        },
+    )
+    by_key = {r.key: r for r in rows}
+    # the label where it prints: the 【…】 of every package that has the part
+    (part,) = [b for b in by_key["pkg-a"].new.blocks if b.label == "重点施策"]
+    assert [(b.label, b.relabelled) for b in by_key["pkg-a"].old.blocks] == [
+        (None, False),
+        ("当面の取組（例）", True),
+    ]
+    assert part.relabelled and [x.text for x in part.lines] == [None]  # its points unchanged
+    assert by_key["pkg-a"].status == "changed"
+    # the figure added with its number, the figures after it renumbered
+    assert "図１　新しい図" in [
+        x.text.text for b in by_key["change-a"].new.blocks for x in b.lines if x.text
+    ]
+    society = by_key["diagram:society"]
+    assert (society.status, _marked(society.old.number), _marked(society.new.number)) == (
+        "renumbered",
+        "[図１]",
+        "[図２]",
+    )
+    assert by_key["diagram:pillars:ch2-policy"].new.number.text == "図３"
+    # the option is in the command's help, in Japanese with English beside
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--with-lists" in capsys.readouterr().out.replace("\n", " ")
