@@ -172,6 +172,12 @@ def _parser() -> argparse.ArgumentParser:
         help="改正前の列の見出し（既定: 改正前。例: 現行） (the former column's head)",
     )
     diff.add_argument(
+        "--with-lists",
+        action="store_true",
+        help="生成される一覧（目次・政策パッケージ一覧・ＫＰＩ一覧・未定事項一覧）の変更も表に載せる"
+        "（既定では載せない。本文の変更は各見出しの行に載る） (also list changes in the generated lists)",
+    )
+    diff.add_argument(
         "--show-revisions",
         action="store_true",
         help="比べた版の git の名前・コミット・日付を表の上に示す（既定では示さない）"
@@ -235,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                 new_label=args.new_label,
                 old_label=args.old_label,
                 show_revisions=args.show_revisions,
+                lists=args.with_lists,
             )
         elif args.command == "watch":
             from .watch import serve

@@ -1,58 +1,42 @@
 """Compare two revisions of the plan for the 新旧対照表 (``build.py diff``).
 
-Each plan is first flattened into *items* in document order: the cover, every heading
-of the document tree (節・項, 基本的な課題認識, 目指す社会の姿, 重点目標, ≪…≫, 政策パッケージ)
-and every footnote. An item carries its heading path and number as the PDF prints them
-(from the draft outline, ``outline.py``), its title, and *blocks* of lines: the body of a
-heading (its paragraphs, list items, notes, table rows … in order) is one block; a
-政策パッケージ has one block per 【…】 part, its 【ＫＰＩ】 a table as the plan prints it
-(指標｜単位｜基準値｜目標値｜備考, one row per ＫＰＩ, rows matched by the ＫＰＩ's id, the
-changed cells marked). Headings below an item are items of their own. A footnote is
-shown by the number the PDF prints (※1, ※2 …), never by its id.
+Each plan is first flattened into *items* in the order printed, from its printed model
+(``tree.py``), never from the YAML that produced it: the cover, every heading (節・項,
+基本的な課題認識, 目指す社会の姿, 重点目標, 重点目標の案, ≪…≫, 政策パッケージ), every
+figure drawn from data (図１, 図２: its boxes' texts and its arrows) and every footnote;
+with ``lists``, the generated lists too (目次, 政策パッケージ一覧, ＫＰＩ一覧, 未定事項一覧),
+which are left out by default. An item carries its heading path and number as the PDF
+prints them, its title, and *blocks* of lines: the body of a heading (its paragraphs,
+list items with their markers, notes, tables with their 表１, the 施策テーマの例 …) is one
+block; a 政策パッケージ has one block per 【…】 part, its 【ＫＰＩ】 a table as the plan
+prints it (指標｜単位｜基準値｜目標値｜備考, one row per ＫＰＩ, rows matched by the ＫＰＩ's
+id, the changed cells marked; a 「（今後設定）」 with the reason the 未定事項一覧 gives it).
+Headings below an item are items of their own. A footnote is shown by the number the
+PDF prints (※1, ※2 …), never by its id.
 
-Items are matched across revisions by key (the heading's id), never by position. An
-item whose content is the same but which stands under another parent heading, or out of
-order among the siblings both revisions share, is a move (「（移動）」), not a deletion
-plus an addition. Lines without ids (the ■ and ・ points of a package, the agenda of a
-meeting) are compared as a sequence within their block. Texts are compared as printed,
-with 「※」 for a footnote call; Markdown prose by its source lines.
+Every text is compared as printed, references resolved: a 重点目標 renamed shows at its
+第３章 heading, at 第２章's 重点目標の案 and in 図１; a changed label shows wherever it
+prints. A footnote call is 「※」 in the text (its number is the footnote item's), so a
+footnote inserted early does not mark every later line.
+
+Items are matched across revisions by key (the heading's id; 「diagram:society」 for 図１),
+never by position. An item whose content is the same but which stands under another
+parent heading, or out of order among the siblings both revisions share, is a move
+(「（移動）」), not a deletion plus an addition. Lines without ids (the ■ and ・ points of a
+package, the agenda of a meeting, the boxes of a figure) are compared as a sequence
+within their block.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import html
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from typing import assert_never
 
-from . import model
-from .model import (
-    HEADINGS,
-    NUMBERED_MARKERS,
-    BulletList,
-    Diagram,
-    Figure,
-    Generated,
-    GoalOutline,
-    KpiPart,
-    ListItem,
-    MarkdownBlock,
-    MarkdownFile,
-    Note,
-    PackageGroup,
-    Paragraph,
-    Pending,
-    Plan,
-    PolicyPackage,
-    Section,
-    Table,
-    Text,
-    Vision,
-)
-from .outline import Heading, list_marker
+from . import model, tree
+from .model import Plan, Section
+from .outline import heading_line
 from .textdiff import Marked, compare, key, similarity
 
 #: Edited lines of a list are paired with their former version when at least this alike;
@@ -66,14 +50,11 @@ FOOTNOTES = "footnotes"
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a block: a paragraph, a ■/・ point, a table row, a reference shown by
-    its title."""
+    """One line of a block as printed: a paragraph, a ■/・ point, a table row, a box or an
+    arrow of a figure; a reference by the title it prints."""
 
     text: str
     mark: str = ""
-    ident: str | None = None
-    """For a reference: the id it points to. The line is compared by it, not by the
-    title it shows, so renaming the target does not mark every reference as changed."""
 
 
 @dataclass(frozen=True)
@@ -120,214 +101,152 @@ class Item:
 # ------------------------------------------------------------------ flattening
 
 
-def _number(value: Any) -> str:
-    """A KPI value as printed: numbers as written in the data (1200.0 shows as 1200)."""
-    if isinstance(value, Text):
-        return value.display
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+#: The generated lists the table leaves out unless asked for (``lists``), by name, with
+#: the name an item of theirs is shown by when the content gives them no caption.
+LISTS = {
+    "toc": "目次",
+    "package-list": "政策パッケージ一覧",
+    "kpi-list": "ＫＰＩ一覧",
+    "pending-list": "未定事項一覧",
+}
+#: How the blocks of a figure drawn from data are labelled (the 課題, 姿 and 重点目標 of
+#: 図１ by the column heads the figure prints).
+BOX_LABELS = {"head": "列の見出し", "roof": "上の段", "pillar": "柱", "base": "土台"}
+ARROWS = "矢印"
 
 
-def _prose(prose: model.Prose, mark: str = "") -> list[Line]:
-    """Markdown: one line per non-empty source line."""
-    return [Line(line.strip(), mark) for line in prose.raw.splitlines() if line.strip()]
+def _lines(label: str, values: tuple[tuple[str, str], ...]) -> Block:
+    return Block(label, label, tuple(Line(text, mark) for mark, text in values))
 
 
 class _Flattener:
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, lists: bool) -> None:
         self.plan = plan
-        self.outline = plan.outline(True)
-        self.labels = plan.labels
+        self.document = tree.printed(plan)
+        self.lists = lists
         self.items: list[Item] = []
         self.keys: set[str] = set()
-        self.titles: dict[str, str] = {}
-        for goal in plan.goals:
-            self.titles[goal.id] = goal.title.display
-        entities: list[model.Vision | model.Challenge | model.Section] = [
-            *plan.index.visions.values(),
-            *plan.index.challenges,
-            *plan.index.sections.values(),
-        ]
-        for entity in entities:
-            self.titles[entity.id] = entity.title.display
 
     def label(self, name: str) -> str:
-        text = self.labels.get(name)
+        text = self.plan.labels.get(name)
         return text.display if text is not None else name
-
-    def ref(self, ident: str, mark: str = "", prefix: str = "") -> Line:
-        return Line(prefix + self.titles.get(ident, ident), mark, ident=f"{prefix}{ident}")
 
     # -- the lines of blocks
 
-    def _pending(self, value: Pending, default: str, mark: str = "") -> list[Line]:
-        shown = value.label.display if value.label else self.label(default)
-        lines = [Line(shown + value.pending.display, mark)]
-        if value.what:
-            lines.append(
-                Line(
-                    f"{Pending.__dataclass_fields__['what'].metadata['ja']}：{value.what.display}",
-                    mark,
-                )
-            )
+    def _pending(self, p: tree.Pending, mark: str = "") -> list[Line]:
+        lines = [Line(p.label.text + p.reason.text, mark)]
+        if p.what:
+            what = model.Pending.__dataclass_fields__["what"].metadata["ja"]
+            lines.append(Line(f"{what}：{p.what.text}", mark))
         return lines
 
-    def lines(self, blocks: tuple[Any, ...], depth: int = 0) -> list[Line]:
-        """The lines of a body's blocks in order; headings are items of their own."""
+    def lines(self, nodes: tuple[tree.Node, ...], depth: int = 0) -> list[Line]:
+        """The lines of a body's nodes in order; headings, figures drawn from data and the
+        generated lists are items of their own."""
         out: list[Line] = []
-        for b in blocks:
-            if not isinstance(b, HEADINGS):
-                out.extend(self.block_lines(b, depth))
+        for node in nodes:
+            out.extend(self.node_lines(node, depth))
         return out
 
-    def block_lines(self, b: Any, depth: int) -> list[Line]:
+    def node_lines(self, node: tree.Node, depth: int) -> list[Line]:
         indent = _INDENT * depth
-        if isinstance(b, Paragraph):
-            return [Line((b.label.display if b.label else "") + b.text.display, indent)]
-        if isinstance(b, BulletList):
-            out: list[Line] = []
-            for n, item in enumerate(b.items, 1):
-                mark = (
-                    ""
-                    if b.marker == "none"
-                    else list_marker(n, b.marker)
-                    if b.marker in NUMBERED_MARKERS
-                    else b.marker
-                )
-                text = item.text if isinstance(item, ListItem) else item
-                out.append(Line(text.display, indent + mark))
-                if isinstance(item, ListItem):
+        match node:
+            case tree.Paragraph():
+                return [Line((node.label.text if node.label else "") + node.text.text, indent)]
+            case tree.List():
+                out: list[Line] = []
+                for item in node.items:
+                    out.append(Line(item.text.text, indent + item.marker))
                     out.extend(self.lines(item.body, depth + 1))
-            return out
-        if isinstance(b, Note):
-            return [Line(b.text.display, indent + b.mark)]
-        if isinstance(b, Table):
-            out = [Line(b.caption.display, indent)] if b.caption else []
-            out.extend(Line("｜".join(c.display for c in row), indent) for row in b.rows)
-            if b.source:
-                out.append(Line(self.label("source") + b.source.display, indent))
-            return out
-        if isinstance(b, Figure):
-            ja = {f.name: f.metadata["ja"] for f in dataclasses.fields(Figure)}
-            return [
-                Line(b.caption.display, indent),
-                Line(f"{ja['alt']}：{b.alt.display}", indent),
-                Line(self.label("source") + b.source.display, indent),
-                Line(f"{ja['src']}：{b.src}", indent),
-            ]
-        if isinstance(b, Diagram):
-            out = [Line(b.caption.display, indent)]
-            for name in ("section", "base"):
-                if getattr(b, name):
-                    ja = Diagram.__dataclass_fields__[name].metadata["ja"]
-                    out.append(self.ref(getattr(b, name), indent, f"{ja}："))
-            for link in b.links:
-                out.append(
-                    Line(
-                        f"{self.titles.get(link.challenge, link.challenge)}→"
-                        f"{self.titles.get(link.vision, link.vision)}",
-                        indent,
-                        ident=f"{link.challenge}→{link.vision}",
-                    )
-                )
-            return out
-        if isinstance(b, Pending):
-            return self._pending(b, "pending_text", indent)
-        if isinstance(b, (MarkdownBlock, MarkdownFile)):
-            return _prose(b.prose, indent)
-        if isinstance(b, Generated):
-            # The list itself is made from the data compared elsewhere; its caption is the editors'.
-            return [Line(b.caption.display, indent)] if b.caption else []
-        return []  # 改ページ; an include is resolved by the loader
+                return out
+            case tree.ListItem():
+                return [
+                    Line(node.text.text, indent + node.marker),
+                    *self.lines(node.body, depth + 1),
+                ]
+            case tree.Note():
+                return [Line(node.text.text, indent + node.mark)]
+            case tree.Pending():
+                return self._pending(node, indent)
+            case tree.Table():
+                return self.table_lines(node, indent)
+            case tree.Figure():
+                ja = {f.name: f.metadata["ja"] for f in dataclasses.fields(model.Figure)}
+                return [
+                    Line(_numbered(node.number, node.caption.text), indent),
+                    Line(f"{ja['alt']}：{node.alt}", indent),
+                    Line(node.source.text, indent),
+                    Line(f"{ja['src']}：{node.src}", indent),
+                ]
+            case tree.Prose():
+                return [Line(text.text, indent + mark) for mark, text in node.lines]
+            case tree.Generated():
+                if node.name in LISTS:
+                    return []  # an item of its own, with ``lists``
+                caption = [Line(node.caption.text, indent)] if node.caption else []
+                return caption + self.lines(node.body, depth)
+            case tree.Part():
+                return self.lines(node.body, depth)
+            case (
+                tree.Heading()
+                | tree.Diagram()
+                | tree.PageBreak()
+                | tree.Cover()
+                | tree.Toc()
+                | tree.Footnote()
+            ):
+                return []
+            case _:
+                assert_never(node)
 
-    # -- typed fields (the cover)
+    def table_lines(self, table: tree.Table, indent: str) -> list[Line]:
+        """A table as lines: its caption with its number, a line per row (cells joined
+        by ｜, the lines of a cell by 　), its source."""
+        out = []
+        if table.caption:
+            out.append(Line(_numbered(table.number, table.caption.text), indent))
+        rows = [*table.header, *(tuple(_cell(c) for c in r.cells) for r in table.rows)]
+        out.extend(Line("｜".join(_text(c) for c in row), indent) for row in rows)
+        if table.source:
+            out.append(Line(table.source.text, indent))
+        return out
 
-    def field_lines(self, value: Any) -> list[Line]:
-        if value is None:
-            return []
-        if isinstance(value, Pending):
-            return self._pending(value, "pending_value")
-        if isinstance(value, Text):
-            return [Line(value.display)]
-        if isinstance(value, model.KpiValue):
-            return [Line(f"{_number(value.value)}（{value.year.display}）")]
-        if isinstance(value, tuple):
-            return [Line(v.display) for v in value]
-        return [Line(str(value))]
-
-    def field_blocks(self, obj: Any, cls: type, skip: tuple[str, ...] = ()) -> tuple[Block, ...]:
-        return tuple(
-            Block(
-                f.name, f.metadata.get("ja", f.name), tuple(self.field_lines(getattr(obj, f.name)))
-            )
-            for f in dataclasses.fields(cls)
-            if f.name not in ("id", "title", *skip) and not f.metadata.get("derived")
-        )
-
-    # -- the 【ＫＰＩ】 of a package
-
-    def kpi_value(self, value: model.KpiValue | Pending) -> tuple[str, ...]:
-        """A 基準値 or 目標値 cell as the plan prints it: the value and 「（year）」 under it;
-        「（今後設定）」 with the reason (and its name in the 未定事項一覧) under it."""
-        if isinstance(value, Pending):
-            shown = value.label.display if value.label else self.label("pending_value")
-            return (shown, value.pending.display, *((value.what.display,) if value.what else ()))
-        return (_number(value.value), f"（{value.year.display}）")
-
-    def kpi_block(self, name: str, part: KpiPart) -> Block:
-        """The 【ＫＰＩ】 part: a table as the plan prints it, or its 「（今後設定）」."""
-        label = self.label(part.label)
-        if isinstance(part.kpis, Pending):
-            return Block(name, label, tuple(self._pending(part.kpis, "pending_value")))
-        header = tuple(
-            self.label(k)
-            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
-        )
-        rows = tuple(
-            TableRow(
-                k.id,
-                (
-                    (k.indicator.display,),
-                    (k.unit.display if k.unit else self.label("kpi_no_unit"),),
-                    self.kpi_value(k.baseline),
-                    self.kpi_value(k.target),
-                    (k.notes.display if k.notes else "",),
-                ),
-            )
-            for k in part.kpis
-        )
-        return Block(name, label, (), header, rows)
+    def table_block(self, name: str, label: str, table: tree.Table) -> Block:
+        """A table whose rows have ids (a 【ＫＰＩ】, a generated list): rows matched by id."""
+        header = tuple(c.text for c in table.header[0]) if table.header else ()
+        rows = []
+        for row in table.rows:
+            cells = []
+            for n, cell in enumerate(row.cells):
+                lines = tuple(i.text for i in cell)
+                pending = row.pending[n] if n < len(row.pending) else None
+                if pending is not None:  # the reason, printed in the 未定事項一覧
+                    lines += (pending.reason.text,) + ((pending.what.text,) if pending.what else ())
+                cells.append(lines)
+            rows.append(TableRow(row.key, tuple(cells)))
+        return Block(name, label, (), header, tuple(rows))
 
     # -- the blocks of a heading
 
-    def heading_blocks(self, node: Any) -> tuple[Block, ...]:
-        if isinstance(node, PolicyPackage):
-            blocks: list[Block] = []
-            for part in node.parts:
-                name = part.label
+    def heading_blocks(self, node: tree.Heading) -> tuple[Block, ...]:
+        blocks: list[Block] = []
+        if node.kind == model.PolicyPackage.KIND:
+            for part in node.body:
+                if not isinstance(part, tree.Part):
+                    continue
+                name = part.name
                 while name in {b.name for b in blocks}:  # the same 【…】 twice: keep both, in order
                     name += "#"
-                if isinstance(part, KpiPart):
-                    blocks.append(self.kpi_block(name, part))
+                inner = part.body[0] if part.body else None
+                if isinstance(inner, tree.Table) and inner.role == "kpi":
+                    blocks.append(self.table_block(name, part.label.text, inner))
                 else:
-                    blocks.append(Block(name, self.label(part.label), tuple(self.lines(part.body))))
+                    blocks.append(Block(name, part.label.text, tuple(self.lines(part.body))))
             return tuple(blocks)
-        blocks = []
-        if isinstance(node, Section) and node.title_note:
+        if node.note:
             ja = Section.__dataclass_fields__["title_note"].metadata["ja"]
-            blocks.append(Block("title_note", ja, (Line(node.title_note.display),)))
+            blocks.append(Block("title_note", ja, (Line(node.note.text),)))
         blocks.append(Block("body", "", tuple(self.lines(node.body))))
-        if isinstance(node, Vision):
-            fields = Vision.__dataclass_fields__
-            blocks.append(Block("goal", fields["goal"].metadata["ja"], (self.ref(node.goal),)))
-            blocks.append(
-                Block(
-                    "theme_examples",
-                    fields["theme_examples"].metadata["ja"],
-                    tuple(Line(t.display, "○") for t in node.theme_examples),
-                )
-            )
         return tuple(blocks)
 
     # -- items
@@ -349,90 +268,125 @@ class _Flattener:
         self.items.append(Item(key, container, path, no, title, blocks))
         return key
 
-    def key_of(self, node: Any, heading: Heading) -> str:
-        if isinstance(node, PackageGroup):
-            return heading.anchor
-        if isinstance(node, GoalOutline):
-            return f"outline:{node.goal}"
-        return node.id
+    def walk(self, nodes: tuple[tree.Node, ...], container: str, path: tuple[str, ...]) -> None:
+        """The items below a heading (or the top of the plan), in the order printed."""
+        for node in nodes:
+            match node:
+                case tree.Heading():
+                    key = self.add(
+                        node.key,
+                        container,
+                        node.path,
+                        node.number,
+                        Line(node.title.text),
+                        self.heading_blocks(node),
+                    )
+                    self.walk(node.body, key, (*node.path, node.line))
+                case tree.Diagram():
+                    self.diagram(node, container, path)
+                case tree.Generated() if node.name in LISTS:
+                    if self.lists:
+                        self.generated(node, container, path)
+                case _:  # a heading inside a list item or a package's part
+                    self.walk(tree.children(node), container, path)
 
-    def title_of(self, node: Any, heading: Heading) -> Line:
-        if isinstance(node, PackageGroup):
-            return Line(heading.display, ident=node.vision)
-        if isinstance(node, GoalOutline):
-            return Line(heading.display, ident=node.goal)
-        return Line(heading.display)
+    def diagram(self, node: tree.Diagram, container: str, path: tuple[str, ...]) -> None:
+        """図１, 図２: an item of its own, changed when any text or arrow it prints changed."""
+        heads = {b.key: b.text.text for b in node.boxes if b.role == "head"}
+        roles = {"challenge": "head1", "vision": "head2", "goal": "head3"}
+        blocks: list[Block] = []
+        for role in dict.fromkeys(b.role for b in node.boxes):
+            label = heads.get(roles.get(role, ""), "") or BOX_LABELS.get(role, role)
+            values = tuple(("", b.text.text) for b in node.boxes if b.role == role)
+            blocks.append(Block(role, label, tuple(Line(t, m) for m, t in values)))
+        if node.arrows or node.name == "society":
+            texts = {b.key: b.text.text for b in node.boxes}
+            blocks.append(
+                Block(
+                    "arrows",
+                    ARROWS,
+                    tuple(Line(f"{texts[a.start]}→{texts[a.end]}") for a in node.arrows),
+                )
+            )
+        roof = next((b.key for b in node.boxes if b.role == "roof"), "")
+        key = f"diagram:{node.name}" + (f":{roof}" if roof else "")
+        self.add(key, container, path, node.number, Line(node.caption.text), tuple(blocks))
 
-    def heading(self, node: Any, container: str) -> None:
-        """The item of a heading, then the items below it."""
-        h = self.outline.of(node)
-        key = self.add(
-            self.key_of(node, h),
-            container,
-            h.path,
-            h.label,
-            self.title_of(node, h),
-            self.heading_blocks(node),
-        )
-        self.headings(model.children(node), key)
-
-    def headings(self, blocks: tuple[Any, ...], container: str) -> None:
-        for b in blocks:
-            if isinstance(b, HEADINGS):
-                self.heading(b, container)
-            else:  # a heading inside a list item or a package's part
-                self.headings(model.children(b), container)
+    def generated(self, node: tree.Generated, container: str, path: tuple[str, ...]) -> None:
+        """A generated list (with ``lists``): its entries, or its tables with rows by id."""
+        blocks: list[Block] = []
+        for n, child in enumerate(node.body):
+            if isinstance(child, tree.Toc):
+                lines = tuple(
+                    Line(heading_line(e.number, e.title), _INDENT * (e.depth - 1))
+                    for e in child.entries
+                )
+                blocks.append(Block("entries", "", lines))
+            elif isinstance(child, tree.Table):
+                # one table per 重点目標, matched by the goal that heads it
+                first = child.rows[0].key if child.rows else ""
+                blocks.append(self.table_block(f"table:{first or n}", "", child))
+            else:
+                blocks.append(Block(f"lines{n}", "", tuple(self.node_lines(child, 0))))
+        title = node.caption.text if node.caption else LISTS[node.name]
+        self.add(f"list:{node.name}", container, path, "", Line(title), tuple(blocks))
 
     def run(self) -> list[Item]:
-        plan = self.plan
-        meta = self.field_blocks(plan.meta, model.PlanMeta)
+        plan, document = self.plan, self.document
+        meta = tuple(
+            Block(f.name, f.label, tuple(Line(line.text) for line in f.lines))
+            for f in document.meta
+            if f.name != "title"
+        )
         own = tuple(
             Line(f"{k}：{v.display}")
             for k, v in plan.labels.items()
             if v.pos.path != model.DEFAULTS_POS
         )
         labels = Block("labels", model.PlanFile.__dataclass_fields__["labels"].metadata["ja"], own)
-        self.add("meta", "plan", ("表紙",), "", Line(plan.meta.title.display), (*meta, labels))
-        self.headings(plan.parts, "plan")
+        title = next((f.lines[0].text for f in document.meta if f.name == "title" and f.lines), "")
+        self.add("meta", "plan", ("表紙",), "", Line(title), (*meta, labels))
+        self.walk(document.body, "plan", ())
         # A footnote by the number the PDF prints, never by its id; the id only matches it
         # across revisions. One the text never calls is not printed, and shown as such.
-        numbers = footnote_numbers(plan)
-        for fid, text in sorted(
-            plan.footnotes.items(), key=lambda f: (0, numbers[f[0]]) if f[0] in numbers else (1, ())
-        ):
-            calls = numbers.get(fid)
-            number = "、".join(f"※{n}" for n in calls) if calls else ""
-            title = "" if calls else "（本文から呼び出されていない脚注）"
+        called = sorted(
+            (f for f in document.footnotes), key=lambda f: (0, f.numbers) if f.numbers else (1, ())
+        )
+        for note in called:
+            number = "、".join(f"※{n}" for n in note.numbers)
             self.add(
-                f"footnote:{fid}",
+                f"footnote:{note.id}",
                 FOOTNOTES,
                 ("脚注",),
                 number,
-                Line(title),
-                (Block("text", "", (Line(text.display),)),),
+                Line("" if note.numbers else "（本文から呼び出されていない脚注）"),
+                (Block("text", "", (Line(note.text.text),)),),
             )
         return self.items
 
 
-_FOOTNOTE_CALL = re.compile(r'<span class="footnote" data-footnote="([^"]*)"')
+def _numbered(number: str, caption: str) -> str:
+    """A caption as printed: 「図１　…」, 「表２　…」."""
+    return f"{number}　{caption}" if number else caption
+
+
+def _cell(cell: tuple[tree.Inline, ...]) -> tree.Inline:
+    return tree.join(*[x for n, line in enumerate(cell) for x in (("　", line) if n else (line,))])
+
+
+def _text(value: tree.Inline) -> str:
+    return value.text
 
 
 def footnote_numbers(plan: Plan) -> dict[str, tuple[int, ...]]:
-    """The numbers each footnote is printed with, by id: the draft document is rendered and
-    its footnote calls counted in order, as the PDF's CSS counter counts them (a footnote
-    called twice, say in a ＫＰＩ and again in the ＫＰＩ一覧, is printed twice)."""
-    from .render import Renderer
-
-    document = Renderer().render(plan, "", datetime(2000, 1, 1, tzinfo=UTC), draft=True)
-    numbers: dict[str, list[int]] = {}
-    for n, match in enumerate(_FOOTNOTE_CALL.finditer(document), 1):
-        numbers.setdefault(html.unescape(match.group(1)), []).append(n)
-    return {fid: tuple(ns) for fid, ns in numbers.items()}
+    """The numbers each footnote is printed with, by id (``tree.footnote_numbers``): a
+    footnote called twice, say in a ＫＰＩ and again in the ＫＰＩ一覧, is printed twice."""
+    return tree.footnote_numbers(plan)
 
 
-def flatten(plan: Plan) -> list[Item]:
-    """The plan's items in document order."""
-    return _Flattener(plan).run()
+def flatten(plan: Plan, *, lists: bool = False) -> list[Item]:
+    """The plan's items in the order printed; the generated lists only with ``lists``."""
+    return _Flattener(plan, lists).run()
 
 
 # ------------------------------------------------------------------ the table
@@ -462,6 +416,8 @@ class CellBlock:
     header: tuple[str, ...] = ()
     rows: tuple[CellRow, ...] | None = None
     """A 【ＫＰＩ】 table, every row shown; ``None`` for a block of lines."""
+    relabelled: bool = False
+    """The label printed as 【…】 changed (a label of plan.yaml's ``labels``): marked."""
 
 
 @dataclass(frozen=True)
@@ -507,9 +463,7 @@ def _collapse(lines: list[CellLine]) -> tuple[CellLine, ...]:
 
 
 def _line_key(line: Line, widths: bool) -> str:
-    return (
-        f"{line.mark}\x00{line.ident}" if line.ident else f"{line.mark}\x00{key(line.text, widths)}"
-    )
+    return f"{line.mark}\x00{key(line.text, widths)}"
 
 
 def _pair(old: list[Line], new: list[Line], widths: bool) -> list[tuple[Line | None, Line | None]]:
@@ -667,10 +621,7 @@ def _diff_blocks(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellB
 
 def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | None:
     """The row for an item present in both revisions, or ``None`` if nothing changed."""
-    if old.title.ident and old.title.ident == new.title.ident:
-        old_title, new_title = Marked.plain(old.title.text), Marked.plain(new.title.text)
-    else:
-        old_title, new_title = compare(old.title.text, new.title.text, widths=widths)
+    old_title, new_title = compare(old.title.text, new.title.text, widths=widths)
     renumbered = old.number != new.number
     old_no = Marked.whole(old.number) if renumbered else Marked.plain(old.number)
     new_no = Marked.whole(new.number) if renumbered else Marked.plain(new.number)
@@ -685,6 +636,11 @@ def _compare_items(old: Item, new: Item, moved: bool, widths: bool) -> Row | Non
         block = latter.get(name) or Block(name, former[name].label, ())
         before = former.get(name) or Block(name, block.label, ())
         a, b, changed = _diff_blocks(before, block, widths)
+        if before.label and block.label and key(before.label, widths) != key(block.label, widths):
+            # the same part under a label worded anew: the label is marked on both sides
+            changed = True
+            a = dataclasses.replace(a, relabelled=True)
+            b = dataclasses.replace(b, relabelled=True)
         if not changed:
             if not (before.empty and block.empty):
                 for side in (old_blocks, new_blocks):
@@ -754,10 +710,13 @@ def summary(rows: list[Row]) -> list[tuple[str, int]]:
     ]
 
 
-def compare_plans(old_plan: Plan, new_plan: Plan, *, widths: bool = False) -> list[Row]:
+def compare_plans(
+    old_plan: Plan, new_plan: Plan, *, widths: bool = False, lists: bool = False
+) -> list[Row]:
     """The rows of the 新旧対照表: only what changed, in the revised plan's order, with
-    removed items placed after the item that preceded them."""
-    old, new = flatten(old_plan), flatten(new_plan)
+    removed items placed after the item that preceded them. The generated lists (目次,
+    政策パッケージ一覧, ＫＰＩ一覧, 未定事項一覧) are compared only with ``lists``."""
+    old, new = flatten(old_plan, lists=lists), flatten(new_plan, lists=lists)
     old_by = {i.key: i for i in old}
     new_index = {i.key: n for n, i in enumerate(new)}
     moved = _moved(old, new)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import cast
 
 from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
+from markdown_it.renderer import RendererHTML, RendererProtocol
 from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
@@ -58,6 +58,24 @@ class _MarkdownIt(MarkdownIt):
         return True
 
 
+def parser(
+    renderer_cls: Callable[[MarkdownIt], RendererProtocol] = RendererHTML,
+) -> MarkdownIt:
+    """The plan's Markdown: CommonMark without raw HTML, GFM tables and strikethrough (as
+    editors paste them; nothing else), and ``[^id]`` footnote calls. Every link reaches
+    the check in ``Markup2Html`` (see ``_MarkdownIt``). The same parser serves the HTML
+    here and the printed text of the document tree (``tree.py``), each with its own
+    renderer class."""
+    md = _MarkdownIt(
+        "commonmark",
+        {"html": False, "linkify": False, "typographer": False},
+        renderer_cls=renderer_cls,
+    )
+    md.enable(["table", "strikethrough"])
+    md.inline.ruler.before("link", "footnote_call", _footnote_call)
+    return md
+
+
 class Markup2Html:
     """Renders content text; footnote bodies are looked up through ``footnote_html``.
 
@@ -66,11 +84,7 @@ class Markup2Html:
     and the caller's ``where`` turns that index of the text into a place in its file."""
 
     def __init__(self) -> None:
-        # Every link reaches the check below (see ``_MarkdownIt``).
-        md = _MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-        # GFM tables and strikethrough, as editors paste them; nothing else beyond CommonMark.
-        md.enable(["table", "strikethrough"])
-        md.inline.ruler.before("link", "footnote_call", _footnote_call)
+        md = parser()
         # markdown-it types its renderer only as a protocol (without ``rules``), and the
         # rules of its default renderer as bound methods: any callable of
         # (tokens, idx, options, env) serves: ``render`` calls it so.

@@ -411,6 +411,7 @@ def diff(
     new_label: str = NEW_LABEL,
     old_label: str = OLD_LABEL,
     show_revisions: bool = False,
+    lists: bool = False,
     report: Report = print,
 ) -> list[Path]:
     """Write the 新旧対照表 of ``content`` at git revisions ``old`` and ``new`` (``None``:
@@ -418,7 +419,8 @@ def diff(
 
     ``title`` heads the table (default: the revised plan's title and status);
     ``new_label`` and ``old_label`` head its columns. The revisions' git names, commits
-    and dates are printed only with ``show_revisions``."""
+    and dates are printed only with ``show_revisions``; the generated lists (目次,
+    政策パッケージ一覧, ＫＰＩ一覧, 未定事項一覧) are compared only with ``lists``."""
     from .compare import compare_plans, summary
     from .render import Renderer
     from .revisions import load_revision, locate
@@ -441,7 +443,7 @@ def diff(
     if problems:
         raise BuildError(problems)
     before, after = sides
-    rows = compare_plans(before.plan, after.plan, widths=widths)
+    rows = compare_plans(before.plan, after.plan, widths=widths, lists=lists)
     columns = [(heads[0], "new"), (heads[1], "old")]
     if order == "old-new":
         columns.reverse()

@@ -635,6 +635,9 @@ def test_every_path_uses_the_plans_numbering():
         if item.key == "meta" or item.key.startswith("footnote:"):
             continue
         assert all(numbered.match(segment) for segment in item.path), item.path
+        if item.key.startswith("diagram:"):  # 図１, 図２: numbered as the plan prints them
+            assert re.fullmatch(r"図[０-９]+", item.number), (item.key, item.number)
+            continue
         assert numbered.match(item.number), (item.key, item.number)
 
 
@@ -820,11 +823,12 @@ def test_each_kind_of_block_gives_its_lines(tmp_path):
         ("　", "入れ子の段落。"),
         ("", "記号なしの項目。"),
         ("※", "注記の本文。"),
-        ("", "表の表題"),
+        # captions with the numbers the plan prints (図１ and 図２ are drawn from data)
+        ("", "表１　表の表題"),
         ("", "見出し一｜見出し二"),
         ("", "セル一｜セル二"),
         ("", "出典：表の出典"),
-        ("", "図の表題"),
+        ("", "図３　図の表題"),
         ("", "代替テキスト：図の代替テキスト"),
         ("", "出典：図の出典"),
         ("", "画像ファイル：images/fig.svg"),
@@ -857,12 +861,35 @@ def test_each_kind_of_block_gives_its_lines(tmp_path):
         )
     ]
     assert "kpi-a" not in items  # not an item of its own
-    # a 目指す社会の姿's 施策テーマの例 and the labels set in plan.yaml
-    vision = items["vision-a"]
-    assert [(b.label, [line.mark + line.text for line in b.lines]) for b in vision.blocks[1:]] == [
-        ("重点目標", ["重点目標Ａ"]),
-        ("施策テーマの例", ["○施策テーマの例Ａ"]),
+    # a 目指す社会の姿 prints its heading and body; its 施策テーマの例 print in the table of
+    # the section that holds the generated list, and its 重点目標 in 図１
+    assert [b.name for b in items["vision-a"].blocks] == ["body"]
+    assert [line.text for line in items["ch2-society"].blocks[0].lines] == [
+        "施策テーマの例",
+        "目指す社会の姿｜施策テーマの例",
+        "姿Ａ｜○施策テーマの例Ａ",
     ]
+    # the figures drawn from data: each box's text and each arrow as printed
+    society = items["diagram:society"]
+    assert (society.number, society.title.text, society.container) == (
+        "図１",
+        "課題・姿・重点目標の関係",
+        "ch2-society",
+    )
+    assert [(b.label, [line.text for line in b.lines]) for b in society.blocks] == [
+        ("列の見出し", ["基本的な課題認識", "目指す社会の姿", "重点目標の案"]),
+        ("基本的な課題認識", ["課題Ａ"]),
+        ("目指す社会の姿", ["姿Ａ"]),
+        ("重点目標の案", ["重点目標Ａ"]),
+        ("矢印", ["姿Ａ→重点目標Ａ"]),
+    ]
+    pillars = items["diagram:pillars:ch2-policy"]
+    assert [(b.label, [line.text for line in b.lines]) for b in pillars.blocks] == [
+        ("上の段", ["方針"]),
+        ("柱", ["（１）柱Ａ"]),
+        ("土台", ["スパイラルアップ"]),
+    ]
+    # the labels set in plan.yaml
     assert [line.text for b in items["meta"].blocks if b.name == "labels" for line in b.lines] == [
         "measures：重点施策"
     ]
@@ -1054,3 +1081,151 @@ def test_problems_in_a_converted_revision_point_at_the_revision(tmp_path, capsys
     where = re.match(r"HEAD:content/goals/green\.yaml:(\d+):\d+: ", err)
     assert where and int(where.group(1)) in (n, n + 1) and "YAML" in err
     assert err.count("\n") == 1 and "Traceback" not in err and "keikaku-rev-" not in err
+
+
+# ------------------------------------------------------------------ what the page prints
+
+RENAMED_GOAL = "重点目標Ａの新名称"
+
+
+def renamed_goal(files: dict) -> dict:
+    """The same content with goal-a renamed in its own file only."""
+    a = textwrap.dedent(files.get("goals/a.yaml", MINIMAL["goals/a.yaml"]))
+    assert "goal: 重点目標Ａ\n" in a
+    return {**files, "goals/a.yaml": a.replace("goal: 重点目標Ａ\n", f"goal: {RENAMED_GOAL}\n")}
+
+
+def test_a_renamed_goal_is_listed_at_each_place_it_prints(tmp_path):
+    repo = commit_revisions(tmp_path / "repo", {}, renamed_goal({}))
+    rows = compare_plans(*revisions(repo, "HEAD~1", "HEAD"))
+    # 第２章 第１節 ３ 重点目標の案 （１）, 図１ beside it, and the 第３章 heading
+    assert [(r.key, r.status) for r in rows] == [
+        ("outline:goal-a", "changed"),
+        ("diagram:society", "changed"),
+        ("goal-a", "changed"),
+    ]
+    outline, figure, heading = rows
+    assert (outline.new.number.text, _marked(outline.new.title)) == (
+        "（１）",
+        "重点目標Ａ[の新名称]",
+    )
+    assert outline.new.path.text.endswith("３　重点目標の案")
+    assert (heading.new.number.text, _marked(heading.new.title)) == (
+        "第１節",
+        "重点目標Ａ[の新名称]",
+    )
+    # 図１: its goal box and the arrow into it, old and new
+    assert (figure.new.number.text, figure.new.title.text) == ("図１", "課題・姿・重点目標の関係")
+    shown = {
+        side: [
+            (b.label, [_marked(x.text) for x in b.lines if x.text]) for b in cell.blocks if b.label
+        ]
+        for side, cell in (("new", figure.new), ("old", figure.old))
+    }
+    assert shown["new"] == [
+        ("重点目標の案", ["重点目標Ａ[の新名称]"]),
+        ("矢印", ["姿Ａ→重点目標Ａ[の新名称]"]),
+    ]
+    assert shown["old"] == [("重点目標の案", ["重点目標Ａ"]), ("矢印", ["姿Ａ→重点目標Ａ"])]
+
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert "改正箇所新設0件削除0件修正3件移動0件計3件" in text
+    assert "３重点目標の案（１）重点目標Ａの新名称" in text  # path, number and title
+    assert "図１課題・姿・重点目標の関係" in text and "姿Ａ→重点目標Ａの新名称" in text
+    assert "第３章重点目標と政策パッケージ第１節重点目標Ａの新名称" in text
+    assert cell_texts(html, "diagram:society")["old"].startswith(
+        "第２章方向性›第１節社会課題と目指す社会の姿図１課題・姿・重点目標の関係（略）"
+    )
+
+
+def test_a_changed_arrow_of_figure_1_is_listed(tmp_path):
+    chapter2 = textwrap.dedent(MINIMAL["chapter2.yaml"])
+    linked = chapter2.replace(
+        "caption: 課題・姿・重点目標の関係\n",
+        "caption: 課題・姿・重点目標の関係\n"
+        "        links:\n"
+        "          - {challenge: challenge-a, vision: vision-a}\n",
+    )
+    assert linked != chapter2
+    rows = _rows(tmp_path, {"chapter2.yaml": chapter2}, {"chapter2.yaml": linked})
+    assert [(r.key, r.status) for r in rows] == [("diagram:society", "changed")]
+    (arrows,) = [b for b in rows[0].new.blocks if b.label == "矢印"]
+    assert [None if x.text is None else _marked(x.text) for x in arrows.lines] == [
+        "[課題Ａ→姿Ａ]",
+        None,  # the arrow from 姿Ａ to its 重点目標, unchanged
+    ]
+    # the former side: nothing was taken out
+    (former,) = [b for b in rows[0].old.blocks if b.label == "矢印"]
+    assert [x.text for x in former.lines] == [None]
+
+
+def test_the_generated_lists_are_compared_only_when_asked_for(tmp_path):
+    repo = commit_revisions(tmp_path / "repo", {}, renamed_goal({}))
+    old, new = revisions(repo, "HEAD~1", "HEAD")
+    assert not [r for r in compare_plans(old, new) if r.key.startswith("list:")]
+    listed = [(r.key, r.status) for r in compare_plans(old, new, lists=True)]
+    # the 目次 lists 第３章's goals; the goal heads its table in each list; the
+    # 未定事項一覧 names the place of its ＫＰＩ's 未定事項 by the headings above it
+    assert [k for k in listed if k[0].startswith("list:")] == [
+        ("list:toc", "changed"),
+        ("list:package-list", "changed"),
+        ("list:kpi-list", "changed"),
+        ("list:pending-list", "changed"),
+    ]
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD", "--with-lists")
+    assert "改正箇所新設0件削除0件修正7件移動0件計7件" in text
+    kpi_list = cell_texts(html, "list:kpi-list")
+    assert kpi_list["new"].startswith("参考２ＫＰＩ一覧ＫＰＩ一覧政策パッケージ指標基準値目標値")
+    assert "第１節重点目標Ａ[の新名称]施策テーマＡ指標Ａ（件）" in kpi_list["new"]
+    assert "第１節重点目標Ａ[の新名称]" in cell_texts(html, "list:toc")["new"]
+    text, _ = run_diff(repo, tmp_path / "out2", "HEAD~1", "HEAD")
+    assert "計3件" in text and "政策パッケージ一覧" not in text
+
+
+def test_a_label_and_a_generated_number_are_compared_as_printed(tmp_path, capsys):
+    plan = textwrap.dedent(MINIMAL["plan.yaml"])
+    relabelled = plan.replace("parts:\n", "labels:\n  measures: 重点施策\nparts:\n")
+    # a numbered figure before 図１: the drawing from data is printed as 図２ now
+    chapter1 = textwrap.dedent(MINIMAL["chapter1.yaml"])
+    figured = chapter1.replace(
+        "          - list: [変化Ａの内容]\n",
+        "          - list: [変化Ａの内容]\n"
+        "          - figure: images/fig.svg\n"
+        "            caption: 新しい図\n"
+        "            alt: 図の代替テキスト\n"
+        "            source: 図の出典\n",
+    )
+    assert figured != chapter1
+    rows = _rows(
+        tmp_path,
+        {"images/fig.svg": RICH["images/fig.svg"]},
+        {
+            "plan.yaml": relabelled,
+            "chapter1.yaml": figured,
+            "images/fig.svg": RICH["images/fig.svg"],
+        },
+    )
+    by_key = {r.key: r for r in rows}
+    # the label where it prints: the 【…】 of every package that has the part
+    (part,) = [b for b in by_key["pkg-a"].new.blocks if b.label == "重点施策"]
+    assert [(b.label, b.relabelled) for b in by_key["pkg-a"].old.blocks] == [
+        (None, False),
+        ("当面の取組（例）", True),
+    ]
+    assert part.relabelled and [x.text for x in part.lines] == [None]  # its points unchanged
+    assert by_key["pkg-a"].status == "changed"
+    # the figure added with its number, the figures after it renumbered
+    assert "図１　新しい図" in [
+        x.text.text for b in by_key["change-a"].new.blocks for x in b.lines if x.text
+    ]
+    society = by_key["diagram:society"]
+    assert (society.status, _marked(society.old.number), _marked(society.new.number)) == (
+        "renumbered",
+        "[図１]",
+        "[図２]",
+    )
+    assert by_key["diagram:pillars:ch2-policy"].new.number.text == "図３"
+    # the option is in the command's help, in Japanese with English beside
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--with-lists" in capsys.readouterr().out.replace("\n", " ")

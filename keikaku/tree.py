@@ -1,0 +1,1003 @@
+"""The plan as printed: the document tree between the content model and the writers.
+
+``printed(plan)`` walks the typed plan (``model.py``) once, in the order the PDF sets it,
+and returns a ``Document``: a small closed set of frozen node kinds (``Node``), each
+holding *what the page prints* — the number the outline gives a heading (``outline.py``,
+reused, never redone), its title with every reference resolved (``goal:``,
+``goal_outline:``, ``vision:``, the ≪…≫ of a group, the boxes of a diagram), the labels
+(【…】, 出典：, （今後設定）…) in the editors' wording, the 図１・表２ of figures and tables,
+the marker of every list item, the rows of every table (the 【ＫＰＩ】 and the generated
+lists included), the texts and arrows of the figures drawn from data, and every footnote
+call with the number the page prints (※1, ※2 …), counted in the same walk. Each node
+carries its ``Trace``: the id of the content entity it comes from, the field path inside
+it and the place in its content file.
+
+Text is ``Inline``: the printed characters, a footnote call standing as 「※」 with its
+number beside it in ``calls``. It is made from the content's Markdown by one parse with
+the plan's own parser (``markup.parser``) and a plain-text renderer of its tokens
+(``PlainText``, a markdown-it renderer class); no HTML is ever parsed back.
+
+Who reads it. The 新旧対照表 (``compare.py``) flattens these nodes and compares what is
+printed; ``footnote_numbers`` comes from here. The HTML (Jinja templates) and Word
+(``docx.py``) writers still walk the model; moving one onto the tree means:
+
+- one template macro (or one visitor method) per node kind, dispatched with
+  ``match node: … case _: assert_never(node)`` as ``children`` does below, so that mypy
+  proves every kind is handled;
+- the walk's order here *is* the page's order: footnote numbers are counted in it. A
+  writer that prints something the tree does not hold, or in another order, changes the
+  numbers; ``tests/test_tree.py`` compares them with the ※n of the built PDF, so add the
+  text to the tree first, in its place, and the test tells whether the two agree;
+- what the page prints but the tree leaves to the layout (page numbers, the running
+  head, the watermark) stays with the writer.
+
+Where the template prints a value that is not a content text (the 目次's plain titles,
+the SVG of 図１ and the alt text of an image, set from ``Text.plain``), no footnote is
+counted, as on the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Union, assert_never
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererProtocol
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from . import model
+from .errors import Pos
+from .markup import parser
+from .outline import Heading as Numbering
+from .outline import heading_line, list_marker, zen
+
+# ------------------------------------------------------------------ printed text
+
+
+@dataclass(frozen=True)
+class Call:
+    """A footnote call in a printed text: where its 「※」 stands, the footnote, its number
+    (0 where the page prints no number: a text of the cover's metadata)."""
+
+    at: int
+    footnote: str
+    number: int
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A run of printed text. ``text`` has 「※」 where a footnote is called; ``calls`` has
+    the footnote and number of each 「※」, in order."""
+
+    text: str = ""
+    calls: tuple[Call, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def __add__(self, other: Inline | str) -> Inline:
+        if isinstance(other, str):
+            return Inline(self.text + other, self.calls)
+        shift = len(self.text)
+        return Inline(
+            self.text + other.text,
+            self.calls + tuple(Call(c.at + shift, c.footnote, c.number) for c in other.calls),
+        )
+
+    def __radd__(self, other: str) -> Inline:
+        return Inline(other) + self
+
+    @property
+    def printed(self) -> str:
+        """As the PDF prints it: each call with its number (※1)."""
+        out, last = [], 0
+        for call in self.calls:
+            out.append(self.text[last : call.at + 1])
+            out.append(str(call.number) if call.number else "")
+            last = call.at + 1
+        out.append(self.text[last:])
+        return "".join(out)
+
+    @property
+    def plain(self) -> str:
+        """Without the calls: as the 目次, the bookmarks and the figures show a title."""
+        cut = {c.at for c in self.calls}
+        return "".join(ch for i, ch in enumerate(self.text) if i not in cut)
+
+
+def join(*parts: Inline | str) -> Inline:
+    out = Inline()
+    for part in parts:
+        out = out + part
+    return out
+
+
+class PlainText(RendererProtocol):
+    """A markdown-it renderer class for printed text: the characters a reader sees, with
+    「※」 for a footnote call (its id in ``env["calls"]``); emphasis, links and code keep
+    their text, an image (refused by the loader) none. Block tokens are read by
+    ``Printer.prose``, which gives one line per paragraph, list item or table row."""
+
+    __output__: ClassVar[str] = "text"
+
+    def __init__(self, parser: Any = None) -> None:
+        pass
+
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out: list[str] = []
+        calls: list[tuple[int, str]] = env.setdefault("calls", [])
+        for token in tokens:
+            if token.type == "inline" and token.children is not None:
+                out.append(self.render(token.children, options, env))
+            elif token.type in ("text", "code_inline"):
+                out.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                out.append("\n")
+            elif token.type == "footnote_call":
+                calls.append((sum(map(len, out)), token.meta["id"]))
+                out.append("※")
+        return "".join(out)
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    return parser(PlainText)
+
+
+# ------------------------------------------------------------------ the node kinds
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Where a node comes from: the id of the content entity (the nearest heading or
+    entity with an id; "" above them all), the field path inside it, its file position."""
+
+    id: str
+    field: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A numbered heading and what stands under it (节・項 and every typed entity).
+    ``key`` is the id it is known by across revisions (a group's anchor, 「outline:goal」
+    for a 重点目標の案)."""
+
+    kind: str
+    """The model's KIND: section, goal, goal_outline, vision, group, package …"""
+    key: str
+    anchor: str
+    number: str
+    title: Inline
+    depth: int
+    path: tuple[str, ...]
+    """The headings above it, each as 「番号　題名」."""
+    toc: bool
+    note: Inline | None
+    body: tuple[Node, ...]
+    trace: Trace
+
+    @property
+    def line(self) -> str:
+        return heading_line(self.number, self.title.text)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One 【…】 of a 政策パッケージ: its label as printed and its body."""
+
+    name: str
+    """The label's key (directions, measures, kpis …)."""
+    label: Inline
+    body: tuple[Node, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Inline
+    label: Inline | None
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class ListItem:
+    marker: str
+    """As printed: ■, ・, ①, （２）, ア … ("" for a list without markers)."""
+    text: Inline
+    body: tuple[Node, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class List:
+    items: tuple[ListItem, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Note:
+    mark: str
+    text: Inline
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Pending:
+    """未定事項 as printed: its label (（今後記述）, （今後設定）, ※ …) and reason."""
+
+    label: Inline
+    reason: Inline
+    what: Inline | None
+    """Its name in the 未定事項一覧 (not printed here)."""
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row: ``key`` matches it across revisions ("" where rows have no id);
+    each cell is a tuple of printed lines (a value, then its year)."""
+
+    key: str
+    cells: tuple[tuple[Inline, ...], ...]
+    pending: tuple[Pending | None, ...] = ()
+    """Per cell, the 未定事項 shown there as 「（今後設定）」: the page prints its reason in
+    the 未定事項一覧, not in the cell (its texts are not counted here)."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: a content table (role ``data``), a 【ＫＰＩ】 (``kpi``), or one of the
+    generated lists (``package-list``, ``kpi-list``, ``vision-examples``)."""
+
+    role: str
+    number: str
+    """「表１」, or "" where unnumbered."""
+    caption: Inline | None
+    header: tuple[tuple[Inline, ...], ...]
+    rows: tuple[Row, ...]
+    source: Inline | None
+    """「出典：…」 as printed."""
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Figure:
+    number: str
+    caption: Inline
+    src: str
+    alt: str
+    source: Inline
+    """「出典：…」 as printed."""
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box of a figure drawn from data: its role (head, challenge, vision, goal, roof,
+    pillar, base), the id of what it shows, its printed text."""
+
+    role: str
+    key: str
+    text: Inline
+
+
+@dataclass(frozen=True)
+class Arrow:
+    start: str
+    end: str
+    """The keys of the boxes it joins."""
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A figure drawn from the plan's data (図１ society, 図２ pillars): its computed graph."""
+
+    name: str
+    number: str
+    caption: Inline
+    boxes: tuple[Box, ...]
+    arrows: tuple[Arrow, ...]
+    trace: Trace
+
+    def box(self, key: str) -> Box:
+        return next(b for b in self.boxes if b.key == key)
+
+
+@dataclass(frozen=True)
+class Prose:
+    """Markdown as printed: one line per paragraph, list item or table row, with its mark."""
+
+    lines: tuple[tuple[str, Inline], ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of the cover and metadata: its name, its Japanese name, its lines."""
+
+    name: str
+    label: str
+    lines: tuple[Inline, ...]
+    printed: bool
+    """Whether the cover prints it (subject and keywords go to the PDF's metadata only)."""
+
+
+@dataclass(frozen=True)
+class Cover:
+    fields: tuple[Field, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    number: str
+    title: str
+    depth: int
+    anchor: str
+
+
+@dataclass(frozen=True)
+class Toc:
+    title: Inline
+    entries: tuple[TocEntry, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A list generated from the plan's data where the content puts it (``generated:``)."""
+
+    name: str
+    caption: Inline | None
+    """Printed only by the 目次 and the 施策テーマの例."""
+    body: tuple[Node, ...]
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote: the numbers it is printed with (one per call; none if never called)."""
+
+    id: str
+    numbers: tuple[int, ...]
+    text: Inline
+    trace: Trace
+
+
+Node = Union[  # noqa: UP007 - the kinds, one name each, for ``match``
+    Heading,
+    Part,
+    Paragraph,
+    List,
+    ListItem,
+    Note,
+    Pending,
+    Table,
+    Figure,
+    Diagram,
+    Prose,
+    PageBreak,
+    Cover,
+    Toc,
+    Generated,
+    Footnote,
+]
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly below a node."""
+    match node:
+        case Heading() | Part() | ListItem() | Generated():
+            return node.body
+        case List():
+            return node.items
+        case (
+            Paragraph()
+            | Note()
+            | Pending()
+            | Table()
+            | Figure()
+            | Diagram()
+            | Prose()
+            | PageBreak()
+            | Cover()
+            | Toc()
+            | Footnote()
+        ):
+            return ()
+        case _:
+            assert_never(node)
+
+
+def walk(nodes: tuple[Node, ...]) -> Iterator[Node]:
+    """Every node, depth first, in the order the page prints them."""
+    for node in nodes:
+        yield node
+        yield from walk(children(node))
+
+
+@dataclass(frozen=True)
+class Document:
+    """The plan as printed, and what it prints outside the flow of pages."""
+
+    body: tuple[Node, ...]
+    meta: tuple[Field, ...]
+    """The cover's fields, whether or not the plan prints a cover."""
+    footnotes: tuple[Footnote, ...]
+    """Every footnote, in the order of footnotes.yaml."""
+    draft: bool
+
+    def footnote_numbers(self) -> dict[str, tuple[int, ...]]:
+        return {f.id: f.numbers for f in self.footnotes if f.numbers}
+
+
+# ------------------------------------------------------------------ the walk
+
+#: The cover's fields in the order the cover prints them (generated.html); the other
+#: fields of the plan's meta follow, unprinted, in the model's order.
+COVER_ORDER = ("status", "title", "meeting", "notice", "date_line", "issuer")
+#: Fields the PDF keeps in its metadata only.
+METADATA_ONLY = ("subject", "keywords")
+
+
+def _value(value: Any) -> str:
+    """A ＫＰＩ value as printed: numbers as written in the data (1200.0 shows as 1200)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class _Printer:
+    def __init__(self, plan: model.Plan, draft: bool) -> None:
+        self.plan = plan
+        self.draft = draft
+        self.outline = plan.outline(draft)
+        self.md = _parser()
+        self.count = 0
+        self.numbers: dict[str, list[int]] = {}
+
+    # -- text
+
+    def text(self, text: model.Text | None, *, counted: bool = True) -> Inline:
+        """A content text as printed; its footnote calls numbered unless ``counted`` is off."""
+        if text is None or not text.raw:
+            return Inline()
+        if isinstance(text, model.Cell):  # its lines, each rendered as the loader did
+            out = Inline()
+            for n, line in enumerate(text.raw.split("\n")):
+                out = join(out, "\n" if n else "", self._inline(line.strip(), counted))
+            return out
+        return self._inline(text.raw, counted)
+
+    def _inline(self, raw: str, counted: bool) -> Inline:
+        env: dict = {}
+        printed = self.md.renderer.render(self.md.parseInline(raw, env), self.md.options, env)
+        return self._numbered(printed, env.get("calls", []), counted)
+
+    def _numbered(self, printed: str, calls: list[tuple[int, str]], counted: bool) -> Inline:
+        out = []
+        for at, fid in calls:
+            number = 0
+            if counted:
+                self.count += 1
+                number = self.count
+                self.numbers.setdefault(fid, []).append(number)
+            out.append(Call(at, fid, number))
+        return Inline(printed, tuple(out))
+
+    def label(self, name: str) -> Inline:
+        return self.text(self.plan.labels.get(name))
+
+    def label_plain(self, name: str) -> str:
+        label = self.plan.labels.get(name)
+        return label.plain if label is not None else ""
+
+    # -- blocks
+
+    def blocks(
+        self, blocks: tuple[model.Block, ...], parent: Any, owner: str, path: str
+    ) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for n, block in enumerate(blocks):
+            node = self.block(block, parent, owner, f"{path}[{n}]")
+            if node is not None:
+                out.append(node)
+        return tuple(out)
+
+    def block(self, b: model.Block, parent: Any, owner: str, path: str) -> Node | None:
+        trace = Trace(owner, path, b.pos)
+        match b:
+            case (
+                model.Section()
+                | model.Challenge()
+                | model.Vision()
+                | model.GoalOutline()
+                | model.PriorityGoal()
+                | model.PackageGroup()
+                | model.PolicyPackage()
+            ):
+                return self.heading(b, owner, path)
+            case model.Paragraph():
+                label = self.text(b.label) if b.label else None
+                return Paragraph(self.text(b.text), label, trace)
+            case model.BulletList():
+                return self.bullets(b, owner, path, trace)
+            case model.Note():
+                return Note(b.mark, self.text(b.text), trace)
+            case model.Pending():
+                return self.pending(b, "pending_text", trace)
+            case model.Table():
+                return self.table(b, trace)
+            case model.Figure():
+                number = self.outline.caption_no(b)
+                caption = self.text(b.caption)
+                source = self.label("source") + self.text(b.source)
+                return Figure(number, caption, b.src, b.alt.plain, source, trace)
+            case model.Diagram():
+                return self.diagram(b, parent, trace)
+            case model.PageBreak():
+                return PageBreak(trace)
+            case model.MarkdownBlock() | model.MarkdownFile():
+                return self.prose(b.prose, trace)
+            case model.Generated():
+                return self.generated(b, trace)
+            case model.Include():
+                return None  # resolved by the loader
+            case _:
+                assert_never(b)
+
+    def heading(self, b: Any, owner: str, path: str) -> Heading | None:
+        if isinstance(b, model.Section) and b.draft_only and not self.draft:
+            return None
+        h: Numbering = self.outline.of(b)
+        key = h.anchor if isinstance(b, model.PackageGroup) else getattr(b, "id", "") or ""
+        if isinstance(b, model.GoalOutline):
+            key = f"outline:{b.goal}"
+        own = getattr(b, "id", None) or owner
+        trace = Trace(own, "" if getattr(b, "id", None) else path, b.pos)
+        if isinstance(b, model.PackageGroup):
+            vision = self.plan.index.visions.get(b.vision)
+            title = join(
+                self.label("group_open"),
+                self.text(vision.title if vision else None),
+                self.label("group_close"),
+            )
+        elif isinstance(b, model.GoalOutline):
+            title = self.text(self.plan.goal(b.goal).title)
+        else:
+            title = self.text(b.title)
+        note = self.text(b.title_note) if isinstance(b, model.Section) and b.title_note else None
+        body: tuple[Node, ...]
+        if isinstance(b, model.PolicyPackage):
+            body = tuple(self.part(p, b, own, f"parts[{n}]") for n, p in enumerate(b.parts))
+        else:
+            body = self.blocks(b.body, b, own, "body")
+        if isinstance(b, model.GoalOutline):
+            marker = self.label_plain("outline_marker")
+            body += (
+                List(
+                    tuple(
+                        ListItem(marker, self.text(v.title), (), Trace(v.id, "title", v.pos))
+                        for v in self.plan.index.visions.values()
+                        if v.goal == b.goal
+                    ),
+                    Trace(own, "goal", b.pos),
+                ),
+            )
+        return Heading(
+            b.KIND, key, h.anchor, h.label, title, h.depth, h.path, h.toc, note, body, trace
+        )
+
+    def part(
+        self, p: model.PackagePart | model.KpiPart, pkg: model.PolicyPackage, owner: str, path: str
+    ) -> Part:
+        trace = Trace(owner, path, p.pos)
+        label = self.label(p.label)
+        if isinstance(p, model.KpiPart):
+            kpis = p.kpis
+            inner: Node = (
+                self.pending(kpis, "pending_value", Trace(owner, f"{path}.kpis", kpis.pos))
+                if isinstance(kpis, model.Pending)
+                else self.kpi_table(kpis, Trace(owner, f"{path}.kpis", p.pos))
+            )
+            return Part(p.label, label, (inner,), trace)
+        return Part(p.label, label, self.blocks(p.body, pkg, owner, f"{path}.body"), trace)
+
+    def pending(self, p: model.Pending, default: str, trace: Trace) -> Pending:
+        if p.label and len(p.label.raw) == 1:
+            label = self.text(p.label)
+        else:
+            label = self.text(p.label) if p.label else self.label(default)
+        reason = self.text(p.pending)
+        return Pending(label, reason, self.text(p.what, counted=False) if p.what else None, trace)
+
+    def bullets(self, b: model.BulletList, owner: str, path: str, trace: Trace) -> List:
+        numbered = b.marker in model.NUMBERED_MARKERS
+        items = []
+        for n, item in enumerate(b.items, 1):
+            mark = "" if b.marker == "none" else list_marker(n, b.marker) if numbered else b.marker
+            where = f"{path}.items[{n - 1}]"
+            if isinstance(item, model.ListItem):
+                text = self.text(item.text)
+                body = self.blocks(item.body, item, owner, f"{where}.body")
+                items.append(ListItem(mark, text, body, Trace(owner, where, item.pos)))
+            else:
+                items.append(ListItem(mark, self.text(item), (), Trace(owner, where, item.pos)))
+        return List(tuple(items), trace)
+
+    def table(self, b: model.Table, trace: Trace) -> Table:
+        number = self.outline.caption_no(b) if b.caption else ""
+        caption = self.text(b.caption) if b.caption else None
+        rows = [tuple((self.text(c),) for c in row) for row in b.rows]
+        source = self.label("source") + self.text(b.source) if b.source else None
+        return Table(
+            "data",
+            number,
+            caption,
+            tuple(tuple(c[0] for c in row) for row in rows[: b.header]),
+            tuple(Row("", row) for row in rows[b.header :]),
+            source,
+            trace,
+        )
+
+    def kpi_value(self, v: model.KpiValue | model.Pending) -> tuple[Inline, ...]:
+        if isinstance(v, model.Pending):
+            return (self.label("pending_value"),)
+        value = self.text(v.value) if isinstance(v.value, model.Text) else Inline(_value(v.value))
+        return (value, join("（", self.text(v.year), "）"))
+
+    def unprinted(self, v: model.KpiValue | model.Pending) -> Pending | None:
+        """The 未定事項 of a ＫＰＩ value: the cell prints only its label."""
+        if not isinstance(v, model.Pending):
+            return None
+        what = self.text(v.what, counted=False) if v.what else None
+        reason = self.text(v.pending, counted=False)
+        return Pending(
+            Inline(self.label_plain("pending_value")), reason, what, Trace("", "", v.pos)
+        )
+
+    def kpi_table(self, kpis: tuple[model.Kpi, ...], trace: Trace) -> Table:
+        """The 【ＫＰＩ】 of a package (blocks.html ``kpi_table``)."""
+        header = tuple(
+            self.label(k)
+            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        )
+        rows = []
+        for k in kpis:
+            indicator = self.text(k.indicator)
+            unit = self.text(k.unit) if k.unit else self.label("kpi_no_unit")
+            baseline = self.kpi_value(k.baseline)
+            target = self.kpi_value(k.target)
+            notes = self.text(k.notes) if k.notes else Inline()
+            pending = (None, None, self.unprinted(k.baseline), self.unprinted(k.target), None)
+            rows.append(Row(k.id, ((indicator,), (unit,), baseline, target, (notes,)), pending))
+        return Table("kpi", "", None, (header,), tuple(rows), None, trace)
+
+    def prose(self, prose: model.Prose, trace: Trace) -> Prose:
+        """Markdown: one parse, its tokens read into printed lines: a paragraph, a list
+        item (its mark: • or 1., indented by its depth), a table row (cells joined by ｜)."""
+        env: dict = {}
+        tokens = self.md.parse(prose.raw, env)
+        lines: list[tuple[str, Inline]] = []
+        lists: list[list[int] | None] = []  # per open list: its next number, or None (bullets)
+        mark = ""
+        row: list[Inline] | None = None
+        for token in tokens:
+            kind = token.type
+            if kind == "bullet_list_open":
+                lists.append(None)
+            elif kind == "ordered_list_open":
+                lists.append([int(token.attrGet("start") or 1)])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                lists.pop()
+            elif kind == "list_item_open":
+                top = lists[-1]
+                mark = "　" * (len(lists) - 1) + ("•" if top is None else f"{top[0]}.")
+                if top is not None:
+                    top[0] += 1
+            elif kind == "tr_open":
+                row = []
+            elif kind == "tr_close" and row is not None:
+                cells = [x for n, c in enumerate(row) for x in ((("｜", c)) if n else (c,))]
+                lines.append(("", join(*cells)))
+                row = None
+            elif kind in ("code_block", "fence"):
+                lines.extend(("", Inline(line)) for line in token.content.splitlines() if line)
+            elif kind == "inline":
+                calls: dict = {}
+                text = PlainText().render([token], self.md.options, calls)
+                printed = self._numbered(text, calls.get("calls", []), True)
+                if row is not None:
+                    row.append(printed)
+                else:
+                    lines.append((mark, printed))
+                    # the next paragraph of the same item stands under its text
+                    mark = "　" * len(lists) if lists else ""
+        return Prose(tuple(lines), trace)
+
+    def diagram(self, b: model.Diagram, parent: Any, trace: Trace) -> Diagram:
+        number = self.outline.caption_no(b)
+        if b.name == "society":
+            boxes, arrows = society_graph(self.plan, b)
+            return Diagram(b.name, number, self.text(b.caption), boxes, arrows, trace)
+        of = self.plan.index.sections[b.section] if b.section else parent
+        found = [Box("roof", getattr(of, "id", ""), self.text(getattr(of, "title", None)))]
+        for p in model.children(of):
+            if isinstance(p, model.HEADINGS):
+                ph = self.outline.of(p)
+                found.append(
+                    Box(
+                        "pillar",
+                        ph.anchor,
+                        # the number and title side by side, as the figure sets them
+                        join(ph.label, self.text(getattr(p, "title", None))),
+                    )
+                )
+        if b.base:
+            found.append(Box("base", b.base, self.text(self.plan.index.sections[b.base].title)))
+        return Diagram(b.name, number, self.text(b.caption), tuple(found), (), trace)
+
+    # -- the generated lists (generated.html)
+
+    def generated(self, b: model.Generated, trace: Trace) -> Generated:
+        name = b.name
+        if name == "cover":
+            return Generated(name, None, (Cover(self.cover(counted=True), trace),), trace)
+        if name == "toc":
+            title = self.text(b.caption) if b.caption else self.label("toc_title")
+            entries = tuple(TocEntry(e.label, e.title, e.depth, e.anchor) for e in self.outline.toc)
+            return Generated(name, title, (Toc(title, entries, trace),), trace)
+        if name == "package-list":
+            return Generated(name, None, self.package_list(trace), trace)
+        if name == "kpi-list":
+            return Generated(name, None, self.kpi_list(trace), trace)
+        if name == "pending-list":
+            return Generated(name, None, (self.pending_list(trace),), trace)
+        if name == "vision-examples":
+            caption = self.text(b.caption) if b.caption else None
+            return Generated(name, caption, (self.vision_examples(trace),), trace)
+        raise ValueError(f"unknown generated list {name!r}")  # the loader accepts none other
+
+    def cover(self, *, counted: bool) -> tuple[Field, ...]:
+        """The cover's fields: those the cover prints in its order, then the others. Read
+        generically, so that a field added to ``PlanMeta`` is compared too."""
+        meta = self.plan.meta
+        fields = {f.name: f for f in dataclasses.fields(model.PlanMeta)}
+        order = [n for n in COVER_ORDER if n in fields]
+        order += [n for n in fields if n not in order]
+        out = []
+        for name in order:
+            f = fields[name]
+            if f.metadata.get("derived"):
+                continue
+            value = getattr(meta, name, None)
+            printed = name not in METADATA_ONLY
+            count = counted and printed
+            lines: tuple[Inline, ...]
+            if value is None:
+                lines = ()
+            elif isinstance(value, model.Pending):
+                lines = (
+                    self.label("pending_date")
+                    if count
+                    else Inline(self.label_plain("pending_date")),
+                )
+                lines += (self.text(value.pending, counted=False),)
+            elif isinstance(value, model.Text):
+                lines = (self.text(value, counted=count),)
+            elif isinstance(value, tuple):
+                lines = tuple(
+                    self.text(v, counted=count) for v in value if isinstance(v, model.Text)
+                )
+            else:
+                lines = (Inline(str(value)),)
+            out.append(Field(name, f.metadata.get("ja", name), lines, printed))
+        return tuple(out)
+
+    def package_list(self, trace: Trace) -> tuple[Node, ...]:
+        tables: list[Node] = []
+        for goal in self.plan.goals:
+            gh = self.outline.of(goal)
+            header = (
+                self.label("package_list_head"),
+                self.label("package_list_kpi"),
+                self.label("package_list_page"),
+            )
+            rows = [Row(goal.id, ((join(gh.label, "　", self.text(goal.title)),),))]
+            for group in model.groups_of(goal):
+                vision = self.plan.vision(group.vision)
+                title = join(
+                    self.outline.of(group).label,
+                    "　",
+                    self.label("group_open"),
+                    self.text(vision.title),
+                    self.label("group_close"),
+                )
+                rows.append(Row(self.outline.of(group).anchor, ((title,),)))
+                for pkg in model.packages_of(group):
+                    no = Inline(self.outline.of(pkg).label)
+                    title = self.text(pkg.title)
+                    kpis = pkg.kpis
+                    count = (
+                        self.label("pending_value")
+                        if isinstance(kpis, model.Pending)
+                        else join(zen(len(kpis)), self.label("kpi_count"))
+                    )
+                    rows.append(Row(pkg.id, ((no,), (title,), (count,))))
+            tables.append(Table("package-list", "", None, (header,), tuple(rows), None, trace))
+        return tuple(tables)
+
+    def kpi_list(self, trace: Trace) -> tuple[Node, ...]:
+        tables: list[Node] = []
+        for goal in self.plan.goals:
+            header = tuple(
+                self.label(k)
+                for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")
+            )
+            gh = self.outline.of(goal)
+            rows = [Row(goal.id, ((join(gh.label, "　", self.text(goal.title)),),))]
+            for group in model.groups_of(goal):
+                for pkg in model.packages_of(group):
+                    kpis = pkg.kpis
+                    if isinstance(kpis, model.Pending):
+                        title = self.text(pkg.title)
+                        value = self.label("pending_value")
+                        rows.append(Row(pkg.id, ((title,), (value, self.text(kpis.pending)))))
+                        continue
+                    for n, k in enumerate(kpis):
+                        title = self.text(pkg.title) if n == 0 else Inline()
+                        indicator = self.text(k.indicator)
+                        if k.unit:
+                            indicator = join(indicator, "（", self.text(k.unit), "）")
+                        baseline = self.kpi_value(k.baseline)
+                        target = self.kpi_value(k.target)
+                        rows.append(Row(k.id, ((title,), (indicator,), baseline, target)))
+            tables.append(Table("kpi-list", "", None, (header,), tuple(rows), None, trace))
+        return tuple(tables)
+
+    def pending_list(self, trace: Trace) -> List:
+        note = self.plan.labels["pending_list_note"].raw.replace(
+            "{count}", zen(len(self.plan.pending))
+        )
+        items = [ListItem("", Inline(note), (), trace)]
+        for n, (where, item) in enumerate(self.plan.pending, 1):
+            text = join(where, "　", self.text(item.pending), f"　{item.pos.path}:{item.pos.line}")
+            items.append(ListItem(zen(n), text, (), Trace("", where, item.pos)))
+        return List(tuple(items), trace)
+
+    def vision_examples(self, trace: Trace) -> Table:
+        header = (self.label("vision_examples_vision"), self.label("vision_examples_themes"))
+        marker = self.label_plain("examples_marker")
+        rows = []
+        for v in self.plan.index.visions.values():
+            if not v.theme_examples:
+                continue
+            title = self.text(v.title)
+            themes = tuple(join(marker, self.text(t)) for t in v.theme_examples)
+            rows.append(Row(v.id, ((title,), themes)))
+        return Table("vision-examples", "", None, (header,), tuple(rows), None, trace)
+
+    # -- the document
+
+    def run(self) -> Document:
+        body = self.blocks(self.plan.parts, None, "", "parts")
+        meta = self.cover(counted=False)
+        footnotes = tuple(
+            Footnote(
+                fid,
+                tuple(self.numbers.get(fid, ())),
+                self.text(text, counted=False),
+                Trace(fid, "", text.pos),
+            )
+            for fid, text in self.plan.footnotes.items()
+        )
+        return Document(body, meta, footnotes, self.draft)
+
+
+def society_graph(
+    plan: model.Plan, diagram: model.Diagram
+) -> tuple[tuple[Box, ...], tuple[Arrow, ...]]:
+    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as ``figures.society_diagram``
+    draws it: the column heads, a box per 課題, per 姿 (in the order of the 重点目標 they
+    serve) and per 重点目標; an arrow from a 課題 to a 姿 where ``links:`` states it, and
+    from every 姿 to its 重点目標. The texts are plain, as the drawing sets them."""
+    index = plan.index
+    goal_order = [o.goal for o in index.outlines]
+    goal_order += [g.id for g in plan.goals if g.id not in goal_order]
+    visions = sorted(
+        index.visions.values(),
+        key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
+    )
+
+    def head(block: object | None) -> str:
+        parent = index.parents.get(id(block)) if block is not None else None
+        title = getattr(parent, "title", None)
+        return title.plain if title is not None else ""
+
+    challenges = index.challenges
+    heads = (
+        head(challenges[0] if challenges else None),
+        head(visions[0] if visions else None),
+        head(index.outlines[0] if index.outlines else None),
+    )
+    boxes = [Box("head", f"head{n}", Inline(t)) for n, t in enumerate(heads, 1)]
+    boxes += [Box("challenge", c.id, Inline(c.title.plain)) for c in challenges]
+    drawn = [v for g in goal_order for v in visions if v.goal == g]
+    boxes += [Box("vision", v.id, Inline(v.title.plain)) for v in drawn]
+    boxes += [Box("goal", g, Inline(plan.goal(g).title.plain)) for g in goal_order]
+    known = {c.id for c in challenges}
+    links: dict[str, list[str]] = {}
+    for link in diagram.links:
+        links.setdefault(link.vision, []).append(link.challenge)
+    arrows = []
+    for v in visions:
+        if v not in drawn:
+            continue
+        arrows += [Arrow(cid, v.id) for cid in links.get(v.id, ()) if cid in known]
+        arrows.append(Arrow(v.id, v.goal))
+    return tuple(boxes), tuple(arrows)
+
+
+def printed(plan: model.Plan, *, draft: bool = True) -> Document:
+    """The plan as the PDF prints it (the draft, or with ``draft`` off the final edition).
+    Computed once per plan and edition."""
+    cache: dict[Any, Any] = plan.index.outlines_cache
+    key = ("tree", draft)
+    if key not in cache:
+        cache[key] = _Printer(plan, draft).run()
+    document: Document = cache[key]
+    return document
+
+
+def footnote_numbers(plan: model.Plan, *, draft: bool = True) -> dict[str, tuple[int, ...]]:
+    """The numbers each footnote is printed with, by id, as the PDF's CSS counter counts
+    the calls (a footnote called twice, say in a ＫＰＩ and again in the ＫＰＩ一覧, is
+    printed twice)."""
+    return printed(plan, draft=draft).footnote_numbers()
+
+
+__all__ = [
+    "Arrow",
+    "Box",
+    "Call",
+    "Cover",
+    "Diagram",
+    "Document",
+    "Field",
+    "Figure",
+    "Footnote",
+    "Generated",
+    "Heading",
+    "Inline",
+    "List",
+    "ListItem",
+    "Node",
+    "Note",
+    "PageBreak",
+    "Paragraph",
+    "Part",
+    "Pending",
+    "PlainText",
+    "Prose",
+    "Row",
+    "Table",
+    "Toc",
+    "TocEntry",
+    "Trace",
+    "children",
+    "footnote_numbers",
+    "join",
+    "printed",
+    "society_graph",
+    "walk",
+]

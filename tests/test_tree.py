@@ -1,0 +1,203 @@
+"""The printed model of the plan (``keikaku/tree.py``): what the page prints, with its
+trace, and the footnote numbers checked against the ※n of the built PDF."""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from pathlib import Path
+
+import pypdf
+
+from conftest import MINIMAL, PROJECT, write_content
+from keikaku import tree
+from keikaku.errors import Pos
+from keikaku.load import load_plan
+from keikaku.pipeline import build
+
+#: Footnotes called from the cover, a 重点目標's title (printed in 第２章's 重点目標の案, its
+#: 第３章 heading, the 政策パッケージ一覧 and the ＫＰＩ一覧), a ＫＰＩ (its 【ＫＰＩ】 and the
+#: ＫＰＩ一覧), the heading 図２ is drawn from (its title printed twice), a generated list's
+#: caption and a Markdown file.
+FOOTNOTES_EVERYWHERE = {
+    "footnotes.yaml": "note-a: 脚注の本文\nnote-b: 二つ目の脚注\nnote-c: 三つ目の脚注\nnote-d: 四つ目の脚注\n",
+    "plan.yaml": textwrap.dedent(MINIMAL["plan.yaml"]).replace(
+        "keywords: [テスト]\n", "keywords: [テスト]\nnotice: 表紙の注記[^note-d]\n"
+    ),
+    "goals/a.yaml": textwrap.dedent(MINIMAL["goals/a.yaml"])
+    .replace("goal: 重点目標Ａ", "goal: 重点目標Ａ[^note-b]")
+    .replace("indicator: 指標Ａ", "indicator: 指標Ａ[^note-c]"),
+    "chapter2.yaml": textwrap.dedent(MINIMAL["chapter2.yaml"])
+    .replace("section: 方針\n", "section: 方針[^note-c]\n")
+    .replace("caption: 施策テーマの例", "caption: 施策テーマの例[^note-a]"),
+    "prose/outlook.md": "中長期の方向性の本文[^note-d]。\n",
+}
+
+_PRINTED_FOOTNOTE = re.compile(r"^※(\d+)　(.+)$", re.M)
+
+
+def pdf_footnotes(pdf: Path) -> dict[int, str]:
+    """The footnotes the PDF prints at the foot of its pages: number → the text of the
+    line it starts on."""
+    found: dict[int, str] = {}
+    for page in pypdf.PdfReader(pdf).pages:
+        for number, text in _PRINTED_FOOTNOTE.findall(page.extract_text() or ""):
+            assert int(number) not in found, f"※{number} printed twice"
+            found[int(number)] = text.strip()
+    return found
+
+
+def assert_numbers_as_printed(plan, pdf: Path) -> None:
+    document = tree.printed(plan)
+    printed = pdf_footnotes(pdf)
+    expected = {
+        n: note.text.plain.replace(" ", "") for note in document.footnotes for n in note.numbers
+    }
+    assert expected, "no footnote is called"
+    assert sorted(printed) == sorted(expected) == list(range(1, len(expected) + 1))
+    for n, text in printed.items():
+        # a long footnote runs over lines: its first line is where its number is printed
+        assert expected[n].startswith(text.replace(" ", "")), (n, text, expected[n])
+
+
+def test_footnote_numbers_are_those_the_pdf_prints(tmp_path):
+    content = write_content(tmp_path, FOOTNOTES_EVERYWHERE)
+    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    plan = load_plan(content)
+    assert tree.footnote_numbers(plan) == {
+        "note-d": (1, 6),  # the cover, then the Markdown of 第２章 第３節
+        "note-b": (2, 7, 10, 11),  # 重点目標の案, 第３章, 政策パッケージ一覧, ＫＰＩ一覧
+        "note-a": (3, 8),  # the caption of 施策テーマの例, then the package's ■
+        "note-c": (4, 5, 9, 12),  # the heading and 図２'s roof, the 【ＫＰＩ】, the ＫＰＩ一覧
+    }
+    assert_numbers_as_printed(plan, tmp_path / "out" / "plan.pdf")
+
+
+def test_the_real_plans_footnote_numbers_are_those_its_pdf_prints(built_plan):
+    assert_numbers_as_printed(load_plan(PROJECT / "content"), built_plan.pdf_path)
+
+
+def test_a_final_edition_numbers_without_the_draft_only_parts(tmp_path):
+    files = dict(FOOTNOTES_EVERYWHERE)
+    files["chapter4.yaml"] = textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
+        "    body:\n      - pending: 次回以降に議論\n",
+        "    draft_only: true\n    body:\n      - p: 素案だけの段落[^note-a]\n",
+    )
+    plan = load_plan(write_content(tmp_path, files))
+    draft, final = tree.footnote_numbers(plan), tree.footnote_numbers(plan, draft=False)
+    assert draft["note-a"] == (3, 8, 10) and final["note-a"] == (3, 8)
+
+
+def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
+    content = write_content(tmp_path, FOOTNOTES_EVERYWHERE)
+    document = tree.printed(load_plan(content))
+    nodes = list(tree.walk(document.body))
+    goal = next(n for n in nodes if isinstance(n, tree.Heading) and n.key == "goal-a")
+    assert (goal.number, goal.title.text, goal.title.printed, goal.title.plain) == (
+        "第１節",
+        "重点目標Ａ※",
+        "重点目標Ａ※7",
+        "重点目標Ａ",
+    )
+    assert goal.trace == tree.Trace("goal-a", "", Pos(str(content / "goals" / "a.yaml"), 1, 1))
+    # 第２章's 重点目標の案 prints the goal's title, resolved, and its 目指す社会の姿
+    outline = next(n for n in nodes if isinstance(n, tree.Heading) and n.key == "outline:goal-a")
+    assert (outline.number, outline.title.printed) == ("（１）", "重点目標Ａ※2")
+    (visions,) = [n for n in outline.body if isinstance(n, tree.List)]
+    assert [(i.marker, i.text.text) for i in visions.items] == [("○", "姿Ａ")]
+    # a 【ＫＰＩ】 row by its id, its cells as printed
+    (kpis,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "kpi"]
+    (row,) = kpis.rows
+    assert row.key == "kpi-a"
+    assert [[line.printed for line in cell] for cell in row.cells] == [
+        ["指標Ａ※9"],
+        ["件"],
+        ["10", "（令和５年度）"],
+        ["（今後設定）"],
+        [""],
+    ]
+    assert row.pending[3] is not None and row.pending[3].reason.text == "目標値は次回以降に議論"
+    # a list item: its printed marker and its trace (entity id, field path, position)
+    points = next(
+        n for n in nodes if isinstance(n, tree.ListItem) and n.text.text.startswith("方向性Ａ")
+    )
+    assert points.marker == "■"
+    assert points.trace == tree.Trace(
+        "pkg-a", "parts[0].body[0].items[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21)
+    )
+    # 図１ as its graph: the boxes' texts and the arrows, as drawn
+    (society,) = [n for n in nodes if isinstance(n, tree.Diagram) and n.name == "society"]
+    assert society.number == "図１"
+    assert [(b.role, b.text.text) for b in society.boxes] == [
+        ("head", "基本的な課題認識"),
+        ("head", "目指す社会の姿"),
+        ("head", "重点目標の案"),
+        ("challenge", "課題Ａ"),
+        ("vision", "姿Ａ"),
+        ("goal", "重点目標Ａ"),  # plain, as the drawing sets it
+    ]
+    assert society.arrows == (tree.Arrow("vision-a", "goal-a"),)
+    # Markdown: one line per paragraph, the call as printed
+    (prose,) = [n for n in nodes if isinstance(n, tree.Prose)]
+    assert [(mark, text.printed) for mark, text in prose.lines] == [
+        ("", "中長期の方向性の本文※6。")
+    ]
+
+
+def test_markdown_is_printed_from_its_tokens(tmp_path):
+    files = {
+        "prose/outlook.md": textwrap.dedent(
+            """\
+            **強調**と`符号`と[リンク](https://example.invalid/)の段落。
+            続く行[^note-a]。
+
+            - 一つ目
+              - 入れ子
+            - 二つ目
+
+            3. 三番
+            4. 四番
+
+            | 列一 | 列二 |
+            | --- | --- |
+            | セル一 | セル二 |
+            """
+        )
+    }
+    document = tree.printed(load_plan(write_content(tmp_path, files)))
+    (prose,) = [n for n in tree.walk(document.body) if isinstance(n, tree.Prose)]
+    assert [(mark, text.printed) for mark, text in prose.lines] == [
+        ("", "強調と符号とリンクの段落。\n続く行※1。"),
+        ("•", "一つ目"),
+        ("　•", "入れ子"),
+        ("•", "二つ目"),
+        ("3.", "三番"),
+        ("4.", "四番"),
+        ("", "列一｜列二"),
+        ("", "セル一｜セル二"),
+    ]
+
+
+def test_every_node_kind_is_in_the_tree_of_a_rich_plan(tmp_path):
+    """The walk reaches every kind (the type checker proves each writer handles them)."""
+    from test_shinkyu import RICH
+
+    document = tree.printed(load_plan(write_content(tmp_path, RICH)))
+    kinds = {type(n) for n in tree.walk(document.body)} | {type(f) for f in document.footnotes}
+    assert kinds == set(tree.Node.__args__)  # type: ignore[attr-defined]
+
+
+def test_the_comparison_reads_the_tree_not_the_html():
+    """compare.py takes printed text from the tree: it imports no renderer, not even
+    inside a function."""
+    source = (PROJECT / "keikaku" / "compare.py").read_text("utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+            imported.update(a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    assert "render" not in imported and "keikaku.render" not in imported
+    assert "tree" in imported
