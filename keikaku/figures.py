@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .model import Diagram, Plan
 from .paths import STYLES_DIR
+from .typeset import CLOSING, OPENING, STOPS
 
 NO_LINE_START = set(
     "、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
@@ -38,8 +39,25 @@ def wrap(text: str, width_em: float) -> list[str]:
 
     、 and 。 that would start a line hang at the end of the line before, into the
     padding (ぶら下げ); any other character that may not start a line (」ー ゃ …) takes
-    the last character of the line before down with it (追い出し).
+    the last character of the line before down with it (追い出し). As in the text
+    (typeset.py), a run of full-width Latin letters (ＤＸ) never breaks, and the last line
+    holds at least two characters besides its punctuation.
     """
+    lines = _greedy(text, width_em)
+    if len(lines) > 1 and len(_body(lines[-1])) < 2:
+        # Take characters down from the line before until the last holds two (追い込み
+        # in reverse), never leaving the line before empty or ending with a mark that
+        # may not end a line.
+        before, last = lines[-2], lines[-1]
+        while len(_body(last)) < 2 and len(before) > 1:
+            last, before = before[-1] + last, before[:-1]
+            while len(before) > 1 and (before[-1] in NO_LINE_END or _latin(before[-1] + last[0])):
+                last, before = before[-1] + last, before[:-1]
+        lines[-2:] = [before, last]
+    return lines
+
+
+def _greedy(text: str, width_em: float) -> list[str]:
     lines: list[str] = []
     line, used = "", 0.0
     for ch in text:
@@ -52,6 +70,11 @@ def wrap(text: str, width_em: float) -> list[str]:
                     line = line[:-1]
                     if line[-1:] not in NO_LINE_START:
                         break
+            # A full-width Latin run goes down whole, unless it fills the line alone.
+            if not carry and _latin(line[-1] + ch):
+                run = len(line) - len(line.rstrip(_FULL_LATIN))
+                if run < len(line):
+                    carry, line = line[-run:], line[:-run]
             lines.append(line)
             line, used = carry, sum(char_width(c) for c in carry)
         line += ch
@@ -59,6 +82,20 @@ def wrap(text: str, width_em: float) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+_FULL_LATIN = "".join(chr(c) for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)))
+NO_LINE_END = set(OPENING)
+
+
+def _latin(pair: str) -> bool:
+    """Whether two characters are both full-width Latin letters (one word)."""
+    return all(c in _FULL_LATIN for c in pair)
+
+
+def _body(line: str) -> str:
+    """A line's characters besides punctuation and spaces."""
+    return "".join(c for c in line if c not in CLOSING + STOPS + "・" and not c.isspace())
 
 
 @dataclass

@@ -20,7 +20,7 @@ from .figures import society_diagram, watermark_svg
 from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
-from .typeset import squeeze_punctuation
+from .typeset import keep_together, squeeze_punctuation
 
 if TYPE_CHECKING:
     from .compare import Row
@@ -183,7 +183,9 @@ class Renderer:
             "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
             "kpi_widths": kpi_columns(plan),
         }
-        return squeeze_punctuation(self.env.get_template("document.html").render(**context))
+        return squeeze_punctuation(
+            keep_together(self.env.get_template("document.html").render(**context))
+        )
 
     def render_shinkyu(self, context: ShinkyuContext) -> str:
         """The 新旧対照表 of two revisions (``build.py diff``)."""

@@ -17,7 +17,7 @@ from keikaku.figures import society_diagram, wrap
 from keikaku.load import load_plan
 from keikaku.model import DiagramLink
 from keikaku.model import walk as walk_blocks
-from keikaku.typeset import squeeze_punctuation
+from keikaku.typeset import CLOSING, STOPS, keep_together, squeeze_punctuation
 
 NO_LINE_START = (
     "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
@@ -189,6 +189,66 @@ def test_no_laid_out_line_breaks_kinsoku(layout):
     assert lines > 500
 
 
+def laid_out_blocks(layout):
+    """The text of each laid-out line, block by block (paragraphs, list items, cells …)."""
+    for page in layout.pages:
+        for box in walk(page._page_box):
+            lines = []
+            for child in getattr(box, "children", ()):
+                if type(child).__name__ == "LineBox":
+                    text = "".join(
+                        b.text
+                        for b in walk(child)
+                        if type(b).__name__ == "TextBox" and "::" not in (b.element_tag or "")
+                    ).strip()
+                    if text:
+                        lines.append(text)
+            if lines:
+                yield lines
+
+
+def test_no_block_ends_in_a_lone_character(layout):
+    """JLReq's minimum for a last line: two characters besides punctuation (no 「定）」,
+    「か。」 or 「等」 alone), in the text, the tables and 図２ alike."""
+    lone = [
+        f"{lines[-2][-5:]}／{lines[-1]}"
+        for lines in laid_out_blocks(layout)
+        if len(lines) > 1
+        and len([c for c in lines[-1] if c not in CLOSING + STOPS and not c.isspace()]) < 2
+    ]
+    assert lone == []
+
+
+def test_no_full_width_latin_run_is_broken(layout):
+    """ＫＰＩ and ＤＸ are words: never 「Ｋ／ＰＩ」 or 「インフラＤ／Ｘ」."""
+    latin = re.compile(r"[Ａ-Ｚａ-ｚ]")
+    broken = [
+        f"{a[-4:]}／{b[:4]}"
+        for lines in laid_out_blocks(layout)
+        for a, b in itertools.pairwise(lines)
+        if latin.fullmatch(a[-1]) and latin.fullmatch(b[0])
+    ]
+    assert broken == []
+
+
+def test_keep_together_marks_runs_and_last_characters_only_in_text():
+    assert keep_together("<p>インフラＤＸの推進ではないか。</p>") == (
+        '<p>インフラ<span class="nobr">ＤＸ</span>の推進ではな<span class="nobr">いか。</span></p>'
+    )
+    # An ideographic space goes with the last two characters; an entity counts as one.
+    assert (
+        keep_together("<td>技術開発支援　等</td>")
+        == '<td>技術開発支<span class="nobr">援　等</span></td>'
+    )
+    assert keep_together("<td>a&amp;b</td>") == '<td>a<span class="nobr">&amp;b</span></td>'
+    # Text that continues after an inline element is not a block's end; SVG draws its own.
+    assert keep_together('<p>前の文<a href="#x">リンク</a>後の文</p>') == (
+        '<p>前の文<a href="#x">リンク</a>後<span class="nobr">の文</span></p>'
+    )
+    svg = "<svg><text>ＤＸの推進</text></svg>"
+    assert keep_together(svg) == svg
+
+
 def test_no_glyph_outside_the_text_area(layout):
     for number, page in enumerate(layout.pages, 1):
         page_box = page._page_box
@@ -226,6 +286,14 @@ def test_figure_wraps_text_with_kinsoku():
     lines = wrap("あいうえおかきくけーこさしすせそ", 9)
     assert lines == ["あいうえおかきく", "けーこさしすせそ"]
     assert wrap("あいうえおかきくけこ、さしす", 10) == ["あいうえおかきくけこ、", "さしす"]
+
+
+def test_figure_wraps_latin_runs_whole_and_never_a_lone_last_character():
+    assert wrap("あいうえおかきくＤＸの推進", 9) == ["あいうえおかきく", "ＤＸの推進"]
+    assert wrap("多様な主体の連携・協働", 10) == ["多様な主体の連携・", "協働"]
+    assert wrap("あいうえおかきくけこさ", 10) == ["あいうえおかきくけ", "こさ"]
+    # A run longer than the line breaks where it must.
+    assert wrap("ＡＢＣＤＥＦＧＨＩＪＫ", 4) == ["ＡＢＣＤ", "ＥＦＧＨ", "ＩＪＫ"]
 
 
 def test_society_figure_follows_the_data(content_dir):
