@@ -231,6 +231,32 @@ def test_no_full_width_latin_run_is_broken(layout):
     assert broken == []
 
 
+def test_footnotes_are_set_in_the_body_face_hanging_after_their_number(layout):
+    """※1 is called from a heading: its text must not take the heading's bold ゴシック, and
+    every line of a footnote starts under the first line's text, after 「※n」."""
+    notes = 0
+    for page in layout.pages:
+        for box in walk(page._page_box):
+            element = getattr(box, "element", None)
+            if type(box).__name__ != "BlockBox" or element is None:
+                continue
+            if "footnote" not in (element.get("class") or "").split():
+                continue
+            notes += 1
+            assert box.style["font_family"][0] == "BIZ UDMincho"
+            assert box.style["font_weight"] == 400
+            starts = set()
+            for line in box.children:
+                texts = [
+                    b
+                    for b in walk(line)
+                    if type(b).__name__ == "TextBox" and not b.text.startswith("※")
+                ]
+                starts.add(round(texts[0].position_x, 1))
+            assert len(starts) == 1, starts
+    assert notes == 3
+
+
 def test_keep_together_marks_runs_and_last_characters_only_in_text():
     assert keep_together("<p>インフラＤＸの推進ではないか。</p>") == (
         '<p>インフラ<span class="nobr">ＤＸ</span>の推進ではな<span class="nobr">いか。</span></p>'
