@@ -134,6 +134,16 @@ def test_cover_and_toc_have_no_page_number_and_chapter_1_is_page_1(built_plan):
         assert not re.search(r"-\s*\d+\s*-\s*$", text)
 
 
+def test_page_labels_are_the_printed_folios(built_plan):
+    """A viewer's page box reads 24 where the page prints 「- 24 -」; the cover and 目次,
+    which print none, are front matter (i, ii …)."""
+    labels = built_plan.reader.page_labels
+    first = next(i for i, t in enumerate(built_plan.pages) if squash(t).startswith("第１章"))
+    assert labels[:first] == ["i", "ii", "iii"][:first]
+    for label, text in zip(labels[first:], built_plan.pages[first:], strict=True):
+        assert label == str(footer_number(text))
+
+
 def is_leader(line: str) -> bool:
     """A 目次 leader that ran onto its own line: generated dots and a page number."""
     return re.fullmatch(r"[．\s]+[0-9]+", line) is not None
