@@ -93,12 +93,30 @@ def test_toc_entries_link_to_their_headings(built_plan):
 
 def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
     plan = load_plan(PROJECT / "content")
-    pages = [t for t in built_plan.pages if "【今後の社会資本整備の方向性】" in t]
-    assert pages
+    pages = [
+        t
+        for t in built_plan.pages
+        if "【今後の社会資本整備の方向性】" in t and not squash(t).startswith("第３章")
+    ]
+    assert len(pages) > 5
     for text in pages:
         assert squash(text).endswith(
             squash(plan.index.sections["ch3"].title.plain) + f"-{footer_number(text)}-"
         )
+
+
+def test_no_running_head_on_a_parts_opening_page(layout):
+    """A part's title stands just below the head on its opening page: the head would repeat
+    it. Every other page of a part carries the part's title."""
+    opening, others = [], []
+    for number, page in enumerate(layout.pages, 1):
+        box = page._page_box
+        head = any(getattr(m, "at_keyword", "") == "@top-right" for m in box.children)
+        if box.page_type.name == "part":  # (name, index of the page in its part)
+            (opening if box.page_type.groups[-1][1] == 0 else others).append((number, head))
+    assert len(opening) == 8 and len(others) > 15
+    assert [n for n, head in opening if head] == []
+    assert [n for n, head in others if not head] == []
 
 
 def test_running_head_is_squeezed_like_the_text(layout):
