@@ -105,6 +105,37 @@ def test_running_head_shows_the_chapter_on_a_chapter_3_page(built_plan):
         )
 
 
+def test_a_wrapped_heading_lines_up_under_its_title(layout):
+    """A heading hangs after its number: its second line starts where its title does
+    (p.4 ５, p.5 ７ and ９, p.7 （６） started half an em left of it)."""
+    wrapped, off = 0, []
+    for page in layout.pages:
+        for box in walk(page._page_box):
+            element = getattr(box, "element", None)
+            if type(box).__name__ != "BlockBox" or element is None:
+                continue
+            if "hd" not in (element.get("class") or "").split():
+                continue
+            lines = [c for c in box.children if type(c).__name__ == "LineBox"]
+            if len(lines) < 2:
+                continue
+            wrapped += 1
+            number = {
+                id(b)
+                for c in lines[0].children
+                if type(c).__name__ == "InlineBlockBox"
+                for b in walk(c)
+            }
+            title = next(
+                b for b in walk(lines[0]) if type(b).__name__ == "TextBox" and id(b) not in number
+            )
+            second = next(b for b in walk(lines[1]) if type(b).__name__ == "TextBox")
+            if abs(title.position_x - second.position_x) > 0.5:
+                off.append((element.get("data-label"), title.text[:8]))
+    assert wrapped >= 8
+    assert off == []
+
+
 def test_no_running_head_on_a_parts_opening_page(layout):
     """A part's title stands just below the head on its opening page: the head would repeat
     it. Every other page of a part carries the part's title."""
