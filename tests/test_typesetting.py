@@ -198,6 +198,44 @@ def is_leader(line: str) -> bool:
     return re.fullmatch(r"[．\s]+[0-9]+", line) is not None
 
 
+def test_toc_entries_hang_and_end_at_the_margin(layout):
+    """Every 目次 entry's page number ends at the right margin (three leaders stopped
+    short), and a wrapped entry's second line starts under its title, not its number."""
+    entries, wrapped, short, unhung = 0, 0, [], []
+    for page in layout.pages[:4]:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        for a in walk(box):
+            element = getattr(a, "element", None)
+            if a.element_tag != "a" or type(a).__name__ != "BlockBox":
+                continue
+            if "toc-text" not in "".join(c.get("class") or "" for c in element):
+                continue
+            entries += 1
+            texts = [b for b in walk(a) if type(b).__name__ == "TextBox"]
+            if right - (texts[-1].position_x + texts[-1].width) > 0.5:
+                short.append(element.get("href"))
+            lines = [c for c in a.children if type(c).__name__ == "LineBox"]
+            if len(lines) > 1:
+                wrapped += 1
+                label = {
+                    id(b)
+                    for c in walk(lines[0])
+                    if type(c).__name__ == "InlineBlockBox"
+                    for b in walk(c)
+                }
+                title = next(
+                    b
+                    for b in walk(lines[0])
+                    if type(b).__name__ == "TextBox" and id(b) not in label
+                )
+                second = next(b for b in walk(lines[1]) if type(b).__name__ == "TextBox")
+                if abs(title.position_x - second.position_x) > 0.5:
+                    unhung.append(element.get("href"))
+    assert entries > 50 and wrapped >= 3
+    assert short == [] and unhung == []
+
+
 def test_no_toc_line_is_leader_dots_alone(layout):
     # A wrapped 目次 entry keeps its leader and page number on its last line, after at
     # least a character of the title: no laid-out line of the 目次 starts with dots.
