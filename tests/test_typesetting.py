@@ -236,6 +236,33 @@ def test_toc_entries_hang_and_end_at_the_margin(layout):
     assert short == [] and unhung == []
 
 
+def test_examples_table_columns_follow_their_content(layout):
+    """The 施策テーマの例 table's columns are sized from its text: a 目指す社会の姿 of up to
+    twenty-two characters is never broken (at a fixed 40 %, 「再構築」 broke while the other
+    column had room), and the table is at most a line longer than at the fixed split (43)."""
+    lines_left, lines_total, short_titles = {}, 0, 0
+    for page in layout.pages:
+        for table in walk(page._page_box):
+            element = getattr(table, "element", None)
+            if type(table).__name__ != "TableBox" or element is None:
+                continue
+            if "examples" not in (element.get("class") or "").split():
+                continue
+            for row in walk(table):
+                if type(row).__name__ != "TableRowBox" or row.element.find("td") is None:
+                    continue
+                cells = [c for c in row.children]
+                count = [sum(1 for b in walk(c) if type(b).__name__ == "LineBox") for c in cells]
+                title = "".join(b.text for b in walk(cells[0]) if type(b).__name__ == "TextBox")
+                lines_left[title] = count[0]
+                lines_total += max(count)
+    for title, count in lines_left.items():
+        if len(title) <= 22:
+            short_titles += 1
+            assert count == 1, title
+    assert short_titles >= 5 and lines_total <= 44
+
+
 def test_no_toc_line_is_leader_dots_alone(layout):
     # A wrapped 目次 entry keeps its leader and page number on its last line, after at
     # least a character of the title: no laid-out line of the 目次 starts with dots.
