@@ -230,6 +230,10 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
             f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>'
         )
         parts.append(_arrow(xs[2], end.mid))
+    if not diagram.links and challenge_boxes and vision_boxes:
+        # The content states no link from one 課題 to one 姿: the figure says only what
+        # the order of its columns says, the 課題 as a whole leading to the 姿 as a whole.
+        parts.extend(_column_arrow(list(challenge_boxes.values()), list(vision_boxes.values())))
     for box in challenge_boxes.values():
         parts.append(_box_svg(box))
     for box in vision_boxes.values():
@@ -247,6 +251,22 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _column_arrow(left: list[Box], right: list[Box]) -> list[str]:
+    """A bracket closing the left column, one opening the right, and one arrow between
+    them at the height the two columns share."""
+    top_l, bottom_l = left[0].y, left[-1].y + left[-1].h
+    top_r, bottom_r = right[0].y, right[-1].y + right[-1].h
+    x_l = left[0].x + left[0].w + 3
+    x_r = right[0].x - 3
+    mid = (max(top_l, top_r) + min(bottom_l, bottom_r)) / 2
+    return [
+        f'<path class="link" d="M{x_l - 2:.1f},{top_l:.1f} H{x_l:.1f} V{bottom_l:.1f} H{x_l - 2:.1f}"/>',
+        f'<path class="link" d="M{x_r + 2:.1f},{top_r:.1f} H{x_r:.1f} V{bottom_r:.1f} H{x_r + 2:.1f}"/>',
+        f'<path class="link column-arrow" d="M{x_l:.1f},{mid:.1f} H{x_r - 3:.1f}"/>',
+        _arrow(x_r, mid),
+    ]
 
 
 def _arrow(x: float, y: float) -> str:

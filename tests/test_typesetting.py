@@ -451,14 +451,17 @@ def test_society_figure_follows_the_data(content_dir):
     (diagram,) = [b for b in walk_blocks(plan.parts) if b.KIND == "diagram" and b.name == "society"]
     svg = str(society_diagram(plan, diagram))
     assert "課題Ａ" in svg and "姿Ａ" in svg and "重点目標Ａ" in svg
-    # One line from each 姿 to its 重点目標; no 課題 → 姿 arrow the content does not state.
-    assert svg.count('class="link" d="M') == len(plan.index.visions)
+    # One line from each 姿 to its 重点目標; no 課題 → 姿 arrow the content does not state:
+    # the 課題 column as a whole leads to the 姿 column as a whole (two brackets, one arrow).
+    assert svg.count('class="link" d="M') == len(plan.index.visions) + 2
+    assert svg.count('class="link column-arrow"') == 1
+    assert svg.count('class="arrow"') == len(plan.index.visions) + 1
     linked = dataclasses.replace(
         diagram, links=(DiagramLink(challenge="challenge-a", vision="vision-a"),)
     )
-    assert (
-        str(society_diagram(plan, linked)).count('class="link" d="M') == len(plan.index.visions) + 1
-    )
+    linked_svg = str(society_diagram(plan, linked))
+    assert linked_svg.count('class="link" d="M') == len(plan.index.visions) + 1
+    assert "column-arrow" not in linked_svg
     assert "<title>" in svg
 
 
