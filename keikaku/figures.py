@@ -201,6 +201,26 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="figure-svg" viewBox="0 0 {total_w:.0f} {height:.0f}" '
         f'width="{total_w:.0f}pt" height="{height:.0f}pt" role="img">',
         f"<title>{escape(diagram.caption.plain)}</title>",
+        # What the drawing shows, in words, for whoever cannot see it: each column's
+        # heading and its boxes, in order.
+        "<desc>"
+        + escape(
+            "。".join(
+                f"{head}：" + "".join(f"「{t}」" for t in texts)
+                for head, texts in zip(
+                    heads,
+                    (
+                        [c.title.plain for c in challenges],
+                        [v.title.plain for v in visions if v.id in vision_boxes],
+                        [plan.goal(b.anchor).title.plain for b, _ in goal_boxes],
+                    ),
+                    strict=True,
+                )
+                if texts
+            )
+            + "。"
+        )
+        + "</desc>",
         "<style>"
         f"text {{ font-family: 'BIZ UDGothic'; font-size: {FONT_SIZE}px; fill: #000; }}"
         ".head { font-size: 8px; font-weight: bold; }"

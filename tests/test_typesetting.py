@@ -463,6 +463,10 @@ def test_society_figure_follows_the_data(content_dir):
     assert linked_svg.count('class="link" d="M') == len(plan.index.visions) + 1
     assert "column-arrow" not in linked_svg
     assert "<title>" in svg
+    # Described in words for screen readers: every box's text, column by column.
+    desc = re.search("<desc>(.*)</desc>", svg).group(1)
+    for entity in (*plan.index.challenges, *plan.index.visions.values(), *plan.goals):
+        assert f"「{entity.title.plain}」" in desc
 
 
 def test_figures_are_in_the_pdf(built_plan):
