@@ -226,7 +226,8 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         ".head { font-size: 8px; font-weight: bold; }"
         "rect { stroke: #000; stroke-width: 0.6; }"
         ".challenge { fill: #fff; } .vision { fill: #f0f0f0; } .goal { fill: #d9d9d9; }"
-        ".link { stroke: #555; stroke-width: 0.5; fill: none; } .arrow { fill: #555; }"
+        ".link, .bracket, .column-arrow { stroke: #555; stroke-width: 0.5; fill: none; }"
+        ".arrow { fill: #555; }"
         "</style>",
     ]
     for x, title in zip(xs, heads, strict=True):
@@ -282,9 +283,9 @@ def _column_arrow(left: list[Box], right: list[Box]) -> list[str]:
     x_r = right[0].x - 3
     mid = (max(top_l, top_r) + min(bottom_l, bottom_r)) / 2
     return [
-        f'<path class="link" d="M{x_l - 2:.1f},{top_l:.1f} H{x_l:.1f} V{bottom_l:.1f} H{x_l - 2:.1f}"/>',
-        f'<path class="link" d="M{x_r + 2:.1f},{top_r:.1f} H{x_r:.1f} V{bottom_r:.1f} H{x_r + 2:.1f}"/>',
-        f'<path class="link column-arrow" d="M{x_l:.1f},{mid:.1f} H{x_r - 3:.1f}"/>',
+        f'<path class="bracket" d="M{x_l - 2:.1f},{top_l:.1f} H{x_l:.1f} V{bottom_l:.1f} H{x_l - 2:.1f}"/>',
+        f'<path class="bracket" d="M{x_r + 2:.1f},{top_r:.1f} H{x_r:.1f} V{bottom_r:.1f} H{x_r + 2:.1f}"/>',
+        f'<path class="column-arrow" d="M{x_l:.1f},{mid:.1f} H{x_r - 3:.1f}"/>',
         _arrow(x_r, mid),
     ]
 
