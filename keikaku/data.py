@@ -46,7 +46,7 @@ from . import model
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -97,7 +97,12 @@ def to_data(value: Any) -> Any:
             "parts": to_data(value.parts),
             "footnotes": to_data(value.footnotes),
         }
-        data["pending"] = [{"where": where, "pending": p.pending.raw} for where, p in value.pending]
+        # Where each is written (file:line:col) is for the editors and the data's users;
+        # the printed editions never show it.
+        data["pending"] = [
+            {"where": where, "pending": p.pending.raw, "source": str(p.pos)}
+            for where, p in value.pending
+        ]
         return data
     if dataclasses.is_dataclass(value):
         # Every object with a kind says so, 未定事項 too: as a block it must, and as a
@@ -338,13 +343,18 @@ def json_schema() -> dict[str, Any]:
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["where", "pending"],
+                "required": ["where", "pending", "source"],
                 "additionalProperties": False,
                 "properties": {
                     "where": {
                         "type": "string",
                         "minLength": 1,
                         "description": "位置（見出しを › でつないだもの）",
+                    },
+                    "source": {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": "書かれている内容ファイルの位置（ファイル:行:列）",
                     },
                     "pending": described(dict(text), None, "未定の理由"),
                 },

@@ -1832,31 +1832,34 @@ class _Builder:
         return f"parts[{i}].kpis"
 
     def pending_list(self, ctx: _Ctx, path: str) -> None:
+        """The 未定事項一覧 as the PDF prints it: each reason once, numbered, with the places
+        it stands for under it."""
         L = self.L
-        items = self.plan.pending
         self.add(
             self.para(
                 self.styles.get("Appendix Note"),
-                [Str(L["pending_list_note"].raw.replace("{count}", zen(len(items))))],
+                [Str(L["pending_list_note"].raw.replace("{count}", zen(len(self.plan.pending))))],
                 self.trace(ctx.id, path, "pending-list", ctx.where, L["pending_list_note"]),
             )
         )
-        style = self.styles.get("Pending Item", hang=3)
-        for n, (where, item) in enumerate(items, start=1):
-            cid, ipath = self.origin.get(id(item), ("", ""))
+        style = self.styles.get("Pending Item", hang=2)
+        marker = L["pending_list_marker"].plain
+        for n, (reason, places) in enumerate(self.plan.pending_groups, start=1):
+            cid, ipath = self.origin.get(id(places[0][1]), ("", ""))
+            count = (
+                [Str(L["pending_list_count"].raw.replace("{count}", zen(len(places))))]
+                if len(places) > 1
+                else []
+            )
             inlines = [
                 Span([Str(zen(n))], style="Plan Gothic"),
-                *([TAB] if _width(zen(n)) < 3 else []),
-                Span([Str(where)], style="Plan Gothic"),
-                LINE_BREAK,
-                *self.text(item.pending),
-                LINE_BREAK,
-                Span([Str(f"{item.pos.path}:{item.pos.line}")], style="Plan Source Ref"),
+                *([TAB] if _width(zen(n)) < 2 else []),
+                Span([*self.text(reason), *count], style="Plan Gothic"),
             ]
+            for where, _ in places:
+                inlines += [LINE_BREAK, Str(marker + where)]
             self.add(
-                self.para(
-                    style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, item.pending)
-                )
+                self.para(style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, reason))
             )
 
     def vision_examples(self, b: Generated, ctx: _Ctx, path: str) -> None:
@@ -2201,13 +2204,6 @@ def _fixed_styles() -> list[_Style]:
         ),
         _Style("PlanRunningHead", "Plan Running Head", kind="character", based=None, rpr=""),
         _Style("PlanYear", "Plan Year", kind="character", based=None, rpr=_size(8.5)),
-        _Style(
-            "PlanSourceRef",
-            "Plan Source Ref",
-            kind="character",
-            based=None,
-            rpr=_size(8) + '<w:color w:val="333333"/>',
-        ),
         _Style(
             "PlanStatusBox",
             "Plan Status Box",

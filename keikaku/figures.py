@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from .model import Diagram, Plan
 from .paths import STYLES_DIR
+from .typeset import CLOSING, OPENING, STOPS
 
 NO_LINE_START = set(
     "、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
@@ -38,8 +39,25 @@ def wrap(text: str, width_em: float) -> list[str]:
 
     、 and 。 that would start a line hang at the end of the line before, into the
     padding (ぶら下げ); any other character that may not start a line (」ー ゃ …) takes
-    the last character of the line before down with it (追い出し).
+    the last character of the line before down with it (追い出し). As in the text
+    (typeset.py), a run of full-width Latin letters (ＤＸ) never breaks, and the last line
+    holds at least two characters besides its punctuation.
     """
+    lines = _greedy(text, width_em)
+    if len(lines) > 1 and len(_body(lines[-1])) < 2:
+        # Take characters down from the line before until the last holds two (追い込み
+        # in reverse), never leaving the line before empty or ending with a mark that
+        # may not end a line.
+        before, last = lines[-2], lines[-1]
+        while len(_body(last)) < 2 and len(before) > 1:
+            last, before = before[-1] + last, before[:-1]
+            while len(before) > 1 and (before[-1] in NO_LINE_END or _latin(before[-1] + last[0])):
+                last, before = before[-1] + last, before[:-1]
+        lines[-2:] = [before, last]
+    return lines
+
+
+def _greedy(text: str, width_em: float) -> list[str]:
     lines: list[str] = []
     line, used = "", 0.0
     for ch in text:
@@ -52,6 +70,11 @@ def wrap(text: str, width_em: float) -> list[str]:
                     line = line[:-1]
                     if line[-1:] not in NO_LINE_START:
                         break
+            # A full-width Latin run goes down whole, unless it fills the line alone.
+            if not carry and _latin(line[-1] + ch):
+                run = len(line) - len(line.rstrip(_FULL_LATIN))
+                if run < len(line):
+                    carry, line = line[-run:], line[:-run]
             lines.append(line)
             line, used = carry, sum(char_width(c) for c in carry)
         line += ch
@@ -59,6 +82,20 @@ def wrap(text: str, width_em: float) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+_FULL_LATIN = "".join(chr(c) for c in (*range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)))
+NO_LINE_END = set(OPENING)
+
+
+def _latin(pair: str) -> bool:
+    """Whether two characters are both full-width Latin letters (one word)."""
+    return all(c in _FULL_LATIN for c in pair)
+
+
+def _body(line: str) -> str:
+    """A line's characters besides punctuation and spaces."""
+    return "".join(c for c in line if c not in CLOSING + STOPS + "・" and not c.isspace())
 
 
 @dataclass
@@ -164,12 +201,33 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="figure-svg" viewBox="0 0 {total_w:.0f} {height:.0f}" '
         f'width="{total_w:.0f}pt" height="{height:.0f}pt" role="img">',
         f"<title>{escape(diagram.caption.plain)}</title>",
+        # What the drawing shows, in words, for whoever cannot see it: each column's
+        # heading and its boxes, in order.
+        "<desc>"
+        + escape(
+            "。".join(
+                f"{head}：" + "".join(f"「{t}」" for t in texts)
+                for head, texts in zip(
+                    heads,
+                    (
+                        [c.title.plain for c in challenges],
+                        [v.title.plain for v in visions if v.id in vision_boxes],
+                        [plan.goal(b.anchor).title.plain for b, _ in goal_boxes],
+                    ),
+                    strict=True,
+                )
+                if texts
+            )
+            + "。"
+        )
+        + "</desc>",
         "<style>"
         f"text {{ font-family: 'BIZ UDGothic'; font-size: {FONT_SIZE}px; fill: #000; }}"
         ".head { font-size: 8px; font-weight: bold; }"
         "rect { stroke: #000; stroke-width: 0.6; }"
         ".challenge { fill: #fff; } .vision { fill: #f0f0f0; } .goal { fill: #d9d9d9; }"
-        ".link { stroke: #555; stroke-width: 0.5; fill: none; } .arrow { fill: #555; }"
+        ".link, .bracket, .column-arrow { stroke: #555; stroke-width: 0.5; fill: none; }"
+        ".arrow { fill: #555; }"
         "</style>",
     ]
     for x, title in zip(xs, heads, strict=True):
@@ -193,6 +251,10 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
             f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>'
         )
         parts.append(_arrow(xs[2], end.mid))
+    if not diagram.links and challenge_boxes and vision_boxes:
+        # The content states no link from one 課題 to one 姿: the figure says only what
+        # the order of its columns says, the 課題 as a whole leading to the 姿 as a whole.
+        parts.extend(_column_arrow(list(challenge_boxes.values()), list(vision_boxes.values())))
     for box in challenge_boxes.values():
         parts.append(_box_svg(box))
     for box in vision_boxes.values():
@@ -210,6 +272,22 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _column_arrow(left: list[Box], right: list[Box]) -> list[str]:
+    """A bracket closing the left column, one opening the right, and one arrow between
+    them at the height the two columns share."""
+    top_l, bottom_l = left[0].y, left[-1].y + left[-1].h
+    top_r, bottom_r = right[0].y, right[-1].y + right[-1].h
+    x_l = left[0].x + left[0].w + 3
+    x_r = right[0].x - 3
+    mid = (max(top_l, top_r) + min(bottom_l, bottom_r)) / 2
+    return [
+        f'<path class="bracket" d="M{x_l - 2:.1f},{top_l:.1f} H{x_l:.1f} V{bottom_l:.1f} H{x_l - 2:.1f}"/>',
+        f'<path class="bracket" d="M{x_r + 2:.1f},{top_r:.1f} H{x_r:.1f} V{bottom_r:.1f} H{x_r + 2:.1f}"/>',
+        f'<path class="column-arrow" d="M{x_l:.1f},{mid:.1f} H{x_r - 3:.1f}"/>',
+        _arrow(x_r, mid),
+    ]
 
 
 def _arrow(x: float, y: float) -> str:

@@ -682,7 +682,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "kpi_list_package": "政策パッケージ",
     "vision_examples_vision": "目指す社会の姿",
     "vision_examples_themes": "施策テーマの例",
-    "pending_list_note": "素案の段階で今後の議論に委ねられている事項（{count}件）。最終版は、これらがすべて決まるまで作成されない。",
+    "pending_list_note": "今後の議論により定めることとしている事項は、次のとおりである（計{count}件）。",
+    "pending_list_count": "（{count}件）",
+    "pending_list_marker": "・",
     "relation": "対応する課題",
 }
 
@@ -744,6 +746,15 @@ class Plan:
     @property
     def pending(self) -> tuple[tuple[str, Pending], ...]:
         return self.pending_items
+
+    @property
+    def pending_groups(self) -> tuple[tuple[Text, tuple[tuple[str, Pending], ...]], ...]:
+        """The 未定事項 grouped under their reason, in the order each reason first appears:
+        the 未定事項一覧 prints a reason once, with every place it stands for under it."""
+        groups: dict[str, tuple[Text, list[tuple[str, Pending]]]] = {}
+        for where, item in self.pending_items:
+            groups.setdefault(item.pending.raw, (item.pending, []))[1].append((where, item))
+        return tuple((reason, tuple(places)) for reason, places in groups.values())
 
     def vision(self, vision_id: str) -> Vision:
         return self.index.visions[vision_id]

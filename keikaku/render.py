@@ -20,7 +20,7 @@ from .figures import society_diagram, watermark_svg
 from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
-from .typeset import squeeze_punctuation
+from .typeset import keep_together, squeeze_punctuation
 
 if TYPE_CHECKING:
     from .compare import Row
@@ -81,6 +81,45 @@ def kpi_columns(plan: Plan) -> dict[str, str]:
     return {"unit": f"{unit + padding:.2f}em", "value": f"{value + padding:.2f}em"}
 
 
+#: The text area's width in em of the body's 10.5pt (the 45-character grid), and the
+#: tables' text size.
+TEXT_EM = 45
+TABLE_PT = 9.5
+
+
+def examples_columns(plan: Plan) -> str:
+    """The width of the 施策テーマの例 table's first column (目指す社会の姿), fitted to
+    its content: of the widths that leave each column room for its longest word, the one
+    that sets the table in the fewest lines (each row as tall as its taller cell), the
+    most even split among equals. A fixed 40 % broke 「再構築」 in the narrow column while
+    the other had room."""
+    from .figures import wrap
+
+    marker = plan.labels["examples_marker"].plain
+    rows = [
+        (v.title.plain, [marker + t.plain for t in v.theme_examples])
+        for v in plan.index.visions.values()
+        if v.theme_examples
+    ]
+    total = TEXT_EM * 10.5 / TABLE_PT - 2 * 1.4  # in em of the table's text, less padding
+    if not rows:
+        return "40%"
+
+    def lines(left: float) -> int:
+        right = total - left
+        return sum(
+            max(
+                len(wrap(title, left)),
+                sum(len(wrap(item, right - 1)) for item in items),
+            )
+            for title, items in rows
+        )
+
+    candidates = [total * share / 100 for share in range(25, 61)]
+    best = min(candidates, key=lambda left: (lines(left), abs(left - total / 2)))
+    return f"{100 * (best + 1.4) / (total + 2 * 1.4):.1f}%"
+
+
 class DocumentContext(TypedDict):
     """What ``document.html`` receives."""
 
@@ -95,6 +134,8 @@ class DocumentContext(TypedDict):
     date: str
     visions_of: Any
     kpi_widths: dict[str, str]
+    examples_width: str
+    """The 施策テーマの例 table's first column (``examples_columns``)."""
     draft: bool
     watermark: str
     """The draft watermark as a data: URL (empty in a final build)."""
@@ -182,8 +223,11 @@ class Renderer:
             "watermark": _data_url(watermark_svg(plan.meta.status.plain)) if draft else "",
             "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
             "kpi_widths": kpi_columns(plan),
+            "examples_width": examples_columns(plan),
         }
-        return squeeze_punctuation(self.env.get_template("document.html").render(**context))
+        return squeeze_punctuation(
+            keep_together(self.env.get_template("document.html").render(**context))
+        )
 
     def render_shinkyu(self, context: ShinkyuContext) -> str:
         """The 新旧対照表 of two revisions (``build.py diff``)."""

@@ -10,6 +10,16 @@ half an em (``letter-spacing: -0.5em``): 「」、」, 「）。」, 「（「�
 Why the first character: a closing bracket or 、。 carries its blank on its right half,
 an opening bracket on its left half; narrowing the first of the pair by half an em
 removes one of the two adjacent blanks in every combination.
+
+Two more rules Pango does not know, applied in the same walk of the text
+(``keep_together``), each by wrapping characters in ``<span class="nobr">``, which the
+stylesheet sets ``white-space: nowrap``:
+
+- a run of full-width Latin letters (ＫＰＩ, ＤＸ, ＰＰＰ) is one word: Pango treats each
+  full-width letter as an ideograph and would break 「Ｋ／ＰＩ」;
+- the last line of a paragraph, a list item, a table cell or a heading holds at least two
+  characters besides its closing punctuation (no lone 「定）」 or 「か。」): the last two
+  characters and the punctuation after them break as one.
 """
 
 from __future__ import annotations
@@ -28,6 +38,79 @@ _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _RAW_ELEMENTS = ("<style", "<script", "<title")
 # Tags a pair of punctuation marks may straddle and still sit side by side on a line.
 _INLINE = re.compile(r"</?(a|span|em|strong|b|i|code|sup|sub)\b", re.I)
+
+
+#: Elements whose end is the end of a run of text set as lines (its last line).
+_BLOCK_END = re.compile(r"</(p|li|td|th|dd|dt|div|h[1-6]|caption|figcaption|blockquote)\s*>", re.I)
+_INLINE_END = re.compile(r"</(a|span|em|strong|b|i|sup|sub|code)\s*>", re.I)
+_PUNCT = re.escape(CLOSING + STOPS)
+#: A block's last two characters (an entity reference counts as one; an ideographic
+#: space between them, as in 「支援　等」, goes with them) and the punctuation after them.
+_TAIL_CHAR = rf"(?:&[#\w]+;|[^\s&<{_PUNCT}])"
+_TAIL = re.compile(rf"{_TAIL_CHAR}\u3000*{_TAIL_CHAR}(?:[{_PUNCT}]|&[#\w]+;)*\s*$")
+_LATIN_RUN = re.compile(r"[Ａ-Ｚａ-ｚ]{2,}")
+#: Elements whose text is not set as lines of the page (SVG draws its own).
+_OWN_TEXT = ("<svg",)
+
+
+def keep_together(html: str) -> str:
+    """Wrap what must not break (full-width Latin runs, a block's last two characters) in
+    ``<span class="nobr">``; only text between tags is touched, never inside ``<style>``,
+    ``<script>``, ``<title>`` or ``<svg>``."""
+    pieces = _TAG_OR_TEXT.split(html)
+    out: list[str] = []
+    raw_until: str | None = None
+    for index, piece in enumerate(pieces):
+        if piece.startswith("<"):
+            lower = piece.lower()
+            if raw_until and lower.startswith(raw_until):
+                raw_until = None
+            elif not raw_until and lower.startswith((*_RAW_ELEMENTS, *_OWN_TEXT)):
+                raw_until = "</" + lower[1:].split()[0].rstrip(">")
+            out.append(piece)
+            continue
+        if raw_until or not piece.strip():
+            out.append(piece)
+            continue
+        spans = [m.span() for m in _LATIN_RUN.finditer(piece)]
+        if _ends_a_block(pieces, index + 1):
+            tail = _TAIL.search(piece)
+            if tail:
+                spans.append((tail.start(), len(piece.rstrip())))
+        out.append(_wrap(piece, spans))
+    return "".join(out)
+
+
+def _ends_a_block(pieces: list[str], start: int) -> bool:
+    """Whether the text before ``start`` is the last of its block: only inline end tags
+    (and white space) come between it and the block's end tag."""
+    for piece in pieces[start:]:
+        if piece.startswith("<"):
+            if _BLOCK_END.match(piece):
+                return True
+            if not _INLINE_END.match(piece):
+                return False
+        elif piece.strip():
+            return False
+    return False
+
+
+def _wrap(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each of ``spans`` (merged where they overlap) in a nobr span."""
+    if not spans:
+        return text
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, at = [], 0
+    for start, end in merged:
+        out += [text[at:start], '<span class="nobr">', text[start:end], "</span>"]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def squeeze_punctuation(html: str) -> str:

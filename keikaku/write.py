@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 import weasyprint
 import weasyprint.urls
 
@@ -50,11 +52,56 @@ def _identify_pdf_ua(document, pdf) -> None:
     stream.stream = [xmp.replace(b"</rdf:RDF>", _PDFUA_XMP + b"</rdf:RDF>", 1)]
 
 
+def _label_pages(document, pdf) -> None:
+    """PDF page labels from the folios as printed, so that a viewer's page box reads 24
+    where the page prints 「- 24 -」; pages without a folio (cover, 目次) are labelled
+    i, ii … as front matter. A document that prints no folio (the 新旧対照表 prints its own
+    scheme, or none) keeps the viewer's own numbering."""
+    ranges: list[object] = []
+    numbered = False
+    previous: tuple[str, int] | None = None
+    for index, page in enumerate(document.pages):
+        folio = next(
+            (
+                "".join(getattr(box, "text", "") for box in _descendants(margin))
+                for margin in page._page_box.children
+                if getattr(margin, "at_keyword", None) == "@bottom-center"
+            ),
+            "",
+        )
+        digits = re.search(r"\d+", folio)
+        style, number = ("/D", int(digits.group())) if digits else ("/r", 0)
+        numbered = numbered or bool(digits)
+        if (
+            previous is None
+            or previous[0] != style
+            or (style == "/D" and number != previous[1] + 1)
+        ):
+            label = pydyf.Dictionary({"S": style})
+            if style == "/D" and number != 1:
+                label["St"] = number
+            ranges += [index, label]
+        previous = (style, number)
+    if numbered:
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(ranges)})
+
+
+def _descendants(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
+
+
+def _finish(document, pdf) -> None:
+    _identify_pdf_ua(document, pdf)
+    _label_pages(document, pdf)
+
+
 #: The options ``layout_pdf`` passes to ``write_pdf``; the benchmark (bench/) imports them
 #: so that its plain-WeasyPrint baseline always lays out with exactly the same options.
 PDF_OPTIONS: dict[str, object] = {
     "pdf_variant": PDF_VARIANT,
-    "finisher": _identify_pdf_ua,
+    "finisher": _finish,
     "uncompressed_pdf": False,
     "custom_metadata": False,
 }

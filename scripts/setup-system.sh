@@ -8,11 +8,12 @@
 #   scripts/setup-system.sh --test   also what the tests need: headless Chromium and its
 #                                    WebDriver (the live preview's end-to-end test), and
 #                                    LibreOffice Writer without its GUI (converts plan.docx to
-#                                    PDF to check it reads like plan.pdf)
+#                                    PDF to check it reads like plan.pdf), and poppler-utils
+#                                    (pdftoppm, pdftotext: to look at the pages one built)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig pandoc)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium chromium-driver libreoffice-writer-nogui)
+  packages+=(chromium chromium-driver libreoffice-writer-nogui poppler-utils)
 fi
 need=()
 for pkg in "${packages[@]}"; do

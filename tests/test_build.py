@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import zipfile
 
 import pypdf
 import pytest
@@ -12,6 +15,7 @@ from conftest import PROJECT, squash
 from keikaku.cli import main
 from keikaku.load import load_plan
 from keikaku.model import walk
+from keikaku.outline import zen
 
 A4 = (595.28, 841.89)
 
@@ -176,3 +180,32 @@ def test_the_word_edition_is_written_beside_the_pdf(built_plan):
     with zipfile.ZipFile(docx) as package:
         document = package.read("word/document.xml").decode("utf-8")
     assert "社会資本整備をとりまく状況の変化" in document and 'w:val="Heading1"' in document
+
+
+def test_printed_editions_show_no_build_information(built_plan):
+    """Where a 未定事項 is written is for the editors (``check``) and the data (plan.json);
+    the PDF, the HTML edition and the Word edition never print a content path."""
+    docx = zipfile.ZipFile(built_plan.pdf_path.with_name("plan.docx")).read("word/document.xml")
+    for name, text in [
+        ("plan.pdf", built_plan.text),
+        ("plan.html", built_plan.html_path.read_text(encoding="utf-8")),
+        ("plan.docx", docx.decode("utf-8")),
+    ]:
+        assert not re.search(r"content/|\.ya?ml\b|\.md:\d", text), name
+    data = json.loads(built_plan.pdf_path.with_name("plan.json").read_text(encoding="utf-8"))
+    assert all(re.fullmatch(r"content/\S+\.yaml:\d+:\d+", p["source"]) for p in data["pending"])
+
+
+def test_pending_list_prints_each_reason_once(built_plan):
+    plan = load_plan(PROJECT / "content")
+    reasons = [item.pending.raw for _, item in plan.pending]
+    annex = squash(built_plan.text).rpartition("参考４未定事項一覧")[2]
+    assert annex.startswith(
+        squash(
+            f"今後の議論により定めることとしている事項は、次のとおりである（計{zen(len(reasons))}件）。"
+        )
+    )
+    for reason in set(reasons):
+        assert annex.count(squash(reason)) == 1, reason
+    kpis = "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定"
+    assert f"{kpis}（{zen(reasons.count(kpis))}件）" in annex

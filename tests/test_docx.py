@@ -331,11 +331,12 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
         "政策パッケージ指標基準値目標値第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）"
         in joined
     )
-    assert "素案の段階で今後の議論に委ねられている事項（２件）" in joined
+    assert "今後の議論により定めることとしている事項は、次のとおりである（計２件）。" in joined
     assert (
-        "１\t重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値\n目標値は次回以降に議論"
+        "１\t目標値は次回以降に議論\n・重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値"
         in "".join(texts)
     )
+    assert "content/" not in "".join(texts)
 
 
 def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):

@@ -1,0 +1,72 @@
+"""The HTML edition as a browser shows it: headless Chromium (Debian's chromium and
+chromium-driver, installed by ``make test``) opens the real plan's plan.html with the
+project's stylesheet and reads what a reader, or a screen reader, is given."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def page(built_plan, browser):
+    """plan.html as built: it links the project's stylesheet by a relative path."""
+    browser.get(built_plan.html_path.as_uri())
+    # The stylesheet applies (its screen rules set the page on a grey ground).
+    ground = "return getComputedStyle(document.documentElement).backgroundColor"
+    assert browser.execute_script(ground) == "rgb(221, 221, 221)"
+    return browser
+
+
+def test_no_link_is_shown_without_a_name(page):
+    """A page number is the paper's; on screen the 頁 column of 参考１ was 28 links with no
+    text (a WCAG level A failure, axe's ``link-name``)."""
+    nameless = page.execute_script(
+        """return [...document.querySelectorAll('a')]
+            .filter(a => a.getClientRects().length && !a.innerText.trim()
+                         && !a.getAttribute('aria-label'))
+            .map(a => a.getAttribute('href'));"""
+    )
+    assert nameless == []
+    # The 参考１ table is there, with its titles linked to their sections.
+    titles = page.execute_script(
+        "return document.querySelectorAll('table.package-list a[href^=\"#\"]').length"
+    )
+    assert titles > 24
+
+
+def test_the_page_has_a_main_landmark_and_fits_a_phone(page):
+    assert page.execute_script("return document.querySelectorAll('main').length") == 1
+    viewport = page.execute_script(
+        "return document.querySelector('meta[name=viewport]').getAttribute('content')"
+    )
+    assert "width=device-width" in viewport
