@@ -866,13 +866,25 @@ class _Printer:
         return tuple(tables)
 
     def pending_list(self, trace: Trace) -> List:
-        note = self.plan.labels["pending_list_note"].raw.replace(
-            "{count}", zen(len(self.plan.pending))
-        )
+        """As printed: the note, then each reason once, numbered, with its count and the
+        places it stands for under it (no content path: the page prints none)."""
+        labels = self.plan.labels
+        note = labels["pending_list_note"].raw.replace("{count}", zen(len(self.plan.pending)))
+        marker = labels["pending_list_marker"].plain
         items = [ListItem("", Inline(note), (), trace)]
-        for n, (where, item) in enumerate(self.plan.pending, 1):
-            text = join(where, "　", self.text(item.pending), f"　{item.pos.path}:{item.pos.line}")
-            items.append(ListItem(zen(n), text, (), Trace("", where, item.pos)))
+        for n, (reason, places) in enumerate(self.plan.pending_groups, 1):
+            count = (
+                labels["pending_list_count"].raw.replace("{count}", zen(len(places)))
+                if len(places) > 1
+                else ""
+            )
+            where = tuple(
+                ListItem(marker, Inline(place), (), Trace("", place, item.pos))
+                for place, item in places
+            )
+            first = places[0][1]
+            text = join(self.text(reason), count)
+            items.append(ListItem(zen(n), text, (List(where, trace),), Trace("", "", first.pos)))
         return List(tuple(items), trace)
 
     def vision_examples(self, trace: Trace) -> Table:

@@ -34,7 +34,8 @@ FOOTNOTES_EVERYWHERE = {
     "prose/outlook.md": "中長期の方向性の本文[^note-d]。\n",
 }
 
-_PRINTED_FOOTNOTE = re.compile(r"^※(\d+)　(.+)$", re.M)
+# The number stands in a box of its own (the text hangs after it): a space or none follows.
+_PRINTED_FOOTNOTE = re.compile(r"^※(\d+)[ 　]?(\D.+)$", re.M)
 
 
 def pdf_footnotes(pdf: Path) -> dict[int, str]:
