@@ -109,6 +109,10 @@ class Loader:
         self.included: dict[str, str] = {}
         self.include_stack: list[str] = []
         self.depth = 0  # blocks being built, one inside the other (across includes)
+        # Whether the value being converted may be left out (an optional field, an item of
+        # a list or of labels): an empty one is then to be written or deleted, otherwise
+        # only written.
+        self.removable = True
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -191,7 +195,12 @@ class Loader:
             return None
         raw = str(value).strip()
         if not raw:
-            self.add(pos, f"{label}が空です。内容を書くか、項目ごと削除してください。 (empty text)")
+            todo = (
+                "内容を書くか、項目ごと削除してください"
+                if self.removable
+                else "内容を書いてください"
+            )
+            self.add(pos, f"{label}が空です。{todo}。 (empty text)")
             return None
         if not self._within(raw, pos, label, MAX_TEXT_CHARS):
             return None
@@ -331,6 +340,7 @@ class Loader:
             items = []
             for i, (item, ipos) in enumerate(zip(value, value.item_pos, strict=True)):
                 self._path.append(f"[{i}]")
+                self.removable = True
                 try:
                     items.append(
                         self.convert(
@@ -359,6 +369,7 @@ class Loader:
             out = {}
             for key, item in value.items():
                 self._path.append(key)
+                self.removable = True
                 try:
                     text = self.text(
                         item, value.at(key), f"{label}「{printable(key)}」", value.source_of(key)
@@ -593,6 +604,7 @@ class Loader:
                     complete = False
                     continue
                 self._path.append(key)
+                self.removable = f.default is not dataclasses.MISSING
                 try:
                     value = self.convert(
                         tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"), source
@@ -868,6 +880,7 @@ class Loader:
         try:
             for key, value in node.items():
                 self.register_id("Footnote", key, node.key_pos[key])
+                self.removable = True
                 text = self.text(
                     value, node.at(key), f"脚注「{printable(key)}」", node.source_of(key)
                 )
