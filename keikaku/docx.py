@@ -1318,7 +1318,7 @@ class _Builder:
             )
         )
         cells = []
-        for p in (p for p in of.body if isinstance(p, HEADINGS)):
+        for p in (p for p in of.body if isinstance(p, HEADINGS) and self.outline.printed(p)):
             ph = self.outline.of(p)
             title, cid, field_path, src = self.heading_title(p)
             cells.append(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, Pos, Problem
-from .model import Plan, Prose, Text, meta, walk_texts
+from .model import Plan, Prose, Text, draft_only_blocks, meta, walk_texts
 from .outline import zen
 from .sources import locate, printable
 
@@ -459,8 +459,10 @@ def _columns(text: str) -> int:
 
 
 def gate(plan: Plan, findings: list[Finding]) -> Gate:
-    """Every 未定事項 and every finding (of a final lint), grouped by kind."""
+    """Every 未定事項 and every finding (of a final lint), grouped by kind. A 未定事項 in a
+    draft-only section does not block: the formal edition does not print it."""
     by_kind: dict[str, list[Problem]] = {kind: [] for kind, _, _ in GATE_KINDS}
+    unprinted = draft_only_blocks(plan.parts)
     by_kind["pending"] = [
         Problem(
             p.pos,
@@ -468,6 +470,7 @@ def gate(plan: Plan, findings: list[Finding]) -> Gate:
             "内容が決まってから最終版を作成してください。 (pending item)",
         )
         for where, p in plan.pending
+        if id(p) not in unprinted
     ]
     for f in findings:
         by_kind[_KIND_OF_RULE.get(f.rule, f.rule)].append(

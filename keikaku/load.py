@@ -948,8 +948,20 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
     under the 重点目標 its 目指す社会の姿 belongs to."""
     visions = {b.id: b for b in model.walk(parts) if isinstance(b, model.Vision)}
 
-    def visit(blocks: tuple[Any, ...], parent: Any) -> None:
+    def visit(
+        blocks: tuple[Any, ...], parent: Any, draft_only: model.Section | None = None
+    ) -> None:
         for block in blocks:
+            if draft_only is not None and isinstance(block, _REFERRED_ENTITIES):
+                # The lists, the figures and plan.json refer to these in every edition:
+                # a final edition without them would number and draw what it does not print.
+                loader.problems.add(
+                    block.pos,
+                    f"「{block.KIND}」（{block.id}）が、最終版に載せない節「{draft_only.id}」"
+                    f"（{draft_only.pos}、draft_only: true）の中にあります。一覧・図・plan.json が"
+                    "番号と名称を参照するため、最終版から除くことはできません。draft_only を削除するか、"
+                    "この項目を節の外に移してください。 (typed entity in a draft-only section)",
+                )
             allowed = model.PARENTS.get(type(block))
             if allowed is not None and type(parent) not in allowed:
                 where = "、".join(a.KIND for a in allowed if a is not None)
@@ -977,9 +989,15 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
                     block.pos,
                     "pillars の図は節の本文に置くか、section: で柱にする節を指定してください。",
                 )
-            visit(model.children(block), block)
+            inner = block if isinstance(block, model.Section) and block.draft_only else draft_only
+            visit(model.children(block), block, inner)
 
     visit(parts, None)
+
+
+#: Typed entities that the rest of the plan numbers and lists in every edition (the
+#: 政策パッケージ一覧 and ＫＰＩ一覧, 第２章's 重点目標の案, 図１, plan.json, kpi.csv).
+_REFERRED_ENTITIES = (model.PriorityGoal,)
 
 
 #: Files of the content folder that the build reads without being referred to.

@@ -842,3 +842,13 @@ def walk(blocks: tuple[Any, ...]):
     for block in blocks:
         yield block
         yield from walk(children(block))
+
+
+def draft_only_blocks(blocks: tuple[Any, ...]) -> set[int]:
+    """``id()`` of every block inside a draft-only section (``draft_only: true``): what
+    the formal edition does not print."""
+    found: set[int] = set()
+    for block in walk(blocks):
+        if isinstance(block, Section) and block.draft_only:
+            found.update(id(b) for b in walk(block.body))
+    return found
