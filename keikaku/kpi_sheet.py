@@ -1718,15 +1718,15 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
             importer.finish()
         if importer.problems:
             problems = sorted(importer.problems, key=lambda p: (p.pos.line, p.pos.col, p.message))
+            # The count here and in the command's last line is the same: the note is not
+            # one of the problems.
             raise BuildError(
-                [
-                    *problems,
-                    Problem(
-                        Pos(shown),
-                        f"{len(problems)} 件の問題があるため、内容ファイルには"
-                        "何も書き込んでいません。 (nothing written)",
-                    ),
-                ]
+                problems,
+                note=Problem(
+                    Pos(shown),
+                    f"{len(problems)} 件の問題があるため、内容ファイルには"
+                    "何も書き込んでいません。 (nothing written)",
+                ),
             )
         changed = [
             doc for doc in importer.docs.values() if doc.edits and doc.new_bytes() != doc.raw

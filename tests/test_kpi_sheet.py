@@ -542,7 +542,22 @@ def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp
         f"{where}!B7: 政策パッケージのID「pkg-zzz」の政策パッケージが計画にありません。 (unknown package id)",
         f"{where}!E8: 指標がありません。新しいＫＰＩ「kpi-y」には指標を書いてください。 (missing indicator for a new KPI)",
     ]
-    assert "何も書き込んでいません" in lines[3] and len(lines) == 4
+    assert len(lines) == 3  # the closing note is not one of the problems
+    assert (
+        str(caught.value.note)
+        == f"{sheet}: 3 件の問題があるため、内容ファイルには何も書き込んでいません。 (nothing written)"
+    )
+    assert snapshot(content) == before
+    # The command says the same count in both of its closing lines.
+    from conftest import run_command
+
+    result = run_command(["kpi", "import", str(sheet), "--content", str(content)])
+    assert result.code == 1
+    last_two = result.err.rstrip("\n").split("\n")[-2:]
+    assert last_two[0].endswith(
+        "3 件の問題があるため、内容ファイルには何も書き込んでいません。 (nothing written)"
+    )
+    assert last_two[1].startswith("kpi import failed: 3 problems;"), last_two
     assert snapshot(content) == before
 
 
