@@ -1000,6 +1000,26 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
 _REFERRED_ENTITIES = (model.PriorityGoal,)
 
 
+def _goals_without_outline(parts: tuple[Any, ...]) -> list[Problem]:
+    """重点目標 that 第２章's 重点目標の案 leaves out while it lists others: a goal added to
+    第３章 alone would print there and not among the 重点目標の案 (nor in 図１'s list)."""
+    blocks = list(model.walk(parts))
+    outlined = {b.goal for b in blocks if isinstance(b, model.GoalOutline)}
+    if not outlined:
+        return []
+    first = next(b for b in blocks if isinstance(b, model.GoalOutline))
+    return [
+        Problem(
+            goal.pos,
+            f"重点目標「{goal.id}」が第２章の重点目標の案（{first.pos} など）にありません。"
+            f"ほかの重点目標と同じように、重点目標の案の節に「- goal_outline: {goal.id}」を"
+            "加えてください。 (goal without an outline entry)",
+        )
+        for goal in blocks
+        if isinstance(goal, model.PriorityGoal) and goal.id not in outlined
+    ]
+
+
 #: Files of the content folder that the build reads without being referred to.
 FIXED_FILES = ("plan.yaml", FOOTNOTES_FILE, "lint.yaml")
 _CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".png", ".jpg", ".jpeg", ".svg")
@@ -1154,7 +1174,7 @@ def load_plan(content_dir: Path) -> Plan:
         pending_items=tuple(loader.pending),
         index=_index(parts),
         sources=loader.sources,
-        warnings=tuple(_unreferenced(loader)),
+        warnings=(*_unreferenced(loader), *_goals_without_outline(parts)),
     )
     try:
         plan.outline(True)

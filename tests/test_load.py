@@ -398,3 +398,33 @@ def test_messages_never_print_control_characters(content_dir):
     lines = problems(content_dir({"goals/a.yaml": goals}))
     assert lines and all(not re.search(r"[\x00-\x1f\x7f-\x9f]", line) for line in lines), lines
     assert any("<U+001B>" in line or "\\e" in line for line in lines), lines
+
+
+def test_check_warns_of_a_goal_missing_from_the_outline_of_goals(content_dir):
+    # A 重点目標 added to 第３章 alone prints there, not among 第２章's 重点目標の案.
+    from conftest import run_command
+
+    ch3 = textwrap.dedent(MINIMAL["chapter3.yaml"]) + "  - include: goals/b.yaml\n"
+    goal_b = "goal: 重点目標Ｂ\nid: goal-b\nbody:\n  - p: 重点目標Ｂの本文\n"
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b})
+    result = run_command(["check", "--content", str(content)])
+    assert result.code == 0, result.err
+    (line,) = [line for line in result.err.splitlines() if "goal without an outline" in line]
+    assert re.fullmatch(
+        r"warning: .*content/goals/b\.yaml:1:1: 重点目標「goal-b」が第２章の重点目標の案"
+        r"（.*content/chapter2\.yaml:\d+:\d+ など）にありません。ほかの重点目標と同じように、"
+        r"重点目標の案の節に「- goal_outline: goal-b」を加えてください。 \(goal without an outline entry\)",
+        line,
+    ), line
+    # With the entry, no warning; and a plan whose 第２章 lists no goal at all is left alone.
+    ch2 = textwrap.dedent(MINIMAL["chapter2.yaml"]).replace(
+        "- goal_outline: goal-a\n",
+        "- goal_outline: goal-a\n                  - goal_outline: goal-b\n",
+    )
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b, "chapter2.yaml": ch2})
+    assert "goal without an outline" not in run_command(["check", "--content", str(content)]).err
+    ch2 = textwrap.dedent(MINIMAL["chapter2.yaml"]).replace(
+        "- goal_outline: goal-a\n", "- p: 本文\n"
+    )
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b, "chapter2.yaml": ch2})
+    assert load_plan(content).warnings == ()
