@@ -1714,7 +1714,13 @@ class _Builder:
         for goal in self.plan.goals:
             header = [
                 _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")
+                for k in (
+                    "kpi_list_package",
+                    "kpi_indicator",
+                    "kpi_baseline",
+                    "kpi_target",
+                    "kpi_notes",
+                )
             ]
             rows = [
                 [
@@ -1726,7 +1732,7 @@ class _Builder:
                                 self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title),
                             )
                         ],
-                        cols=4,
+                        cols=5,
                     )
                 ]
             ]
@@ -1767,7 +1773,7 @@ class _Builder:
                                             ),
                                         )
                                     ],
-                                    cols=3,
+                                    cols=4,
                                 ),
                             ]
                         )
@@ -1836,8 +1842,18 @@ class _Builder:
                                     ]
                                 )
                             )
+                        notes = (
+                            self.para(
+                                cell,
+                                self.text(k.notes),
+                                self.trace(k.id, "notes", "kpi-list", ctx.where, k.notes),
+                            )
+                            if k.notes
+                            else self.para(cell, [], None)
+                        )
+                        row.append(_cell([notes]))
                         rows.append(row)
-            self.add(TableBlock(_fractions([0.3, None, value, value]), [header], rows))
+            self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
 
     def kpis_path(self, pkg: PolicyPackage) -> str:
         i = next((i for i, p in enumerate(pkg.parts) if isinstance(p, KpiPart)), 0)
