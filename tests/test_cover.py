@@ -4,6 +4,7 @@ draft build marks its pages with (``model.draft_mark``)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import re
@@ -13,7 +14,7 @@ import zipfile
 import pypdf
 import pytest
 
-from conftest import CLEAN, MINIMAL, squash, write_content
+from conftest import CLEAN, MINIMAL, PROJECT, squash, write_content
 from keikaku.docx import reference_docx
 from keikaku.figures import watermark_svg
 from keikaku.load import load_plan
@@ -118,3 +119,27 @@ def test_the_word_edition_heads_its_pages_with_the_same_mark(tmp_path):
     assert ">作業中</w:t>" in head and "閣議決定" not in head
     with zipfile.ZipFile(io.BytesIO(reference_docx(plan, draft=False))) as z:
         assert "PlanStatusBox" not in z.read("word/header2.xml").decode("utf-8")
+
+
+GUIDE = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+COVER_SECTION = GUIDE[GUIDE.index("## 12. 表紙と文書情報") : GUIDE.index("## 13.")]
+
+
+def test_the_guide_documents_every_cover_field():
+    from keikaku.model import PlanMeta
+
+    fields_table = COVER_SECTION[COVER_SECTION.index("| 項目 |") :].split("\n\n")[0]
+    documented = re.findall(r"^\| `([a-z_]+)`", fields_table, re.M)
+    assert sorted(documented) == sorted(f.name for f in dataclasses.fields(PlanMeta))
+
+
+def test_the_guides_table_of_stages_is_what_the_build_does():
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| (.+?) \| なし \|$", COVER_SECTION, re.M)
+    labels = {k: text(v) for k, v in DEFAULT_LABELS.items()}
+    checked = 0
+    for statuses, mark, _cover in rows:
+        for status in re.sub(r"（.*?）|など", "", statuses).split("、"):
+            given = None if status == "書かない" else text(status)
+            assert draft_mark(given, labels) == (status if mark == "その語" else mark), status
+            checked += 1
+    assert checked == 7

@@ -99,3 +99,37 @@ def test_each_example_passes_the_width_rules_in_the_real_plan(tmp_path, kind, ex
         and f.pos.line >= first
     ]
     assert found == []
+
+
+def test_the_labels_table_of_the_guide_is_the_models(tmp_path):
+    from keikaku.model import DEFAULT_LABELS
+
+    table = GUIDE[GUIDE.index("<!-- labels: begin -->") : GUIDE.index("<!-- labels: end -->")]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.*?) \| (.+?) \|$", table, re.M)
+    assert {key: default for key, default, _where in rows} == DEFAULT_LABELS
+    assert [key for key, _d, _w in rows] == list(DEFAULT_LABELS)  # in the model's order
+
+
+def test_the_unnumbered_annex_of_the_guide_prints_as_it_says(tmp_path):
+    # 「参考資料　用語集」: its title as written, on a page of its own, in the 目次, and the
+    # 参考 after it keep their numbers.
+    import pypdf
+
+    from conftest import squash, write_content
+    from keikaku.pipeline import build
+
+    (example,) = [e for e in EXAMPLES if e.startswith("- section: 参考資料")]
+    plan_yaml = textwrap.dedent(MINIMAL["plan.yaml"]).replace(
+        "  - section: 政策パッケージ一覧\n",
+        textwrap.indent(example, "  ") + "  - section: 政策パッケージ一覧\n",
+    )
+    content = write_content(tmp_path, {"plan.yaml": plan_yaml})
+    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None, docx=False)
+    reader = pypdf.PdfReader(tmp_path / "out" / "plan.pdf")
+    pages = [squash(p.extract_text()) for p in reader.pages]
+    assert any(p.startswith("参考資料用語集PPP：官民連携") for p in pages), pages
+    toc = next(p for p in pages if p.startswith("目次"))
+    assert "参考資料用語集" in toc and "参考１政策パッケージ一覧" in toc
+    assert "参考資料　用語集" in [
+        item.title for item in reader.outline if not isinstance(item, list)
+    ]
