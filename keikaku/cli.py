@@ -269,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         lines = (
             exc.gate.report() if isinstance(exc, FinalBlocked) else [str(p) for p in exc.problems]
         )
+        if exc.note is not None:
+            lines.append(str(exc.note))
         for line in lines:
             print(line, file=sys.stderr)
         count = len(exc.problems)
@@ -288,7 +290,15 @@ def main(argv: list[str] | None = None) -> int:
             if getattr(exc, "kept", True)
             else "the output folder will be completed by the next build, check or watch."
         )
-        print(f"{what}: {count} problem{'s' if count != 1 else ''}; {left}", file=sys.stderr)
+        last = f"{what}: {count} problem{'s' if count != 1 else ''}; {left}"
+        if args.final:
+            kept = (
+                "出力フォルダはそのままです"
+                if getattr(exc, "kept", True)
+                else "出力フォルダは次の build・check・watch で整えられます"
+            )
+            last = f"正式版は作成できません（問題 {count} 件）。{kept}。 ({last})"
+        print(last, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.command == "watch":

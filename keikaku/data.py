@@ -46,7 +46,7 @@ from . import model
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "3.0"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

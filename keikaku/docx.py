@@ -97,6 +97,7 @@ from .model import (
     Text,
     Vision,
     children,
+    draft_mark,
 )
 from .outline import Heading, heading_line, list_marker, zen
 
@@ -1317,7 +1318,7 @@ class _Builder:
             )
         )
         cells = []
-        for p in (p for p in of.body if isinstance(p, HEADINGS)):
+        for p in (p for p in of.body if isinstance(p, HEADINGS) and self.outline.printed(p)):
             ph = self.outline.of(p)
             title, cid, field_path, src = self.heading_title(p)
             cells.append(
@@ -1487,28 +1488,39 @@ class _Builder:
         def line(style: str, inlines: list, field_name: str, src: Any) -> None:
             self.add(self.para(style, inlines, self.trace("", field_name, "cover", where, src)))
 
-        line(
-            "Plan Cover Status",
-            [Span(self.text(m.status), style="Plan Status Box")],
-            "status",
-            m.status,
-        )
+        # Every line but the title is optional, as on the PDF's cover.
+        if m.status:
+            line(
+                "Plan Cover Status",
+                [Span(self.text(m.status), style="Plan Status Box")],
+                "status",
+                m.status,
+            )
         line("Title", self.text(m.title), "title", m.title)
-        line(
-            "Plan Cover Meeting",
-            [Str("（"), *self.text(m.meeting), Str("）")],
-            "meeting",
-            m.meeting,
-        )
+        if m.meeting:
+            line(
+                "Plan Cover Meeting",
+                [Str("（"), *self.text(m.meeting), Str("）")],
+                "meeting",
+                m.meeting,
+            )
+        if m.plan_period:
+            line(
+                "Plan Cover Meeting",
+                [Str(L["plan_period"].plain + "　"), *self.text(m.plan_period)],
+                "plan_period",
+                m.plan_period,
+            )
         if m.notice:
             line("Plan Cover Notice", self.text(m.notice), "notice", m.notice)
         if isinstance(m.date_line, Pending):
             line(
                 "Plan Cover Date", [Str(L["pending_date"].plain)], "date_line", m.date_line.pending
             )
-        else:
+        elif m.date_line:
             line("Plan Cover Date", self.text(m.date_line), "date_line", m.date_line)
-        line("Plan Cover Issuer", self.text(m.issuer), "issuer", m.issuer)
+        if m.issuer:
+            line("Plan Cover Issuer", self.text(m.issuer), "issuer", m.issuer)
         # An empty paragraph after the frame: LibreOffice anchors a frame to the paragraph
         # that follows it, which must stand on the cover's page.
         self.styles.get("Page Break")
@@ -1702,7 +1714,13 @@ class _Builder:
         for goal in self.plan.goals:
             header = [
                 _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")
+                for k in (
+                    "kpi_list_package",
+                    "kpi_indicator",
+                    "kpi_baseline",
+                    "kpi_target",
+                    "kpi_notes",
+                )
             ]
             rows = [
                 [
@@ -1714,7 +1732,7 @@ class _Builder:
                                 self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title),
                             )
                         ],
-                        cols=4,
+                        cols=5,
                     )
                 ]
             ]
@@ -1755,7 +1773,7 @@ class _Builder:
                                             ),
                                         )
                                     ],
-                                    cols=3,
+                                    cols=4,
                                 ),
                             ]
                         )
@@ -1824,8 +1842,18 @@ class _Builder:
                                     ]
                                 )
                             )
+                        notes = (
+                            self.para(
+                                cell,
+                                self.text(k.notes),
+                                self.trace(k.id, "notes", "kpi-list", ctx.where, k.notes),
+                            )
+                            if k.notes
+                            else self.para(cell, [], None)
+                        )
+                        row.append(_cell([notes]))
                         rows.append(row)
-            self.add(TableBlock(_fractions([0.3, None, value, value]), [header], rows))
+            self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
 
     def kpis_path(self, pkg: PolicyPackage) -> str:
         i = next((i for i, p in enumerate(pkg.parts) if isinstance(p, KpiPart)), 0)
@@ -2461,8 +2489,8 @@ def _field(code: str, result: str = "") -> str:
 
 
 def _header_part(status: str | None, running_head: bool) -> bytes:
-    """The page head: the status (素案) at the left while a draft, the part's title at the
-    right (STYLEREF: Word fills it in page by page)."""
+    """The page head: the draft mark (``model.draft_mark``: 素案, 作業中) at the left while
+    a draft, the part's title at the right (STYLEREF: Word fills it in page by page)."""
     runs = ""
     if status:
         runs += (
@@ -2513,7 +2541,8 @@ def reference_docx(plan: Plan, *, draft: bool = True) -> bytes:
 
 
 def _reference(builder: _Builder) -> bytes:
-    status = builder.plan.meta.status.plain if builder.draft else None
+    plan = builder.plan
+    status = draft_mark(plan.meta.status, plan.labels) if builder.draft else None
     mine = {
         "word/styles.xml": _styles_part(builder),
         "word/fontTable.xml": _fonts_part(),
@@ -2706,16 +2735,18 @@ def _rels_target(rels: str, target: str) -> str | None:
 
 def _core_xml(plan: Plan, date: datetime) -> bytes:
     m = plan.meta
+    issuer = m.issuer.plain if m.issuer else ""
     stamp = date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f"<dc:title>{_x(m.title.plain)}（{_x(m.status.plain)}）</dc:title>"
-        f"<dc:subject>{_x(m.subject.plain)}</dc:subject><dc:creator>{_x(m.issuer.plain)}</dc:creator>"
+        f"<dc:title>{_x(m.title.plain)}{f'（{_x(m.status.plain)}）' if m.status else ''}</dc:title>"
+        f"<dc:subject>{_x(m.subject.plain if m.subject else '')}</dc:subject>"
+        f"<dc:creator>{_x(issuer)}</dc:creator>"
         f"<cp:keywords>{_x(', '.join(k.plain for k in m.keywords))}</cp:keywords>"
-        f"<dc:language>ja-JP</dc:language><cp:lastModifiedBy>{_x(m.issuer.plain)}</cp:lastModifiedBy>"
+        f"<dc:language>ja-JP</dc:language><cp:lastModifiedBy>{_x(issuer)}</cp:lastModifiedBy>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
         f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
         "</cp:coreProperties>"

@@ -37,9 +37,12 @@ class Problem:
 class BuildError(Exception):
     """The build cannot go on; ``problems`` lists every reason found so far."""
 
-    def __init__(self, problems: list[Problem] | Problem):
+    def __init__(self, problems: list[Problem] | Problem, *, note: Problem | None = None):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        self.note = note
+        """A closing line after the problems (e.g. that nothing was written): printed,
+        not counted among them."""
+        super().__init__("\n".join(str(p) for p in [*self.problems, *([note] if note else [])]))
 
 
 class Problems:

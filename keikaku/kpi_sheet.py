@@ -17,7 +17,8 @@ What a row means:
 - a row with a new ＫＰＩのID and an existing 政策パッケージのID adds a ＫＰＩ to that package
   (its ``kpis: {pending: …}`` becomes a list holding it);
 - a 政策パッケージ row without ＫＰＩのID stands for a package whose ＫＰＩ are pending: its
-  備考 is the reason;
+  備考 is the reason; given an 指標 and values, it adds a ＫＰＩ with the package's default id
+  (``default_kpi_id``: ``kpi-roads-1`` for ``pkg-roads``), and says so;
 - 備考 holds the ＫＰＩ's notes, and for a value still pending its reason as
   「基準値：理由」 / 「目標値：理由」, segments joined by 「 / 」 as in ``kpi.csv``;
 - the grey columns (重点目標, 政策パッケージ, 状態) are for reading and are never read back.
@@ -57,7 +58,7 @@ from typing import Any
 
 import yaml
 
-from .data import NONE, OPEN, PARTLY, SET
+from .data import KPI_COLUMNS, NONE, OPEN, PARTLY, SET
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .load import _ID, _shown, load_plan
@@ -70,20 +71,8 @@ KPI_ID, PACKAGE_ID = "ＫＰＩのID", "政策パッケージのID"
 GOAL, PACKAGE, STATE = "重点目標", "政策パッケージ", "状態"
 INDICATOR, UNIT, NOTES = "指標", "単位", "備考"
 BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR = "基準値", "基準年度", "目標値", "目標年度"
-COLUMNS = (
-    KPI_ID,
-    PACKAGE_ID,
-    GOAL,
-    PACKAGE,
-    INDICATOR,
-    UNIT,
-    BASELINE,
-    BASELINE_YEAR,
-    TARGET,
-    TARGET_YEAR,
-    NOTES,
-    STATE,
-)
+#: The columns of kpi.csv (``data.KPI_COLUMNS``), in the same order: one layout for both.
+COLUMNS = KPI_COLUMNS
 #: Columns written for reading: the keys (changed only to add a ＫＰＩ) and the context.
 READ_ONLY = (KPI_ID, PACKAGE_ID, GOAL, PACKAGE, STATE)
 #: A ＫＰＩ's two values: the model's field, its value column and its year column.
@@ -171,13 +160,16 @@ _PROMPTS = {
     "read_only": (
         "変更しないでください",
         "灰色の欄は内容ファイルから書き出したものです。取り込みでは ID で行を"
-        "対応させ、重点目標・政策パッケージ・状態の欄は読みません。新しいＫＰＩは表の下の行に、"
-        "新しいＫＰＩのIDと政策パッケージのIDを書いて加えます。",
+        "対応させ、重点目標・政策パッケージ・状態の欄は読みません。ＫＰＩが未定の政策パッケージの行"
+        "（ＫＰＩのIDが空欄）は、指標と値を書けば、そのＫＰＩの ID は「kpi-政策パッケージのID-1」"
+        "の形で付きます（別の ID にするなら、空欄のＫＰＩのIDに書きます）。もう一つ加えるときは、"
+        "表の下の行に政策パッケージのIDを書いて加えます。",
     ),
     "new_ids": (
         "新しいＫＰＩ",
-        "ＫＰＩのID（半角の英小文字・数字・ハイフン、計画全体で一つ）と、"
-        "加える先の政策パッケージのIDを書きます。指標・基準値・目標値も書いてください。",
+        "加える先の政策パッケージのIDと、指標・基準値・目標値を書きます。ＫＰＩのID"
+        "（半角の英小文字・数字・ハイフン、計画全体で一つ）は、空欄なら「kpi-政策パッケージのID-1」"
+        "の形で付きます。",
     ),
     "value": (
         "数で書きます",
@@ -1026,6 +1018,16 @@ class ImportResult:
         )
 
 
+def default_kpi_id(package_id: str, taken: set[str | None]) -> str:
+    """The id a new ＫＰＩ of a package gets when the sheet gives none: ``kpi-`` and the
+    package's id (without its ``pkg-``), numbered from 1, the first not yet in the plan."""
+    stem = package_id.removeprefix("pkg-")
+    n = 1
+    while f"kpi-{stem}-{n}" in taken:
+        n += 1
+    return f"kpi-{stem}-{n}"
+
+
 @dataclass
 class _NewKpi:
     id: str
@@ -1216,12 +1218,16 @@ class _Importer:
             self.unknown_package(row, pkg_id)
             return
         if row.has_content((INDICATOR, UNIT, BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR)):
-            self.add(
-                row.cell(KPI_ID),
-                f"{KPI_ID}がありません。この政策パッケージにＫＰＩを加えるには、"
-                "計画全体で一つだけの ID（半角の英小文字・数字・ハイフン）を書いてください。"
-                " (missing KPI id)",
+            # The values of a pending package's row are enough: the new ＫＰＩ takes the
+            # package's default id, and the editor is told which.
+            kpi_id = default_kpi_id(pkg_id, self.ids)
+            self.warnings.append(
+                f"{row.cell(KPI_ID).pos}: {KPI_ID}が空欄のため、新しいＫＰＩの ID を"
+                f"「{kpi_id}」としました。別の ID にするなら、この欄に書いてください。"
+                f" (new KPI id {kpi_id})"
             )
+            self.seen[kpi_id] = row.cell(KPI_ID).pos
+            self.added(row, kpi_id, pkg_id)
             return
         notes = self.text(row, NOTES)
         kpis = self.packages[pkg_id].kpis
@@ -1718,15 +1724,15 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
             importer.finish()
         if importer.problems:
             problems = sorted(importer.problems, key=lambda p: (p.pos.line, p.pos.col, p.message))
+            # The count here and in the command's last line is the same: the note is not
+            # one of the problems.
             raise BuildError(
-                [
-                    *problems,
-                    Problem(
-                        Pos(shown),
-                        f"{len(problems)} 件の問題があるため、内容ファイルには"
-                        "何も書き込んでいません。 (nothing written)",
-                    ),
-                ]
+                problems,
+                note=Problem(
+                    Pos(shown),
+                    f"{len(problems)} 件の問題があるため、内容ファイルには"
+                    "何も書き込んでいません。 (nothing written)",
+                ),
             )
         changed = [
             doc for doc in importer.docs.values() if doc.edits and doc.new_bytes() != doc.raw

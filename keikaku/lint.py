@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, Pos, Problem
-from .model import Plan, Prose, Text, meta, walk_texts
+from .model import Plan, Prose, Text, draft_only_blocks, meta, walk_texts
 from .outline import zen
 from .sources import locate, printable
 
@@ -136,18 +136,45 @@ class _Linter:
             Finding(locate(self.plan.sources, text.pos, text.raw, index), rule, message)
         )
 
+    def printed_forms(self, full: re.Pattern, half: re.Pattern) -> dict[str, tuple[str, str, str]]:
+        """The words the plan's labels print (【ＫＰＩ】, defaults included), by their
+        half-width form: (``full`` or ``half``, the label's key, the word as printed).
+        The printed document writes them so on every page they head: the content is
+        judged against them, never the other way round."""
+        forms: dict[str, tuple[str, str, str]] = {}
+        for key, label in self.plan.labels.items():
+            raw = re.sub(r"\{[a-z_]+\}", "", label.raw)  # placeholders ({count}) are not text
+            for pattern, kind in ((full, "full"), (half, "half")):
+                for m in pattern.finditer(raw):
+                    forms.setdefault(_to_half(m.group(0)), (kind, key, m.group(0)))
+        return forms
+
     def width(self, rule: str, full: re.Pattern, half: re.Pattern, what: str) -> None:
-        """Flag the less used of full-width and half-width forms (公用文作成の考え方 Ⅰ-4-エ)."""
+        """Flag the less used of full-width and half-width forms (公用文作成の考え方 Ⅰ-4-エ),
+        judging the document as printed: a word the plan's labels print (ＫＰＩ) takes the
+        labels' form, and the other words the more used form among them."""
+        printed = self.printed_forms(full, half)
         runs = [(t, m, "full") for t, s in _texts(self.plan) for m in full.finditer(s)]
         runs += [(t, m, "half") for t, s in _texts(self.plan) for m in half.finditer(s)]
-        counts = Counter(kind for _, _, kind in runs)
-        if len(counts) < 2:
-            return
+        free = [(t, m, kind) for t, m, kind in runs if _to_half(m.group(0)) not in printed]
+        counts = Counter(kind for _, _, kind in free)
         majority = "full" if counts["full"] > counts["half"] else "half"
         for text, match, kind in runs:
-            if kind == majority:
-                continue
             run = match.group(0)
+            label = printed.get(_to_half(run))
+            if label is not None:
+                form, key, shown = label
+                if kind != form:
+                    self.add(
+                        text,
+                        match.start(),
+                        rule,
+                        f"{what}「{run}」は、計画の見出しの語（labels の {key}）が「{shown}」と"
+                        f"印刷している語です。「{run}」→「{shown}」に統一してください。",
+                    )
+                continue
+            if kind == majority or len(counts) < 2:
+                continue
             fixed = _to_full(run) if majority == "full" else _to_half(run)
             self.add(
                 text,
@@ -459,8 +486,10 @@ def _columns(text: str) -> int:
 
 
 def gate(plan: Plan, findings: list[Finding]) -> Gate:
-    """Every 未定事項 and every finding (of a final lint), grouped by kind."""
+    """Every 未定事項 and every finding (of a final lint), grouped by kind. A 未定事項 in a
+    draft-only section does not block: the formal edition does not print it."""
     by_kind: dict[str, list[Problem]] = {kind: [] for kind, _, _ in GATE_KINDS}
+    unprinted = draft_only_blocks(plan.parts)
     by_kind["pending"] = [
         Problem(
             p.pos,
@@ -468,6 +497,7 @@ def gate(plan: Plan, findings: list[Finding]) -> Gate:
             "内容が決まってから最終版を作成してください。 (pending item)",
         )
         for where, p in plan.pending
+        if id(p) not in unprinted
     ]
     for f in findings:
         by_kind[_KIND_OF_RULE.get(f.rule, f.rule)].append(

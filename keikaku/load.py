@@ -109,6 +109,10 @@ class Loader:
         self.included: dict[str, str] = {}
         self.include_stack: list[str] = []
         self.depth = 0  # blocks being built, one inside the other (across includes)
+        # Whether the value being converted may be left out (an optional field, an item of
+        # a list or of labels): an empty one is then to be written or deleted, otherwise
+        # only written.
+        self.removable = True
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -191,7 +195,12 @@ class Loader:
             return None
         raw = str(value).strip()
         if not raw:
-            self.add(pos, f"{label}が空です。内容を書くか、項目ごと削除してください。 (empty text)")
+            todo = (
+                "内容を書くか、項目ごと削除してください"
+                if self.removable
+                else "内容を書いてください"
+            )
+            self.add(pos, f"{label}が空です。{todo}。 (empty text)")
             return None
         if not self._within(raw, pos, label, MAX_TEXT_CHARS):
             return None
@@ -331,6 +340,7 @@ class Loader:
             items = []
             for i, (item, ipos) in enumerate(zip(value, value.item_pos, strict=True)):
                 self._path.append(f"[{i}]")
+                self.removable = True
                 try:
                     items.append(
                         self.convert(
@@ -359,6 +369,7 @@ class Loader:
             out = {}
             for key, item in value.items():
                 self._path.append(key)
+                self.removable = True
                 try:
                     text = self.text(
                         item, value.at(key), f"{label}「{printable(key)}」", value.source_of(key)
@@ -593,6 +604,7 @@ class Loader:
                     complete = False
                     continue
                 self._path.append(key)
+                self.removable = f.default is not dataclasses.MISSING
                 try:
                     value = self.convert(
                         tp, node[f.name], node.at(f.name), flabel, f.metadata.get("ref"), source
@@ -868,6 +880,7 @@ class Loader:
         try:
             for key, value in node.items():
                 self.register_id("Footnote", key, node.key_pos[key])
+                self.removable = True
                 text = self.text(
                     value, node.at(key), f"脚注「{printable(key)}」", node.source_of(key)
                 )
@@ -935,8 +948,20 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
     under the 重点目標 its 目指す社会の姿 belongs to."""
     visions = {b.id: b for b in model.walk(parts) if isinstance(b, model.Vision)}
 
-    def visit(blocks: tuple[Any, ...], parent: Any) -> None:
+    def visit(
+        blocks: tuple[Any, ...], parent: Any, draft_only: model.Section | None = None
+    ) -> None:
         for block in blocks:
+            if draft_only is not None and isinstance(block, _REFERRED_ENTITIES):
+                # The lists, the figures and plan.json refer to these in every edition:
+                # a final edition without them would number and draw what it does not print.
+                loader.problems.add(
+                    block.pos,
+                    f"「{block.KIND}」（{block.id}）が、最終版に載せない節「{draft_only.id}」"
+                    f"（{draft_only.pos}、draft_only: true）の中にあります。一覧・図・plan.json が"
+                    "番号と名称を参照するため、最終版から除くことはできません。draft_only を削除するか、"
+                    "この項目を節の外に移してください。 (typed entity in a draft-only section)",
+                )
             allowed = model.PARENTS.get(type(block))
             if allowed is not None and type(parent) not in allowed:
                 where = "、".join(a.KIND for a in allowed if a is not None)
@@ -964,9 +989,35 @@ def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
                     block.pos,
                     "pillars の図は節の本文に置くか、section: で柱にする節を指定してください。",
                 )
-            visit(model.children(block), block)
+            inner = block if isinstance(block, model.Section) and block.draft_only else draft_only
+            visit(model.children(block), block, inner)
 
     visit(parts, None)
+
+
+#: Typed entities that the rest of the plan numbers and lists in every edition (the
+#: 政策パッケージ一覧 and ＫＰＩ一覧, 第２章's 重点目標の案, 図１, plan.json, kpi.csv).
+_REFERRED_ENTITIES = (model.PriorityGoal,)
+
+
+def _goals_without_outline(parts: tuple[Any, ...]) -> list[Problem]:
+    """重点目標 that 第２章's 重点目標の案 leaves out while it lists others: a goal added to
+    第３章 alone would print there and not among the 重点目標の案 (nor in 図１'s list)."""
+    blocks = list(model.walk(parts))
+    outlined = {b.goal for b in blocks if isinstance(b, model.GoalOutline)}
+    if not outlined:
+        return []
+    first = next(b for b in blocks if isinstance(b, model.GoalOutline))
+    return [
+        Problem(
+            goal.pos,
+            f"重点目標「{goal.id}」が第２章の重点目標の案（{first.pos} など）にありません。"
+            f"ほかの重点目標と同じように、重点目標の案の節に「- goal_outline: {goal.id}」を"
+            "加えてください。 (goal without an outline entry)",
+        )
+        for goal in blocks
+        if isinstance(goal, model.PriorityGoal) and goal.id not in outlined
+    ]
 
 
 #: Files of the content folder that the build reads without being referred to.
@@ -1123,7 +1174,7 @@ def load_plan(content_dir: Path) -> Plan:
         pending_items=tuple(loader.pending),
         index=_index(parts),
         sources=loader.sources,
-        warnings=tuple(_unreferenced(loader)),
+        warnings=(*_unreferenced(loader), *_goals_without_outline(parts)),
     )
     try:
         plan.outline(True)

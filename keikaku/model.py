@@ -636,14 +636,46 @@ PARENTS: dict[type, tuple[type[BlockKind] | None, ...]] = {
 class PlanMeta:
     """表紙と文書情報: the cover and the PDF's metadata."""
 
-    title: Text = meta("計画の名称")
-    status: Text = meta("段階", doc="素案・案など。素案の間は各ページの背景にも示す")
-    meeting: Text = meta("会議名")
-    date_line: Text | Pending = meta("日付欄")
-    issuer: Text = meta("作成者")
-    subject: Text = meta("主題")
+    title: Text = meta("計画の名称", doc="表紙の題名。PDF の文書情報の「タイトル」にも使う")
+    status: Text | None = meta(
+        "段階",
+        default=None,
+        doc="素案・案・閣議決定など。表紙の題名の上に示す。素案・案など「案」の字を含む段階は、"
+        "素案の組版（--final なし）で各ページの背景にも示す。それ以外の段階（閣議決定など）や"
+        "省略した場合、背景は labels の draft_mark（既定「作業中」）",
+    )
+    meeting: Text | None = meta(
+        "会議名", default=None, doc="表紙の題名の下に（ ）で囲んで示す（例: 第52回計画部会）"
+    )
+    plan_period: Text | None = meta(
+        "計画期間",
+        default=None,
+        doc="表紙の題名の下に「計画期間」に続けて示す（例: 令和８年度から令和12年度まで）",
+    )
+    date_line: Text | Pending | None = meta(
+        "日付欄", default=None, doc="表紙の下の日付（例: 令和８年３月）。未定なら pending"
+    )
+    issuer: Text | None = meta(
+        "作成者", default=None, doc="表紙の日付の下に示す。PDF の文書情報の「作成者」にも使う"
+    )
+    subject: Text | None = meta(
+        "主題", default=None, doc="表紙には示さない。PDF の文書情報の「サブタイトル」（/Subject）"
+    )
     keywords: tuple[Text, ...] = meta("キーワード", default=())
     notice: Text | None = meta("表紙の注記", default=None)
+
+
+def draft_mark(status: Text | None, labels: dict[str, Text]) -> str:
+    """The word a draft build (without ``--final``) prints behind every page.
+
+    A stage that names a draft — its status has 「案」 in it: 素案, 案, 原案, 閣議決定案 —
+    is the draft's own name and is printed as it is. Any other stage (閣議決定, 決定,
+    none) is what the finished document will be, not what this printout is: a working
+    copy of it is marked with the label ``draft_mark`` (「作業中」), and only the cover
+    names the stage. A formal build (``--final``) prints no mark at all."""
+    if status is not None and "案" in status.plain:
+        return status.plain
+    return labels["draft_mark"].plain
 
 
 #: The wording of every label and generated caption, unless plan.yaml's ``labels`` says
@@ -663,6 +695,8 @@ DEFAULT_LABELS: dict[str, str] = {
     "pending_what": "本文",
     "pending_date": "（日付は今後記載）",
     "date_line": "日付欄",
+    "plan_period": "計画期間",
+    "draft_mark": "作業中",
     "annex": "参考",
     "figure": "図",
     "table": "表",
@@ -819,3 +853,13 @@ def walk(blocks: tuple[Any, ...]):
     for block in blocks:
         yield block
         yield from walk(children(block))
+
+
+def draft_only_blocks(blocks: tuple[Any, ...]) -> set[int]:
+    """``id()`` of every block inside a draft-only section (``draft_only: true``): what
+    the formal edition does not print."""
+    found: set[int] = set()
+    for block in walk(blocks):
+        if isinstance(block, Section) and block.draft_only:
+            found.update(id(b) for b in walk(block.body))
+    return found

@@ -150,6 +150,10 @@ class Outline:
     def of(self, node: Any) -> Heading:
         return self.by_node[id(node)]
 
+    def printed(self, node: Any) -> bool:
+        """Whether a heading is in this edition (a draft-only one is not, in a final build)."""
+        return id(node) in self.by_node
+
     def caption_no(self, node: Any) -> str:
         return self.captions.get(id(node), "")
 

@@ -450,7 +450,8 @@ def diff(
     html = Renderer().render_shinkyu(
         {
             "title": given_title
-            or f"{after.plan.meta.title.plain}（{after.plan.meta.status.plain}）",
+            or after.plan.meta.title.plain
+            + (f"（{after.plan.meta.status.plain}）" if after.plan.meta.status else ""),
             "new_label": after.label if show_revisions else "",
             "old_label": before.label if show_revisions else "",
             "columns": columns,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import jinja2
 
 from .figures import society_diagram, watermark_svg
-from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text
+from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text, draft_mark
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
 from .typeset import keep_together, squeeze_punctuation
@@ -209,7 +209,8 @@ class Renderer:
         draft: bool = True,
         content_href: str = "",
     ) -> str:
-        """The whole document. A draft carries the 素案 watermark and the draft-only parts."""
+        """The whole document. A draft carries its watermark (``model.draft_mark``) and the
+        draft-only parts."""
         visions = tuple(plan.index.visions.values())
         context: DocumentContext = {
             "plan": plan,
@@ -220,7 +221,9 @@ class Renderer:
             "keywords": ", ".join(k.raw for k in plan.meta.keywords),
             "date": date.strftime("%Y-%m-%dT%H:%M:%SZ"),  # W3C date-time, as WeasyPrint reads it
             "draft": draft,
-            "watermark": _data_url(watermark_svg(plan.meta.status.plain)) if draft else "",
+            "watermark": (
+                _data_url(watermark_svg(draft_mark(plan.meta.status, plan.labels))) if draft else ""
+            ),
             "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
             "kpi_widths": kpi_columns(plan),
             "examples_width": examples_columns(plan),

@@ -445,7 +445,7 @@ class Document:
 
 #: The cover's fields in the order the cover prints them (generated.html); the other
 #: fields of the plan's meta follow, unprinted, in the model's order.
-COVER_ORDER = ("status", "title", "meeting", "notice", "date_line", "issuer")
+COVER_ORDER = ("status", "title", "meeting", "plan_period", "notice", "date_line", "issuer")
 #: Fields the PDF keeps in its metadata only.
 METADATA_ONLY = ("subject", "keywords")
 
@@ -842,7 +842,13 @@ class _Printer:
         for goal in self.plan.goals:
             header = tuple(
                 self.label(k)
-                for k in ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target")
+                for k in (
+                    "kpi_list_package",
+                    "kpi_indicator",
+                    "kpi_baseline",
+                    "kpi_target",
+                    "kpi_notes",
+                )
             )
             gh = self.outline.of(goal)
             rows = [Row(goal.id, ((join(gh.label, "　", self.text(goal.title)),),))]
@@ -861,7 +867,8 @@ class _Printer:
                             indicator = join(indicator, "（", self.text(k.unit), "）")
                         baseline = self.kpi_value(k.baseline)
                         target = self.kpi_value(k.target)
-                        rows.append(Row(k.id, ((title,), (indicator,), baseline, target)))
+                        notes = self.text(k.notes) if k.notes else Inline()
+                        rows.append(Row(k.id, ((title,), (indicator,), baseline, target, (notes,))))
             tables.append(Table("kpi-list", "", None, (header,), tuple(rows), None, trace))
         return tuple(tables)
 

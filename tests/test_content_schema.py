@@ -227,8 +227,8 @@ def messages(errors_: Any) -> list[str]:
         ("plan", MIN["plan.yaml"].replace("subject:", "subjet:"), "'subjet' was unexpected"),
         (
             "plan",
-            MIN["plan.yaml"].replace("issuer: テスト部会\n", ""),
-            "'issuer' is a required property",
+            MIN["plan.yaml"].replace("title: テスト計画\n", ""),
+            "'title' is a required property",
         ),
         (
             "plan",

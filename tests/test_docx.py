@@ -328,7 +328,7 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
         in joined
     )
     assert (
-        "政策パッケージ指標基準値目標値第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）"
+        "政策パッケージ指標基準値目標値備考第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）"
         in joined
     )
     assert "今後の議論により定めることとしている事項は、次のとおりである（計２件）。" in joined

@@ -48,7 +48,10 @@ def test_the_counts_of_each_kind(tmp_path):
 
 def _blocked_report(err: str) -> list[str]:
     lines = err.rstrip("\n").split("\n")
-    assert lines[-1] == "the final edition is blocked: 5 problems; output/ was left as it was."
+    assert lines[-1] == (
+        "正式版は作成できません（問題 5 件）。出力フォルダはそのままです。"
+        " (the final edition is blocked: 5 problems; output/ was left as it was.)"
+    )
     return lines[:-1]
 
 

@@ -551,6 +551,137 @@ def test_hostile_text(tmp_path, previous_output, case, files, outcome):
         assert snapshot(out) == before
 
 
+# ------------------------------------------------------------------ draft_only, pending, --final
+
+CLEAN_GOAL = re.sub(
+    r"target:\n\s+pending: 目標値は次回以降に議論",
+    "target: {value: ２０, year: 令和１２年度}",
+    GOAL,
+).replace("value: 10", "value: １０")
+CLEAN_CH4 = CH4.replace("- pending: 次回以降に議論", "- p: 方策Ａの本文")
+CH2 = textwrap.dedent(MINIMAL["chapter2.yaml"])
+
+
+def draft_only(text: str, section_id: str) -> str:
+    """``text`` with ``draft_only: true`` under the section whose id is ``section_id``."""
+    found = re.search(rf"^( *)id: {section_id}\n", text, re.M)
+    assert found, section_id
+    return text.replace(found.group(0), f"{found.group(0)}{found.group(1)}draft_only: true\n", 1)
+
+
+def clean(**files: str) -> dict[str, str]:
+    """The minimal plan with nothing pending (what --final accepts), with ``files`` over it."""
+    return {"goals/a.yaml": CLEAN_GOAL, "chapter4.yaml": CLEAN_CH4} | {
+        k.replace("_", "/", 1) if k.startswith("goals_") else f"{k}.yaml": v
+        for k, v in files.items()
+    }
+
+
+@dataclass(frozen=True)
+class Left:
+    """Built, and each of ``printed`` is in the draft but not in the final edition."""
+
+    printed: tuple[str, ...]
+
+
+Outcome = Ok | Left | tuple[str, int, int | None, str]
+
+# (case, files, outcome of the draft build, outcome of --final): every combination of a
+# draft-only section, a 未定事項 and the formal edition builds or is refused clearly.
+FINAL_CASES: list[tuple[str, dict, Outcome, Outcome]] = [
+    (
+        "draft-only-section",
+        clean(chapter4=draft_only(CLEAN_CH4, "measure-a")),
+        ok("方策Ａの本文"),
+        Left(("方策Ａ",)),
+    ),
+    (
+        "draft-only-chapter",
+        clean(chapter4=draft_only(CLEAN_CH4, "ch4")),
+        ok("実効性を確保する方策"),
+        Left(("実効性を確保する方策",)),
+    ),
+    (
+        # A pillar of the 方針 figure that the final edition leaves out: the figure draws
+        # the others (this crashed with KeyError in outline.of).
+        "draft-only-pillar",
+        clean(chapter2=draft_only(CH2, "pillar-a")),
+        ok("柱Ａの例"),
+        Left(("柱Ａ",)),
+    ),
+    (
+        "draft-only-pillar-base",
+        clean(chapter2=draft_only(CH2, "ch2-spiral")),
+        ok("スパイラルアップの内容"),
+        Left(("スパイラルアップの内容",)),
+    ),
+    (
+        # 重点目標 are numbered and listed in every edition: refused in both, at the goal.
+        "draft-only-goals",
+        clean(chapter3=draft_only(CH3, "ch3")),
+        ("goals/a.yaml", 1, 1, "最終版に載せない節「ch3」"),
+        ("goals/a.yaml", 1, 1, "最終版に載せない節「ch3」"),
+    ),
+    (
+        # A 未定事項 the final edition does not print does not block it.
+        "pending-in-draft-only-section",
+        {"goals/a.yaml": CLEAN_GOAL, "chapter4.yaml": draft_only(CH4, "measure-a")},
+        ok("次回以降に議論"),
+        Left(("次回以降に議論",)),
+    ),
+    (
+        "pending-outside-draft-only",
+        {
+            "goals/a.yaml": CLEAN_GOAL,
+            "chapter4.yaml": draft_only(CH4, "ch4"),
+            "chapter1.yaml": textwrap.dedent(MINIMAL["chapter1.yaml"]).replace(
+                "- list: [変化Ａの内容]", "- pending: 変化Ａは次回以降に議論"
+            ),
+        },
+        ok("変化Ａは次回以降に議論"),
+        ("chapter1.yaml", 10, 13, "未定事項が残っています"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "files", "draft", "final"), FINAL_CASES, ids=[c[0] for c in FINAL_CASES]
+)
+def test_draft_only_pending_and_final(tmp_path, previous_output, case, files, draft, final):
+    content = write_content(tmp_path, files)
+    for argv, outcome in (
+        ([], draft),
+        (["--final"], final),
+        (["check", "--final"], final),
+    ):
+        out = tmp_path / ("out-final" if "--final" in argv else "out-draft")
+        shutil.copytree(previous_output, out, dirs_exist_ok=True)
+        before = snapshot(out)
+        args = [*argv, "--content", str(content)] + ([] if "check" in argv else ["--out", str(out)])
+        result = run_command(args)
+        printed = result.out + result.err
+        assert "Traceback" not in printed and "internal error" not in printed, printed
+        if isinstance(outcome, tuple):
+            where, line, col, phrase = outcome
+            assert result.code == 1, printed
+            place = f"{line}:{ANY if col is None else col}"
+            assert re.search(
+                rf"content/{re.escape(where)}:{place}: .*{re.escape(phrase)}", result.err
+            ), result.err
+            assert snapshot(out) == before
+            continue
+        assert result.code == 0, printed
+        if "check" in argv:
+            continue
+        text = squash(
+            "".join(page.extract_text() for page in pypdf.PdfReader(out / "plan.pdf").pages)
+        )
+        if isinstance(outcome, Left):
+            assert not any(squash(p) in text for p in outcome.printed), text
+        else:
+            assert all(squash(p) in text for p in outcome.printed), text
+
+
 # ------------------------------------------------------------------ fuzzing YAML text
 
 KEYS = [

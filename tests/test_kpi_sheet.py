@@ -23,6 +23,7 @@ from keikaku.errors import BuildError
 from keikaku.kpi_sheet import (
     COLUMNS,
     SHEET,
+    default_kpi_id,
     export_kpis,
     import_kpis,
     parse_number,
@@ -189,8 +190,8 @@ def test_the_exported_sheet(content, tmp_path):
             "令和５年度",
             None,
             None,
-            "備考Ａ: 速報値 / 目標値：目標値は次回以降に議論",
             "一部未定",
+            "備考Ａ: 速報値 / 目標値：目標値は次回以降に議論",
         ],
         [
             "kpi-b",
@@ -203,8 +204,8 @@ def test_the_exported_sheet(content, tmp_path):
             "令和４年度",
             None,
             None,
-            "目標値：次回以降に議論",
             "一部未定",
+            "目標値：次回以降に議論",
         ],
         [
             "kpi-c",
@@ -217,8 +218,8 @@ def test_the_exported_sheet(content, tmp_path):
             "令和５年度",
             1000,
             "令和１２年度",
-            None,
             "設定済",
+            None,
         ],
         [
             None,
@@ -231,8 +232,8 @@ def test_the_exported_sheet(content, tmp_path):
             None,
             None,
             None,
-            "重点施策・ＫＰＩについては、次回以降に議論",
             "未定",
+            "重点施策・ＫＰＩについては、次回以降に議論",
         ],
         [
             None,
@@ -245,8 +246,8 @@ def test_the_exported_sheet(content, tmp_path):
             None,
             None,
             None,
-            "次回以降の計画部会で議論予定",
             "未定",
+            "次回以降の計画部会で議論予定",
         ],
     ]
     assert isinstance(ws["G2"].value, int) and isinstance(ws["G3"].value, float), (
@@ -264,6 +265,17 @@ def test_the_exported_sheet(content, tmp_path):
     assert widths["単位"] == 6 and widths["政策パッケージ"] == 20 and widths["備考"] == 49
     assert wb.properties.created == wb.properties.modified
     assert wb.properties.created.year >= 1980
+
+
+def test_the_sheet_and_kpi_csv_have_one_column_order(content, tmp_path):
+    plan = load_plan(content)
+    header = [
+        c.value
+        for c in openpyxl.load_workbook(export_kpis(plan, content, tmp_path / "k.xlsx"))[SHEET][1]
+    ]
+    csv_header = next(csv.reader(io.StringIO(kpi_csv(plan).decode("utf-8-sig"))))
+    assert header == csv_header
+    assert header[-2:] == ["状態", "備考"]
 
 
 def test_two_exports_of_the_same_content_are_byte_identical(content, tmp_path, monkeypatch):
@@ -344,6 +356,7 @@ NEW_ROW = [
     "令和６年度",
     None,
     None,
+    None,  # 状態: for reading
     "目標値：今後設定",
 ]
 
@@ -542,7 +555,22 @@ def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp
         f"{where}!B7: 政策パッケージのID「pkg-zzz」の政策パッケージが計画にありません。 (unknown package id)",
         f"{where}!E8: 指標がありません。新しいＫＰＩ「kpi-y」には指標を書いてください。 (missing indicator for a new KPI)",
     ]
-    assert "何も書き込んでいません" in lines[3] and len(lines) == 4
+    assert len(lines) == 3  # the closing note is not one of the problems
+    assert (
+        str(caught.value.note)
+        == f"{sheet}: 3 件の問題があるため、内容ファイルには何も書き込んでいません。 (nothing written)"
+    )
+    assert snapshot(content) == before
+    # The command says the same count in both of its closing lines.
+    from conftest import run_command
+
+    result = run_command(["kpi", "import", str(sheet), "--content", str(content)])
+    assert result.code == 1
+    last_two = result.err.rstrip("\n").split("\n")[-2:]
+    assert last_two[0].endswith(
+        "3 件の問題があるため、内容ファイルには何も書き込んでいません。 (nothing written)"
+    )
+    assert last_two[1].startswith("kpi import failed: 3 problems;"), last_two
     assert snapshot(content) == before
 
 
@@ -598,7 +626,12 @@ def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp
             [[None, None, None, None, "指標だけ"]],
             ["A7: ＫＰＩのIDと政策パッケージのIDがありません。"],
         ),
-        ({f"{col('指標')}{ROW['pkg-b']}": "指標"}, [], ["A5: ＫＰＩのIDがありません。"]),
+        (
+            # a pending package's row takes its default id, and then needs its values
+            {f"{col('指標')}{ROW['pkg-b']}": "指標"},
+            [],
+            [f"{col('基準値')}5: 基準値が空欄です。", f"{col('目標値')}5: 目標値が空欄です。"],
+        ),
         (
             {f"{col('基準年度')}{ROW['kpi-a']}": 45000.0},
             [],
@@ -619,6 +652,43 @@ def test_each_bad_row_is_explained(content, tmp_path, values, append, expected):
     for start in expected:
         assert any(line.startswith(f"{sheet}:{SHEET}!{start}") for line in lines), lines
     assert snapshot(content) == before
+
+
+def test_values_in_a_pending_packages_row_are_enough(content, tmp_path):
+    # The guide (§11) says so, and the sheet's grey ＫＰＩのID cell says what happens:
+    # the new ＫＰＩ takes the id kpi-<package>-1, the next one -2.
+    first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
+    values = {
+        f"{col('指標')}{ROW['pkg-b']}": "指標Ｂ１",
+        f"{col('基準値')}{ROW['pkg-b']}": 1,
+        f"{col('基準年度')}{ROW['pkg-b']}": "令和６年度",
+        f"{col('目標値')}{ROW['pkg-b']}": 2,
+        f"{col('目標年度')}{ROW['pkg-b']}": "令和１２年度",
+    }
+    below = [None, "pkg-b", None, None, "指標Ｂ２", None, 3, "令和６年度", 4, "令和１２年度"]
+    sheet = edit(first, tmp_path / "filled.xlsx", values, append=[below])
+    result = import_kpis(content, sheet)
+    assert result.added == ("kpi-b-1", "kpi-b-2")
+    assert result.warnings == (
+        f"{sheet}:{SHEET}!A5: ＫＰＩのIDが空欄のため、新しいＫＰＩの ID を「kpi-b-1」としました。"
+        "別の ID にするなら、この欄に書いてください。 (new KPI id kpi-b-1)",
+        f"{sheet}:{SHEET}!A7: ＫＰＩのIDが空欄のため、新しいＫＰＩの ID を「kpi-b-2」としました。"
+        "別の ID にするなら、この欄に書いてください。 (new KPI id kpi-b-2)",
+    )
+    kpis = {k.id: k for _, _, p in load_plan(content).packages() if p.id == "pkg-b" for k in p.kpis}
+    assert kpis["kpi-b-1"].indicator.raw == "指標Ｂ１" and kpis["kpi-b-2"].target.value == 4
+    # An id already in the plan is skipped.
+    assert default_kpi_id("pkg-b", {"kpi-b-1", "kpi-b-2"}) == "kpi-b-3"
+    assert default_kpi_id("roads", set()) == "kpi-roads-1"
+
+    ws = openpyxl.load_workbook(first)[SHEET]
+    grey = next(
+        dv for dv in ws.data_validations.dataValidation if dv.promptTitle == "変更しないでください"
+    )
+    guide = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+    section = guide[guide.index("## 11.") :]
+    for phrase in ("「kpi-政策パッケージのID-1」", "指標と値を書けば"):
+        assert phrase in grey.prompt and phrase in section, phrase
 
 
 def test_notes_and_pending_reasons(content, tmp_path):
@@ -649,7 +719,7 @@ def test_notes_and_pending_reasons(content, tmp_path):
         ),
     ]
     assert len(result.warnings) == 1 and "備考を消す変更は反映しません" in result.warnings[0]
-    assert result.warnings[0].startswith(f"{sheet}:{SHEET}!K2: ")
+    assert result.warnings[0].startswith(f"{sheet}:{SHEET}!{col('備考')}2: ")
     # Exported again and imported, nothing moves.
     again = export_kpis(load_plan(content), content, tmp_path / "again.xlsx")
     assert not import_kpis(content, again).changed
@@ -761,11 +831,14 @@ body:
 def test_new_kpis_follow_the_files_own_style(tmp_path):
     content = write_content(tmp_path, {"goals/a.yaml": OTHER_STYLE})
     first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
-    assert [c.value for c in openpyxl.load_workbook(first)[SHEET]["L"]][1:3] == ["なし", "未定"]
+    assert [c.value for c in openpyxl.load_workbook(first)[SHEET][col("状態")]][1:3] == [
+        "なし",
+        "未定",
+    ]
     sheet = edit(
         first,
         tmp_path / "e.xlsx",
-        {"K4": "新しい備考", "K5": "短い備考"},
+        {f"{col('備考')}4": "新しい備考", f"{col('備考')}5": "短い備考"},
         append=[
             ["kpi-a1", "pkg-a", None, None, "指標Ａ１", "件", 1, "令和６年度", 2, "令和７年度"],
             [
@@ -779,6 +852,7 @@ def test_new_kpis_follow_the_files_own_style(tmp_path):
                 "令和６年度",
                 None,
                 None,
+                None,  # 状態
                 "目標値：未定です",
             ],
             [
@@ -792,6 +866,7 @@ def test_new_kpis_follow_the_files_own_style(tmp_path):
                 "令和６年度",
                 6,
                 "令和７年度",
+                None,  # 状態
                 "a: b",
             ],
         ],

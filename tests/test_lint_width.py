@@ -118,3 +118,54 @@ def test_the_readme_kpi_example_passes_the_projects_lint(tmp_path):
     (kpi,) = plan.packages()[0][2].kpis
     assert kpi.id == "kpi-example" and kpi.target.year.raw == "令和12年度"
     assert lint(plan, load_lint_config(PROJECT / "content"), final=True) == []
+
+
+# ------------------------------------------------------------------ the printed document
+
+
+def real_plan_with(tmp_path, text: str):
+    """A copy of the real plan with one more paragraph in 第４章, and its width-latin findings
+    on that paragraph, as 「run」→「fix」 with the message."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    ch4 = content / "chapter4.yaml"
+    before = ch4.read_text("utf-8")
+    ch4.write_text(before + f"  - p: {json.dumps(text, ensure_ascii=False)}\n", "utf-8")
+    line = len(before.splitlines()) + 1
+    plan = load_plan(content)
+    return [
+        f.message
+        for f in lint(plan, load_lint_config(content), final=True)
+        if f.rule == "width_latin" and f.pos.path.endswith("chapter4.yaml") and f.pos.line == line
+    ]
+
+
+def test_what_the_labels_print_is_not_flagged(tmp_path):
+    # The real plan writes most Latin half-width (AI, DX, PPP), and its labels print
+    # 【ＫＰＩ】: ＫＰＩ typed full-width follows the document as printed.
+    assert real_plan_with(tmp_path, "ＫＰＩを設定する。") == []
+
+
+def test_the_other_form_of_a_labels_word_is_flagged_towards_the_label(tmp_path):
+    (message,) = real_plan_with(tmp_path, "KPIを設定する。")
+    assert message == (
+        "英字「KPI」は、計画の見出しの語（labels の kpis）が「ＫＰＩ」と印刷している語です。"
+        "「KPI」→「ＫＰＩ」に統一してください。"
+    )
+
+
+def test_other_words_still_follow_the_more_used_form(tmp_path):
+    (message,) = real_plan_with(tmp_path, "ＥＶを普及する。")
+    assert "「ＥＶ」→「EV」" in message and "全角" in message
+
+
+def test_a_renamed_label_moves_the_form(tmp_path):
+    text = GOAL.replace("取組Ａ", "KPIの設定")
+    plan_yaml = textwrap.dedent(MINIMAL["plan.yaml"]).replace(
+        "parts:", "labels:\n  kpis: KPI\n  package_list_kpi: KPI\nparts:"
+    )
+    plan = load_plan(write_content(tmp_path, {"goals/a.yaml": text, "plan.yaml": plan_yaml}))
+    flagged = [f.message for f in lint(plan, LintConfig(), final=True) if f.rule == "width_latin"]
+    assert not any("「KPI」→" in m for m in flagged), flagged

@@ -51,9 +51,49 @@ def test_pending_items_are_collected_with_their_place(content_dir):
 
 
 def test_missing_required_field_names_file_line_and_field(content_dir):
-    lines = problems(content_dir({"plan.yaml": "title: テスト計画\nstatus: 素案\n"}))
-    line = only(lines, r"'issuer'")
-    assert re.match(r".*content/plan\.yaml:1:1: 作成者（issuer）がありません", line)
+    plan_yaml = textwrap.dedent(MINIMAL["plan.yaml"]).replace("title: テスト計画\n", "")
+    lines = problems(content_dir({"plan.yaml": plan_yaml}))
+    line = only(lines, r"'title'")
+    assert re.match(r".*content/plan\.yaml:1:1: 計画の名称（title）がありません", line)
+
+
+COVER_LINES = ("status", "meeting", "date_line", "issuer", "subject")
+
+
+def test_every_cover_line_but_the_title_may_be_left_out(content_dir):
+    text = textwrap.dedent(MINIMAL["plan.yaml"])
+    kept = [line for line in text.splitlines() if line.split(":")[0] not in COVER_LINES]
+    plan = load_plan(content_dir({"plan.yaml": "\n".join(kept) + "\n"}))
+    m = plan.meta
+    assert m.title.raw == "テスト計画"
+    assert (m.status, m.meeting, m.date_line, m.issuer, m.subject, m.plan_period) == (None,) * 6
+
+
+@pytest.mark.parametrize("key", [*COVER_LINES, "plan_period"])
+def test_an_empty_optional_cover_line_may_be_written_or_deleted(content_dir, key):
+    # 「内容を書くか、項目ごと削除してください」 is true of every optional cover line …
+    text = textwrap.dedent(MINIMAL["plan.yaml"])
+    lines = [line for line in text.splitlines() if not line.startswith(f"{key}:")]
+    lines.insert(1, f'{key}: ""')
+    line = only(problems(content_dir({"plan.yaml": "\n".join(lines) + "\n"})), "empty text")
+    assert re.search(
+        rf"content/plan\.yaml:2:\d+: {key}: .+が空です。内容を書くか、項目ごと削除してください。",
+        line,
+    ), line
+
+
+def test_an_empty_required_text_is_only_to_be_written(content_dir):
+    # … but not of the title, which cannot be deleted: the message says to write it.
+    text = textwrap.dedent(MINIMAL["plan.yaml"]).replace("title: テスト計画", 'title: ""')
+    line = only(problems(content_dir({"plan.yaml": text})), "empty text")
+    assert re.search(
+        r"plan\.yaml:1:8: title: 計画の名称が空です。内容を書いてください。 \(empty", line
+    )
+    goal = textwrap.dedent(MINIMAL["goals/a.yaml"])
+    lines = problems(
+        content_dir({"goals/a.yaml": goal.replace("- list: [取組Ａ]", '- list: ["", 取組Ａ]')})
+    )
+    assert "項目ごと削除してください" in only(lines, "empty text")  # an item of a list may go
 
 
 def test_unknown_field_suggests_the_intended_one(content_dir):
@@ -358,3 +398,33 @@ def test_messages_never_print_control_characters(content_dir):
     lines = problems(content_dir({"goals/a.yaml": goals}))
     assert lines and all(not re.search(r"[\x00-\x1f\x7f-\x9f]", line) for line in lines), lines
     assert any("<U+001B>" in line or "\\e" in line for line in lines), lines
+
+
+def test_check_warns_of_a_goal_missing_from_the_outline_of_goals(content_dir):
+    # A 重点目標 added to 第３章 alone prints there, not among 第２章's 重点目標の案.
+    from conftest import run_command
+
+    ch3 = textwrap.dedent(MINIMAL["chapter3.yaml"]) + "  - include: goals/b.yaml\n"
+    goal_b = "goal: 重点目標Ｂ\nid: goal-b\nbody:\n  - p: 重点目標Ｂの本文\n"
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b})
+    result = run_command(["check", "--content", str(content)])
+    assert result.code == 0, result.err
+    (line,) = [line for line in result.err.splitlines() if "goal without an outline" in line]
+    assert re.fullmatch(
+        r"warning: .*content/goals/b\.yaml:1:1: 重点目標「goal-b」が第２章の重点目標の案"
+        r"（.*content/chapter2\.yaml:\d+:\d+ など）にありません。ほかの重点目標と同じように、"
+        r"重点目標の案の節に「- goal_outline: goal-b」を加えてください。 \(goal without an outline entry\)",
+        line,
+    ), line
+    # With the entry, no warning; and a plan whose 第２章 lists no goal at all is left alone.
+    ch2 = textwrap.dedent(MINIMAL["chapter2.yaml"]).replace(
+        "- goal_outline: goal-a\n",
+        "- goal_outline: goal-a\n                  - goal_outline: goal-b\n",
+    )
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b, "chapter2.yaml": ch2})
+    assert "goal without an outline" not in run_command(["check", "--content", str(content)]).err
+    ch2 = textwrap.dedent(MINIMAL["chapter2.yaml"]).replace(
+        "- goal_outline: goal-a\n", "- p: 本文\n"
+    )
+    content = content_dir({"chapter3.yaml": ch3, "goals/b.yaml": goal_b, "chapter2.yaml": ch2})
+    assert load_plan(content).warnings == ()

@@ -56,10 +56,10 @@ BAD_INPUTS = [
     ),
     (
         "missing-field",
-        {"plan.yaml": PLAN.replace("issuer: テスト部会\n", "")},
+        {"plan.yaml": PLAN.replace("title: テスト計画\n", "")},
         "plan.yaml",
         1,
-        "作成者（issuer）がありません",
+        "計画の名称（title）がありません",
     ),
     (
         "unknown-field",
