@@ -46,8 +46,9 @@ $(DEV_STAMP): $(STAMP) requirements-dev.lock
 	$(PY) -m pip install --quiet -r requirements-dev.lock
 	touch $(DEV_STAMP)
 
-$(TEST_STAMP): $(STAMP) scripts/setup-system.sh
+$(TEST_STAMP): $(STAMP) scripts/setup-system.sh tests/a11y/package-lock.json
 	bash scripts/setup-system.sh --test
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
 	touch $(TEST_STAMP)
 
 clean:

@@ -9,11 +9,17 @@
 #                                    WebDriver (the live preview's end-to-end test), and
 #                                    LibreOffice Writer without its GUI (converts plan.docx to
 #                                    PDF to check it reads like plan.pdf), and poppler-utils
-#                                    (pdftoppm, pdftotext: to look at the pages one built)
+#                                    (pdftoppm, pdftotext: to look at the pages one built);
+#                                    npm (with Node.js) where the machine has none, for
+#                                    axe-core, the HTML edition's accessibility checker
+#                                    (tests/a11y, installed by make test with npm ci)
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig pandoc)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium chromium-driver libreoffice-writer-nogui poppler-utils)
+fi
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
 fi
 need=()
 for pkg in "${packages[@]}"; do

@@ -4,7 +4,9 @@ project's stylesheet and reads what a reader, or a screen reader, is given."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import pytest
 from selenium import webdriver
@@ -12,6 +14,8 @@ from selenium.webdriver.chrome.service import Service
 
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: axe-core, pinned in tests/a11y/package.json and installed there by ``make test``.
+AXE = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -70,3 +74,30 @@ def test_the_page_has_a_main_landmark_and_fits_a_phone(page):
         "return document.querySelector('meta[name=viewport]').getAttribute('content')"
     )
     assert "width=device-width" in viewport
+
+
+def test_axe_finds_no_wcag_a_or_aa_violation(page):
+    """axe-core's WCAG 2.1 A and AA rules over the whole HTML edition, as a browser shows
+    it (screen stylesheet)."""
+    assert AXE.is_file(), "axe-core is missing: make test installs it (npm ci in tests/a11y)"
+    page.execute_script(AXE.read_text(encoding="utf-8"))
+    page.set_script_timeout(120)
+
+    def violations() -> list:
+        return json.loads(
+            page.execute_async_script(
+                """const done = arguments[arguments.length - 1];
+                axe.run(document, {runOnly: {type: 'tag',
+                                   values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(r => done(JSON.stringify(r.violations.map(v => [v.id, v.impact,
+                           v.nodes.slice(0, 3).map(n => n.target.join(' '))]))))
+                   .catch(e => done(JSON.stringify([['error', String(e), []]])));"""
+            )
+        )
+
+    assert violations() == []
+    # The checker sees what it should: the 参考１ page links shown again are link-name.
+    page.execute_script(
+        "document.querySelectorAll('.col-page').forEach(e => e.style.display = 'table-cell')"
+    )
+    assert "link-name" in [v[0] for v in violations()]
