@@ -209,3 +209,23 @@ def test_pending_list_prints_each_reason_once(built_plan):
         assert annex.count(squash(reason)) == 1, reason
     kpis = "重点施策・ＫＰＩについては、次回以降の計画部会で議論予定"
     assert f"{kpis}（{zen(reasons.count(kpis))}件）" in annex
+
+
+def test_a_continued_list_table_repeats_its_goal_row(built_plan):
+    """A table of 参考１ or 参考２ continued on the next page repeats its head, the 重点目標's
+    row included: every head the pages print is followed by a 第N節 row."""
+    heads = [
+        "重点目標・目指す社会の姿・政策パッケージＫＰＩ頁",
+        "政策パッケージ指標基準値目標値備考",
+    ]
+    seen = 0
+    for text in built_plan.pages:
+        flat = squash(text)
+        for head in heads:
+            at = flat.find(head)
+            while at >= 0:
+                seen += 1
+                after = flat[at + len(head) :]
+                assert re.match(r"第[１-９]節", after), after[:30]
+                at = flat.find(head, at + 1)
+    assert seen >= 9  # four tables in each list, and a continued one
