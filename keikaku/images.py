@@ -5,7 +5,11 @@ symbolic link, FIFO or device: it is read through ``files.read_bytes``), at most
 ``MAX_IMAGE_BYTES`` and, for PNG and JPEG, at most ``MAX_IMAGE_PIXELS``. An SVG is a program as much as a picture: one with scripts, event
 attributes, entities, embedded foreign content or a reference to anything outside the
 file itself (another file, the network) is refused with the file and line of the
-offending element, and never reaches the layout engine.
+offending element, and never reaches the layout engine. So is one the layout engine
+cannot draw in reasonable time or at all: one that draws more than ``MAX_SVG_ELEMENTS``
+elements once every ``<use>`` and ``url(#…)`` reference is expanded (a ``<use>`` bomb),
+refers to itself, or has a size, ``viewBox`` or coordinate that is not a finite number
+within ``MAX_SVG_COORDINATE``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,12 @@ from pathlib import Path
 
 from . import files
 from .errors import Pos, Problem
-from .limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS
+from .limits import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    MAX_SVG_COORDINATE,
+    MAX_SVG_ELEMENTS,
+)
 from .sources import printable
 
 __all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "check_image", "check_svg"]
@@ -28,6 +37,19 @@ _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
 _IMPORT = re.compile(r"@import", re.I)
 _REFUSED_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed", "audio", "video"}
 _HREFS = {"href", "xlink:href", "src"}
+#: Attributes that hold the geometry the layout engine computes with.
+_GEOMETRY = {
+    "x", "y", "width", "height", "cx", "cy", "r", "rx", "ry", "x1", "y1", "x2", "y2",
+    "dx", "dy", "fx", "fy", "viewbox", "points", "d", "stroke-width", "font-size",
+    "refx", "refy", "markerwidth", "markerheight", "transform", "stroke-dasharray",
+}  # fmt: skip
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NOT_A_NUMBER = re.compile(r"(?<![a-z])(?:nan|inf(?:inity)?)(?![a-z])", re.I)
+_LENGTH = re.compile(
+    r"\s*\+?(?P<n>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:px|pt|pc|mm|cm|in|em|ex|%)?\s*"
+)
+#: References by ``url(#id)`` (fill, stroke, marker, clip-path, mask, filter, in a style too).
+_URL_REF = re.compile(r"url\(\s*['\"]?\s*#([^)'\"\s]+)")
 
 
 def _kind(data: bytes, suffix: str) -> str | None:
@@ -122,10 +144,30 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
             )
         )
 
+    # The elements as a graph, to count what the layout engine will draw: each element
+    # draws itself, its children and (``<use>``, ``url(#…)``) what it refers to.
+    children: list[list[int]] = []
+    refs: list[list[tuple[str, int]]] = []
+    places: list[Pos] = []
+    ids: dict[str, int] = {}
+    open_elements: list[int] = []
+
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(":", 1)[-1].lower()
         if local in _REFUSED_ELEMENTS:
             refuse(f"要素 <{name}>")
+        node = len(children) if len(children) <= MAX_SVG_ELEMENTS else None
+        if node is not None:
+            children.append([])
+            refs.append([])
+            places.append(here())
+            if open_elements and open_elements[-1] is not None:
+                children[open_elements[-1]].append(node)
+        open_elements.append(node)  # type: ignore[arg-type]
+        vertices = max(
+            1,
+            max((len(_NUMBER.findall(attrs.get(a, ""))) for a in ("d", "points")), default=0) // 2,
+        )
         for attr, value in attrs.items():
             lower = attr.lower()
             if lower.startswith("on"):
@@ -133,8 +175,59 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
             elif lower in _HREFS or lower.endswith(":href"):
                 if not value.strip().startswith("#"):
                     refuse(f'ファイルの外への参照 {attr}="{printable(value, 60)}"')
+                elif node is not None:
+                    refs[node].append((value.strip()[1:], 1))
             elif lower == "style" and (_EXTERNAL_URL.search(value) or _IMPORT.search(value)):
                 refuse("style の中の外部参照")
+            if lower == "id" and node is not None:
+                ids.setdefault(value.strip(), node)
+            if node is not None and "url(" in value:
+                times = vertices if "marker" in lower or "marker" in value else 1
+                refs[node].extend((ref, times) for ref in _URL_REF.findall(value))
+            if lower in _GEOMETRY:
+                geometry(name, attr, value, is_root=not open_elements[:-1])
+
+    def end(_name: str) -> None:
+        open_elements.pop()
+
+    def geometry(element: str, attr: str, value: str, *, is_root: bool) -> None:
+        lower = attr.lower()
+        shown_value = f'{attr}="{printable(value, 40)}"'
+        if _NOT_A_NUMBER.search(value):
+            invalid(f"<{element}> の {shown_value} に数でない値があります。")
+            return
+        numbers = [float(n) for n in _NUMBER.findall(value)]
+        if any(abs(n) > MAX_SVG_COORDINATE for n in numbers):
+            invalid(
+                f"<{element}> の {shown_value} の数が大きすぎます"
+                f"（絶対値 {MAX_SVG_COORDINATE:,} まで）。"
+            )
+        elif lower == "viewbox" and (
+            len(numbers) != 4
+            or _NUMBER.sub("", value).replace(",", " ").strip()
+            or numbers[2] <= 0
+            or numbers[3] <= 0
+        ):
+            invalid(
+                f"<{element}> の {shown_value} は「最小x 最小y 幅 高さ」の四つの数で、"
+                "幅と高さは 0 より大きくしてください。"
+            )
+        elif is_root and lower in ("width", "height"):
+            match = _LENGTH.fullmatch(value)
+            if match is None or float(match["n"]) <= 0:
+                invalid(
+                    f"<{element}> の {shown_value} は 0 より大きい長さ（例: 120、120px、40mm）"
+                    "で書いてください。"
+                )
+
+    def invalid(message: str) -> None:
+        problems.append(
+            Problem(
+                here(),
+                f"SVG の寸法が正しくありません。{message}作図ソフトで書き出し直してください。"
+                " (invalid SVG dimensions)",
+            )
+        )
 
     def text(content: str) -> None:
         if _IMPORT.search(content) or _EXTERNAL_URL.search(content):
@@ -151,6 +244,7 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
             refuse("外部スタイルシートの指定")
 
     parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = entity
@@ -166,4 +260,71 @@ def check_svg(data: bytes, shown: str) -> list[Problem]:
                 "書き出し直してください。 (malformed SVG)",
             )
         )
+    if not problems and children:
+        problems.extend(_count_drawn(children, refs, places, ids))
     return problems
+
+
+def _count_drawn(
+    children: list[list[int]],
+    refs: list[list[tuple[str, int]]],
+    places: list[Pos],
+    ids: dict[str, int],
+) -> list[Problem]:
+    """Refuse an SVG that draws more than ``MAX_SVG_ELEMENTS`` elements once every
+    reference is expanded (or that refers to itself in a cycle), at the innermost element
+    that is over the limit."""
+    if len(children) > MAX_SVG_ELEMENTS:
+        return [_too_many(places[MAX_SVG_ELEMENTS], literal=True)]
+    cap = MAX_SVG_ELEMENTS + 1  # counts stop here: only "over the limit" matters
+    drawn = [0] * len(children)
+    state = [0] * len(children)  # 0 not seen, 1 being counted, 2 counted
+    for first in range(len(children)):
+        if state[first]:
+            continue
+        stack = [first]
+        while stack:
+            node = stack[-1]
+            targets = [*children[node], *(ids[r] for r, _ in refs[node] if r in ids)]
+            if state[node] == 0:
+                state[node] = 1
+                for target in targets:
+                    if state[target] == 1:
+                        return [
+                            Problem(
+                                places[node],
+                                "SVG の参照（<use> や url(#…)）が自分自身を含む要素を指していて、"
+                                "描画が終わりません。参照先を直すか、書き出し直してください。"
+                                " (SVG refers to itself)",
+                            )
+                        ]
+                    if state[target] == 0:
+                        stack.append(target)
+                continue
+            stack.pop()
+            if state[node] == 2:
+                continue
+            state[node] = 2
+            total = 1 + sum(drawn[c] for c in children[node])
+            total += sum(times * drawn[ids[r]] for r, times in refs[node] if r in ids)
+            drawn[node] = min(total, cap)
+    if drawn[0] <= MAX_SVG_ELEMENTS:
+        return []
+    # Where the count crosses the limit: the first element over it whose parts are not.
+    innermost = next(
+        n
+        for n in range(len(children))
+        if drawn[n] > MAX_SVG_ELEMENTS
+        and all(drawn[c] <= MAX_SVG_ELEMENTS for c in children[n])
+        and all(drawn[ids[r]] <= MAX_SVG_ELEMENTS for r, _ in refs[n] if r in ids)
+    )
+    return [_too_many(places[innermost], literal=False)]
+
+
+def _too_many(at: Pos, *, literal: bool) -> Problem:
+    how = "" if literal else "<use> などの参照による複製を含めて"
+    return Problem(
+        at,
+        f"SVG の描く要素が{how} {MAX_SVG_ELEMENTS:,} 個を超えます（{MAX_SVG_ELEMENTS:,} 個まで）。"
+        "図を簡略にするか、PNG で書き出してください。 (SVG draws too many elements)",
+    )

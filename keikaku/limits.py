@@ -52,6 +52,18 @@ MAX_IMAGE_PIXELS = 80_000_000
 The layout engine decodes the whole image, and a small file can hold a huge one; the
 limit also stays under Pillow's own decompression-bomb warning (about 89 megapixels)."""
 
+MAX_SVG_ELEMENTS = 50_000
+"""Most elements an SVG figure may draw, counting every copy a ``<use>`` (or a pattern,
+marker, mask or clip path referred to by ``url(#…)``) makes of what it refers to. The
+layout engine draws each copy, about 0.2 ms apiece: a 1 kB file of ``<use>`` nested six
+levels deep, ten times each, draws a million and takes minutes. A figure exported from a
+drawing program draws a few thousand."""
+
+MAX_SVG_COORDINATE = 1_000_000
+"""Largest absolute value of a number in an SVG's geometry (sizes, positions, the
+``viewBox``, path data): a drawing in points or pixels stays in the thousands, and
+``1e308`` or ``NaN`` only make the layout engine fail."""
+
 MAX_CONTENT_BYTES = 50 * MB
 """Largest total size of all files in the content folder, images included, in bytes. The
 no-op check hashes the folder on every run, and the live preview every half second."""

@@ -113,6 +113,40 @@ def katakana_headings(count: int) -> str:
     )
 
 
+def with_figure(src: str) -> str:
+    """chapter4.yaml with a figure block showing ``src`` (the figure's line is 9)."""
+    return CH4 + (
+        f"  - figure: {src}\n    caption: 図の表題\n    alt: 図の説明\n    source: 出典の名前\n"
+    )
+
+
+def svg(body: str, root: str = 'width="100" height="100" viewBox="0 0 100 100"') -> str:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {root}>\n{body}</svg>\n'
+
+
+def use_chain(levels: int, fan_out: int = 10) -> str:
+    """An SVG of ``<use>`` nested ``levels`` deep, ``fan_out`` times each: it draws
+    about ``fan_out ** levels`` rectangles. Level n is on line n + 2."""
+    body = '<defs><rect id="l0" width="1" height="1"/>\n'
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use href="#l{level - 1}" x="{i}"/>' for i in range(fan_out))
+        body += f'<g id="l{level}">{uses}</g>\n'
+    return svg(body + f'</defs><use href="#l{levels}"/>\n')
+
+
+def pattern_chain(levels: int, fan_out: int = 20) -> str:
+    """Patterns filled with rectangles painted with the pattern before: level n on line n + 2."""
+    body = '<pattern id="p0"><rect width="1" height="1"/></pattern>\n'
+    for level in range(1, levels + 1):
+        rect = f'<rect fill="url(#p{level - 1})"/>'
+        body += f'<pattern id="p{level}">{rect * fan_out}</pattern>\n'
+    return svg(body + f'<rect fill="url(#p{levels})" width="9" height="9"/>\n')
+
+
+def figure_files(name: str, data: str | bytes) -> dict[str, str | bytes | None]:
+    return {"chapter4.yaml": with_figure(f"figures/{name}"), f"figures/{name}": data}
+
+
 # ------------------------------------------------------------------ the table
 
 
@@ -392,6 +426,78 @@ ATTACKS = [
     Attack("planted-stamp-to-dev-zero", setup=_planted(".build-stamp", "zero"), expect=OK),
     Attack("planted-journal-to-dev-zero", setup=_planted(files.JOURNAL_NAME, "zero"), expect=OK),
     Attack("planted-fifo-stamp", setup=_fifo_in_out, expect=OK),
+    # --- figures that exhaust the layout engine or make it fail (SVG)
+    Attack(
+        "svg-use-bomb-6-levels",
+        overrides=figure_files("a.svg", use_chain(6)),
+        expect=refused(rf"{C}/figures/a\.svg:7:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-use-bomb-7-levels",
+        overrides=figure_files("a.svg", use_chain(7)),
+        expect=refused(rf"{C}/figures/a\.svg:7:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-use-refers-to-its-ancestor",
+        overrides=figure_files("a.svg", svg('<g id="a">\n  <use href="#a"/>\n</g>\n')),
+        expect=refused(rf"{C}/figures/a\.svg:3:3", "自分自身を含む要素"),
+    ),
+    Attack(
+        "svg-pattern-bomb",
+        overrides=figure_files("a.svg", pattern_chain(5)),  # 20 ** 4 at level 4, line 6
+        expect=refused(rf"{C}/figures/a\.svg:6:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-too-many-elements",
+        overrides=figure_files("a.svg", svg("<rect/>\n" * (limits.MAX_SVG_ELEMENTS + 1))),
+        expect=refused(rf"{C}/figures/a\.svg:50001:1", "50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-nan-and-huge-dimensions",
+        overrides=figure_files(
+            "a.svg",
+            svg('<rect width="1" height="1"/>\n', 'width="NaN" height="-1e308" viewBox="0 0 0 0"'),
+        ),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", '<svg> の width="NaN" に数でない値'),
+    ),
+    Attack(
+        "svg-zero-viewbox",
+        overrides=figure_files(
+            "a.svg", svg("<rect/>\n", 'width="10" height="10" viewBox="0 0 0 0"')
+        ),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "幅と高さは 0 より大きく"),
+    ),
+    Attack(
+        "svg-negative-height",
+        overrides=figure_files("a.svg", svg("<rect/>\n", 'width="10" height="-1e308"')),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "絶対値 1,000,000 まで"),
+    ),
+    Attack(
+        "svg-infinite-coordinate",
+        overrides=figure_files("a.svg", svg('<path d="M0 0 L inf 5"/>\n')),
+        expect=refused(rf"{C}/figures/a\.svg:2:1", '<path> の d="M0 0 L inf 5" に数でない値'),
+    ),
+    Attack(
+        "svg-bad-viewbox",
+        overrides=figure_files("a.svg", svg("<rect/>\n", 'viewBox="0 0 10"')),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "四つの数"),
+    ),
+    Attack(
+        "svg-use-4-levels-is-fine",
+        overrides=figure_files("a.svg", use_chain(4)),
+        expect=OK,
+    ),
+    Attack(
+        "svg-units-and-exponents-are-fine",
+        overrides=figure_files(
+            "a.svg",
+            svg(
+                '<path d="M0,0L1e2-5.5.5z" transform="rotate(45)"/>\n',
+                'width="40mm" height="3e1mm" viewBox="0,0,10,10"',
+            ),
+        ),
+        expect=OK,
+    ),
     # --- content that made the build fail with an internal error
     Attack(
         "katakana-headings-run-out",
@@ -964,3 +1070,49 @@ def test_preview_reports_a_fifo_instead_of_hanging(preview):
     conn.request("GET", "/plan.html")
     assert conn.getresponse().status == 200
     conn.close()
+
+
+# ------------------------------------------------------------------ the worst allowed cases
+
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.monotonic()
+done = subprocess.run([sys.executable, "build.py", *sys.argv[1:]], capture_output=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(done.returncode, time.monotonic() - started, usage.ru_maxrss * 1024)
+sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+"""
+
+
+def measured_build(content: Path, out: Path, *args: str) -> tuple[int, float, int, str]:
+    """``build.py`` in a process of its own: its exit code, wall time, the peak memory of
+    its largest process (the build, or pandoc beneath it) and what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, "--content", str(content), "--out", str(out), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    code, seconds, peak = done.stdout.split()
+    return int(code), float(seconds), int(peak), done.stderr
+
+
+@pytest.mark.slow
+def test_the_largest_allowed_svg_builds_in_bounded_time_and_memory(tmp_path):
+    # As many elements as the limit allows, the Word edition too (it stands in as text).
+    content = write_content(
+        tmp_path,
+        figure_files(
+            "a.svg",
+            svg(
+                "".join(
+                    f'<rect x="{i % 100}" y="{i // 100 % 100}" width="1" height="1"/>\n'
+                    for i in range(limits.MAX_SVG_ELEMENTS - 1)
+                )
+            ),
+        ),
+    )
+    code, seconds, peak, err = measured_build(content, tmp_path / "out")
+    assert code == 0, err
+    assert seconds < 60 and peak < 1024 * limits.MB, (seconds, peak)
