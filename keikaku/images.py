@@ -78,7 +78,7 @@ def check_image(path: Path, shown: str, referred_at: Pos) -> list[Problem]:
                     f"{MAX_IMAGE_BYTES // 1024 // 1024} MB 以下に縮小してください。 (image too large)",
                 )
             ]
-        if exc.kind in ("symlink", "special", "folder"):
+        if exc.kind in ("symlink", "hardlink", "special", "folder"):
             return [
                 Problem(referred_at, f"画像「{shown}」は通常のファイルではありません。{exc.reason}")
             ]

@@ -187,6 +187,24 @@ def _footnotes_to_outside(root, content, out, mp):
     link(content / "footnotes.yaml", secret)
 
 
+def _hard_link_to_outside(name: str, text: str):
+    """``content/name`` as a hard link to a file outside the content folder."""
+
+    def setup(root, content, out, mp):
+        secret = root / "outside" / Path(name).name
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.write_text(text, "utf-8")
+        (content / name).unlink(missing_ok=True)
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(secret, content / name)
+
+    return setup
+
+
+def _hard_link_inside(root, content, out, mp):
+    os.link(content / "footnotes.yaml", content / "notes-copy.yaml")
+
+
 def _include_to_inside(root, content, out, mp):
     (content / "goals" / "real.yaml").write_text(GOAL, "utf-8")
     link(content / "goals" / "a.yaml", "real.yaml")
@@ -304,6 +322,27 @@ ATTACKS = [
         "footnotes-link-outside",
         setup=_footnotes_to_outside,
         expect=refused(rf"{C}/footnotes\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "footnotes-hard-link-outside",
+        setup=_hard_link_to_outside("footnotes.yaml", f"note-a: {SECRET}\n"),
+        expect=refused(rf"{C}/footnotes\.yaml", "ハードリンクです（同じファイルに名前が 2 つ"),
+    ),
+    Attack(
+        "figure-hard-link-outside",
+        overrides={"chapter4.yaml": with_figure("figures/a.svg")},
+        setup=_hard_link_to_outside("figures/a.svg", svg("<rect/>\n")),
+        expect=refused(rf"{C}/figures/a\.svg", "ファイルをコピーして置いてください"),
+    ),
+    Attack(
+        "hard-link-inside-content",
+        setup=_hard_link_inside,
+        expect=refused(rf"{C}/footnotes\.yaml", "ハードリンク"),
+    ),
+    Attack(
+        "plan-hard-linked-from-outside",
+        setup=lambda r, c, o, m: os.link(c / "plan.yaml", r / ".plan-backup"),
+        expect=refused(rf"{C}/plan\.yaml", "ハードリンク"),
     ),
     Attack(
         "lint-links-to-dev-zero",
@@ -635,6 +674,8 @@ def test_the_real_plan_sits_far_inside_every_limit():
     sizes = [p.stat().st_size for p in content.rglob("*") if p.is_file()]
     assert max(sizes) * 20 < limits.MAX_TEXT_FILE_BYTES
     assert len(list(content.rglob("*"))) * 20 < limits.MAX_CONTENT_ENTRIES
+    # A git checkout writes each file once: no hard links for the check to refuse.
+    assert {p.stat().st_nlink for p in content.rglob("*") if p.is_file()} == {1}
 
 
 def test_the_reader_never_reads_past_its_limit(tmp_path, monkeypatch):
