@@ -14,6 +14,7 @@ malformed paths.
 from __future__ import annotations
 
 import errno
+import hashlib
 import http.client
 import json
 import os
@@ -631,7 +632,8 @@ def assert_whole_set(out: Path) -> str:
     recorded = json.loads((out / ".build-stamp").read_text("utf-8"))["products"]
     for name, state in recorded.items():
         st = (out / name).lstat()
-        assert [st.st_size, st.st_mtime_ns] == state, name
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert [st.st_size, st.st_mtime_ns, digest] == state, name
     return title
 
 
