@@ -14,7 +14,10 @@ within ``MAX_SVG_COORDINATE``.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import os
 import re
 import xml.parsers.expat
 from pathlib import Path
@@ -26,10 +29,24 @@ from .limits import (
     MAX_IMAGE_PIXELS,
     MAX_SVG_COORDINATE,
     MAX_SVG_ELEMENTS,
+    PRINT_BOX_MM,
+    PRINT_DPI,
 )
+from .paths import PROJECT_ROOT
 from .sources import printable
 
-__all__ = ["MAX_IMAGE_BYTES", "MAX_IMAGE_PIXELS", "check_image", "check_svg"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "check_image",
+    "check_svg",
+    "placeholder",
+    "printed",
+]
+#: Where figures scaled down to their printed size are kept, by digest.
+CACHE = PROJECT_ROOT / ".cache" / "figures"
+#: The text block in pixels at the print resolution: no figure is printed larger.
+PRINT_BOX = tuple(round(mm / 25.4 * PRINT_DPI) for mm in PRINT_BOX_MM)
 _PNG = b"\x89PNG\r\n\x1a\n"
 _JPEG = b"\xff\xd8\xff"
 #: url(...) in a style that points anywhere but inside the file (#id).
@@ -328,3 +345,81 @@ def _too_many(at: Pos, *, literal: bool) -> Problem:
         f"SVG の描く要素が{how} {MAX_SVG_ELEMENTS:,} 個を超えます（{MAX_SVG_ELEMENTS:,} 個まで）。"
         "図を簡略にするか、PNG で書き出してください。 (SVG draws too many elements)",
     )
+
+
+# ------------------------------------------------------------------ the printed size
+
+
+def printed(data: bytes) -> bytes:
+    """A checked PNG or JPEG figure at no more than its printed size: scaled down (in
+    proportion, Lanczos) to fit ``PRINT_BOX`` at ``PRINT_DPI`` when it is larger, else
+    as it is. The layout engine and Pandoc both hold every image decoded in memory, and
+    Pandoc about 400 times its size: a 20 MB scan of noise took 10 GB. The result is
+    the same bytes for the same source (the PDF stays reproducible), computed once and
+    kept under ``.cache/figures``, keyed by the source's digest, the box and Pillow's
+    version; a read-only checkout goes on without the cache."""
+    from PIL import Image, __version__
+
+    kind = "png" if data.startswith(_PNG) else "jpeg" if data.startswith(_JPEG) else None
+    if kind is None:
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        width, height = image.size
+        if width <= PRINT_BOX[0] and height <= PRINT_BOX[1]:
+            return data
+        key = hashlib.sha256(data).hexdigest()
+        name = f"{key}-{PRINT_BOX[0]}x{PRINT_BOX[1]}-{__version__}.{kind}"
+        try:
+            return files.read_bytes(CACHE / name, root=CACHE, limit=MAX_IMAGE_BYTES)
+        except files.Refused:
+            pass
+        scale = min(PRINT_BOX[0] / width, PRINT_BOX[1] / height)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image.draft(image.mode, size)  # JPEG: decode at a reduced scale, in less memory
+        small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out = io.BytesIO()
+        if kind == "png":
+            small.save(out, "PNG", dpi=(PRINT_DPI, PRINT_DPI))
+        else:
+            small = small if small.mode in ("L", "RGB", "CMYK") else small.convert("RGB")
+            small.save(out, "JPEG", quality=92, dpi=(PRINT_DPI, PRINT_DPI))
+    result = out.getvalue()
+    _keep(name, result)
+    return result
+
+
+def _keep(name: str, data: bytes) -> None:
+    """Write a cache entry whole or not at all (a temporary, then a rename)."""
+    with contextlib.suppress(OSError):
+        CACHE.mkdir(parents=True, exist_ok=True)
+        temp = CACHE / f".{name}.{os.urandom(8).hex()}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(temp, CACHE / name)
+        except OSError:
+            temp.unlink(missing_ok=True)
+            raise
+
+
+def placeholder(data: bytes, tag: str) -> bytes:
+    """A stand-in for the PNG or JPEG ``data`` of the same size in pixels and the same
+    resolution, of a single colour (a few kB), marked with ``tag`` so that no two are the
+    same bytes: Pandoc lays out the stand-in and the real bytes replace it in the
+    package afterwards, so that Pandoc never holds a large image."""
+    from PIL import Image, PngImagePlugin
+
+    with Image.open(io.BytesIO(data)) as image:
+        size, dpi = image.size, image.info.get("dpi")
+        kind = image.format
+    blank = Image.new("1" if kind == "PNG" else "L", size, 1 if kind == "PNG" else 255)
+    out = io.BytesIO()
+    extra = {"dpi": tuple(round(float(d)) for d in dpi)} if dpi else {}
+    if kind == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("keikaku-figure", tag)
+        blank.save(out, "PNG", pnginfo=info, **extra)
+    else:
+        blank.save(out, "JPEG", comment=f"keikaku-figure {tag}".encode(), **extra)
+    return out.getvalue()

@@ -47,10 +47,19 @@ MAX_IMAGE_BYTES = 20 * MB
 resolution fits, and the layout engine decodes every image in memory. Also the largest
 file the layout engine may fetch (the vendored fonts are about 5 MB each)."""
 
-MAX_IMAGE_PIXELS = 80_000_000
-"""Most pixels (width × height) of a PNG or JPEG figure: an A4 page scanned at 900 dpi.
-The layout engine decodes the whole image, and a small file can hold a huge one; the
-limit also stays under Pillow's own decompression-bomb warning (about 89 megapixels)."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""Most pixels (width × height) of a PNG or JPEG figure: an A4 page scanned at 600 dpi
+(35 megapixels) fits. A small file can hold a huge image, and decoding one costs 4 bytes
+a pixel (200 MB here), so the pixels are limited as well as the bytes."""
+
+PRINT_DPI = 300
+"""The resolution figures are printed at: an image larger than the text block at this
+resolution is scaled down to it once, before the layout and the Word edition, and the
+result kept under ``.cache/figures`` (``images.printed``)."""
+
+PRINT_BOX_MM = (166.7, 250.0)
+"""The text block of the page (A4 less ``plan.css``'s margins), in millimetres: the
+largest a figure is printed."""
 
 MAX_SVG_ELEMENTS = 50_000
 """Most elements an SVG figure may draw, counting every copy a ``<use>`` (or a pattern,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import http.client
+import io
 import json
 import os
 import re
@@ -29,6 +30,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +144,31 @@ def pattern_chain(levels: int, fan_out: int = 20) -> str:
         rect = f'<rect fill="url(#p{level - 1})"/>'
         body += f'<pattern id="p{level}">{rect * fan_out}</pattern>\n'
     return svg(body + f'<rect fill="url(#p{levels})" width="9" height="9"/>\n')
+
+
+def png(width: int, height: int, *, noise: bool = False) -> bytes:
+    """An RGB PNG: of random noise (incompressible: 3 bytes a pixel), or of zeros (a few
+    kB however many pixels: a decompression bomb)."""
+    import struct
+    import zlib
+
+    row = width * 3 + 1
+    if noise:
+        raw = b"".join(b"\0" + os.urandom(width * 3) for _ in range(height))
+        body = zlib.compress(raw, 1)
+    else:
+        packer = zlib.compressobj(9)
+        body = b"".join(packer.compress(bytes(row)) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return _PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def figure_files(name: str, data: str | bytes) -> dict[str, str | bytes | None]:
@@ -466,6 +493,23 @@ ATTACKS = [
     Attack("planted-stamp-to-dev-zero", setup=_planted(".build-stamp", "zero"), expect=OK),
     Attack("planted-journal-to-dev-zero", setup=_planted(files.JOURNAL_NAME, "zero"), expect=OK),
     Attack("planted-fifo-stamp", setup=_fifo_in_out, expect=OK),
+    # --- figures that exhaust memory (PNG, JPEG)
+    Attack(
+        "png-over-50-megapixels",
+        overrides=figure_files("a.png", png(7072, 7072)),  # 50.01 MP in 0.2 MB
+        expect=refused(rf"{C}/chapter4\.yaml:9:13", "50 メガピクセルまで"),
+    ),
+    Attack(
+        "png-bomb-225-megapixels",
+        overrides=figure_files("a.png", png(15_000, 15_000)),
+        expect=refused(rf"{C}/chapter4\.yaml:9:13", "画素数が多すぎます"),
+    ),
+    Attack(
+        "png-of-50-megapixels-is-fine",
+        overrides=figure_files("a.png", png(7071, 7071)),
+        expect=OK,
+        marks=(pytest.mark.slow,),
+    ),
     # --- figures that exhaust the layout engine or make it fail (SVG)
     Attack(
         "svg-use-bomb-6-levels",
@@ -1159,3 +1203,69 @@ def test_the_largest_allowed_svg_builds_in_bounded_time_and_memory(tmp_path):
     code, seconds, peak, err = measured_build(content, tmp_path / "out")
     assert code == 0, err
     assert seconds < 60 and peak < 1024 * limits.MB, (seconds, peak)
+
+
+@pytest.mark.slow
+def test_a_20_mb_png_of_noise_is_printed_at_300_dpi_within_bounds(tmp_path):
+    # The largest PNG the byte limit allows, of noise: it used to take 84 s and 10.4 GB
+    # with the Word edition (Pandoc holding the image about 400 times over). Built into
+    # the real plan, which has to fit with it in 1 GiB.
+    from PIL import Image
+
+    from keikaku.images import PRINT_BOX
+
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    data = png(2550, 2550, noise=True)
+    assert 18 * limits.MB < len(data) <= limits.MAX_IMAGE_BYTES  # 19.5 MB (decimal)
+    (content / "figures").mkdir()
+    (content / "figures" / "noise.png").write_bytes(data)
+    chapter = content / "chapter4.yaml"
+    chapter.write_text(
+        chapter.read_text("utf-8")
+        + "  - figure: figures/noise.png\n    caption: 雑音の画像（見本）\n    alt: 見本\n"
+        "    source: 見本\n",
+        "utf-8",
+    )
+    out = tmp_path / "out"
+    code, seconds, peak, err = measured_build(content, out)
+    assert code == 0, err
+    assert seconds < 60 and peak < 1024 * limits.MB, (seconds, peak)
+    # The PDF and the Word edition both hold it at no more than 300 dpi of the text block.
+    sizes = {
+        (obj.get("/Width"), obj.get("/Height"))
+        for page in pypdf.PdfReader(out / "plan.pdf").pages
+        for obj in (
+            ref.get_object()
+            for ref in ((page.get("/Resources") or {}).get("/XObject") or {}).values()
+        )
+        if obj.get("/Subtype") == "/Image"
+    }
+    assert sizes == {(PRINT_BOX[0], PRINT_BOX[0])}, sizes
+    with zipfile.ZipFile(out / "plan.docx") as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+        assert len(media) == 1
+        with Image.open(io.BytesIO(z.read(media[0]))) as image:
+            assert image.size == (PRINT_BOX[0], PRINT_BOX[0])
+            assert image.getextrema()[0][1] > 200  # the figure, not the blank stand-in
+
+
+def test_a_figure_is_scaled_down_once_and_to_the_same_bytes(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from keikaku import images
+
+    monkeypatch.setattr(images, "CACHE", tmp_path / "cache")
+    small = png(40, 30)
+    assert images.printed(small) == small  # within the box: as it is
+    big = png(images.PRINT_BOX[0] * 2, 100, noise=True)
+    first = images.printed(big)
+    with Image.open(io.BytesIO(first)) as image:
+        assert image.size == (images.PRINT_BOX[0], 50)
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    (entry,) = (tmp_path / "cache").iterdir()
+    assert entry.read_bytes() == first
+    entry.write_bytes(b"cached")  # a second call reads the cache, not the source
+    assert images.printed(big) == b"cached"
+    entry.unlink()
+    assert images.printed(big) == first  # computed again: the same bytes

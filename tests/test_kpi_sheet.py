@@ -1099,7 +1099,7 @@ def test_the_command_line_exports_and_imports(tmp_path):
 # ------------------------------------------------------------------ formulas in kpi.csv
 
 HOSTILE_TEXT = {
-    "indicator: 指標Ａ   # 指標の名称": "indicator: '=HYPERLINK(\"http://example.com\",\"指標\")'",
+    "indicator: 指標Ａ   # 指標の名称": 'indicator: \'=HYPERLINK("http://example.com","指標")\'',
     "unit: 件": "unit: '+件'",
     'notes: "備考Ａ: 速報値"': "notes: '@SUM(1+1)*cmd|'' /C calc''!A0'",
     "indicator: 'エネルギー消費量'": "indicator: '-2+3+cmd|'' /C calc''!A0'",
@@ -1124,7 +1124,7 @@ def test_no_cell_of_kpi_csv_starts_a_formula_and_it_reads_back_unchanged(tmp_pat
                 # Only a number in a value column may start so: it stays a number.
                 assert name in ("基準値", "目標値") and float(cell) == -3.5, (name, cell)
     by_id = {row[0]: dict(zip(header, row, strict=True)) for row in body}
-    assert by_id["kpi-a"]["指標"] == "'=HYPERLINK(\"http://example.com\",\"指標\")"
+    assert by_id["kpi-a"]["指標"] == '\'=HYPERLINK("http://example.com","指標")'
     assert by_id["kpi-a"]["単位"] == "'+件"
     assert by_id["kpi-a"]["備考"].startswith("'@SUM(1+1)")
     assert by_id["kpi-c"]["指標"] == "'-2+3+cmd|' /C calc'!A0"
