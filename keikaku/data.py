@@ -36,6 +36,7 @@ import inspect
 import io
 import itertools
 import json
+import re
 import sys
 import textwrap
 import types
@@ -444,11 +445,33 @@ def _kpi_row(base: dict[str, str], k: Kpi) -> dict[str, str]:
     }
 
 
+#: What a spreadsheet program may read as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The columns that hold a value which may be a number (value_text of an int or a float).
+NUMBER_COLUMNS = ("基準値", "目標値")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def neutralised(cell: str, column: str) -> str:
+    """A cell of kpi.csv that no spreadsheet program runs as a formula: text that starts
+    with ``= + - @``, a tab or a carriage return is prefixed with ``'``, as OWASP
+    recommends; a number in a value column (-3.5) is left a number.
+    ``kpi_sheet`` removes the ``'`` again when it reads the file back."""
+    if not cell.startswith(FORMULA_STARTS):
+        return cell
+    if column in NUMBER_COLUMNS and _NUMBER.fullmatch(cell):
+        return cell
+    return "'" + cell
+
+
 def kpi_csv(plan: Plan) -> bytes:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=KPI_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(kpi_rows(plan))
+    writer.writerows(
+        {column: neutralised(cell, column) for column, cell in row.items()}
+        for row in kpi_rows(plan)
+    )
     return buf.getvalue().encode("utf-8-sig")
 
 

@@ -659,6 +659,8 @@ class _Builder:
         self.origin: dict[int, tuple[str, str]] = {}
         """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
         self.heading_ppr: dict[str, str] = {}
+        self.figures: dict[bytes, bytes] = {}
+        """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
 
     # -------------------------------------------------------------- traces
@@ -1153,8 +1155,16 @@ class _Builder:
             # makes only with rsvg-convert; the alt text stands in, with caption and 出典.
             self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt.plain}］")], trace))
         else:
+            from .images import placeholder, printed
+
+            # Pandoc lays out a blank stand-in of the same size; _finish puts the figure,
+            # at no more than its printed size, in its place (Pandoc held about 400 times
+            # an image's size in memory: 10 GB for a 20 MB scan).
+            data = printed(data)
+            stand_in = placeholder(data, f"{len(self.figures)}-{hashlib.sha256(data).hexdigest()}")
+            self.figures[stand_in] = data
             kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
-            url = f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
+            url = f"data:image/{kind};base64," + base64.b64encode(stand_in).decode("ascii")
             attrs = []
             width = _em(b.width) if b.width else None
             if width is not None:
@@ -2773,6 +2783,9 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
         parts = {i.filename: src.read(i) for i in src.infolist()}
         order = [i.filename for i in src.infolist()]
+    for name, body in parts.items():
+        if name.startswith("word/media/") and body in builder.figures:
+            parts[name] = builder.figures[body]  # the figure in place of its stand-in
     rels = parts["word/_rels/document.xml.rels"].decode("utf-8")
     header1 = _rels_target(rels, "header1.xml")
     doc = parts["word/document.xml"].decode("utf-8")

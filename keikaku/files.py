@@ -71,7 +71,7 @@ def shown_path(path: Path) -> str:
 class Refused(Exception):
     """A file the build will not read. ``reason`` is the sentence for the editor (Japanese,
     with an English gloss); ``kind`` says why: ``missing``, ``symlink``, ``special``,
-    ``folder``, ``outside``, ``large`` or ``unreadable``."""
+    ``folder``, ``hardlink``, ``outside``, ``large`` or ``unreadable``."""
 
     def __init__(self, kind: str, reason: str, size: int = 0) -> None:
         super().__init__(reason)
@@ -110,6 +110,17 @@ def _refusal(mode: int) -> Refused:
         "special",
         f"{_what(mode)}で、通常のファイルではありません。content/ には通常のファイルだけを"
         "置いてください。 (not a regular file)",
+    )
+
+
+def _hard_link(links: int) -> Refused:
+    """Why a file with more than one name (a hard link) is refused: the other names may be
+    outside the content folder, and nothing in the file says where."""
+    return Refused(
+        "hardlink",
+        f"ハードリンクです（同じファイルに名前が {links} つあります）。ハードリンクは content/ の外の"
+        "ファイルと同じ中身を指していることがあり、見分けられないため読み込みません。"
+        "リンク（ln）ではなく、ファイルをコピーして置いてください。 (hard link refused)",
     )
 
 
@@ -200,8 +211,10 @@ def _split(path: Path, root: Path | None) -> tuple[Path, list[str], str]:
 
 def read_bytes(path: Path, *, root: Path | None, limit: int) -> bytes:
     """The bytes of the regular file ``path``, which must lie inside ``root`` (with no
-    symbolic link on the way from ``root``); with ``root`` None only ``path`` itself is
-    checked. Raises ``Refused`` (never blocks, never reads more than ``limit`` + 1 bytes)."""
+    symbolic link on the way from ``root``) and have no other name (a hard link, whose
+    other names may be anywhere); with ``root`` None only ``path`` itself is checked, and
+    a hard link is read. Raises ``Refused`` (never blocks, never reads more than ``limit``
+    + 1 bytes)."""
     try:
         base, folders, name = _split(path, root)
         dir_fd = _open_parts(base, folders)
@@ -218,6 +231,8 @@ def read_bytes(path: Path, *, root: Path | None, limit: int) -> bytes:
             st = os.fstat(fd)  # what was opened, not what the name pointed at a moment ago
             if not stat.S_ISREG(st.st_mode):
                 raise _refusal(st.st_mode)
+            if root is not None and st.st_nlink > 1:
+                raise _hard_link(st.st_nlink)
             if st.st_size > limit:
                 raise _too_large(st.st_size, limit)
             return _read_open(fd, limit)
@@ -329,7 +344,8 @@ def check_content_root(content: Path) -> None:
 
 def check_content_folder(content: Path) -> int:
     """Walk the content folder once, before anything is read, without following links:
-    refuse symbolic links and special files (FIFOs, devices, sockets) anywhere in it
+    refuse symbolic links, hard links (files with more than one name: ``O_NOFOLLOW`` cannot
+    tell one from a file) and special files (FIFOs, devices, sockets) anywhere in it
     (hidden names, such as an editor's lock link ``.#plan.yaml``, are never read and so
     are left alone), more than ``MAX_CONTENT_ENTRIES`` entries and more than
     ``MAX_CONTENT_BYTES`` in all (each file's own limit is enforced where it is read, so
@@ -382,6 +398,8 @@ def check_content_folder(content: Path) -> int:
                 folders.append((Path(entry.path), name_rel, is_hidden))
             elif stat.S_ISREG(st.st_mode):
                 total += st.st_size  # each file's own limit is enforced where it is read
+                if st.st_nlink > 1 and not is_hidden:
+                    problems.append(Problem(Pos(shown(name_rel)), _hard_link(st.st_nlink).reason))
             elif not is_hidden:
                 reason = _refusal(st.st_mode).reason
                 if stat.S_ISLNK(st.st_mode):

@@ -58,7 +58,7 @@ from typing import Any
 
 import yaml
 
-from .data import KPI_COLUMNS, NONE, OPEN, PARTLY, SET
+from .data import FORMULA_STARTS, KPI_COLUMNS, NONE, OPEN, PARTLY, SET
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .load import _ID, _shown, load_plan
@@ -593,12 +593,20 @@ def _csv_rows(data: bytes, shown: str) -> list[tuple[int, list[Cell]]]:
             (
                 start,
                 [
-                    Cell(v, Pos(shown, start, i))
+                    Cell(_unneutralised(v), Pos(shown, start, i))
                     for i, v in enumerate(fields[:MAX_COLUMNS], start=1)
                 ],
             )
         )
     return table
+
+
+def _unneutralised(field: str) -> str:
+    """A CSV field as it was before ``data.neutralised`` kept it from being read as a
+    formula: ``'=…`` is ``=…`` again (a ``'`` before anything else is the editor's)."""
+    if field.startswith("'") and field[1:].startswith(FORMULA_STARTS):
+        return field[1:]
+    return field
 
 
 def _norm(text: Any) -> str:

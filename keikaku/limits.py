@@ -47,10 +47,31 @@ MAX_IMAGE_BYTES = 20 * MB
 resolution fits, and the layout engine decodes every image in memory. Also the largest
 file the layout engine may fetch (the vendored fonts are about 5 MB each)."""
 
-MAX_IMAGE_PIXELS = 80_000_000
-"""Most pixels (width × height) of a PNG or JPEG figure: an A4 page scanned at 900 dpi.
-The layout engine decodes the whole image, and a small file can hold a huge one; the
-limit also stays under Pillow's own decompression-bomb warning (about 89 megapixels)."""
+MAX_IMAGE_PIXELS = 50_000_000
+"""Most pixels (width × height) of a PNG or JPEG figure: an A4 page scanned at 600 dpi
+(35 megapixels) fits. A small file can hold a huge image, and decoding one costs 4 bytes
+a pixel (200 MB here), so the pixels are limited as well as the bytes."""
+
+PRINT_DPI = 300
+"""The resolution figures are printed at: an image larger than the text block at this
+resolution is scaled down to it once, before the layout and the Word edition, and the
+result kept under ``.cache/figures`` (``images.printed``)."""
+
+PRINT_BOX_MM = (166.7, 250.0)
+"""The text block of the page (A4 less ``plan.css``'s margins), in millimetres: the
+largest a figure is printed."""
+
+MAX_SVG_ELEMENTS = 50_000
+"""Most elements an SVG figure may draw, counting every copy a ``<use>`` (or a pattern,
+marker, mask or clip path referred to by ``url(#…)``) makes of what it refers to. The
+layout engine draws each copy, about 0.2 ms apiece: a 1 kB file of ``<use>`` nested six
+levels deep, ten times each, draws a million and takes minutes. A figure exported from a
+drawing program draws a few thousand."""
+
+MAX_SVG_COORDINATE = 1_000_000
+"""Largest absolute value of a number in an SVG's geometry (sizes, positions, the
+``viewBox``, path data): a drawing in points or pixels stays in the thousands, and
+``1e308`` or ``NaN`` only make the layout engine fail."""
 
 MAX_CONTENT_BYTES = 50 * MB
 """Largest total size of all files in the content folder, images included, in bytes. The

@@ -345,11 +345,8 @@ def _build(
     with progress.stage("write"):
         # The stamp joins the products' set: a build killed while publishing leaves either
         # the old set with its stamp or, once the next command has completed it, the new.
-        written = publish(
-            out,
-            {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data, **products},
-            stamp.record,
-        )
+        products = {"plan.pdf": pdf, "plan.html": html.encode("utf-8"), **data, **products}
+        written = publish(out, products, lambda states: stamp.record(states, products))
     edition = "final" if final else "draft"
     report(
         f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "

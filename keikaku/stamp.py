@@ -5,8 +5,10 @@
 versions of the libraries that shape the output, and the command-line options that do
 (the content and output directories: the output's location is in plan.html's stylesheet
 link) — into one digest. After a successful build the digest is written to
-``OUT/.build-stamp`` with the size and modification time of each product. The next build
-skips all work when the digest is the same and every product is still as it was written.
+``OUT/.build-stamp`` with the size, modification time and sha256 of each product. The
+next build skips all work when the digest is the same and every product is still as it
+was written: the same size and mtime, then the same bytes (a file swapped in with the
+size and mtime kept is caught; hashing the real plan's products costs a few ms).
 
 Every file enters the digest with its path, size and ``mtime_ns``, so touching a file
 rebuilds, as with make. Files up to ``FULL_HASH_LIMIT`` (content, templates, CSS, code:
@@ -148,6 +150,13 @@ def _product_state(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns] if stat.S_ISREG(st.st_mode) else None
 
 
+def _product_digest(out: Path, name: str) -> str | None:
+    """The sha256 of a product as it is now (read as the preview reads it: a regular file,
+    never through a link, never half of a set being published)."""
+    data = files.read_product(out, name)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
 class BuildStamp:
     """The inputs' digest for one build, compared with and saved to ``OUT/.build-stamp``.
 
@@ -177,13 +186,31 @@ class BuildStamp:
         if len(names) != len(products):
             return False
         self.products = names
-        return all(_product_state(self.out / name) == state for name, state in products.items())
+        try:
+            # Size and mtime first (a stat each), then the bytes: a product replaced by
+            # another file of the same size and mtime is not the one the build wrote.
+            if not all(
+                _product_state(self.out / name) == state[:2] for name, state in products.items()
+            ):
+                return False
+            return all(
+                len(state) == 3 and _product_digest(self.out, name) == state[2]
+                for name, state in products.items()
+            )
+        except (TypeError, IndexError):
+            return False
 
-    def record(self, states: dict[str, os.stat_result]) -> dict[str, bytes]:
-        """The stamp of the products about to be published (their temporaries' states:
-        a rename keeps size and mtime), as a file that joins their set."""
+    def record(
+        self, states: dict[str, os.stat_result], contents: dict[str, bytes]
+    ) -> dict[str, bytes]:
+        """The stamp of the products about to be published — their temporaries' states (a
+        rename keeps size and mtime) and the sha256 of their ``contents`` — as a file that
+        joins their set."""
         data = {
             "digest": self.digest,
-            "products": {name: [st.st_size, st.st_mtime_ns] for name, st in states.items()},
+            "products": {
+                name: [st.st_size, st.st_mtime_ns, hashlib.sha256(contents[name]).hexdigest()]
+                for name, st in states.items()
+            },
         }
         return {STAMP_NAME: (json.dumps(data, indent=1) + "\n").encode("utf-8")}

@@ -143,6 +143,10 @@ class SandboxedFetcher(weasyprint.URLFetcher):
                         raise FileNotFoundError(url) from None
                     raise RefusedFetch(url) from None
                 kind = mimetypes.guess_type(path.name)[0] or "text/plain"
+                if kind in ("image/png", "image/jpeg"):
+                    from .images import printed
+
+                    data = printed(data)  # a figure at no more than its printed size
                 return weasyprint.urls.URLFetcherResponse(
                     path.as_uri(), data, {"Content-Type": kind, "Content-Length": str(len(data))}
                 )

@@ -14,7 +14,9 @@ malformed paths.
 from __future__ import annotations
 
 import errno
+import hashlib
 import http.client
+import io
 import json
 import os
 import re
@@ -28,6 +30,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +116,65 @@ def katakana_headings(count: int) -> str:
     )
 
 
+def with_figure(src: str) -> str:
+    """chapter4.yaml with a figure block showing ``src`` (the figure's line is 9)."""
+    return CH4 + (
+        f"  - figure: {src}\n    caption: 図の表題\n    alt: 図の説明\n    source: 出典の名前\n"
+    )
+
+
+def svg(body: str, root: str = 'width="100" height="100" viewBox="0 0 100 100"') -> str:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {root}>\n{body}</svg>\n'
+
+
+def use_chain(levels: int, fan_out: int = 10) -> str:
+    """An SVG of ``<use>`` nested ``levels`` deep, ``fan_out`` times each: it draws
+    about ``fan_out ** levels`` rectangles. Level n is on line n + 2."""
+    body = '<defs><rect id="l0" width="1" height="1"/>\n'
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use href="#l{level - 1}" x="{i}"/>' for i in range(fan_out))
+        body += f'<g id="l{level}">{uses}</g>\n'
+    return svg(body + f'</defs><use href="#l{levels}"/>\n')
+
+
+def pattern_chain(levels: int, fan_out: int = 20) -> str:
+    """Patterns filled with rectangles painted with the pattern before: level n on line n + 2."""
+    body = '<pattern id="p0"><rect width="1" height="1"/></pattern>\n'
+    for level in range(1, levels + 1):
+        rect = f'<rect fill="url(#p{level - 1})"/>'
+        body += f'<pattern id="p{level}">{rect * fan_out}</pattern>\n'
+    return svg(body + f'<rect fill="url(#p{levels})" width="9" height="9"/>\n')
+
+
+def png(width: int, height: int, *, noise: bool = False) -> bytes:
+    """An RGB PNG: of random noise (incompressible: 3 bytes a pixel), or of zeros (a few
+    kB however many pixels: a decompression bomb)."""
+    import struct
+    import zlib
+
+    row = width * 3 + 1
+    if noise:
+        raw = b"".join(b"\0" + os.urandom(width * 3) for _ in range(height))
+        body = zlib.compress(raw, 1)
+    else:
+        packer = zlib.compressobj(9)
+        body = b"".join(packer.compress(bytes(row)) for _ in range(height)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return _PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def figure_files(name: str, data: str | bytes) -> dict[str, str | bytes | None]:
+    return {"chapter4.yaml": with_figure(f"figures/{name}"), f"figures/{name}": data}
+
+
 # ------------------------------------------------------------------ the table
 
 
@@ -151,6 +213,24 @@ def _footnotes_to_outside(root, content, out, mp):
     secret.parent.mkdir(parents=True, exist_ok=True)
     secret.write_text(f"note-a: {SECRET}\n", "utf-8")
     link(content / "footnotes.yaml", secret)
+
+
+def _hard_link_to_outside(name: str, text: str):
+    """``content/name`` as a hard link to a file outside the content folder."""
+
+    def setup(root, content, out, mp):
+        secret = root / "outside" / Path(name).name
+        secret.parent.mkdir(parents=True, exist_ok=True)
+        secret.write_text(text, "utf-8")
+        (content / name).unlink(missing_ok=True)
+        (content / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(secret, content / name)
+
+    return setup
+
+
+def _hard_link_inside(root, content, out, mp):
+    os.link(content / "footnotes.yaml", content / "notes-copy.yaml")
 
 
 def _include_to_inside(root, content, out, mp):
@@ -270,6 +350,27 @@ ATTACKS = [
         "footnotes-link-outside",
         setup=_footnotes_to_outside,
         expect=refused(rf"{C}/footnotes\.yaml", "シンボリックリンク"),
+    ),
+    Attack(
+        "footnotes-hard-link-outside",
+        setup=_hard_link_to_outside("footnotes.yaml", f"note-a: {SECRET}\n"),
+        expect=refused(rf"{C}/footnotes\.yaml", "ハードリンクです（同じファイルに名前が 2 つ"),
+    ),
+    Attack(
+        "figure-hard-link-outside",
+        overrides={"chapter4.yaml": with_figure("figures/a.svg")},
+        setup=_hard_link_to_outside("figures/a.svg", svg("<rect/>\n")),
+        expect=refused(rf"{C}/figures/a\.svg", "ファイルをコピーして置いてください"),
+    ),
+    Attack(
+        "hard-link-inside-content",
+        setup=_hard_link_inside,
+        expect=refused(rf"{C}/footnotes\.yaml", "ハードリンク"),
+    ),
+    Attack(
+        "plan-hard-linked-from-outside",
+        setup=lambda r, c, o, m: os.link(c / "plan.yaml", r / ".plan-backup"),
+        expect=refused(rf"{C}/plan\.yaml", "ハードリンク"),
     ),
     Attack(
         "lint-links-to-dev-zero",
@@ -392,6 +493,95 @@ ATTACKS = [
     Attack("planted-stamp-to-dev-zero", setup=_planted(".build-stamp", "zero"), expect=OK),
     Attack("planted-journal-to-dev-zero", setup=_planted(files.JOURNAL_NAME, "zero"), expect=OK),
     Attack("planted-fifo-stamp", setup=_fifo_in_out, expect=OK),
+    # --- figures that exhaust memory (PNG, JPEG)
+    Attack(
+        "png-over-50-megapixels",
+        overrides=figure_files("a.png", png(7072, 7072)),  # 50.01 MP in 0.2 MB
+        expect=refused(rf"{C}/chapter4\.yaml:9:13", "50 メガピクセルまで"),
+    ),
+    Attack(
+        "png-bomb-225-megapixels",
+        overrides=figure_files("a.png", png(15_000, 15_000)),
+        expect=refused(rf"{C}/chapter4\.yaml:9:13", "画素数が多すぎます"),
+    ),
+    Attack(
+        "png-of-50-megapixels-is-fine",
+        overrides=figure_files("a.png", png(7071, 7071)),
+        expect=OK,
+        marks=(pytest.mark.slow,),
+    ),
+    # --- figures that exhaust the layout engine or make it fail (SVG)
+    Attack(
+        "svg-use-bomb-6-levels",
+        overrides=figure_files("a.svg", use_chain(6)),
+        expect=refused(rf"{C}/figures/a\.svg:7:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-use-bomb-7-levels",
+        overrides=figure_files("a.svg", use_chain(7)),
+        expect=refused(rf"{C}/figures/a\.svg:7:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-use-refers-to-its-ancestor",
+        overrides=figure_files("a.svg", svg('<g id="a">\n  <use href="#a"/>\n</g>\n')),
+        expect=refused(rf"{C}/figures/a\.svg:3:3", "自分自身を含む要素"),
+    ),
+    Attack(
+        "svg-pattern-bomb",
+        overrides=figure_files("a.svg", pattern_chain(5)),  # 20 ** 4 at level 4, line 6
+        expect=refused(rf"{C}/figures/a\.svg:6:1", "複製を含めて 50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-too-many-elements",
+        overrides=figure_files("a.svg", svg("<rect/>\n" * (limits.MAX_SVG_ELEMENTS + 1))),
+        expect=refused(rf"{C}/figures/a\.svg:50001:1", "50,000 個を超えます"),
+    ),
+    Attack(
+        "svg-nan-and-huge-dimensions",
+        overrides=figure_files(
+            "a.svg",
+            svg('<rect width="1" height="1"/>\n', 'width="NaN" height="-1e308" viewBox="0 0 0 0"'),
+        ),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", '<svg> の width="NaN" に数でない値'),
+    ),
+    Attack(
+        "svg-zero-viewbox",
+        overrides=figure_files(
+            "a.svg", svg("<rect/>\n", 'width="10" height="10" viewBox="0 0 0 0"')
+        ),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "幅と高さは 0 より大きく"),
+    ),
+    Attack(
+        "svg-negative-height",
+        overrides=figure_files("a.svg", svg("<rect/>\n", 'width="10" height="-1e308"')),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "絶対値 1,000,000 まで"),
+    ),
+    Attack(
+        "svg-infinite-coordinate",
+        overrides=figure_files("a.svg", svg('<path d="M0 0 L inf 5"/>\n')),
+        expect=refused(rf"{C}/figures/a\.svg:2:1", '<path> の d="M0 0 L inf 5" に数でない値'),
+    ),
+    Attack(
+        "svg-bad-viewbox",
+        overrides=figure_files("a.svg", svg("<rect/>\n", 'viewBox="0 0 10"')),
+        expect=refused(rf"{C}/figures/a\.svg:1:1", "四つの数"),
+    ),
+    Attack(
+        "svg-use-4-levels-is-fine",
+        overrides=figure_files("a.svg", use_chain(4)),
+        expect=OK,
+    ),
+    Attack(
+        "svg-units-and-exponents-are-fine",
+        overrides=figure_files(
+            "a.svg",
+            svg(
+                '<path d="M0,0L1e2-5.5.5z" transform="rotate(45)"/>\n',
+                'width="40mm" height="3e1mm" viewBox="0,0,10,10"',
+            ),
+        ),
+        expect=OK,
+    ),
     # --- content that made the build fail with an internal error
     Attack(
         "katakana-headings-run-out",
@@ -486,7 +676,8 @@ def assert_whole_set(out: Path) -> str:
     recorded = json.loads((out / ".build-stamp").read_text("utf-8"))["products"]
     for name, state in recorded.items():
         st = (out / name).lstat()
-        assert [st.st_size, st.st_mtime_ns] == state, name
+        digest = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert [st.st_size, st.st_mtime_ns, digest] == state, name
     return title
 
 
@@ -529,6 +720,8 @@ def test_the_real_plan_sits_far_inside_every_limit():
     sizes = [p.stat().st_size for p in content.rglob("*") if p.is_file()]
     assert max(sizes) * 20 < limits.MAX_TEXT_FILE_BYTES
     assert len(list(content.rglob("*"))) * 20 < limits.MAX_CONTENT_ENTRIES
+    # A git checkout writes each file once: no hard links for the check to refuse.
+    assert {p.stat().st_nlink for p in content.rglob("*") if p.is_file()} == {1}
 
 
 def test_the_reader_never_reads_past_its_limit(tmp_path, monkeypatch):
@@ -964,3 +1157,115 @@ def test_preview_reports_a_fifo_instead_of_hanging(preview):
     conn.request("GET", "/plan.html")
     assert conn.getresponse().status == 200
     conn.close()
+
+
+# ------------------------------------------------------------------ the worst allowed cases
+
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.monotonic()
+done = subprocess.run([sys.executable, "build.py", *sys.argv[1:]], capture_output=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(done.returncode, time.monotonic() - started, usage.ru_maxrss * 1024)
+sys.stderr.write(done.stderr.decode("utf-8", "replace"))
+"""
+
+
+def measured_build(content: Path, out: Path, *args: str) -> tuple[int, float, int, str]:
+    """``build.py`` in a process of its own: its exit code, wall time, the peak memory of
+    its largest process (the build, or pandoc beneath it) and what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, "--content", str(content), "--out", str(out), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    code, seconds, peak = done.stdout.split()
+    return int(code), float(seconds), int(peak), done.stderr
+
+
+@pytest.mark.slow
+def test_the_largest_allowed_svg_builds_in_bounded_time_and_memory(tmp_path):
+    # As many elements as the limit allows, the Word edition too (it stands in as text).
+    content = write_content(
+        tmp_path,
+        figure_files(
+            "a.svg",
+            svg(
+                "".join(
+                    f'<rect x="{i % 100}" y="{i // 100 % 100}" width="1" height="1"/>\n'
+                    for i in range(limits.MAX_SVG_ELEMENTS - 1)
+                )
+            ),
+        ),
+    )
+    code, seconds, peak, err = measured_build(content, tmp_path / "out")
+    assert code == 0, err
+    assert seconds < 60 and peak < 1024 * limits.MB, (seconds, peak)
+
+
+@pytest.mark.slow
+def test_a_20_mb_png_of_noise_is_printed_at_300_dpi_within_bounds(tmp_path):
+    # The largest PNG the byte limit allows, of noise: it used to take 84 s and 10.4 GB
+    # with the Word edition (Pandoc holding the image about 400 times over). Built into
+    # the real plan, which has to fit with it in 1 GiB.
+    from PIL import Image
+
+    from keikaku.images import PRINT_BOX
+
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    data = png(2550, 2550, noise=True)
+    assert 18 * limits.MB < len(data) <= limits.MAX_IMAGE_BYTES  # 19.5 MB (decimal)
+    (content / "figures").mkdir()
+    (content / "figures" / "noise.png").write_bytes(data)
+    chapter = content / "chapter4.yaml"
+    chapter.write_text(
+        chapter.read_text("utf-8")
+        + "  - figure: figures/noise.png\n    caption: 雑音の画像（見本）\n    alt: 見本\n"
+        "    source: 見本\n",
+        "utf-8",
+    )
+    out = tmp_path / "out"
+    code, seconds, peak, err = measured_build(content, out)
+    assert code == 0, err
+    assert seconds < 60 and peak < 1024 * limits.MB, (seconds, peak)
+    # The PDF and the Word edition both hold it at no more than 300 dpi of the text block.
+    sizes = {
+        (obj.get("/Width"), obj.get("/Height"))
+        for page in pypdf.PdfReader(out / "plan.pdf").pages
+        for obj in (
+            ref.get_object()
+            for ref in ((page.get("/Resources") or {}).get("/XObject") or {}).values()
+        )
+        if obj.get("/Subtype") == "/Image"
+    }
+    assert sizes == {(PRINT_BOX[0], PRINT_BOX[0])}, sizes
+    with zipfile.ZipFile(out / "plan.docx") as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+        assert len(media) == 1
+        with Image.open(io.BytesIO(z.read(media[0]))) as image:
+            assert image.size == (PRINT_BOX[0], PRINT_BOX[0])
+            assert image.getextrema()[0][1] > 200  # the figure, not the blank stand-in
+
+
+def test_a_figure_is_scaled_down_once_and_to_the_same_bytes(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from keikaku import images
+
+    monkeypatch.setattr(images, "CACHE", tmp_path / "cache")
+    small = png(40, 30)
+    assert images.printed(small) == small  # within the box: as it is
+    big = png(images.PRINT_BOX[0] * 2, 100, noise=True)
+    first = images.printed(big)
+    with Image.open(io.BytesIO(first)) as image:
+        assert image.size == (images.PRINT_BOX[0], 50)
+        assert image.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+    (entry,) = (tmp_path / "cache").iterdir()
+    assert entry.read_bytes() == first
+    entry.write_bytes(b"cached")  # a second call reads the cache, not the source
+    assert images.printed(big) == b"cached"
+    entry.unlink()
+    assert images.printed(big) == first  # computed again: the same bytes

@@ -1169,3 +1169,44 @@ def test_the_command_line_exports_and_imports(tmp_path):
     assert snapshot(content) == before
     wrong = run_command(["kpi", "import", "--content", str(content)])
     assert wrong.code == 2 and "kpi import FILE" in wrong.err
+
+
+# ------------------------------------------------------------------ formulas in kpi.csv
+
+HOSTILE_TEXT = {
+    "indicator: 指標Ａ   # 指標の名称": 'indicator: \'=HYPERLINK("http://example.com","指標")\'',
+    "unit: 件": "unit: '+件'",
+    'notes: "備考Ａ: 速報値"': "notes: '@SUM(1+1)*cmd|'' /C calc''!A0'",
+    "indicator: 'エネルギー消費量'": "indicator: '-2+3+cmd|'' /C calc''!A0'",
+    "value: 1200": "value: -3.5",
+    "target: {value: 1000, year: 令和１２年度}": "target: {value: '-増加', year: \"=令和１２年度\"}",
+}
+
+
+def test_no_cell_of_kpi_csv_starts_a_formula_and_it_reads_back_unchanged(tmp_path):
+    goal = GOAL
+    for old, new in HOSTILE_TEXT.items():
+        assert old in goal
+        goal = goal.replace(old, new)
+    content = write_content(tmp_path, {"goals/a.yaml": goal})
+    published = tmp_path / "kpi.csv"
+    published.write_bytes(kpi_csv(load_plan(content)))
+    rows = list(csv.reader(io.StringIO(published.read_bytes().decode("utf-8-sig"), newline="")))
+    header, body = rows[0], rows[1:]
+    for row in body:
+        for name, cell in zip(header, row, strict=True):
+            if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                # Only a number in a value column may start so: it stays a number.
+                assert name in ("基準値", "目標値") and float(cell) == -3.5, (name, cell)
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in body}
+    assert by_id["kpi-a"]["指標"] == '\'=HYPERLINK("http://example.com","指標")'
+    assert by_id["kpi-a"]["単位"] == "'+件"
+    assert by_id["kpi-a"]["備考"].startswith("'@SUM(1+1)")
+    assert by_id["kpi-c"]["指標"] == "'-2+3+cmd|' /C calc'!A0"
+    assert by_id["kpi-c"]["基準値"] == "-3.5"
+    assert by_id["kpi-c"]["目標値"] == "'-増加"
+    assert by_id["kpi-c"]["目標年度"] == "'=令和１２年度"  # (a tab is refused in content)
+    # Read back, the ' is gone again: nothing in the content changes.
+    before = snapshot(content)
+    assert not import_kpis(content, published).changed
+    assert snapshot(content) == before

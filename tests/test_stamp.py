@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -128,6 +129,34 @@ def test_a_missing_or_altered_product_rebuilds(built):
     (out / "plan.pdf").write_bytes(b"not the plan")
     assert not _skipped(_build(content, out))
     assert (out / "plan.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("name", ["plan.pdf", "plan.docx", "kpi.csv"])
+def test_a_product_swapped_for_one_of_the_same_size_and_mtime_rebuilds(built, name):
+    content, out = built
+    path = out / name
+    st = path.stat()
+    original = path.read_bytes()
+    forged = bytes(b ^ 0x20 if i == len(original) // 2 else b for i, b in enumerate(original))
+    path.write_bytes(forged)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert [path.stat().st_size, path.stat().st_mtime_ns] == [st.st_size, st.st_mtime_ns]
+    report = _build(content, out)
+    assert not _skipped(report), report
+    assert path.read_bytes() == original
+    # and the set is current again
+    assert _skipped(_build(content, out))
+
+
+def test_a_stamp_of_the_earlier_format_rebuilds(built):
+    # Stamps written before the products' digests were recorded: size and mtime only.
+    content, out = built
+    path = out / stamp.STAMP_NAME
+    recorded = json.loads(path.read_text("utf-8"))
+    recorded["products"] = {name: state[:2] for name, state in recorded["products"].items()}
+    path.write_text(json.dumps(recorded), "utf-8")
+    assert not _skipped(_build(content, out))
+    assert _skipped(_build(content, out))
 
 
 def test_force_rebuilds(built, capsys):
