@@ -280,7 +280,7 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
 
 def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     rows = read_csv(out / "kpi.csv")
     assert rows == [
         {
@@ -330,7 +330,7 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
 
 def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir()), "--out", str(out)]) == 0
     assert read_csv(out / "kpi.csv") == [
         {
             "ＫＰＩのID": "kpi-a",
@@ -367,7 +367,7 @@ def test_the_pdf_carries_both_files_as_attachments(built_plan):
 
 def test_a_built_minimal_plan_is_attached_too(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     reader = pypdf.PdfReader(out / "plan.pdf")
     data = json.loads(reader.attachments["plan.json"][0])
     assert [g["id"] for g in of_kind(data, "goal")] == ["goal-a"]

@@ -483,7 +483,7 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
     assert snapshot(content) == after
 
     # The built PDF shows the new values.
-    from keikaku.pipeline import build
+    from conftest import build
 
     out = tmp_path / "out"
     build(content, out, report=lambda _: None, warn=lambda _: None)
