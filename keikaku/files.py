@@ -263,26 +263,6 @@ def read_content(
         raise BuildError(Problem(Pos(shown), exc.reason)) from None
 
 
-def is_regular(path: Path, *, root: Path | None = None) -> bool:
-    """True if ``path`` is a regular file inside ``root`` (default: the ``content_root``)
-    reached without following a symbolic link: what ``read_content`` would read."""
-    try:
-        base, folders, name = _split(path, root if root is not None else current_root())
-        dir_fd = _open_parts(base, folders)
-        try:
-            return stat.S_ISREG(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
-        finally:
-            os.close(dir_fd)
-    except (Refused, OSError, ValueError):
-        return False
-
-
-def exists(path: Path) -> bool:
-    """True if anything stands at ``path``, a dangling link or a FIFO too (so that it is
-    read, and refused, rather than silently taken as absent)."""
-    return os.path.lexists(path)
-
-
 # ====================================================================== the content folder
 
 

@@ -803,13 +803,11 @@ class Doc:
         # The pure-Python loader: its marks count characters of this very string.
         self.root = yaml.compose(self.text, Loader=yaml.SafeLoader)
         self.parents: dict[int, yaml.Node] = {}
-        seen: Counter[int] = Counter()
         self.nodes: list[yaml.Node] = []
 
+        # No node is met twice: the loader refuses anchors and aliases, and the import
+        # loads the plan again after writing (the files are put back if it fails).
         def visit(node: yaml.Node, parent: yaml.Node | None) -> None:
-            seen[id(node)] += 1
-            if seen[id(node)] > 1:
-                return  # an alias: the anchor's node, met again
             self.nodes.append(node)
             if parent is not None:
                 self.parents[id(node)] = parent
@@ -823,7 +821,6 @@ class Doc:
 
         if self.root is not None:
             visit(self.root, None)
-        self.shared = {i for i, n in seen.items() if n > 1}
         self.edits: list[tuple[int, int, int, str]] = []
         self.marks: dict[int, int] = {}
         self._seq = itertools.count()
@@ -841,15 +838,6 @@ class Doc:
             if getattr(parent, "flow_style", False):
                 return True
             parent = self.parents.get(id(parent))
-        return False
-
-    def is_shared(self, node: yaml.Node) -> bool:
-        """An anchored node that an alias repeats elsewhere, or a node inside one."""
-        current: yaml.Node | None = node
-        while current is not None:
-            if id(current) in self.shared:
-                return True
-            current = self.parents.get(id(current))
         return False
 
     def end(self, node: yaml.Node) -> int:
@@ -944,10 +932,6 @@ class Doc:
 
     def new_bytes(self) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + self.new_text().encode("utf-8")
-
-
-class _Shared(Exception):
-    """A value an alias repeats elsewhere: the sheet cannot change it in one place."""
 
 
 # ------------------------------------------------------------------ the plan's ＫＰＩ as data
@@ -1243,38 +1227,31 @@ class _Importer:
         pending = {col for name, col, _ in VALUES if isinstance(getattr(k, name), Pending)}
         notes_text = self.text(row, NOTES)
         rest, reasons = _split_notes(notes_text or "", pending)
-        try:
-            indicator = self.text(row, INDICATOR)
-            if indicator and indicator != k.indicator.raw:
-                seq = self.set_key(doc, node, "indicator", indicator)
-                self.change(doc, seq, f"{kpi_id} {INDICATOR}", k.indicator.raw, indicator)
-                state["indicator"] = indicator
-            percent = False
-            for name, value_col, year_col in VALUES:
-                percent |= self.existing_value(
-                    row, doc, node, k, name, value_col, year_col, reasons.get(value_col), state
-                )
-            unit = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
-            current_unit = k.unit.raw if k.unit else None
-            if unit and unit != current_unit:
-                seq = self.set_key(doc, node, "unit", unit)
-                self.change(doc, seq, f"{kpi_id} {UNIT}", current_unit or "（なし）", unit)
-                state["unit"] = unit
-            current_notes = k.notes.raw if k.notes else None
-            if rest and rest != current_notes:
-                seq = self.set_key(doc, node, "notes", rest)
-                self.change(doc, seq, f"{kpi_id} {NOTES}", current_notes or "（なし）", rest)
-                state["notes"] = rest
-            elif notes_text and not rest and current_notes:
-                self.warnings.append(
-                    f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
-                    "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)"
-                )
-        except _Shared:
-            self.add(
-                row.cell(KPI_ID),
-                f"ＫＰＩ「{kpi_id}」の値が YAML のアンカー（&）で他の場所と共有されているため、"
-                "表からは変えられません。内容ファイルを直接編集してください。 (value shared through an anchor)",
+        indicator = self.text(row, INDICATOR)
+        if indicator and indicator != k.indicator.raw:
+            seq = self.set_key(doc, node, "indicator", indicator)
+            self.change(doc, seq, f"{kpi_id} {INDICATOR}", k.indicator.raw, indicator)
+            state["indicator"] = indicator
+        percent = False
+        for name, value_col, year_col in VALUES:
+            percent |= self.existing_value(
+                row, doc, node, k, name, value_col, year_col, reasons.get(value_col), state
+            )
+        unit = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
+        current_unit = k.unit.raw if k.unit else None
+        if unit and unit != current_unit:
+            seq = self.set_key(doc, node, "unit", unit)
+            self.change(doc, seq, f"{kpi_id} {UNIT}", current_unit or "（なし）", unit)
+            state["unit"] = unit
+        current_notes = k.notes.raw if k.notes else None
+        if rest and rest != current_notes:
+            seq = self.set_key(doc, node, "notes", rest)
+            self.change(doc, seq, f"{kpi_id} {NOTES}", current_notes or "（なし）", rest)
+            state["notes"] = rest
+        elif notes_text and not rest and current_notes:
+            self.warnings.append(
+                f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
+                "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)"
             )
 
     def existing_value(
@@ -1432,8 +1409,6 @@ class _Importer:
     # -- edits of the YAML text
 
     def replace_scalar(self, doc: Doc, node: yaml.Node, value: str | Decimal) -> int:
-        if doc.is_shared(node):
-            raise _Shared
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{doc.pos(node.start_mark.index)}: expected a scalar")
         quote = node.style if node.style in ("'", '"') and isinstance(value, str) else None
@@ -1446,8 +1421,6 @@ class _Importer:
     def set_key(self, doc: Doc, mapping: yaml.MappingNode, key: str, value: str) -> int:
         """Set ``key`` of a ＫＰＩ mapping: its scalar replaced, or a new key after the key
         before it in ``KPI_KEYS``. Returns the edit's number."""
-        if doc.is_shared(mapping):
-            raise _Shared
         found = _get(mapping, key)
         flow = mapping.flow_style or doc.in_flow(mapping)
         if found and not _is_null(found[1]):
@@ -1469,8 +1442,6 @@ class _Importer:
 
     def fill_pending(self, doc: Doc, node: yaml.Node, number: Decimal, year: str) -> int:
         """A value's ``{pending: …}`` replaced by ``{value: …, year: …}`` in the same style."""
-        if doc.is_shared(node):
-            raise _Shared
         if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
             return doc.replace(
                 node.start_mark.index,
@@ -1491,7 +1462,7 @@ class _Importer:
                 continue  # the ＫＰＩ added replace the pending reason
             doc, _key_node, value = self.kpi_part(pkg_id)
             scalar = _get(value, "pending")
-            if scalar is None or doc.is_shared(scalar[1]):
+            if scalar is None:
                 self.add(
                     row.cell(NOTES),
                     "未定の理由を表から変えられません。内容ファイルで直してください。",
@@ -1504,13 +1475,6 @@ class _Importer:
             self.expected[pkg_id] = ("pending", reason)
         for pkg_id, kpis in self.new.items():
             doc, key_node, value = self.kpi_part(pkg_id)
-            if doc.is_shared(value):
-                self.add(
-                    kpis[0].row.cell(KPI_ID),
-                    "この政策パッケージのＫＰＩは YAML のアンカーで共有されているため、"
-                    "表からは加えられません。 (value shared through an anchor)",
-                )
-                continue
             seq = self.append_kpis(doc, key_node, value, kpis)
             state = self.expected[pkg_id] if isinstance(self.expected[pkg_id], dict) else {}
             for k in kpis:

@@ -794,18 +794,6 @@ class Loader:
                 path,
             )
 
-    def load_file(self, rel: str, cls: type, label: str) -> Any:
-        node = self.read(rel)
-        if node is None:
-            return None
-        if not isinstance(node, YMap):
-            self.add(
-                Pos(self.shown(rel), 1, 1),
-                "ファイル全体を「項目名: 値」の組で書いてください。 (expected a mapping)",
-            )
-            return None
-        return self.build(cls, node, label)
-
     def footnotes(self) -> dict[str, Text]:
         """content/footnotes.yaml. A footnote may not call a footnote: the call would float
         inside a float, and a footnote calling itself (or two calling each other) would

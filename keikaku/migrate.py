@@ -19,15 +19,6 @@ from typing import Any
 
 import yaml
 
-#: The files that only the first format has.
-OLD_FILES = (
-    "chapter1.yaml",
-    "chapter2.yaml",
-    "chapter3.yaml",
-    "chapter4.yaml",
-    "deliberations.yaml",
-)
-
 
 def is_old_format(content: Path) -> bool:
     """A content folder in the first format: chapter files, and no ``parts:`` in plan.yaml."""

@@ -754,9 +754,6 @@ class Plan:
     def packages(self) -> list[tuple[PriorityGoal, PackageGroup, PolicyPackage]]:
         return [(g, grp, p) for g in self.goals for grp in groups_of(g) for p in packages_of(grp)]
 
-    def label(self, key: str) -> Text:
-        return self.labels[key]
-
 
 @dataclass(frozen=True)
 class PlanIndex:
