@@ -23,9 +23,10 @@ from . import model
 from .errors import BuildError, Pos, Problem, Problems
 from .glyphs import missing_glyphs, printed, written_at
 from .limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROSE_CHARS, MAX_TEXT_CHARS
-from .lint import LintConfig, LintRule
+from .lint import LintConfig, LintRule, config_errors
 from .markup import Markup2Html
 from .model import BlockKind, Pending, Plan, PolicyPackage, Prose, Text, fields_of
+from .outline import build_outline
 from .sources import (
     YList,
     YMap,
@@ -1005,7 +1006,8 @@ LINT_FILE = "lint.yaml"
 
 
 def load_lint_config(content_dir: Path) -> LintConfig:
-    """content/lint.yaml, or every rule with its defaults when the file is absent."""
+    """content/lint.yaml, or every rule with its defaults when the file is absent. Raises
+    ``BuildError`` with every problem, each at its line."""
     if not os.path.lexists(content_dir / LINT_FILE):
         return LintConfig()
     loader = Loader(content_dir)
@@ -1027,7 +1029,21 @@ def load_lint_config(content_dir: Path) -> LintConfig:
         loader.build(LintConfig, node, "公用文チェックの設定") if isinstance(node, YMap) else None
     )
     loader.problems.raise_if_any()
-    return config or LintConfig()
+    if config is None:
+        return LintConfig()
+    # What the types cannot say (lint.config_errors), each at its line of lint.yaml.
+    problems = []
+    for name, key, message in config_errors(config):
+        rule_node = node.get(name) if isinstance(node, YMap) else None
+        pos = (
+            rule_node.at(key)
+            if isinstance(rule_node, YMap) and key in rule_node
+            else Pos(loader.shown(LINT_FILE))
+        )
+        problems.append(Problem(pos, f"{name.replace('_', '-')}.{key}: {message}"))
+    if problems:
+        raise BuildError(sorted(problems, key=lambda p: p.pos))
+    return config
 
 
 def load_plan(content_dir: Path) -> Plan:
@@ -1114,7 +1130,15 @@ def load_plan(content_dir: Path) -> Plan:
         warnings=tuple(_unreferenced(loader)),
     )
     try:
-        plan.outline(True)
+        for draft in (True, False):
+            plan.index.numbering[draft] = build_outline(
+                plan.parts,
+                plan.index.visions,
+                {g.id: g for g in plan.goals},
+                annex=plan.labels["annex"].raw,
+                draft=draft,
+                labels={k: v.raw for k, v in plan.labels.items()},
+            )
     except ValueError as exc:
         loader.problems.add(Pos(loader.shown(PLAN_FILE)), f"{exc}")
     loader.problems.items.extend(missing_glyphs(plan))

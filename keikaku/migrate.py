@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+from .errors import BuildError
+from .sources import parse_yaml, read_text
+
 
 def is_old_format(content: Path) -> bool:
     """A content folder in the first format: chapter files, and no ``parts:`` in plan.yaml."""
@@ -32,9 +35,6 @@ def _load(path: Path, root: Path) -> Any:
     """A YAML file of an old revision, read like any content file (no anchors, aliases or
     tags, size and depth limits); ``None`` if it cannot be read (revisions.py reports why
     before converting)."""
-    from .errors import BuildError
-    from .sources import parse_yaml, read_text
-
     try:
         return _plain(parse_yaml(read_text(path, path.name, root=root), path.name))
     except BuildError:

@@ -722,20 +722,8 @@ class Plan:
 
     def outline(self, draft: bool = True) -> Any:
         """The numbering of every heading (``outline.Outline``), with or without the
-        draft-only parts."""
-        cache = self.index.outlines_cache
-        if draft not in cache:
-            from .outline import build_outline
-
-            cache[draft] = build_outline(
-                self.parts,
-                self.index.visions,
-                {g.id: g for g in self.goals},
-                annex=self.labels["annex"].raw,
-                draft=draft,
-                labels={k: v.raw for k, v in self.labels.items()},
-            )
-        return cache[draft]
+        draft-only parts: numbered once for each edition by the loader (``load_plan``)."""
+        return self.index.numbering[draft]
 
     @property
     def goals(self) -> tuple[PriorityGoal, ...]:
@@ -766,7 +754,8 @@ class PlanIndex:
     sections: dict[str, Section]
     parents: dict[int, Any] = field(default_factory=dict)
     """The block that holds each block, by ``id()`` of the held block."""
-    outlines_cache: dict[bool, Any] = field(default_factory=dict)
+    numbering: dict[bool, Any] = field(default_factory=dict)
+    """The outline of each edition (True: the draft, False: the final), from outline.py."""
 
 
 def groups_of(goal: PriorityGoal) -> list[PackageGroup]:

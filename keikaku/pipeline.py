@@ -81,15 +81,12 @@ def validate(
     (``lint.FinalBlocked``, the problems grouped by kind); in a draft, findings are
     reported as warnings, and ``outlook`` (if given) gets one line counting, by kind, what
     would still block the final edition."""
-    from .lint import FinalBlocked, check_config, gate, in_draft, lint
+    from .lint import FinalBlocked, gate, in_draft, lint
     from .load import load_lint_config
 
     for warning in plan.warnings:
         report(f"warning: {warning}")
-    config = load_lint_config(content)
-    problems = check_config(config, content)
-    if problems:
-        raise BuildError(problems)
+    config = load_lint_config(content)  # raises BuildError for a wrong lint.yaml
     # One lint for both: a draft reports the rules it checks (in_draft), the gate all.
     every = lint(plan, config, final=True)
     if final:
