@@ -48,6 +48,7 @@ from typing import Any
 
 from .docx import MAP_NAMESPACE, TRACE_PREFIX, PandocFailed, TraceMap, parse_trace_map, run_pandoc
 from .errors import BuildError, Pos, Problem
+from .files import shown_path
 
 __all__ = [
     "COLUMNS",
@@ -739,13 +740,6 @@ def _rows_of(
     return list(rows.values())
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _read_reviewed(path: Path, reference: TraceMap | None) -> tuple[list[_Unit], TraceMap | None]:
     data = _read_file(path)
     parts = _unpack(data)
@@ -823,7 +817,9 @@ def collect_comments(
             if reference is None:
                 problems.append(
                     _problem(
-                        "plan.docx" if isinstance(plan_docx, bytes) else _shown(Path(plan_docx)),
+                        "plan.docx"
+                        if isinstance(plan_docx, bytes)
+                        else shown_path(Path(plan_docx)),
                         "plan.docx の対応表（customXml）がありません。build.py が作った plan.docx を"
                         "指定してください。 (no trace map in the reference plan.docx)",
                     )
@@ -831,7 +827,9 @@ def collect_comments(
         except _Refused as exc:
             problems.append(
                 _problem(
-                    _shown(Path(plan_docx)) if not isinstance(plan_docx, bytes) else "plan.docx",
+                    shown_path(Path(plan_docx))
+                    if not isinstance(plan_docx, bytes)
+                    else "plan.docx",
                     exc.message,
                 )
             )
@@ -844,7 +842,7 @@ def collect_comments(
             )
         )
     for index, path in enumerate(paths):
-        shown = _shown(path)
+        shown = shown_path(path)
         try:
             units, tmap = _read_reviewed(path, reference)
         except _Refused as exc:

@@ -65,6 +65,11 @@ def shown_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
+def shown_in(shown_root: str, rel: str) -> str:
+    """A file of a folder as shown: ``rel`` under the folder's ``shown_path``."""
+    return f"{shown_root}/{rel}" if shown_root not in ("", ".") else rel
+
+
 # ====================================================================== reading content
 
 
@@ -322,7 +327,7 @@ def check_content_folder(content: Path) -> int:
     entries = total = 0
 
     def shown(rel: str) -> str:
-        return f"{shown_root}/{rel}" if shown_root not in ("", ".") else rel
+        return shown_in(shown_root, rel)
 
     stack: list[tuple[Path, str, bool]] = [(root, "", False)]
     while stack:

@@ -60,7 +60,8 @@ import yaml
 from .data import NONE, OPEN, PARTLY, SET
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
-from .load import _ID, _shown, load_plan
+from .files import shown_path
+from .load import _ID, load_plan
 from .model import Kpi, KpiValue, Pending, Plan, PolicyPackage, Text, walk
 
 # ------------------------------------------------------------------ the sheet's columns
@@ -407,7 +408,7 @@ def _read_file(path: Path, shown: str) -> bytes:
 def read_sheet(path: Path) -> list[SheetRow]:
     """The data rows of an .xlsx or .csv sheet, by column name, or ``BuildError``."""
     path = Path(path)
-    shown = _shown(path)
+    shown = shown_path(path)
     data = _read_file(path, shown)
     if path.suffix.lower() == ".csv":
         return _keyed(_csv_rows(data, shown), shown)
@@ -1671,7 +1672,7 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     Raises ``BuildError`` listing every problem of the sheet (nothing written), or the
     problems of the plan as written (the files restored)."""
     content_dir, sheet_path = Path(content_dir), Path(sheet_path)
-    shown = _shown(sheet_path)
+    shown = shown_path(sheet_path)
     rows = read_sheet(sheet_path)
     plan = load_plan(content_dir)
     try:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from . import model
 from .errors import BuildError, Pos, Problem, Problems
+from .files import shown_in, shown_path
 from .glyphs import missing_glyphs, printed, written_at
 from .limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROSE_CHARS, MAX_TEXT_CHARS
 from .lint import LintConfig, LintRule, config_errors
@@ -94,7 +95,7 @@ class Loader:
 
     def __init__(self, content_dir: Path, markup: Markup2Html | None = None) -> None:
         self.root = content_dir.resolve()
-        self.shown_root = _shown(content_dir)
+        self.shown_root = shown_path(content_dir)
         self.md = markup or Markup2Html()
         self.problems = Problems()
         self.ids: dict[str, tuple[str, Pos]] = {}
@@ -123,7 +124,7 @@ class Loader:
     # ------------------------------------------------------------------ files
 
     def shown(self, rel: str) -> str:
-        return f"{self.shown_root}/{rel}" if self.shown_root not in ("", ".") else rel
+        return shown_in(self.shown_root, rel)
 
     def read(self, rel: str) -> Any:
         shown = self.shown(rel)
@@ -911,12 +912,6 @@ def _takes_text(tp: Any) -> bool:
         typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) else (tp,)
     )
     return any(o in (Text, model.Cell, str) for o in options)
-
-
-def _shown(path: Path) -> str:
-    """The path as an editor would type it: relative to the working directory if inside."""
-    rel = os.path.relpath(path.resolve(), Path.cwd())
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
 
 
 def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:

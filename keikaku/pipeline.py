@@ -176,7 +176,7 @@ def prepare(content: Path, out: Path, warn: Report = _stderr, *, writing: bool =
             files.os_error_problem(exc, files.in_output(out, exc.filename)), kept=False
         ) from None
     for note in notes:
-        warn(f"warning: {_shown(out)}: {note}")
+        warn(f"warning: {files.shown_path(out)}: {note}")
     files.check_content_folder(content)
 
 
@@ -281,7 +281,7 @@ def _build(
     )
     if not force and stamp.is_current():
         report(
-            f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
+            f"nothing changed since the last build: {', '.join(files.shown_path(out / p) for p in stamp.products)}"
             " left as they were (--force rebuilds)"
         )
         return []
@@ -349,7 +349,7 @@ def _build(
         )
     edition = "final" if final else "draft"
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({edition}) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return written
@@ -427,7 +427,7 @@ def diff(
     files.check_output_folder(out)
     files.check_content_root(content)
     for note in files.recover(out):
-        report(f"warning: {_shown(out)}: {note}")
+        report(f"warning: {files.shown_path(out)}: {note}")
     source = locate(content)
     sides, problems = [], []
     for rev in (old, new):
@@ -458,7 +458,7 @@ def diff(
     written = publish(out, {"shinkyu.pdf": pdf, "shinkyu.html": html.encode("utf-8")})
     counts = "、".join(f"{name} {n}" for name, n in summary(rows))
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
         f"{heads[0]} {after.label}、{heads[1]} {before.label}) in {time.perf_counter() - started:.1f} s"
     )
     return written
@@ -478,17 +478,10 @@ def comments(
     written = publish(out, {"iken.xlsx": iken_xlsx_bytes(rows), "iken.pdf": iken_pdf_bytes(rows)})
     placed = sum(1 for r in rows if getattr(r, "located", True))
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return written
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 # ---------------------------------------------------------------- the live preview's HTML

@@ -18,7 +18,6 @@ temporary folder. The working tree is checked the same way before anything in it
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -235,7 +234,7 @@ def _export(source: Source, sha: str, rev: str, into: Path) -> Path:
 def _relabel(exc: BuildError, folder: Path, shown: str) -> BuildError:
     """Problems in an exported folder, pointed at ``REV:content/…`` instead of a temporary path."""
     prefixes = sorted(
-        {str(folder), os.path.relpath(folder.resolve(), Path.cwd()), str(folder.resolve())},
+        {str(folder), files.shown_path(folder), str(folder.resolve())},
         key=len,
         reverse=True,
     )
@@ -283,12 +282,6 @@ def _load(folder: Path, shown: str, scratch: Path) -> Plan:
         raise _relabel(exc, folder, shown) from None
 
 
-def _shown(path: Path) -> str:
-    """The folder as the loader names it: relative to the working directory if inside."""
-    rel = os.path.relpath(path.resolve(), Path.cwd())
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
-
-
 def load_revision(source: Source, rev: str | None) -> Revision:
     """The plan at ``rev``, or in the working tree when ``rev`` is ``None``."""
     if rev is None:
@@ -299,7 +292,9 @@ def load_revision(source: Source, rev: str | None) -> Revision:
                 return Revision(load_plan(source.content_dir), label)
         # Converted into a temporary folder: the working tree itself is never written.
         with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
-            return Revision(_load(source.content_dir, _shown(source.content_dir), Path(tmp)), label)
+            return Revision(
+                _load(source.content_dir, files.shown_path(source.content_dir), Path(tmp)), label
+            )
     sha, label = _commit(source, rev)
     with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
         folder = _export(source, sha, rev, Path(tmp) / "export")
