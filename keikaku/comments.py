@@ -38,7 +38,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,7 +47,16 @@ from typing import Any
 
 from .docx import MAP_NAMESPACE, TRACE_PREFIX, PandocFailed, TraceMap, parse_trace_map, run_pandoc
 from .errors import BuildError, Pos, Problem
-from .files import shown_path
+from .files import shown_path, write_file
+from .limits import (  # with every other limit
+    MAX_DOCX_BYTES,
+    MAX_XML_BYTES,
+    MAX_XML_TOTAL,
+    MB,
+    PANDOC_READ_TIMEOUT,
+)
+from .limits import MAX_DOCX_MEMBERS as MAX_MEMBERS
+from .limits import MAX_DOCX_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
 
 __all__ = [
     "COLUMNS",
@@ -61,19 +69,6 @@ __all__ = [
     "write_iken_xlsx",
 ]
 
-MB = 1024 * 1024
-MAX_DOCX_BYTES = 20 * MB
-"""Largest reviewed file read: the plan's Word edition is well under 1 MB."""
-MAX_UNZIPPED_BYTES = 200 * MB
-"""Largest total declared size of a reviewed file's members (a zip bomb is refused unopened)."""
-MAX_MEMBERS = 2000
-"""Most members a reviewed file may hold (Word writes a few dozen)."""
-MAX_XML_BYTES = 20 * MB
-"""Largest XML part passed to pandoc (the real plan's document.xml is about 0.5 MB)."""
-MAX_XML_TOTAL = 50 * MB
-"""Largest total of the XML parts passed to pandoc."""
-PANDOC_READ_TIMEOUT = 90
-"""Seconds pandoc may take to read one file (the real plan takes well under one)."""
 PANDOC_READ_HEAP = "2g"
 """Most memory pandoc's heap may take while reading one file (GHC's ``+RTS -M``)."""
 
@@ -873,21 +868,6 @@ def collect_comments(
 # ------------------------------------------------------------------ writers
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def _when(rows: list[IkenRow], date: datetime | None) -> datetime:
     """The date the table records: given, or the newest mark's (same input, same bytes)."""
     if date is not None:
@@ -902,7 +882,7 @@ def _when(rows: list[IkenRow], date: datetime | None) -> datetime:
 
 def write_iken_xlsx(rows: list[IkenRow], path: Path, *, date: datetime | None = None) -> Path:
     """Write ``iken_xlsx_bytes`` to ``path`` (through a temporary file). Returns the path."""
-    return _atomic_write(path, iken_xlsx_bytes(rows, date=date))
+    return write_file(Path(path), iken_xlsx_bytes(rows, date=date))
 
 
 def iken_xlsx_bytes(rows: list[IkenRow], *, date: datetime | None = None) -> bytes:
@@ -1047,7 +1027,7 @@ def write_iken_pdf(
     rows: list[IkenRow], path: Path, *, title: str | None = None, date: datetime | None = None
 ) -> Path:
     """Write ``iken_pdf_bytes`` to ``path`` (through a temporary file). Returns the path."""
-    return _atomic_write(path, iken_pdf_bytes(rows, title=title, date=date))
+    return write_file(Path(path), iken_pdf_bytes(rows, title=title, date=date))
 
 
 def iken_pdf_bytes(

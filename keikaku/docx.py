@@ -68,7 +68,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
 from .errors import BuildError, Pos, Problem
-from .limits import MAX_IMAGE_BYTES
+from .limits import MAX_IMAGE_BYTES, PANDOC_TIMEOUT
 from .model import (
     HEADINGS,
     NUMBERED_MARKERS,
@@ -139,9 +139,6 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-#: How long pandoc may take (the real plan takes about a second).
-PANDOC_TIMEOUT = 120
 
 
 def revision_tag(revision: str) -> str:

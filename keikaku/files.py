@@ -565,9 +565,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_result]:
+def _write_temp(
+    dir_fd: int, name: str, data: bytes, mode: int | None = None
+) -> tuple[str, os.stat_result]:
     """Write ``data`` to a new temporary for ``name`` (created exclusively, never through
-    a link, readable as the umask allows); returns its name and state."""
+    a link, with ``mode`` or readable as the umask allows); returns its name and state."""
     for _ in range(100):
         temp = f".{name.lstrip('.')}.{secrets.token_hex(8)}.tmp"
         try:
@@ -584,6 +586,8 @@ def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_resul
         raise FileExistsError(errno.EEXIST, "no unused temporary name", name)
     try:
         _write_all(fd, data)
+        if mode is not None:
+            os.fchmod(fd, mode)
         os.fsync(fd)
         return temp, os.fstat(fd)
     except BaseException:
@@ -592,6 +596,34 @@ def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_resul
         raise
     finally:
         os.close(fd)
+
+
+def stage(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write ``data`` to a new temporary beside ``path``, as ``publish`` writes its own:
+    created exclusively with an unpredictable name, never through a link, flushed to disk,
+    with ``mode`` if given. Returns its path; the caller renames it onto ``path``
+    (``os.replace``) or removes it."""
+    path = Path(path)
+    fd = os.open(path.parent, _READ_DIR)
+    try:
+        temp, _ = _write_temp(fd, path.name, data, mode)
+    finally:
+        os.close(fd)
+    return path.parent / temp
+
+
+def write_file(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Replace ``path`` with ``data`` at once (``stage``, then a rename): readers see the
+    old file or the new one, never part of it. For one file outside a set of products
+    (the content files the ＫＰＩ import edits); products go through ``publish``."""
+    temp = stage(path, data, mode=mode)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return Path(path)
 
 
 def _parse_journal(data: bytes) -> list[tuple[str, str, str]] | None:

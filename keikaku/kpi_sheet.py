@@ -44,7 +44,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -57,10 +56,16 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .data import NONE, OPEN, PARTLY, SET
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .files import shown_path
+from .limits import MAX_SHEET_BYTES, MB  # with every other limit
+from .limits import MAX_SHEET_COLUMNS as MAX_COLUMNS
+from .limits import MAX_SHEET_MEMBERS as MAX_ZIP_MEMBERS
+from .limits import MAX_SHEET_ROWS as MAX_ROWS
+from .limits import MAX_SHEET_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
 from .load import _ID, load_plan
 from .model import Kpi, KpiValue, Pending, Plan, PolicyPackage, Text, walk
 
@@ -97,17 +102,6 @@ PERCENT_UNIT = "％"
 
 # ------------------------------------------------------------------ limits (hostile input)
 
-MB = 1024 * 1024
-MAX_SHEET_BYTES = 10 * MB
-"""Largest sheet file read: the plan's ＫＰＩ fit in a few dozen kilobytes."""
-MAX_UNZIPPED_BYTES = 100 * MB
-"""Largest total declared size of an .xlsx's members: a zip bomb is refused unopened."""
-MAX_ZIP_MEMBERS = 1000
-"""Most members an .xlsx may hold (one from Excel has about a dozen)."""
-MAX_ROWS = 10_000
-"""Most rows read (the plan has a few dozen ＫＰＩ)."""
-MAX_COLUMNS = 40
-"""Columns read per row: the sheet has twelve; columns an editor added are ignored."""
 
 _EPOCH_1980 = datetime(1980, 1, 1)  # the earliest time a zip member can carry
 
@@ -303,7 +297,7 @@ def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
     """Write ``kpi.xlsx`` for ``plan`` to ``path`` (atomically). Its dates are the content's
     (``dates.document_date``), so the same content gives the same bytes."""
     path = Path(path)
-    _write_atomically(path, workbook_bytes(plan, document_date(Path(content_dir))))
+    files.publish(path.parent, {path.name: workbook_bytes(plan, document_date(Path(content_dir)))})
     return path
 
 
@@ -1611,26 +1605,10 @@ def _same(current: int | float | Text, value: Value) -> bool:
 # ------------------------------------------------------------------ writing
 
 
-def _write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _replace_files(docs: list[Doc]) -> None:
     """Write every changed file, or none: each to a temporary file first, then all
     renamed into place; a failure puts back the files already replaced."""
-    staged: list[tuple[Doc, str]] = []
+    staged: list[tuple[Doc, Path]] = []
     done: list[Doc] = []
     try:
         for doc in docs:
@@ -1640,15 +1618,8 @@ def _replace_files(docs: list[Doc]) -> None:
                     "取り込みの間にこのファイルが変更されました。何も書き込んでいません。"
                     "もう一度取り込んでください。 (file changed during the import)",
                 )
-            fd, tmp = tempfile.mkstemp(
-                dir=doc.file.parent, prefix=f".{doc.file.name}.", suffix=".tmp"
-            )
-            staged.append((doc, tmp))
-            with os.fdopen(fd, "wb") as f:
-                f.write(doc.new_bytes())
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, stat.S_IMODE(doc.file.stat().st_mode))
+            mode = stat.S_IMODE(doc.file.stat().st_mode)
+            staged.append((doc, files.stage(doc.file, doc.new_bytes(), mode=mode)))
         for doc, tmp in staged:
             os.replace(tmp, doc.file)
             done.append(doc)
@@ -1663,7 +1634,7 @@ def _replace_files(docs: list[Doc]) -> None:
 
 def _restore(docs: list[Doc]) -> None:
     for doc in docs:
-        _write_atomically(doc.file, doc.raw, stat.S_IMODE(doc.file.stat().st_mode))
+        files.write_file(doc.file, doc.raw, mode=stat.S_IMODE(doc.file.stat().st_mode))
 
 
 def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:

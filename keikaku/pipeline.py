@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import files
+from . import files, limits
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
+from .git import git_output
 from .stamp import BuildStamp
 
 if TYPE_CHECKING:
@@ -241,25 +242,10 @@ def build(
 def content_revision(content: Path) -> str:
     """The content's git revision for the Word edition's trace marks: the commit, and
     ``-dirty`` when the content folder has uncommitted changes; ``working-tree`` outside git."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(content), *args],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short=12", "HEAD")
+    commit = git_output(content, "rev-parse", "--short=12", "HEAD")
     if not commit:
         return "working-tree"
-    return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
+    return commit + ("-dirty" if git_output(content, "status", "--porcelain", "--", ".") else "")
 
 
 def _build(
@@ -357,8 +343,6 @@ def _build(
 
 #: The 新旧対照表's column heads unless ``--new-label`` and ``--old-label`` say otherwise.
 NEW_LABEL, OLD_LABEL = "改正後", "改正前"
-#: The longest title or column head an option may give.
-_MAX_OPTION_TEXT = 200
 
 
 def _option_text(option: str, value: str) -> str:
@@ -371,11 +355,11 @@ def _option_text(option: str, value: str) -> str:
     where = Pos(f"build.py diff {option}")
     if not text:
         raise BuildError(Problem(where, f"{option} に文字を指定してください。 (empty)"))
-    if len(text) > _MAX_OPTION_TEXT:
+    if len(text) > limits.MAX_OPTION_CHARS:
         raise BuildError(
             Problem(
                 where,
-                f"{option} が長すぎます（{len(text)}字。{_MAX_OPTION_TEXT}字まで）。 (too long)",
+                f"{option} が長すぎます（{len(text)}字。{limits.MAX_OPTION_CHARS}字まで）。 (too long)",
             )
         )
     refused = next(refused_characters(text), None)

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from . import files, limits
 from .errors import BuildError, Pos, Problem
+from .git import run_git
 from .load import load_plan
 from .migrate import is_old_format, migrate
 from .model import Plan
@@ -55,14 +56,16 @@ class Revision:
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except FileNotFoundError:
+    done = run_git(repo, *args)
+    if done is None:
         raise BuildError(
             Problem(
-                _WHERE, "git が見つかりません。git をインストールしてください。 (git not found)"
+                _WHERE,
+                "git を実行できません（見つからないか、応答がありません）。"
+                "git がインストールされているか確かめてください。 (git not found or not answering)",
             )
-        ) from None
+        )
+    return done
 
 
 def _first_line(data: bytes) -> str:

@@ -698,6 +698,22 @@ def test_an_anchor_added_after_the_export_is_refused_before_anything_is_written(
     assert snapshot(content) == before
 
 
+def test_files_are_replaced_whole_keeping_their_mode(content, tmp_path):
+    """The import replaces each content file it edits at once, through a temporary beside
+    it (files.stage), and keeps the file's permissions; the export is published into its
+    folder as the build's products are (files.publish). Nothing else is left behind."""
+    goal = content / "goals" / "a.yaml"
+    goal.chmod(0o640)
+    out = tmp_path / "out"
+    first = export_kpis(load_plan(content), content, out / "kpi.xlsx")
+    assert sorted(p.name for p in out.iterdir()) == ["kpi.xlsx"]
+    sheet = edit(first, tmp_path / "edited.xlsx", {f"{col('基準値')}{ROW['kpi-a']}": 12})
+    assert import_kpis(content, sheet).changed
+    assert os.stat(goal).st_mode & 0o777 == 0o640
+    assert "baseline: {value: 12, year: 令和５年度}" in goal.read_text("utf-8")
+    assert not [p for p in content.rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_a_result_that_differs_from_the_sheet_is_undone(content, tmp_path, monkeypatch):
     """The plan is loaded again after writing and compared with what the sheet asked for;
     should they differ, the files are put back."""
