@@ -28,6 +28,7 @@ from .lint import LintConfig, LintRule, config_errors
 from .markup import Markup2Html
 from .model import BlockKind, Pending, Plan, PolicyPackage, Prose, Text, fields_of
 from .outline import build_outline
+from .rules import WIDTH, rules_of
 from .sources import (
     YList,
     YMap,
@@ -43,7 +44,6 @@ from .sources import (
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_WIDTH = re.compile(r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$")
 _FOOTNOTE_CALL = re.compile(r"\[\^([A-Za-z0-9_-]+)\]")
 
 
@@ -662,44 +662,13 @@ class Loader:
         def bad(key: str, message: str) -> None:
             self.add(node.at(key), message, f"{self.field_path()}.{key}".lstrip("."))
 
-        def choice(key: str, value: Any, allowed: tuple[str, ...], what: str) -> None:
-            if value is not None and value not in allowed:
-                close = difflib.get_close_matches(str(value), allowed, n=1)
-                hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-                bad(
-                    key,
-                    f"{what}「{printable(str(value))}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)",
-                )
-
-        if isinstance(obj, model.Section):
-            choice("numbering", obj.numbering, model.NUMBERING, "番号の付け方")
-            choice("child_numbering", obj.child_numbering, model.NUMBERING, "番号の付け方")
-            if obj.toc_depth is not None and not 0 <= obj.toc_depth <= 6:
-                bad(
-                    "toc_depth", "目次の深さは 0 から 6 までの整数で書いてください。 (out of range)"
-                )
-        elif isinstance(obj, model.Generated):
-            choice("generated", obj.name, model.GENERATED, "一覧の種類")
-        elif isinstance(obj, model.Diagram):
-            choice("diagram", obj.name, model.DIAGRAMS, "図の種類")
-        elif isinstance(obj, model.Paragraph):
-            choice("align", obj.align, ("center", "right"), "揃え")
-        elif isinstance(obj, model.BulletList):
-            marker = obj.marker
-            if (
-                marker != "none"
-                and marker not in model.NUMBERED_MARKERS
-                and not 1 <= len(marker) <= 3
-            ):
-                bad(
-                    "marker",
-                    f"行頭の記号「{printable(marker)}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
-                    "記号なしは none）。 (marker too long)",
-                )
-        elif isinstance(obj, model.PageBreak):
-            if obj.page_break is not True:
-                bad("page_break", "改ページは「page_break: true」と書いてください。")
-        elif isinstance(obj, model.Table):
+        # The rules of one field each (rules.py, which the JSON Schemas read too) …
+        for name, rule in rules_of(obj):
+            message = rule.problem(getattr(obj, name))
+            if message:
+                bad(rule.key or name, message)
+        # … and the checks that look at more than one value, or outside the block.
+        if isinstance(obj, model.Table):
             self.validate_table(obj, node)
         elif isinstance(obj, model.Figure):
             from .images import check_image
@@ -759,7 +728,7 @@ class Loader:
                     f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)",
                 )
             for w in table.widths:
-                if not _WIDTH.match(w):
+                if not WIDTH.match(w):
                     self.add(
                         node.at("widths"),
                         f"列の幅「{printable(w)}」は 30%、8em、25mm、auto のように書いてください。 (bad width)",

@@ -372,3 +372,26 @@ def test_a_built_minimal_plan_is_attached_too(content_dir, tmp_path):
     data = json.loads(reader.attachments["plan.json"][0])
     assert [g["id"] for g in of_kind(data, "goal")] == ["goal-a"]
     assert [p["id"] for p in of_kind(data, "package")] == ["pkg-a", "pkg-b"]
+
+
+def test_each_value_rule_says_the_same_to_the_loader_and_to_the_schemas():
+    """A value rule (keikaku/rules.py) is one fact with two faces: the loader's check
+    and the schemas' fragment. For every rule, what one accepts the other accepts."""
+    from keikaku import rules
+
+    samples: dict[type, list[Any]] = {
+        rules.OneOf: ["", "chapterr", "center", *model.NUMBERING, *model.GENERATED],
+        rules.Between: [-1, 0, 3, 6, 7],
+        rules.Marker: ["none", "・", "（１）", "◎◎◎", "とても長い記号", *model.NUMBERED_MARKERS],
+        rules.Exactly: [True, False],
+    }
+    checked = 0
+    for (cls, name), rule in rules.VALUE_RULES.items():
+        if isinstance(rule, rules.Described):
+            continue
+        validator = jsonschema.Draft202012Validator(rule.schema())
+        for value in samples[type(rule)]:
+            by_loader = rule.problem(value) is None
+            assert validator.is_valid(value) == by_loader, (cls.__name__, name, value)
+            checked += 1
+    assert checked > 40
