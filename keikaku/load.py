@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import model
+from . import files, model
 from .errors import BuildError, Pos, Problem, Problems
 from .files import shown_in, shown_path
 from .glyphs import missing_glyphs, printed, written_at
@@ -931,13 +931,11 @@ def _unreferenced(loader: Loader) -> list[Problem]:
     """Content files that nothing in the plan refers to (MkDocs reports pages not in nav)."""
     used = {loader.shown(f) for f in (*FIXED_FILES, *loader.images)} | set(loader.sources)
     found = []
-    for path in sorted(loader.root.rglob("*")):
-        rel = path.relative_to(loader.root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(loader.root).parts):
-            continue
+    for entry in sorted(files.walk(loader.root), key=lambda e: e.rel.split("/")):
+        rel = entry.rel
         if (
-            path.suffix.lower() in _CONTENT_SUFFIXES
-            and path.is_file()
+            entry.path.suffix.lower() in _CONTENT_SUFFIXES
+            and entry.is_file()
             and loader.shown(rel) not in used
         ):
             found.append(

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .errors import BuildError
 from .sources import parse_yaml, read_text
 
@@ -399,10 +400,10 @@ def migrate(old: Path, new: Path) -> list[Path]:
     """Write ``old`` (first format) converted into ``new``; other files are copied as they are."""
     converted = convert(old)
     written = []
-    for path in sorted(old.rglob("*")):
-        rel = path.relative_to(old).as_posix()
+    for entry in sorted(files.walk(old), key=lambda e: e.rel.split("/")):
+        path, rel = entry.path, entry.rel
         target = new / rel
-        if path.is_dir() or path.is_symlink() or rel in converted:
+        if not entry.is_file() or rel in converted:  # folders are made as needed; no links
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if rel in ("footnotes.yaml", "lint.yaml"):

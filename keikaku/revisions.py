@@ -256,8 +256,10 @@ def _check_yaml(folder: Path, shown: str) -> None:
     """Every YAML file of a folder in the first format reads. The conversion would read a
     broken file as empty, and the problems found after it would hide the real one."""
     problems: list[Problem] = []
-    for path in sorted(folder.rglob("*.yaml")):
-        where = f"{shown}/{path.relative_to(folder).as_posix()}"
+    for entry in sorted(files.walk(folder), key=lambda e: e.rel.split("/")):
+        if not (entry.is_file() and entry.rel.endswith(".yaml")):
+            continue
+        path, where = entry.path, f"{shown}/{entry.rel}"
         try:
             parse_yaml(read_text(path, where, root=folder), where)
         except BuildError as exc:

@@ -162,3 +162,12 @@ def test_nothing_changed_does_not_import_the_layout_engine(built):
     )
     lines = done.stdout.splitlines()
     assert "nothing changed" in lines[0] and lines[-1] == "[]", done.stdout
+
+
+def test_editors_own_files_beside_the_content_change_nothing(built):
+    """One rule says which names are never content (files.ignored), and every walk keeps
+    it: an editor's swap, lock and backup files do not make the next build run again."""
+    content, out = built
+    for name in (".plan.yaml.swp", "#plan.yaml#", "plan.yaml~", "goals/.a.yaml.swp"):
+        (content / name).write_text("編集中", "utf-8")
+    assert _skipped(_build(content, out))
