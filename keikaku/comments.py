@@ -38,7 +38,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +47,16 @@ from typing import Any
 
 from .docx import MAP_NAMESPACE, TRACE_PREFIX, PandocFailed, TraceMap, parse_trace_map, run_pandoc
 from .errors import BuildError, Pos, Problem
+from .files import shown_path, write_file
+from .limits import (  # with every other limit
+    MAX_DOCX_BYTES,
+    MAX_XML_BYTES,
+    MAX_XML_TOTAL,
+    MB,
+    PANDOC_READ_TIMEOUT,
+)
+from .limits import MAX_DOCX_MEMBERS as MAX_MEMBERS
+from .limits import MAX_DOCX_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
 
 __all__ = [
     "COLUMNS",
@@ -60,19 +69,6 @@ __all__ = [
     "write_iken_xlsx",
 ]
 
-MB = 1024 * 1024
-MAX_DOCX_BYTES = 20 * MB
-"""Largest reviewed file read: the plan's Word edition is well under 1 MB."""
-MAX_UNZIPPED_BYTES = 200 * MB
-"""Largest total declared size of a reviewed file's members (a zip bomb is refused unopened)."""
-MAX_MEMBERS = 2000
-"""Most members a reviewed file may hold (Word writes a few dozen)."""
-MAX_XML_BYTES = 20 * MB
-"""Largest XML part passed to pandoc (the real plan's document.xml is about 0.5 MB)."""
-MAX_XML_TOTAL = 50 * MB
-"""Largest total of the XML parts passed to pandoc."""
-PANDOC_READ_TIMEOUT = 90
-"""Seconds pandoc may take to read one file (the real plan takes well under one)."""
 PANDOC_READ_HEAP = "2g"
 """Most memory pandoc's heap may take while reading one file (GHC's ``+RTS -M``)."""
 
@@ -739,13 +735,6 @@ def _rows_of(
     return list(rows.values())
 
 
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _read_reviewed(path: Path, reference: TraceMap | None) -> tuple[list[_Unit], TraceMap | None]:
     data = _read_file(path)
     parts = _unpack(data)
@@ -823,7 +812,9 @@ def collect_comments(
             if reference is None:
                 problems.append(
                     _problem(
-                        "plan.docx" if isinstance(plan_docx, bytes) else _shown(Path(plan_docx)),
+                        "plan.docx"
+                        if isinstance(plan_docx, bytes)
+                        else shown_path(Path(plan_docx)),
                         "plan.docx の対応表（customXml）がありません。build.py が作った plan.docx を"
                         "指定してください。 (no trace map in the reference plan.docx)",
                     )
@@ -831,7 +822,9 @@ def collect_comments(
         except _Refused as exc:
             problems.append(
                 _problem(
-                    _shown(Path(plan_docx)) if not isinstance(plan_docx, bytes) else "plan.docx",
+                    shown_path(Path(plan_docx))
+                    if not isinstance(plan_docx, bytes)
+                    else "plan.docx",
                     exc.message,
                 )
             )
@@ -844,7 +837,7 @@ def collect_comments(
             )
         )
     for index, path in enumerate(paths):
-        shown = _shown(path)
+        shown = shown_path(path)
         try:
             units, tmap = _read_reviewed(path, reference)
         except _Refused as exc:
@@ -875,21 +868,6 @@ def collect_comments(
 # ------------------------------------------------------------------ writers
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def _when(rows: list[IkenRow], date: datetime | None) -> datetime:
     """The date the table records: given, or the newest mark's (same input, same bytes)."""
     if date is not None:
@@ -904,7 +882,7 @@ def _when(rows: list[IkenRow], date: datetime | None) -> datetime:
 
 def write_iken_xlsx(rows: list[IkenRow], path: Path, *, date: datetime | None = None) -> Path:
     """Write ``iken_xlsx_bytes`` to ``path`` (through a temporary file). Returns the path."""
-    return _atomic_write(path, iken_xlsx_bytes(rows, date=date))
+    return write_file(Path(path), iken_xlsx_bytes(rows, date=date))
 
 
 def iken_xlsx_bytes(rows: list[IkenRow], *, date: datetime | None = None) -> bytes:
@@ -1049,7 +1027,7 @@ def write_iken_pdf(
     rows: list[IkenRow], path: Path, *, title: str | None = None, date: datetime | None = None
 ) -> Path:
     """Write ``iken_pdf_bytes`` to ``path`` (through a temporary file). Returns the path."""
-    return _atomic_write(path, iken_pdf_bytes(rows, title=title, date=date))
+    return write_file(Path(path), iken_pdf_bytes(rows, title=title, date=date))
 
 
 def iken_pdf_bytes(

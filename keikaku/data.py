@@ -43,7 +43,7 @@ import types
 import typing
 from typing import Any
 
-from . import model
+from . import model, rules
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
@@ -137,33 +137,6 @@ def plan_json(plan: Plan) -> bytes:
 #: An id of an entity, as the loader accepts it.
 ID_SCHEMA: dict[str, Any] = {"type": "string", "pattern": _ID.pattern}
 
-#: Marker examples offered to editors (any 1–3 characters are allowed).
-MARKER_EXAMPLES = ("・", "■", "○", "●", "◎", "※", *model.NUMBERED_MARKERS, "none")
-
-#: Checks on values that the loader makes beyond their type (``Loader.validate_values``),
-#: by model class and field name: the same in plan.json and in the content files.
-VALUE_RULES: dict[tuple[type, str], dict[str, Any]] = {
-    (model.Section, "numbering"): {"enum": list(model.NUMBERING)},
-    (model.Section, "child_numbering"): {"enum": list(model.NUMBERING)},
-    (model.Section, "toc_depth"): {"minimum": 0, "maximum": 6},
-    (model.Generated, "name"): {"enum": list(model.GENERATED)},
-    (model.Diagram, "name"): {"enum": list(model.DIAGRAMS)},
-    (model.Paragraph, "align"): {"enum": ["center", "right"]},
-    (model.BulletList, "marker"): {
-        "anyOf": [{"const": "none"}, {"minLength": 1, "maxLength": 3}],
-        "examples": list(MARKER_EXAMPLES),
-    },
-    (model.PageBreak, "page_break"): {"const": True},
-    (model.Table, "header"): {"minimum": 0},
-    (model.Table, "rows"): {"minItems": 1},
-    (model.Table, "widths"): {
-        "items": {"type": "string", "pattern": r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$"}
-    },
-    (model.PackagePart, "label"): {
-        "examples": ["directions", "measures", "key_measures", "situation"]
-    },
-}
-
 
 def doc_of(cls: type) -> tuple[str | None, str]:
     """A model class's title and description, from its docstring: the words before the
@@ -220,11 +193,12 @@ def field_doc(cls: type, f: dataclasses.Field) -> tuple[str | None, str]:
 
 def refine(cls: type, f: dataclasses.Field, schema: dict[str, Any]) -> dict[str, Any]:
     """The schema of a field's value with the loader's extra checks: id patterns and
-    ``VALUE_RULES``. Applied to the non-null branch of an optional value."""
+    ``rules.VALUE_RULES`` (which the loader checks). Applied to the non-null branch of an optional value."""
     rule: dict[str, Any] = {}
     if f.name == "id" or f.metadata.get("ref"):
         rule = dict(ID_SCHEMA)
-    rule.update(VALUE_RULES.get((cls, f.name), {}))
+    if (cls, f.name) in rules.VALUE_RULES:
+        rule.update(rules.VALUE_RULES[cls, f.name].schema())
     if not rule:
         return schema
     if "oneOf" in schema and {"type": "null"} in schema["oneOf"]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
+
+from .files import walk
+from .git import git_output
 
 
 def document_date(content_dir: Path) -> datetime:
@@ -17,19 +20,12 @@ def document_date(content_dir: Path) -> datetime:
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch.isdigit():
-        try:
-            result = subprocess.run(
-                ["git", "log", "-1", "--format=%ct", "--", "."],
-                cwd=content_dir,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            )
-            epoch = result.stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            epoch = ""
+        epoch = git_output(content_dir, "log", "-1", "--format=%ct", "--", ".")
     if not epoch.isdigit():
-        mtimes = [p.stat().st_mtime for p in content_dir.rglob("*") if p.is_file()]
+        mtimes = [
+            e.st.st_mtime
+            for e in walk(content_dir)
+            if isinstance(e.st, os.stat_result) and stat.S_ISREG(e.st.st_mode)
+        ]
         epoch = str(int(max(mtimes, default=0)))
     return datetime.fromtimestamp(int(epoch), tz=UTC)

@@ -28,7 +28,7 @@ How the document is made:
 2. The 目次 is raw OpenXML: a TOC field over TC entries that each heading of the PDF's
    目次 carries (so a refreshed 目次 lists the same headings), filled in with the entries
    and, when given, the PDF's page numbers (``pdf_page_numbers``) in PAGEREF fields.
-3. ``reference_docx`` makes the reference document from Pandoc's default one (``pandoc
+3. ``_reference`` makes the reference document from Pandoc's default one (``pandoc
    --print-default-data-file reference.docx``): our styles, fonts, header (素案 and the
    running head, a STYLEREF field) and footer (「- n -」, a PAGE field), A4 with the
    plan's margins.
@@ -47,7 +47,6 @@ as ``data:`` URLs, run in an empty temporary folder with an empty home.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import io
@@ -69,7 +68,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
 from .errors import BuildError, Pos, Problem
-from .limits import MAX_IMAGE_BYTES
+from .limits import MAX_IMAGE_BYTES, PANDOC_TIMEOUT
 from .model import (
     HEADINGS,
     NUMBERED_MARKERS,
@@ -107,14 +106,11 @@ __all__ = [
     "Trace",
     "TraceMap",
     "docx_bytes",
-    "pandoc_available",
     "parse_trace_map",
     "pdf_page_numbers",
     "read_trace_map",
-    "reference_docx",
     "revision_tag",
     "run_pandoc",
-    "write_docx",
 ]
 
 # ------------------------------------------------------------------ units and names
@@ -144,9 +140,6 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-#: How long pandoc may take (the real plan takes about a second).
-PANDOC_TIMEOUT = 120
 
 
 def revision_tag(revision: str) -> str:
@@ -2541,15 +2534,6 @@ def _default_reference() -> bytes:
     return run_pandoc(["--print-default-data-file", "reference.docx"], b"", sandbox=False)
 
 
-def reference_docx(plan: Plan, *, draft: bool = True) -> bytes:
-    """The reference document for ``plan``: Pandoc's default one with our styles, fonts,
-    settings, page, header and footer. Made at build time from code: the same bytes for
-    the same plan (the styles are made to measure for the indents the plan uses)."""
-    builder = _Builder(plan, draft=draft, tag="0000000", pages=None, content=None)
-    builder.build()
-    return _reference(builder)
-
-
 def _reference(builder: _Builder) -> bytes:
     plan = builder.plan
     status = draft_mark(plan.meta.status, plan.labels) if builder.draft else None
@@ -2612,10 +2596,6 @@ def _reference(builder: _Builder) -> bytes:
 
 class PandocMissing(BuildError):
     """pandoc is not installed (``scripts/setup-system.sh`` installs it)."""
-
-
-def pandoc_available() -> bool:
-    return shutil.which("pandoc") is not None
 
 
 def run_pandoc(
@@ -2936,33 +2916,6 @@ def docx_bytes(
         files_in={"reference.docx": reference},
     )
     return _finish(written, builder, revision=revision, date=date)
-
-
-def write_docx(
-    plan: Plan,
-    out_path: Path,
-    *,
-    draft: bool = True,
-    revision: str,
-    date: datetime,
-    pages: Mapping[str, int] | None = None,
-    content: Path | None = None,
-) -> Path:
-    """Write plan.docx to ``out_path`` (through a temporary file, replaced at once).
-    See ``docx_bytes``. Returns the path."""
-    data = docx_bytes(plan, draft=draft, revision=revision, date=date, pages=pages, content=content)
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".plan-docx-", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out_path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return out_path
 
 
 def pdf_page_numbers(pdf: bytes, plan: Plan, *, draft: bool = True) -> dict[str, int]:

@@ -36,6 +36,7 @@ import secrets
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from . import limits
 from .errors import BuildError, Pos, Problem
@@ -63,6 +64,11 @@ def shown_path(path: Path) -> str:
     """A path as an editor would type it: relative to the working directory if inside."""
     rel = os.path.relpath(os.path.abspath(path), Path.cwd())
     return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+def shown_in(shown_root: str, rel: str) -> str:
+    """A file of a folder as shown: ``rel`` under the folder's ``shown_path``."""
+    return f"{shown_root}/{rel}" if shown_root not in ("", ".") else rel
 
 
 # ====================================================================== reading content
@@ -278,27 +284,68 @@ def read_content(
         raise BuildError(Problem(Pos(shown), exc.reason)) from None
 
 
-def is_regular(path: Path, *, root: Path | None = None) -> bool:
-    """True if ``path`` is a regular file inside ``root`` (default: the ``content_root``)
-    reached without following a symbolic link: what ``read_content`` would read."""
-    try:
-        base, folders, name = _split(path, root if root is not None else current_root())
-        dir_fd = _open_parts(base, folders)
-        try:
-            return stat.S_ISREG(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
-        finally:
-            os.close(dir_fd)
-    except (Refused, OSError, ValueError):
-        return False
-
-
-def exists(path: Path) -> bool:
-    """True if anything stands at ``path``, a dangling link or a FIFO too (so that it is
-    read, and refused, rather than silently taken as absent)."""
-    return os.path.lexists(path)
-
-
 # ====================================================================== the content folder
+
+
+def ignored(name: str) -> bool:
+    """Names the build never reads and every walk leaves out: hidden names, among them
+    editors' swap and lock files (``.plan.yaml.swp``, ``.#plan.yaml``), autosave and backup
+    files (``#plan.yaml#``, ``plan.yaml~``) and bytecode caches (a build writes them)."""
+    return name.startswith((".", "#")) or name.endswith("~") or name == "__pycache__"
+
+
+def walk(root: Path, *, limit: int | None = None) -> Iterator[Entry]:
+    """Every entry under ``root`` but the ``ignored`` ones, in a stable order (each
+    folder's entries by name, then its folders in turn), with its ``lstat`` or the error
+    getting it (a folder that cannot be listed is one entry with its error). Never follows
+    a symbolic link; folders are entered. After ``limit`` entries it yields one entry
+    whose ``st`` is None and stops. The one walk of the content folder (and of the
+    build's own inputs, for the stamp and the live preview). ``limit``: by default
+    ``limits.MAX_CONTENT_ENTRIES``."""
+    limit = limits.MAX_CONTENT_ENTRIES if limit is None else limit
+    count = 0
+    stack: list[tuple[Path, str]] = [(Path(root), "")]
+    while stack:
+        folder, rel = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = sorted((e for e in listing if not ignored(e.name)), key=lambda e: e.name)
+        except OSError as exc:
+            yield Entry(rel, folder, exc, listing=True)
+            continue
+        folders = []
+        for item in items:
+            count += 1
+            if count > limit:
+                yield Entry("", Path(root), None)
+                return
+            name = f"{rel}/{item.name}" if rel else item.name
+            try:
+                st: os.stat_result | OSError = item.stat(follow_symlinks=False)
+            except OSError as exc:
+                st = exc
+            yield Entry(name, Path(item.path), st)
+            if isinstance(st, os.stat_result) and stat.S_ISDIR(st.st_mode):
+                folders.append((Path(item.path), name))
+        stack.extend(reversed(folders))
+
+
+class Entry(NamedTuple):
+    """One entry of ``walk``: its path relative to the root (with ``/``; "" for the root
+    itself), its path, and its ``lstat`` (an error if it could not be had; None: the
+    walk stopped at its limit)."""
+
+    rel: str
+    path: Path
+    st: os.stat_result | OSError | None
+    listing: bool = False
+    """True for a folder that could not be listed (``st`` is the error)."""
+
+    def is_file(self) -> bool:
+        return isinstance(self.st, os.stat_result) and stat.S_ISREG(self.st.st_mode)
+
+    def is_folder(self) -> bool:
+        return isinstance(self.st, os.stat_result) and stat.S_ISDIR(self.st.st_mode)
 
 
 def check_content_root(content: Path) -> None:
@@ -346,8 +393,8 @@ def check_content_folder(content: Path) -> int:
     """Walk the content folder once, before anything is read, without following links:
     refuse symbolic links, hard links (files with more than one name: ``O_NOFOLLOW`` cannot
     tell one from a file) and special files (FIFOs, devices, sockets) anywhere in it
-    (hidden names, such as an editor's lock link ``.#plan.yaml``, are never read and so
-    are left alone), more than ``MAX_CONTENT_ENTRIES`` entries and more than
+    (``ignored`` names, such as an editor's lock link ``.#plan.yaml``, are never read and
+    so are left alone), more than ``MAX_CONTENT_ENTRIES`` entries and more than
     ``MAX_CONTENT_BYTES`` in all (each file's own limit is enforced where it is read, so
     that the message can point at the line that uses it). Returns the total size; raises
     ``BuildError`` listing every problem."""
@@ -355,61 +402,51 @@ def check_content_folder(content: Path) -> int:
     shown_root = shown_path(content)
     root = Path(content).resolve()
     problems: list[Problem] = []
-    entries = total = 0
+    total = 0
 
     def shown(rel: str) -> str:
-        return f"{shown_root}/{rel}" if shown_root not in ("", ".") else rel
+        return shown_in(shown_root, rel)
 
-    stack: list[tuple[Path, str, bool]] = [(root, "", False)]
-    while stack:
-        folder, rel, hidden = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                items = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            problems.append(
+    for entry in walk(root):
+        if entry.st is None:
+            raise BuildError(
                 Problem(
-                    Pos(shown(rel) if rel else shown_root),
-                    f"フォルダを読めません（{exc.strerror}）。フォルダの権限を確かめてください。"
-                    " (cannot read folder)",
+                    Pos(shown_root),
+                    f"内容のフォルダにファイルとフォルダが多すぎます"
+                    f"（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。--content の指定を確かめてください。"
+                    " (too many files in the content directory)",
                 )
             )
-            continue
-        folders = []
-        for entry in items:
-            entries += 1
-            if entries > limits.MAX_CONTENT_ENTRIES:
-                raise BuildError(
+        if isinstance(entry.st, OSError):
+            if entry.listing:
+                problems.append(
                     Problem(
-                        Pos(shown_root),
-                        f"内容のフォルダにファイルとフォルダが多すぎます"
-                        f"（{limits.MAX_CONTENT_ENTRIES:,} を超えています）。--content の指定を確かめてください。"
-                        " (too many files in the content directory)",
+                        Pos(shown(entry.rel) if entry.rel else shown_root),
+                        f"フォルダを読めません（{entry.st.strerror}）。フォルダの権限を確かめてください。"
+                        " (cannot read folder)",
                     )
                 )
-            name_rel = f"{rel}/{entry.name}" if rel else entry.name
-            is_hidden = hidden or entry.name.startswith(".")
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                problems.append(Problem(Pos(shown(name_rel)), _unreadable(exc).reason))
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                folders.append((Path(entry.path), name_rel, is_hidden))
-            elif stat.S_ISREG(st.st_mode):
-                total += st.st_size  # each file's own limit is enforced where it is read
-                if st.st_nlink > 1 and not is_hidden:
-                    problems.append(Problem(Pos(shown(name_rel)), _hard_link(st.st_nlink).reason))
-            elif not is_hidden:
-                reason = _refusal(st.st_mode).reason
-                if stat.S_ISLNK(st.st_mode):
-                    reason = (
-                        "シンボリックリンクです。content/ の中ではシンボリックリンクを使えません"
-                        "（リンク先が content/ の中でも同じです）。リンクではなくファイルそのものを置くか、"
-                        "削除してください。 (symbolic link refused)"
-                    )
-                problems.append(Problem(Pos(shown(name_rel)), reason))
-        stack.extend(reversed(folders))
+            else:
+                problems.append(Problem(Pos(shown(entry.rel)), _unreadable(entry.st).reason))
+            continue
+        mode = entry.st.st_mode
+        if stat.S_ISDIR(mode):
+            continue
+        if stat.S_ISREG(mode):
+            total += entry.st.st_size  # each file's own limit is enforced where it is read
+            if entry.st.st_nlink > 1:
+                problems.append(
+                    Problem(Pos(shown(entry.rel)), _hard_link(entry.st.st_nlink).reason)
+                )
+            continue
+        reason = _refusal(mode).reason
+        if stat.S_ISLNK(mode):
+            reason = (
+                "シンボリックリンクです。content/ の中ではシンボリックリンクを使えません"
+                "（リンク先が content/ の中でも同じです）。リンクではなくファイルそのものを置くか、"
+                "削除してください。 (symbolic link refused)"
+            )
+        problems.append(Problem(Pos(shown(entry.rel)), reason))
     if total > limits.MAX_CONTENT_BYTES:
         problems.append(
             Problem(
@@ -598,9 +635,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_result]:
+def _write_temp(
+    dir_fd: int, name: str, data: bytes, mode: int | None = None
+) -> tuple[str, os.stat_result]:
     """Write ``data`` to a new temporary for ``name`` (created exclusively, never through
-    a link, readable as the umask allows); returns its name and state."""
+    a link, with ``mode`` or readable as the umask allows); returns its name and state."""
     for _ in range(100):
         temp = f".{name.lstrip('.')}.{secrets.token_hex(8)}.tmp"
         try:
@@ -617,6 +656,8 @@ def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_resul
         raise FileExistsError(errno.EEXIST, "no unused temporary name", name)
     try:
         _write_all(fd, data)
+        if mode is not None:
+            os.fchmod(fd, mode)
         os.fsync(fd)
         return temp, os.fstat(fd)
     except BaseException:
@@ -625,6 +666,34 @@ def _write_temp(dir_fd: int, name: str, data: bytes) -> tuple[str, os.stat_resul
         raise
     finally:
         os.close(fd)
+
+
+def stage(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Write ``data`` to a new temporary beside ``path``, as ``publish`` writes its own:
+    created exclusively with an unpredictable name, never through a link, flushed to disk,
+    with ``mode`` if given. Returns its path; the caller renames it onto ``path``
+    (``os.replace``) or removes it."""
+    path = Path(path)
+    fd = os.open(path.parent, _READ_DIR)
+    try:
+        temp, _ = _write_temp(fd, path.name, data, mode)
+    finally:
+        os.close(fd)
+    return path.parent / temp
+
+
+def write_file(path: Path, data: bytes, *, mode: int | None = None) -> Path:
+    """Replace ``path`` with ``data`` at once (``stage``, then a rename): readers see the
+    old file or the new one, never part of it. For one file outside a set of products
+    (the content files the ＫＰＩ import edits); products go through ``publish``."""
+    temp = stage(path, data, mode=mode)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return Path(path)
 
 
 def _parse_journal(data: bytes) -> list[tuple[str, str, str]] | None:

@@ -45,7 +45,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -58,10 +57,17 @@ from typing import Any
 
 import yaml
 
+from . import files
 from .data import FORMULA_STARTS, KPI_COLUMNS, NONE, OPEN, PARTLY, SET
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
-from .load import _ID, _shown, load_plan
+from .files import shown_path
+from .limits import MAX_SHEET_BYTES, MB  # with every other limit
+from .limits import MAX_SHEET_COLUMNS as MAX_COLUMNS
+from .limits import MAX_SHEET_MEMBERS as MAX_ZIP_MEMBERS
+from .limits import MAX_SHEET_ROWS as MAX_ROWS
+from .limits import MAX_SHEET_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
+from .load import _ID, load_plan
 from .model import Kpi, KpiValue, Pending, Plan, PolicyPackage, Text, walk
 
 # ------------------------------------------------------------------ the sheet's columns
@@ -85,17 +91,6 @@ PERCENT_UNIT = "％"
 
 # ------------------------------------------------------------------ limits (hostile input)
 
-MB = 1024 * 1024
-MAX_SHEET_BYTES = 10 * MB
-"""Largest sheet file read: the plan's ＫＰＩ fit in a few dozen kilobytes."""
-MAX_UNZIPPED_BYTES = 100 * MB
-"""Largest total declared size of an .xlsx's members: a zip bomb is refused unopened."""
-MAX_ZIP_MEMBERS = 1000
-"""Most members an .xlsx may hold (one from Excel has about a dozen)."""
-MAX_ROWS = 10_000
-"""Most rows read (the plan has a few dozen ＫＰＩ)."""
-MAX_COLUMNS = 40
-"""Columns read per row: the sheet has twelve; columns an editor added are ignored."""
 
 _EPOCH_1980 = datetime(1980, 1, 1)  # the earliest time a zip member can carry
 
@@ -294,7 +289,7 @@ def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
     """Write ``kpi.xlsx`` for ``plan`` to ``path`` (atomically). Its dates are the content's
     (``dates.document_date``), so the same content gives the same bytes."""
     path = Path(path)
-    _write_atomically(path, workbook_bytes(plan, document_date(Path(content_dir))))
+    files.publish(path.parent, {path.name: workbook_bytes(plan, document_date(Path(content_dir)))})
     return path
 
 
@@ -399,7 +394,7 @@ def _read_file(path: Path, shown: str) -> bytes:
 def read_sheet(path: Path) -> list[SheetRow]:
     """The data rows of an .xlsx or .csv sheet, by column name, or ``BuildError``."""
     path = Path(path)
-    shown = _shown(path)
+    shown = shown_path(path)
     data = _read_file(path, shown)
     if path.suffix.lower() == ".csv":
         return _keyed(_csv_rows(data, shown), shown)
@@ -803,13 +798,11 @@ class Doc:
         # The pure-Python loader: its marks count characters of this very string.
         self.root = yaml.compose(self.text, Loader=yaml.SafeLoader)
         self.parents: dict[int, yaml.Node] = {}
-        seen: Counter[int] = Counter()
         self.nodes: list[yaml.Node] = []
 
+        # No node is met twice: the loader refuses anchors and aliases, and the import
+        # loads the plan again after writing (the files are put back if it fails).
         def visit(node: yaml.Node, parent: yaml.Node | None) -> None:
-            seen[id(node)] += 1
-            if seen[id(node)] > 1:
-                return  # an alias: the anchor's node, met again
             self.nodes.append(node)
             if parent is not None:
                 self.parents[id(node)] = parent
@@ -823,7 +816,6 @@ class Doc:
 
         if self.root is not None:
             visit(self.root, None)
-        self.shared = {i for i, n in seen.items() if n > 1}
         self.edits: list[tuple[int, int, int, str]] = []
         self.marks: dict[int, int] = {}
         self._seq = itertools.count()
@@ -841,15 +833,6 @@ class Doc:
             if getattr(parent, "flow_style", False):
                 return True
             parent = self.parents.get(id(parent))
-        return False
-
-    def is_shared(self, node: yaml.Node) -> bool:
-        """An anchored node that an alias repeats elsewhere, or a node inside one."""
-        current: yaml.Node | None = node
-        while current is not None:
-            if id(current) in self.shared:
-                return True
-            current = self.parents.get(id(current))
         return False
 
     def end(self, node: yaml.Node) -> int:
@@ -944,10 +927,6 @@ class Doc:
 
     def new_bytes(self) -> bytes:
         return (codecs.BOM_UTF8 if self.bom else b"") + self.new_text().encode("utf-8")
-
-
-class _Shared(Exception):
-    """A value an alias repeats elsewhere: the sheet cannot change it in one place."""
 
 
 # ------------------------------------------------------------------ the plan's ＫＰＩ as data
@@ -1257,38 +1236,31 @@ class _Importer:
         pending = {col for name, col, _ in VALUES if isinstance(getattr(k, name), Pending)}
         notes_text = self.text(row, NOTES)
         rest, reasons = _split_notes(notes_text or "", pending)
-        try:
-            indicator = self.text(row, INDICATOR)
-            if indicator and indicator != k.indicator.raw:
-                seq = self.set_key(doc, node, "indicator", indicator)
-                self.change(doc, seq, f"{kpi_id} {INDICATOR}", k.indicator.raw, indicator)
-                state["indicator"] = indicator
-            percent = False
-            for name, value_col, year_col in VALUES:
-                percent |= self.existing_value(
-                    row, doc, node, k, name, value_col, year_col, reasons.get(value_col), state
-                )
-            unit = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
-            current_unit = k.unit.raw if k.unit else None
-            if unit and unit != current_unit:
-                seq = self.set_key(doc, node, "unit", unit)
-                self.change(doc, seq, f"{kpi_id} {UNIT}", current_unit or "（なし）", unit)
-                state["unit"] = unit
-            current_notes = k.notes.raw if k.notes else None
-            if rest and rest != current_notes:
-                seq = self.set_key(doc, node, "notes", rest)
-                self.change(doc, seq, f"{kpi_id} {NOTES}", current_notes or "（なし）", rest)
-                state["notes"] = rest
-            elif notes_text and not rest and current_notes:
-                self.warnings.append(
-                    f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
-                    "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)"
-                )
-        except _Shared:
-            self.add(
-                row.cell(KPI_ID),
-                f"ＫＰＩ「{kpi_id}」の値が YAML のアンカー（&）で他の場所と共有されているため、"
-                "表からは変えられません。内容ファイルを直接編集してください。 (value shared through an anchor)",
+        indicator = self.text(row, INDICATOR)
+        if indicator and indicator != k.indicator.raw:
+            seq = self.set_key(doc, node, "indicator", indicator)
+            self.change(doc, seq, f"{kpi_id} {INDICATOR}", k.indicator.raw, indicator)
+            state["indicator"] = indicator
+        percent = False
+        for name, value_col, year_col in VALUES:
+            percent |= self.existing_value(
+                row, doc, node, k, name, value_col, year_col, reasons.get(value_col), state
+            )
+        unit = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
+        current_unit = k.unit.raw if k.unit else None
+        if unit and unit != current_unit:
+            seq = self.set_key(doc, node, "unit", unit)
+            self.change(doc, seq, f"{kpi_id} {UNIT}", current_unit or "（なし）", unit)
+            state["unit"] = unit
+        current_notes = k.notes.raw if k.notes else None
+        if rest and rest != current_notes:
+            seq = self.set_key(doc, node, "notes", rest)
+            self.change(doc, seq, f"{kpi_id} {NOTES}", current_notes or "（なし）", rest)
+            state["notes"] = rest
+        elif notes_text and not rest and current_notes:
+            self.warnings.append(
+                f"{row.cell(NOTES).pos}: ＫＰＩ「{kpi_id}」の備考を消す変更は反映しません。"
+                "消すときは内容ファイルで notes を削除してください。 (notes are not deleted from the sheet)"
             )
 
     def existing_value(
@@ -1446,8 +1418,6 @@ class _Importer:
     # -- edits of the YAML text
 
     def replace_scalar(self, doc: Doc, node: yaml.Node, value: str | Decimal) -> int:
-        if doc.is_shared(node):
-            raise _Shared
         if not isinstance(node, yaml.ScalarNode):
             raise ValueError(f"{doc.pos(node.start_mark.index)}: expected a scalar")
         quote = node.style if node.style in ("'", '"') and isinstance(value, str) else None
@@ -1460,8 +1430,6 @@ class _Importer:
     def set_key(self, doc: Doc, mapping: yaml.MappingNode, key: str, value: str) -> int:
         """Set ``key`` of a ＫＰＩ mapping: its scalar replaced, or a new key after the key
         before it in ``KPI_KEYS``. Returns the edit's number."""
-        if doc.is_shared(mapping):
-            raise _Shared
         found = _get(mapping, key)
         flow = mapping.flow_style or doc.in_flow(mapping)
         if found and not _is_null(found[1]):
@@ -1483,8 +1451,6 @@ class _Importer:
 
     def fill_pending(self, doc: Doc, node: yaml.Node, number: Decimal, year: str) -> int:
         """A value's ``{pending: …}`` replaced by ``{value: …, year: …}`` in the same style."""
-        if doc.is_shared(node):
-            raise _Shared
         if getattr(node, "flow_style", False) or not isinstance(node, yaml.MappingNode):
             return doc.replace(
                 node.start_mark.index,
@@ -1505,7 +1471,7 @@ class _Importer:
                 continue  # the ＫＰＩ added replace the pending reason
             doc, _key_node, value = self.kpi_part(pkg_id)
             scalar = _get(value, "pending")
-            if scalar is None or doc.is_shared(scalar[1]):
+            if scalar is None:
                 self.add(
                     row.cell(NOTES),
                     "未定の理由を表から変えられません。内容ファイルで直してください。",
@@ -1518,13 +1484,6 @@ class _Importer:
             self.expected[pkg_id] = ("pending", reason)
         for pkg_id, kpis in self.new.items():
             doc, key_node, value = self.kpi_part(pkg_id)
-            if doc.is_shared(value):
-                self.add(
-                    kpis[0].row.cell(KPI_ID),
-                    "この政策パッケージのＫＰＩは YAML のアンカーで共有されているため、"
-                    "表からは加えられません。 (value shared through an anchor)",
-                )
-                continue
             seq = self.append_kpis(doc, key_node, value, kpis)
             state = self.expected[pkg_id] if isinstance(self.expected[pkg_id], dict) else {}
             for k in kpis:
@@ -1660,26 +1619,10 @@ def _same(current: int | float | Text, value: Value) -> bool:
 # ------------------------------------------------------------------ writing
 
 
-def _write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _replace_files(docs: list[Doc]) -> None:
     """Write every changed file, or none: each to a temporary file first, then all
     renamed into place; a failure puts back the files already replaced."""
-    staged: list[tuple[Doc, str]] = []
+    staged: list[tuple[Doc, Path]] = []
     done: list[Doc] = []
     try:
         for doc in docs:
@@ -1689,15 +1632,8 @@ def _replace_files(docs: list[Doc]) -> None:
                     "取り込みの間にこのファイルが変更されました。何も書き込んでいません。"
                     "もう一度取り込んでください。 (file changed during the import)",
                 )
-            fd, tmp = tempfile.mkstemp(
-                dir=doc.file.parent, prefix=f".{doc.file.name}.", suffix=".tmp"
-            )
-            staged.append((doc, tmp))
-            with os.fdopen(fd, "wb") as f:
-                f.write(doc.new_bytes())
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, stat.S_IMODE(doc.file.stat().st_mode))
+            mode = stat.S_IMODE(doc.file.stat().st_mode)
+            staged.append((doc, files.stage(doc.file, doc.new_bytes(), mode=mode)))
         for doc, tmp in staged:
             os.replace(tmp, doc.file)
             done.append(doc)
@@ -1712,7 +1648,7 @@ def _replace_files(docs: list[Doc]) -> None:
 
 def _restore(docs: list[Doc]) -> None:
     for doc in docs:
-        _write_atomically(doc.file, doc.raw, stat.S_IMODE(doc.file.stat().st_mode))
+        files.write_file(doc.file, doc.raw, mode=stat.S_IMODE(doc.file.stat().st_mode))
 
 
 def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
@@ -1721,7 +1657,7 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     Raises ``BuildError`` listing every problem of the sheet (nothing written), or the
     problems of the plan as written (the files restored)."""
     content_dir, sheet_path = Path(content_dir), Path(sheet_path)
-    shown = _shown(sheet_path)
+    shown = shown_path(sheet_path)
     rows = read_sheet(sheet_path)
     plan = load_plan(content_dir)
     try:

@@ -92,3 +92,52 @@ MAX_SERVED_BYTES = 512 * MB
 PREVIEW_IDLE_SECONDS = 10.0
 """The live preview closes a connection that sends nothing for this long, so that idle
 or slow clients cannot hold its threads."""
+
+MAX_OPTION_CHARS = 200
+"""Longest title or column head a command-line option of ``build.py diff`` may give."""
+
+# ------------------------------------------------------------------ other programs
+
+GIT_TIMEOUT = 120.0
+"""Seconds one git command may take (``diff``'s ``git archive`` of a revision, the
+document date, the Word edition's revision): each takes well under a second."""
+
+PANDOC_TIMEOUT = 120
+"""Seconds pandoc may take to write the Word edition (the real plan takes about a second)."""
+
+PANDOC_READ_TIMEOUT = 90
+"""Seconds pandoc may take to read one reviewed file (the real plan takes well under one)."""
+
+# ------------------------------------------------------------------ office files
+# Reviewed copies of plan.docx (comments.py) and ＫＰＩ sheets (kpi_sheet.py) come back
+# from other offices: each is a zip, refused unopened when it declares more than these.
+
+MAX_DOCX_BYTES = 20 * MB
+"""Largest reviewed file read: the plan's Word edition is well under 1 MB."""
+
+MAX_DOCX_UNZIPPED_BYTES = 200 * MB
+"""Largest total declared size of a reviewed file's members (a zip bomb is refused unopened)."""
+
+MAX_DOCX_MEMBERS = 2000
+"""Most members a reviewed file may hold (Word writes a few dozen)."""
+
+MAX_XML_BYTES = 20 * MB
+"""Largest XML part passed to pandoc (the real plan's document.xml is about 0.5 MB)."""
+
+MAX_XML_TOTAL = 50 * MB
+"""Largest total of the XML parts passed to pandoc."""
+
+MAX_SHEET_BYTES = 10 * MB
+"""Largest ＫＰＩ sheet file read: the plan's ＫＰＩ fit in a few dozen kilobytes."""
+
+MAX_SHEET_UNZIPPED_BYTES = 100 * MB
+"""Largest total declared size of an .xlsx's members: a zip bomb is refused unopened."""
+
+MAX_SHEET_MEMBERS = 1000
+"""Most members an .xlsx may hold (one from Excel has about a dozen)."""
+
+MAX_SHEET_ROWS = 10_000
+"""Most rows of a sheet read (the plan has a few dozen ＫＰＩ)."""
+
+MAX_SHEET_COLUMNS = 40
+"""Columns read per row: the sheet has twelve; columns an editor added are ignored."""

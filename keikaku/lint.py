@@ -24,7 +24,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import BuildError, Pos, Problem
 from .model import Plan, Prose, Text, draft_only_blocks, meta, walk_texts
@@ -353,7 +352,7 @@ def lint(plan: Plan, config: LintConfig, *, final: bool) -> list[Finding]:
     for name in ("width_digits", "width_latin"):
         if getattr(config, name).style not in WIDTH_STYLES:
             raise ValueError(
-                f"unknown style for {name}: {getattr(config, name).style!r} (see check_config)"
+                f"unknown style for {name}: {getattr(config, name).style!r} (see config_errors)"
             )
     return _Linter(plan, config, final).run()
 
@@ -363,10 +362,10 @@ def in_draft(findings: list[Finding], config: LintConfig) -> list[Finding]:
     return [f for f in findings if getattr(config, f.rule).in_draft]
 
 
-def check_config(config: LintConfig, content_dir: Path) -> list[Problem]:
+def config_errors(config: LintConfig) -> list[tuple[str, str, str]]:
     """What the types of content/lint.yaml cannot say: a ``style`` width-digits and
     width-latin know, ``style`` and ``max_full`` only on those two, ``max_full`` at least 1.
-    Each problem points at its line of lint.yaml."""
+    Each as (rule, key, message); ``load.load_lint_config`` reports them at their line."""
     wrong: list[tuple[str, str, str]] = []
     for field in dataclasses.fields(config):
         name, rule = field.name, getattr(config, field.name)
@@ -403,22 +402,7 @@ def check_config(config: LintConfig, content_dir: Path) -> list[Problem]:
             wrong.append(
                 (name, "max_full", "max_full は 1 以上の整数で書いてください。 (out of range)")
             )
-    if not wrong:
-        return []
-    from .load import LINT_FILE, Loader
-
-    loader = Loader(content_dir)
-    node = loader.read(LINT_FILE)
-    problems = []
-    for name, key, message in wrong:
-        rule_node = node.get(name.replace("_", "-")) if node is not None else None
-        pos = (
-            rule_node.at(key)
-            if rule_node is not None and key in rule_node
-            else Pos(loader.shown(LINT_FILE))
-        )
-        problems.append(Problem(pos, f"{name.replace('_', '-')}.{key}: {message}"))
-    return sorted(problems, key=lambda p: p.pos)
+    return wrong
 
 
 # ------------------------------------------------------------------ the formal edition's gate

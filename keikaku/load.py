@@ -19,13 +19,16 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import model
+from . import files, model
 from .errors import BuildError, Pos, Problem, Problems
+from .files import shown_in, shown_path
 from .glyphs import missing_glyphs, printed, written_at
 from .limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROSE_CHARS, MAX_TEXT_CHARS
-from .lint import LintConfig, LintRule
+from .lint import LintConfig, LintRule, config_errors
 from .markup import Markup2Html
 from .model import BlockKind, Pending, Plan, PolicyPackage, Prose, Text, fields_of
+from .outline import build_outline
+from .rules import WIDTH, rules_of
 from .sources import (
     YList,
     YMap,
@@ -41,7 +44,6 @@ from .sources import (
 FOOTNOTES_FILE = "footnotes.yaml"
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_WIDTH = re.compile(r"^(auto|\d+(\.\d+)?(%|em|mm|cm|pt))$")
 _FOOTNOTE_CALL = re.compile(r"\[\^([A-Za-z0-9_-]+)\]")
 
 
@@ -93,7 +95,7 @@ class Loader:
 
     def __init__(self, content_dir: Path, markup: Markup2Html | None = None) -> None:
         self.root = content_dir.resolve()
-        self.shown_root = _shown(content_dir)
+        self.shown_root = shown_path(content_dir)
         self.md = markup or Markup2Html()
         self.problems = Problems()
         self.ids: dict[str, tuple[str, Pos]] = {}
@@ -126,7 +128,7 @@ class Loader:
     # ------------------------------------------------------------------ files
 
     def shown(self, rel: str) -> str:
-        return f"{self.shown_root}/{rel}" if self.shown_root not in ("", ".") else rel
+        return shown_in(self.shown_root, rel)
 
     def read(self, rel: str) -> Any:
         shown = self.shown(rel)
@@ -672,44 +674,13 @@ class Loader:
         def bad(key: str, message: str) -> None:
             self.add(node.at(key), message, f"{self.field_path()}.{key}".lstrip("."))
 
-        def choice(key: str, value: Any, allowed: tuple[str, ...], what: str) -> None:
-            if value is not None and value not in allowed:
-                close = difflib.get_close_matches(str(value), allowed, n=1)
-                hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
-                bad(
-                    key,
-                    f"{what}「{printable(str(value))}」は使えません。{hint}使えるもの: {', '.join(allowed)} (unknown value)",
-                )
-
-        if isinstance(obj, model.Section):
-            choice("numbering", obj.numbering, model.NUMBERING, "番号の付け方")
-            choice("child_numbering", obj.child_numbering, model.NUMBERING, "番号の付け方")
-            if obj.toc_depth is not None and not 0 <= obj.toc_depth <= 6:
-                bad(
-                    "toc_depth", "目次の深さは 0 から 6 までの整数で書いてください。 (out of range)"
-                )
-        elif isinstance(obj, model.Generated):
-            choice("generated", obj.name, model.GENERATED, "一覧の種類")
-        elif isinstance(obj, model.Diagram):
-            choice("diagram", obj.name, model.DIAGRAMS, "図の種類")
-        elif isinstance(obj, model.Paragraph):
-            choice("align", obj.align, ("center", "right"), "揃え")
-        elif isinstance(obj, model.BulletList):
-            marker = obj.marker
-            if (
-                marker != "none"
-                and marker not in model.NUMBERED_MARKERS
-                and not 1 <= len(marker) <= 3
-            ):
-                bad(
-                    "marker",
-                    f"行頭の記号「{printable(marker)}」は1〜3文字で書いてください（番号なら ① １ （１） ア （ア）、"
-                    "記号なしは none）。 (marker too long)",
-                )
-        elif isinstance(obj, model.PageBreak):
-            if obj.page_break is not True:
-                bad("page_break", "改ページは「page_break: true」と書いてください。")
-        elif isinstance(obj, model.Table):
+        # The rules of one field each (rules.py, which the JSON Schemas read too) …
+        for name, rule in rules_of(obj):
+            message = rule.problem(getattr(obj, name))
+            if message:
+                bad(rule.key or name, message)
+        # … and the checks that look at more than one value, or outside the block.
+        if isinstance(obj, model.Table):
             self.validate_table(obj, node)
         elif isinstance(obj, model.Figure):
             from .images import check_image
@@ -769,7 +740,7 @@ class Loader:
                     f"列の幅を列の数（{widths}個）だけ書いてください。 (widths do not match columns)",
                 )
             for w in table.widths:
-                if not _WIDTH.match(w):
+                if not WIDTH.match(w):
                     self.add(
                         node.at("widths"),
                         f"列の幅「{printable(w)}」は 30%、8em、25mm、auto のように書いてください。 (bad width)",
@@ -805,18 +776,6 @@ class Loader:
                 " (reference to an unknown id)",
                 path,
             )
-
-    def load_file(self, rel: str, cls: type, label: str) -> Any:
-        node = self.read(rel)
-        if node is None:
-            return None
-        if not isinstance(node, YMap):
-            self.add(
-                Pos(self.shown(rel), 1, 1),
-                "ファイル全体を「項目名: 値」の組で書いてください。 (expected a mapping)",
-            )
-            return None
-        return self.build(cls, node, label)
 
     def footnotes(self) -> dict[str, Text]:
         """content/footnotes.yaml. A footnote may not call a footnote: the call would float
@@ -937,12 +896,6 @@ def _takes_text(tp: Any) -> bool:
     return any(o in (Text, model.Cell, str) for o in options)
 
 
-def _shown(path: Path) -> str:
-    """The path as an editor would type it: relative to the working directory if inside."""
-    rel = os.path.relpath(path.resolve(), Path.cwd())
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
-
-
 def _check_structure(loader: Loader, parts: tuple[Any, ...]) -> None:
     """Typed entities stand where the plan's hierarchy puts them, and each ≪…≫ group
     under the 重点目標 its 目指す社会の姿 belongs to."""
@@ -1029,13 +982,11 @@ def _unreferenced(loader: Loader) -> list[Problem]:
     """Content files that nothing in the plan refers to (MkDocs reports pages not in nav)."""
     used = {loader.shown(f) for f in (*FIXED_FILES, *loader.images)} | set(loader.sources)
     found = []
-    for path in sorted(loader.root.rglob("*")):
-        rel = path.relative_to(loader.root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(loader.root).parts):
-            continue
+    for entry in sorted(files.walk(loader.root), key=lambda e: e.rel.split("/")):
+        rel = entry.rel
         if (
-            path.suffix.lower() in _CONTENT_SUFFIXES
-            and path.is_file()
+            entry.path.suffix.lower() in _CONTENT_SUFFIXES
+            and entry.is_file()
             and loader.shown(rel) not in used
         ):
             found.append(
@@ -1068,7 +1019,8 @@ LINT_FILE = "lint.yaml"
 
 
 def load_lint_config(content_dir: Path) -> LintConfig:
-    """content/lint.yaml, or every rule with its defaults when the file is absent."""
+    """content/lint.yaml, or every rule with its defaults when the file is absent. Raises
+    ``BuildError`` with every problem, each at its line."""
     if not os.path.lexists(content_dir / LINT_FILE):
         return LintConfig()
     loader = Loader(content_dir)
@@ -1090,7 +1042,21 @@ def load_lint_config(content_dir: Path) -> LintConfig:
         loader.build(LintConfig, node, "公用文チェックの設定") if isinstance(node, YMap) else None
     )
     loader.problems.raise_if_any()
-    return config or LintConfig()
+    if config is None:
+        return LintConfig()
+    # What the types cannot say (lint.config_errors), each at its line of lint.yaml.
+    problems = []
+    for name, key, message in config_errors(config):
+        rule_node = node.get(name) if isinstance(node, YMap) else None
+        pos = (
+            rule_node.at(key)
+            if isinstance(rule_node, YMap) and key in rule_node
+            else Pos(loader.shown(LINT_FILE))
+        )
+        problems.append(Problem(pos, f"{name.replace('_', '-')}.{key}: {message}"))
+    if problems:
+        raise BuildError(sorted(problems, key=lambda p: p.pos))
+    return config
 
 
 def load_plan(content_dir: Path) -> Plan:
@@ -1177,7 +1143,15 @@ def load_plan(content_dir: Path) -> Plan:
         warnings=(*_unreferenced(loader), *_goals_without_outline(parts)),
     )
     try:
-        plan.outline(True)
+        for draft in (True, False):
+            plan.index.numbering[draft] = build_outline(
+                plan.parts,
+                plan.index.visions,
+                {g.id: g for g in plan.goals},
+                annex=plan.labels["annex"].raw,
+                draft=draft,
+                labels={k: v.raw for k, v in plan.labels.items()},
+            )
     except ValueError as exc:
         loader.problems.add(Pos(loader.shown(PLAN_FILE)), f"{exc}")
     loader.problems.items.extend(missing_glyphs(plan))

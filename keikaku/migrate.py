@@ -19,14 +19,9 @@ from typing import Any
 
 import yaml
 
-#: The files that only the first format has.
-OLD_FILES = (
-    "chapter1.yaml",
-    "chapter2.yaml",
-    "chapter3.yaml",
-    "chapter4.yaml",
-    "deliberations.yaml",
-)
+from . import files
+from .errors import BuildError
+from .sources import parse_yaml, read_text
 
 
 def is_old_format(content: Path) -> bool:
@@ -41,9 +36,6 @@ def _load(path: Path, root: Path) -> Any:
     """A YAML file of an old revision, read like any content file (no anchors, aliases or
     tags, size and depth limits); ``None`` if it cannot be read (revisions.py reports why
     before converting)."""
-    from .errors import BuildError
-    from .sources import parse_yaml, read_text
-
     try:
         return _plain(parse_yaml(read_text(path, path.name, root=root), path.name))
     except BuildError:
@@ -408,10 +400,10 @@ def migrate(old: Path, new: Path) -> list[Path]:
     """Write ``old`` (first format) converted into ``new``; other files are copied as they are."""
     converted = convert(old)
     written = []
-    for path in sorted(old.rglob("*")):
-        rel = path.relative_to(old).as_posix()
+    for entry in sorted(files.walk(old), key=lambda e: e.rel.split("/")):
+        path, rel = entry.path, entry.rel
         target = new / rel
-        if path.is_dir() or path.is_symlink() or rel in converted:
+        if not entry.is_file() or rel in converted:  # folders are made as needed; no links
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if rel in ("footnotes.yaml", "lint.yaml"):

@@ -758,20 +758,8 @@ class Plan:
 
     def outline(self, draft: bool = True) -> Any:
         """The numbering of every heading (``outline.Outline``), with or without the
-        draft-only parts."""
-        cache = self.index.outlines_cache
-        if draft not in cache:
-            from .outline import build_outline
-
-            cache[draft] = build_outline(
-                self.parts,
-                self.index.visions,
-                {g.id: g for g in self.goals},
-                annex=self.labels["annex"].raw,
-                draft=draft,
-                labels={k: v.raw for k, v in self.labels.items()},
-            )
-        return cache[draft]
+        draft-only parts: numbered once for each edition by the loader (``load_plan``)."""
+        return self.index.numbering[draft]
 
     @property
     def goals(self) -> tuple[PriorityGoal, ...]:
@@ -799,9 +787,6 @@ class Plan:
     def packages(self) -> list[tuple[PriorityGoal, PackageGroup, PolicyPackage]]:
         return [(g, grp, p) for g in self.goals for grp in groups_of(g) for p in packages_of(grp)]
 
-    def label(self, key: str) -> Text:
-        return self.labels[key]
-
 
 @dataclass(frozen=True)
 class PlanIndex:
@@ -814,7 +799,10 @@ class PlanIndex:
     sections: dict[str, Section]
     parents: dict[int, Any] = field(default_factory=dict)
     """The block that holds each block, by ``id()`` of the held block."""
-    outlines_cache: dict[bool, Any] = field(default_factory=dict)
+    numbering: dict[bool, Any] = field(default_factory=dict)
+    """The outline of each edition (True: the draft, False: the final), from outline.py."""
+    printed: dict[bool, Any] = field(default_factory=dict)
+    """The printed model of each edition (tree.py), computed on first use."""
 
 
 def groups_of(goal: PriorityGoal) -> list[PackageGroup]:

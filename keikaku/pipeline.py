@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from . import files
+from . import files, limits
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
+from .git import git_output
 from .stamp import BuildStamp
 
 if TYPE_CHECKING:
@@ -81,15 +82,12 @@ def validate(
     (``lint.FinalBlocked``, the problems grouped by kind); in a draft, findings are
     reported as warnings, and ``outlook`` (if given) gets one line counting, by kind, what
     would still block the final edition."""
-    from .lint import FinalBlocked, check_config, gate, in_draft, lint
+    from .lint import FinalBlocked, gate, in_draft, lint
     from .load import load_lint_config
 
     for warning in plan.warnings:
         report(f"warning: {warning}")
-    config = load_lint_config(content)
-    problems = check_config(config, content)
-    if problems:
-        raise BuildError(problems)
+    config = load_lint_config(content)  # raises BuildError for a wrong lint.yaml
     # One lint for both: a draft reports the rules it checks (in_draft), the gate all.
     every = lint(plan, config, final=True)
     if final:
@@ -179,7 +177,7 @@ def prepare(content: Path, out: Path, warn: Report = _stderr, *, writing: bool =
             files.os_error_problem(exc, files.in_output(out, exc.filename)), kept=False
         ) from None
     for note in notes:
-        warn(f"warning: {_shown(out)}: {note}")
+        warn(f"warning: {files.shown_path(out)}: {note}")
     files.check_content_folder(content)
 
 
@@ -244,25 +242,10 @@ def build(
 def content_revision(content: Path) -> str:
     """The content's git revision for the Word edition's trace marks: the commit, and
     ``-dirty`` when the content folder has uncommitted changes; ``working-tree`` outside git."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(content), *args],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short=12", "HEAD")
+    commit = git_output(content, "rev-parse", "--short=12", "HEAD")
     if not commit:
         return "working-tree"
-    return commit + ("-dirty" if git("status", "--porcelain", "--", ".") else "")
+    return commit + ("-dirty" if git_output(content, "status", "--porcelain", "--", ".") else "")
 
 
 def _build(
@@ -284,7 +267,7 @@ def _build(
     )
     if not force and stamp.is_current():
         report(
-            f"nothing changed since the last build: {', '.join(_shown(out / p) for p in stamp.products)}"
+            f"nothing changed since the last build: {', '.join(files.shown_path(out / p) for p in stamp.products)}"
             " left as they were (--force rebuilds)"
         )
         return []
@@ -349,7 +332,7 @@ def _build(
         written = publish(out, products, lambda states: stamp.record(states, products))
     edition = "final" if final else "draft"
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({edition}) "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({edition}) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return written
@@ -357,8 +340,6 @@ def _build(
 
 #: The 新旧対照表's column heads unless ``--new-label`` and ``--old-label`` say otherwise.
 NEW_LABEL, OLD_LABEL = "改正後", "改正前"
-#: The longest title or column head an option may give.
-_MAX_OPTION_TEXT = 200
 
 
 def _option_text(option: str, value: str) -> str:
@@ -371,11 +352,11 @@ def _option_text(option: str, value: str) -> str:
     where = Pos(f"build.py diff {option}")
     if not text:
         raise BuildError(Problem(where, f"{option} に文字を指定してください。 (empty)"))
-    if len(text) > _MAX_OPTION_TEXT:
+    if len(text) > limits.MAX_OPTION_CHARS:
         raise BuildError(
             Problem(
                 where,
-                f"{option} が長すぎます（{len(text)}字。{_MAX_OPTION_TEXT}字まで）。 (too long)",
+                f"{option} が長すぎます（{len(text)}字。{limits.MAX_OPTION_CHARS}字まで）。 (too long)",
             )
         )
     refused = next(refused_characters(text), None)
@@ -429,7 +410,7 @@ def diff(
     files.check_output_folder(out)
     files.check_content_root(content)
     for note in files.recover(out):
-        report(f"warning: {_shown(out)}: {note}")
+        report(f"warning: {files.shown_path(out)}: {note}")
     source = locate(content)
     sides, problems = [], []
     for rev in (old, new):
@@ -461,7 +442,7 @@ def diff(
     written = publish(out, {"shinkyu.pdf": pdf, "shinkyu.html": html.encode("utf-8")})
     counts = "、".join(f"{name} {n}" for name, n in summary(rows))
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({len(rows)} 件の改正箇所: {counts}; "
         f"{heads[0]} {after.label}、{heads[1]} {before.label}) in {time.perf_counter() - started:.1f} s"
     )
     return written
@@ -481,17 +462,10 @@ def comments(
     written = publish(out, {"iken.xlsx": iken_xlsx_bytes(rows), "iken.pdf": iken_pdf_bytes(rows)})
     placed = sum(1 for r in rows if getattr(r, "located", True))
     report(
-        f"wrote {', '.join(_shown(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
+        f"wrote {', '.join(files.shown_path(p) for p in written)} ({placed} 件、位置不明 {len(rows) - placed} 件) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return written
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 # ---------------------------------------------------------------- the live preview's HTML

@@ -18,7 +18,6 @@ temporary folder. The working tree is checked the same way before anything in it
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -27,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from . import files, limits
 from .errors import BuildError, Pos, Problem
+from .git import run_git
 from .load import load_plan
 from .migrate import is_old_format, migrate
 from .model import Plan
@@ -56,14 +56,16 @@ class Revision:
 
 
 def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except FileNotFoundError:
+    done = run_git(repo, *args)
+    if done is None:
         raise BuildError(
             Problem(
-                _WHERE, "git が見つかりません。git をインストールしてください。 (git not found)"
+                _WHERE,
+                "git を実行できません（見つからないか、応答がありません）。"
+                "git がインストールされているか確かめてください。 (git not found or not answering)",
             )
-        ) from None
+        )
+    return done
 
 
 def _first_line(data: bytes) -> str:
@@ -235,7 +237,7 @@ def _export(source: Source, sha: str, rev: str, into: Path) -> Path:
 def _relabel(exc: BuildError, folder: Path, shown: str) -> BuildError:
     """Problems in an exported folder, pointed at ``REV:content/…`` instead of a temporary path."""
     prefixes = sorted(
-        {str(folder), os.path.relpath(folder.resolve(), Path.cwd()), str(folder.resolve())},
+        {str(folder), files.shown_path(folder), str(folder.resolve())},
         key=len,
         reverse=True,
     )
@@ -254,8 +256,10 @@ def _check_yaml(folder: Path, shown: str) -> None:
     """Every YAML file of a folder in the first format reads. The conversion would read a
     broken file as empty, and the problems found after it would hide the real one."""
     problems: list[Problem] = []
-    for path in sorted(folder.rglob("*.yaml")):
-        where = f"{shown}/{path.relative_to(folder).as_posix()}"
+    for entry in sorted(files.walk(folder), key=lambda e: e.rel.split("/")):
+        if not (entry.is_file() and entry.rel.endswith(".yaml")):
+            continue
+        path, where = entry.path, f"{shown}/{entry.rel}"
         try:
             parse_yaml(read_text(path, where, root=folder), where)
         except BuildError as exc:
@@ -283,12 +287,6 @@ def _load(folder: Path, shown: str, scratch: Path) -> Plan:
         raise _relabel(exc, folder, shown) from None
 
 
-def _shown(path: Path) -> str:
-    """The folder as the loader names it: relative to the working directory if inside."""
-    rel = os.path.relpath(path.resolve(), Path.cwd())
-    return str(path) if rel.startswith("..") else rel.replace(os.sep, "/")
-
-
 def load_revision(source: Source, rev: str | None) -> Revision:
     """The plan at ``rev``, or in the working tree when ``rev`` is ``None``."""
     if rev is None:
@@ -299,7 +297,9 @@ def load_revision(source: Source, rev: str | None) -> Revision:
                 return Revision(load_plan(source.content_dir), label)
         # Converted into a temporary folder: the working tree itself is never written.
         with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
-            return Revision(_load(source.content_dir, _shown(source.content_dir), Path(tmp)), label)
+            return Revision(
+                _load(source.content_dir, files.shown_path(source.content_dir), Path(tmp)), label
+            )
     sha, label = _commit(source, rev)
     with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
         folder = _export(source, sha, rev, Path(tmp) / "export")

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import yaml
 
 from .errors import BuildError, Pos, Problem, Problems
-from .limits import MAX_DEPTH, MAX_PROBLEMS_PER_FILE
+from .files import read_content
+from .limits import MAX_DEPTH, MAX_PROBLEMS_PER_FILE, MAX_TEXT_FILE_BYTES
 
 if TYPE_CHECKING:
     from yaml._yaml import Mark as _CMark
@@ -789,9 +790,6 @@ def read_text(file: Path, shown_as: str, root: Path | None = None) -> str:
     content folder the command set with ``files.content_root``) reached without following a
     symbolic link, at most ``limits.MAX_TEXT_FILE_BYTES``; anything else is a ``BuildError``
     naming the file."""
-    from .files import read_content
-    from .limits import MAX_TEXT_FILE_BYTES
-
     return decode_text(read_content(file, shown_as, root=root, limit=MAX_TEXT_FILE_BYTES), shown_as)
 
 

@@ -37,11 +37,11 @@ import json
 import os
 import platform
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import files, limits
+from . import files
 from .paths import PROJECT_ROOT
 
 STAMP_NAME = ".build-stamp"
@@ -53,41 +53,6 @@ SOURCE_DIRS: dict[str, Path] = {
 }
 #: Distributions whose version can change the products.
 DISTRIBUTIONS = ("weasyprint", "pydyf", "jinja2", "markdown-it-py", "markupsafe", "pyyaml")
-_SKIPPED_DIRS = {"__pycache__"}
-
-
-def _files(root: Path) -> Iterator[tuple[str, os.stat_result | OSError | None, Path]]:
-    """Every entry under ``root`` in a stable order (bytecode caches excepted), with its
-    ``lstat`` (or the error getting it): links are not followed, folders are entered.
-    After ``MAX_CONTENT_ENTRIES`` entries it yields one ``None`` state and stops."""
-    count = 0
-    stack: list[tuple[Path, str]] = [(root, "")]
-    while stack:
-        folder, rel = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError as exc:
-            yield rel or ".", exc, folder
-            continue
-        folders = []
-        for entry in entries:
-            count += 1
-            if count > limits.MAX_CONTENT_ENTRIES:
-                yield "", None, root
-                return
-            name = f"{rel}/{entry.name}" if rel else entry.name
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                yield name, exc, Path(entry.path)
-                continue
-            if stat.S_ISDIR(st.st_mode):
-                if entry.name not in _SKIPPED_DIRS:
-                    folders.append((Path(entry.path), name))
-                continue
-            yield name, st, Path(entry.path)
-        stack.extend(reversed(folders))
 
 
 def _version(dist: str) -> str:
@@ -112,7 +77,9 @@ def input_digest(content: Path, out: Path, options: Iterable[str] = ()) -> str:
         feed("dist", dist, _version(dist))
     for label, root in [("content", content), *SOURCE_DIRS.items()]:
         feed("tree", label)
-        for name, st, path in _files(root):
+        for name, path, st, _listing in files.walk(root):
+            if st is not None and not isinstance(st, OSError) and stat.S_ISDIR(st.st_mode):
+                continue
             if st is None:
                 feed("too many entries")  # the build refuses the folder; nothing more to hash
                 break

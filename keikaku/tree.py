@@ -970,11 +970,10 @@ def society_graph(
 def printed(plan: model.Plan, *, draft: bool = True) -> Document:
     """The plan as the PDF prints it (the draft, or with ``draft`` off the final edition).
     Computed once per plan and edition."""
-    cache: dict[Any, Any] = plan.index.outlines_cache
-    key = ("tree", draft)
-    if key not in cache:
-        cache[key] = _Printer(plan, draft).run()
-    document: Document = cache[key]
+    cache = plan.index.printed
+    if draft not in cache:
+        cache[draft] = _Printer(plan, draft).run()
+    document: Document = cache[draft]
     return document
 
 

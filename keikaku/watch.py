@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-import os
 import posixpath
 import re
 import signal
@@ -55,7 +54,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from . import files
 from .errors import BuildError
-from .limits import MAX_CONTENT_ENTRIES, MAX_SERVED_BYTES, PREVIEW_IDLE_SECONDS
+from .limits import MAX_SERVED_BYTES, PREVIEW_IDLE_SECONDS
 from .paths import PROJECT_ROOT, STYLES_DIR
 from .stamp import FULL_HASH_LIMIT, SOURCE_DIRS
 
@@ -495,13 +494,6 @@ class PreviewServer(ThreadingHTTPServer):
         pass
 
 
-def _ignored(name: str) -> bool:
-    """Names that are not inputs: editors' swap, lock, autosave and backup files
-    (``.plan.yaml.swp``, ``.#plan.yaml``, ``#plan.yaml#``, ``plan.yaml~``) and bytecode
-    caches (a build process writes them)."""
-    return name.startswith((".", "#")) or name.endswith("~") or name == "__pycache__"
-
-
 def inputs_state(roots: list[tuple[str, Path]], *, contents: bool = False) -> str:
     """A digest of the inputs under ``roots``: every entry's name, kind, size and
     modification time, and with ``contents`` the bytes of each regular file up to
@@ -515,40 +507,26 @@ def inputs_state(roots: list[tuple[str, Path]], *, contents: bool = False) -> st
 
     for label, root in roots:
         feed("tree", label)
-        count = 0
-        stack: list[tuple[Path, str]] = [(root, "")]
-        while stack and count <= MAX_CONTENT_ENTRIES:
-            folder, rel = stack.pop()
-            try:
-                with os.scandir(folder) as listing:
-                    entries = sorted(
-                        (e for e in listing if not _ignored(e.name)), key=lambda e: e.name
-                    )
-            except OSError as exc:
-                feed("unreadable", rel, exc.errno)
+        for name, path, st, listing in files.walk(root):
+            if st is None:
+                feed("too many entries")
+                break
+            if isinstance(st, OSError):
+                feed(name, "unreadable" if listing else "unstatable", st.errno)
                 continue
-            for entry in entries:
-                count += 1
-                name = f"{rel}/{entry.name}" if rel else entry.name
+            if stat.S_ISDIR(st.st_mode):
+                feed(name, "folder")
+                continue
+            feed(name, stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
+            if contents and stat.S_ISREG(st.st_mode) and st.st_size <= FULL_HASH_LIMIT:
                 try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    feed(name, "unreadable", exc.errno)
-                    continue
-                if stat.S_ISDIR(st.st_mode):
-                    feed(name, "folder")
-                    stack.append((Path(entry.path), name))
-                    continue
-                feed(name, stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns)
-                if contents and stat.S_ISREG(st.st_mode) and st.st_size <= FULL_HASH_LIMIT:
-                    try:
-                        h.update(
-                            hashlib.sha256(
-                                files.read_bytes(Path(entry.path), root=None, limit=FULL_HASH_LIMIT)
-                            ).digest()
-                        )
-                    except files.Refused as exc:
-                        feed("refused", exc.kind)
+                    h.update(
+                        hashlib.sha256(
+                            files.read_bytes(path, root=None, limit=FULL_HASH_LIMIT)
+                        ).digest()
+                    )
+                except files.Refused as exc:
+                    feed("refused", exc.kind)
     return h.hexdigest()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from keikaku.cli import build
+from keikaku import pipeline
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -211,6 +211,14 @@ PNG_SMALL = (
 )
 
 
+def build(content: Path, out: Path, **kwargs) -> list[Path]:
+    """``pipeline.build`` as the small test builds use it: the PDF, the HTML and the data
+    files, without the Word edition (through Pandoc, a third of a small build's time) unless
+    the test asks for it with ``docx=True``. The Word edition is tested in test_docx.py."""
+    kwargs.setdefault("docx", False)
+    return pipeline.build(content, out, **kwargs)
+
+
 def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:
     """Write the minimal plan under ``root/content``; ``overrides`` replace or (None) remove files."""
     files: dict[str, str | bytes | None] = {k: textwrap.dedent(v) for k, v in MINIMAL.items()}
@@ -252,7 +260,7 @@ def built_plan(tmp_path_factory) -> BuiltPlan:
     """The real plan, built once for the whole session."""
     out = tmp_path_factory.mktemp("output")
     report: list[str] = []
-    build(PROJECT / "content", out, report=report.append, warn=report.append)
+    build(PROJECT / "content", out, report=report.append, warn=report.append, docx=True)
     reader = pypdf.PdfReader(out / "plan.pdf")
     pages = [page.extract_text() or "" for page in reader.pages]
     return BuiltPlan(out / "plan.pdf", out / "plan.html", reader, pages, report)
@@ -292,13 +300,20 @@ class Outcome:
     err: str
 
 
-def run_command(argv: list[str]) -> Outcome:
-    """``build.py`` run in process, as the command line does: exit code and what it printed."""
+#: The commands of build.py that do not build (the rest, ``build`` and none, do).
+NOT_BUILDS = {"check", "diff", "watch", "kpi", "comments", "-h", "--help"}
+
+
+def run_command(argv: list[str], *, docx: bool = False) -> Outcome:
+    """``build.py`` run in process, as the command line does: exit code and what it printed.
+    A build leaves out the Word edition (``--no-docx``, as ``build`` above) unless ``docx``."""
     import contextlib
     import io
 
     from keikaku.cli import main
 
+    if not docx and not (argv and argv[0] in NOT_BUILDS):
+        argv = [*argv, "--no-docx"]
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
@@ -313,6 +328,23 @@ def run_command(argv: list[str]) -> Outcome:
 #: Fixtures that build the real plan or start a browser: their tests are marked slow and
 #: left out of `make test-fast`.
 SLOW_FIXTURES = {"built_plan", "layout", "previous_pdf", "preview", "browser"}
+
+
+#: Whether this session is the fast lane (``-m "not slow"``): set before the test modules
+#: are collected, so that ``examples`` can be used in their ``@settings``.
+FAST_LANE = False
+
+
+def pytest_configure(config):
+    global FAST_LANE
+    FAST_LANE = "not slow" in (config.option.markexpr or "")
+
+
+def examples(n: int) -> int:
+    """How many examples a property test draws: ``n`` in the whole suite (``make test``),
+    a tenth of it (at least 20) in the fast lane, which only has to catch a regression
+    quickly; the full count still runs before every merge."""
+    return max(n // 10, 20) if FAST_LANE else n
 
 
 def pytest_collection_modifyitems(config, items):

@@ -145,7 +145,7 @@ def test_failed_build_leaves_the_previous_pdf_untouched(built_plan, tmp_path, ca
     content = tmp_path / "content"
     shutil.copytree(PROJECT / "content", content)
     (content / "plan.yaml").write_text("title: [\n", encoding="utf-8")
-    assert main(["--content", str(content), "--out", str(out)]) == 1
+    assert main(["--no-docx", "--content", str(content), "--out", str(out)]) == 1
     assert (out / "plan.pdf").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["plan.pdf"]
     err = capsys.readouterr().err
@@ -154,7 +154,7 @@ def test_failed_build_leaves_the_previous_pdf_untouched(built_plan, tmp_path, ca
 
 def test_minimal_plan_builds(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir()), "--out", str(out)]) == 0
     reader = pypdf.PdfReader(out / "plan.pdf")
     text = squash("".join(p.extract_text() for p in reader.pages))
     assert "施策テーマＡ" in text and "脚注の本文" in text and "（今後設定）" in text

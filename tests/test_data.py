@@ -284,7 +284,7 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
 
 def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     rows = read_csv(out / "kpi.csv")
     assert rows == [
         {
@@ -334,7 +334,7 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
 
 def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir()), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir()), "--out", str(out)]) == 0
     assert read_csv(out / "kpi.csv") == [
         {
             "ＫＰＩのID": "kpi-a",
@@ -371,8 +371,31 @@ def test_the_pdf_carries_both_files_as_attachments(built_plan):
 
 def test_a_built_minimal_plan_is_attached_too(content_dir, tmp_path):
     out = tmp_path / "out"
-    assert main(["--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
     reader = pypdf.PdfReader(out / "plan.pdf")
     data = json.loads(reader.attachments["plan.json"][0])
     assert [g["id"] for g in of_kind(data, "goal")] == ["goal-a"]
     assert [p["id"] for p in of_kind(data, "package")] == ["pkg-a", "pkg-b"]
+
+
+def test_each_value_rule_says_the_same_to_the_loader_and_to_the_schemas():
+    """A value rule (keikaku/rules.py) is one fact with two faces: the loader's check
+    and the schemas' fragment. For every rule, what one accepts the other accepts."""
+    from keikaku import rules
+
+    samples: dict[type, list[Any]] = {
+        rules.OneOf: ["", "chapterr", "center", *model.NUMBERING, *model.GENERATED],
+        rules.Between: [-1, 0, 3, 6, 7],
+        rules.Marker: ["none", "・", "（１）", "◎◎◎", "とても長い記号", *model.NUMBERED_MARKERS],
+        rules.Exactly: [True, False],
+    }
+    checked = 0
+    for (cls, name), rule in rules.VALUE_RULES.items():
+        if isinstance(rule, rules.Described):
+            continue
+        validator = jsonschema.Draft202012Validator(rule.schema())
+        for value in samples[type(rule)]:
+            by_loader = rule.problem(value) is None
+            assert validator.is_valid(value) == by_loader, (cls.__name__, name, value)
+            checked += 1
+    assert checked > 40

@@ -8,6 +8,7 @@ import shutil
 import textwrap
 
 import pytest
+import yaml
 
 from conftest import MINIMAL, PROJECT
 from keikaku.load import load_plan
@@ -27,9 +28,14 @@ def test_the_format_documents_every_block_kind():
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.split(":")[0].strip("- ") for e in EXAMPLES])
 def test_each_example_loads(content_dir, example):
+    """Each example loads, appended to a chapter, as the blocks it writes: as many, in the
+    same order, each of the kind its first key names."""
+    before = load_plan(content_dir()).index.sections["ch4"].body
     ch4 = textwrap.dedent(MINIMAL["chapter4.yaml"]) + textwrap.indent(example, "  ")
     plan = load_plan(content_dir({"chapter4.yaml": ch4}))
-    assert plan.index.sections["ch4"].body[len(plan.index.sections["ch4"].body) - 1] is not None
+    added = plan.index.sections["ch4"].body[len(before) :]
+    written = [next(iter(block)) for block in yaml.safe_load(example)]
+    assert [block.KIND for block in added] == written
 
 
 FIGURES = re.findall(r"```yaml figure\n(.*?)```", DOC + GUIDE, re.S)

@@ -11,6 +11,7 @@ by it must read like plan.pdf, the small plan and the real one.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -30,7 +31,7 @@ from conftest import MINIMAL, PNG_SMALL, PROJECT, squash, write_content
 from keikaku.docx import BOOKMARK, docx_bytes, pdf_page_numbers, read_trace_map, revision_tag
 from keikaku.load import load_plan
 from keikaku.model import Plan
-from keikaku.pipeline import build
+from keikaku.pipeline import Progress, build
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DATE = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -90,6 +91,7 @@ class Built:
     html: str
     docx: bytes
     pages: dict[str, int]
+    stages: list[str]
 
     def part(self, name: str) -> ET.Element:
         with zipfile.ZipFile(io.BytesIO(self.docx)) as z:
@@ -103,18 +105,59 @@ class Built:
 def _build(root: Path) -> Built:
     content = write_content(root, EXTRA)
     out = root / "out"
-    build(content, out, force=True, report=lambda _: None, warn=lambda _: None)
+    stages: list[str] = []
+    build(
+        content,
+        out,
+        force=True,
+        report=lambda _: None,
+        warn=lambda _: None,
+        progress=Progress(enabled=True, report=stages.append),
+    )
     plan = load_plan(content)
     pages = pdf_page_numbers((out / "plan.pdf").read_bytes(), plan)
     data = docx_bytes(plan, revision=REVISION, date=DATE, pages=pages, content=content)
     return Built(
-        plan, content, out / "plan.pdf", (out / "plan.html").read_text("utf-8"), data, pages
+        plan,
+        content,
+        out / "plan.pdf",
+        (out / "plan.html").read_text("utf-8"),
+        data,
+        pages,
+        [line.split()[0] for line in stages],
     )
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Built:
     return _build(tmp_path_factory.mktemp("docx"))
+
+
+def test_the_build_publishes_the_word_edition_with_its_set(built):
+    """A build writes plan.docx (its own stage, after the layout that gives the 目次 its
+    page numbers) into the same set as the PDF: recorded by the stamp as it is on disk,
+    and the same document as the Word edition made from the same plan and pages."""
+    out = built.pdf.parent
+    assert built.stages == ["load", "validate", "render", "layout", "docx", "write"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".build-stamp",
+        "kpi.csv",
+        "plan.docx",
+        "plan.html",
+        "plan.json",
+        "plan.pdf",
+    ]
+    recorded = json.loads((out / ".build-stamp").read_text("utf-8"))["products"]
+    st = (out / "plan.docx").lstat()
+    assert recorded["plan.docx"] == [st.st_size, st.st_mtime_ns]
+    with (
+        zipfile.ZipFile(out / "plan.docx") as published,
+        zipfile.ZipFile(io.BytesIO(built.docx)) as made,
+    ):
+        # The revision and dates differ (the build takes them from git); the text does not.
+        assert [
+            _text(p) for p in _paragraphs(ET.fromstring(published.read("word/document.xml")))
+        ] == [_text(p) for p in _paragraphs(ET.fromstring(made.read("word/document.xml")))]
 
 
 def _text(p: ET.Element) -> str:

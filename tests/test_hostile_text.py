@@ -26,7 +26,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL, run_command, snapshot, squash, write_content
+from conftest import MINIMAL, examples, run_command, snapshot, squash, write_content
 from keikaku.errors import BuildError
 from keikaku.limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROBLEMS_PER_FILE, MAX_TEXT_CHARS
 from keikaku.load import load_plan
@@ -793,7 +793,7 @@ def yaml_text(draw) -> str:
 FUZZED = ["chapter4.yaml", "footnotes.yaml", "goals/a.yaml", "plan.yaml", "lint.yaml"]
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(2000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(FUZZED), text=yaml_text(), prefix=st.booleans())
 def test_any_yaml_text_loads_or_is_refused_with_positions(name, text, prefix):
     """Whatever YAML text an editor writes into a content file, the loader builds the plan

@@ -496,7 +496,7 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
     assert snapshot(content) == after
 
     # The built PDF shows the new values.
-    from keikaku.pipeline import build
+    from conftest import build
 
     out = tmp_path / "out"
     build(content, out, report=lambda _: None, warn=lambda _: None)
@@ -738,6 +738,50 @@ def test_a_value_the_plan_cannot_load_is_undone(content, tmp_path):
     assert "元に戻しました" in lines[-1]
     assert snapshot(content) == before
     assert not [p for p in content.rglob(".*.tmp")], "no temporary file is left behind"
+
+
+def test_an_anchor_added_after_the_export_is_refused_before_anything_is_written(content, tmp_path):
+    """The import edits YAML text node by node, so a value an alias repeats elsewhere could
+    not be changed in one place: the plan is loaded first, and the loader refuses every
+    anchor and alias at its line, so the import never meets one."""
+    first = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
+    goal = content / "goals" / "a.yaml"
+    goal.write_text(
+        GOAL.replace(
+            "baseline: {value: 10, year: 令和５年度}",
+            "baseline: &base {value: 10, year: 令和５年度}",
+        ).replace("target: {value: 1000, year: 令和１２年度}", "target: *base"),
+        "utf-8",
+    )
+    before = snapshot(content)
+    sheet = edit(first, tmp_path / "edited.xlsx", {f"{col('基準値')}{ROW['kpi-a']}": 12})
+    with pytest.raises(BuildError) as caught:
+        import_kpis(content, sheet)
+    lines = [str(p) for p in caught.value.problems]
+    assert any(
+        re.match(r".*goals/a\.yaml:21:27: YAML のアンカー「&base」は使えません", line)
+        for line in lines
+    ), lines
+    assert any(
+        ":32:25: YAML の別名（エイリアス）「*base」は使えません" in line for line in lines
+    ), lines
+    assert snapshot(content) == before
+
+
+def test_files_are_replaced_whole_keeping_their_mode(content, tmp_path):
+    """The import replaces each content file it edits at once, through a temporary beside
+    it (files.stage), and keeps the file's permissions; the export is published into its
+    folder as the build's products are (files.publish). Nothing else is left behind."""
+    goal = content / "goals" / "a.yaml"
+    goal.chmod(0o640)
+    out = tmp_path / "out"
+    first = export_kpis(load_plan(content), content, out / "kpi.xlsx")
+    assert sorted(p.name for p in out.iterdir()) == ["kpi.xlsx"]
+    sheet = edit(first, tmp_path / "edited.xlsx", {f"{col('基準値')}{ROW['kpi-a']}": 12})
+    assert import_kpis(content, sheet).changed
+    assert os.stat(goal).st_mode & 0o777 == 0o640
+    assert "baseline: {value: 12, year: 令和５年度}" in goal.read_text("utf-8")
+    assert not [p for p in content.rglob("*") if p.name.endswith(".tmp")]
 
 
 def test_a_result_that_differs_from_the_sheet_is_undone(content, tmp_path, monkeypatch):

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CLEAN, MINIMAL, PNG_SMALL, PROJECT, squash, write_content
-from keikaku.cli import Progress, build, main
+from conftest import CLEAN, MINIMAL, PNG_SMALL, PROJECT, build, examples, squash, write_content
+from keikaku.cli import Progress, main
 from keikaku.errors import BuildError
 from keikaku.load import load_plan
 from keikaku.write import RefusedFetch, SandboxedFetcher, layout_pdf
@@ -254,7 +254,7 @@ def test_bad_input_names_file_and_line_and_keeps_the_previous_pdf(
     out = tmp_path / "out"
     out.mkdir()
     (out / "plan.pdf").write_bytes(previous_pdf)
-    assert main(["--content", str(content), "--out", str(out)]) == 1
+    assert main(["--no-docx", "--content", str(content), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert re.search(rf"content/{re.escape(where)}:{line}:\d+: .*{re.escape(phrase)}", err), err
@@ -268,7 +268,10 @@ def test_bad_input_names_file_and_line_and_keeps_the_previous_pdf(
 
 def test_final_edition_is_refused_while_anything_is_pending(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["--final", "--content", str(PROJECT / "content"), "--out", str(out)]) == 1
+    assert (
+        main(["--no-docx", "--final", "--content", str(PROJECT / "content"), "--out", str(out)])
+        == 1
+    )
     err = capsys.readouterr().err
     plan = load_plan(PROJECT / "content")
     assert err.count("未定事項が残っています") == len(plan.pending)
@@ -281,7 +284,10 @@ def test_final_edition_is_refused_while_anything_is_pending(tmp_path, capsys):
 def test_final_edition_builds_when_nothing_is_pending(tmp_path):
     content = write_content(tmp_path, CLEAN)
     assert load_plan(content).pending == ()
-    assert main(["--final", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
+    assert (
+        main(["--no-docx", "--final", "--content", str(content), "--out", str(tmp_path / "out")])
+        == 0
+    )
     reader = pypdf.PdfReader(tmp_path / "out" / "plan.pdf")
     text = squash("".join(p.extract_text() for p in reader.pages))
     assert "未定事項一覧" not in text
@@ -321,14 +327,13 @@ def test_draft_warns_about_lint_findings(tmp_path):
         "validate",
         "render",
         "layout",
-        "docx",
         "write",
     ]
 
 
 def test_progress_is_quiet_off_a_terminal(tmp_path, capsys):
     content = write_content(tmp_path, CLEAN)
-    assert main(["--content", str(content), "--out", str(tmp_path / "out")]) == 0
+    assert main(["--no-docx", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert not re.search(r"^\s+(load|layout)\s", captured.err + captured.out, re.M)
     assert captured.out.strip().startswith("wrote ")
@@ -375,7 +380,7 @@ def test_refused_fetch_points_at_the_content(tmp_path, capsys, monkeypatch):
         raise RefusedFetch("http://example.com/x.png")
 
     monkeypatch.setattr("keikaku.write.layout_pdf", fetching_layout)
-    assert cli.main(["--content", str(content), "--out", str(tmp_path / "out")]) == 1
+    assert cli.main(["--no-docx", "--content", str(content), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert re.search(
         r"goals/a\.yaml:16:\d+: 「http://example\.com/x\.png」は読み込めません", err
@@ -410,6 +415,7 @@ def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
         str(content),
         "--out",
         str(out),
+        "--no-docx",
     ]
     runs = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -423,7 +429,6 @@ def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
-        "plan.docx",
         "plan.html",
         "plan.json",
         "plan.pdf",
@@ -446,7 +451,7 @@ YAMLISH = st.text(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.sampled_from(FUZZED_FILES),
     data=st.one_of(st.binary(max_size=300), YAMLISH.map(str.encode)),
@@ -472,7 +477,7 @@ def test_no_bytes_in_any_content_file_raise_a_traceback(name, data):
                 assert problem.message
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(text=st.text(max_size=120))
 def test_any_text_value_is_loaded_or_refused_cleanly(text):
     with tempfile.TemporaryDirectory() as tmp:
@@ -523,7 +528,7 @@ EDITS = [
 ]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from([k for k in MINIMAL if k.endswith(".yaml")]), data=st.data())
 def test_edited_files_load_or_fail_cleanly(name, data):
     """Valid files with a few slips typed into them: the loader and the lint either

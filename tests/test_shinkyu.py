@@ -18,6 +18,7 @@ from conftest import MINIMAL, PROJECT, squash, write_content
 from keikaku import migrate
 from keikaku.cli import main
 from keikaku.compare import compare_plans, flatten, summary
+from keikaku.dates import document_date
 from keikaku.load import load_plan
 from keikaku.model import DEFAULTS_POS, Prose, Text, walk_texts
 from keikaku.revisions import load_revision, locate
@@ -317,6 +318,22 @@ def test_content_outside_git_is_reported(tmp_path, capsys):
     content = write_content(tmp_path / "plain")
     assert main(["diff", "HEAD", "--content", str(content), "--out", str(tmp_path / "out")]) == 1
     assert "git リポジトリの中にありません" in capsys.readouterr().err
+
+
+def test_without_git_the_diff_says_so_and_the_date_comes_from_the_files(
+    repo, tmp_path, capsys, monkeypatch
+):
+    """Every git command goes through one runner (keikaku/git.py): without git on the
+    PATH, diff refuses in one line and the document date falls back to the newest file."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    out = tmp_path / "out"
+    assert main(["diff", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("build.py diff: git を実行できません") and err.count("\n") == 1, err
+    assert not out.exists()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    newest = max(p.stat().st_mtime for p in (repo / "content").rglob("*") if p.is_file())
+    assert document_date(repo / "content").timestamp() == int(newest)
 
 
 def test_diff_needs_a_revision(capsys):

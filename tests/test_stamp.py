@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from conftest import PROJECT, build
 from keikaku import paths, render, stamp
-from keikaku.cli import build, main
+from keikaku.cli import main
 from keikaku.errors import BuildError
 
 
@@ -55,7 +55,6 @@ def test_second_build_with_nothing_changed_does_nothing(built):
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
-        "plan.docx",
         "plan.html",
         "plan.json",
         "plan.pdf",
@@ -65,7 +64,7 @@ def test_second_build_with_nothing_changed_does_nothing(built):
 def test_command_line_says_nothing_changed(built, capsys):
     content, out = built
     before = _state(out / "plan.pdf")
-    assert main(["--content", str(content), "--out", str(out)]) == 0
+    assert main(["--no-docx", "--content", str(content), "--out", str(out)]) == 0
     assert "nothing changed" in capsys.readouterr().out
     assert _state(out / "plan.pdf") == before
 
@@ -162,7 +161,7 @@ def test_a_stamp_of_the_earlier_format_rebuilds(built):
 def test_force_rebuilds(built, capsys):
     content, out = built
     before = _state(out / "plan.pdf")
-    assert main(["--content", str(content), "--out", str(out), "--force"]) == 0
+    assert main(["--no-docx", "--content", str(content), "--out", str(out), "--force"]) == 0
     assert "nothing changed" not in capsys.readouterr().out
     assert _state(out / "plan.pdf")[0] != before[0]
 
@@ -186,7 +185,7 @@ def test_nothing_changed_does_not_import_the_layout_engine(built):
     content, out = built
     code = (
         "import sys; from pathlib import Path; from keikaku.cli import build; "
-        f"build(Path({str(content)!r}), Path({str(out)!r}), report=print); "
+        f"build(Path({str(content)!r}), Path({str(out)!r}), report=print, docx=False); "
         "print(sorted(m for m in ('weasyprint', 'jinja2', 'markdown_it', 'yaml') if m in sys.modules))"
     )
     done = subprocess.run(
@@ -194,3 +193,12 @@ def test_nothing_changed_does_not_import_the_layout_engine(built):
     )
     lines = done.stdout.splitlines()
     assert "nothing changed" in lines[0] and lines[-1] == "[]", done.stdout
+
+
+def test_editors_own_files_beside_the_content_change_nothing(built):
+    """One rule says which names are never content (files.ignored), and every walk keeps
+    it: an editor's swap, lock and backup files do not make the next build run again."""
+    content, out = built
+    for name in (".plan.yaml.swp", "#plan.yaml#", "plan.yaml~", "goals/.a.yaml.swp"):
+        (content / name).write_text("編集中", "utf-8")
+    assert _skipped(_build(content, out))

@@ -12,8 +12,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import MINIMAL, PNG_SMALL, squash, write_content
-from keikaku.pipeline import build
+from conftest import MINIMAL, PNG_SMALL, build, squash, write_content
 
 
 def src(name: str) -> str:

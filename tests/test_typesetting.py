@@ -11,8 +11,7 @@ import pypdf
 import pytest
 import weasyprint
 
-from conftest import PROJECT, squash
-from keikaku.cli import build
+from conftest import PROJECT, build, squash
 from keikaku.figures import society_diagram, wrap
 from keikaku.load import load_plan
 from keikaku.model import DiagramLink
