@@ -127,8 +127,11 @@ MARGIN_TOP, MARGIN_SIDE, MARGIN_BOTTOM = round(25 * MM), round(21.65 * MM), roun
 TEXT_W = PAGE_W - 2 * MARGIN_SIDE
 
 MINCHO, GOTHIC = "BIZ UDMincho", "BIZ UDGothic"
-#: The fonts' Japanese names, recorded beside the English ones (w:altName).
-FONT_ALT = {MINCHO: "BIZ UD明朝", GOTHIC: "BIZ UDゴシック"}
+#: The names Word looks for when a font's own is not installed (w:altName): the families
+#: stock Windows (10 and later) ships. Its 明朝 is the Medium weight, named so (「BIZ UD明朝
+#: Medium」); its ゴシック is the family we vendor, under its Japanese name. The vendored
+#: files' names (w:name) are what LibreOffice and a PC with the OFL fonts installed find.
+FONT_ALT = {MINCHO: "BIZ UD明朝 Medium", GOTHIC: "BIZ UDゴシック"}
 
 #: The custom XML part that maps every bookmark to the content it traces (``Trace``).
 MAP_NAMESPACE = "urn:keikaku:plan-docx:1"

@@ -504,7 +504,19 @@ def test_fonts_are_named_not_embedded(built):
         for f in fonts.iter(W + "font")
         if f.find(W + "altName") is not None
     }
-    assert alt == {"BIZ UDMincho": "BIZ UD明朝", "BIZ UDGothic": "BIZ UDゴシック"}
+    # Each name is the family of the font file we vendor (its own name table), and the
+    # alternative is the family stock Windows has: 「BIZ UD明朝 Medium」, 「BIZ UDゴシック」.
+    assert alt == {"BIZ UDMincho": "BIZ UD明朝 Medium", "BIZ UDGothic": "BIZ UDゴシック"}
+    from fontTools.ttLib import TTFont
+
+    def family(file: str, lang: int) -> str:
+        names = TTFont(PROJECT / "styles" / "fonts" / file, lazy=True)["name"]
+        return names.getName(1, 3, 1, lang).toUnicode()
+
+    assert family("BIZUDMincho-Regular.ttf", 0x409) == "BIZ UDMincho"
+    assert family("BIZUDGothic-Regular.ttf", 0x409) == "BIZ UDGothic"
+    assert family("BIZUDGothic-Bold.ttf", 0x411) == alt["BIZ UDGothic"]
+    assert family("BIZUDMincho-Regular.ttf", 0x411) + " Medium" == alt["BIZ UDMincho"]
     with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
         assert not [n for n in z.namelist() if n.startswith("word/fonts/")]
     settings = built.part("word/settings.xml")
