@@ -66,6 +66,22 @@ def test_marks_are_escaped_spans():
     assert new.__html__() == 'a&lt;b<span class="chg">&amp;c</span>'
 
 
+def test_each_side_marks_its_changes_for_screen_readers_too():
+    old, new = compare("a<b", "a<b&c")
+    assert new.on("new") == 'a&lt;b<ins class="chg">&amp;c</ins>'
+    old, new = compare("計画の推進", "計画の促進")
+    assert old.on("old") == '計画の<del class="chg">推</del>進'
+
+
+def test_a_rewritten_phrase_is_underlined_once_not_in_pieces():
+    # Unchanged runs of one or two characters between two changes are underlined with
+    # them (「の｜推進｜が必要」 was three underlines); three or more stay apart.
+    old, new = compare("整備の推進が重要", "強化の促進が必要")
+    assert _marked(old) == "[整備の推進が重]要" and _marked(new) == "[強化の促進が必]要"
+    old, new = compare("甲乙丙丁戊己庚", "子乙丙丁戊己午")
+    assert _marked(old) == "[甲]乙丙丁戊己[庚]" and _marked(new) == "[子]乙丙丁戊己[午]"
+
+
 # ------------------------------------------------------------------ two revisions in git
 
 GIT_ENV = {
@@ -200,7 +216,10 @@ def cell_texts(html: str, key: str) -> dict[str, str]:
     for side, body in re.findall(
         r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
     ):
-        body = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", body)
+        # the revised side marks its changes inserted, the former deleted
+        tag = "ins" if side == "new" else "del"
+        assert '<span class="chg">' not in body
+        body = re.sub(rf'<{tag} class="chg">(.*?)</{tag}>', r"[\1]", body)
         out[side] = squash(re.sub(r"<[^>]+>", "", body))
     return out
 
@@ -481,7 +500,9 @@ def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
         out[side] = []
         for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
             cells = re.sub(
-                r'<span class="chg">(.*?)</span>', r"[\1]", cells.replace('<span class="sub">', "")
+                r'<(ins|del) class="chg">(.*?)</\1>',
+                r"[\2]",
+                cells.replace('<span class="sub">', ""),
             )
             out[side].append(
                 (status, re.sub(r"\|+", "|", re.sub(r"<[^>]+>", "|", cells)).strip("|"))
