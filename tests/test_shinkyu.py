@@ -548,6 +548,21 @@ def test_a_changed_kpi_table_is_shown_as_the_plan_prints_it(tmp_path):
     assert html.count("data-key=") == 1 and "【ＫＰＩ】" in text
 
 
+def test_a_kpi_table_without_notes_gives_no_width_to_an_empty_notes_column(tmp_path):
+    def without_notes(kpis: str) -> str:
+        return re.sub(r"\n *notes: [^\n]*", "", kpis)
+
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", without_notes(KPIS_OLD)))},
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", without_notes(KPIS_NEW)))},
+    )
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert text.count("指標単位基準値目標値") == 2 and "備考" not in text
+    assert 'class="k-notes"' not in html and html.count('<table class="kpi no-notes">') == 2
+    assert all(len(cells.split("|")) >= 4 for _, cells in kpi_rows(html, "pkg-kpi")["new"])
+
+
 def test_kpis_set_where_they_were_pending_and_kpis_reordered(tmp_path):
     pending = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", None))}
     set_old = {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", KPIS_OLD))}
