@@ -4,6 +4,7 @@ project's stylesheet and reads what a reader, or a screen reader, is given."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -74,6 +75,21 @@ def test_the_page_has_a_main_landmark_and_fits_a_phone(page):
         "return document.querySelector('meta[name=viewport]').getAttribute('content')"
     )
     assert "width=device-width" in viewport
+
+
+def test_each_chapter_is_a_sheet_of_its_own_on_screen(page):
+    """On screen the chapters, annexes, the cover and the 目次 stand apart, white sheets on
+    the grey ground with a gap between, as the paper's pages do."""
+    sheets = page.execute_script(
+        """return [...document.querySelectorAll('main > *')].map(el => {
+            const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+            return [el.id || el.className, r.top, r.bottom, s.backgroundColor];
+        });"""
+    )
+    assert len(sheets) >= 10  # cover, 目次, 4 chapters, 4 annexes
+    assert all(color == "rgb(255, 255, 255)" for *_, color in sheets)
+    gaps = [b[1] - a[2] for a, b in itertools.pairwise(sheets)]
+    assert min(gaps) > 10, gaps  # px: the grey ground shows between every two sheets
 
 
 def test_axe_finds_no_wcag_a_or_aa_violation(page):
