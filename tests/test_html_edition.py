@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -75,6 +76,17 @@ def test_the_page_has_a_main_landmark_and_fits_a_phone(page):
         "return document.querySelector('meta[name=viewport]').getAttribute('content')"
     )
     assert "width=device-width" in viewport
+
+
+def test_screen_readers_are_not_given_the_much_less_than_signs(built_plan):
+    """The draft's ≪≫ around a 目指す社会の姿 are the mathematical signs (U+226A/B), read
+    aloud as 「小なり小なり」: on the HTML edition they are hidden from screen readers,
+    which read the title itself. The text prints them as the draft does."""
+    html = built_plan.html_path.read_text("utf-8")
+    body = html.split("<body", 1)[1]
+    brackets = body.count("≪") + body.count("≫")
+    hidden = len(re.findall(r'<span class="vision-bracket" aria-hidden="true">[≪≫]</span>', body))
+    assert brackets > 20 and hidden == brackets
 
 
 def test_each_chapter_is_a_sheet_of_its_own_on_screen(page):
