@@ -70,7 +70,12 @@ KPI_COLUMNS = (
 SET, PARTLY, OPEN, NONE = "設定済", "一部未定", "未定", "なし"
 #: kpi.csv's columns after KPI_COLUMNS: one 実績値 a row (long format; empty in the one
 #: row of a ＫＰＩ without 実績値).
-ACTUAL_YEAR, ACTUAL_VALUE, ACTUAL_NOTE, ACTUAL_SOURCE = "実績年度", "実績値", "実績の注記", "実績の出典"
+ACTUAL_YEAR, ACTUAL_VALUE, ACTUAL_NOTE, ACTUAL_SOURCE = (
+    "実績年度",
+    "実績値",
+    "実績の注記",
+    "実績の出典",
+)
 ACTUAL_COLUMNS = (ACTUAL_YEAR, ACTUAL_VALUE, ACTUAL_NOTE, ACTUAL_SOURCE)
 #: The columns of kpi.csv.
 CSV_COLUMNS = (*KPI_COLUMNS, *ACTUAL_COLUMNS)
