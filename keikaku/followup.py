@@ -24,6 +24,7 @@ behind every page unless ``--final``.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -505,7 +506,16 @@ def render_followup(
         if not s.actuals
     ]
     env = _shared_environment(TEMPLATES_DIR)
-    env.globals.setdefault("chart_svg", chart_svg)
+    # The charts stand in the HTML as comments while the text is typeset (its spans
+    # belong to text, not to an SVG's title and description), then take their places.
+    charts: list[str] = []
+
+    def chart(standing: Standing) -> Markup:
+        charts.append(
+            chart_svg(standing, labels, standing.kpi.unit.plain if standing.kpi.unit else "")
+        )
+        return Markup(f"<!--chart:{len(charts) - 1}-->")
+
     context: dict[str, Any] = {
         "plan": plan,
         "L": labels,
@@ -524,12 +534,12 @@ def render_followup(
         "formula": labels["followup_formula"].plain.format(on_track=config.on_track),
         "reiwa": reiwa,
         "percent": percent,
-        "chart": lambda s: chart_svg(s, labels, s.kpi.unit.plain if s.kpi.unit else ""),
+        "chart": chart,
         "value_of": _value_text,
         "point_text": _point_text,
     }
-    html = env.get_template("followup.html").render(**context)
-    return squeeze_punctuation(keep_together(html))
+    html = squeeze_punctuation(keep_together(env.get_template("followup.html").render(**context)))
+    return re.sub(r"<!--chart:(\d+)-->", lambda m: charts[int(m.group(1))], html)
 
 
 def _value_text(v: KpiValue | Pending) -> str:
