@@ -63,7 +63,7 @@ class FollowupConfig:
     title: Text | None = meta(
         "報告の題名",
         default=None,
-        doc="表紙の題名。省略すると計画の名称と labels の followup_title（年次フォローアップ）",
+        doc="報告の初めに示す題名。省略すると計画の名称と labels の followup_title（年次フォローアップ）",
     )
     first_year: Text | None = meta(
         "計画期間の最初の年度",
