@@ -408,6 +408,8 @@ def _diamond(x: float, y: float) -> str:
 
 @dataclass
 class PackageReport:
+    group: str
+    """The ≪目指す社会の姿≫ it stands under, numbered as in the plan."""
     heading: str
     pending: Text | None
     """The reason, while the package's ＫＰＩ are pending."""
@@ -447,11 +449,13 @@ def goal_reports(plan: Plan, until: int | None, on_track: int) -> list[GoalRepor
     """The report's body: every 重点目標 and 政策パッケージ in the plan's order and numbering."""
     outline = plan.outline()
     goals: dict[str, GoalReport] = {}
-    for goal, _group, pkg in plan.packages():
+    for goal, group, pkg in plan.packages():
         report = goals.setdefault(goal.id, GoalReport(outline.of(goal).line))
         kpis = pkg.kpis
         package = PackageReport(
-            outline.of(pkg).line, kpis.pending if isinstance(kpis, Pending) else None
+            outline.of(group).line,
+            outline.of(pkg).line,
+            kpis.pending if isinstance(kpis, Pending) else None,
         )
         if isinstance(kpis, tuple):
             package.standings = [assess(k, until, on_track) for k in kpis]

@@ -275,6 +275,7 @@ def test_the_summary_counts_each_status_by_goal(tmp_path):
     plan = load_plan(content_with(tmp_path))
     (goal,) = goal_reports(plan, None, 90)
     assert goal.heading == "第１節\u3000重点目標Ａ"
+    assert {p.group for p in goal.packages} == {"１\u3000≪姿Ａ≫"}, "under its ≪目指す社会の姿≫"
     assert [p.heading for p in goal.packages] == [
         "（１）施策テーマＡ",
         "（２）施策テーマＢ",
