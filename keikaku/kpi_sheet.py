@@ -1520,6 +1520,14 @@ class _Importer:
         if pkg_id not in self.packages:
             self.unknown_package(row, pkg_id)
             return
+        filled = [c for c in self.actual_columns(row) if not row.cell(c).empty]
+        if filled:
+            self.add(
+                row.cell(filled[0]),
+                f"政策パッケージ「{pkg_id}」の行にはＫＰＩがないため、実績値を取り込めません。"
+                "実績値はＫＰＩの行に書いてください。 (actual values without a KPI)",
+            )
+            return
         if row.has_content((INDICATOR, UNIT, BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR)):
             # The values of a pending package's row are enough: the new ＫＰＩ takes the
             # package's default id, and the editor is told which.

@@ -402,6 +402,8 @@ def test_a_wrong_actual_value_in_the_sheet_writes_nothing_and_names_its_cell(tmp
     ws.cell(rows["kpi-early"], col["令和11年度"]).value = 100  # after its target, 令和10年度
     ws.cell(rows["kpi-repair"], col["令和８年度"]).value = "六十"
     ws.cell(rows["kpi-none"], col["令和９年度"]).value = 600  # fine, but not written
+    pending_row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 2).value == "pkg-c")
+    ws.cell(pending_row, col["令和６年度"]).value = 1  # a package without ＫＰＩ
     wb.save(tmp_path / "answer.xlsx")
     with pytest.raises(BuildError) as exc:
         import_kpis(content, tmp_path / "answer.xlsx")
@@ -419,7 +421,12 @@ def test_a_wrong_actual_value_in_the_sheet_writes_nothing_and_names_its_cell(tmp
         and "数として読めません" in line
         for line in lines
     ), lines
-    assert len(lines) == 2
+    assert any(
+        line.startswith(f"answer.xlsx:ＫＰＩ!{letter(col['令和６年度'])}{pending_row}:")
+        and "ＫＰＩがないため" in line
+        for line in lines
+    ), lines
+    assert len(lines) == 3
     assert "何も書き込んでいません" in str(exc.value.note)
     assert snapshot(content) == before
 
@@ -531,6 +538,26 @@ def test_the_report_is_built_grouped_and_counted(tmp_path):
     html = (out / "followup.html").read_text("utf-8")
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="kpi-chart"') == 4
     assert "build" not in text and str(tmp_path) not in text, "no build paths printed"
+
+
+def test_the_draft_is_marked_behind_every_page_and_the_final_is_not(tmp_path):
+    from datetime import UTC, datetime
+
+    from keikaku.followup import FollowupConfig, render_followup
+
+    plan = load_plan(content_with(tmp_path))
+    when = datetime(2027, 6, 1, tzinfo=UTC)
+
+    def html(draft: bool) -> str:
+        return render_followup(
+            plan, FollowupConfig(), "followup.css", when, until=None, draft=draft
+        )
+
+    assert '@page { background: url("data:image/svg+xml;base64,' in html(True)
+    assert "data:image/svg+xml" not in html(False)
+    assert "<title>テスト計画\u3000年次フォローアップ（令和８年度の実績まで）</title>" in html(
+        False
+    )
 
 
 def test_the_year_option_is_checked(tmp_path):
