@@ -614,6 +614,9 @@ def test_the_word_edition_of_the_report(tmp_path, docx):
 
     with zipfile.ZipFile(out / "followup.docx") as z:
         xml = z.read("word/document.xml").decode("utf-8")
+        styles = z.read("word/styles.xml").decode("utf-8")
+    assert 'w:eastAsia="BIZ UDMincho"' in styles and 'w:eastAsia="BIZ UDGothic"' in styles
+    assert "Theme=" not in styles, "no theme font left"
     words = re.sub(r"<[^>]+>", "", xml)
     assert "修繕完了率" in words and "重点目標ごとの状況" in words
     # Each chart as its description in words.
