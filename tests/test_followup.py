@@ -621,3 +621,54 @@ def test_the_word_edition_of_the_report(tmp_path, docx):
     assert "修繕完了率" in words and "重点目標ごとの状況" in words
     # Each chart as its description in words.
     assert "基準値 55％（令和５年度）、実績値 58％（令和６年度）" in words
+
+
+FLOW_GOAL = """\
+goal: 重点目標Ａ
+id: goal-a
+body:
+  - group: vision-a
+    body:
+      - package: 施策テーマＡ
+        id: pkg-a
+        parts:
+          - kpis:
+              - {id: kpi-f, indicator: 指標Ｆ, unit: 件, baseline: {value: 1, year: 令和５年度}, target: {value: 9, year: 令和12年度}}
+              - id: kpi-g
+                indicator: 指標Ｇ
+                baseline: {value: 1, year: 令和５年度}
+                target: {value: 9, year: 令和12年度}
+                actuals: [{year: 令和６年度, value: 2}, {year: 令和８年度, value: 4}]   # 抜けた年度
+                notes: 備考Ｇ
+"""
+
+
+def test_actual_values_go_into_flow_style_kpis_in_year_order(tmp_path):
+    content = content_with(
+        tmp_path, FLOW_GOAL, {"followup.yaml": "first_year: 令和８年度\nlast_year: 令和12年度\n"}
+    )
+    goal = content / "goals/a.yaml"
+    before = goal.read_text("utf-8")
+    sheet = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx")
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET]
+    header = [c.value for c in ws[1]]
+    # The plan period of followup.yaml, widened to the years that hold a 実績値.
+    assert header[len(COLUMNS) :] == [reiwa(y) for y in range(2024, 2031)]
+    col = {name: i + 1 for i, name in enumerate(header)}
+    ws.cell(2, col["令和６年度"]).value = 3  # kpi-f: a first 実績値, in a flow mapping
+    ws.cell(3, col["令和７年度"]).value = 3  # kpi-g: into the gap of its flow list
+    ws.cell(3, col["令和９年度"]).value = 5  # and after its last
+    wb.save(tmp_path / "answer.xlsx")
+    assert import_kpis(content, tmp_path / "answer.xlsx").values == 3
+    after = goal.read_text("utf-8")
+    assert after == before.replace(
+        "target: {value: 9, year: 令和12年度}}",
+        "target: {value: 9, year: 令和12年度}, actuals: [{year: 令和６年度, value: 3}]}",
+    ).replace(
+        "{year: 令和６年度, value: 2}, {year: 令和８年度, value: 4}]",
+        "{year: 令和６年度, value: 2}, {year: 令和７年度, value: 3}, {year: 令和８年度, value: 4}"
+        ", {year: 令和９年度, value: 5}]",
+    )
+    kpis = kpis_of(load_plan(content))
+    assert [a.value for a in kpis["kpi-g"].actuals] == [2, 3, 4, 5]
