@@ -672,3 +672,13 @@ def test_actual_values_go_into_flow_style_kpis_in_year_order(tmp_path):
     )
     kpis = kpis_of(load_plan(content))
     assert [a.value for a in kpis["kpi-g"].actuals] == [2, 3, 4, 5]
+
+
+def test_check_reads_followup_yaml_as_the_report_does(tmp_path):
+    content = content_with(tmp_path, extra={"followup.yaml": "on_track: 0\n"})
+    outcome = run_command(["check", "--content", str(content), "--out", str(tmp_path / "out")])
+    assert outcome.code == 1
+    assert "content/followup.yaml:1:11: on_track: 順調とする割合は 1 から 100 まで" in outcome.err
+    (content / "followup.yaml").write_text("on_track: 80\n", "utf-8")
+    outcome = run_command(["check", "--content", str(content), "--out", str(tmp_path / "out")])
+    assert outcome.code == 0, outcome.err
