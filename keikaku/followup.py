@@ -320,7 +320,8 @@ def chart_svg(standing: Standing, labels: dict[str, Text], unit: str) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="kpi-chart" viewBox="0 0 {CHART_W:.0f} {CHART_H:.0f}" '
         f'width="{CHART_W:.0f}pt" height="{CHART_H:.0f}pt" role="img">',
-        f"<title>{escape(kpi.indicator.plain)}</title>",
+        # The title is the tagged PDF's alternative text: the indicator and its values.
+        f"<title>{escape(kpi.indicator.plain + '：' + '、'.join(described))}</title>",
         f"<desc>{escape('、'.join(described))}</desc>",
         "<style>"
         "text { font-family: 'BIZ UDGothic'; font-size: 7px; fill: #000; }"

@@ -23,6 +23,14 @@ What a row means:
   「基準値：理由」 / 「目標値：理由」, segments joined by 「 / 」 as in ``kpi.csv``;
 - the grey columns (重点目標, 政策パッケージ, 状態) are for reading and are never read back.
 
+The 実績値 of the yearly フォローアップ come back the same way: the sheet has a column per
+fiscal year of the plan period after 備考 (``sheet_years``: followup.yaml's first_year to
+last_year, else the earliest 基準値's year to the latest 目標値's), and kpi.csv, in long
+format, a row per ＫＰＩ and year with 実績年度, 実績値, 実績の注記 and 実績の出典. A value for a
+year the ＫＰＩ has replaces its value; a new year is written into ``actuals`` before the
+first later year (the list made if there is none). Years outside the 基準値's to the
+目標値's, a year twice, text for a number: each a problem at its cell, nothing written.
+
 The sheet is hostile input: at most 10 MB, a zip of at most 1000 members and 100 MB
 unpacked (checked with ``zipfile`` before openpyxl opens it; ``zipfile`` never inflates a
 member past its declared size), XML parsed through defusedxml, formulas never evaluated

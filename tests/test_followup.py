@@ -535,6 +535,21 @@ def test_the_report_is_built_grouped_and_counted(tmp_path):
         for f in page["/Resources"]["/Font"].values()
     }
     assert fonts == {"BIZ-UDMincho", "BIZ-UDGothic", "BIZ-UDGothic-Bold"}, "the plan's faces only"
+    # Each chart is a tagged figure whose alternative text gives its values.
+    alts = []
+
+    def figures(node):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                alts.append(str(node.get("/Alt")))
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+                figures(kid)
+
+    figures(root["/StructTreeRoot"])
+    assert "修繕完了率：基準値 55％（令和５年度）、実績値 58％（令和６年度）" in alts[0]
+    assert len(alts) == 4 and alts[3].endswith("実績値なし")
     html = (out / "followup.html").read_text("utf-8")
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="kpi-chart"') == 4
     assert "build" not in text and str(tmp_path) not in text, "no build paths printed"
