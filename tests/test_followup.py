@@ -489,8 +489,13 @@ def test_kpi_csv_is_long_and_reads_back(tmp_path):
 
 
 def test_plan_json_carries_the_series(tmp_path):
+    import jsonschema
+
     data = json.loads(json.dumps(plan_data(load_plan(content_with(tmp_path)))))
     assert data["version"] == "3.1"
+    schema = json.loads((PROJECT / "schema" / "plan.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert schema["$defs"]["Kpi"]["properties"]["actuals"]["items"] == {"$ref": "#/$defs/KpiActual"}
     text = json.dumps(data, ensure_ascii=False)
     assert (
         '"actuals": [{"year": "令和６年度", "value": 58, "unit": null, "source": null, "note": "確定値"}'
