@@ -224,6 +224,18 @@ def _kpi(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: The last line of a refusal, by command: (English, Japanese).
+_FAILED = {
+    "build": ("build failed", "PDF を作成できませんでした"),
+    "check": ("check failed", "点検で問題が見つかりました"),
+    "diff": ("diff failed", "新旧対照表を作成できませんでした"),
+    "followup": ("followup failed", "フォローアップの報告を作成できませんでした"),
+    "comments": ("comments failed", "意見対応表を作成できませんでした"),
+    "kpi export": ("kpi export failed", "ＫＰＩの表計算ファイルを作成できませんでした"),
+    "kpi import": ("kpi import failed", "ＫＰＩの表計算ファイルを取り込めませんでした"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -295,36 +307,40 @@ def main(argv: list[str] | None = None) -> int:
         count = len(exc.problems)
         if args.command == "diff" and count == 1:
             return 1  # one line says it all (e.g. an unknown revision)
-        what = (
-            "the final edition is blocked"
+        command = args.command or "build"
+        if command == "kpi" and args.revisions:
+            command = f"kpi {args.revisions[0]}"
+        what, what_ja = (
+            ("the final edition is blocked", "正式版は作成できません")
             if args.final
-            else f"kpi {args.revisions[0]} failed"
-            if args.command == "kpi" and args.revisions
-            else "comments failed"
-            if args.command == "comments"
-            else "followup failed"
-            if args.command == "followup"
-            else "build failed"
+            else _FAILED.get(command, (f"{command} failed", "作成できませんでした"))
         )
-        left = (
-            "output/ was left as it was."
-            if getattr(exc, "kept", True)
-            else "the output folder will be completed by the next build, check or watch."
-        )
-        last = f"{what}: {count} problem{'s' if count != 1 else ''}; {left}"
-        if args.final:
-            kept = (
-                "出力フォルダはそのままです"
-                if getattr(exc, "kept", True)
-                else "出力フォルダは次の build・check・watch で整えられます"
+        out = files.shown_path(Path(args.out)).rstrip("/") + "/"
+        kept = getattr(exc, "kept", True)
+        if command.startswith("kpi "):
+            left, left_ja = (
+                "the content files were left as they were.",
+                "内容ファイルはそのままです",
             )
-            last = f"正式版は作成できません（問題 {count} 件）。{kept}。 ({last})"
+        elif kept:
+            left, left_ja = f"{out} was left as it was.", f"出力フォルダ {out} はそのままです"
+        else:
+            left, left_ja = (
+                "the output folder will be completed by the next build, check or watch.",
+                "出力フォルダは次の build・check・watch で整えられます",
+            )
+        english = f"{what}: {count} problem{'s' if count != 1 else ''}; {left}"
+        last = f"{what_ja}（問題 {count} 件）。{left_ja}。 ({english})"
         print(last, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         if args.command == "watch":
             return 0
-        print("interrupted; output/ was left as it was.", file=sys.stderr)
+        out = files.shown_path(Path(args.out)).rstrip("/") + "/"
+        print(
+            f"中断しました。出力フォルダ {out} はそのままです。 (interrupted; {out} was left as it was.)",
+            file=sys.stderr,
+        )
         return 130
     except OSError as exc:
         if args.command == "watch" and exc.filename is None and exc.errno in _PORT_ERRORS:
@@ -347,9 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("KEIKAKU_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        out = files.shown_path(Path(args.out)).rstrip("/") + "/"
         print(
-            "output/ was left as it was. This is a fault of the build, not of the content; "
-            "run again with KEIKAKU_DEBUG=1 for the traceback and report it.",
+            f"出力フォルダ {out} はそのままです。内容ではなくプログラムの不具合です。"
+            "KEIKAKU_DEBUG=1 を付けて実行し直し、表示される内容を開発担当に知らせてください。"
+            f" ({out} was left as it was. This is a fault of the build, not of the content; "
+            "run again with KEIKAKU_DEBUG=1 for the traceback and report it.)",
             file=sys.stderr,
         )
         return 2

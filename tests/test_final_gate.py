@@ -48,10 +48,12 @@ def test_the_counts_of_each_kind(tmp_path):
 
 def _blocked_report(err: str) -> list[str]:
     lines = err.rstrip("\n").split("\n")
-    assert lines[-1] == (
-        "正式版は作成できません（問題 5 件）。出力フォルダはそのままです。"
-        " (the final edition is blocked: 5 problems; output/ was left as it was.)"
-    )
+    # the folder as given (--out), in Japanese first, the English beside
+    assert re.fullmatch(
+        r"正式版は作成できません（問題 5 件）。出力フォルダ (\S+/) はそのままです。"
+        r" \(the final edition is blocked: 5 problems; \1 was left as it was\.\)",
+        lines[-1],
+    ), lines[-1]
     return lines[:-1]
 
 

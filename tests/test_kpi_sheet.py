@@ -580,7 +580,10 @@ def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_cell(content, tmp
     assert last_two[0].endswith(
         "3 件の問題があるため、内容ファイルには何も書き込んでいません。 (nothing written)"
     )
-    assert last_two[1].startswith("kpi import failed: 3 problems;"), last_two
+    assert last_two[1] == (
+        "ＫＰＩの表計算ファイルを取り込めませんでした（問題 3 件）。内容ファイルはそのままです。"
+        " (kpi import failed: 3 problems; the content files were left as they were.)"
+    ), last_two
     assert snapshot(content) == before
 
 

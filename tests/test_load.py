@@ -290,7 +290,7 @@ def test_check_command_prints_problems_without_traceback(content_dir, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert re.search(r"content/plan\.yaml:\d+:\d+: ", err)
-    assert "build failed: 1 problem" in err
+    assert "点検で問題が見つかりました（問題 1 件）。" in err and "(check failed: 1 problem;" in err
 
 
 def test_check_command_succeeds_on_valid_content(content_dir, capsys):

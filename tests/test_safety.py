@@ -258,7 +258,11 @@ def test_bad_input_names_file_and_line_and_keeps_the_previous_pdf(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert re.search(rf"content/{re.escape(where)}:{line}:\d+: .*{re.escape(phrase)}", err), err
-    assert err.rstrip().endswith("output/ was left as it was.")
+    assert re.search(
+        rf"PDF を作成できませんでした（問題 \d+ 件）。出力フォルダ {re.escape(str(out))}/ はそのままです。"
+        rf" \(build failed: \d+ problems?; {re.escape(str(out))}/ was left as it was\.\)$",
+        err.rstrip(),
+    ), err
     assert (out / "plan.pdf").read_bytes() == previous_pdf
     assert sorted(p.name for p in out.iterdir()) == ["plan.pdf"]
 
@@ -547,3 +551,30 @@ def test_edited_files_load_or_fail_cleanly(name, data):
             lint(load_plan(content), load_lint_config(content), final=True)
         except BuildError as exc:
             assert exc.problems
+
+
+def test_a_fault_of_the_build_is_one_line_in_japanese_naming_the_output_folder(
+    tmp_path, monkeypatch, capsys
+):
+    """Not the content's fault: no traceback, exit 2, the folder as given left untouched, and
+    what to do, in Japanese with the English beside."""
+    from keikaku import cli
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a fault")
+
+    monkeypatch.setattr(cli, "build", broken)
+    monkeypatch.delenv("KEIKAKU_DEBUG", raising=False)
+    out = tmp_path / "out"
+    content = write_content(tmp_path)
+    assert main(["--no-docx", "--content", str(content), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines() == [
+        "internal error: RuntimeError: a fault",
+        f"出力フォルダ {out}/ はそのままです。内容ではなくプログラムの不具合です。"
+        "KEIKAKU_DEBUG=1 を付けて実行し直し、表示される内容を開発担当に知らせてください。"
+        f" ({out}/ was left as it was. This is a fault of the build, not of the content; "
+        "run again with KEIKAKU_DEBUG=1 for the traceback and report it.)",
+    ]
+    assert not out.exists()
