@@ -107,6 +107,7 @@ __all__ = [
     "Trace",
     "TraceMap",
     "docx_bytes",
+    "page_numbers",
     "parse_trace_map",
     "pdf_page_numbers",
     "read_trace_map",
@@ -3032,6 +3033,30 @@ def docx_bytes(
     return _finish(written, builder, revision=revision, date=date)
 
 
+def page_numbers(
+    anchor_pages: Mapping[str, int], plan: Plan, *, draft: bool = True
+) -> dict[str, int]:
+    """The page number the PDF prints on the page of every heading, from the page (counted
+    from 0) each anchor lands on (``write.layout``): counted from the first part, as the
+    PDF's 「- n -」 (the cover and the 目次 carry no number)."""
+    outline = plan.outline(draft)
+    first = next(
+        (
+            anchor_pages[h.anchor]
+            for h in outline.headings
+            if h.depth == 1 and h.anchor in anchor_pages
+        ),
+        None,
+    )
+    if first is None:
+        return {}
+    return {
+        h.anchor: anchor_pages[h.anchor] - first + 1
+        for h in outline.headings
+        if h.anchor in anchor_pages and anchor_pages[h.anchor] >= first
+    }
+
+
 def pdf_page_numbers(pdf: bytes, plan: Plan, *, draft: bool = True) -> dict[str, int]:
     """The page number the PDF prints on the page of every heading (its named
     destinations), for the Word 目次: counted from the first part, as the PDF's
@@ -3047,14 +3072,4 @@ def pdf_page_numbers(pdf: bytes, plan: Plan, *, draft: bool = True) -> dict[str,
             continue
         if page is not None:
             index[str(name)] = page
-    outline = plan.outline(draft)
-    first = next(
-        (index[h.anchor] for h in outline.headings if h.depth == 1 and h.anchor in index), None
-    )
-    if first is None:
-        return {}
-    return {
-        h.anchor: index[h.anchor] - first + 1
-        for h in outline.headings
-        if h.anchor in index and index[h.anchor] >= first
-    }
+    return page_numbers(index, plan, draft=draft)

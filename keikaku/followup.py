@@ -593,7 +593,7 @@ def followup(
     html = render_followup(
         plan, config, stylesheet_href(out, "followup.css"), date, until=until, draft=not final
     )
-    pdf = _layout(html, out, warn, content=content, sources=plan.sources)
+    pdf, _pages = _layout(html, out, warn, content=content, sources=plan.sources)
     products = {"followup.pdf": pdf, "followup.html": html.encode("utf-8")}
     if docx:
         from .followup_docx import followup_docx

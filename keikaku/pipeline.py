@@ -143,19 +143,18 @@ def _layout(
     *,
     content: Path | None = None,
     sources: dict[str, str] | None = None,
-) -> bytes:
-    """Lay out with WeasyPrint, passing its warnings to ``report``."""
+) -> tuple[bytes, dict[str, int]]:
+    """Lay out with WeasyPrint, passing its warnings to ``report``: the PDF, and the page
+    each anchor lands on (``write.layout``)."""
     from .paths import STYLES_DIR, TEMPLATES_DIR
-    from .write import RefusedFetch, layout_pdf
+    from .write import RefusedFetch, layout
 
     engine_log = _EngineLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(engine_log)
     allowed = [TEMPLATES_DIR, STYLES_DIR, *([content] if content else [])]
     try:
-        return layout_pdf(
-            html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed
-        )
+        return layout(html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed)
     except RefusedFetch as exc:
         raise BuildError(_refused(exc.url, sources or {})) from None
     finally:
@@ -312,20 +311,22 @@ def _build(
             )
             for name, body in data.items()
         ]
-        pdf = _layout(html, out, warn, attachments, content=content, sources=plan.sources)
+        pdf, anchor_pages = _layout(
+            html, out, warn, attachments, content=content, sources=plan.sources
+        )
     products: dict[str, bytes] = {}
     if docx:
         with progress.stage("docx"):
             # The Word edition for consultation (docx.py): the same plan through Pandoc, its
             # 目次 filled in with this PDF's page numbers.
-            from .docx import docx_bytes, pdf_page_numbers
+            from .docx import docx_bytes, page_numbers
 
             products["plan.docx"] = docx_bytes(
                 plan,
                 draft=not final,
                 revision=content_revision(content),
                 date=date,
-                pages=pdf_page_numbers(pdf, plan, draft=not final),
+                pages=page_numbers(anchor_pages, plan, draft=not final),
                 content=content,
             )
     with progress.stage("write"):
@@ -441,7 +442,7 @@ def diff(
             "stylesheet": stylesheet_href(out, "shinkyu.css"),
         }
     )
-    pdf = _layout(html, out, report)
+    pdf, _pages = _layout(html, out, report)
     written = publish(out, {"shinkyu.pdf": pdf, "shinkyu.html": html.encode("utf-8")})
     counts = "、".join(f"{name} {n}" for name, n in summary(rows))
     report(

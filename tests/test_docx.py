@@ -162,6 +162,19 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
         ] == [_text(p) for p in _paragraphs(ET.fromstring(made.read("word/document.xml")))]
 
 
+def test_the_pages_read_off_the_layout_are_the_pages_of_the_pdf(built):
+    """The build gives the Word edition the PDF's page numbers from the layout itself
+    (``write.layout``); they are the pages the PDF's destinations point to."""
+    from keikaku.docx import page_numbers
+    from keikaku.pipeline import _layout
+
+    pdf, anchors = _layout(built.html, built.pdf.parent, lambda _: None, content=built.content)
+    pages = page_numbers(anchors, built.plan)
+    assert pages == built.pages == pdf_page_numbers(pdf, built.plan)
+    assert {e.anchor for e in built.plan.outline(True).toc} <= set(pages)
+    assert max(pages.values()) > 1
+
+
 def _text(p: ET.Element) -> str:
     """A paragraph's text as Word shows it: tabs as tabs, line breaks as new lines."""
     out = []

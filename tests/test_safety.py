@@ -383,7 +383,7 @@ def test_refused_fetch_points_at_the_content(tmp_path, capsys, monkeypatch):
     def fetching_layout(html, base_url, attachments=None, allowed=None):
         raise RefusedFetch("http://example.com/x.png")
 
-    monkeypatch.setattr("keikaku.write.layout_pdf", fetching_layout)
+    monkeypatch.setattr("keikaku.write.layout", fetching_layout)
     assert cli.main(["--no-docx", "--content", str(content), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert re.search(
