@@ -720,6 +720,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "pending_list_count": "（{count}件）",
     "pending_list_marker": "・",
     "relation": "対応する課題",
+    "overview_title": "（概要）",
+    "overview_continued": "（続き）",
+    "overview_kpi": "主なＫＰＩ",
 }
 
 
@@ -755,6 +758,8 @@ class Plan:
     uses it to point at the exact character."""
     warnings: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     """Problems that do not stop a draft (content files nothing refers to)."""
+    overview: Any = field(default=None, repr=False)
+    """The 概要's own content (``overview.OverviewFile``), None without overview.yaml."""
 
     def outline(self, draft: bool = True) -> Any:
         """The numbering of every heading (``outline.Outline``), with or without the

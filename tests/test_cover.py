@@ -10,7 +10,7 @@ import json
 import re
 import textwrap
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pypdf
 import pytest
@@ -58,7 +58,7 @@ def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(tmp
     assert meta.title == "テスト計画（閣議決定）"
     assert meta.author is None and meta.subject is None
     data = json.loads((out / "plan.json").read_text("utf-8"))
-    assert data["version"] == "3.0"
+    assert data["version"] == "3.1"
     assert data["meta"]["plan_period"] == "令和８年度から令和１２年度まで"
     assert data["meta"]["meeting"] is None and data["meta"]["issuer"] is None
 
@@ -115,7 +115,7 @@ def test_the_working_copy_mark_is_a_label(tmp_path):
 
 def test_the_word_edition_heads_its_pages_with_the_same_mark(tmp_path):
     plan = load_plan(write_content(tmp_path, {"plan.yaml": DECIDED}))
-    when = datetime(2026, 1, 16, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 16, tzinfo=UTC)
 
     def headers(draft: bool) -> str:
         docx = docx_bytes(plan, draft=draft, revision="test", date=when)

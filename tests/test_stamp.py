@@ -55,6 +55,8 @@ def test_second_build_with_nothing_changed_does_nothing(built):
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
+        "overview.html",
+        "overview.pdf",
         "plan.html",
         "plan.json",
         "plan.pdf",
