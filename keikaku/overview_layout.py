@@ -14,10 +14,14 @@ How a sheet is set:
    重点目標), how many millimetres it lacks, and the editor's choices — fewer items,
    a smaller ``font_size`` (7 pt at least), or ``pages: 2`` — in overview.yaml. Nothing
    is shrunk and nothing is clipped without the editor saying so.
-4. **set**: every column of a page is given the room's height, so that the boxes end
-   together, and the page is laid out as the PDF (PDF/A-3a, tagged, the vendored fonts,
-   the document date from ``SOURCE_DATE_EPOCH`` or git), through the same sandboxed
-   fetcher as the plan. The page count is checked once more.
+4. **set**: the page is laid out as the PDF (PDF/A-3a, tagged, the vendored fonts, the
+   document date from ``SOURCE_DATE_EPOCH`` or git), through the same sandboxed fetcher
+   as the plan; every column stretches to the tallest, so that the boxes end together.
+   The page count is checked once more.
+
+Most sheets fit with even columns: ``overview_products`` lays the page out once on A4,
+measures it there (each column by its last box, ``scan``) and, when it fits, writes that
+layout; only a sheet that does not goes through the steps above.
 
 The 概要 is published beside plan.pdf, in the same set (``pipeline.build``): it is a
 publication of its own, read, printed and posted alone, and plan.pdf stays the plan.
@@ -25,7 +29,6 @@ publication of its own, read, printed and posted alone, and plan.pdf stays the p
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +58,6 @@ PX_PER_MM = 96 / 25.4
 #: What a column may exceed the room by without being reported: rounding, not content.
 TOLERANCE_MM = 0.2
 
-Layout = Callable[[str], bytes]
 
 #: A run of kanji, katakana or full-width Latin letters and digits short enough to be
 #: kept on one line: the 概要's narrow columns then break its titles between words
@@ -74,12 +76,11 @@ def phrases(text: str) -> Markup:
 
 @dataclass(frozen=True)
 class PageLayout:
-    """One page of the 概要: its columns (indices of ``Sheet.columns``), their width
-    shares, and the columns' height in mm (None while measuring)."""
+    """One page of the 概要: its columns (indices of ``Sheet.columns``) and their width
+    shares."""
 
     columns: tuple[int, ...]
     weights: tuple[float, ...]
-    height: float | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class OverviewLayout:
         date: datetime,
         draft: bool,
         base_url: str,
+        warn: Callable[[str], None],
     ) -> None:
         from .figures import watermark_svg
         from .render import Renderer, _data_url
@@ -152,6 +154,7 @@ class OverviewLayout:
         self.stylesheet = stylesheet
         self.date = date
         self.base_url = base_url
+        self.warn = warn
         self.env = Renderer().env
         self.env.filters.setdefault("phrases", phrases)
         self.watermark = (
@@ -174,45 +177,62 @@ class OverviewLayout:
         )
         return squeeze_punctuation(keep_together(text))
 
-    def measure(self, pages: list[PageLayout]) -> list[Measured]:
-        """Lay the sheet out on tall pages and measure each page's room and columns."""
+    def render(self, html: str) -> Any:
+        """Lay ``html`` out as the PDF is laid out (``write.PDF_OPTIONS``, the sandboxed
+        fetcher), the engine's warnings passed to ``warn``; returns the document."""
+        import logging
+
         import weasyprint
+        from weasyprint import DEFAULT_OPTIONS
 
-        from .write import SandboxedFetcher, on_roomy_stack
+        from .pipeline import _EngineLog, _refused
+        from .write import PDF_OPTIONS, RefusedFetch, SandboxedFetcher, on_roomy_stack
 
+        options = {**DEFAULT_OPTIONS, **{k: v for k, v in PDF_OPTIONS.items() if k != "finisher"}}
         document = weasyprint.HTML(
-            string=self.html(pages, measure=True),
+            string=html,
             base_url=self.base_url,
             url_fetcher=SandboxedFetcher([TEMPLATES_DIR, STYLES_DIR]),
         )
-        rendered = on_roomy_stack(document.render)
-        found: list[Measured] = []
-        for page in rendered.pages:
-            box = page._page_box
-            columns: dict[int, Any] = {}
-            container = None
-            for child in _descendants(box):
-                element = getattr(child, "element", None)
-                if element is None or getattr(child, "element_tag", None) is None:
-                    continue
-                classes = (element.get("class") or "").split()
-                if container is None and "ov-columns" in classes:
-                    container = child
-                col = element.get("data-col")
-                if col is not None and int(col) not in columns and hasattr(child, "children"):
-                    columns[int(col)] = child
-            if container is None:
-                continue
-            bottom = PAGE_HEIGHT * PX_PER_MM - box.margin_bottom
-            room = (bottom - container.content_box_y()) / PX_PER_MM
-            heights = tuple(
-                columns[n].margin_height() / PX_PER_MM
-                for n in sorted(columns, key=lambda n: columns[n].position_x)
-            )
-            found.append(Measured(room, heights))
-        return found
+        engine_log = _EngineLog()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(engine_log)
+        try:
+            return on_roomy_stack(lambda: document.render(**options))
+        except RefusedFetch as exc:
+            raise BuildError(_refused(exc.url, {})) from None
+        finally:
+            logger.removeHandler(engine_log)
+            for message in dict.fromkeys(engine_log.messages):
+                self.warn(f"warning: layout engine (overview): {message}")
 
-    def fit(self) -> tuple[list[PageLayout], list[Overflow]]:
+    @staticmethod
+    def write(document: Any) -> bytes:
+        """The PDF of a laid-out document (PDF/A-3a, tagged, PDF/UA-1 as plan.pdf)."""
+        from weasyprint import DEFAULT_OPTIONS
+
+        from .write import PDF_OPTIONS, on_roomy_stack
+
+        options = {**DEFAULT_OPTIONS, **{k: v for k, v in PDF_OPTIONS.items() if k != "finisher"}}
+        finisher = PDF_OPTIONS["finisher"]
+        return on_roomy_stack(
+            lambda: document.write_pdf(
+                finisher=finisher, **{k: options[k] for k in DEFAULT_OPTIONS}
+            )
+        )
+
+    def measure(self, pages: list[PageLayout]) -> list[Measured]:
+        """Lay the sheet out on tall pages and measure each page's room and columns."""
+        return scan(self.render(self.html(pages, measure=True)))
+
+    def even(self) -> list[PageLayout]:
+        """Every page's columns of even width."""
+        return [
+            PageLayout(cols, tuple(1 / len(cols) for _ in cols))
+            for cols in self.sheet.page_columns()
+        ]
+
+    def fit(self, *, even: bool = True) -> tuple[list[PageLayout], list[Overflow]]:
         """The pages with their widths and columns' height, and what overflows.
 
         Columns of even width where everything fits so; otherwise the first of
@@ -222,8 +242,9 @@ class OverviewLayout:
         columns = self.sheet.page_columns()
         amounts = [_shares([_amount(self.sheet, n) for n in cols]) for cols in columns]
         tried = []
-        # From even widths towards widths by what each column prints: the first that fits.
-        for mix in MIXES:
+        # From even widths (unless already found not to fit: ``even`` off) towards widths
+        # by what each column prints: the first that fits.
+        for mix in MIXES if even else MIXES[1:]:
             pages = [
                 PageLayout(cols, _shares([(1 - mix) / len(cols) + mix * a for a in shares]))
                 for cols, shares in zip(columns, amounts, strict=True)
@@ -254,16 +275,7 @@ class OverviewLayout:
             for n, h in zip(p.columns, m.heights, strict=True)
             if h - m.room > TOLERANCE_MM
         ]
-        # Every box of a page as tall as its tallest column, so that the boxes end together.
-        fitted = [
-            PageLayout(
-                p.columns,
-                p.weights,
-                math.floor(min(m.room, max(m.heights, default=0)) * 100) / 100,
-            )
-            for p, m in zip(pages, measured, strict=True)
-        ]
-        return fitted, overflows
+        return pages, overflows
 
     def _try(self, pages: list[PageLayout]) -> tuple[float, list[PageLayout], list[Measured]]:
         """How far the tallest column of ``pages`` stands past its room (mm), and the
@@ -313,12 +325,45 @@ class OverviewLayout:
         )
 
 
-def _page_count(pdf: bytes) -> int:
-    import io
+def scan(document: Any) -> list[Measured]:
+    """Each page's room below its head and its columns' content heights, in mm, from a
+    laid-out document: measured from each column's last box, so a column stretched to
+    its neighbours' height reads as tall as its content."""
+    found: list[Measured] = []
+    for page in document.pages:
+        box = page._page_box
+        columns: dict[int, Any] = {}
+        container = None
+        for child in _descendants(box):
+            element = getattr(child, "element", None)
+            if element is None or getattr(child, "element_tag", None) is None:
+                continue
+            classes = (element.get("class") or "").split()
+            if container is None and "ov-columns" in classes:
+                container = child
+            col = element.get("data-col")
+            if col is not None and int(col) not in columns and hasattr(child, "children"):
+                columns[int(col)] = child
+        if container is None:
+            continue
+        bottom = PAGE_HEIGHT * PX_PER_MM - box.margin_bottom
+        room = (bottom - container.content_box_y()) / PX_PER_MM
+        heights = tuple(
+            _content_height(columns[n]) / PX_PER_MM
+            for n in sorted(columns, key=lambda n: columns[n].position_x)
+        )
+        found.append(Measured(room, heights))
+    return found
 
-    import pypdf
 
-    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+def _content_height(column: Any) -> float:
+    """A column's border box as tall as its content (px), whatever height it was given."""
+    top = column.position_y + column.margin_top
+    last = max(
+        (c.position_y + c.margin_height() for c in column.children),
+        default=column.content_box_y(),
+    )
+    return last + column.padding_bottom + column.border_bottom_width - top
 
 
 def _descendants(box: Any):
@@ -333,12 +378,15 @@ def overview_products(
     date: datetime,
     *,
     draft: bool,
-    layout: Layout,
+    warn: Callable[[str], None],
     shown_file: str = "overview.yaml",
 ) -> dict[str, bytes]:
-    """overview.pdf and overview.html for the products' set. ``layout`` lays out HTML
-    as the plan's PDF is laid out (``pipeline._layout``). Raises ``BuildError`` when a
-    column does not fit its page."""
+    """overview.pdf and overview.html for the products' set; the layout engine's
+    warnings go to ``warn``. Raises ``BuildError`` when a column does not fit its page.
+
+    The sheet is laid out once with columns of even width on the real page; when every
+    column fits, that layout is the PDF. Otherwise it is measured and balanced
+    (``OverviewLayout.fit``) and laid out again, or the overflow reported."""
     from .write import stylesheet_href
 
     the_sheet = sheet(plan, draft=draft, shown_file=shown_file)
@@ -349,15 +397,24 @@ def overview_products(
         date=date,
         draft=draft,
         base_url=out.resolve().as_uri() + "/",
+        warn=warn,
     )
-    pages, overflows = setter.fit()
-    if overflows:
-        raise setter.problem(overflows)
+    pages = setter.even()
     html = setter.html(pages)
-    pdf = layout(html)
-    if _page_count(pdf) != len(pages):
-        raise setter.problem([Overflow(n, 0, 0.0) for n in pages[0].columns])
-    return {"overview.pdf": pdf, "overview.html": html.encode("utf-8")}
+    document = setter.render(html)
+    measured = scan(document)
+    fits = len(document.pages) == len(pages) == len(measured) and all(
+        h - m.room <= TOLERANCE_MM for m in measured for h in m.heights
+    )
+    if not fits:
+        pages, overflows = setter.fit(even=False)
+        if overflows:
+            raise setter.problem(overflows)
+        html = setter.html(pages)
+        document = setter.render(html)
+        if len(document.pages) != len(pages):
+            raise setter.problem([Overflow(n, 0, 0.0) for n in pages[0].columns])
+    return {"overview.pdf": setter.write(document), "overview.html": html.encode("utf-8")}
 
 
 __all__ = ["MEASURE_HEIGHT", "Overflow", "OverviewLayout", "PageLayout", "overview_products"]

@@ -321,7 +321,7 @@ def _build(
             out,
             date,
             draft=not final,
-            layout=lambda page: _layout(page, out, warn),
+            warn=warn,
             shown_file=files.shown_in(files.shown_path(content), OVERVIEW_FILE),
         )
     if docx:
