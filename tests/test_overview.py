@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from test_watch import fetch, pdf_text, preview  # noqa: F401 - the live preview's fixture
 
 from conftest import MINIMAL, PROJECT, build, snapshot, squash, write_content
 from keikaku.errors import BuildError
@@ -328,3 +329,34 @@ def test_the_guides_overview_examples_load(tmp_path, example):
 
 def test_the_guide_has_an_overview_example():
     assert EXAMPLES
+
+
+def test_the_live_preview_serves_the_overview_the_build_made(preview):  # noqa: F811
+    from urllib.parse import urljoin
+
+    url, _content, _out, _opened = preview
+    assert "テスト計画（概要）" in squash(pdf_text(fetch(url + "/overview.pdf", timeout=120)))
+    html = fetch(url + "/overview.html").decode("utf-8")
+    (href,) = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
+    assert b".ov-columns" in fetch(urljoin(url + "/overview.html", href))
+
+
+def test_a_final_build_with_draft_only_parts_makes_its_overview(tmp_path):
+    from conftest import CLEAN, run_command
+
+    # A part hidden from the final edition: the 概要 is made from what the edition prints.
+    chapter1 = textwrap.dedent(MINIMAL["chapter1.yaml"]).replace(
+        "id: ch1\n", "id: ch1\ndraft_only: true\n", 1
+    )
+    content = write_content(tmp_path, {**CLEAN, "chapter1.yaml": chapter1})
+    out = tmp_path / "out"
+    build(content, out, final=True, report=quiet, warn=quiet)
+    assert "第１節重点目標Ａ" in squash(overview_text(out))
+    # The 本文 of the 重点目標 hidden: refused with its place, never a traceback.
+    chapter3 = textwrap.dedent(MINIMAL["chapter3.yaml"]).replace(
+        "id: ch3\n", "id: ch3\ndraft_only: true\n", 1
+    )
+    content = write_content(tmp_path, {**CLEAN, "chapter3.yaml": chapter3})
+    outcome = run_command(["--final", "--content", str(content), "--out", str(out)])
+    assert outcome.code == 1 and "Traceback" not in outcome.err
+    assert "goals/a.yaml:1:1" in outcome.err and "draft_only" in outcome.err
