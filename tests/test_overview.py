@@ -294,6 +294,7 @@ def test_two_pages_split_the_goals_between_them(tmp_path):
         ("goals:\n  - goal: goal-c\n    text: 文\n", (2, 11), "goal-c"),
         ("lead:\n  - 一覧\n", (2, 3), "文字列で書いてください"),
         ("- lead\n", (1, 1), "項目名: 値"),
+        ("lead: ꙮの一文\n", (1, 7), "フォント"),
         ("leed: 一文\n", (1, 1), "「lead」の誤りではありませんか"),
         (
             "goals:\n  - goal: goal-b\n    text: 一\n  - goal: goal-b\n    text: 二\n",
