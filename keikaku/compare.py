@@ -15,8 +15,9 @@ Headings below an item are items of their own. A footnote is shown by the number
 PDF prints (※1, ※2 …), never by its id.
 
 Every text is compared as printed, references resolved: a 重点目標 renamed shows at its
-第３章 heading, at 第２章's 重点目標の案 and in 図１; a changed label shows wherever it
-prints. A footnote call is 「※」 in the text (its number is the footnote item's), so a
+第３章 heading, at 第２章's 重点目標の案 and in 図１ (and, with ``lists``, in the 概要: an
+item of its own after the plan's, ``overview.sheet``, whose own texts — lead, short
+texts, main ＫＰＩ — are always compared); a changed label shows wherever it prints. A footnote call is 「※」 in the text (its number is the footnote item's), so a
 footnote inserted early does not mark every later line.
 
 Items are matched across revisions by key (the heading's id; 「diagram:society」 for 図１),
@@ -46,6 +47,8 @@ _PAIRING = 0.4
 _INDENT = "　"
 #: The container of the footnotes: their order is their numbers', so they never move.
 FOOTNOTES = "footnotes"
+#: The 概要's item: its key and container, and the path the table shows it under.
+OVERVIEW, OVERVIEW_PATH = "overview", "概要"
 
 
 @dataclass(frozen=True)
@@ -331,6 +334,46 @@ class _Flattener:
         title = node.caption.text if node.caption else LISTS[node.name]
         self.add(f"list:{node.name}", container, path, "", Line(title), tuple(blocks))
 
+    def overview(self) -> None:
+        """The 概要 (``overview.sheet``), an item of its own. What only the 概要 prints —
+        its lead, the short texts of its 重点目標, its main ＫＰＩ — is always compared;
+        with ``lists``, the whole page as printed, one block per 重点目標 with its groups,
+        packages and main ＫＰＩ: a renamed 重点目標 then shows in the 概要 too."""
+        from .overview import OverviewFile, sheet
+
+        page = sheet(self.plan, draft=self.document.draft)
+        kpi = self.label("overview_kpi")
+        ja = {name: f.metadata["ja"] for name, f in OverviewFile.__dataclass_fields__.items()}
+        blocks: list[Block] = []
+        if page.lead:
+            blocks.append(Block("lead", ja["lead"], (Line(page.lead),)))
+        for column in page.columns:
+            head = heading_line(column.number, column.title)
+            if not self.lists:
+                if column.text:
+                    blocks.append(Block(f"text:{column.key}", head, (Line(column.text),)))
+                continue
+            lines = [Line(column.text)] if column.text else []
+            for group in column.groups:
+                lines.append(Line(heading_line(group.number, group.title)))
+                for pkg in group.packages:
+                    lines.append(Line(heading_line(pkg.number, pkg.title), _INDENT))
+                    lines.extend(Line(k.line, f"{_INDENT * 2}{kpi}：") for k in pkg.kpis)
+            blocks.append(Block(f"goal:{column.key}", head, tuple(lines)))
+        if not self.lists:
+            main = tuple(
+                Line(k.line, f"{heading_line(p.number, p.title)}　")
+                for column in page.columns
+                for p in column.packages
+                for k in p.kpis
+                if not k.pending
+            )
+            if main:
+                blocks.append(Block("main_kpis", ja["main_kpis"], main))
+        if blocks:
+            title = page.title + self.label("overview_title")
+            self.add(OVERVIEW, OVERVIEW, (OVERVIEW_PATH,), "", Line(title), tuple(blocks))
+
     def run(self) -> list[Item]:
         plan, document = self.plan, self.document
         meta = tuple(
@@ -347,6 +390,7 @@ class _Flattener:
         title = next((f.lines[0].text for f in document.meta if f.name == "title" and f.lines), "")
         self.add("meta", "plan", ("表紙",), "", Line(title), (*meta, labels))
         self.walk(document.body, "plan", ())
+        self.overview()
         # A footnote by the number the PDF prints, never by its id; the id only matches it
         # across revisions. One the text never calls is not printed, and shown as such.
         called = sorted(

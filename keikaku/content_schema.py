@@ -9,13 +9,14 @@ descriptions come from the model's Japanese field names (``ja``), their ``doc`` 
 classes' docstrings. Checks a schema cannot express (ids that exist, a ≪…≫ group under
 the 重点目標 of its 目指す社会の姿, rows of equal length) remain the loader's.
 
-Four schemas, in ``schema/content/``:
+Five schemas, in ``schema/content/``:
 
 - ``plan.schema.json``: ``content/plan.yaml`` (cover, ``labels``, ``parts``);
 - ``part.schema.json``: every other YAML file that ``plan.yaml`` or another file
   includes: one block, usually ``section:`` or ``goal:``;
 - ``footnotes.schema.json``: ``content/footnotes.yaml`` (id → text);
-- ``lint.schema.json``: ``content/lint.yaml`` (``LintConfig``; keys with hyphens).
+- ``lint.schema.json``: ``content/lint.yaml`` (``LintConfig``; keys with hyphens);
+- ``overview.schema.json``: ``content/overview.yaml`` (the 概要's own content).
 
 Each file is self-contained (its own ``$defs``, ``#/$defs/…`` references, no ``$id``),
 so an editor needs no network. Each content file names its schema on its first line
@@ -40,6 +41,7 @@ from .data import DRAFT, described, doc_of, field_doc, refine
 from .lint import LintConfig
 from .load import _ID, FOOTNOTES_FILE, LINT_FILE, PLAN_FILE
 from .model import Prose, Text, fields_of
+from .overview import OVERVIEW_FILE, OverviewFile
 
 SCHEMA_DIR = "schema/content"
 
@@ -50,6 +52,7 @@ FIXED = {
     FOOTNOTES_FILE: "footnotes",
     LINT_FILE: "lint",
     "followup.yaml": "followup",
+    OVERVIEW_FILE: "overview",
 }
 
 #: A content text: written as text, or as a number (the loader takes ``2030`` as 「2030」).
@@ -109,6 +112,8 @@ class _ContentSchema:
             options = [a for a in args if a is not type(None)]
             if Text in options:  # a number is a text already (int | float | Text)
                 options = [o for o in options if o not in (int, float)]
+            if int in options and float in options:  # a number, whole or not
+                options = [o for o in options if o is not int]
             kinds = [o for o in options if model.is_block(o)]
             # The loader tries the kinds (a mapping) before the plain values.
             schemas = [self.ref(k) for k in kinds] + [
@@ -138,6 +143,8 @@ class _ContentSchema:
             return {"type": "boolean"}
         if tp is int:
             return {"type": "integer"}
+        if tp is float:
+            return {"type": "number"}
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             return self.ref(tp)
         raise TypeError(f"no schema for {tp!r}")
@@ -326,8 +333,17 @@ def followup_schema() -> dict[str, Any]:
     )
 
 
+def overview_schema() -> dict[str, Any]:
+    """content/overview.yaml: the 概要's own content (``overview.OverviewFile``)."""
+    builder = _ContentSchema()
+    body = builder.object(OverviewFile)
+    del body["title"]
+    return _document("overview.yaml（概要）", doc_of(OverviewFile)[1], body, builder)
+
+
 SCHEMAS = {
     "plan": plan_schema,
+    "overview": overview_schema,
     "part": part_schema,
     "footnotes": footnotes_schema,
     "lint": lint_schema,

@@ -206,23 +206,29 @@ def field_doc(cls: type, f: dataclasses.Field) -> tuple[str | None, str]:
 
 
 def refine(cls: type, f: dataclasses.Field, schema: dict[str, Any]) -> dict[str, Any]:
-    """The schema of a field's value with the loader's extra checks: id patterns and
-    ``rules.VALUE_RULES`` (which the loader checks). Applied to the non-null branch of an optional value."""
-    rule: dict[str, Any] = {}
-    if f.name == "id" or f.metadata.get("ref"):
-        rule = dict(ID_SCHEMA)
-    if (cls, f.name) in rules.VALUE_RULES:
-        rule.update(rules.VALUE_RULES[cls, f.name].schema())
-    if not rule:
+    """The schema of a field's value with the loader's extra checks: id patterns (on each
+    item of a list of ids) and ``rules.VALUE_RULES`` (which the loader checks). Applied to
+    the non-null branch of an optional value."""
+    ids: dict[str, Any] = dict(ID_SCHEMA) if f.name == "id" or f.metadata.get("ref") else {}
+    values: dict[str, Any] = (
+        rules.VALUE_RULES[cls, f.name].schema() if (cls, f.name) in rules.VALUE_RULES else {}
+    )
+    if not ids and not values:
         return schema
+
+    def apply(inner: dict[str, Any]) -> dict[str, Any]:
+        if ids and inner.get("type") == "array" and isinstance(inner.get("items"), dict):
+            return {**inner, "items": {**inner["items"], **ids}, **values}
+        return {**inner, **ids, **values}
+
     if "oneOf" in schema and {"type": "null"} in schema["oneOf"]:
         options = [o for o in schema["oneOf"] if o != {"type": "null"}]
         inner = options[0] if len(options) == 1 else {"oneOf": options}
         return {
             **{k: v for k, v in schema.items() if k != "oneOf"},
-            "oneOf": [{**inner, **rule}, {"type": "null"}],
+            "oneOf": [apply(inner), {"type": "null"}],
         }
-    return {**schema, **rule}
+    return apply(schema)
 
 
 class _SchemaBuilder:

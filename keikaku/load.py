@@ -28,6 +28,7 @@ from .lint import LintConfig, LintRule, config_errors
 from .markup import Markup2Html
 from .model import BlockKind, Pending, Plan, PolicyPackage, Prose, Text, fields_of
 from .outline import build_outline
+from .overview import OVERVIEW_FILE, OverviewFile, OverviewGoal
 from .rules import WIDTH, rules_of
 from .sources import (
     YList,
@@ -72,6 +73,8 @@ def _known_keys() -> frozenset[str]:
         model.PackagePart,
         model.KpiPart,
         model.ListItem,
+        OverviewFile,
+        OverviewGoal,
         LintConfig,
         LintRule,
     ]
@@ -1018,6 +1021,49 @@ def _unreferenced(loader: Loader) -> list[Problem]:
     return found
 
 
+def _load_overview(loader: Loader) -> OverviewFile | None:
+    """content/overview.yaml, the 概要's own content; None when the file is absent (the
+    概要 is then made from the plan alone). Its ids are checked with the plan's."""
+    if not os.path.lexists(loader.root / OVERVIEW_FILE):
+        return None
+    node = loader.read(OVERVIEW_FILE)
+    if node is None:
+        return None
+    if not isinstance(node, YMap):
+        loader.add(
+            getattr(node, "pos", Pos(loader.shown(OVERVIEW_FILE), 1, 1)),
+            "overview.yaml 全体を「項目名: 値」の組で書いてください（lead: …、main_kpis: … など）。"
+            " (expected a mapping)",
+            "",
+        )
+        return None
+    overview: OverviewFile | None = loader.build(OverviewFile, node, "概要")
+    if overview is None:
+        return None
+    seen: dict[str, Pos] = {}
+    for entry in overview.goals:
+        if entry.goal in seen:
+            loader.add(
+                entry.pos,
+                f"重点目標「{printable(entry.goal)}」の文は {seen[entry.goal]} にも書かれています。"
+                "一つにまとめてください。 (goal given twice)",
+                "goals",
+            )
+        seen.setdefault(entry.goal, entry.pos)
+    kpis = node.get("main_kpis")
+    listed: set[str] = set()
+    for n, kpi in enumerate(overview.main_kpis):
+        if kpi in listed and isinstance(kpis, YList):
+            loader.add(
+                kpis.item_pos[n],
+                f"ＫＰＩ「{printable(kpi)}」が二度挙げられています。一つにしてください。"
+                " (main ＫＰＩ given twice)",
+                f"main_kpis[{n}]",
+            )
+        listed.add(kpi)
+    return overview
+
+
 def _index(parts: tuple[Any, ...]) -> model.PlanIndex:
     blocks = list(model.walk(parts))
     return model.PlanIndex(
@@ -1141,6 +1187,8 @@ def load_plan(content_dir: Path) -> Plan:
         finally:
             loader._path.pop()
 
+    overview = _load_overview(loader)
+
     # With a file unreadable, its ids are unknown: every reference to them would be
     # reported too, burying the one real problem. Check references once all files read.
     if not loader.unreadable:
@@ -1159,6 +1207,7 @@ def load_plan(content_dir: Path) -> Plan:
         index=_index(parts),
         sources=loader.sources,
         warnings=(*_unreferenced(loader), *_goals_without_outline(parts)),
+        overview=overview,
     )
     try:
         for draft in (True, False):

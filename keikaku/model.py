@@ -760,6 +760,9 @@ DEFAULT_LABELS: dict[str, str] = {
     "followup_without": "実績値の報告がないＫＰＩ",
     "followup_line": "基準値と目標値を結ぶ直線",
     "followup_formula": "進捗率＝（最新値－基準値）÷（目標値－基準値）。状況は、基準値と目標値を結ぶ直線が最新値の年度に示す進捗率と比べて定める。進捗率が100％以上で「達成」、直線の進捗率の{on_track}％以上で「順調」、それ未満で「遅れ」。実績値がないもの、基準値・目標値が数で定まっていないものは「未設定」。",
+    "overview_title": "（概要）",
+    "overview_continued": "（続き）",
+    "overview_kpi": "主なＫＰＩ",
 }
 
 
@@ -795,6 +798,8 @@ class Plan:
     uses it to point at the exact character."""
     warnings: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     """Problems that do not stop a draft (content files nothing refers to)."""
+    overview: Any = field(default=None, repr=False)
+    """The 概要's own content (``overview.OverviewFile``), None without overview.yaml."""
 
     def outline(self, draft: bool = True) -> Any:
         """The numbering of every heading (``outline.Outline``), with or without the

@@ -314,7 +314,20 @@ def _build(
         pdf, anchor_pages = _layout(
             html, out, warn, attachments, content=content, sources=plan.sources
         )
-    products: dict[str, bytes] = {}
+    with progress.stage("overview"):
+        # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
+        # in the same set; a column that does not fit stops the build.
+        from .overview import OVERVIEW_FILE
+        from .overview_layout import overview_products
+
+        products: dict[str, bytes] = overview_products(
+            plan,
+            out,
+            date,
+            draft=not final,
+            warn=warn,
+            shown_file=files.shown_in(files.shown_path(content), OVERVIEW_FILE),
+        )
     if docx:
         with progress.stage("docx"):
             # The Word edition for consultation (docx.py): the same plan through Pandoc, its

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import model
+from . import model, overview
 from .sources import printable
 
 #: Marker examples offered to editors (any 1–3 characters are allowed).
@@ -142,6 +142,17 @@ VALUE_RULES: dict[tuple[type, str], Rule] = {
     (model.Table, "rows"): Described(fragment=(("minItems", 1),)),
     (model.Table, "widths"): Described(
         fragment=(("items", {"type": "string", "pattern": WIDTH.pattern}),)
+    ),
+    (overview.OverviewFile, "font_size"): Between(
+        low=overview.MIN_FONT_SIZE,
+        high=overview.MAX_FONT_SIZE,
+        message=f"概要の文字の大きさは {overview.MIN_FONT_SIZE} pt 以上 {overview.MAX_FONT_SIZE} pt"
+        " 以下で書いてください（例: 8.5）。 (out of range)",
+    ),
+    (overview.OverviewFile, "pages"): Between(
+        low=1,
+        high=overview.MAX_PAGES,
+        message="概要のページ数は 1 か 2 で書いてください。 (out of range)",
     ),
     (model.PackagePart, "label"): Described(
         fragment=(("examples", ["directions", "measures", "key_measures", "situation"]),)

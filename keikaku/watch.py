@@ -19,7 +19,8 @@ ready, or shows the problems of the HTML or of the PDF over the page (file:line 
 message, in the vendored BIZ UD fonts) until they are fixed.
 
 What it serves is a fixed list: ``/plan.html`` (the preview; before the first preview
-of a session, the last built plan.html), ``/plan.pdf``, the files of ``styles/`` (under
+of a session, the last built plan.html), ``/plan.pdf``, the 概要's ``/overview.html`` and
+``/overview.pdf`` (as the last build left them), the files of ``styles/`` (under
 ``/styles/`` and under the path plan.html links them by) and ``/__status``; nothing else
 of the output folder (no stamp, temporary or journal) and no folder listing. Files are
 read with ``files.read_product``: regular files only, never through a link, under a
@@ -309,7 +310,15 @@ def _cancel(process: subprocess.Popen) -> None:
 
 #: The products the preview serves, with their media types. ``/plan.html`` is the
 #: preview's own file (``pipeline.preview_path``) once this session has written one.
-PRODUCTS = {"/plan.html": "text/html; charset=utf-8", "/plan.pdf": "application/pdf"}
+PRODUCTS = {
+    "/plan.html": "text/html; charset=utf-8",
+    "/plan.pdf": "application/pdf",
+    "/overview.html": "text/html; charset=utf-8",
+    "/overview.pdf": "application/pdf",
+}
+#: The 概要's products, served as the last build left them (the build the PDF waits for
+#: makes them too).
+OVERVIEW_PRODUCTS = ("/overview.html", "/overview.pdf")
 #: The kinds of style file it serves (stylesheets and the fonts they load).
 STYLE_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2")
 
@@ -416,10 +425,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == "/plan.html":
             self._send(PRODUCTS[path], self._page(), head)
             return
-        if path == "/plan.pdf":
+        if path == "/plan.pdf" or path in OVERVIEW_PRODUCTS:
             if self.site.pdf is not None:
                 self.site.pdf.wait()  # the PDF of what the page shows, not the one before
-            self._send(PRODUCTS[path], files.read_product(self.site.out, "plan.pdf"), head)
+            self._send(PRODUCTS[path], files.read_product(self.site.out, path[1:]), head)
             return
         style = self._style(path)
         if style is None:

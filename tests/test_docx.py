@@ -139,10 +139,12 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
     page numbers) into the same set as the PDF: recorded by the stamp as it is on disk,
     and the same document as the Word edition made from the same plan and pages."""
     out = built.pdf.parent
-    assert built.stages == ["load", "validate", "render", "layout", "docx", "write"]
+    assert built.stages == ["load", "validate", "render", "layout", "overview", "docx", "write"]
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
+        "overview.html",
+        "overview.pdf",
         "plan.docx",
         "plan.html",
         "plan.json",

@@ -490,6 +490,8 @@ ATTACKS = [
             "plan.docx",
             "plan.json",
             "kpi.csv",
+            "overview.pdf",
+            "overview.html",
             ".build-stamp",
             files.JOURNAL_NAME,
         )
@@ -669,6 +671,8 @@ def assert_whole_set(out: Path, *, docx: bool = False) -> str:
         [
             ".build-stamp",
             "kpi.csv",
+            "overview.html",
+            "overview.pdf",
             *(["plan.docx"] if docx else []),
             "plan.html",
             "plan.json",
@@ -950,9 +954,9 @@ def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
         prepare(content, killed, notes.append)
         assert assert_whole_set(killed) == expected, (point, at, notes)
         assert all(note.startswith(f"warning: {files.shown_path(killed)}: ") for note in notes)
-    # Six temporaries (four products, the stamp, the journal), eight fsyncs (six
-    # temporaries, the folder twice), six renames (the journal, then the set), one removal.
-    assert kills == {"write": 6, "fsync": 8, "replace": 6, "unlink": 1}[point]
+    # Eight temporaries (six products, the stamp, the journal), ten fsyncs (eight
+    # temporaries, the folder twice), eight renames (the journal, then the set), one removal.
+    assert kills == {"write": 8, "fsync": 10, "replace": 8, "unlink": 1}[point]
     # What the kills left for the next command to settle: temporaries, then the journal.
     assert (
         leftovers
@@ -1094,7 +1098,16 @@ def test_orphans_are_ours_only(tmp_path, previous_output):
     assert files.recover(out)
     left = sorted(p.name for p in out.iterdir())
     assert left == sorted(
-        [".build-stamp", "kpi.csv", "plan.html", "plan.json", "plan.pdf", *theirs]
+        [
+            ".build-stamp",
+            "kpi.csv",
+            "overview.html",
+            "overview.pdf",
+            "plan.html",
+            "plan.json",
+            "plan.pdf",
+            *theirs,
+        ]
     )
     assert (tmp_path / "victim.txt").read_bytes() == VICTIM
 

@@ -331,6 +331,7 @@ def test_draft_warns_about_lint_findings(tmp_path):
         "validate",
         "render",
         "layout",
+        "overview",
         "write",
     ]
 
@@ -433,6 +434,8 @@ def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
+        "overview.html",
+        "overview.pdf",
         "plan.html",
         "plan.json",
         "plan.pdf",

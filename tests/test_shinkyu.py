@@ -1225,8 +1225,10 @@ def test_the_generated_lists_are_compared_only_when_asked_for(tmp_path):
         ("list:kpi-list", "changed"),
         ("list:pending-list", "changed"),
     ]
+    # … and the 概要 prints the goal's new name in its column's head
+    assert ("overview", "changed") in listed
     text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD", "--with-lists")
-    assert "改正箇所新設0件削除0件修正7件移動0件計7件" in text
+    assert "改正箇所新設0件削除0件修正8件移動0件計8件" in text
     kpi_list = cell_texts(html, "list:kpi-list")
     assert kpi_list["new"].startswith("参考２ＫＰＩ一覧ＫＰＩ一覧政策パッケージ指標基準値目標値")
     assert "第１節重点目標Ａ[の新名称]施策テーマＡ指標Ａ（件）" in kpi_list["new"]

@@ -55,6 +55,8 @@ def test_second_build_with_nothing_changed_does_nothing(built):
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
+        "overview.html",
+        "overview.pdf",
         "plan.html",
         "plan.json",
         "plan.pdf",
@@ -130,7 +132,7 @@ def test_a_missing_or_altered_product_rebuilds(built):
     assert (out / "plan.pdf").read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("name", ["plan.pdf", "plan.docx", "kpi.csv"])
+@pytest.mark.parametrize("name", ["plan.pdf", "overview.pdf", "kpi.csv"])
 def test_a_product_swapped_for_one_of_the_same_size_and_mtime_rebuilds(built, name):
     content, out = built
     word = {"docx": name == "plan.docx"}  # the small builds leave out the Word edition
