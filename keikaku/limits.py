@@ -9,12 +9,35 @@ is under 200 characters, its deepest file 14 levels, its blocks 8 levels deep).
 from __future__ import annotations
 
 MAX_TEXT_CHARS = 20_000
-"""Characters in one text field (a title, a paragraph, a list item, a table cell, a
-footnote …): a long paragraph of the draft is a few hundred."""
+"""Characters in one text field (a title, a paragraph, a list item, a footnote …): a
+long paragraph of the draft is a few hundred. A table cell has a limit of its own
+(``MAX_CELL_CHARS``)."""
 
 MAX_PROSE_CHARS = 100_000
 """Characters in one Markdown passage (a ``markdown:`` block or a ``prose:`` file): more
 than the whole text of the plan today."""
+
+# ------------------------------------------------------------------ tables
+# The layout engine sizes a table's columns from their text: for each cell it finds the
+# narrowest the cell can be by breaking its text at every point it may break, and with
+# Japanese text (a break between any two characters, no spaces) each break lays out the
+# rest of the cell again (WeasyPrint's ``split_first_line`` shortens the text only at a
+# space: Kozea/WeasyPrint#720, #578). A cell's cost so grows with the square of its
+# length: 250 characters 0.3 s, 500 about 1 s, 1,000 2.5 s, 2,000 about 10 s (plain
+# WeasyPrint 70 on this machine; 50 cells of 2,000 took 740 s). Rows are cheap, about
+# 8 ms each. ``python -m bench --only tables`` measures them.
+
+MAX_TABLE_ROWS = 1_000
+"""Rows of one table (a ``table:`` block or a Markdown table), headers included: a
+ministry's ＫＰＩ table of a few hundred rows fits."""
+
+MAX_CELL_CHARS = 300
+"""Characters in one table cell: a few sentences (about 1 s of layout at most). A
+longer explanation belongs in the text beside the table."""
+
+MAX_TABLE_CHARS = 20_000
+"""Characters in all the cells of one table together: 300 rows of 60 characters, or
+66 cells at the length limit (the slowest table the limits allow)."""
 
 MAX_FOOTNOTES = 2_000
 """Footnotes in ``content/footnotes.yaml``."""

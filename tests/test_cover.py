@@ -10,7 +10,7 @@ import json
 import re
 import textwrap
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pypdf
 import pytest
@@ -115,7 +115,7 @@ def test_the_working_copy_mark_is_a_label(tmp_path):
 
 def test_the_word_edition_heads_its_pages_with_the_same_mark(tmp_path):
     plan = load_plan(write_content(tmp_path, {"plan.yaml": DECIDED}))
-    when = datetime(2026, 1, 16, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 16, tzinfo=UTC)
 
     def headers(draft: bool) -> str:
         docx = docx_bytes(plan, draft=draft, revision="test", date=when)

@@ -1366,6 +1366,23 @@ def test_a_20_mb_png_of_noise_is_printed_at_300_dpi_within_bounds(tmp_path):
             assert image.getextrema()[0][1] > 200  # the figure, not the blank stand-in
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["rows", "long cells"])
+def test_the_largest_allowed_tables_build_in_bounded_time_and_memory(tmp_path, series):
+    # The largest tables of bench.tables, the Word edition too: 1,000 rows (10,000 took
+    # 78 s and 1 GB), and 66 cells of 300 characters (30 cells of 20,000 ran past 300 s).
+    import importlib
+
+    tables = importlib.import_module("bench.tables")
+    rows, columns, chars = tables.SERIES[series][-1]
+    content = write_content(
+        tmp_path, {"chapter4.yaml": CH4 + tables.table_block(rows, columns, chars)}
+    )
+    code, seconds, peak, err = measured_build(content, tmp_path / "out")
+    assert code == 0, err
+    assert seconds < 120 and peak < 1024 * limits.MB, (seconds, peak)
+
+
 def test_a_figure_is_scaled_down_once_and_to_the_same_bytes(tmp_path, monkeypatch):
     from PIL import Image
 
