@@ -150,6 +150,11 @@ MAX_XML_BYTES = 20 * MB
 MAX_XML_TOTAL = 50 * MB
 """Largest total of the XML parts passed to pandoc."""
 
+MAX_IKEN_TEXT_CHARS = 10_000
+"""Characters of one comment, or of one passage a reviewer inserted or deleted, in the
+意見対応表: a long comment is a few hundred. Excel keeps at most 32,767 in a cell, and the
+PDF table set a comment of 50,000 characters in 28 s."""
+
 MAX_SHEET_BYTES = 10 * MB
 """Largest ＫＰＩ sheet file read: the plan's ＫＰＩ fit in a few dozen kilobytes."""
 
