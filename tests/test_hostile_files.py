@@ -937,7 +937,7 @@ def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
             else:
                 mp.setattr(os, point, dying)
             with contextlib.suppress(_Killed):
-                files.publish(out, products, stamp.record)
+                files.publish(out, products, lambda states: stamp.record(states, products))
         if state["frozen"] is None:  # ran to its end: every call of this kind was a point
             assert assert_whole_set(out) == NEW_TITLE
             break

@@ -133,6 +133,9 @@ def test_a_missing_or_altered_product_rebuilds(built):
 @pytest.mark.parametrize("name", ["plan.pdf", "plan.docx", "kpi.csv"])
 def test_a_product_swapped_for_one_of_the_same_size_and_mtime_rebuilds(built, name):
     content, out = built
+    word = {"docx": name == "plan.docx"}  # the small builds leave out the Word edition
+    if word["docx"]:
+        assert not _skipped(_build(content, out, **word))
     path = out / name
     st = path.stat()
     original = path.read_bytes()
@@ -140,11 +143,11 @@ def test_a_product_swapped_for_one_of_the_same_size_and_mtime_rebuilds(built, na
     path.write_bytes(forged)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert [path.stat().st_size, path.stat().st_mtime_ns] == [st.st_size, st.st_mtime_ns]
-    report = _build(content, out)
+    report = _build(content, out, **word)
     assert not _skipped(report), report
     assert path.read_bytes() == original
     # and the set is current again
-    assert _skipped(_build(content, out))
+    assert _skipped(_build(content, out, **word))
 
 
 def test_a_stamp_of_the_earlier_format_rebuilds(built):
