@@ -24,8 +24,9 @@ than the whole text of the plan today."""
 # rest of the cell again (WeasyPrint's ``split_first_line`` shortens the text only at a
 # space: Kozea/WeasyPrint#720, #578). A cell's cost so grows with the square of its
 # length: 250 characters 0.3 s, 500 about 1 s, 1,000 2.5 s, 2,000 about 10 s (plain
-# WeasyPrint 70 on this machine; 50 cells of 2,000 took 740 s). Rows are cheap, about
-# 8 ms each. ``python -m bench --only tables`` measures them.
+# WeasyPrint 70 on this machine; 50 cells of 2,000 took 740 s). In a build a cell of 300
+# costs about 0.5 s, a row of four short cells about 16 ms; ``python -m bench.tables``
+# measures both and checks that the cost per cell stays level up to the limits.
 
 MAX_TABLE_ROWS = 1_000
 """Rows of one table (a ``table:`` block or a Markdown table), headers included: a

@@ -1491,7 +1491,9 @@ def test_the_largest_allowed_tables_build_in_bounded_time_and_memory(tmp_path, s
     )
     code, seconds, peak, err = measured_build(content, tmp_path / "out")
     assert code == 0, err
-    assert seconds < 120 and peak < 1024 * limits.MB, (seconds, peak)
+    # About 50 s of CPU for the long cells (bench.tables), 100 s of wall time on a busy
+    # 2-core machine: bounded, where the cases refused ran for minutes.
+    assert seconds < 240 and peak < 1024 * limits.MB, (seconds, peak)
 
 
 def test_a_figure_is_scaled_down_once_and_to_the_same_bytes(tmp_path, monkeypatch):
