@@ -1469,3 +1469,21 @@ def test_hostile_sheet(content, tmp_path, case, make, expected):
         kpi.notes.raw if kpi.notes else None,
         str(kpi.baseline.value),
     )
+
+
+def test_a_csv_cell_with_a_line_break_is_refused_at_its_cell(content, tmp_path):
+    published = kpi_csv(load_plan(content)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(published, newline="")))
+    header = rows[0]
+    (row,) = [r for r in rows if r[0] == "kpi-a"]
+    row[header.index("指標")] = "指標\nkey: value\n# 注"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "kpi.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    before = snapshot(content)
+    with pytest.raises(BuildError) as caught:
+        import_kpis(content, path)
+    first = str(caught.value.problems[0])
+    assert first.startswith(f"{path}:2:{header.index('指標') + 1}: 指標のセルに改行"), first
+    assert snapshot(content) == before
