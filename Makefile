@@ -15,7 +15,7 @@ pdf: $(STAMP)
 	$(PY) build.py
 
 test: $(DEV_STAMP) $(TEST_STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # The quick lane: no browser, no build of the real plan, no Word edition but its own
 # tests, a tenth of the property tests' examples; on two workers (pytest-xdist), as the

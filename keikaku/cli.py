@@ -43,6 +43,9 @@ COMMANDS = """\
                    write the KPI spreadsheet
   kpi import FILE  表計算ファイル（.xlsx または .csv）のＫＰＩの値を内容ファイルに書き戻す
                    write the KPI values of a spreadsheet back into the content files
+  followup         年次フォローアップの報告 output/followup.pdf（と .html・.docx）を作る。
+                   ＫＰＩの実績値から進捗率と状況（達成・順調・遅れ・未設定）を示す
+                   write the yearly follow-up report of the KPI actual values
   comments FILE…   意見照会で返ってきた plan.docx の写し（変更履歴・コメント）から
                    意見対応表 output/iken.xlsx と iken.pdf を作る
                    write the 意見対応表 from reviewed copies of plan.docx
@@ -53,6 +56,8 @@ COMMANDS = """\
   python build.py diff HEAD~1     一つ前の版との新旧対照表
   python build.py diff v1 --title "第53回計画部会 資料２" --new-label 改正案 --old-label 現行
   python build.py kpi import 回答.xlsx
+  python build.py followup --year 令和９年度
+  python build.py --content examples/followup/content --out examples/followup/output followup
 """
 
 
@@ -82,10 +87,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["build", "check", "diff", "watch", "kpi", "comments"],
+        choices=["build", "check", "diff", "watch", "kpi", "comments", "followup"],
         default="build",
         metavar="COMMAND",
-        help="build・check・diff・watch・kpi・comments（下の「コマンド」を参照） (see commands below)",
+        help="build・check・diff・watch・kpi・comments・followup（下の「コマンド」を参照）"
+        " (see commands below)",
     )
     parser.add_argument(
         "revisions",
@@ -140,6 +146,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="comments: 意見照会に送った plan.docx（写しが位置の情報を失っていたときに使う）"
         " (the plan.docx that was sent out)",
+    )
+    parser.add_argument(
+        "--year",
+        metavar="令和N年度",
+        default=None,
+        help="followup: この年度までの実績値で報告する（既定: すべての実績値）"
+        " (report the actual values up to this fiscal year)",
     )
     diff = parser.add_argument_group("diff のオプション (diff options)")
     diff.add_argument(
@@ -257,6 +270,12 @@ def main(argv: list[str] | None = None) -> int:
 
             plan_docx = args.plan_docx if args.plan_docx else None
             comments([Path(f) for f in args.revisions], args.out, plan_docx=plan_docx)
+        elif args.command == "followup":
+            from .followup import followup
+
+            followup(
+                args.content, args.out, year=args.year, final=args.final, docx=not args.no_docx
+            )
         elif args.command == "check":
             check(args.content, args.out, final=args.final)
         else:
@@ -283,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "kpi" and args.revisions
             else "comments failed"
             if args.command == "comments"
+            else "followup failed"
+            if args.command == "followup"
             else "build failed"
         )
         left = (

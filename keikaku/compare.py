@@ -418,6 +418,8 @@ class CellBlock:
     """A 【ＫＰＩ】 table, every row shown; ``None`` for a block of lines."""
     relabelled: bool = False
     """The label printed as 【…】 changed (a label of plan.yaml's ``labels``): marked."""
+    notes: bool = True
+    """The table's last column (備考) is shown: some row, on either side, has a note."""
 
 
 @dataclass(frozen=True)
@@ -522,9 +524,8 @@ def _whole_row(row: TableRow, status: str) -> CellRow:
 def _whole_block(block: Block, status: str) -> CellBlock:
     """A block that is new or gone as a whole: every line, or every row, marked."""
     if block.rows is not None:
-        return CellBlock(
-            block.label, header=block.header, rows=tuple(_whole_row(r, status) for r in block.rows)
-        )
+        rows = tuple(_whole_row(r, status) for r in block.rows)
+        return CellBlock(block.label, header=block.header, rows=rows, notes=_has_notes(rows))
     return CellBlock(
         block.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in block.lines)
     )
@@ -597,11 +598,17 @@ def _diff_table(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBl
     old_side = side(old_rows, new_by, 0, "removed")
     new_side = side(new_rows, old_by, 1, "added")
     changed = any(r.status for r in (*old_side, *new_side)) or old.header != new.header
+    notes = _has_notes((*old_side, *new_side))
     return (
-        CellBlock(old.label, header=old.header, rows=old_side),
-        CellBlock(new.label, header=new.header, rows=new_side),
+        CellBlock(old.label, header=old.header, rows=old_side, notes=notes),
+        CellBlock(new.label, header=new.header, rows=new_side, notes=notes),
         changed,
     )
+
+
+def _has_notes(rows: tuple[CellRow, ...]) -> bool:
+    """Whether any row has a 備考 (the last cell): an empty column takes no width."""
+    return any(r.cells and any(m.text for m in r.cells[-1]) for r in rows)
 
 
 def _diff_blocks(old: Block, new: Block, widths: bool) -> tuple[CellBlock, CellBlock, bool]:

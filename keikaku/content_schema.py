@@ -45,7 +45,12 @@ SCHEMA_DIR = "schema/content"
 
 #: The schema of each fixed content file, by its path in the content folder; every
 #: other YAML file is a part (``part``).
-FIXED = {PLAN_FILE: "plan", FOOTNOTES_FILE: "footnotes", LINT_FILE: "lint"}
+FIXED = {
+    PLAN_FILE: "plan",
+    FOOTNOTES_FILE: "footnotes",
+    LINT_FILE: "lint",
+    "followup.yaml": "followup",
+}
 
 #: A content text: written as text, or as a number (the loader takes ``2030`` as 「2030」).
 TEXT: dict[str, Any] = {"type": ["string", "number"], "pattern": r"\S"}
@@ -305,11 +310,28 @@ def lint_schema() -> dict[str, Any]:
     )
 
 
+def followup_schema() -> dict[str, Any]:
+    """content/followup.yaml: ``followup.FollowupConfig``."""
+    from .followup import FollowupConfig
+
+    builder = _ContentSchema()
+    body = builder.object(FollowupConfig, {f.name: f.name for f, _ in fields_of(FollowupConfig)})
+    del body["title"]
+    return _document(
+        "followup.yaml（年次フォローアップの設定）",
+        "報告の題名、計画期間の年度（kpi export の実績値の列）、順調とする割合。"
+        "書かない項目は既定のとおり。",
+        body,
+        builder,
+    )
+
+
 SCHEMAS = {
     "plan": plan_schema,
     "part": part_schema,
     "footnotes": footnotes_schema,
     "lint": lint_schema,
+    "followup": followup_schema,
 }
 
 

@@ -17,8 +17,10 @@ and ``SCHEMA_VERSION`` goes up with the regenerated schema
 (``python -m keikaku.data > schema/plan.schema.json``). The schemas of the content
 files themselves are ``content_schema.py``'s.
 
-``kpi.csv`` is for spreadsheet programs: UTF-8 with a BOM (without it Excel reads UTF-8
-as Shift_JIS) and CRLF line ends. While a 政策パッケージ has no ＫＰＩ yet (its
+``kpi.csv`` is for spreadsheet programs and the statistics office, in long format: a row
+per ＫＰＩ and fiscal year of its 実績値 (実績年度, 実績値, 実績の注記, 実績の出典 after the
+ＫＰＩ's own columns, which each of its rows repeats), one row for a ＫＰＩ without any.
+It is UTF-8 with a BOM (without it Excel reads UTF-8 as Shift_JIS) and CRLF line ends. While a 政策パッケージ has no ＫＰＩ yet (its
 ``kpis`` is pending, as everywhere in the current draft), it still gets one row, with
 状態 未定 and the reason in 備考: an empty file would look like "no ＫＰＩ planned" rather
 than "not decided yet". Its first two columns, ＫＰＩのID and 政策パッケージのID, key each
@@ -47,7 +49,7 @@ from . import model, rules
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
-SCHEMA_VERSION = "3.0"
+SCHEMA_VERSION = "3.1"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -66,11 +68,23 @@ KPI_COLUMNS = (
     "備考",
 )
 SET, PARTLY, OPEN, NONE = "設定済", "一部未定", "未定", "なし"
+#: kpi.csv's columns after KPI_COLUMNS: one 実績値 a row (long format; empty in the one
+#: row of a ＫＰＩ without 実績値).
+ACTUAL_YEAR, ACTUAL_VALUE, ACTUAL_NOTE, ACTUAL_SOURCE = (
+    "実績年度",
+    "実績値",
+    "実績の注記",
+    "実績の出典",
+)
+ACTUAL_COLUMNS = (ACTUAL_YEAR, ACTUAL_VALUE, ACTUAL_NOTE, ACTUAL_SOURCE)
+#: The columns of kpi.csv.
+CSV_COLUMNS = (*KPI_COLUMNS, *ACTUAL_COLUMNS)
 
 #: What each data file is, for the description of its attachment in plan.pdf.
 DESCRIPTIONS = {
     "plan.json": "計画の内容の構造化データ（JSON）。形式は schema/plan.schema.json に定義。",
-    "kpi.csv": "政策パッケージごとのＫＰＩ一覧（CSV、UTF-8）。ＫＰＩが未定の政策パッケージは状態「未定」の1行。",
+    "kpi.csv": "政策パッケージごとのＫＰＩ一覧（CSV、UTF-8）。ＫＰＩと実績値の年度ごとに1行（実績値のないＫＰＩは1行）。"
+    "ＫＰＩが未定の政策パッケージは状態「未定」の1行。",
 }
 
 
@@ -373,7 +387,8 @@ def value_text(value: int | float | Text) -> str:
 
 
 def kpi_rows(plan: Plan) -> list[dict[str, str]]:
-    """One row per ＫＰＩ; one 未定 row per 政策パッケージ whose ＫＰＩ are pending."""
+    """One row per ＫＰＩ and year of its 実績値 (one row for a ＫＰＩ without any), in long
+    format for statistics; one 未定 row per 政策パッケージ whose ＫＰＩ are pending."""
     rows = []
     for goal, _group, pkg in plan.packages():
         base = {
@@ -385,7 +400,7 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
         if isinstance(pkg.kpis, Pending):
             rows.append(
                 {
-                    **dict.fromkeys(KPI_COLUMNS, ""),
+                    **dict.fromkeys(CSV_COLUMNS, ""),
                     **base,
                     "状態": OPEN,
                     "備考": pkg.kpis.pending.raw,
@@ -393,10 +408,22 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
             )
             continue
         if not pkg.kpis:
-            rows.append({**dict.fromkeys(KPI_COLUMNS, ""), **base, "状態": NONE})
+            rows.append({**dict.fromkeys(CSV_COLUMNS, ""), **base, "状態": NONE})
             continue
         for k in pkg.kpis:
-            rows.append(_kpi_row(base, k))
+            row = {**dict.fromkeys(ACTUAL_COLUMNS, ""), **_kpi_row(base, k)}
+            if not k.actuals:
+                rows.append(row)
+            for a in k.actuals:
+                rows.append(
+                    {
+                        **row,
+                        ACTUAL_YEAR: a.year.raw,
+                        ACTUAL_VALUE: value_text(a.value),
+                        ACTUAL_NOTE: a.note.raw if a.note else "",
+                        ACTUAL_SOURCE: a.source.raw if a.source else "",
+                    }
+                )
     return rows
 
 
@@ -422,7 +449,7 @@ def _kpi_row(base: dict[str, str], k: Kpi) -> dict[str, str]:
 #: What a spreadsheet program may read as the start of a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The columns that hold a value which may be a number (value_text of an int or a float).
-NUMBER_COLUMNS = ("基準値", "目標値")
+NUMBER_COLUMNS = ("基準値", "目標値", ACTUAL_VALUE)
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
@@ -440,7 +467,7 @@ def neutralised(cell: str, column: str) -> str:
 
 def kpi_csv(plan: Plan) -> bytes:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=KPI_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(
         {column: neutralised(cell, column) for column, cell in row.items()}

@@ -29,11 +29,12 @@ How the document is made:
    目次 carries (so a refreshed 目次 lists the same headings), filled in with the entries
    and, when given, the PDF's page numbers (``pdf_page_numbers``) in PAGEREF fields.
 3. ``_reference`` makes the reference document from Pandoc's default one (``pandoc
-   --print-default-data-file reference.docx``): our styles, fonts, header (素案 and the
-   running head, a STYLEREF field) and footer (「- n -」, a PAGE field), A4 with the
-   plan's margins.
+   --print-default-data-file reference.docx``): our styles, fonts, header (素案) and
+   footer (「- n -」, a PAGE field), A4 with the plan's margins.
 4. ``pandoc -f json -t docx --reference-doc=…`` writes the package; ``_finish`` adds the
-   front matter's section (no page number, numbering restarts at 第１章), each heading's
+   sections (``_sections``: the front matter without page numbers and its cover without a
+   page head; then one per part, numbered from 1 at 第１章, its page head naming it but on
+   its opening page), each heading's
    indent as the PDF hangs it, unbreakable table rows, our settings (pandoc rebuilds
    settings.xml from its own), the trace map as a custom XML part, document properties,
    and fixes every date, so the same content gives the same bytes.
@@ -126,8 +127,11 @@ MARGIN_TOP, MARGIN_SIDE, MARGIN_BOTTOM = round(25 * MM), round(21.65 * MM), roun
 TEXT_W = PAGE_W - 2 * MARGIN_SIDE
 
 MINCHO, GOTHIC = "BIZ UDMincho", "BIZ UDGothic"
-#: The fonts' Japanese names, recorded beside the English ones (w:altName).
-FONT_ALT = {MINCHO: "BIZ UD明朝", GOTHIC: "BIZ UDゴシック"}
+#: The names Word looks for when a font's own is not installed (w:altName): the families
+#: stock Windows (10 and later) ships. Its 明朝 is the Medium weight, named so (「BIZ UD明朝
+#: Medium」); its ゴシック is the family we vendor, under its Japanese name. The vendored
+#: files' names (w:name) are what LibreOffice and a PC with the OFL fonts installed find.
+FONT_ALT = {MINCHO: "BIZ UD明朝 Medium", GOTHIC: "BIZ UDゴシック"}
 
 #: The custom XML part that maps every bookmark to the content it traces (``Trace``).
 MAP_NAMESPACE = "urn:keikaku:plan-docx:1"
@@ -652,6 +656,8 @@ class _Builder:
         self.origin: dict[int, tuple[str, str]] = {}
         """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
         self.heading_ppr: dict[str, str] = {}
+        self.running_heads: list[str] = []
+        """The title of each part that opens a section of the body, in order."""
         self.figures: dict[bytes, bytes] = {}
         """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
@@ -776,9 +782,15 @@ class _Builder:
             if i == front and front:
                 # The front matter (cover, 目次) is a section of its own: no page number;
                 # the numbering starts at 1 with the first part, as in the PDF.
-                self.add(
-                    RawBlock("<w:p><w:pPr><w:sectPr><!--keikaku:front--></w:sectPr></w:pPr></w:p>")
-                )
+                self.add(RawBlock(_SECTION_END.format("front")))
+            if i >= front and isinstance(part, HEADINGS):
+                if isinstance(part, Section) and part.draft_only and not self.draft:
+                    continue
+                # Each part is a section of its own, whose page head names it (as the
+                # PDF's running head), except on its opening page, where its title stands.
+                if self.running_heads:
+                    self.add(RawBlock(_SECTION_END.format("part")))
+                self.running_heads.append(self.outline.of(part).title)
             self.block(part, root, f"parts[{i}]")
         return self.blocks
 
@@ -853,9 +865,6 @@ class _Builder:
         inlines: list = [Span([], ident=mark)]
         if h.label:
             inlines += [Str(h.label), TAB]  # the heading styles hang wider than any number
-        if h.depth == 1:
-            # The running head (STYLEREF in the page header) reads the part's title.
-            title_inlines = [Span(title_inlines, style="Plan Running Head")]
         inlines += title_inlines
         if isinstance(b, Section) and b.title_note:
             inlines.append(Span(self.text(b.title_note), style="Plan Title Note"))
@@ -1580,6 +1589,19 @@ class _Builder:
         xml.append("</w:sdtContent></w:sdt>")
         self.add(RawBlock("".join(xml)))
 
+    def page_ref(self, anchor: str) -> dict:
+        """The page of a heading: a PAGEREF field to its bookmark, showing the PDF's page
+        number (``pages``) until Word updates it."""
+        mark = self.heading_marks[anchor]
+        page = self.pages.get(anchor)
+        return Raw(
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        )
+
     def package_list(self, ctx: _Ctx) -> None:
         L = self.L
         cell, head, group = (
@@ -1610,6 +1632,16 @@ class _Builder:
                     ],
                     align="AlignCenter",
                 ),
+                _cell(
+                    [
+                        self.para(
+                            head,
+                            [Str(L["package_list_page"].plain)],
+                            self.label_trace("package_list_page", ctx),
+                        )
+                    ],
+                    align="AlignCenter",
+                ),
             ]
             rows = [
                 [
@@ -1621,7 +1653,7 @@ class _Builder:
                                 self.trace(goal.id, "title", "package-list", ctx.where, goal.title),
                             )
                         ],
-                        cols=3,
+                        cols=4,
                     )
                 ]
             ]
@@ -1643,7 +1675,7 @@ class _Builder:
                                     self.trace(v.id, "title", "package-list", ctx.where, v.title),
                                 )
                             ],
-                            cols=3,
+                            cols=4,
                         )
                     ]
                 )
@@ -1691,16 +1723,27 @@ class _Builder:
                                 ],
                                 align="AlignCenter",
                             ),
+                            _cell(
+                                [
+                                    self.para(
+                                        cell,
+                                        [self.page_ref(self.outline.of(pkg).anchor)],
+                                        self.trace(pkg.id, "", "page", ctx.where, pkg.title),
+                                    )
+                                ],
+                                align="AlignCenter",
+                            ),
                         ]
                     )
-            # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ), the page
-            # column left out: a Word edition has its own pages.
+            # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ, 3em for
+            # the page). The page is a PAGEREF field to the package's heading: Word counts
+            # its own pages when the fields are updated; until then it shows the PDF's.
             self.add(
                 TableBlock(
-                    [0.12, 0.72, 0.16],
+                    [0.12, 0.64, 0.16, 0.08],
                     [header],
                     rows,
-                    ["AlignDefault", "AlignDefault", "AlignCenter"],
+                    ["AlignDefault", "AlignDefault", "AlignCenter", "AlignCenter"],
                 )
             )
 
@@ -1937,6 +1980,14 @@ class _Builder:
                 ]
             )
         self.add(TableBlock([0.4, 0.6], [header], rows))
+
+
+#: The end of a section of the document (front matter, a part): an empty paragraph of
+#: almost no height, whose section properties ``_finish`` fills in.
+_SECTION_END = (
+    '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    "<w:sectPr><!--keikaku:{}--></w:sectPr></w:pPr></w:p>"
+)
 
 
 def _is_front(block: Any) -> bool:
@@ -2233,7 +2284,6 @@ def _fixed_styles() -> list[_Style]:
             based=None,
             rpr='<w:b w:val="0"/><w:bCs w:val="0"/>',
         ),
-        _Style("PlanRunningHead", "Plan Running Head", kind="character", based=None, rpr=""),
         _Style("PlanYear", "Plan Year", kind="character", based=None, rpr=_size(8.5)),
         _Style(
             "PlanStatusBox",
@@ -2491,16 +2541,17 @@ def _field(code: str, result: str = "") -> str:
     )
 
 
-def _header_part(status: str | None, running_head: bool) -> bytes:
+def _header_part(status: str | None, running_head: str | None = None) -> bytes:
     """The page head: the draft mark (``model.draft_mark``: 素案, 作業中) at the left while
-    a draft, the part's title at the right (STYLEREF: Word fills it in page by page)."""
+    a draft, the part's title at the right. The title is text, one header per part (each
+    part is a section): Word and LibreOffice show it alike, with no field to update."""
     runs = ""
     if status:
         runs += (
             f'<w:r><w:rPr><w:rStyle w:val="PlanStatusBox"/></w:rPr><w:t>{_x(status)}</w:t></w:r>'
         )
     if running_head:
-        runs += "<w:r><w:tab/></w:r>" + _field('STYLEREF "Plan Running Head"')
+        runs += f'<w:r><w:tab/></w:r><w:r><w:t xml:space="preserve">{_x(running_head)}</w:t></w:r>'
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:hdr xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
         f'<w:p><w:pPr><w:pStyle w:val="Header"/></w:pPr>{runs}</w:p></w:hdr>'
@@ -2517,15 +2568,64 @@ def _footer_part() -> bytes:
     ).encode("utf-8")
 
 
-def _sect_pr(refs: str, *, restart: bool) -> str:
+def _sect_pr(refs: str, *, restart: bool, title_page: bool = False) -> str:
+    """A section's properties: its page heads and feet (``refs``), A4 with the plan's
+    margins, page numbers from 1 if ``restart``, its own head and foot on its first page
+    (``w:titlePg``) if ``title_page``."""
     return (
         f"<w:sectPr>{refs}"
         f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>'
         f'<w:pgMar w:top="{MARGIN_TOP}" w:right="{MARGIN_SIDE}" w:bottom="{MARGIN_BOTTOM}" w:left="{MARGIN_SIDE}" '
         f'w:header="{round(15 * MM)}" w:footer="{round(9 * MM)}" w:gutter="0"/>'
         + ('<w:pgNumType w:start="1"/>' if restart else "")
+        + ("<w:titlePg/>" if title_page else "")
         + "</w:sectPr>"
     )
+
+
+def _sections(doc: str, rels: str, builder: _Builder) -> tuple[str, dict[str, tuple[str, bytes]]]:
+    """The document's sections completed: the front matter's (the cover without a page
+    head: its own box names the stage), then one per part, headed by its title except on
+    its opening page. Returns the document and the header parts to add (name → (relation
+    id, part))."""
+    plan, draft = builder.plan, builder.draft
+    status = draft_mark(plan.meta.status, plan.labels) if draft else None
+    header1, footer1 = _rels_target(rels, "header1.xml"), _rels_target(rels, "footer1.xml")
+    added: dict[str, tuple[str, bytes]] = {}
+
+    def header(name: str, body: bytes) -> str:
+        rid = f"rIdKkHead{len(added) + 1}"
+        added[f"word/{name}"] = (rid, body)
+        return rid
+
+    def ref(kind: str, which: str, rid: str | None) -> str:
+        return f'<w:{kind}Reference w:type="{which}" r:id="{rid}"/>' if rid else ""
+
+    blank = header("header-cover.xml", _header_part(None))
+    front = ref("header", "default", header1 if draft else blank) + ref("header", "first", blank)
+    doc = doc.replace(
+        "<w:sectPr><!--keikaku:front--></w:sectPr>", _sect_pr(front, restart=False, title_page=True)
+    )
+    heads = builder.running_heads
+    if not heads:
+        return doc, added
+    props = []
+    for k, title in enumerate(heads, 1):
+        rid = header(f"header-part{k}.xml", _header_part(status, title))
+        refs = (
+            ref("header", "default", rid)
+            + ref("header", "first", header1)
+            + ref("footer", "default", footer1)
+            + ref("footer", "first", footer1)
+        )
+        props.append(_sect_pr(refs, restart=k == 1, title_page=True))
+    for sect in props[:-1]:
+        doc = doc.replace("<w:sectPr><!--keikaku:part--></w:sectPr>", sect, 1)
+    last = re.compile(r"<w:sectPr\b(?:(?!<w:sectPr\b).)*</w:sectPr>(\s*</w:body>)", re.S)
+    doc, n = last.subn(lambda m: props[-1] + m.group(1), doc)
+    if n != 1:
+        raise AssertionError("plan.docx: the body's last section was not found")
+    return doc, added
 
 
 @functools.cache
@@ -2541,8 +2641,8 @@ def _reference(builder: _Builder) -> bytes:
         "word/styles.xml": _styles_part(builder),
         "word/fontTable.xml": _fonts_part(),
         "word/settings.xml": _settings_part(),
-        "word/header1.xml": _header_part(status, running_head=False),
-        "word/header2.xml": _header_part(status, running_head=True),
+        "word/header1.xml": _header_part(status),
+        "word/header2.xml": _header_part(status),
         "word/footer1.xml": _footer_part(),
     }
     out = io.BytesIO()
@@ -2767,11 +2867,16 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
         if name.startswith("word/media/") and body in builder.figures:
             parts[name] = builder.figures[body]  # the figure in place of its stand-in
     rels = parts["word/_rels/document.xml.rels"].decode("utf-8")
-    header1 = _rels_target(rels, "header1.xml")
-    doc = parts["word/document.xml"].decode("utf-8")
-    refs = f'<w:headerReference w:type="default" r:id="{header1}"/>' if header1 and draft else ""
-    front = _sect_pr(refs, restart=False)
-    doc = doc.replace("<w:sectPr><!--keikaku:front--></w:sectPr>", front)
+    doc, headers = _sections(parts["word/document.xml"].decode("utf-8"), rels, builder)
+    for name, (rid, body) in headers.items():
+        parts[name] = body
+        order.append(name)
+        rels = rels.replace(
+            "</Relationships>",
+            f'<Relationship Id="{rid}" Type="{REL}/header" Target="{name.removeprefix("word/")}"/>'
+            "</Relationships>",
+        )
+    parts["word/_rels/document.xml.rels"] = rels.encode("utf-8")
 
     # Each heading hangs its title as its numbering style does in the PDF (the Heading n
     # styles are per depth): its indent, set on the paragraph.
@@ -2821,6 +2926,15 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
         )
     parts["word/_rels/document.xml.rels"] = rels.encode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
+    types = types.replace(
+        "</Types>",
+        "".join(
+            f'<Override PartName="/{name}" ContentType='
+            '"application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+            for name in headers
+        )
+        + "</Types>",
+    )
     if "/customXml/itemProps1.xml" not in types:
         types = types.replace(
             "</Types>",

@@ -23,6 +23,14 @@ What a row means:
   「基準値：理由」 / 「目標値：理由」, segments joined by 「 / 」 as in ``kpi.csv``;
 - the grey columns (重点目標, 政策パッケージ, 状態) are for reading and are never read back.
 
+The 実績値 of the yearly フォローアップ come back the same way: the sheet has a column per
+fiscal year of the plan period after 備考 (``sheet_years``: followup.yaml's first_year to
+last_year, else the earliest 基準値's year to the latest 目標値's), and kpi.csv, in long
+format, a row per ＫＰＩ and year with 実績年度, 実績値, 実績の注記 and 実績の出典. A value for a
+year the ＫＰＩ has replaces its value; a new year is written into ``actuals`` before the
+first later year (the list made if there is none). Years outside the 基準値's to the
+目標値's, a year twice, text for a number: each a problem at its cell, nothing written.
+
 The sheet is hostile input: at most 10 MB, a zip of at most 1000 members and 100 MB
 unpacked (checked with ``zipfile`` before openpyxl opens it; ``zipfile`` never inflates a
 member past its declared size), XML parsed through defusedxml, formulas never evaluated
@@ -58,7 +66,19 @@ from typing import Any
 import yaml
 
 from . import files
-from .data import FORMULA_STARTS, KPI_COLUMNS, NONE, OPEN, PARTLY, SET
+from .data import (
+    ACTUAL_COLUMNS,
+    ACTUAL_NOTE,
+    ACTUAL_SOURCE,
+    ACTUAL_VALUE,
+    ACTUAL_YEAR,
+    FORMULA_STARTS,
+    KPI_COLUMNS,
+    NONE,
+    OPEN,
+    PARTLY,
+    SET,
+)
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .files import shown_path
@@ -73,7 +93,8 @@ from .limits import MAX_SHEET_MEMBERS as MAX_ZIP_MEMBERS
 from .limits import MAX_SHEET_ROWS as MAX_ROWS
 from .limits import MAX_SHEET_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
 from .load import _ID, load_plan
-from .model import Kpi, KpiValue, Pending, Plan, PolicyPackage, Text, walk
+from .model import Kpi, KpiActual, KpiValue, Pending, Plan, PolicyPackage, Text, walk
+from .series import fiscal_year, reiwa
 
 # ------------------------------------------------------------------ the sheet's columns
 
@@ -89,7 +110,9 @@ READ_ONLY = (KPI_ID, PACKAGE_ID, GOAL, PACKAGE, STATE)
 #: A ＫＰＩ's two values: the model's field, its value column and its year column.
 VALUES = (("baseline", BASELINE, BASELINE_YEAR), ("target", TARGET, TARGET_YEAR))
 #: The fields of a ＫＰＩ in the order the content files write them.
-KPI_KEYS = ("id", "indicator", "unit", "baseline", "target", "notes")
+KPI_KEYS = ("id", "indicator", "unit", "baseline", "target", "actuals", "notes")
+#: The fields of a 実績値 in that order.
+ACTUAL_KEYS = ("year", "value", "unit", "note", "source")
 #: Between the segments of 備考: the notes, then 「基準値：理由」, 「目標値：理由」.
 SEPARATOR = " / "
 PERCENT_UNIT = "％"
@@ -112,13 +135,39 @@ def _cell_value(value: int | float | Text) -> int | float | str:
     return value.raw if isinstance(value, Text) else value
 
 
-def sheet_rows(plan: Plan) -> list[dict[str, Any]]:
+def sheet_years(plan: Plan, first: int | None = None, last: int | None = None) -> list[int]:
+    """The fiscal years the sheet has a 実績値 column for: the plan period (``first`` to
+    ``last``, followup.yaml's first_year and last_year), else from the earliest 基準値's
+    year to the latest 目標値's, widened to every year that has a 実績値 already."""
+    kpis = [k for _g, _grp, p in plan.packages() if isinstance(p.kpis, tuple) for k in p.kpis]
+
+    def years(name: str) -> list[int]:
+        found = [
+            fiscal_year(getattr(k, name).year)
+            for k in kpis
+            if isinstance(getattr(k, name), KpiValue)
+        ]
+        return [y for y in found if y is not None]
+
+    held = [y for k in kpis for a in k.actuals if (y := fiscal_year(a.year)) is not None]
+    low = first if first is not None else min(years("baseline"), default=None)
+    high = last if last is not None else max(years("target"), default=None)
+    ends = [y for y in (low, high, *held) if y is not None]
+    if not ends:
+        return []
+    return list(range(min(ends), max(ends) + 1))
+
+
+def sheet_rows(plan: Plan, years: list[int] | None = None) -> list[dict[str, Any]]:
     """The sheet's rows: one per ＫＰＩ, one per 政策パッケージ whose ＫＰＩ are pending
-    (or an empty list), by column name. Numbers stay numbers; empty cells are ``None``."""
+    (or an empty list), by column name, with a 実績値 column per fiscal year of ``years``.
+    Numbers stay numbers; empty cells are ``None``."""
     rows: list[dict[str, Any]] = []
+    year_columns = [reiwa(y) for y in years or ()]
     for goal, _group, pkg in plan.packages():
         base = {
             **dict.fromkeys(COLUMNS),
+            **dict.fromkeys(year_columns),
             PACKAGE_ID: pkg.id,
             GOAL: _line(plan, goal),
             PACKAGE: _line(plan, pkg),
@@ -142,6 +191,10 @@ def sheet_rows(plan: Plan) -> list[dict[str, Any]]:
                     notes.append(f"{value_col}：{v.pending.raw}")
                 else:
                     row[value_col], row[year_col] = _cell_value(v.value), v.year.raw
+            for a in k.actuals:
+                year = fiscal_year(a.year)
+                if year is not None and reiwa(year) in row:
+                    row[reiwa(year)] = _cell_value(a.value)
             pending = any(isinstance(getattr(k, name), Pending) for name, _, _ in VALUES)
             rows.append(
                 {**row, NOTES: SEPARATOR.join(notes) or None, STATE: PARTLY if pending else SET}
@@ -177,6 +230,11 @@ _PROMPTS = {
         "単位を「％」にします。未定なら空欄にして、備考に「基準値：理由」と書きます。",
     ),
     "year": ("年度", "例: 令和６年度。値を新しく設定するときは、年度も書きます。"),
+    "actual": (
+        "実績値",
+        "その年度の実績値を数で書きます（例: 58、0.5）。空欄なら何も変わりません。"
+        "基準値の年度より前、目標値の年度より後の年度には書けません。",
+    ),
     "notes": (
         "備考",
         "備考の本文のあとに、未定の値の理由が「 / 基準値：理由」の形で続きます。"
@@ -185,21 +243,24 @@ _PROMPTS = {
 }
 
 
-def workbook_bytes(plan: Plan, when: datetime) -> bytes:
-    """``kpi.xlsx`` as bytes: the same plan and date give the same bytes."""
+def workbook_bytes(plan: Plan, when: datetime, years: list[int] | None = None) -> bytes:
+    """``kpi.xlsx`` as bytes: the same plan and date give the same bytes. ``years``: the
+    fiscal years of its 実績値 columns (default ``sheet_years(plan)``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
 
-    rows = sheet_rows(plan)
+    years = sheet_years(plan) if years is None else years
+    rows = sheet_rows(plan, years)
+    columns = (*COLUMNS, *(reiwa(y) for y in years))
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(list(COLUMNS))
+    ws.append(list(columns))
     for row in rows:
-        ws.append([row[c] for c in COLUMNS])
+        ws.append([row[c] for c in columns])
     last = len(rows) + 1
     grey = PatternFill("solid", fgColor="D9D9D9")
     head = PatternFill("solid", fgColor="DDEBF7")
@@ -208,7 +269,7 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
         for cell in cells:
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
-            column = COLUMNS[cell.column - 1]
+            column = columns[cell.column - 1]
             if cell.row == 1:
                 cell.font = Font(bold=True)
                 cell.fill = head_grey if column in READ_ONLY else head
@@ -217,7 +278,7 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
             if column in READ_ONLY:
                 cell.fill = grey
             cell.alignment = Alignment(vertical="top", wrap_text=column in _WIDTH_CAPS)
-    for i, column in enumerate(COLUMNS, start=1):
+    for i, column in enumerate(columns, start=1):
         widest = max(
             [_display_width(column)]
             + [_display_width(str(r[column])) for r in rows if r[column] is not None]
@@ -226,10 +287,10 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
             widest + 2, _WIDTH_CAPS.get(column, 30)
         )
     ws.freeze_panes = "E2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
 
     def letter(column: str) -> str:
-        return get_column_letter(COLUMNS.index(column) + 1)
+        return get_column_letter(columns.index(column) + 1)
 
     def prompt(kind: str, **options: Any) -> DataValidation:
         title, text = _PROMPTS[kind]
@@ -256,11 +317,24 @@ def workbook_bytes(plan: Plan, when: datetime) -> bytes:
         error="基準値・目標値は数で書きます（例: 32、0.5、1200）。未定なら空欄にして、"
         "備考に「基準値：理由」と書きます。",
     )
-    years = prompt("year")
+    year_cells = prompt("year")
     for value_col, year_col in ((BASELINE, BASELINE_YEAR), (TARGET, TARGET_YEAR)):
         numbers.add(f"{letter(value_col)}2:{letter(value_col)}{spare}")
-        years.add(f"{letter(year_col)}2:{letter(year_col)}{spare}")
+        year_cells.add(f"{letter(year_col)}2:{letter(year_col)}{spare}")
     prompt("notes").add(f"{letter(NOTES)}2:{letter(NOTES)}{spare}")
+    if years:
+        actual_cells = prompt(
+            "actual",
+            type="decimal",
+            operator="between",
+            formula1="-1E+15",
+            formula2="1E+15",
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="数ではありません",
+            error="実績値は数で書きます（例: 58、0.5、1200）。",
+        )
+        actual_cells.add(f"{letter(reiwa(years[0]))}2:{letter(reiwa(years[-1]))}{last}")
 
     stamp = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
     stamp = max(stamp, _EPOCH_1980)
@@ -292,9 +366,17 @@ def _fixed_zip(data: bytes, when: datetime) -> bytes:
 
 def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
     """Write ``kpi.xlsx`` for ``plan`` to ``path`` (atomically). Its dates are the content's
-    (``dates.document_date``), so the same content gives the same bytes."""
+    (``dates.document_date``), so the same content gives the same bytes; its 実績値
+    columns are the plan period of followup.yaml (``sheet_years``)."""
+    from .followup import load_followup_config
+
     path = Path(path)
-    files.publish(path.parent, {path.name: workbook_bytes(plan, document_date(Path(content_dir)))})
+    config = load_followup_config(Path(content_dir))
+    years = sheet_years(plan, fiscal_year(config.first_year), fiscal_year(config.last_year))
+    files.publish(
+        path.parent,
+        {path.name: workbook_bytes(plan, document_date(Path(content_dir)), years)},
+    )
     return path
 
 
@@ -704,7 +786,7 @@ def _norm(text: Any) -> str:
 
 def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
     """Rows by column name, from the header row (the first row naming both keys)."""
-    wanted = {_norm(c): c for c in COLUMNS}
+    wanted = {_norm(c): c for c in (*COLUMNS, *ACTUAL_COLUMNS)}
     keys = {_norm(KPI_ID), _norm(PACKAGE_ID)}
     index = next(
         (
@@ -725,7 +807,10 @@ def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
     for i, c in enumerate(table[index][1]):
         name = wanted.get(_norm(c.value))
         if name is None:
-            continue
+            year = fiscal_year(_norm(c.value)) if isinstance(c.value, str) else None
+            if year is None:
+                continue
+            name = reiwa(year)  # a column of 実績値 for one fiscal year
         if name in columns:
             problems.append(
                 Problem(
@@ -1033,6 +1118,16 @@ def _value_state(v: KpiValue | Pending) -> tuple[Any, ...]:
     return ("value", value, v.year.raw)
 
 
+def _actual_state(a: KpiActual) -> tuple[Any, ...]:
+    value = ("text", a.value.raw) if isinstance(a.value, Text) else Decimal(repr(a.value))
+    return (
+        a.year.raw,
+        value,
+        a.note.raw if a.note else None,
+        a.source.raw if a.source else None,
+    )
+
+
 def _kpi_state(k: Kpi) -> dict[str, Any]:
     return {
         "indicator": k.indicator.raw,
@@ -1040,6 +1135,7 @@ def _kpi_state(k: Kpi) -> dict[str, Any]:
         "baseline": _value_state(k.baseline),
         "target": _value_state(k.target),
         "notes": k.notes.raw if k.notes else None,
+        "actuals": [_actual_state(a) for a in k.actuals],
     }
 
 
@@ -1144,6 +1240,9 @@ class _Importer:
         self.new: dict[str, list[_NewKpi]] = {}
         self.reasons: dict[str, tuple[str, SheetRow]] = {}
         self.seen: dict[str, Pos] = {}
+        self.first_rows: dict[str, SheetRow] = {}
+        self.actual_seen: dict[tuple[str, int], Pos] = {}
+        self.new_actuals: dict[str, list[tuple[int, str, Decimal, Any, Any]]] = {}
         self._read_docs()
 
     # -- the content files
@@ -1281,6 +1380,8 @@ class _Importer:
             self.package_row(row, pkg_id or "")
             return
         if kpi_id in self.seen:
+            if kpi_id in self.kpis and kpi_id in self.first_rows and self.further_year(row, kpi_id):
+                return  # kpi.csv: one more year of the same ＫＰＩ (long format)
             self.add(
                 row.cell(KPI_ID),
                 f"{KPI_ID}「{kpi_id}」の行が {self.seen[kpi_id]} にもあります。"
@@ -1289,9 +1390,232 @@ class _Importer:
             return
         self.seen[kpi_id] = row.cell(KPI_ID).pos
         if kpi_id in self.kpis:
+            self.first_rows[kpi_id] = row
             self.existing(row, kpi_id, pkg_id)
+            if not pkg_id or pkg_id == self.kpis[kpi_id][0].id:
+                self.actuals(row, kpi_id)
         else:
             self.added(row, kpi_id, pkg_id)
+            filled = [c for c in self.actual_columns(row) if not row.cell(c).empty]
+            if filled:
+                self.add(
+                    row.cell(filled[0]),
+                    f"新しいＫＰＩ「{kpi_id}」の実績値は取り込めません。ＫＰＩを加える取り込みを"
+                    "先に済ませてから、実績値を取り込んでください。 (actual values of a new KPI)",
+                )
+
+    # -- 実績値
+
+    @staticmethod
+    def actual_columns(row: SheetRow) -> list[str]:
+        """The row's columns of 実績値: one per fiscal year (kpi.xlsx) and kpi.csv's."""
+        years = [c for c in row.cells if c not in COLUMNS and c not in ACTUAL_COLUMNS]
+        return [*years, *(c for c in ACTUAL_COLUMNS if c in row.cells)]
+
+    def further_year(self, row: SheetRow, kpi_id: str) -> bool:
+        """A further row of a ＫＰＩ in kpi.csv's long format, for one more 実績年度: its
+        ＫＰＩ columns must read as in the ＫＰＩ's first row. False if it has no 実績年度."""
+        if row.cell(ACTUAL_YEAR).empty:
+            return False
+        first = self.first_rows[kpi_id]
+        for column in (
+            *COLUMNS[:2],
+            INDICATOR,
+            UNIT,
+            BASELINE,
+            BASELINE_YEAR,
+            TARGET,
+            TARGET_YEAR,
+            NOTES,
+        ):
+            mine, theirs = row.cell(column), first.cell(column)
+            if _norm(mine.value) != _norm(theirs.value) and not (mine.empty and theirs.empty):
+                self.add(
+                    mine,
+                    f"同じＫＰＩ「{kpi_id}」の行では、{column}を最初の行（{theirs.pos}）と同じにして"
+                    "ください（ＫＰＩの値を変えるときは、そのＫＰＩのすべての行で変えます）。"
+                    " (rows of one KPI differ)",
+                )
+                return True
+        self.actuals(row, kpi_id)
+        return True
+
+    def actuals(self, row: SheetRow, kpi_id: str) -> None:
+        """The 実績値 of a row: a column per fiscal year, or kpi.csv's 実績年度 and 実績値."""
+        for column in self.actual_columns(row):
+            if column in ACTUAL_COLUMNS:
+                continue
+            value = self.value(row, column)
+            if value is not None:
+                self.actual(row, kpi_id, column, column, value, None, None)
+        if ACTUAL_YEAR not in row.cells:
+            return
+        year = self.text(row, ACTUAL_YEAR)
+        value = self.value(row, ACTUAL_VALUE)
+        note, source = self.text(row, ACTUAL_NOTE), self.text(row, ACTUAL_SOURCE)
+        if year is None:
+            if value is not None or note or source:
+                self.add(
+                    row.cell(ACTUAL_YEAR),
+                    f"{ACTUAL_YEAR}がありません。実績値の年度を「令和７年度」のように書いてください。"
+                    " (actual value without its year)",
+                )
+            return
+        self.actual(row, kpi_id, ACTUAL_YEAR, year, value, note, source)
+
+    def actual(
+        self,
+        row: SheetRow,
+        kpi_id: str,
+        column: str,
+        year_text: str,
+        value: Value | None,
+        note: str | None,
+        source: str | None,
+    ) -> None:
+        """One 実績値 of a sheet: checked, then applied to the ＫＰＩ's 実績値 of that year or
+        kept to be added (``finish``)."""
+        pkg, k = self.kpis[kpi_id]
+        cell = row.cell(column)
+        year = fiscal_year(year_text)
+        if year is None:
+            self.add(
+                cell,
+                f"年度「{year_text}」は「令和７年度」のように令和N年度の形で書いてください。"
+                " (fiscal year not understood)",
+            )
+            return
+        at = row.cell(ACTUAL_VALUE) if column == ACTUAL_YEAR else cell
+        if value is not None and value.number is None:
+            self.add(
+                at,
+                f"実績値「{value.text}」を数として読めません。数で書いてください（例: 58、0.5、1,200）。"
+                " (not a number)",
+            )
+            return
+        for name, before in (("baseline", True), ("target", False)):
+            bound = getattr(k, name)
+            limit = fiscal_year(bound.year) if isinstance(bound, KpiValue) else None
+            if limit is not None and (year < limit if before else year > limit):
+                which = "基準値" if before else "目標値"
+                self.add(
+                    cell,
+                    f"{reiwa(year)}はＫＰＩ「{kpi_id}」の{which}の年度（{bound.year.raw}）より"
+                    f"{'前' if before else '後'}です。基準値の年度から目標値の年度までの実績値を"
+                    f"書いてください。 (actual value {'before the baseline' if before else 'after the target'} year)",
+                )
+                return
+        if (kpi_id, year) in self.actual_seen:
+            self.add(
+                cell,
+                f"ＫＰＩ「{kpi_id}」の{reiwa(year)}の実績値が {self.actual_seen[kpi_id, year]} にも"
+                "あります。一つにしてください。 (value given twice for one year)",
+            )
+            return
+        self.actual_seen[kpi_id, year] = cell.pos
+        state = self.expected[pkg.id][kpi_id]
+        index = next((i for i, a in enumerate(k.actuals) if fiscal_year(a.year) == year), None)
+        if index is None:
+            if value is None or value.number is None:
+                self.add(
+                    row.cell(ACTUAL_VALUE),
+                    f"{ACTUAL_VALUE}がありません。{reiwa(year)}の実績値を数で書いてください。"
+                    " (missing actual value)",
+                )
+                return
+            self.new_actuals.setdefault(kpi_id, []).append(
+                (year, year_text, value.number, note, source)
+            )
+            return
+        current = k.actuals[index]
+        doc, node = self.kpi_node(pkg.id, kpi_id)
+        item = _value(node, "actuals").value[index]
+        old = list(state["actuals"][index])
+        label = f"{kpi_id} {current.year.raw}の実績値"
+        if value is not None and value.number is not None and not _same(current.value, value):
+            seq = self.replace_scalar(doc, _value(item, "value"), value.number)
+            self.change(doc, seq, label, _cell_value(current.value), number_text(value.number))
+            old[1] = value.number
+        for key, given, slot in (("note", note, 2), ("source", source, 3)):
+            had = getattr(current, key)
+            if given and given != (had.raw if had else None):
+                seq = self.set_key(doc, item, key, given, ACTUAL_KEYS)
+                self.change(doc, seq, f"{label}（{key}）", had.raw if had else "（なし）", given)
+                old[slot] = given
+        state["actuals"][index] = tuple(old)
+
+    def add_actuals(self, kpi_id: str, entries: list[tuple[int, str, Decimal, Any, Any]]) -> None:
+        """Write the new 実績値 of a ＫＰＩ into its ``actuals``, each before the first one of a
+        later year (or last), creating the list if it has none."""
+        pkg, k = self.kpis[kpi_id]
+        doc, node = self.kpi_node(pkg.id, kpi_id)
+        state = self.expected[pkg.id][kpi_id]["actuals"]
+        entries = sorted(entries, key=lambda e: e[0])
+
+        def flow_item(entry: tuple[int, str, Decimal, Any, Any]) -> str:
+            _year, year_text, number, note, source = entry
+            pairs = [("year", year_text), ("value", number), ("note", note), ("source", source)]
+            return (
+                "{"
+                + ", ".join(
+                    f"{key}: {yaml_scalar(v, flow=True)}" for key, v in pairs if v is not None
+                )
+                + "}"
+            )
+
+        found = _get(node, "actuals")
+        nl = doc.nl
+        if (
+            found is None
+            or _is_null(found[1])
+            or not isinstance(found[1], yaml.SequenceNode)
+            or not found[1].value
+        ):
+            if found is not None:
+                raise ValueError(f"{doc.pos(found[0].start_mark.index)}: actuals is not a list")
+            rank = KPI_KEYS.index("actuals")
+            before = [(kn, v) for kn, v in node.value if _key(kn) in KPI_KEYS[:rank]] or node.value
+            _k, after = max(before, key=lambda kv: doc.end(kv[1]))
+            items = [flow_item(e) for e in entries]
+            if node.flow_style or doc.in_flow(node):
+                seq = doc.insert(doc.end(after), f", actuals: [{', '.join(items)}]", mark=2)
+            else:
+                column = node.value[0][0].start_mark.column
+                indent, inner = " " * column, " " * (column + doc.step())
+                text = f"{indent}actuals:{nl}" + "".join(f"{inner}- {item}{nl}" for item in items)
+                seq = doc.insert(doc.line_end(doc.end(after)), text, mark=len(indent))
+            for e in entries:
+                self.change(doc, seq, f"{kpi_id} {e[1]}の実績値", None, number_text(e[2]))
+                state.append((e[1], e[2], e[3], e[4]))
+            return
+        sequence = found[1]
+        years = [fiscal_year(a.year) for a in k.actuals]
+        for e in entries:
+            later = next((i for i, y in enumerate(years) if y is not None and y > e[0]), None)
+            item = flow_item(e)
+            if sequence.flow_style:
+                if later is not None:
+                    seq = doc.insert(sequence.value[later].start_mark.index, f"{item}, ")
+                else:
+                    seq = doc.insert(doc.end(sequence.value[-1]), f", {item}", mark=2)
+            else:
+                dash = sequence.start_mark.column
+                gap = sequence.value[0].start_mark.column - dash
+                line = " " * dash + "-" + " " * max(gap - 1, 1) + item + nl
+                if later is not None:
+                    start = sequence.value[later].start_mark.index
+                    seq = doc.insert(
+                        doc.text.rfind("\n", 0, start) + 1, line, mark=dash + max(gap, 2)
+                    )
+                else:
+                    seq = doc.insert(
+                        doc.line_end(doc.end(sequence.value[-1])), line, mark=dash + max(gap, 2)
+                    )
+            self.change(doc, seq, f"{kpi_id} {e[1]}の実績値", None, number_text(e[2]))
+            position = later if later is not None else len(years)
+            # Later entries of this import go after this one: it now stands at ``position``.
+            years.insert(position, e[0])
+            state.insert(position, (e[1], e[2], e[3], e[4]))
 
     def unknown_package(self, row: SheetRow, pkg_id: str) -> None:
         close = difflib.get_close_matches(pkg_id, sorted(self.packages), n=1, cutoff=0.75)
@@ -1306,6 +1630,14 @@ class _Importer:
         """A row for a package whose ＫＰＩ are pending: its 備考 is the reason."""
         if pkg_id not in self.packages:
             self.unknown_package(row, pkg_id)
+            return
+        filled = [c for c in self.actual_columns(row) if not row.cell(c).empty]
+        if filled:
+            self.add(
+                row.cell(filled[0]),
+                f"政策パッケージ「{pkg_id}」の行にはＫＰＩがないため、実績値を取り込めません。"
+                "実績値はＫＰＩの行に書いてください。 (actual values without a KPI)",
+            )
             return
         if row.has_content((INDICATOR, UNIT, BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR)):
             # The values of a pending package's row are enough: the new ＫＰＩ takes the
@@ -1530,9 +1862,16 @@ class _Importer:
             yaml_scalar(value, flow=doc.in_flow(node), quote=quote),
         )
 
-    def set_key(self, doc: Doc, mapping: yaml.MappingNode, key: str, value: str) -> int:
-        """Set ``key`` of a ＫＰＩ mapping: its scalar replaced, or a new key after the key
-        before it in ``KPI_KEYS``. Returns the edit's number."""
+    def set_key(
+        self,
+        doc: Doc,
+        mapping: yaml.MappingNode,
+        key: str,
+        value: str,
+        keys: tuple[str, ...] = KPI_KEYS,
+    ) -> int:
+        """Set ``key`` of a ＫＰＩ mapping (or a 実績値's, ``keys=ACTUAL_KEYS``): its scalar
+        replaced, or a new key after the key before it in ``keys``. Returns the edit's number."""
         found = _get(mapping, key)
         flow = mapping.flow_style or doc.in_flow(mapping)
         if found and not _is_null(found[1]):
@@ -1540,8 +1879,8 @@ class _Importer:
         if found:  # ``key:`` with nothing after it
             colon = doc.text.index(":", doc.end(found[0]))
             return doc.insert(colon + 1, " " + yaml_scalar(value, flow=flow), mark=1)
-        rank = KPI_KEYS.index(key)
-        before = [(k, v) for k, v in mapping.value if _key(k) in KPI_KEYS[:rank]] or mapping.value
+        rank = keys.index(key)
+        before = [(k, v) for k, v in mapping.value if _key(k) in keys[:rank]] or mapping.value
         _k, after = max(before, key=lambda kv: doc.end(kv[1]))
         if flow:
             return doc.insert(doc.end(after), f", {key}: {yaml_scalar(value, flow=True)}", mark=2)
@@ -1568,7 +1907,10 @@ class _Importer:
         )
 
     def finish(self) -> None:
-        """Add the new ＫＰＩ to their packages and apply the packages' new pending reasons."""
+        """Add the new ＫＰＩ to their packages and apply the packages' new pending reasons
+        and the new 実績値."""
+        for kpi_id, entries in self.new_actuals.items():
+            self.add_actuals(kpi_id, entries)
         for pkg_id, (reason, row) in self.reasons.items():
             if pkg_id in self.new:
                 continue  # the ＫＰＩ added replace the pending reason
@@ -1599,6 +1941,7 @@ class _Importer:
                 state[k.id] = {
                     **{n: k.fields.get(n) for n in ("indicator", "unit", "notes")},
                     **{n: k.fields[n] for n in ("baseline", "target")},
+                    "actuals": [],
                 }
             self.expected[pkg_id] = state
 

@@ -67,6 +67,7 @@ def _known_keys() -> frozenset[str]:
         model.PlanFile,
         model.Kpi,
         model.KpiValue,
+        model.KpiActual,
         model.DiagramLink,
         model.PackagePart,
         model.KpiPart,
@@ -703,6 +704,8 @@ class Loader:
                 f"見出しの語「{printable(obj.label)}」が plan.yaml の labels にありません。{hint}"
                 f"labels に「{printable(obj.label)}: 見出しの語」を加えるか、名前を直してください。 (unknown label)",
             )
+        elif isinstance(obj, model.Kpi) and obj.actuals:
+            self.validate_actuals(obj, node)
         elif isinstance(obj, model.PolicyPackage):
             kpi_parts = [p for p in obj.parts if isinstance(p, model.KpiPart)]
             if len(kpi_parts) != 1:
@@ -711,6 +714,21 @@ class Loader:
                     f"政策パッケージの構成には【ＫＰＩ】（kpis: …）をちょうど一つ書いてください（{len(kpi_parts)}個あります）。"
                     "まだ決まっていなければ「- kpis: {pending: 理由}」と書きます。 (exactly one kpis part)",
                 )
+
+    def validate_actuals(self, kpi: model.Kpi, node: YMap) -> None:
+        """A ＫＰＩ's 実績値 against its 基準値, 目標値 and unit (series.py)."""
+        from .series import problems
+
+        items = node.get("actuals")
+        where = []
+        for i in range(len(kpi.actuals)):
+            item = items[i] if isinstance(items, YList) and i < len(items) else None
+            if isinstance(item, YMap):
+                where.append((item.at("year"), item.at("value"), item.at("unit")))
+            else:
+                where.append((node.at("actuals"),) * 3)
+        for pos, path, message in problems(kpi, where):
+            self.add(pos, message, f"{self.field_path()}.{path}".lstrip("."))
 
     def validate_table(self, table: model.Table, node: YMap) -> None:
         rows = node.get("rows")
@@ -991,7 +1009,7 @@ def _goals_without_outline(parts: tuple[Any, ...]) -> list[Problem]:
 
 
 #: Files of the content folder that the build reads without being referred to.
-FIXED_FILES = ("plan.yaml", FOOTNOTES_FILE, "lint.yaml")
+FIXED_FILES = ("plan.yaml", FOOTNOTES_FILE, "lint.yaml", "followup.yaml")
 _CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".png", ".jpg", ".jpeg", ".svg")
 
 

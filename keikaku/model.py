@@ -476,6 +476,20 @@ class KpiValue:
 
 
 @dataclass(frozen=True, kw_only=True)
+class KpiActual:
+    """実績値: a KPI's actual value in one fiscal year, as a bureau reports it at the yearly
+    フォローアップ."""
+
+    year: Text = meta("年度", doc="令和N年度（基準値の年度から目標値の年度まで）")
+    value: int | float | Text = meta("値", doc="数なら数のまま（例: 55、0.5）")
+    unit: Text | None = meta(
+        "単位", default=None, doc="書くならＫＰＩの単位と同じに（確かめのため。省略できる）"
+    )
+    source: Text | None = meta("出典", default=None, doc="値の出典（例: 国土交通省調べ）")
+    note: Text | None = meta("注記", default=None, doc="例: 速報値、確定値")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Kpi:
     """ＫＰＩ: a key performance indicator of a 政策パッケージ."""
 
@@ -484,6 +498,11 @@ class Kpi:
     unit: Text | None = meta("単位", default=None)
     baseline: KpiValue | Pending = meta("基準値")
     target: KpiValue | Pending = meta("目標値")
+    actuals: tuple[KpiActual, ...] = meta(
+        "実績値",
+        default=(),
+        doc="年度ごとの実績値（年次フォローアップ）。基準値の年度から目標値の年度までの各年度に一つまで",
+    )
     notes: Text | None = meta("備考", default=None)
     package: str = meta("政策パッケージ", default="", derived=True)
     """The id of the 政策パッケージ it belongs to (filled in by the loader)."""
@@ -720,6 +739,27 @@ DEFAULT_LABELS: dict[str, str] = {
     "pending_list_count": "（{count}件）",
     "pending_list_marker": "・",
     "relation": "対応する課題",
+    "followup_title": "年次フォローアップ",
+    "followup_as_of": "（{year}の実績まで）",
+    "followup_summary": "重点目標ごとの状況",
+    "followup_goal": "重点目標",
+    "followup_total": "計",
+    "followup_achieved": "達成",
+    "followup_on_track": "順調",
+    "followup_behind": "遅れ",
+    "followup_unset": "未設定",
+    "followup_actual": "実績値",
+    "followup_latest": "最新値",
+    "followup_progress": "進捗率",
+    "followup_status": "状況",
+    "followup_kind": "区分",
+    "followup_year": "年度",
+    "followup_value": "値",
+    "followup_remark": "注記・出典",
+    "followup_no_actuals": "実績値なし",
+    "followup_without": "実績値の報告がないＫＰＩ",
+    "followup_line": "基準値と目標値を結ぶ直線",
+    "followup_formula": "進捗率＝（最新値－基準値）÷（目標値－基準値）。状況は、基準値と目標値を結ぶ直線が最新値の年度に示す進捗率と比べて定める。進捗率が100％以上で「達成」、直線の進捗率の{on_track}％以上で「順調」、それ未満で「遅れ」。実績値がないもの、基準値・目標値が数で定まっていないものは「未設定」。",
 }
 
 

@@ -200,6 +200,9 @@ def check(
     remaining: list[str] = []
     with files.content_root(content):
         findings = validate(plan, content, final=final, report=warn, outlook=remaining.append)
+        from .followup import load_followup_config
+
+        load_followup_config(content)  # followup.yaml, if any: checked as the report reads it
     report(
         f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
         f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告"

@@ -4,8 +4,8 @@ Texts are compared after NFKC normalisation unless width changes are asked for, 
 ＤＸ → DX or ｶﾞ → ガ is not a change by default. The marks are put on the *source*
 characters, so each side shows its text exactly as written. Japanese has no spaces
 between words, so the comparison is by character; single unchanged characters caught
-between two changes are counted as changed, so that 推進する → 促進させる underlines
-one phrase rather than a comb of fragments.
+between two changes (one or two) are counted as changed, so that 推進する → 促進させる
+underlines one phrase rather than a comb of fragments.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from markupsafe import Markup, escape
 #: ｶﾞ is one character in NFKC (ガ), so it has to be normalised as one.
 _ATTACHED = {"\uff9e", "\uff9f", "\u3099", "\u309a"}
 
-#: Unchanged runs up to this length between two changes are marked with them.
-_GLUE = 1
+#: Unchanged runs up to this length between two changes are marked with them: a phrase
+#: rewritten gets one underline, not a comb of pieces (「の｜推進｜が必要」).
+_GLUE = 2
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,15 @@ class Marked:
         return any(c for _, c in self.segments)
 
     def __html__(self) -> Markup:
+        return self.on("")
+
+    def on(self, side: str) -> Markup:
+        """The text as one side of the table prints it: the changed runs underlined, and
+        marked for screen readers too, as inserted on the revised side (``new``: ``<ins>``)
+        and deleted on the former (``old``: ``<del>``)."""
+        tag = {"new": "ins", "old": "del"}.get(side, "span")
         return Markup("").join(
-            Markup('<span class="chg">{}</span>').format(s) if c else escape(s)
+            Markup('<{0} class="chg">{1}</{0}>').format(Markup(tag), s) if c else escape(s)
             for s, c in self.segments
         )
 

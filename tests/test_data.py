@@ -18,7 +18,14 @@ import yaml
 from conftest import PROJECT
 from keikaku import model
 from keikaku.cli import main
-from keikaku.data import KPI_COLUMNS, SCHEMA_PATH, plan_data, schema_text
+from keikaku.data import (
+    ACTUAL_COLUMNS,
+    CSV_COLUMNS,
+    KPI_COLUMNS,
+    SCHEMA_PATH,
+    plan_data,
+    schema_text,
+)
 from keikaku.load import load_plan
 from keikaku.model import Pending, fields_of
 
@@ -82,7 +89,7 @@ def test_committed_schema_is_the_one_the_model_gives():
     #   python -m keikaku.data > schema/plan.schema.json
     assert (PROJECT / SCHEMA_PATH).read_text(encoding="utf-8") == schema_text()
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["properties"]["version"]["const"] == "3.0"
+    assert SCHEMA["properties"]["version"]["const"] == "3.1"
 
 
 def test_the_schema_documents_the_tree():
@@ -257,14 +264,18 @@ def test_plan_json_round_trips_through_the_content_files(content_dir, tmp_path, 
 # ------------------------------------------------------------------ kpi.csv
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
+def read_csv(path: Path, *, actuals: bool = False) -> list[dict[str, str]]:
+    """kpi.csv's rows; without ``actuals``, the 実績値 columns checked empty and left out."""
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), (
         "UTF-8 with a BOM, so spreadsheet programs read it as UTF-8"
     )
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert rows and list(rows[0]) == list(KPI_COLUMNS)
+    assert rows and list(rows[0]) == list(CSV_COLUMNS) == [*KPI_COLUMNS, *ACTUAL_COLUMNS]
     assert KPI_COLUMNS[:2] == ("ＫＰＩのID", "政策パッケージのID"), "the keys come first"
+    if actuals:
+        return rows
+    assert all(row.pop(c) == "" for row in rows for c in ACTUAL_COLUMNS)
     return rows
 
 

@@ -366,11 +366,12 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
     run = next(r for r in pending.iter(W + "r") if _text(r) == "（今後記述）")
     assert run.find(f"{W}rPr/{W}rStyle").get(W + "val") == "PlanStrong"
     assert "（今後設定）" in texts  # the ＫＰＩ's pending target
-    # 政策パッケージ一覧 without page numbers; ＫＰＩ一覧; 未定事項一覧 in a draft.
+    # 政策パッケージ一覧 with its page column (as the PDF's); ＫＰＩ一覧; 未定事項一覧 in a draft.
     joined = squash("".join(texts))
+    pkg = next(h for h in built.plan.outline(True).headings if h.title == "施策テーマＡ")
     assert (
-        "重点目標・目指す社会の姿・政策パッケージＫＰＩ第１節重点目標Ａ１≪姿Ａ≫（１）施策テーマＡ１件"
-        in joined
+        "重点目標・目指す社会の姿・政策パッケージＫＰＩ頁第１節重点目標Ａ１≪姿Ａ≫"
+        f"（１）施策テーマＡ１件{built.pages[pkg.anchor]}" in joined
     )
     assert (
         "政策パッケージ指標基準値目標値備考第１節重点目標Ａ施策テーマＡ指標Ａ（件）10（令和５年度）（今後設定）"
@@ -395,8 +396,10 @@ def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):
         for e in outline.toc
     ]
     assert [(_style(p), _text(p)) for p in entries] == expected
-    # Page numbers are PAGEREF fields on the headings' bookmarks, filled in with the PDF's.
-    assert len([c for c in codes if c.startswith(" PAGEREF kk_")]) == len(expected)
+    # Page numbers are PAGEREF fields on the headings' bookmarks, filled in with the PDF's:
+    # one per entry of the 目次, one per 政策パッケージ in the 政策パッケージ一覧's 頁 column.
+    packages = len(built.plan.packages())
+    assert len([c for c in codes if c.startswith(" PAGEREF kk_")]) == len(expected) + packages
     assert built.pages["ch1"] == 1 and built.pages["ch4"] > built.pages["ch3"]
     # A refreshed 目次 lists the same headings: each carries a TC entry of its level.
     tc = [
@@ -417,10 +420,31 @@ def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):
     assert settings.find(W + "updateFields") is None
 
 
+R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _refs(built: Built, sect: ET.Element, kind: str) -> dict[str, str]:
+    """A section's page heads or feet: {type (default, first): the part's XML}."""
+    rels = built.raw("word/_rels/document.xml.rels")
+    found = {}
+    for ref in sect.findall(f"{W}{kind}Reference"):
+        target = re.search(rf'<Relationship [^>]*Id="{ref.get(R_ID)}"[^>]*>', rels).group(0)
+        found[ref.get(W + "type")] = built.raw(
+            "word/" + re.search(r'Target="([^"]+)"', target).group(1)
+        )
+    return found
+
+
+def _head_text(xml: str) -> str:
+    return "|".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
+
+
 def test_page_setup_header_footer_and_draft_status(built):
     body = built.part("word/document.xml")
     sects = list(body.iter(W + "sectPr"))
-    assert len(sects) == 2  # the front matter (cover, 目次), then the plan
+    titles = [h.title for h in built.plan.outline(True).headings if h.depth == 1]
+    # the front matter (cover, 目次), then each part: its page head names it
+    assert len(sects) == 1 + len(titles)
     for sect in sects:
         size, margin = sect.find(W + "pgSz"), sect.find(W + "pgMar")
         assert (size.get(W + "w"), size.get(W + "h")) == ("11906", "16838")  # A4 portrait
@@ -430,25 +454,25 @@ def test_page_setup_header_footer_and_draft_status(built):
             "1247",
             "1227",
         ]
-    front, main = sects
+        assert sect.find(W + "titlePg") is not None  # its first page has its own head
+    front, *parts = sects
     assert front.find(W + "footerReference") is None and front.find(W + "pgNumType") is None
-    assert main.find(W + "pgNumType").get(W + "start") == "1"
-    rels = built.raw("word/_rels/document.xml.rels")
-    footer = main.find(W + "footerReference").get(
-        "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    )
-    target = re.search(rf'<Relationship [^>]*Id="{footer}"[^>]*>', rels).group(0)
-    name = re.search(r'Target="([^"]+)"', target).group(1)
-    foot = built.raw(f"word/{name}")
-    assert re.search(
-        r'>- </w:t>.*<w:instrText xml:space="preserve"> PAGE </w:instrText>.*>\s?-</w:t>', foot
-    )
-    headers = [built.raw(f"word/{n}") for n in ("header1.xml", "header2.xml")]
-    assert all(">素案</w:t>" in h for h in headers)  # the draft's status on every page
-    assert (
-        '<w:instrText xml:space="preserve"> STYLEREF "Plan Running Head" </w:instrText>'
-        in headers[1]
-    )
+    heads = _refs(built, front, "header")
+    assert _head_text(heads["first"]) == ""  # the cover: its own box names the stage, once
+    assert _head_text(heads["default"]) == "素案"  # the 目次
+    assert parts[0].find(W + "pgNumType").get(W + "start") == "1"
+    assert all(p.find(W + "pgNumType") is None for p in parts[1:])  # numbered on
+    for sect, title in zip(parts, titles, strict=True):
+        heads, feet = _refs(built, sect, "header"), _refs(built, sect, "footer")
+        # the draft's status on every page; the part's title but on its opening page,
+        # where the title itself stands (as the PDF's running head)
+        assert _head_text(heads["default"]) == f"素案|{title}"
+        assert _head_text(heads["first"]) == "素案"
+        assert feet["first"] == feet["default"]
+        assert re.search(
+            r'>- </w:t>.*<w:instrText xml:space="preserve"> PAGE </w:instrText>.*>\s?-</w:t>',
+            feet["default"],
+        )
     cover = [_text(p) for p in _paragraphs(body)][:6]
     assert cover[:3] == ["素案", "テスト計画", "（第１回部会）"]
 
@@ -456,9 +480,10 @@ def test_page_setup_header_footer_and_draft_status(built):
     # it while anything is pending; the Word edition follows the same outline).
     final = docx_bytes(built.plan, draft=False, revision=REVISION, date=DATE, content=built.content)
     with zipfile.ZipFile(io.BytesIO(final)) as z:
-        headers = [z.read(f"word/{n}").decode() for n in ("header1.xml", "header2.xml")]
+        headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
         texts = [_text(p) for p in _paragraphs(ET.fromstring(z.read("word/document.xml")))]
-    assert not any("素案" in h for h in headers)
+    assert headers and not any("素案" in h for h in headers)
+    assert any(_head_text(h) == titles[0] for h in headers)
     assert texts[0] == "素案"  # the cover still says what the document is, as the PDF's does
     assert not any("未定事項一覧" in t for t in texts)
 
@@ -479,7 +504,19 @@ def test_fonts_are_named_not_embedded(built):
         for f in fonts.iter(W + "font")
         if f.find(W + "altName") is not None
     }
-    assert alt == {"BIZ UDMincho": "BIZ UD明朝", "BIZ UDGothic": "BIZ UDゴシック"}
+    # Each name is the family of the font file we vendor (its own name table), and the
+    # alternative is the family stock Windows has: 「BIZ UD明朝 Medium」, 「BIZ UDゴシック」.
+    assert alt == {"BIZ UDMincho": "BIZ UD明朝 Medium", "BIZ UDGothic": "BIZ UDゴシック"}
+    from fontTools.ttLib import TTFont
+
+    def family(file: str, lang: int) -> str:
+        names = TTFont(PROJECT / "styles" / "fonts" / file, lazy=True)["name"]
+        return names.getName(1, 3, 1, lang).toUnicode()
+
+    assert family("BIZUDMincho-Regular.ttf", 0x409) == "BIZ UDMincho"
+    assert family("BIZUDGothic-Regular.ttf", 0x409) == "BIZ UDGothic"
+    assert family("BIZUDGothic-Bold.ttf", 0x411) == alt["BIZ UDGothic"]
+    assert family("BIZUDMincho-Regular.ttf", 0x411) + " Medium" == alt["BIZ UDMincho"]
     with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
         assert not [n for n in z.namelist() if n.startswith("word/fonts/")]
     settings = built.part("word/settings.xml")
@@ -618,8 +655,8 @@ def _convert(docx: Path, workdir: Path) -> Path:
 def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
     """A PDF's text compared between plan.pdf and LibreOffice's rendering of plan.docx.
 
-    Left out, as they differ by design: page furniture (running heads: LibreOffice 7.4
-    does not fill in STYLEREF; the status 素案 in Word's page head; page numbers), the
+    Left out, as they differ by design: page furniture (running heads; the status 素案 in
+    Word's page head; page numbers), the
     目次's leaders and page numbers, the 政策パッケージ一覧's page column (頁), footnote
     marks (※1 in the PDF, 1 in Word) and bodies (at the foot of whichever page), table
     header rows (repeated where a page breaks), the society diagram's boxes (SVG in the
@@ -638,13 +675,13 @@ def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
     }
     heads = {h.title for h in plan.outline(True).headings if h.depth == 1}
     status = plan.meta.status.plain
+    heads = {re.sub(r"\s", "", h) for h in heads}
+    furniture = {status, *heads, *(f"{status}{h}" for h in heads)}
     lines = [
         line
         for page in pypdf.PdfReader(pdf).pages
         for line in (page.extract_text() or "").splitlines()
-        if line.strip() not in heads
-        and line.strip() != status
-        and not re.fullmatch(r"\s*-\s*\d+\s*-\s*", line)
+        if re.sub(r"\s", "", line) not in furniture and not re.fullmatch(r"\s*-\s*\d+\s*-\s*", line)
     ]
     # A list table continued on a new page repeats its 重点目標 row under the header row in
     # the PDF (the row is in its <thead>); Word repeats the header row only.

@@ -4,7 +4,9 @@ project's stylesheet and reads what a reader, or a screen reader, is given."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -74,6 +76,32 @@ def test_the_page_has_a_main_landmark_and_fits_a_phone(page):
         "return document.querySelector('meta[name=viewport]').getAttribute('content')"
     )
     assert "width=device-width" in viewport
+
+
+def test_screen_readers_are_not_given_the_much_less_than_signs(built_plan):
+    """The draft's ≪≫ around a 目指す社会の姿 are the mathematical signs (U+226A/B), read
+    aloud as 「小なり小なり」: on the HTML edition they are hidden from screen readers,
+    which read the title itself. The text prints them as the draft does."""
+    html = built_plan.html_path.read_text("utf-8")
+    body = html.split("<body", 1)[1]
+    brackets = body.count("≪") + body.count("≫")
+    hidden = len(re.findall(r'<span class="vision-bracket" aria-hidden="true">[≪≫]</span>', body))
+    assert brackets > 20 and hidden == brackets
+
+
+def test_each_chapter_is_a_sheet_of_its_own_on_screen(page):
+    """On screen the chapters, annexes, the cover and the 目次 stand apart, white sheets on
+    the grey ground with a gap between, as the paper's pages do."""
+    sheets = page.execute_script(
+        """return [...document.querySelectorAll('main > *')].map(el => {
+            const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+            return [el.id || el.className, r.top, r.bottom, s.backgroundColor];
+        });"""
+    )
+    assert len(sheets) >= 10  # cover, 目次, 4 chapters, 4 annexes
+    assert all(color == "rgb(255, 255, 255)" for *_, color in sheets)
+    gaps = [b[1] - a[2] for a, b in itertools.pairwise(sheets)]
+    assert min(gaps) > 10, gaps  # px: the grey ground shows between every two sheets
 
 
 def test_axe_finds_no_wcag_a_or_aa_violation(page):

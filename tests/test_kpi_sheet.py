@@ -179,8 +179,14 @@ def test_the_exported_sheet(content, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [SHEET]
     ws = wb[SHEET]
-    assert [c.value for c in ws[1]] == list(COLUMNS)
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    # The ＫＰＩ's columns, then a 実績値 column per fiscal year from the earliest 基準値's
+    # (令和４年度) to the latest 目標値's (令和１２年度), empty while there are none.
+    years = ["令和４年度", "令和５年度", "令和６年度", "令和７年度", "令和８年度"]
+    years += ["令和９年度", "令和10年度", "令和11年度", "令和12年度"]
+    assert [c.value for c in ws[1]] == [*COLUMNS, *years]
+    full = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert all(row[len(COLUMNS) :] == [None] * len(years) for row in full)
+    rows = [row[: len(COLUMNS)] for row in full]
     assert rows == [
         [
             "kpi-a",
@@ -277,8 +283,12 @@ def test_the_sheet_and_kpi_csv_have_one_column_order(content, tmp_path):
         for c in openpyxl.load_workbook(export_kpis(plan, content, tmp_path / "k.xlsx"))[SHEET][1]
     ]
     csv_header = next(csv.reader(io.StringIO(kpi_csv(plan).decode("utf-8-sig"))))
-    assert header == csv_header
-    assert header[-2:] == ["状態", "備考"]
+    # The ＫＰＩ's columns alike; then the sheet has a column per year, kpi.csv (long
+    # format) a row per year with its 実績年度 and 実績値.
+    assert header[: len(COLUMNS)] == csv_header[: len(COLUMNS)] == list(COLUMNS)
+    assert header[len(COLUMNS) - 2 : len(COLUMNS)] == ["状態", "備考"]
+    assert csv_header[len(COLUMNS) :] == ["実績年度", "実績値", "実績の注記", "実績の出典"]
+    assert all(re.fullmatch("令和.+年度", h) for h in header[len(COLUMNS) :])
 
 
 def test_two_exports_of_the_same_content_are_byte_identical(content, tmp_path, monkeypatch):

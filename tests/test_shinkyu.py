@@ -66,6 +66,22 @@ def test_marks_are_escaped_spans():
     assert new.__html__() == 'a&lt;b<span class="chg">&amp;c</span>'
 
 
+def test_each_side_marks_its_changes_for_screen_readers_too():
+    old, new = compare("a<b", "a<b&c")
+    assert new.on("new") == 'a&lt;b<ins class="chg">&amp;c</ins>'
+    old, new = compare("計画の推進", "計画の促進")
+    assert old.on("old") == '計画の<del class="chg">推</del>進'
+
+
+def test_a_rewritten_phrase_is_underlined_once_not_in_pieces():
+    # Unchanged runs of one or two characters between two changes are underlined with
+    # them (「の｜推進｜が必要」 was three underlines); three or more stay apart.
+    old, new = compare("整備の推進が重要", "強化の促進が必要")
+    assert _marked(old) == "[整備の推進が重]要" and _marked(new) == "[強化の促進が必]要"
+    old, new = compare("甲乙丙丁戊己庚", "子乙丙丁戊己午")
+    assert _marked(old) == "[甲]乙丙丁戊己[庚]" and _marked(new) == "[子]乙丙丁戊己[午]"
+
+
 # ------------------------------------------------------------------ two revisions in git
 
 GIT_ENV = {
@@ -200,7 +216,10 @@ def cell_texts(html: str, key: str) -> dict[str, str]:
     for side, body in re.findall(
         r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
     ):
-        body = re.sub(r'<span class="chg">(.*?)</span>', r"[\1]", body)
+        # the revised side marks its changes inserted, the former deleted
+        tag = "ins" if side == "new" else "del"
+        assert '<span class="chg">' not in body
+        body = re.sub(rf'<{tag} class="chg">(.*?)</{tag}>', r"[\1]", body)
         out[side] = squash(re.sub(r"<[^>]+>", "", body))
     return out
 
@@ -481,7 +500,9 @@ def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
         out[side] = []
         for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
             cells = re.sub(
-                r'<span class="chg">(.*?)</span>', r"[\1]", cells.replace('<span class="sub">', "")
+                r'<(ins|del) class="chg">(.*?)</\1>',
+                r"[\2]",
+                cells.replace('<span class="sub">', ""),
             )
             out[side].append(
                 (status, re.sub(r"\|+", "|", re.sub(r"<[^>]+>", "|", cells)).strip("|"))
@@ -525,6 +546,21 @@ def test_a_changed_kpi_table_is_shown_as_the_plan_prints_it(tmp_path):
     ]
     # one row for the package: no ＫＰＩ is an item of its own
     assert html.count("data-key=") == 1 and "【ＫＰＩ】" in text
+
+
+def test_a_kpi_table_without_notes_gives_no_width_to_an_empty_notes_column(tmp_path):
+    def without_notes(kpis: str) -> str:
+        return re.sub(r"\n *notes: [^\n]*", "", kpis)
+
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", without_notes(KPIS_OLD)))},
+        {"goals/a.yaml": goal(kpi_package("pkg-kpi", "施策テーマＫ", without_notes(KPIS_NEW)))},
+    )
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    assert text.count("指標単位基準値目標値") == 2 and "備考" not in text
+    assert 'class="k-notes"' not in html and html.count('<table class="kpi no-notes">') == 2
+    assert all(len(cells.split("|")) >= 4 for _, cells in kpi_rows(html, "pkg-kpi")["new"])
 
 
 def test_kpis_set_where_they_were_pending_and_kpis_reordered(tmp_path):

@@ -1,0 +1,75 @@
+"""The フォローアップ report's Word edition: its HTML through Pandoc.
+
+The report is tables and short headings, which Pandoc's HTML reader carries into Word as
+they are. The charts are inline SVG, which Word shows only with a PNG fallback (that
+Pandoc 2.17 makes only with rsvg-convert): in the Word edition each chart is its
+description in words (the SVG's ``<desc>``: baseline, 実績値 and target with their years),
+the same text a screen reader gives for it in the PDF. Its text is set in the plan's
+faces: BIZ UD明朝 for the body, BIZ UDゴシック for the headings (Pandoc's styles name
+the theme's fonts, which on a Japanese Word are not the plan's).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from html import unescape
+
+from .docx import _writer_sandboxed, run_pandoc
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_DESC = re.compile(r"<desc>(.*?)</desc>", re.S)
+#: What Pandoc would print besides the report's own heading: the stylesheet, the
+#: watermark's style, and <title> and the author, which it sets as a title block.
+_HEAD_EXTRAS = re.compile(r"<style\b.*?</style>|<title>.*?</title>|<(link|meta)\b[^>]*>", re.S)
+
+
+def docx_html(html: str) -> str:
+    """The report's HTML as Pandoc reads it for Word: charts as their descriptions."""
+
+    def described(match: re.Match[str]) -> str:
+        desc = _DESC.search(match.group(0))
+        text = unescape(desc.group(1)) if desc else ""
+        return f'<p class="chart-text">{_escape(text)}</p>' if text else ""
+
+    return _HEAD_EXTRAS.sub("", _SVG.sub(described, html))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_THEME_FONTS = re.compile(r"<w:rFonts\b[^>]*w:asciiTheme=\"(major|minor)HAnsi\"[^>]*/>")
+
+
+def _fonts(match: re.Match[str]) -> str:
+    face = "BIZ UDGothic" if match.group(1) == "major" else "BIZ UDMincho"
+    return f'<w:rFonts w:ascii="{face}" w:eastAsia="{face}" w:hAnsi="{face}" w:cs="{face}"/>'
+
+
+def with_plan_fonts(docx: bytes) -> bytes:
+    """The package with its styles' theme fonts replaced by the plan's faces."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/styles.xml":
+                data = _THEME_FONTS.sub(_fonts, data.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, data)
+    return out.getvalue()
+
+
+def followup_docx(html: str) -> bytes:
+    """followup.docx from the report's HTML."""
+    return with_plan_fonts(
+        run_pandoc(
+            ["-f", "html", "-t", "docx", "-o", "followup.docx"],
+            docx_html(html).encode("utf-8"),
+            sandbox=_writer_sandboxed(),
+            output="followup.docx",
+        )
+    )
