@@ -33,6 +33,8 @@ with the ratio of each side's fastest run shown beside it (on a busy machine the
 runs are the least disturbed); the scaling factor uses the best runs; the no-op and
 preview targets, being what an editor waits for, use wall time. Prints a table and
 PASS/FAIL lines and writes everything to ``output/bench.json``.
+
+How a table's layout grows within the table limits is ``python -m bench.tables``.
 """
 
 from __future__ import annotations

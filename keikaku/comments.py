@@ -50,6 +50,7 @@ from .errors import BuildError, Pos, Problem
 from .files import shown_path, write_file
 from .limits import (  # with every other limit
     MAX_DOCX_BYTES,
+    MAX_IKEN_TEXT_CHARS,
     MAX_XML_BYTES,
     MAX_XML_TOTAL,
     MB,
@@ -855,7 +856,29 @@ def collect_comments(
                 )
             )
             continue
-        rows.extend(_rows_of(units, tmap, path.name, index))
+        found = _rows_of(units, tmap, path.name, index)
+        longest = max(
+            (
+                (len(text), row)
+                for row in found
+                for text in (row.original, row.proposed, *row.comments)
+            ),
+            default=(0, None),
+            key=lambda pair: pair[0],
+        )
+        if longest[1] is not None and longest[0] > MAX_IKEN_TEXT_CHARS:
+            row = longest[1]
+            problems.append(
+                _problem(
+                    shown,
+                    f"{row.author or '（記入者なし）'}の{row.kind}（{row.where[-1] if row.where else '位置不明'}）"
+                    f"の文が長すぎます（{longest[0]:,}字。意見対応表の 1 つの欄は "
+                    f"{MAX_IKEN_TEXT_CHARS:,}字まで）。意見を分けるか、別の資料で送ってもらって"
+                    "ください。 (comment or change too long)",
+                )
+            )
+            continue
+        rows.extend(found)
     if problems:
         raise BuildError(problems)
     located = sorted((r for r in rows if r.located), key=lambda r: r.order)

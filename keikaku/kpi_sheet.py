@@ -82,7 +82,12 @@ from .data import (
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .files import shown_path
-from .limits import MAX_SHEET_BYTES, MB  # with every other limit
+from .limits import (  # with every other limit
+    MAX_SHEET_BYTES,
+    MAX_SHEET_CELLS,
+    MAX_SHEET_STRINGS,
+    MB,
+)
 from .limits import MAX_SHEET_COLUMNS as MAX_COLUMNS
 from .limits import MAX_SHEET_MEMBERS as MAX_ZIP_MEMBERS
 from .limits import MAX_SHEET_ROWS as MAX_ROWS
@@ -529,6 +534,94 @@ def _check_zip(data: bytes, shown: str) -> None:
         raise _refuse(shown, "暗号化されたブックは読めません。 (encrypted zip members)")
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's member of the zip by the name of its sheet (as far as
+    ``xl/workbook.xml`` and its relationships say; a member they do not name keeps its
+    own name)."""
+    from defusedxml.ElementTree import fromstring
+
+    names: dict[str, str] = {}
+    with contextlib.suppress(Exception):  # a broken workbook is openpyxl's to report
+        book = fromstring(archive.read("xl/workbook.xml"))
+        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_RELS}Relationship")}
+        for sheet in book.iter(f"{_MAIN}sheet"):
+            target = targets.get(sheet.get(_R_ID), "").lstrip("/")
+            member = target if target.startswith("xl/") else f"xl/{target}"
+            names[member] = sheet.get("name", member)
+    return names
+
+
+def _check_xml(data: bytes, shown: str) -> None:
+    """Count a sheet's rows and cells, and the shared strings, before openpyxl opens the
+    workbook: opening it reads every shared string, and a sheet without its size
+    (``<dimension>``) whole. The count stops at the first one over the limit."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = _sheet_names(archive)
+        for member in archive.namelist():
+            strings = member == "xl/sharedStrings.xml"
+            if not strings and not (
+                member.startswith("xl/worksheets/") and member.endswith(".xml")
+            ):
+                continue
+            where = f"{shown}:{sheets.get(member, member)}"
+            rows = cells = count = 0
+            try:
+                with archive.open(member) as stream:
+                    for _event, element in iterparse(stream):
+                        tag = element.tag
+                        if strings and tag == f"{_MAIN}si":
+                            count += 1
+                            element.clear()
+                            if count > MAX_SHEET_STRINGS:
+                                raise _refuse(
+                                    shown,
+                                    f"ブックの文字列が {MAX_SHEET_STRINGS:,} 個を超えています"
+                                    "（共有文字列の表）。ＫＰＩの表だけを新しいブックに貼り付けて"
+                                    "保存し直してください。 (too many shared strings)",
+                                )
+                        elif tag == f"{_MAIN}c":
+                            cells += 1
+                            if cells > MAX_SHEET_CELLS:
+                                raise _refuse(
+                                    CellPos(where, rows + 1, 1),
+                                    f"セルが {MAX_SHEET_CELLS:,} 個を超えています。ＫＰＩの表だけを"
+                                    "保存し直してください。 (too many cells)",
+                                )
+                        elif tag == f"{_MAIN}row":
+                            rows += 1
+                            element.clear()
+                            if rows > MAX_ROWS + 1:
+                                raise _refuse(
+                                    CellPos(where, rows, 1),
+                                    f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。"
+                                    "ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                                )
+            except (
+                ParseError,
+                DefusedXmlException,
+                zipfile.BadZipFile,
+                OSError,
+                ValueError,
+            ) as exc:
+                detail = f"{type(exc).__name__}: {exc}"[:200]
+                raise _refuse(
+                    shown,
+                    f"Excel ブックとして読めません（{member}: {detail}）。Excel で開いて保存し直して"
+                    "ください。 (not a readable xlsx)",
+                ) from None
+
+
 def _format_info(fmt: str | None) -> tuple[bool, int | None]:
     """Whether a number format shows a percentage, and how many decimals it shows."""
     section = (fmt or "General").split(";")[0]
@@ -542,6 +635,7 @@ def _format_info(fmt: str | None) -> tuple[bool, int | None]:
 
 def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
     _check_zip(data, shown)
+    _check_xml(data, shown)
     import openpyxl
 
     if not openpyxl.DEFUSEDXML:
@@ -1221,6 +1315,15 @@ class _Importer:
         if isinstance(value, (int, float)):
             return number_text(_displayed(cell))
         text = str(value).strip()
+        if "\n" in text or "\r" in text:
+            # Every text of a ＫＰＩ is one line in the plan: refused here, at its cell,
+            # rather than by the loader after the files were written.
+            self.add(
+                cell,
+                f"{column}のセルに改行（Alt+Enter）があります。一行で書いてください。"
+                " (line break in a cell)",
+            )
+            return None
         if _CONTROL.search(text):
             self.add(
                 cell,

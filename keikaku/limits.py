@@ -9,12 +9,36 @@ is under 200 characters, its deepest file 14 levels, its blocks 8 levels deep).
 from __future__ import annotations
 
 MAX_TEXT_CHARS = 20_000
-"""Characters in one text field (a title, a paragraph, a list item, a table cell, a
-footnote …): a long paragraph of the draft is a few hundred."""
+"""Characters in one text field (a title, a paragraph, a list item, a footnote …): a
+long paragraph of the draft is a few hundred. A table cell has a limit of its own
+(``MAX_CELL_CHARS``)."""
 
 MAX_PROSE_CHARS = 100_000
 """Characters in one Markdown passage (a ``markdown:`` block or a ``prose:`` file): more
 than the whole text of the plan today."""
+
+# ------------------------------------------------------------------ tables
+# The layout engine sizes a table's columns from their text: for each cell it finds the
+# narrowest the cell can be by breaking its text at every point it may break, and with
+# Japanese text (a break between any two characters, no spaces) each break lays out the
+# rest of the cell again (WeasyPrint's ``split_first_line`` shortens the text only at a
+# space: Kozea/WeasyPrint#720, #578). A cell's cost so grows with the square of its
+# length: 250 characters 0.3 s, 500 about 1 s, 1,000 2.5 s, 2,000 about 10 s (plain
+# WeasyPrint 70 on this machine; 50 cells of 2,000 took 740 s). In a build a cell of 300
+# costs about 0.5 s, a row of four short cells about 16 ms; ``python -m bench.tables``
+# measures both and checks that the cost per cell stays level up to the limits.
+
+MAX_TABLE_ROWS = 1_000
+"""Rows of one table (a ``table:`` block or a Markdown table), headers included: a
+ministry's ＫＰＩ table of a few hundred rows fits."""
+
+MAX_CELL_CHARS = 300
+"""Characters in one table cell: a few sentences (about 1 s of layout at most). A
+longer explanation belongs in the text beside the table."""
+
+MAX_TABLE_CHARS = 20_000
+"""Characters in all the cells of one table together: 300 rows of 60 characters, or
+66 cells at the length limit (the slowest table the limits allow)."""
 
 MAX_FOOTNOTES = 2_000
 """Footnotes in ``content/footnotes.yaml``."""
@@ -127,6 +151,11 @@ MAX_XML_BYTES = 20 * MB
 MAX_XML_TOTAL = 50 * MB
 """Largest total of the XML parts passed to pandoc."""
 
+MAX_IKEN_TEXT_CHARS = 10_000
+"""Characters of one comment, or of one passage a reviewer inserted or deleted, in the
+意見対応表: a long comment is a few hundred. Excel keeps at most 32,767 in a cell, and the
+PDF table set a comment of 50,000 characters in 28 s."""
+
 MAX_SHEET_BYTES = 10 * MB
 """Largest ＫＰＩ sheet file read: the plan's ＫＰＩ fit in a few dozen kilobytes."""
 
@@ -141,3 +170,12 @@ MAX_SHEET_ROWS = 10_000
 
 MAX_SHEET_COLUMNS = 40
 """Columns read per row: the sheet has twelve; columns an editor added are ignored."""
+
+MAX_SHEET_CELLS = MAX_SHEET_ROWS * MAX_SHEET_COLUMNS
+"""Cells a sheet of an .xlsx may hold (400,000), counted before the workbook is opened."""
+
+MAX_SHEET_STRINGS = 100_000
+"""Texts in an .xlsx's table of shared strings (Excel keeps each distinct text of the
+workbook there once: the plan's ＫＰＩ need a few hundred). openpyxl reads the whole table
+when it opens the workbook: 5 million texts of one letter (85 MB unpacked, 0.2 MB packed)
+took 290 s and 550 MB."""

@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import files, model
+from . import files, limits, model, tables
 from .errors import BuildError, Pos, Problem, Problems
 from .files import shown_in, shown_path
 from .glyphs import missing_glyphs, printed, written_at
@@ -235,8 +235,9 @@ class Loader:
             )
             return None
         raw = str(value).strip()
-        if not self._within(raw, pos, label, MAX_TEXT_CHARS):
-            return None
+        if len(raw) > limits.MAX_CELL_CHARS:
+            self.add(pos, tables.cell_too_long(len(raw)))
+            return model.Cell(raw, Markup(""), pos)  # refused; its row keeps its length
         lines, start = [], 0
         for line in raw.split("\n"):
             lead = len(line) - len(line.lstrip())
@@ -750,6 +751,22 @@ class Loader:
                 )
         if not table.rows:
             self.add(node.pos, "表に行がありません。 (empty table)")
+
+        def row_pos(i: int) -> Pos:
+            return (
+                rows.item_pos[i] if isinstance(rows, YList) and i < len(rows.item_pos) else node.pos
+            )
+
+        if len(table.rows) > limits.MAX_TABLE_ROWS:
+            self.add(row_pos(limits.MAX_TABLE_ROWS), tables.too_many_rows(len(table.rows)))
+        total = 0
+        for i, row in enumerate(table.rows):
+            total += sum(len(cell.raw) for cell in row)
+            if total > limits.MAX_TABLE_CHARS:
+                self.add(
+                    row_pos(i), tables.too_long(sum(len(c.raw) for r in table.rows for c in r))
+                )
+                break
         if not 0 <= table.header <= len(table.rows):
             self.add(
                 node.at("header"), "見出し行の数が表の行数を超えています。 (header out of range)"

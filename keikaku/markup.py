@@ -20,8 +20,10 @@ from typing import cast
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML, RendererProtocol
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 from markupsafe import Markup
 
+from . import limits, tables
 from .errors import Pos, Problems
 from .sources import printable
 
@@ -44,6 +46,27 @@ def _footnote_call(state: StateInline, silent: bool) -> bool:
 
 Where = Callable[[int], Pos]
 """Turns a character index of the rendered text into the place it was written."""
+
+
+def _table_rows(tokens, within) -> int:
+    """The rows of the Markdown table that holds the token ``within``."""
+    return _count_in_table(tokens, within, lambda t: t.type == "tr_open")
+
+
+def _table_chars(tokens, within) -> int:
+    """The characters in the cells of the Markdown table that holds the token ``within``."""
+    return _count_in_table(tokens, within, lambda t: len(t.content) if t.type == "inline" else 0)
+
+
+def _count_in_table(tokens, within, count) -> int:
+    index = next(i for i, t in enumerate(tokens) if t is within)
+    start = max(i for i in range(index + 1) if tokens[i].type == "table_open")
+    total = 0
+    for token in tokens[start:]:
+        if token.type == "table_close":
+            break
+        total += count(token)
+    return total
 
 
 def _line_starts(text: str) -> list[int]:
@@ -124,7 +147,27 @@ class Markup2Html:
                 found = text.find(needle, begin, end)
             return found if found >= 0 else begin
 
+        rows = chars = 0  # of the table being read
+        too_many: Token | None = None  # a row past the limit, reported at its first cell
         for token in tokens:
+            if token.type in ("table_open", "table_close"):
+                rows = chars = 0
+            elif token.type == "tr_open":
+                rows += 1
+                if rows == limits.MAX_TABLE_ROWS + 1:
+                    too_many = token
+            elif token.type == "inline" and rows:
+                # A cell of a table: its text, without the | and the spaces around it.
+                line = (token.map or [0])[0]
+                at = find(token.content, line, 0) if token.content else line_range(line)[0]
+                if too_many is not None:
+                    problems.add(where(at), tables.too_many_rows(_table_rows(tokens, token)))
+                    too_many = None
+                if len(token.content) > limits.MAX_CELL_CHARS:
+                    problems.add(where(at), tables.cell_too_long(len(token.content)))
+                chars += len(token.content)
+                if chars > limits.MAX_TABLE_CHARS >= chars - len(token.content):
+                    problems.add(where(at), tables.too_long(_table_chars(tokens, token)))
             if token.type == "heading_open":
                 begin, end = line_range((token.map or [0])[0])
                 problems.add(

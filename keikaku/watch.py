@@ -34,6 +34,7 @@ connection idle for ``limits.PREVIEW_IDLE_SECONDS`` is closed.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import mimetypes
 import posixpath
@@ -55,7 +56,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from . import files
 from .errors import BuildError
-from .limits import MAX_SERVED_BYTES, PREVIEW_IDLE_SECONDS
+from .limits import MAX_IMAGE_BYTES, MAX_SERVED_BYTES, PREVIEW_IDLE_SECONDS
 from .paths import PROJECT_ROOT, STYLES_DIR
 from .stamp import FULL_HASH_LIMIT, SOURCE_DIRS
 
@@ -321,6 +322,16 @@ PRODUCTS = {
 OVERVIEW_PRODUCTS = ("/overview.html", "/overview.pdf")
 #: The kinds of style file it serves (stylesheets and the fonts they load).
 STYLE_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2")
+#: The figures' image files it serves: only those the page shows (``PreviewHandler._figure``).
+FIGURE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+#: An image is shown, never run: an SVG opened on its own may not run script or fetch.
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+_IMG_SRC = re.compile(r'<img\s[^>]*?src="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -334,9 +345,18 @@ class Site:
     hosts: frozenset[str]
     preview: Path = Path()
     pdf: PdfBuilder | None = None
+    content: Path | None = None
+    """The content folder, whose figures the page shows (None: no figures served)."""
 
     @classmethod
-    def make(cls, out: Path, state: BuildState, port: int, pdf: PdfBuilder | None = None) -> Site:
+    def make(
+        cls,
+        out: Path,
+        state: BuildState,
+        port: int,
+        pdf: PdfBuilder | None = None,
+        content: Path | None = None,
+    ) -> Site:
         from .pipeline import preview_path
         from .write import stylesheet_href
 
@@ -355,6 +375,7 @@ class Site:
             frozenset(hosts),
             preview_path(out).parent,
             pdf,
+            content,
         )
 
 
@@ -430,6 +451,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self.site.pdf.wait()  # the PDF of what the page shows, not the one before
             self._send(PRODUCTS[path], files.read_product(self.site.out, path[1:]), head)
             return
+        figure = self._figure(path)
+        if figure is not None:
+            self._send(FIGURE_TYPES[figure.suffix.lower()], self._read_figure(figure), head)
+            return
         style = self._style(path)
         if style is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -466,6 +491,35 @@ class PreviewHandler(BaseHTTPRequestHandler):
                     return STYLES_DIR.joinpath(*parts)
         return None
 
+    def _figure(self, path: str) -> Path | None:
+        """The content file of a figure the page shows at ``path`` (its ``<img src>``
+        resolved as the browser resolves it), if the page shows one there. Nothing else
+        of the content folder is served: not its YAML, not an image no figure uses."""
+        content = self.site.content
+        if content is None or not path.lower().endswith(tuple(FIGURE_TYPES)):
+            return None
+        from .write import content_href
+
+        page = self._page().decode("utf-8", "replace")
+        base = content_href(self.site.out, content)
+        for src in _IMG_SRC.findall(page):
+            src = html.unescape(src)
+            if not src.startswith(base + "/"):
+                continue  # a data: URL, or not a content file
+            shown = unquote(urlsplit(urljoin("http://127.0.0.1/plan.html", src)).path)
+            rel = src[len(base) + 1 :]
+            parts = rel.split("/")
+            if shown == path and all(p and p not in (".", "..") for p in parts):
+                return content.joinpath(*parts)
+        return None
+
+    def _read_figure(self, path: Path) -> bytes | None:
+        assert self.site.content is not None
+        try:
+            return files.read_bytes(path, root=self.site.content, limit=MAX_IMAGE_BYTES)
+        except files.Refused:
+            return None
+
     def _read_style(self, path: Path) -> bytes | None:
         try:
             return files.read_bytes(path, root=STYLES_DIR, limit=MAX_SERVED_BYTES)
@@ -481,6 +535,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if kind.startswith("image/"):
+            self.send_header("Content-Security-Policy", IMAGE_POLICY)
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -661,11 +717,13 @@ def serve(
     state = BuildState()
     pdf = PdfBuilder(command or pdf_command(content, out), state, report)
     server = PreviewServer(
-        ("127.0.0.1", port), partial(PreviewHandler, site=Site.make(out, state, port, pdf))
+        ("127.0.0.1", port), partial(PreviewHandler, site=Site.make(out, state, port, pdf, content))
     )
     bound = server.server_address[1]
     if bound != port:  # --port 0: the Host header names the port actually bound
-        server.RequestHandlerClass = partial(PreviewHandler, site=Site.make(out, state, bound, pdf))
+        server.RequestHandlerClass = partial(
+            PreviewHandler, site=Site.make(out, state, bound, pdf, content)
+        )
     url = f"http://127.0.0.1:{bound}/plan.html"
     on_first = None
     if open_browser:

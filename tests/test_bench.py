@@ -50,3 +50,19 @@ def test_the_roomy_stack_changes_nothing_in_the_pdf():
     assert write.on_roomy_stack(pdf) == pdf()
     # Its frame needs more than a chunk of the frame stack: it opens one of its own.
     assert write.on_roomy_stack.__code__.co_stacksize >= 64 * 1024
+
+
+def test_the_table_benchmark_builds_the_largest_tables_the_limits_allow(tmp_path):
+    from keikaku import limits, model
+
+    tables = importlib.import_module("bench.tables")
+    for name, sizes in tables.SERIES.items():
+        rows, columns, chars = sizes[-1]
+        made = load_plan(
+            tables.make_table_plan(PROJECT / "content", tmp_path / name, rows, columns, chars)
+        )
+        (table,) = [b for b in model.walk(made.parts) if isinstance(b, model.Table)]
+        assert len(table.rows) == rows and {len(c.raw) for r in table.rows for c in r} == {chars}
+        assert rows == limits.MAX_TABLE_ROWS or chars == limits.MAX_CELL_CHARS
+        total = rows * columns * chars
+        assert total <= limits.MAX_TABLE_CHARS < total + columns * chars  # one row more is over

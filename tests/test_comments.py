@@ -23,6 +23,7 @@ from conftest import write_content
 from keikaku.comments import MAX_DOCX_BYTES, collect_comments, write_iken_pdf, write_iken_xlsx
 from keikaku.docx import docx_bytes
 from keikaku.errors import BuildError
+from keikaku.limits import MAX_IKEN_TEXT_CHARS
 from keikaku.load import load_plan
 
 DATE = datetime(2025, 1, 2, tzinfo=UTC)
@@ -371,7 +372,46 @@ def _cases(plan_docx: bytes) -> dict[str, tuple[bytes | None, str]]:
         b"?>", b'?><!DOCTYPE w:document [<!ENTITY lol "lol">]>', 1
     )
     many = {f"word/m{i}.xml": b"<a/>" for i in range(2001)}
+    xxe = b'?><!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    external = dict(
+        parts, **{"word/document.xml": parts["word/document.xml"].replace(b"?>", xxe, 1)}
+    )
+    in_comments = dict(
+        parts,
+        **{
+            "word/comments.xml": comments_xml((3, ENV, T2, "意見"))
+            .replace("?>", '?><!DOCTYPE w:comments [<!ENTITY x SYSTEM "http://127.0.0.1:9/x">]>', 1)
+            .encode()
+        },
+    )
+    long_comment = reviewed(
+        plan_docx,
+        [(run("・取組Ａ"), commented(3, run("・取組Ａ")))],
+        comments=comments_xml((3, ENV, T2, "意" * (MAX_IKEN_TEXT_CHARS + 1))),
+    )
+    long_insertion = reviewed(
+        plan_docx,
+        [(run("・取組Ａ"), run("・取組Ａ") + ins("追" * (MAX_IKEN_TEXT_CHARS + 1), ROAD, T1))],
+    )
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("word/document.xml", "w") as member:
+            for _ in range(201):
+                member.write(bytes(1024 * 1024))
     return {
+        "xxe-document.docx": (_zip(external), "DOCTYPE または ENTITY"),
+        "xxe-comments.docx": (_zip(in_comments), "「word/comments.xml」が DOCTYPE または ENTITY"),
+        "10k-members.docx": (
+            _zip(
+                {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<d/>"}
+                | {f"m/{i}": b"" for i in range(10_000)}
+            ),
+            "10002 個あり、上限の 2000 個",
+        ),
+        "deflate-bomb.docx": (bomb.getvalue(), "201 MB になり、上限の 200 MB"),
+        "huge-comment.docx": (long_comment, "文が長すぎます（10,0"),
+        "huge-insertion.docx": (long_insertion, "文が長すぎます（10,0"),
         "text.docx": (b"This is not a Word document.\n", "Word 文書（.docx）ではありません"),
         "old.docx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "Word 97-2003 形式"),
         "book.docx": (
@@ -412,6 +452,12 @@ def _cases(plan_docx: bytes) -> dict[str, tuple[bytes | None, str]]:
         "locked.docx",
         "broken.docx",
         "missing.docx",
+        "xxe-document.docx",
+        "xxe-comments.docx",
+        "10k-members.docx",
+        "deflate-bomb.docx",
+        "huge-comment.docx",
+        "huge-insertion.docx",
     ],
 )
 def test_files_that_are_not_reviewed_plans_get_one_clear_line(plan_docx, tmp_path, name):
@@ -553,3 +599,82 @@ def test_the_command_line_writes_both_tables(plan_docx, tmp_path):
     refused = run_command(["comments", str(tmp_path), "--out", str(tmp_path / "out2")])
     assert refused.code == 1 and "comments failed" in refused.err and "Traceback" not in refused.err
     assert run_command(["comments"]).code == 2
+
+
+def test_external_relationships_are_never_followed(plan_docx, tmp_path):
+    """A reviewed copy whose relationships point outside it — an image linked from
+    ``file://`` and ``http://``, hyperlinks, an attached template — gives its rows, and
+    nothing is read or fetched: the secret file never shows, the server gets no request."""
+    import http.server
+    import threading
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("外部の秘密の文言", encoding="utf-8")
+    requests: list[str] = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write("外部の秘密の文言".encode())
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/x.png"
+    try:
+        rels = (
+            f'<Relationship Id="rX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="{secret.as_uri()}" TargetMode="External"/>'
+            f'<Relationship Id="rX2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="{url}" TargetMode="External"/>'
+            f'<Relationship Id="rX3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="{url}" TargetMode="External"/>'
+            f'<Relationship Id="rX4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" Target="{secret.as_uri()}" TargetMode="External"/>'
+        )
+        linked = (
+            '<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            '<wp:extent cx="100" cy="100"/><wp:docPr id="90" name="x"/>'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:nvPicPr><pic:cNvPr id="0" name="x"/><pic:cNvPicPr/></pic:nvPicPr>'
+            '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:link="{}"/></pic:blipFill>'
+            "<pic:spPr/></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+        )
+        copy = reviewed(
+            plan_docx,
+            [
+                (
+                    run("・取組Ａ"),
+                    commented(3, run("・取組Ａ"))
+                    + linked.format("rX1")
+                    + linked.format("rX2")
+                    + f'<w:hyperlink xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rX3">{run("リンク")}</w:hyperlink>',
+                )
+            ],
+            comments=comments_xml((3, ENV, T2, "外部の画像を参照しています。")),
+        )
+        with zipfile.ZipFile(io.BytesIO(copy)) as z:
+            parts = {i.filename: z.read(i) for i in z.infolist()}
+        parts["word/_rels/document.xml.rels"] = (
+            parts["word/_rels/document.xml.rels"]
+            .decode()
+            .replace("</Relationships>", rels + "</Relationships>")
+            .encode()
+        )
+        path = _write(tmp_path, "linked.docx", _zip(parts))
+        rows = collect_comments([path])
+        assert any("外部の画像を参照しています。" in c for r in rows for c in r.comments)
+        written = [
+            write_iken_xlsx(rows, tmp_path / "iken.xlsx"),
+            write_iken_pdf(rows, tmp_path / "iken.pdf"),
+        ]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == []
+    for r in rows:
+        assert "外部の秘密の文言" not in repr(r)
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(written[1]).pages)
+    assert "外部の秘密の文言" not in text

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -39,7 +40,16 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import CLEAN, MINIMAL, PROJECT, build, run_command, snapshot, write_content
+from conftest import (
+    CLEAN,
+    MINIMAL,
+    PNG_SMALL,
+    PROJECT,
+    build,
+    run_command,
+    snapshot,
+    write_content,
+)
 from keikaku import files, limits
 from keikaku.pipeline import prepare
 from keikaku.stamp import BuildStamp
@@ -1246,6 +1256,12 @@ def test_preview_serves_the_products_and_styles_and_nothing_else(preview):
         b"/styles/.hidden.css",
         b"//etc/passwd",
         b"//styles/plan.css/../../../etc/passwd",
+        # content files, figures among them: the preview serves none of them
+        b"/content/plan.yaml",
+        b"/content/figures/a.png",
+        b"/figures/a.png",
+        b"/../content/figures/a.png",
+        b"/%2e%2e/content/figures/a.png",
     ):
         code, body = raw(port, target)
         assert code in (400, 404), (target, code)
@@ -1267,6 +1283,101 @@ def test_preview_closes_idle_connections(preview):
         waited = time.monotonic() - started
     assert limits.PREVIEW_IDLE_SECONDS - 1 <= waited <= limits.PREVIEW_IDLE_SECONDS + 5, waited
     assert raw(port, b"/__status")[0] == 200  # and still serves others
+
+
+def _exchange(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(request)
+        data = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                data += chunk
+    return data
+
+
+def test_preview_refuses_oversized_requests_and_keeps_serving(preview):
+    port = preview[0]
+    host = f"Host: 127.0.0.1:{port}\r\n".encode()
+    cases = {
+        # a request line over the standard library's 65,536 bytes
+        b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n" + host + b"\r\n": b" 414 ",
+        # one header line of 70 kB, and 200 headers
+        b"GET /plan.html HTTP/1.1\r\n" + host + b"X-Big: " + b"b" * 70_000 + b"\r\n\r\n": b" 431 ",
+        b"GET /plan.html HTTP/1.1\r\n" + host + b"X-Many: c\r\n" * 200 + b"\r\n": b" 431 ",
+        # a body the preview never reads, and a method it does not serve
+        b"POST /plan.html HTTP/1.1\r\n" + host + b"Content-Length: 1000000000\r\n\r\nx": b" 501 ",
+        b"PUT /plan.html HTTP/1.1\r\n" + host + b"\r\n": b" 501 ",
+    }
+    for request, status_line in cases.items():
+        answer = _exchange(port, request)
+        assert answer.split(b"\r\n", 1)[0].find(status_line) > 0, (request[:40], answer[:80])
+    assert raw(port, b"/__status")[0] == 200  # and it still serves
+
+
+def test_preview_serves_the_figures_the_page_shows_and_nothing_else(preview):
+    port, content, _out, _log = preview
+    (content / "figures").mkdir()
+    (content / "figures" / "a.png").write_bytes(PNG_SMALL)
+    (content / "figures" / "unused.png").write_bytes(PNG_SMALL)
+    (content / "figures" / "b.svg").write_text(svg("<rect/>\n"), "utf-8")
+    (content / "figures" / "secret.svg").write_text(svg(f"<text>{SECRET}</text>\n"), "utf-8")
+    chapter = content / "chapter4.yaml"
+    version = status(port)["version"]
+    chapter.write_text(
+        chapter.read_text("utf-8")
+        + "".join(
+            f"  - figure: figures/{name}\n    caption: 図の表題\n    alt: 図の説明\n    source: 出典\n"
+            for name in ("a.png", "b.svg")
+        ),
+        "utf-8",
+    )
+    deadline = time.monotonic() + 60
+    while status(port)["version"] == version or status(port)["problems"]:
+        assert time.monotonic() < deadline, status(port)
+        time.sleep(0.3)
+    page = raw(port, b"/plan.html")[1].decode()
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    served = {
+        urllib.parse.urlsplit(urllib.parse.urljoin("http://127.0.0.1/plan.html", s)).path
+        for s in sources
+    }
+    png_path = next(p for p in served if p.endswith("/figures/a.png"))
+    code, body = raw(port, png_path.encode())
+    assert code == 200 and body == PNG_SMALL
+    svg_path = png_path.replace("a.png", "b.svg").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(
+            b"GET "
+            + svg_path
+            + f" HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode()
+            + b"Connection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert b" 200 " in answer.split(b"\r\n", 1)[0]
+    assert b"Content-Security-Policy: default-src 'none'" in answer and b"image/svg+xml" in answer
+    # Nothing else of the content folder: not an image no figure shows, not its YAML.
+    prefix = png_path.rsplit("/figures/", 1)[0].encode()
+    for target in (
+        prefix + b"/figures/unused.png",
+        prefix + b"/figures/secret.svg",
+        prefix + b"/chapter4.yaml",
+        prefix + b"/plan.yaml",
+        prefix + b"/figures/",
+        prefix + b"/figures/a.png/",
+        prefix + b"/figures/A.PNG",
+    ):
+        code, body = raw(port, target)
+        assert code in (400, 404), (target, code)
+        assert SECRET.encode() not in body
+    # A figure replaced by a link to a file outside is not followed.
+    outside = content.parent / "outside.png"
+    outside.write_bytes(PNG_SMALL + SECRET.encode())
+    (content / "figures" / "a.png").unlink()
+    os.symlink(outside, content / "figures" / "a.png")
+    code, body = raw(port, png_path.encode())
+    assert code == 404 and SECRET.encode() not in body
 
 
 def test_preview_reports_a_fifo_instead_of_hanging(preview):
@@ -1377,6 +1488,25 @@ def test_a_20_mb_png_of_noise_is_printed_at_300_dpi_within_bounds(tmp_path):
         with Image.open(io.BytesIO(z.read(media[0]))) as image:
             assert image.size == (PRINT_BOX[0], PRINT_BOX[0])
             assert image.getextrema()[0][1] > 200  # the figure, not the blank stand-in
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("series", ["rows", "long cells"])
+def test_the_largest_allowed_tables_build_in_bounded_time_and_memory(tmp_path, series):
+    # The largest tables of bench.tables, the Word edition too: 1,000 rows (10,000 took
+    # 78 s and 1 GB), and 66 cells of 300 characters (30 cells of 20,000 ran past 300 s).
+    import importlib
+
+    tables = importlib.import_module("bench.tables")
+    rows, columns, chars = tables.SERIES[series][-1]
+    content = write_content(
+        tmp_path, {"chapter4.yaml": CH4 + tables.table_block(rows, columns, chars)}
+    )
+    code, seconds, peak, err = measured_build(content, tmp_path / "out")
+    assert code == 0, err
+    # About 50 s of CPU for the long cells (bench.tables), 100 s of wall time on a busy
+    # 2-core machine: bounded, where the cases refused ran for minutes.
+    assert seconds < 240 and peak < 1024 * limits.MB, (seconds, peak)
 
 
 def test_a_figure_is_scaled_down_once_and_to_the_same_bytes(tmp_path, monkeypatch):

@@ -28,7 +28,15 @@ from hypothesis import strategies as st
 
 from conftest import MINIMAL, examples, run_command, snapshot, squash, write_content
 from keikaku.errors import BuildError
-from keikaku.limits import MAX_BLOCK_DEPTH, MAX_FOOTNOTES, MAX_PROBLEMS_PER_FILE, MAX_TEXT_CHARS
+from keikaku.limits import (
+    MAX_BLOCK_DEPTH,
+    MAX_CELL_CHARS,
+    MAX_FOOTNOTES,
+    MAX_PROBLEMS_PER_FILE,
+    MAX_TABLE_CHARS,
+    MAX_TABLE_ROWS,
+    MAX_TEXT_CHARS,
+)
 from keikaku.load import load_plan
 
 GOAL = textwrap.dedent(MINIMAL["goals/a.yaml"])
@@ -56,6 +64,37 @@ def direction(text: str) -> dict[str, str]:
 def ch4(*lines: str) -> dict[str, str]:
     """chapter4.yaml with blocks appended to its body: the first line is line 9."""
     return {"chapter4.yaml": CH4 + "".join(f"{line}\n" for line in lines)}
+
+
+def table(rows: int, cells: int = 2, chars: int = 4) -> dict[str, str]:
+    """chapter4.yaml with a table of ``rows`` rows of ``cells`` cells of ``chars``
+    characters, each row numbered: the table is line 9, row ``i`` (from 0) line 10 + i,
+    column 7, its first cell column 8."""
+    return ch4(
+        "  - table:",
+        *(
+            "    - [" + ", ".join(f'"{i:0{chars}}"'[: chars + 2] for _ in range(cells)) + "]"
+            if chars < 10
+            else "    - ["
+            + ", ".join(f'"{i}行' + "長" * (chars - len(f"{i}行")) + '"' for _ in range(cells))
+            + "]"
+            for i in range(rows)
+        ),
+    )
+
+
+def markdown_table(rows: int, cells: int = 2, chars: int = 4) -> dict[str, str]:
+    """prose/outlook.md as a Markdown table of a header row and ``rows`` rows (row ``i``,
+    from 0, on line 3 + i, its first cell at column 3)."""
+    head = "| " + " | ".join("見出し" for _ in range(cells)) + " |\n"
+    rule = "|" + "---|" * cells + "\n"
+    body = "".join(
+        "| "
+        + " | ".join(f"{i}行" + "長" * max(chars - len(f"{i}行"), 0) for _ in range(cells))
+        + " |\n"
+        for i in range(rows)
+    )
+    return {"prose/outlook.md": head + rule + body}
 
 
 def bomb(levels: int = 9) -> str:
@@ -440,6 +479,84 @@ CASES: list[tuple[str, dict, Ok | tuple[str, int, int | None, str]]] = [
         {"chapter4.yaml": CH4 + "".join(f"  - list: &a{i} [x]\n" for i in range(500))},
         ("chapter4.yaml", 8 + MAX_PROBLEMS_PER_FILE, 11, "問題が多すぎる"),
     ),
+    # 9b. tables: WeasyPrint sizes a column by breaking each cell at every point it may
+    # break, which costs the square of the cell's length (limits.py); 10,000 rows took
+    # 78 s, 30 cells of 20,000 characters more than 300 s.
+    (
+        "table-too-many-rows",
+        table(MAX_TABLE_ROWS + 1),
+        (
+            "chapter4.yaml",
+            10 + MAX_TABLE_ROWS,
+            7,
+            "表の行が多すぎます（1,001行。1 つの表は 1,000行まで）",
+        ),
+    ),
+    (
+        "table-of-10000-rows",
+        table(10_000),
+        ("chapter4.yaml", 10 + MAX_TABLE_ROWS, 7, "表をいくつかに分けて"),
+    ),
+    (
+        "table-cell-too-long",
+        table(3, chars=MAX_CELL_CHARS + 1),
+        (
+            "chapter4.yaml",
+            10,
+            8,
+            f"表のセルが長すぎます（{MAX_CELL_CHARS + 1}字。1 つのセルは {MAX_CELL_CHARS}字まで）",
+        ),
+    ),
+    (
+        "table-30-cells-of-20000-characters",
+        table(15, chars=20_000),
+        ("chapter4.yaml", 10, 8, "長い説明は表の外の本文に移し"),
+    ),
+    (
+        "table-too-long",
+        table(MAX_TABLE_CHARS // (2 * MAX_CELL_CHARS) + 1, chars=MAX_CELL_CHARS),
+        (
+            "chapter4.yaml",
+            10 + MAX_TABLE_CHARS // (2 * MAX_CELL_CHARS),
+            7,
+            "表の文字が多すぎます（セルを合わせて"
+            f"{(MAX_TABLE_CHARS // (2 * MAX_CELL_CHARS) + 1) * 2 * MAX_CELL_CHARS:,}字。"
+            "1 つの表は 20,000字まで）",
+        ),
+    ),
+    (
+        "markdown-table-too-many-rows",
+        markdown_table(MAX_TABLE_ROWS),
+        ("prose/outlook.md", 2 + MAX_TABLE_ROWS, 3, "表の行が多すぎます（1,001行"),
+    ),
+    (
+        "markdown-table-cell-too-long",
+        markdown_table(2, chars=MAX_CELL_CHARS + 1),
+        ("prose/outlook.md", 3, 3, f"表のセルが長すぎます（{MAX_CELL_CHARS + 1}字"),
+    ),
+    (
+        "markdown-table-too-long",
+        markdown_table(MAX_TABLE_CHARS // (2 * MAX_CELL_CHARS) + 1, chars=MAX_CELL_CHARS),
+        (
+            "prose/outlook.md",
+            3 + MAX_TABLE_CHARS // (2 * MAX_CELL_CHARS),
+            3,
+            "表の文字が多すぎます",
+        ),
+    ),
+    (
+        "markdown-table-inline-too-many-rows",
+        ch4(
+            "  - markdown: |",
+            "      | 区分 |",
+            "      |---|",
+            *(f"      | {i}行 |" for i in range(MAX_TABLE_ROWS)),
+        ),
+        # (a place in an inline block is found by searching its text: rows alike but for
+        # their number may be placed on an earlier row's line)
+        ("chapter4.yaml", None, 9, "表の行が多すぎます"),
+    ),
+    ("table-within-the-limits", table(50, cells=3, chars=100), ok("49行長長")),
     # 10. nesting
     (
         "nested-lists",

@@ -9,6 +9,7 @@ import io
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import openpyxl
 import pypdf
 import pytest
+import yaml
 
 from conftest import PROJECT, snapshot, squash, write_content
 from keikaku.data import kpi_csv
@@ -30,6 +32,7 @@ from keikaku.kpi_sheet import (
     workbook_bytes,
     yaml_scalar,
 )
+from keikaku.limits import MAX_SHEET_ROWS
 from keikaku.load import load_plan
 from keikaku.model import Pending
 
@@ -1266,4 +1269,234 @@ def test_no_cell_of_kpi_csv_starts_a_formula_and_it_reads_back_unchanged(tmp_pat
     # Read back, the ' is gone again: nothing in the content changes.
     before = snapshot(content)
     assert not import_kpis(content, published).changed
+    assert snapshot(content) == before
+
+
+# ------------------------------------------------------------------ the hostile sheets' table
+
+SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+
+
+def _with_member(data: bytes, name: str, chunks, content_type: str | None = None) -> bytes:
+    """The workbook ``data`` with a member added, written from ``chunks`` (bytes) so that
+    a bomb is never held whole, and declared in [Content_Types].xml."""
+    if content_type:
+        data = rezip(
+            data,
+            "[Content_Types].xml",
+            lambda xml: xml.replace(
+                "</Types>",
+                f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>',
+            ),
+        )
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as z, z.open(name, "w") as member:
+        for chunk in chunks:
+            member.write(chunk)
+    return buf.getvalue()
+
+
+def _shared_strings(count: int, head: bytes = b"") -> list[bytes]:
+    return [
+        head + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+        *(b"<si><t>a</t></si>" * 10_000 for _ in range(count // 10_000)),
+        b"</sst>",
+    ]
+
+
+def _rows(count: int, *, dimension: bool) -> Any:
+    def change(xml: str) -> str:
+        body = "".join(
+            f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+            for i in range(7, count + 1)
+        )
+        xml = xml.replace("</sheetData>", body + "</sheetData>")
+        return xml if dimension else re.sub(r"<dimension[^>]*/>", "", xml)
+
+    return change
+
+
+def _entity(head: str, member: str = "xl/worksheets/sheet1.xml", root: str = "<worksheet"):
+    return lambda good: rezip(good, member, lambda xml: xml.replace(root, head + root, 1))
+
+
+XXE = '<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+LAUGHS = '<!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+
+# (case, the sheet made from the good export, what import_kpis must answer: a refusal at a
+# place (file, or file:sheet!cell) with a phrase, or the cell's text written into the
+# content changing only the value's own bytes)
+HOSTILE_SHEETS: list[tuple[str, Any, tuple[str, str] | str]] = [
+    ("xxe-in-sheet-xml", _entity(XXE), ("", "(not a readable xlsx)")),
+    (
+        "xxe-in-shared-strings",
+        lambda good: _with_member(
+            good, "xl/sharedStrings.xml", _shared_strings(0, XXE.encode()), SHARED_STRINGS_TYPE
+        ),
+        ("", "(not a readable xlsx)"),
+    ),
+    (
+        "entity-expansion-in-shared-strings",
+        lambda good: _with_member(
+            good, "xl/sharedStrings.xml", _shared_strings(0, LAUGHS.encode()), SHARED_STRINGS_TYPE
+        ),
+        ("", "(not a readable xlsx)"),
+    ),
+    (
+        # 5 million one-letter texts, 85 MB unpacked in 0.2 MB: openpyxl took 290 s, 550 MB
+        "shared-strings-bomb",
+        lambda good: _with_member(
+            good, "xl/sharedStrings.xml", _shared_strings(5_000_000), SHARED_STRINGS_TYPE
+        ),
+        ("", "100,000 個を超えています（共有文字列の表）"),
+    ),
+    (
+        # openpyxl reads a sheet that does not say its size whole to find it: 60 s
+        "million-rows-without-a-dimension",
+        lambda good: rezip(good, "xl/worksheets/sheet1.xml", _rows(1_000_000, dimension=False)),
+        (f"!A{MAX_SHEET_ROWS + 2}", "読み込めるのは 10000 行までです"),
+    ),
+    (
+        "million-rows-under-a-false-dimension",
+        lambda good: rezip(good, "xl/worksheets/sheet1.xml", _rows(1_000_000, dimension=True)),
+        (f"!A{MAX_SHEET_ROWS + 2}", "(too many rows)"),
+    ),
+    (
+        "a-row-of-half-a-million-cells",
+        lambda good: rezip(
+            good,
+            "xl/worksheets/sheet1.xml",
+            lambda xml: xml.replace(
+                "</sheetData>",
+                '<row r="7">'
+                + '<c t="inlineStr"><is><t>x</t></is></c>' * 500_000
+                + "</row></sheetData>",
+            ),
+        ),
+        ("!A7", "400,000 個を超えています"),
+    ),
+    (
+        "formula-without-its-result",
+        lambda good: _edited(good, "指標", "=1+1"),
+        ("!E2", "式の計算結果が保存されていません"),
+    ),
+    (
+        "formula-with-its-result",
+        lambda good: _edited(good, "基準値", "=5+6", cached={"5+6": "11"}),
+        "11",
+    ),
+    ("newline-and-key", lambda good: _edited(good, "指標", "指標\nkey: value"), ("!E2", "改行")),
+    ("newline-in-notes", lambda good: _edited(good, "備考", "備考\r\n# x: y"), ("!L2", "改行")),
+    *[
+        (f"yaml-indicator-{i}", lambda good, v=v: _edited(good, "指標", v), v)
+        for i, v in enumerate(
+            [
+                "指標 #注",
+                "# 指標",
+                '"引用"',
+                "'単'",
+                "- 指標",
+                "? 指標",
+                "&a 指標",
+                "*a",
+                "!tag 指標",
+                "{a: b}",
+                "[a, b]",
+                "| 指標",
+                "> 指標",
+                "% 指標",
+                "@指標",
+                "`指標`",
+                "指標: 値",
+                "yes",
+                "null",
+                "~",
+                "0x1F",
+                "指標\\n",
+                "+指標",
+                "-1",
+            ]
+        )
+    ],
+    (
+        "yaml-indicators-in-notes",
+        lambda good: _edited(good, "備考", "[参考] &a *b: #c"),
+        "[参考] &a *b: #c",
+    ),
+]
+
+
+#: kpi-a's keys in goals/a.yaml and their values as GOAL writes them.
+WAS = {"indicator: ": "指標Ａ", "notes: ": '"備考Ａ: 速報値"', "value: ": "10"}
+
+
+def _edited(good: bytes, column: str, value: str, cached: dict[str, str] | None = None) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src.xlsx"
+        src.write_bytes(good)
+        ref = f"{col(column)}{ROW['kpi-a']}"
+        return edit(src, Path(tmp) / "dst.xlsx", {ref: value}, cached=cached).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("case", "make", "expected"), HOSTILE_SHEETS, ids=[c[0] for c in HOSTILE_SHEETS]
+)
+def test_hostile_sheet(content, tmp_path, case, make, expected):
+    good = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx").read_bytes()
+    path = tmp_path / f"{case}.xlsx"
+    path.write_bytes(make(good))
+    before = snapshot(content)
+    if isinstance(expected, tuple):
+        place, phrase = expected
+        with pytest.raises(BuildError) as caught:
+            import_kpis(content, path)
+        message = str(caught.value)
+        assert "Traceback" not in message and "internal error" not in message, message
+        first = str(caught.value.problems[0])
+        assert first.startswith(f"{path}{':' + SHEET + place if place else ':'}"), first
+        assert phrase in first, first
+        assert snapshot(content) == before
+        return
+    # Accepted: goals/a.yaml differs from before in kpi-a's value alone, written so that
+    # it reads back as the cell's text.
+    import_kpis(content, path)
+    after = snapshot(content)
+    assert {k for k in after if after[k] != before.get(k)} == {"goals/a.yaml"}
+    old, new = before["goals/a.yaml"].decode(), after["goals/a.yaml"].decode()
+    ((old_lines, new_lines),) = changed_lines(old, new)
+    assert len(old_lines) == len(new_lines) == 1
+    a, b = old_lines[0], new_lines[0]
+    # The key and what follows the value (a comment) are as they were; what lies between
+    # is one YAML scalar that reads as the cell's text.
+    key, was = next((k, v) for k, v in WAS.items() if k in a)
+    head = a[: a.index(key) + len(key)]
+    tail = a[len(head) + len(was) :]
+    assert a == head + was + tail, a
+    assert b.startswith(head) and b.endswith(tail), (a, b)
+    assert str(yaml.safe_load(b[len(head) : len(b) - len(tail)])) == expected, (a, b)
+    kpi = {k.id: k for k in load_plan(content).packages()[0][2].kpis}["kpi-a"]
+    assert expected in (
+        kpi.indicator.raw,
+        kpi.notes.raw if kpi.notes else None,
+        str(kpi.baseline.value),
+    )
+
+
+def test_a_csv_cell_with_a_line_break_is_refused_at_its_cell(content, tmp_path):
+    published = kpi_csv(load_plan(content)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(published, newline="")))
+    header = rows[0]
+    (row,) = [r for r in rows if r[0] == "kpi-a"]
+    row[header.index("指標")] = "指標\nkey: value\n# 注"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path = tmp_path / "kpi.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    before = snapshot(content)
+    with pytest.raises(BuildError) as caught:
+        import_kpis(content, path)
+    first = str(caught.value.problems[0])
+    assert first.startswith(f"{path}:2:{header.index('指標') + 1}: 指標のセルに改行"), first
     assert snapshot(content) == before
