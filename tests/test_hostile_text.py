@@ -125,9 +125,71 @@ def ok(*printed: str) -> Ok:
     return Ok(printed)
 
 
+def actuals(*entries: str) -> dict[str, str]:
+    """goals/a.yaml with ＫＰＩ kpi-a's 実績値 (baseline 令和５年度, target pending, unit 件):
+    ``entries`` are flow mappings, the first on line 23, each at column 19."""
+    base = "baseline: {value: 10, year: 令和５年度}"
+    lines = "".join(f"\n                  - {e}" for e in entries)
+    return goal(base, f"{base}\n                actuals:{lines}")
+
+
 # (case, files to override in the minimal plan, outcome: Ok, or (file, line, column or
 # None, a phrase of the message))
 CASES: list[tuple[str, dict, Ok | tuple[str, int, int | None, str]]] = [
+    # 0. the surfaces of the 概要 (overview.yaml) and the フォローアップ (実績値)
+    (
+        "overview-not-a-mapping",
+        {"overview.yaml": "[1, 2]\n"},
+        ("overview.yaml", 1, 1, "overview.yaml 全体を「項目名: 値」の組で書いてください"),
+    ),
+    (
+        "overview-font-below-the-floor",
+        {"overview.yaml": "font_size: 6.5\n"},
+        ("overview.yaml", 1, 12, "7 pt 以上 12 pt 以下"),
+    ),
+    ("overview-three-pages", {"overview.yaml": "pages: 3\n"}, ("overview.yaml", 1, 8, "1 か 2")),
+    (
+        "overview-unknown-kpi",
+        {"overview.yaml": "main_kpis: [kpi-x]\n"},
+        ("overview.yaml", 1, 13, "「kpi-x」が見つかりません"),
+    ),
+    (
+        "overview-lead-over-the-limit",
+        {"overview.yaml": f"lead: {'あ' * (MAX_TEXT_CHARS + 1)}\n"},
+        ("overview.yaml", 1, 7, "リード文が長すぎます"),
+    ),
+    (
+        "overview-anchor",
+        {"overview.yaml": "lead: &x 本文\ngoals: [{goal: goal-a, text: *x}]\n"},
+        ("overview.yaml", 1, 7, "YAML のアンカー「&x」は使えません"),
+    ),
+    ("overview-lead-with-markup", {"overview.yaml": 'lead: "{{ 7*7 }}<script>x</script>"\n'}, ok()),
+    (
+        "actuals-twice-for-one-year",
+        actuals("{year: 令和６年度, value: 11}", "{year: 令和６年度, value: 12}"),
+        ("goals/a.yaml", 24, 28, "令和６年度の実績値が"),
+    ),
+    (
+        "actuals-before-the-baseline",
+        actuals("{year: 令和４年度, value: 11}"),
+        ("goals/a.yaml", 23, 28, "基準値の年度（令和５年度）より前です"),
+    ),
+    (
+        "actuals-year-not-a-fiscal-year",
+        actuals("{year: 2025, value: 11}"),
+        ("goals/a.yaml", 23, 28, "令和N年度の形で書いてください"),
+    ),
+    (
+        "actuals-unit-of-another-kind",
+        actuals("{year: 令和６年度, value: 11, unit: 円}"),
+        ("goals/a.yaml", 23, 52, "ＫＰＩの単位（「件」）と違います"),
+    ),
+    (
+        "actuals-value-a-list",
+        actuals("{year: 令和６年度, value: [1, 2]}"),
+        ("goals/a.yaml", 23, None, "値は文字列で書いてください"),
+    ),
+    ("actuals-note-with-markup", actuals('{year: 令和６年度, value: 11, note: "{{ 7*7 }}"}'), ok()),
     # 1. anchors and aliases, refused before anything expands them
     (
         "alias-bomb",

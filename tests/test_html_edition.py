@@ -104,24 +104,39 @@ def test_each_chapter_is_a_sheet_of_its_own_on_screen(page):
     assert min(gaps) > 10, gaps  # px: the grey ground shows between every two sheets
 
 
-def test_axe_finds_no_wcag_a_or_aa_violation(page):
-    """axe-core's WCAG 2.1 A and AA rules over the whole HTML edition, as a browser shows
-    it (screen stylesheet)."""
+def _axe_violations(page) -> list:
+    """axe-core's WCAG 2.1 A and AA rules over the page as the browser shows it."""
     assert AXE.is_file(), "axe-core is missing: make test installs it (npm ci in tests/a11y)"
     page.execute_script(AXE.read_text(encoding="utf-8"))
     page.set_script_timeout(120)
+    return json.loads(
+        page.execute_async_script(
+            """const done = arguments[arguments.length - 1];
+            axe.run(document, {runOnly: {type: 'tag',
+                               values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+               .then(r => done(JSON.stringify(r.violations.map(v => [v.id, v.impact,
+                       v.nodes.slice(0, 3).map(n => n.target.join(' '))]))))
+               .catch(e => done(JSON.stringify([['error', String(e), []]])));"""
+        )
+    )
+
+
+def test_axe_finds_no_wcag_a_or_aa_violation_in_the_overview(built_plan, browser):
+    """The 概要's screen edition, overview.html, as built beside plan.html."""
+    overview = built_plan.html_path.parent / "overview.html"
+    browser.get(overview.as_uri())
+    assert browser.execute_script("return document.documentElement.lang") == "ja"
+    headings = browser.execute_script("return document.querySelectorAll('h1, h2, h3').length")
+    assert headings > 4  # the title and a head for each 重点目標
+    assert _axe_violations(browser) == []
+
+
+def test_axe_finds_no_wcag_a_or_aa_violation(page):
+    """axe-core's WCAG 2.1 A and AA rules over the whole HTML edition, as a browser shows
+    it (screen stylesheet)."""
 
     def violations() -> list:
-        return json.loads(
-            page.execute_async_script(
-                """const done = arguments[arguments.length - 1];
-                axe.run(document, {runOnly: {type: 'tag',
-                                   values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-                   .then(r => done(JSON.stringify(r.violations.map(v => [v.id, v.impact,
-                           v.nodes.slice(0, 3).map(n => n.target.join(' '))]))))
-                   .catch(e => done(JSON.stringify([['error', String(e), []]])));"""
-            )
-        )
+        return _axe_violations(page)
 
     assert violations() == []
     # The checker sees what it should: the 参考１ page links shown again are link-name.
