@@ -95,6 +95,29 @@ def _descendants(box):
 def _finish(document, pdf) -> None:
     _identify_pdf_ua(document, pdf)
     _label_pages(document, pdf)
+    _scope_headers(pdf)
+
+
+def _scope_headers(pdf) -> None:
+    """PDF/UA (ISO 14289-1, 7.5): every table header cell says what it heads. WeasyPrint
+    writes each TH's attributes without /Scope; the templates head columns in a table's
+    <thead> (scope="col", "colgroup") and rows elsewhere (scope="row"), so a TH under a
+    THead heads its column, any other its row."""
+    objects = {obj.number: obj for obj in pdf.objects if getattr(obj, "number", None)}
+
+    def parent(element):
+        ref = element.get("P") if isinstance(element, dict) else None
+        if isinstance(ref, bytes | str):
+            number = int(ref.split()[0])
+            return objects.get(number)
+        return None
+
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("S") == "/TH":
+            group = parent(parent(obj))
+            heads_column = isinstance(group, dict) and group.get("S") == "/THead"
+            attributes = obj.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+            attributes["Scope"] = "/Column" if heads_column else "/Row"
 
 
 #: The options ``layout_pdf`` passes to ``write_pdf``; the benchmark (bench/) imports them

@@ -554,6 +554,13 @@ def test_the_report_is_built_grouped_and_counted(tmp_path):
 
     figures(root["/StructTreeRoot"])
     assert "修繕完了率：基準値 55％（令和５年度）、実績値 58％（令和６年度）" in alts[0]
+    # PDF/UA: the row heads of the series tables (基準値, 実績値, 目標値) head their rows,
+    # the column heads their columns.
+    from test_structure import _header_scopes
+
+    scopes = set(_header_scopes(reader))
+    assert ("TBody", "/Row") in scopes and ("THead", "/Column") in scopes
+    assert all(scope for _, scope in scopes) and ("TBody", "/Column") not in scopes
     assert len(alts) == 4 and alts[3].endswith("実績値なし")
     html = (out / "followup.html").read_text("utf-8")
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="kpi-chart"') == 4

@@ -201,6 +201,32 @@ def test_a_table(tmp_path):
     assert "表１対象施設の内訳区分件数道路（国道）12河川出典：国土交通省調べ" in built.text
     tags = _structure_tags(built.reader)
     assert {"Table", "TH", "TD", "Caption"} <= tags
+    # PDF/UA: every header cell says what it heads; those of a table's head its column.
+    scopes = _header_scopes(built.reader)
+    assert scopes and set(scopes) == {("THead", "/Column")}, scopes
+
+
+def _header_scopes(reader: pypdf.PdfReader) -> list[tuple[str, str | None]]:
+    """(the row group a TH stands in, its /Scope) for every TH of the structure tree."""
+    found: list[tuple[str, str | None]] = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if node.get("/S") == "/TH":
+                group = node["/P"].get_object()["/P"].get_object()
+                attributes = node.get("/A")
+                scope = attributes.get_object().get("/Scope") if attributes else None
+                found.append((str(group.get("/S")).lstrip("/"), scope and str(scope)))
+            kids = node.get("/K")
+            if kids is not None:
+                walk(kids)
+        elif isinstance(node, pypdf.generic.ArrayObject):
+            for kid in node:
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
 
 
 def test_an_image_figure(tmp_path):
