@@ -143,6 +143,7 @@ def _layout(
     *,
     content: Path | None = None,
     sources: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> tuple[bytes, dict[str, int]]:
     """Lay out with WeasyPrint, passing its warnings to ``report``: the PDF, and the page
     each anchor lands on (``write.layout``)."""
@@ -154,7 +155,13 @@ def _layout(
     logger.addHandler(engine_log)
     allowed = [TEMPLATES_DIR, STYLES_DIR, *([content] if content else [])]
     try:
-        return layout(html, out.resolve().as_uri() + "/", attachments=attachments, allowed=allowed)
+        return layout(
+            html,
+            out.resolve().as_uri() + "/",
+            attachments=attachments,
+            allowed=allowed,
+            titles=titles,
+        )
     except RefusedFetch as exc:
         raise BuildError(_refused(exc.url, sources or {})) from None
     finally:
@@ -311,8 +318,13 @@ def _build(
             )
             for name, body in data.items()
         ]
+        # A link's description in the tagged PDF is the heading it leads to, as printed.
+        titles = {
+            h.anchor: "　".join(t for t in (h.label, h.title) if t)
+            for h in plan.outline(not final).headings
+        }
         pdf, anchor_pages = _layout(
-            html, out, warn, attachments, content=content, sources=plan.sources
+            html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
         )
     with progress.stage("overview"):
         # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf

@@ -13,7 +13,7 @@ import contextlib
 import mimetypes
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
@@ -190,19 +190,38 @@ def layout_pdf(
     return layout(html, base_url, attachments, allowed)[0]
 
 
+def _describe_links(pdf, titles: Mapping[str, str]) -> None:
+    """PDF/UA (7.18.5): a link's description (/Contents) is what it leads to. WeasyPrint
+    writes the target's id (「ch1」, 「pkg-carbon-neutral」), which a screen reader would
+    read out; a link to a heading gets that heading's number and title instead."""
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Subtype") == "/Link":
+            contents = obj.get("Contents")
+            title = titles.get(contents.string) if isinstance(contents, pydyf.String) else None
+            if title:
+                obj["Contents"] = pydyf.String(title)
+
+
 def layout(
     html: str,
     base_url: str,
     attachments: list[weasyprint.Attachment] | None = None,
     allowed: list[Path] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> tuple[bytes, dict[str, int]]:
     """``layout_pdf``, and the page (counted from 0) that each element id (anchor) of the
     document lands on, read off the layout itself: the Word edition's 目次 and 頁 get
-    the PDF's page numbers without the PDF being parsed again (a second, on the real plan)."""
+    the PDF's page numbers without the PDF being parsed again (a second, on the real plan).
+    ``titles`` (anchor → its heading as printed) describe the links to those anchors."""
     fetcher = SandboxedFetcher(allowed or [TEMPLATES_DIR, STYLES_DIR])
     source = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     options = dict(PDF_OPTIONS)
-    finisher = options.pop("finisher")
+    options.pop("finisher")
+
+    def finisher(document, pdf) -> None:
+        _finish(document, pdf)
+        if titles:
+            _describe_links(pdf, titles)
 
     def run() -> tuple[bytes, dict[str, int]]:
         # What HTML.write_pdf does, in its two steps, with the same options for both.

@@ -381,7 +381,7 @@ def test_refused_fetch_points_at_the_content(tmp_path, capsys, monkeypatch):
         tmp_path, {"goals/a.yaml": GOAL.replace("取組Ａ", "取組 http://example.com/x.png")}
     )
 
-    def fetching_layout(html, base_url, attachments=None, allowed=None):
+    def fetching_layout(html, base_url, attachments=None, allowed=None, titles=None):
         raise RefusedFetch("http://example.com/x.png")
 
     monkeypatch.setattr("keikaku.write.layout", fetching_layout)

@@ -383,3 +383,21 @@ def test_a_section_numbered_its_own_way(tmp_path, numbering):
     built = build_with(tmp_path, {"chapter1.yaml": ch1})
     expected = "現行計画の重点目標" if numbering == "none" else "ア現行計画の重点目標"
     assert any(t.replace("　", "") == expected for _, t in built.bookmarks), built.bookmarks
+
+
+def test_every_link_is_described_by_the_heading_it_leads_to(tmp_path):
+    """PDF/UA 7.18.5: a link annotation's /Contents is read out by screen readers; it is
+    the target heading's number and title as printed, never the target's id."""
+    built = build_with(tmp_path, {})
+    described = [
+        str(annot.get_object().get("/Contents"))
+        for page in built.reader.pages
+        for annot in page.get("/Annots") or []
+        if annot.get_object().get("/Subtype") == "/Link"
+    ]
+    assert described  # the 目次's entries and the 政策パッケージ一覧's titles are links
+    assert any(d.startswith("第１章\u3000") for d in described)
+    assert all(
+        re.match(r"(第[１-９]+[章節]|参考[１-９]|[１-９]|（[１-９]+）)\u3000\S", d)
+        for d in described
+    ), sorted(set(described))
