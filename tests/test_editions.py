@@ -191,3 +191,14 @@ def test_the_example_is_sample_data_marked_as_such():
         assert plan.labels["draft_mark"].plain == "見本"
     # The draft has no regional content.
     assert editions_of(PROJECT / "content") == []
+
+
+def test_the_guide_shows_the_example_as_it_is():
+    import re
+
+    guide = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+    chapter = guide[guide.index("## 16. 地方ブロック版") :]
+    shown = re.search(r"```yaml\n(title: .*?)```", chapter, re.S)
+    example = PROJECT / "examples/regional/content/editions/kanto/plan.yaml"
+    text = example.read_text("utf-8")
+    assert shown and shown.group(1) == text[text.index("title:") :]
