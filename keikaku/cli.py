@@ -58,6 +58,7 @@ COMMANDS = """\
   python build.py kpi import 回答.xlsx
   python build.py followup --year 令和９年度
   python build.py --content examples/followup/content --out examples/followup/output followup
+  python build.py --content examples/regional/content --out examples/regional/output --edition kanto
 """
 
 
@@ -109,8 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out",
         type=Path,
-        default=PROJECT_ROOT / "output",
-        help="作ったものを置くフォルダ（既定: output/） (output directory)",
+        default=None,
+        help="作ったものを置くフォルダ（既定: output/。--edition NAME では output/editions/NAME/）"
+        " (output directory)",
+    )
+    parser.add_argument(
+        "--edition",
+        metavar="NAME",
+        default=None,
+        help="build: 内容のフォルダの editions/NAME/ にある地方ブロック版を作る"
+        " (build the regional edition NAME)",
     )
     parser.add_argument(
         "--force",
@@ -253,6 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)"
         )
+    if args.edition is not None and args.command != "build":
+        parser.error(
+            f"--edition は build だけに使えます（{args.command} には使えません）。"
+            " (--edition goes with build only)"
+        )
+    if args.out is None:
+        args.out = PROJECT_ROOT / "output"
+        if args.edition is not None:
+            args.out = args.out / "editions" / args.edition
     try:
         if args.command == "diff":
             diff(
@@ -291,7 +309,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "check":
             check(args.content, args.out, final=args.final)
         else:
-            build(args.content, args.out, final=args.final, force=args.force, docx=not args.no_docx)
+            build(
+                args.content,
+                args.out,
+                final=args.final,
+                force=args.force,
+                docx=not args.no_docx,
+                edition=args.edition,
+            )
         return 0
     except BuildError as exc:
         from .lint import FinalBlocked

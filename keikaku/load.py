@@ -119,6 +119,10 @@ class Loader:
         # a list or of labels): an empty one is then to be written or deleted, otherwise
         # only written.
         self.removable = True
+        # An edition (editions.py): the labels it inherits from the national plan, and
+        # the national entities its own content may name (visions of national 重点目標).
+        self.base_labels: dict[str, Text] = {}
+        self.base_visions: dict[str, model.Vision] = {}
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -1016,12 +1020,19 @@ FIXED_FILES = ("plan.yaml", FOOTNOTES_FILE, "lint.yaml", "followup.yaml")
 _CONTENT_SUFFIXES = (".yaml", ".yml", ".md", ".png", ".jpg", ".jpeg", ".svg")
 
 
+#: The folder of the regional editions (editions.py): each is a content set of its own.
+EDITIONS_DIR = "editions"
+
+
 def _unreferenced(loader: Loader) -> list[Problem]:
-    """Content files that nothing in the plan refers to (MkDocs reports pages not in nav)."""
+    """Content files that nothing in the plan refers to (MkDocs reports pages not in nav).
+    The editions' folder is theirs: each edition reports its own files."""
     used = {loader.shown(f) for f in (*FIXED_FILES, *loader.images)} | set(loader.sources)
     found = []
     for entry in sorted(files.walk(loader.root), key=lambda e: e.rel.split("/")):
         rel = entry.rel
+        if rel.split("/", 1)[0] == EDITIONS_DIR:
+            continue
         if (
             entry.path.suffix.lower() in _CONTENT_SUFFIXES
             and entry.is_file()
@@ -1081,11 +1092,16 @@ def _load_overview(loader: Loader) -> OverviewFile | None:
     return overview
 
 
-def _index(parts: tuple[Any, ...]) -> model.PlanIndex:
+def _index(
+    parts: tuple[Any, ...], visions: dict[str, model.Vision] | None = None
+) -> model.PlanIndex:
     blocks = list(model.walk(parts))
     return model.PlanIndex(
         goals=tuple(b for b in blocks if isinstance(b, model.PriorityGoal)),
-        visions={b.id: b for b in blocks if isinstance(b, model.Vision)},
+        visions={
+            **(visions or {}),
+            **{b.id: b for b in blocks if isinstance(b, model.Vision)},
+        },
         challenges=tuple(b for b in blocks if isinstance(b, model.Challenge)),
         outlines=tuple(b for b in blocks if isinstance(b, model.GoalOutline)),
         sections={b.id: b for b in blocks if isinstance(b, model.Section)},
@@ -1140,9 +1156,10 @@ def load_lint_config(content_dir: Path) -> LintConfig:
     return config
 
 
-def load_plan(content_dir: Path) -> Plan:
-    """Read, validate and build the whole plan, or raise ``BuildError`` listing every problem."""
-    loader = Loader(content_dir)
+def load_plan(content_dir: Path, *, loader: Loader | None = None) -> Plan:
+    """Read, validate and build the whole plan, or raise ``BuildError`` listing every problem.
+    ``loader`` reads it instead of a new ``Loader`` (an edition's, editions.py)."""
+    loader = Loader(content_dir) if loader is None else loader
     if not content_dir.is_dir():
         loader.problems.add(
             Pos(loader.shown_root),
@@ -1185,6 +1202,7 @@ def load_plan(content_dir: Path) -> Plan:
         k: labels.get(k) or loader.text(v, Pos(model.DEFAULTS_POS), k)
         for k, v in model.DEFAULT_LABELS.items()
     }
+    all_labels.update(loader.base_labels)
     all_labels.update(labels)
     meta = loader.build(model.PlanMeta, node.without("parts", "labels"), "表紙と文書情報")
     parts: tuple[Any, ...] | None = None
@@ -1221,7 +1239,7 @@ def load_plan(content_dir: Path) -> Plan:
         parts=parts,
         footnotes=footnotes,
         pending_items=tuple(loader.pending),
-        index=_index(parts),
+        index=_index(parts, loader.base_visions),
         sources=loader.sources,
         warnings=(*_unreferenced(loader), *_goals_without_outline(parts)),
         overview=overview,
@@ -1243,4 +1261,4 @@ def load_plan(content_dir: Path) -> Plan:
     return plan
 
 
-__all__ = ["PLAN_FILE", "Loader", "load_plan"]
+__all__ = ["EDITIONS_DIR", "PLAN_FILE", "Loader", "load_plan"]

@@ -206,13 +206,20 @@ def check(
     remaining: list[str] = []
     with files.content_root(content):
         findings = validate(plan, content, final=final, report=warn, outlook=remaining.append)
+        from .editions import check_editions
         from .followup import load_followup_config
 
         load_followup_config(content)  # followup.yaml, if any: checked as the report reads it
+        editions = check_editions(content)  # every edition in content/editions/
     report(
         f"ok: {len(plan.goals)} 重点目標, {len(plan.packages())} 政策パッケージ, "
         f"{len(plan.pending)} 未定事項, {len(findings)} 件の公用文 lint 警告"
     )
+    for name, edition in editions.items():
+        report(
+            f"ok: 版 {name}（{edition.meta.title.plain}）: {len(edition.goals)} 重点目標, "
+            f"{len(edition.packages())} 政策パッケージ, {len(edition.pending)} 未定事項"
+        )
     for line in remaining:  # a draft: what the final edition still waits for, by kind
         report(line)
     return findings
@@ -228,12 +235,14 @@ def build(
     warn: Report = _stderr,
     progress: Progress | None = None,
     docx: bool = True,
+    edition: str | None = None,
 ) -> list[Path]:
     """Run the whole pipeline; returns the files written (none if nothing changed since
     the last build and not ``force``). Raises ``BuildError``.
 
     ``report`` gets the result line, ``warn`` the warnings (lint, layout engine).
-    ``docx`` False leaves out the Word edition (the live preview)."""
+    ``docx`` False leaves out the Word edition (the live preview). ``edition`` builds
+    that regional edition (editions.py) instead of the national plan."""
     prepare(content, out, warn)
     with files.content_root(content):
         return _build(
@@ -245,6 +254,7 @@ def build(
             warn=warn,
             progress=progress,
             docx=docx,
+            edition=edition,
         )
 
 
@@ -267,12 +277,18 @@ def _build(
     warn: Report,
     progress: Progress | None,
     docx: bool = True,
+    edition: str | None = None,
 ) -> list[Path]:
     date = document_date(content)
     stamp = BuildStamp(
         content,
         out,
-        options=("final" if final else "draft", date.isoformat(), "docx" if docx else "no-docx"),
+        options=(
+            "final" if final else "draft",
+            date.isoformat(),
+            "docx" if docx else "no-docx",
+            f"edition={edition or ''}",
+        ),
     )
     if not force and stamp.is_current():
         report(
@@ -293,7 +309,12 @@ def _build(
     progress = progress or Progress(report=warn)
     started = time.perf_counter()
     with progress.stage("load"):
-        plan = load_plan(content)  # inside files.content_root(content), set by ``build``
+        if edition is None:
+            plan = load_plan(content)  # inside files.content_root(content), set by ``build``
+        else:
+            from .editions import load_edition
+
+            plan = load_edition(content, edition)
     with progress.stage("validate"):
         validate(plan, content, final=final, report=warn, verbose=progress.enabled)
     with progress.stage("render"):
@@ -326,20 +347,23 @@ def _build(
         pdf, anchor_pages = _layout(
             html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
         )
+    products: dict[str, bytes] = {}
     with progress.stage("overview"):
         # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
-        # in the same set; a column that does not fit stops the build.
+        # in the same set; a column that does not fit stops the build. An edition has
+        # none yet: the 概要 is the national plan's.
         from .overview import OVERVIEW_FILE
         from .overview_layout import overview_products
 
-        products: dict[str, bytes] = overview_products(
-            plan,
-            out,
-            date,
-            draft=not final,
-            warn=warn,
-            shown_file=files.shown_in(files.shown_path(content), OVERVIEW_FILE),
-        )
+        if edition is None:
+            products = overview_products(
+                plan,
+                out,
+                date,
+                draft=not final,
+                warn=warn,
+                shown_file=files.shown_in(files.shown_path(content), OVERVIEW_FILE),
+            )
     if docx:
         with progress.stage("docx"):
             # The Word edition for consultation (docx.py): the same plan through Pandoc, its
