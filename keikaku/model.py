@@ -684,6 +684,22 @@ class PlanMeta:
     notice: Text | None = meta("表紙の注記", default=None)
 
 
+def printed_number(value: int | float) -> str:
+    """A number as the page prints it: digits as written in the data, the integer part in
+    groups of three with 「,」 (公用文作成の考え方: 大きな数は三桁ごとに区切る), so that
+    2600 prints 2,600 as the charts' axes do; 1200.0 prints 1,200, 0.5 stays 0.5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = repr(value)
+    if "e" in text or "inf" in text or "nan" in text:
+        return text
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-')):,}.{frac}"
+
+
 def draft_mark(status: Text | None, labels: dict[str, Text]) -> str:
     """The word a draft build (without ``--final``) prints behind every page.
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import jinja2
 
 from .figures import society_diagram, watermark_svg
-from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text, draft_mark
+from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text, draft_mark, printed_number
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
 from .typeset import keep_together, squeeze_punctuation
@@ -32,11 +32,12 @@ def is_pending(value: object) -> bool:
 
 
 def kpi_value(value: object) -> str:
-    """A KPI's value as printed: numbers as written in the data (32, 0.5, 1,200 stays 1200)."""
+    """A KPI's value as printed: numbers as written in the data, grouped by three (32, 0.5,
+    1,200; ``model.printed_number``), text as its Markdown renders."""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return printed_number(value)
     return value.html if isinstance(value, Text) else str(value)
 
 

@@ -451,9 +451,9 @@ METADATA_ONLY = ("subject", "keywords")
 
 
 def _value(value: Any) -> str:
-    """A ＫＰＩ value as printed: numbers as written in the data (1200.0 shows as 1200)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    """A ＫＰＩ value as printed: ``model.printed_number`` (1200.0 shows as 1,200)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return model.printed_number(value)
     return str(value)
 
 

@@ -529,6 +529,9 @@ def test_the_report_is_built_grouped_and_counted(tmp_path):
     assert order == sorted(order)
     assert "最新値：60％（令和７年度）" in text and "進捗率：20％" in text
     assert "進捗率：50％" in text  # the falling indicator
+    # Numbers grouped by three as the axes write them (公用文): 2,600, never 2600.
+    assert "最新値：2,300人（令和８年度）" in text and "2,600" in text
+    assert "2600" not in text and "2300" not in text
     # The plan's standards: PDF/A-3a (tagged), the plan's fonts embedded.
     root = reader.trailer["/Root"]
     assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root

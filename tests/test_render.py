@@ -85,3 +85,19 @@ def test_the_plan_templates_type_no_wording():
         text = re.sub(r"\{#.*?#\}", "", text, flags=re.S)
         words = re.findall(r"[^\x00-\x7f（）【】「」、。　]+", text)
         assert not words, (name, words)
+
+
+def test_numbers_are_printed_in_groups_of_three_as_written():
+    from keikaku.model import printed_number
+    from keikaku.render import kpi_value
+
+    assert [printed_number(v) for v in (32, 1200, 1200.0, 0.5, 12345.25, -2600, 999)] == [
+        "32",
+        "1,200",
+        "1,200",
+        "0.5",
+        "12,345.25",
+        "-2,600",
+        "999",
+    ]
+    assert kpi_value(2600) == "2,600" and kpi_value(True) == "True"
