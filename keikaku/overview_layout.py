@@ -62,9 +62,11 @@ TOLERANCE_MM = 0.2
 #: A run of kanji, katakana or full-width Latin letters and digits short enough to be
 #: kept on one line: the 概要's narrow columns then break its titles between words
 #: (「力強い／経済社会」), not inside one (「経／済社会」), and a closing ≫ or ） stays with
-#: the word before it. A longer run may break anywhere.
+#: the word before it. A kanji run keeps the kana written after it (okurigana and a
+#: particle: 「支える」「基盤の」, never 「支え／る」). A longer run may break anywhere.
 _WORD = re.compile(
-    r"(?:[\u3005\u4e00-\u9fff]{2,8}|[\u30a1-\u30faー]{2,12}|[0-9０-９]+[年%％]?)"
+    r"(?:[\u3005\u4e00-\u9fff]{1,8}[\u3041-\u3096]{1,4}|[\u3005\u4e00-\u9fff]{2,8}"
+    r"|[\u30a1-\u30faー]{2,12}|[0-9０-９]+[年%％]?)"
     r"[\u226b\u300b\u300d\u300f\u3011\uff09、。]*"
 )
 

@@ -361,3 +361,19 @@ def test_a_final_build_with_draft_only_parts_makes_its_overview(tmp_path):
     outcome = run_command(["--final", "--content", str(content), "--out", str(out)])
     assert outcome.code == 1 and "Traceback" not in outcome.err
     assert "goals/a.yaml:1:1" in outcome.err and "draft_only" in outcome.err
+
+
+def test_titles_break_between_words_never_inside_one():
+    """A kanji run keeps its okurigana and particle (「支える」, not 「支え／る」): the
+    real plan's fourth 重点目標 broke so in the 概要's column head."""
+    from keikaku.overview_layout import phrases
+
+    kept = re.findall(
+        r'<span class="nobr">(.*?)</span>',
+        str(phrases("戦略的・計画的な社会資本整備を支える基盤の強化")),
+    )
+    assert kept == ["戦略的", "計画的な", "社会資本整備を", "支える", "基盤の", "強化"]
+    assert re.findall(r'<span class="nobr">(.*?)</span>', str(phrases("力強い経済社会"))) == [
+        "力強い",
+        "経済社会",
+    ]
