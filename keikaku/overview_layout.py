@@ -295,8 +295,8 @@ class OverviewLayout:
         s = self.sheet
         where = "、".join(
             (f"{o.page + 1}ページ目の" if s.pages > 1 else "")
-            + f"{o.column + 1}列目（{s.columns[o.column].number}　{s.columns[o.column].title}）"
-            f"が {o.excess:.1f} mm"
+            + f"{o.column + 1}列目（{s.columns[o.column].number}　{s.columns[o.column].title}、"
+            f"{s.columns[o.column].pos}）が {o.excess:.1f} mm"
             for o in overflows
         )
         smaller = (

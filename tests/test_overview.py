@@ -254,7 +254,10 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
     (problem,) = caught.value.problems
     message = str(problem)
     assert problem.pos.path.endswith("overview.yaml") and problem.pos.line == 1
-    assert "2列目（第２節　重点目標Ｂ）" in message and "1列目" not in message
+    assert "2列目（第２節　重点目標Ｂ、" in message and "1列目" not in message
+    assert re.search(r"重点目標Ｂ、[^）]*goals/b\.yaml:\d+:\d+）", message), (
+        "where the goal is written"
+    )
     excess = float(re.search(r"が ([0-9.]+) mm", message).group(1))
     assert excess > 10
     assert "font_size: 8.5" in message and "7 pt まで" in message and "pages: 2" in message
