@@ -779,6 +779,8 @@ DEFAULT_LABELS: dict[str, str] = {
     "overview_title": "（概要）",
     "overview_continued": "（続き）",
     "overview_kpi": "主なＫＰＩ",
+    "screen_notes": "注",
+    "screen_notes_back": "本文へ戻る",
 }
 
 

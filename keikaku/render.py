@@ -10,11 +10,13 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import jinja2
+from markupsafe import escape
 
 from .figures import society_diagram, watermark_svg
 from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text, draft_mark, printed_number
@@ -192,6 +194,90 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
 # One environment per process: compiling the templates is most of rendering's time
 # (about 65 ms of 80), and the environment keeps them compiled between builds. It
 # still picks up an edited template: Jinja checks each template's mtime when it is used.
+_FOOTNOTE_OPEN = re.compile(r'<span class="footnote" data-footnote="[^"]*">')
+_SECTION_TAG = re.compile(r"<section\b[^>]*>|</section>")
+_SPAN_TAG = re.compile(r"<span\b[^>]*>|</span>")
+_CLASS = re.compile(r'\bclass="([^"]*)"')
+
+
+def _span_end(html: str, start: int) -> int:
+    """The index just after the ``</span>`` that closes the span whose content starts at
+    ``start`` (spans nest: a footnote's text holds the 「ＰＰＰ」 kept together)."""
+    depth = 1
+    for tag in _SPAN_TAG.finditer(html, start):
+        depth += -1 if tag.group().startswith("</") else 1
+        if depth == 0:
+            return tag.end()
+    raise ValueError("unclosed footnote span")
+
+
+def screen_notes(html: str, labels: dict[str, Text]) -> str:
+    """The HTML edition's footnotes as a reader of a screen expects them.
+
+    On paper (WeasyPrint) a footnote is the ``<span class="footnote">`` at its call,
+    floated to the page's foot and numbered ※1, ※2 … in the order of the calls. A screen
+    has no page foot: each call also gets a link 「※n」 (``a.fn-call``, role doc-noteref)
+    to the note, and each chapter (a ``section.chapter``) ends with its notes in a list
+    (``aside.screen-notes``), each with a link back to its call. The numbers are the
+    PDF's (the order of the calls, running on across chapters). The stylesheet shows
+    either form, never both: the print one in the PDF, the list on screen.
+    """
+    out: list[str] = []
+    notes: list[tuple[int, str]] = []
+    chapters: list[bool] = []  # open sections: is each a chapter?
+    number = 0
+    at = 0
+    title = escape(labels["screen_notes"].plain)
+    back = escape(labels["screen_notes_back"].plain)
+
+    def listed(notes: list[tuple[int, str]]) -> str:
+        items = "".join(
+            f'<li id="fn-{n}"><span class="fn-no">※{n}</span>{body}'
+            f' <a class="fn-back" href="#fn-call-{n}" role="doc-backlink"'
+            f' aria-label="{back}（※{n}）">↩</a></li>'
+            for n, body in notes
+        )
+        return (
+            f'<aside class="screen-notes" aria-label="{title}">'
+            f'<p class="screen-notes-title">{title}</p><ol>{items}</ol></aside>'
+        )
+
+    while True:
+        call = _FOOTNOTE_OPEN.search(html, at)
+        section = _SECTION_TAG.search(html, at)
+        if section and (not call or section.start() < call.start()):
+            out.append(html[at : section.start()])
+            tag = section.group()
+            if tag.startswith("</"):
+                if chapters.pop() and notes:
+                    out.append(listed(notes))
+                    notes = []
+            else:
+                classes = _CLASS.search(tag)
+                chapters.append(bool(classes and "chapter" in classes.group(1).split()))
+            out.append(tag)
+            at = section.end()
+            continue
+        if not call:
+            rest = html[at:]
+            if notes:  # called outside any chapter: listed at the end of the main text
+                end_of_main = rest.rfind("</main>")
+                end_of_main = len(rest) if end_of_main < 0 else end_of_main
+                rest = rest[:end_of_main] + listed(notes) + rest[end_of_main:]
+            out.append(rest)
+            return "".join(out)
+        end = _span_end(html, call.end())
+        number += 1
+        body = html[call.end() : end - len("</span>")]
+        out.append(html[at:end])
+        out.append(
+            f'<a class="fn-call" id="fn-call-{number}" href="#fn-{number}"'
+            f' role="doc-noteref">※{number}</a>'
+        )
+        notes.append((number, body))
+        at = end
+
+
 _shared_environment = functools.cache(make_environment)
 
 
@@ -229,8 +315,11 @@ class Renderer:
             "kpi_widths": kpi_columns(plan),
             "examples_width": examples_columns(plan),
         }
-        return squeeze_punctuation(
-            keep_together(self.env.get_template("document.html").render(**context))
+        return screen_notes(
+            squeeze_punctuation(
+                keep_together(self.env.get_template("document.html").render(**context))
+            ),
+            plan.labels,
         )
 
     def render_shinkyu(self, context: ShinkyuContext) -> str:

@@ -89,7 +89,7 @@ def test_committed_schema_is_the_one_the_model_gives():
     #   python -m keikaku.data > schema/plan.schema.json
     assert (PROJECT / SCHEMA_PATH).read_text(encoding="utf-8") == schema_text()
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    assert SCHEMA["properties"]["version"]["const"] == "3.1"
+    assert SCHEMA["properties"]["version"]["const"] == "3.2"
 
 
 def test_the_schema_documents_the_tree():

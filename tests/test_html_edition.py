@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from conftest import PROJECT
 
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,6 +105,50 @@ def test_each_chapter_is_a_sheet_of_its_own_on_screen(page):
     assert all(color == "rgb(255, 255, 255)" for *_, color in sheets)
     gaps = [b[1] - a[2] for a, b in itertools.pairwise(sheets)]
     assert min(gaps) > 10, gaps  # px: the grey ground shows between every two sheets
+
+
+def test_footnotes_on_screen_are_calls_linked_to_notes_at_the_chapters_end(page, built_plan):
+    """On paper a footnote floats to its page's foot; a screen has none. The HTML edition
+    gives each call a link 「※n」 to its note, listed at the end of its chapter with a
+    link back, numbered as the PDF numbers them; the PDF prints neither the links nor the
+    lists."""
+    from keikaku import tree
+    from keikaku.load import load_plan
+
+    numbers = tree.footnote_numbers(load_plan(PROJECT / "content"))
+    html = built_plan.html_path.read_text("utf-8")
+    calls = re.findall(
+        r'<span class="footnote" data-footnote="([^"]+)">.*?<a class="fn-call" '
+        r'id="fn-call-(\d+)" href="#fn-(\d+)" role="doc-noteref">※(\d+)</a>',
+        html,
+        re.S,
+    )
+    assert len(calls) == sum(len(n) for n in numbers.values()) >= 3
+    for fid, call, target, shown in calls:
+        assert int(call) == int(target) == int(shown) and int(shown) in numbers[fid]
+    # On screen: the call and the note are shown, the paper's floated text is not.
+    shown = page.execute_script(
+        """const vis = el => getComputedStyle(el).display !== 'none';
+        return [[...document.querySelectorAll('span.footnote')].some(vis),
+                [...document.querySelectorAll('a.fn-call')].every(vis),
+                [...document.querySelectorAll('aside.screen-notes li')].map(li => li.id),
+                [...document.querySelectorAll('aside.screen-notes')].every(
+                    a => a.closest('section.chapter') !== null)];"""
+    )
+    assert shown == [False, True, [f"fn-{n}" for n in range(1, len(calls) + 1)], True]
+    # Each note links back to its call, and the call's chapter holds the note.
+    for n in range(1, len(calls) + 1):
+        back = page.find_element(By.CSS_SELECTOR, f"#fn-{n} a.fn-back")
+        assert back.get_attribute("href").endswith(f"#fn-call-{n}")
+        assert page.execute_script(
+            "return document.getElementById(arguments[0]).closest('section.chapter') === "
+            "document.getElementById(arguments[1]).closest('section.chapter')",
+            f"fn-call-{n}",
+            f"fn-{n}",
+        )
+    # The PDF has the paper's form only.
+    text = "".join(built_plan.pages)
+    assert "↩" not in text and "本文へ戻る" not in text
 
 
 def _axe_violations(page) -> list:
