@@ -350,20 +350,21 @@ def _build(
     products: dict[str, bytes] = {}
     with progress.stage("overview"):
         # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
-        # in the same set; a column that does not fit stops the build. An edition has
-        # none yet: the 概要 is the national plan's.
+        # in the same set; a column that does not fit stops the build. An edition has its
+        # own, of what it prints, with its own overview.yaml (in its folder) if it has one.
+        from .load import EDITIONS_DIR
         from .overview import OVERVIEW_FILE
         from .overview_layout import overview_products
 
-        if edition is None:
-            products = overview_products(
-                plan,
-                out,
-                date,
-                draft=not final,
-                warn=warn,
-                shown_file=files.shown_in(files.shown_path(content), OVERVIEW_FILE),
-            )
+        folder = content if edition is None else content / EDITIONS_DIR / edition
+        products = overview_products(
+            plan,
+            out,
+            date,
+            draft=not final,
+            warn=warn,
+            shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
+        )
     if docx:
         with progress.stage("docx"):
             # The Word edition for consultation (docx.py): the same plan through Pandoc, its

@@ -86,13 +86,38 @@ def test_an_edition_prints_national_sections_numbered_as_it_numbers_them(tmp_pat
     assert "第３章実効性を確保する方策" in text
     # What the edition leaves out is not printed.
     assert "状況の変化" not in text and "審議の経過" not in text
-    # Its own products, not the national 概要.
-    assert {"plan.pdf", "plan.html", "plan.json", "kpi.csv"} <= {p.name for p in out.iterdir()}
-    assert not (out / "overview.pdf").exists()
+    # Its own products, the 概要 too: of what the edition prints, under its title.
+    assert {"plan.pdf", "plan.html", "plan.json", "kpi.csv", "overview.pdf"} <= {
+        p.name for p in out.iterdir()
+    }
+    overview = pypdf.PdfReader(out / "overview.pdf")
+    sheet = squash(overview.pages[0].extract_text())
+    assert len(overview.pages) == 1 and "東ブロックにおける計画（見本）（概要）" in sheet
+    assert "重点目標Ａ" in sheet and "施策テーマＡ" in sheet
+    assert "重点目標Ｂ" not in sheet and "施策テーマＢ" not in sheet
     # The national plan is unchanged, and does not report the edition's files.
     national = load_plan(content)
     assert not national.warnings, national.warnings
     assert editions_of(content) == ["east"]
+
+
+def test_an_editions_overview_reads_its_own_overview_yaml(tmp_path):
+    content = content_with(tmp_path, {"east": EDITION})
+    (content / "editions" / "east" / "overview.yaml").write_text(
+        "lead: 東ブロックの概要の一文（見本）。\nmain_kpis: [kpi-a]\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    build(content, out, edition="east", report=lambda _: None, warn=lambda _: None)
+    sheet = squash(pypdf.PdfReader(out / "overview.pdf").pages[0].extract_text())
+    assert "東ブロックの概要の一文（見本）。" in sheet and "指標Ａ" in sheet
+    # A mistake in it is named in the edition's folder.
+    (content / "editions" / "east" / "overview.yaml").write_text(
+        "main_kpis: [kpi-zz]\n", encoding="utf-8"
+    )
+    said = problems(
+        lambda: build(content, out, edition="east", report=lambda _: None, warn=lambda _: None)
+    )
+    assert any("editions/east/overview.yaml:1:" in p and "kpi-zz" in p for p in said), said
 
 
 def test_the_cli_builds_an_edition_into_its_own_folder_and_skips_when_nothing_changed(
