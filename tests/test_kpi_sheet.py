@@ -516,7 +516,7 @@ def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, mo
     text = squash(
         "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(out / "plan.pdf").pages)
     )
-    for shown in ("1200", "（令和６年度）", "新しい指標", "指標Ｅ", "75", "（令和１２年度）"):
+    for shown in ("1,200", "（令和６年度）", "新しい指標", "指標Ｅ", "75", "（令和１２年度）"):
         assert shown in text, shown
     assert "10（令和５年度）" not in text
 

@@ -665,7 +665,7 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
     units = [lines(c) for c in cells("col-unit")]
     assert ["万kW"] in units and ["％"] in units
     values = [lines(c) for c in cells("col-value")]
-    assert ["3200.5", "（令和１２年度）"] in values and ["1200", "（令和６年度）"] in values
+    assert ["3,200.5", "（令和１２年度）"] in values and ["1,200", "（令和６年度）"] in values
     # Every table of the ＫＰＩ一覧 has the same columns.
     widths = []
     for page in document.pages:
