@@ -49,7 +49,7 @@ from . import model, rules
 from .load import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
-SCHEMA_VERSION = "3.1"
+SCHEMA_VERSION = "3.2"
 SCHEMA_PATH = "schema/plan.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -412,11 +412,11 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
                     "備考": pkg.kpis.pending.raw,
                 }
             )
-            continue
-        if not pkg.kpis:
+        elif not pkg.kpis and not pkg.regional_kpis:
             rows.append({**dict.fromkeys(CSV_COLUMNS, ""), **base, "状態": NONE})
             continue
-        for k in pkg.kpis:
+        # A regional edition's own ＫＰＩ of the package follow the national ones.
+        for k in pkg.all_kpis:
             row = {**dict.fromkeys(ACTUAL_COLUMNS, ""), **_kpi_row(base, k)}
             if not k.actuals:
                 rows.append(row)

@@ -58,7 +58,7 @@ def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(tmp
     assert meta.title == "テスト計画（閣議決定）"
     assert meta.author is None and meta.subject is None
     data = json.loads((out / "plan.json").read_text("utf-8"))
-    assert data["version"] == "3.1"
+    assert data["version"] == "3.2"
     assert data["meta"]["plan_period"] == "令和８年度から令和１２年度まで"
     assert data["meta"]["meeting"] is None and data["meta"]["issuer"] is None
 

@@ -492,7 +492,7 @@ def test_plan_json_carries_the_series(tmp_path):
     import jsonschema
 
     data = json.loads(json.dumps(plan_data(load_plan(content_with(tmp_path)))))
-    assert data["version"] == "3.1"
+    assert data["version"] == "3.2"
     schema = json.loads((PROJECT / "schema" / "plan.schema.json").read_text("utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
     assert schema["$defs"]["Kpi"]["properties"]["actuals"]["items"] == {"$ref": "#/$defs/KpiActual"}
