@@ -365,7 +365,7 @@ def test_the_guide_shows_the_errors_as_the_build_words_them(tmp_path):
     )
     region = kanto / "region.yaml"
     region.write_text(
-        region.read_text("utf-8").replace("completion: 令和12年度", "completion: 2030年度"),
+        region.read_text("utf-8").replace("completion: 令和１２年度", "completion: 2030年度"),
         "utf-8",
     )
     found = problems(lambda: check_editions(Path("examples/regional/content")))
