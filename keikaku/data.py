@@ -412,11 +412,11 @@ def kpi_rows(plan: Plan) -> list[dict[str, str]]:
                     "備考": pkg.kpis.pending.raw,
                 }
             )
-            continue
-        if not pkg.kpis:
+        elif not pkg.kpis and not pkg.regional_kpis:
             rows.append({**dict.fromkeys(CSV_COLUMNS, ""), **base, "状態": NONE})
             continue
-        for k in pkg.kpis:
+        # A regional edition's own ＫＰＩ of the package follow the national ones.
+        for k in pkg.all_kpis:
             row = {**dict.fromkeys(ACTUAL_COLUMNS, ""), **_kpi_row(base, k)}
             if not k.actuals:
                 rows.append(row)

@@ -92,12 +92,14 @@ from .model import (
     Plan,
     PolicyPackage,
     PriorityGoal,
+    Projects,
     Section,
     Table,
     Text,
     Vision,
     children,
     draft_mark,
+    printed_number,
 )
 from .outline import Heading, heading_line, list_marker, zen
 
@@ -817,6 +819,8 @@ class _Builder:
             self.pending(b, ctx, path, value=False)
         elif isinstance(b, Table):
             self.table(b, ctx, path)
+        elif isinstance(b, Projects):
+            self.projects(b, ctx, path)
         elif isinstance(b, Figure):
             self.figure(b, ctx, path)
         elif isinstance(b, Diagram):
@@ -1070,6 +1074,78 @@ class _Builder:
         head = [row(r, cells) for r, cells in enumerate(b.rows[: b.header])]
         body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header :])]
         self.add(TableBlock(widths[:ncols], head, body))
+        if b.source:
+            self.add(
+                self.para(
+                    self.styles.get("Source"),
+                    [Str(self.L["source"].plain), *self.text(b.source)],
+                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                )
+            )
+
+    def projects(self, b: Projects, ctx: _Ctx, path: str) -> None:
+        """主要事業 as plan.pdf sets it (blocks.html): the columns some row fills, a row
+        per project, the 計 computed; the header repeated on every page."""
+        if b.caption:
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*self.caption_no(b), *self.text(b.caption)],
+                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                )
+            )
+        columns = b.columns
+        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+        header = [
+            _cell([self.para(head, [Str(self.L[label].plain)], self.label_trace(label, ctx))])
+            for _name, label in columns
+        ]
+        aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name, _ in columns]
+        rows = []
+        for p in b.projects:
+            cells = []
+            for (name, _label), align in zip(columns, aligns, strict=True):
+                value = getattr(p, name)
+                inl = (
+                    []
+                    if value is None
+                    else [Str(printed_number(value))]
+                    if name == "cost"
+                    else self.text(value)
+                )
+                src = value if isinstance(value, Text) else p.pos
+                cells.append(
+                    _cell(
+                        [self.para(cell, inl, self.trace(p.id, name, "project", ctx.where, src))],
+                        align=align,
+                    )
+                )
+            rows.append(cells)
+        total = self.L["projects_total"].raw.replace("{count}", zen(b.count))
+        cost = b.total_cost
+        rows.append(
+            [
+                _cell([self.para(head, [Str(total)], self.label_trace("projects_total", ctx))]),
+                *(
+                    _cell(
+                        [
+                            self.para(
+                                head,
+                                [Str(printed_number(cost))]
+                                if name == "cost" and cost is not None
+                                else [],
+                                None,
+                            )
+                        ],
+                        align=align,
+                    )
+                    for (name, _label), align in zip(columns[1:], aligns[1:], strict=True)
+                ),
+            ]
+        )
+        share = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
+        widths = _fractions([share[name] for name, _ in columns])
+        self.add(TableBlock(widths, [header], rows, aligns))
         if b.source:
             self.add(
                 self.para(
@@ -1824,17 +1900,28 @@ class _Builder:
                                 ),
                             ]
                         )
-                        continue
-                    for i, k in enumerate(pkg.kpis):
-                        first = (
-                            self.para(
+                    listed: list[tuple[Any, str]] = []
+                    if not isinstance(pkg.kpis, Pending):
+                        listed += [(k, "" if i else "national") for i, k in enumerate(pkg.kpis)]
+                    # A regional edition's own ＫＰＩ of the package, after the national ones.
+                    listed += [
+                        (k, "" if i else "regional") for i, k in enumerate(pkg.regional_kpis)
+                    ]
+                    for k, lead in listed:
+                        if lead == "national":
+                            first = self.para(
                                 cell,
                                 title,
                                 self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title),
                             )
-                            if i == 0
-                            else self.para(cell, [], None)
-                        )
+                        elif lead == "regional":
+                            first = self.para(
+                                cell,
+                                [Str(f"（{L['regional_kpis'].plain}）")],
+                                self.label_trace("regional_kpis", ctx),
+                            )
+                        else:
+                            first = self.para(cell, [], None)
                         indicator = [*self.text(k.indicator)]
                         if k.unit:
                             indicator.append(

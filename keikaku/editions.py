@@ -25,10 +25,10 @@ from typing import Any
 
 from . import model
 from .errors import BuildError, Pos, Problem, Problems
-from .load import EDITIONS_DIR, PLAN_FILE, Loader, load_plan
+from .load import EDITIONS_DIR, PLAN_FILE, REGIONAL_KPIS_KEY, Loader, load_plan
 from .markup import Markup2Html
 from .model import Plan, Text
-from .sources import YMap, printable
+from .sources import YList, YMap, printable
 
 #: The block kind that names a national entity in an edition's content.
 NATIONAL = "national"
@@ -85,6 +85,92 @@ class EditionLoader(Loader):
             b.id: b for b in model.walk(national.parts) if isinstance(getattr(b, "id", None), str)
         }
         self.used: dict[str, Pos] = {}  # the ids of every national block printed, and where
+
+    plan_keys = (REGIONAL_KPIS_KEY,)
+
+    def amend(self, node: YMap, parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The parts with the edition's own ＫＰＩ (``regional_kpis:`` in its plan.yaml)
+        added to the national 政策パッケージ they name: each package gets a second
+        【ＫＰＩ】 part, labelled ``regional_kpis``, after its national one."""
+        if REGIONAL_KPIS_KEY not in node:
+            return parts
+        value = node[REGIONAL_KPIS_KEY]
+        if not isinstance(value, YList):
+            self.add(
+                node.at(REGIONAL_KPIS_KEY),
+                "regional_kpis は「- package: 政策パッケージの ID」で始まる項目の一覧で書いてください。"
+                " (expected a list)",
+                REGIONAL_KPIS_KEY,
+            )
+            return parts
+        printed = {id(b) for b in model.walk(parts)}
+        added: dict[str, tuple[model.RegionalKpis, Pos]] = {}
+        for n, (item, pos) in enumerate(zip(value, value.item_pos, strict=True)):
+            ref = item.get("package") if isinstance(item, YMap) else None
+            pkg = self.entities.get(ref) if isinstance(ref, str) else None
+            self._path.extend([REGIONAL_KPIS_KEY, f"[{n}]"])
+            if isinstance(pkg, model.PolicyPackage):
+                self._titles.append(pkg.title.plain)
+            try:
+                entry = self.convert(model.RegionalKpis, item, pos, "地方ブロックのＫＰＩ", None)
+                if entry is None:
+                    continue
+                where = item.at("package")
+                path = f"{self.field_path()}.package"
+                if not isinstance(pkg, model.PolicyPackage):
+                    self.add_unknown_package(entry.package, where, path)
+                elif id(pkg) not in printed:
+                    self.add(
+                        where,
+                        f"政策パッケージ「{printable(entry.package)}」はこの版に載っていません。"
+                        "この版の parts に、その重点目標を「- national: 重点目標の ID」で載せてください。"
+                        " (package not printed in this edition)",
+                        path,
+                    )
+                elif entry.package in added:
+                    self.add(
+                        where,
+                        f"政策パッケージ「{printable(entry.package)}」のＫＰＩは "
+                        f"{added[entry.package][1]} にも書かれています。一つにまとめてください。"
+                        " (package given twice)",
+                        path,
+                    )
+                elif not entry.kpis:
+                    self.add(
+                        item.at("kpis"),
+                        "ＫＰＩが一つもありません。「- id: …」で書いてください。 (no kpis)",
+                        f"{self.field_path()}.kpis",
+                    )
+                else:
+                    added[entry.package] = (entry, where)
+            finally:
+                if isinstance(pkg, model.PolicyPackage):
+                    self._titles.pop()
+                del self._path[-2:]
+        replaced: dict[int, Any] = {}
+        for pkg_id, (entry, _where) in added.items():
+            pkg = self.entities[pkg_id]
+            part = model.KpiPart(
+                kpis=tuple(dataclasses.replace(k, package=pkg_id) for k in entry.kpis),
+                label=model.REGIONAL_KPIS,
+                pos=entry.pos,
+            )
+            replaced[id(pkg)] = dataclasses.replace(pkg, parts=(*pkg.parts, part))
+        return _replaced(parts, replaced) if replaced else parts
+
+    def add_unknown_package(self, ref: str, where: Pos, path: str) -> None:
+        packages = sorted(k for k, b in self.entities.items() if isinstance(b, model.PolicyPackage))
+        close = difflib.get_close_matches(ref, packages, n=1)
+        hint = f"「{printable(close[0])}」の誤りではありませんか。" if close else ""
+        block = self.entities.get(ref)
+        kind = f"（「{printable(ref)}」は {type(block).KIND} です）" if block is not None else ""
+        self.add(
+            where,
+            f"全国計画に政策パッケージ「{printable(ref)}」が見つかりません{kind}。{hint}"
+            "全国計画の政策パッケージの ID を書いてください（全国計画で ID を変えたときは、ここも直します）。"
+            " (unknown national package)",
+            path,
+        )
 
     def own_ids(self) -> dict[str, Pos]:
         """The ids the edition's own content defines."""
@@ -150,6 +236,23 @@ class EditionLoader(Loader):
         reachable = _reachable(block, set())
         self.pending.extend(p for p in self.national.pending_items if id(p[1]) in reachable)
         return block
+
+
+def _replaced(blocks: tuple[Any, ...], by: dict[int, Any]) -> tuple[Any, ...]:
+    """``blocks`` with each block whose ``id()`` is in ``by`` replaced, and every block
+    that holds one rebuilt around it (the model is frozen); the rest stay the same objects."""
+    out = []
+    for block in blocks:
+        if id(block) in by:
+            out.append(by[id(block)])
+            continue
+        body = getattr(block, "body", None)
+        if isinstance(body, tuple) and body:
+            inner = _replaced(body, by)
+            if any(a is not b for a, b in zip(inner, body, strict=True)):
+                block = dataclasses.replace(block, body=inner)
+        out.append(block)
+    return tuple(out)
 
 
 def _national(content: Path) -> tuple[Plan, dict[str, tuple[str, Pos]]]:

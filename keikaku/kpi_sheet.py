@@ -243,9 +243,15 @@ _PROMPTS = {
 }
 
 
-def workbook_bytes(plan: Plan, when: datetime, years: list[int] | None = None) -> bytes:
+def workbook_bytes(
+    plan: Plan,
+    when: datetime,
+    years: list[int] | None = None,
+    projects: list[dict[str, Any]] | None = None,
+) -> bytes:
     """``kpi.xlsx`` as bytes: the same plan and date give the same bytes. ``years``: the
-    fiscal years of its 実績値 columns (default ``sheet_years(plan)``)."""
+    fiscal years of its 実績値 columns (default ``sheet_years(plan)``); ``projects``: the
+    rows of its sheet 「主要事業」 (``project_sheet.sheet_rows``), none without any."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -335,6 +341,10 @@ def workbook_bytes(plan: Plan, when: datetime, years: list[int] | None = None) -
             error="実績値は数で書きます（例: 58、0.5、1200）。",
         )
         actual_cells.add(f"{letter(reiwa(years[0]))}2:{letter(reiwa(years[-1]))}{last}")
+    if projects:
+        from .project_sheet import add_sheet
+
+        add_sheet(wb, projects)
 
     stamp = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
     stamp = max(stamp, _EPOCH_1980)
@@ -369,13 +379,17 @@ def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
     (``dates.document_date``), so the same content gives the same bytes; its 実績値
     columns are the plan period of followup.yaml (``sheet_years``)."""
     from .followup import load_followup_config
+    from .project_sheet import all_plans, projects_of
+    from .project_sheet import sheet_rows as project_rows
 
     path = Path(path)
     config = load_followup_config(Path(content_dir))
     years = sheet_years(plan, fiscal_year(config.first_year), fiscal_year(config.last_year))
+    # 主要事業 of the plan and of every edition, in a sheet of their own.
+    projects = project_rows(projects_of(all_plans(Path(content_dir), plan)))
     files.publish(
         path.parent,
-        {path.name: workbook_bytes(plan, document_date(Path(content_dir)), years)},
+        {path.name: workbook_bytes(plan, document_date(Path(content_dir)), years, projects)},
     )
     return path
 
@@ -634,6 +648,26 @@ def _format_info(fmt: str | None) -> tuple[bool, int | None]:
 
 
 def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
+    table = _xlsx_table(data, shown, _kpi_sheet)
+    return _keyed(table or [], shown)
+
+
+def _kpi_sheet(names: list[str], shown: str) -> str:
+    """The sheet of ＫＰＩ: 「ＫＰＩ」, or the only sheet there is."""
+    if SHEET in names:
+        return SHEET
+    if len(names) == 1:
+        return names[0]
+    raise _refuse(
+        shown,
+        f"シート「{SHEET}」がありません（シート: {'、'.join(names)}）。"
+        f"書き出したときのシート名「{SHEET}」に戻してください。 (sheet not found)",
+    )
+
+
+def _xlsx_table(data: bytes, shown: str, choose: Any) -> list[tuple[int, list[Cell]]] | None:
+    """The cells of one sheet of a workbook, row by row: the sheet ``choose(names,
+    shown)`` names (None: the workbook has none to read, and nothing is read)."""
     _check_zip(data, shown)
     _check_xml(data, shown)
     import openpyxl
@@ -654,17 +688,9 @@ def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
                 io.BytesIO(data), read_only=True, data_only=False, keep_links=False
             )
             try:
-                names = values.sheetnames
-                if SHEET in names:
-                    name = SHEET
-                elif len(names) == 1:
-                    name = names[0]
-                else:
-                    raise _refuse(
-                        shown,
-                        f"シート「{SHEET}」がありません（シート: {'、'.join(names)}）。"
-                        f"書き出したときのシート名「{SHEET}」に戻してください。 (sheet not found)",
-                    )
+                name = choose(values.sheetnames, shown)
+                if name is None:
+                    return None
                 where = f"{shown}:{name}"
                 claimed = values[name].max_row or 0  # the sheet's own <dimension>, if any
                 if claimed > MAX_ROWS + 1:
@@ -704,7 +730,7 @@ def _xlsx_rows(data: bytes, shown: str) -> list[SheetRow]:
             f"Excel ブックとして読めません（{detail}）。Excel で開いて保存し直してください。"
             " (not a readable xlsx)",
         ) from None
-    return _keyed(table, shown)
+    return table
 
 
 def _xlsx_cell(vcell: Any, fcell: Any, pos: Pos) -> Cell:
@@ -1867,7 +1893,7 @@ class _Importer:
         doc: Doc,
         mapping: yaml.MappingNode,
         key: str,
-        value: str,
+        value: str | Decimal,
         keys: tuple[str, ...] = KPI_KEYS,
     ) -> int:
         """Set ``key`` of a ＫＰＩ mapping (or a 実績値's, ``keys=ACTUAL_KEYS``): its scalar
@@ -2102,14 +2128,22 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
 
     Raises ``BuildError`` listing every problem of the sheet (nothing written), or the
     problems of the plan as written (the files restored)."""
+    from . import project_sheet
+
     content_dir, sheet_path = Path(content_dir), Path(sheet_path)
     shown = shown_path(sheet_path)
     rows = read_sheet(sheet_path)
+    project_rows = project_sheet.read_rows(sheet_path, shown)
     plan = load_plan(content_dir)
+    plans = project_sheet.all_plans(content_dir, plan) if project_rows else []
     try:
         importer = _Importer(content_dir, plan, shown)
         for row in rows:
             importer.row(row)
+        projects = project_sheet.ProjectImporter(importer, plans) if project_rows else None
+        for row in project_rows:
+            assert projects is not None
+            projects.row(row)
         if not importer.problems:
             importer.finish()
         if importer.problems:
@@ -2150,6 +2184,7 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     _replace_files(changed)
     try:
         again = load_plan(content_dir)
+        plans_again = project_sheet.all_plans(content_dir, again) if projects else []
     except BuildError as exc:
         _restore(changed)
         raise BuildError(
@@ -2163,7 +2198,10 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
                 ),
             ]
         ) from None
-    if not _as_expected(plan, again, importer.expected):
+    if not _as_expected(plan, again, importer.expected) or (
+        projects is not None
+        and not project_sheet.as_expected(plans, plans_again, projects.expected)
+    ):
         _restore(changed)
         raise BuildError(
             Problem(
@@ -2184,9 +2222,14 @@ def _as_expected(before: Plan, after: Plan, expected: dict[str, Any]) -> bool:
     def ordered(state: dict[str, Any]) -> dict[str, Any]:
         return {p: list(v.items()) if isinstance(v, dict) else v for p, v in state.items()}
 
+    from .project_sheet import _without_projects
+
     if ordered(kpi_state(after)) != ordered(expected):
         return False
-    return _without_kpis(plan_data(before)) == _without_kpis(plan_data(after))
+    # The 主要事業 are the sheet 「主要事業」's to check (project_sheet.as_expected).
+    return _without_projects(_without_kpis(plan_data(before))) == _without_projects(
+        _without_kpis(plan_data(after))
+    )
 
 
 __all__ = [

@@ -69,6 +69,8 @@ def _known_keys() -> frozenset[str]:
         model.Kpi,
         model.KpiValue,
         model.KpiActual,
+        model.Project,
+        model.RegionalKpis,
         model.DiagramLink,
         model.PackagePart,
         model.KpiPart,
@@ -91,7 +93,10 @@ def _known_keys() -> frozenset[str]:
     return frozenset(names)
 
 
-KNOWN_KEYS = _known_keys()
+#: The key of an edition's plan.yaml under which its own ＫＰＩ stand (editions.py).
+REGIONAL_KPIS_KEY = "regional_kpis"
+
+KNOWN_KEYS = _known_keys() | {REGIONAL_KPIS_KEY}
 
 
 class Loader:
@@ -123,6 +128,14 @@ class Loader:
         # the national entities its own content may name (visions of national 重点目標).
         self.base_labels: dict[str, Text] = {}
         self.base_visions: dict[str, model.Vision] = {}
+
+    #: Keys of plan.yaml besides the cover's, ``labels`` and ``parts`` (an edition's
+    #: ``regional_kpis``): read by ``amend``.
+    plan_keys: tuple[str, ...] = ()
+
+    def amend(self, node: YMap, parts: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The parts, with what the ``plan_keys`` of plan.yaml add to them (an edition)."""
+        return parts
 
     def field_path(self) -> str:
         """Where in the file's structure the current value is: ``groups[0].packages[2].kpis``."""
@@ -452,6 +465,12 @@ class Loader:
             and math.isfinite(value)
         ):
             return value  # a number stays a number (.inf and .nan are not numbers a plan states)
+        if numbers and len(numbers) == len(scalars) and float in numbers:
+            self.add(
+                pos,
+                f"{label}は数で書いてください（例: 120、35.5。単位は書きません）。 (expected a number)",
+            )
+            return None
         if scalars:
             # Text where the union takes it (a KPI value that is not a number); otherwise
             # the number type, which reports what was expected.
@@ -713,6 +732,18 @@ class Loader:
             )
         elif isinstance(obj, model.Kpi) and obj.actuals:
             self.validate_actuals(obj, node)
+        elif isinstance(obj, model.Projects):
+            items = node.get("projects")
+            if not obj.projects:
+                bad(
+                    "projects",
+                    "主要事業が一件もありません。事業を「- id: …」で書いてください。 (no projects)",
+                )
+            elif len(obj.projects) > limits.MAX_TABLE_ROWS and isinstance(items, YList):
+                self.add(
+                    items.item_pos[limits.MAX_TABLE_ROWS],
+                    tables.too_many_rows(len(obj.projects)),
+                )
         elif isinstance(obj, model.PolicyPackage):
             kpi_parts = [p for p in obj.parts if isinstance(p, model.KpiPart)]
             if len(kpi_parts) != 1:
@@ -1204,7 +1235,9 @@ def load_plan(content_dir: Path, *, loader: Loader | None = None) -> Plan:
     }
     all_labels.update(loader.base_labels)
     all_labels.update(labels)
-    meta = loader.build(model.PlanMeta, node.without("parts", "labels"), "表紙と文書情報")
+    meta = loader.build(
+        model.PlanMeta, node.without("parts", "labels", *loader.plan_keys), "表紙と文書情報"
+    )
     parts: tuple[Any, ...] | None = None
     if "parts" not in node:
         loader.add(
@@ -1221,6 +1254,8 @@ def load_plan(content_dir: Path, *, loader: Loader | None = None) -> Plan:
             )
         finally:
             loader._path.pop()
+        if parts is not None:
+            parts = loader.amend(node, parts)
 
     overview = _load_overview(loader)
 

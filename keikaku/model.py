@@ -21,6 +21,7 @@ import html
 import re
 import typing
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol, Union
 
 from markupsafe import Markup
@@ -534,6 +535,22 @@ class KpiPart:
     label: str = meta("見出しの語", default="kpis")
 
 
+#: The label of the 【ＫＰＩ】 part a regional edition adds to a national 政策パッケージ.
+REGIONAL_KPIS = "regional_kpis"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegionalKpis:
+    """地方ブロックのＫＰＩ: a regional edition's own ＫＰＩ of a national 政策パッケージ,
+    printed under the package (after its national 【ＫＰＩ】) and in the edition's ＫＰＩ一覧."""
+
+    package: str = meta("政策パッケージ", doc="全国計画の政策パッケージの ID")
+    kpis: tuple[Kpi, ...] = meta(
+        "ＫＰＩ", doc="全国計画のＫＰＩと同じ書き方（id・indicator・baseline・target …）"
+    )
+    pos: Pos = position()
+
+
 @dataclass(frozen=True, kw_only=True)
 class PolicyPackage:
     """政策パッケージ: a 施策テーマ, with its parts in the order the editor gives them."""
@@ -556,6 +573,24 @@ class PolicyPackage:
     def kpis(self) -> tuple[Kpi, ...] | Pending:
         part = self.kpi_part
         return part.kpis if part else ()
+
+    @property
+    def regional_kpis(self) -> tuple[Kpi, ...]:
+        """The ＫＰＩ a regional edition adds to this national package: its 【ＫＰＩ】 part
+        labelled ``regional_kpis``, after the national one (editions.py). Empty in the
+        national plan."""
+        return tuple(
+            k
+            for p in self.parts
+            if isinstance(p, KpiPart) and p.label == REGIONAL_KPIS and isinstance(p.kpis, tuple)
+            for k in p.kpis
+        )
+
+    @property
+    def all_kpis(self) -> tuple[Kpi, ...]:
+        """The national ＫＰＩ that are set, then the edition's own (``regional_kpis``)."""
+        national = self.kpis
+        return (*(national if isinstance(national, tuple) else ()), *self.regional_kpis)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -582,6 +617,74 @@ class PriorityGoal:
     title: Text = meta("名称")
     id: str = meta("ID")
     body: tuple[Block, ...] = meta("本文")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Project:
+    """主要事業の一件: one row of a 主要事業 table."""
+
+    id: str = meta("ID", doc="表計算ファイルと新旧対照表が行を見分ける ID")
+    name: Text = meta("事業名")
+    place: Text | None = meta("箇所", default=None, doc="例: 〇〇県〇〇市")
+    completion: Text | None = meta(
+        "完成予定時期", default=None, doc="令和N年度（例: 令和10年度）。ＫＰＩの年度と同じ書き方"
+    )
+    cost: int | float | None = meta(
+        "事業費（億円）", default=None, doc="億円を単位とする数（例: 120、35.5）。0 以上"
+    )
+    notes: Text | None = meta("備考", default=None)
+    pos: Pos = position()
+
+
+#: The columns of a 主要事業 table, in the order printed: (field, label name).
+PROJECT_COLUMNS = (
+    ("name", "projects_name"),
+    ("place", "projects_place"),
+    ("completion", "projects_completion"),
+    ("cost", "projects_cost"),
+    ("notes", "projects_notes"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Projects:
+    """主要事業: the main projects of a regional plan, typed: 事業名, 箇所, 完成予定時期,
+    事業費（億円）, 備考. The 計 (the count and the sum of 事業費) is computed; a column
+    that no row fills is not printed."""
+
+    KIND: ClassVar[str] = "projects"
+    MAIN: ClassVar[str] = "projects"
+    pos: Pos = position()
+
+    projects: tuple[Project, ...] = meta("主要事業", doc="一件ごとに id・name と、必要な項目")
+    caption: Text | None = meta("表題", default=None)
+    source: Text | None = meta("出典", default=None)
+    numbered: bool = meta("番号を付ける", default=True, doc="false で「表１」などの番号を付けない")
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """The columns printed: 事業名, and each other column some row fills."""
+        return tuple(
+            (name, label)
+            for name, label in PROJECT_COLUMNS
+            if name == "name" or any(getattr(p, name) is not None for p in self.projects)
+        )
+
+    @property
+    def count(self) -> int:
+        return len(self.projects)
+
+    @property
+    def total_cost(self) -> int | float | None:
+        """The sum of the 事業費 given (exact in decimal: 0.1 + 0.2 is 0.3), or None if no
+        row gives one."""
+        from decimal import Decimal
+
+        costs = [p.cost for p in self.projects if p.cost is not None]
+        if not costs:
+            return None
+        total = sum((Decimal(repr(c)) for c in costs), Decimal(0))
+        return int(total) if total == total.to_integral_value() else float(total)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -626,6 +729,7 @@ Block = Union[  # noqa: UP007 - the alias is resolved at runtime by typing.get_t
     PriorityGoal,
     PackageGroup,
     PolicyPackage,
+    Projects,
     Include,
 ]
 BLOCK_KINDS: tuple[type, ...] = typing.get_args(Block)
@@ -684,13 +788,14 @@ class PlanMeta:
     notice: Text | None = meta("表紙の注記", default=None)
 
 
-def printed_number(value: int | float) -> str:
+def printed_number(value: int | float | Decimal) -> str:
     """A number as the page prints it: digits as written in the data, the integer part in
     groups of three with 「,」 (公用文作成の考え方: 大きな数は三桁ごとに区切る), so that
-    2600 prints 2,600 as the charts' axes do; 1200.0 prints 1,200, 0.5 stays 0.5."""
+    2600 prints 2,600 as the charts' axes do; 1200.0 prints 1,200, 0.5 stays 0.5. The
+    ＫＰＩ's values and the 主要事業's 事業費 (a ``Decimal`` total: exact) alike."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
+    if isinstance(value, (int, Decimal)):
         return f"{value:,}"
     text = repr(value)
     if "e" in text or "inf" in text or "nan" in text:
@@ -781,6 +886,13 @@ DEFAULT_LABELS: dict[str, str] = {
     "overview_kpi": "主なＫＰＩ",
     "screen_notes": "注",
     "screen_notes_back": "本文へ戻る",
+    "regional_kpis": "地方ブロックのＫＰＩ",
+    "projects_name": "事業名",
+    "projects_place": "箇所",
+    "projects_completion": "完成予定時期",
+    "projects_cost": "事業費（億円）",
+    "projects_notes": "備考",
+    "projects_total": "計（{count}件）",
 }
 
 

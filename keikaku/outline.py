@@ -23,6 +23,7 @@ from .model import (
     GoalOutline,
     PackageGroup,
     PriorityGoal,
+    Projects,
     Section,
     Table,
     Text,
@@ -220,9 +221,9 @@ def build_outline(
         for node in blocks:
             if isinstance(node, Section) and node.draft_only and not draft:
                 continue
-            if isinstance(node, (Figure, Diagram, Table)) and node.numbered:
-                kind = "table" if isinstance(node, Table) else "figure"
-                if not isinstance(node, Table) or node.caption is not None:
+            if isinstance(node, (Figure, Diagram, Table, Projects)) and node.numbered:
+                kind = "table" if isinstance(node, (Table, Projects)) else "figure"
+                if not isinstance(node, (Table, Projects)) or node.caption is not None:
                     counters[kind] += 1
                     outline.captions[id(node)] = f"{labels.get(kind, kind)}{zen(counters[kind])}"
             if (

@@ -16,10 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from . import typeset
 from .figures import society_diagram, watermark_svg
-from .model import HEADINGS, NUMBERED_MARKERS, Pending, Plan, Text, draft_mark, printed_number
+from .model import (
+    HEADINGS,
+    NUMBERED_MARKERS,
+    Pending,
+    Plan,
+    Text,
+    draft_mark,
+    printed_number,
+)
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
 from .typeset import keep_together, squeeze_punctuation
@@ -41,6 +50,13 @@ def kpi_value(value: object) -> str:
     if isinstance(value, (int, float)):
         return printed_number(value)
     return value.html if isinstance(value, Text) else str(value)
+
+
+def cover_title(title: Text) -> tuple[Markup, str]:
+    """The cover's title broken between its parts, never inside a word, and its size if
+    smaller than the cover's 24pt (``typeset.cover_title``)."""
+    html, size = typeset.cover_title(str(title.html))
+    return Markup(html), size
 
 
 def marker_width(marker: str) -> int:
@@ -65,7 +81,7 @@ def kpi_columns(plan: Plan) -> dict[str, str]:
         return sum(char_width(c) for c in text)
 
     labels = plan.labels
-    kpis = [k for _g, _grp, pkg in plan.packages() if isinstance(pkg.kpis, tuple) for k in pkg.kpis]
+    kpis = [k for _g, _grp, pkg in plan.packages() for k in pkg.all_kpis]
     values = [v for k in kpis for v in (k.baseline, k.target) if not isinstance(v, Pending)]
     unit = max(
         [width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
@@ -180,6 +196,8 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         plain=plain,
         list_marker=list_marker,
         kpi_value=kpi_value,
+        amount=printed_number,
+        cover_title=cover_title,
         marker_width=marker_width,
     )
     env.globals.update(

@@ -109,6 +109,45 @@ class Exactly(Rule):
 
 
 @dataclass(frozen=True)
+class AtLeast(Rule):
+    """A number no less than ``low``."""
+
+    low: float = 0
+    message: str = ""
+
+    def schema(self) -> dict[str, Any]:
+        return {"minimum": self.low}
+
+    def problem(self, value: Any) -> str | None:
+        return None if value is None or value >= self.low else self.message
+
+
+@dataclass(frozen=True)
+class FiscalYear(Rule):
+    """A fiscal year as the plan writes its ＫＰＩ's: 令和N年度 (series.fiscal_year)."""
+
+    what: str = ""
+
+    def schema(self) -> dict[str, Any]:
+        digit, nonzero = "[0-9０-９]", "[1-9１-９]"
+        return {
+            "pattern": f"^令和(元|{digit}?{nonzero}|{nonzero}{digit})年度$",
+            "examples": ["令和10年度", "令和９年度"],
+        }
+
+    def problem(self, value: Any) -> str | None:
+        from .series import fiscal_year
+
+        if value is None or fiscal_year(value) is not None:
+            return None
+        shown = value.plain if isinstance(value, model.Text) else str(value)
+        return (
+            f"{self.what}「{printable(shown)}」は「令和10年度」のように令和N年度の形で"
+            "書いてください（ＫＰＩの年度と同じ書き方）。 (fiscal year not understood)"
+        )
+
+
+@dataclass(frozen=True)
 class Described(Rule):
     """A schema only: what the loader checks with the rest of its block (a table's header
     and rows against each other, the widths against the columns, a part's label against
@@ -154,6 +193,12 @@ VALUE_RULES: dict[tuple[type, str], Rule] = {
         high=overview.MAX_PAGES,
         message="概要のページ数は 1 か 2 で書いてください。 (out of range)",
     ),
+    (model.Project, "completion"): FiscalYear(what="完成予定時期"),
+    (model.Project, "cost"): AtLeast(
+        low=0,
+        message="事業費（億円）は 0 以上の数で書いてください（例: 120、35.5）。 (negative cost)",
+    ),
+    (model.Projects, "projects"): Described(fragment=(("minItems", 1),)),
     (model.PackagePart, "label"): Described(
         fragment=(("examples", ["directions", "measures", "key_measures", "situation"]),)
     ),

@@ -538,6 +538,8 @@ class _Printer:
                 return self.pending(b, "pending_text", trace)
             case model.Table():
                 return self.table(b, trace)
+            case model.Projects():
+                return self.projects(b, trace)
             case model.Figure():
                 number = self.outline.caption_no(b)
                 caption = self.text(b.caption)
@@ -649,6 +651,39 @@ class _Printer:
             source,
             trace,
         )
+
+    def projects(self, b: model.Projects, trace: Trace) -> Table:
+        """主要事業 (blocks.html): the columns some row fills, a row per project keyed by
+        its id, and the 計 (the count and the sum of 事業費), computed."""
+        number = self.outline.caption_no(b) if b.caption else ""
+        caption = self.text(b.caption) if b.caption else None
+        columns = b.columns
+        header = tuple(self.label(label) for _name, label in columns)
+        rows = []
+        for p in b.projects:
+            cells = []
+            for name, _label in columns:
+                value = getattr(p, name)
+                if value is None:
+                    cells.append((Inline(),))
+                elif name == "cost":
+                    cells.append((Inline(model.printed_number(value)),))
+                else:
+                    cells.append((self.text(value),))
+            rows.append(Row(p.id, tuple(cells)))
+        total = self.plan.labels["projects_total"].raw.replace("{count}", zen(b.count))
+        cost = b.total_cost
+        sums = tuple(
+            (
+                Inline(model.printed_number(cost))
+                if name == "cost" and cost is not None
+                else Inline(),
+            )
+            for name, _label in columns[1:]
+        )
+        rows.append(Row("total", ((Inline(total),), *sums)))
+        source = self.label("source") + self.text(b.source) if b.source else None
+        return Table("projects", number, caption, (header,), tuple(rows), source, trace)
 
     def kpi_value(self, v: model.KpiValue | model.Pending) -> tuple[Inline, ...]:
         if isinstance(v, model.Pending):
@@ -855,13 +890,22 @@ class _Printer:
             for group in model.groups_of(goal):
                 for pkg in model.packages_of(group):
                     kpis = pkg.kpis
+                    listed: list[tuple[model.Kpi, Inline]] = []
                     if isinstance(kpis, model.Pending):
                         title = self.text(pkg.title)
                         value = self.label("pending_value")
                         rows.append(Row(pkg.id, ((title,), (value, self.text(kpis.pending)))))
-                        continue
-                    for n, k in enumerate(kpis):
-                        title = self.text(pkg.title) if n == 0 else Inline()
+                    else:
+                        listed += [
+                            (k, self.text(pkg.title) if n == 0 else Inline())
+                            for n, k in enumerate(kpis)
+                        ]
+                    # A regional edition's own ＫＰＩ of the package, after the national ones.
+                    listed += [
+                        (k, join("（", self.label("regional_kpis"), "）") if n == 0 else Inline())
+                        for n, k in enumerate(pkg.regional_kpis)
+                    ]
+                    for k, title in listed:
                         indicator = self.text(k.indicator)
                         if k.unit:
                             indicator = join(indicator, "（", self.text(k.unit), "）")

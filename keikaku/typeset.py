@@ -155,3 +155,104 @@ def _next_char(pieces: list[str], start: int) -> str:
         elif piece:
             return piece[0]
     return ""
+
+
+#: The cover's title line (plan.css ``.cover-title``): the text block's 45 em of 10.5pt is
+#: 19.7 em at 24pt; half an em is kept spare. A title longer than that is broken.
+COVER_TITLE_PT = 24.0
+COVER_LINE_EM = 45 * 10.5 / COVER_TITLE_PT - 0.5
+#: The least size a cover title is set at to keep its parts whole.
+COVER_TITLE_MIN_PT = 16.0
+#: Where a long cover title breaks: after the phrase that ends its first part
+#: (「関東ブロックにおける／社会資本整備重点計画」), never inside a word.
+COVER_BREAKS = ("における", "に関する", "に係る", "のための", "についての")
+_FOOTNOTE_OPEN = re.compile(r'<span class="footnote"', re.I)
+
+
+def _width(text: str) -> float:
+    from .figures import char_width
+
+    return sum(char_width(c) for c in text)
+
+
+def _text_of(html: str) -> str:
+    import html as _html
+
+    return _html.unescape(re.sub(r"<[^>]*>", "", html))
+
+
+def cover_title(html: str) -> tuple[str, str]:
+    """The cover's title as set: its HTML and, if it must be smaller than 24pt, a
+    ``font-size`` for it ("" otherwise).
+
+    A title that fits one line is left as it is. A longer one is cut after each of
+    ``COVER_BREAKS`` and each part is kept whole (``<span class="cover-line">``, set
+    ``white-space: nowrap``): the line breaks between the parts only, so a word is never
+    split (「社会資本整／備」). A part wider than the line makes the title smaller, down to
+    ``COVER_TITLE_MIN_PT``, until the widest part fits."""
+    pieces = _TAG_OR_TEXT.split(html)
+    text = _text_of("".join(_drop_footnotes(pieces)))
+    if _width(text) <= COVER_LINE_EM:
+        return html, ""
+    parts = [""]
+    inside = 0  # depth in a footnote's span, whose text is not the title's
+    open_tags = 0
+    for piece in pieces:
+        if piece.startswith("<"):
+            if inside:
+                inside += 1 if piece.lower().startswith("<span") else 0
+                inside -= 1 if piece.lower().startswith("</span") else 0
+            elif _FOOTNOTE_OPEN.match(piece):
+                inside = 1
+            elif not piece.startswith("</") and not piece.endswith("/>"):
+                open_tags += 1
+            else:
+                open_tags -= 1
+            parts[-1] += piece
+            continue
+        if inside or open_tags:
+            parts[-1] += piece
+            continue
+        cut = re.compile("|".join(re.escape(b) for b in COVER_BREAKS))
+        last = 0
+        for found in cut.finditer(piece):
+            end = found.end()
+            if piece[end:].strip():
+                parts[-1] += piece[last:end]
+                parts.append("")
+                last = end
+        parts[-1] += piece[last:]
+    parts = [p for p in parts if p]
+    widest = max(_width(_text_of("".join(_drop_footnotes(_TAG_OR_TEXT.split(p))))) for p in parts)
+    size = ""
+    if widest > COVER_LINE_EM:
+        fitted = COVER_TITLE_PT * COVER_LINE_EM / widest
+        size = f"{max(fitted, COVER_TITLE_MIN_PT):.1f}pt"
+    if len(parts) == 1 and not size:
+        return html, ""
+    # A part still wider than the line at the least size is left to break as it may.
+    room = COVER_LINE_EM * COVER_TITLE_PT / COVER_TITLE_MIN_PT
+    return "".join(
+        p
+        if _width(_text_of("".join(_drop_footnotes(_TAG_OR_TEXT.split(p))))) > room
+        else f'<span class="cover-line">{p}</span>'
+        for p in parts
+    ), size
+
+
+def _drop_footnotes(pieces: list[str]) -> list[str]:
+    """The pieces of some HTML without the footnotes' spans (their text is not the line's)."""
+    out: list[str] = []
+    inside = 0
+    for piece in pieces:
+        if inside:
+            if piece.lower().startswith("<span"):
+                inside += 1
+            elif piece.lower().startswith("</span"):
+                inside -= 1
+            continue
+        if _FOOTNOTE_OPEN.match(piece):
+            inside = 1
+            continue
+        out.append(piece)
+    return out

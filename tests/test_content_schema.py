@@ -138,6 +138,9 @@ EXAMPLES = {
     "package": "package: 施策テーマ\nid: pkg-a\nparts:\n  - part: measures\n    body:\n      - list: [取組]\n"
     "  - kpis:\n      - id: kpi-a\n        indicator: 指標\n        unit: 件\n"
     "        baseline: {value: 10, year: 令和５年度}\n        target: {pending: 次回以降に議論}\n        notes: 備考",
+    "projects": "projects:\n  - id: pj-a\n    name: 事業名\n    place: 見本市\n    completion: 令和10年度\n"
+    "    cost: 120\n    notes: 備考\n  - id: pj-b\n    name: 事業名Ｂ\n    cost: 35.5\n"
+    "caption: 主要事業\nsource: 出典の名前\nnumbered: false",
     "include": "include: chapters/other.yaml",
 }
 
@@ -192,6 +195,7 @@ def test_the_plain_blocks_load_as_the_schema_says(tmp_path):
         "prose",
         "generated",
         "section",
+        "projects",
     ]
     body = "".join(
         textwrap.indent(EXAMPLES[k], "    ").replace("    ", "  - ", 1) + "\n" for k in plain

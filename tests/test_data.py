@@ -399,6 +399,11 @@ def test_each_value_rule_says_the_same_to_the_loader_and_to_the_schemas():
         rules.Between: [-1, 0, 3, 6, 7],
         rules.Marker: ["none", "・", "（１）", "◎◎◎", "とても長い記号", *model.NUMBERED_MARKERS],
         rules.Exactly: [True, False],
+        rules.AtLeast: [-1, -0.5, 0, 0.5, 120],
+        rules.FiscalYear: [
+            *("令和10年度", "令和１０年度", "令和元年度", "令和８年度", "令和01年度", "令和0年度"),
+            *("令和00年度", "令和100年度", "2030年度", "R10", "令和10年", "平成30年度"),
+        ],
     }
     checked = 0
     for (cls, name), rule in rules.VALUE_RULES.items():
