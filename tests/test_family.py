@@ -275,6 +275,9 @@ def test_diff_of_an_edition_the_old_revision_does_not_have_is_refused_in_one_lin
     assert line.startswith(
         "HEAD~1:content/editions/east/plan.yaml: 版「east」はリビジョン「HEAD~1」にはありません"
     )
+    # The guide shows this line, for the example's edition.
+    guide = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+    assert line.replace("east", "kanto") in guide
     # A name that is in neither: the close match, from the working tree.
     typo = run_command(
         ["diff", "HEAD~1", "--edition", "eats", "--content", str(content), "--out", str(out)]
