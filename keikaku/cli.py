@@ -273,9 +273,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)"
         )
     if args.edition is not None and args.command not in ("build", "diff"):
-        hint = "（all はすべての版を作ります）" if args.command == "all" else ""
+        if args.command == "all":
+            parser.error(
+                "all はすべての版を作るため、--edition は付けません。一つの版だけなら"
+                " build --edition NAME です。 (all builds every edition; --edition goes with"
+                " build and diff only)"
+            )
         parser.error(
-            f"--edition は build と diff だけに使えます（{args.command} には使えません）{hint}。"
+            f"--edition は build と diff だけに使えます（{args.command} には使えません）。"
             " (--edition goes with build and diff only)"
         )
     if args.out is None:

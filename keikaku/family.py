@@ -286,7 +286,7 @@ def _summary(results: list[Result]) -> str:
     if stopped:
         ja += f"、中断 {stopped} 件"
         en += f", {stopped} interrupted"
-    return f"{len(results)} 文書: {ja}。 ({len(results)} documents: {en})"
+    return f"{len(results)} 文書: {ja}。 ({len(results)} document{'s' if len(results) != 1 else ''}: {en})"
 
 
 def build_all(
@@ -337,9 +337,11 @@ def build_all(
         previous = signal.signal(signal.SIGTERM, _interrupt)  # stops the children as Ctrl-C does
     interrupted = False
     executor = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="document")
+    futures: dict[concurrent.futures.Future[Result], Document] = {}
     try:
-        futures = {executor.submit(pool.run, doc, spec(doc)): doc for doc in docs}
         try:
+            for doc in docs:
+                futures[executor.submit(pool.run, doc, spec(doc))] = doc
             for future in concurrent.futures.as_completed(futures):
                 done(futures[future], future.result())
         except KeyboardInterrupt:
@@ -349,8 +351,14 @@ def build_all(
             for future, doc in futures.items():
                 if doc not in results:
                     done(doc, future.result())
+            for doc in docs:
+                if doc not in results:  # interrupted before it was even queued
+                    done(doc, Result(NOT_STARTED))
+    except BaseException:
+        pool.stop()  # a second Ctrl-C, or a fault of the build: no child is left running
+        raise
     finally:
-        executor.shutdown(wait=True)
+        executor.shutdown(wait=True, cancel_futures=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     ordered = [results[doc] for doc in docs]

@@ -160,7 +160,7 @@ def test_options_keep_their_meaning(tmp_path):
     assert watermark_of(html) is None  # the formal edition: no draft mark
     # --edition is build's and diff's: all builds every edition.
     wrong = run_command(["all", "--edition", "east", "--content", str(content)])
-    assert wrong.code == 2 and "all はすべての版を作ります" in wrong.err
+    assert wrong.code == 2 and "all はすべての版を作るため、--edition は付けません" in wrong.err
 
 
 def _children(pid: int) -> list[int]:
@@ -311,3 +311,31 @@ def test_cores_are_those_this_process_may_use():
         os.process_cpu_count() if hasattr(os, "process_cpu_count") else len(os.sched_getaffinity(0))
     )
     assert cores() == expected >= 1
+
+
+def test_the_document_date_is_the_last_commit_to_what_the_document_reads(tmp_path, monkeypatch):
+    from keikaku.dates import document_date
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    content = write_content(repo, {"editions/east/plan.yaml": EDITION})
+
+    def commit(message: str, epoch: int) -> None:
+        monkeypatch.setenv("GIT_COMMITTER_DATE", f"@{epoch} +0900")
+        _commit(repo, message)
+
+    commit("版1", 1_700_000_000)
+    (content / "editions" / "west").mkdir()
+    (content / "editions" / "west" / "plan.yaml").write_text(OTHER, "utf-8")
+    commit("版2", 1_700_100_000)  # west only: no other document's date changes
+    assert document_date(content).timestamp() == 1_700_000_000
+    assert document_date(content, "east").timestamp() == 1_700_000_000
+    assert document_date(content, "west").timestamp() == 1_700_100_000
+    chapter4 = content / "chapter4.yaml"
+    chapter4.write_text(chapter4.read_text("utf-8") + "\n", "utf-8")
+    commit("版3", 1_700_200_000)  # the national content: every document's
+    assert {document_date(content, e).timestamp() for e in (None, "east", "west")} == {
+        1_700_200_000
+    }
