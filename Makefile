@@ -9,10 +9,13 @@ DEV_STAMP := $(VENV)/.installed-dev
 # The tests also need headless Chromium (the live preview's end-to-end test).
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: pdf test test-fast check lint typecheck format clean
+.PHONY: setup pdf test test-fast check lint typecheck format clean
 
 pdf: $(STAMP)
 	$(PY) build.py
+
+# The build's environment alone (CI's edition jobs build with it).
+setup: $(STAMP)
 
 test: $(DEV_STAMP) $(TEST_STAMP)
 	$(PY) -m pytest -n auto

@@ -1,4 +1,5 @@
-"""Command line: ``python build.py [build|check] [--final] [--content DIR] [--out DIR]`` and
+"""Command line: ``python build.py [build|check] [--final] [--content DIR] [--out DIR]``,
+``python build.py all`` (the plan and every edition, in parallel: ``family.py``) and
 ``python build.py diff OLD [NEW]`` (the 新旧対照表 of two git revisions).
 
 The pipeline itself is ``pipeline.py``. ``main`` catches ``BuildError`` once, prints one
@@ -31,6 +32,11 @@ COMMANDS = """\
 コマンド (commands):
   build            PDF・HTML・データを作る（既定）
                    write plan.pdf, plan.html, plan.json and kpi.csv (default)
+  all              全国計画（本文と概要）と content/editions/ のすべての地方ブロック版を、
+                   文書ごとに一つのプロセスで並行して作る（コアの数だけ同時に）。
+                   文書ごとに結果を一行で示す。一つが失敗しても、ほかの文書はできる
+                   build the plan (with its overview) and every regional edition in
+                   parallel, one process per document; one line per document
   check            書き方と公用文の表記だけを確かめる（PDF は作らない）。
                    正式版までに残っているものを種類ごとに数える
                    validate and lint the content only; count what blocks the final edition
@@ -52,13 +58,16 @@ COMMANDS = """\
 
 例 (examples):
   python build.py                 素案の PDF を作る
+  python build.py all             全国計画と、すべての地方ブロック版を作る
   python build.py check --final   正式版を妨げているものを一覧する
   python build.py diff HEAD~1     一つ前の版との新旧対照表
   python build.py diff v1 --title "第53回計画部会 資料２" --new-label 改正案 --old-label 現行
+  python build.py diff HEAD~1 --edition kanto   地方ブロック版 kanto の新旧対照表
   python build.py kpi import 回答.xlsx
   python build.py followup --year 令和９年度
   python build.py --content examples/followup/content --out examples/followup/output followup
   python build.py --content examples/regional/content --out examples/regional/output --edition kanto
+  python build.py --content examples/regional/content --out examples/regional/output all
 """
 
 
@@ -88,10 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["build", "check", "diff", "watch", "kpi", "comments", "followup"],
+        choices=["build", "all", "check", "diff", "watch", "kpi", "comments", "followup"],
         default="build",
         metavar="COMMAND",
-        help="build・check・diff・watch・kpi・comments・followup（下の「コマンド」を参照）"
+        help="build・all・check・diff・watch・kpi・comments・followup（下の「コマンド」を参照）"
         " (see commands below)",
     )
     parser.add_argument(
@@ -111,15 +120,15 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=None,
-        help="作ったものを置くフォルダ（既定: output/。--edition NAME では output/editions/NAME/）"
-        " (output directory)",
+        help="作ったものを置くフォルダ（既定: output/。--edition NAME では output/editions/NAME/、"
+        "all では版ごとに OUT/editions/NAME/） (output directory)",
     )
     parser.add_argument(
         "--edition",
         metavar="NAME",
         default=None,
-        help="build: 内容のフォルダの editions/NAME/ にある地方ブロック版を作る"
-        " (build the regional edition NAME)",
+        help="build: 内容のフォルダの editions/NAME/ にある地方ブロック版を作る。"
+        "diff: その版の新旧対照表を作る (build, or compare, the regional edition NAME)",
     )
     parser.add_argument(
         "--force",
@@ -236,6 +245,7 @@ def _kpi(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
 #: The last line of a refusal, by command: (English, Japanese).
 _FAILED = {
     "build": ("build failed", "PDF を作成できませんでした"),
+    "all": ("all failed", "文書を作成できませんでした"),
     "check": ("check failed", "点検で問題が見つかりました"),
     "diff": ("diff failed", "新旧対照表を作成できませんでした"),
     "followup": ("followup failed", "フォローアップの報告を作成できませんでした"),
@@ -262,10 +272,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(
             f"{args.command} は版を取りません: {' '.join(args.revisions)} (unexpected arguments)"
         )
-    if args.edition is not None and args.command != "build":
+    if args.edition is not None and args.command not in ("build", "diff"):
+        if args.command == "all":
+            parser.error(
+                "all はすべての版を作るため、--edition は付けません。一つの版だけなら"
+                " build --edition NAME です。 (all builds every edition; --edition goes with"
+                " build and diff only)"
+            )
         parser.error(
-            f"--edition は build だけに使えます（{args.command} には使えません）。"
-            " (--edition goes with build only)"
+            f"--edition は build と diff だけに使えます（{args.command} には使えません）。"
+            " (--edition goes with build and diff only)"
         )
     if args.out is None:
         args.out = PROJECT_ROOT / "output"
@@ -285,6 +301,13 @@ def main(argv: list[str] | None = None) -> int:
                 old_label=args.old_label,
                 show_revisions=args.show_revisions,
                 lists=args.with_lists,
+                edition=args.edition,
+            )
+        elif args.command == "all":
+            from .family import build_all
+
+            return build_all(
+                args.content, args.out, final=args.final, force=args.force, docx=not args.no_docx
             )
         elif args.command == "watch":
             from .watch import serve

@@ -28,7 +28,7 @@ from . import files, limits
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .git import git_output
-from .stamp import BuildStamp
+from .stamp import BuildStamp, document_scope
 
 if TYPE_CHECKING:
     from .lint import Finding
@@ -279,7 +279,7 @@ def _build(
     docx: bool = True,
     edition: str | None = None,
 ) -> list[Path]:
-    date = document_date(content)
+    date = document_date(content, edition)
     stamp = BuildStamp(
         content,
         out,
@@ -289,6 +289,7 @@ def _build(
             "docx" if docx else "no-docx",
             f"edition={edition or ''}",
         ),
+        reads=document_scope(edition),  # per document: another edition's edit is not ours
     )
     if not force and stamp.is_current():
         report(
@@ -445,9 +446,11 @@ def diff(
     show_revisions: bool = False,
     lists: bool = False,
     report: Report = print,
+    edition: str | None = None,
 ) -> list[Path]:
     """Write the 新旧対照表 of ``content`` at git revisions ``old`` and ``new`` (``None``:
-    the working tree) as shinkyu.pdf and shinkyu.html. Raises ``BuildError``.
+    the working tree) as shinkyu.pdf and shinkyu.html; with ``edition``, of that regional
+    edition, read from both revisions. Raises ``BuildError``.
 
     ``title`` heads the table (default: the revised plan's title and status);
     ``new_label`` and ``old_label`` head its columns. The revisions' git names, commits
@@ -466,10 +469,15 @@ def diff(
     for note in files.recover(out):
         report(f"warning: {files.shown_path(out)}: {note}")
     source = locate(content)
+    if edition is not None and new is None:
+        from .editions import editions_of
+
+        if edition not in editions_of(content):  # a typo: the close match, not "no old side"
+            load_revision(source, None, edition)
     sides, problems = [], []
     for rev in (old, new):
         try:
-            sides.append(load_revision(source, rev))
+            sides.append(load_revision(source, rev, edition))
         except BuildError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -6,7 +6,9 @@ uncommitted changes are safe. A revision whose content is still in the first for
 (one fixed file per chapter) is converted on the fly (``migrate.py``) into another
 temporary folder and loaded from there. Problems found in an old revision's content are
 reported as ``REV:content/file.yaml:line:col`` (in a converted revision, the line of the
-converted file).
+converted file). With an edition (``diff --edition NAME``), each side is that edition as
+its revision has it (``editions.load_edition``: the edition over that revision's national
+content); a revision without it is refused in one line naming the revision.
 
 A revision's content is as untrusted as the working tree's: before it is exported, its
 listing (``git ls-tree``) is checked as ``files.check_content_folder`` checks a folder —
@@ -30,7 +32,7 @@ from .git import run_git
 from .load import load_plan
 from .migrate import is_old_format, migrate
 from .model import Plan
-from .sources import parse_yaml, read_text
+from .sources import parse_yaml, printable, read_text
 
 #: Where problems about the revisions themselves are reported.
 _WHERE = Pos("build.py diff")
@@ -268,11 +270,31 @@ def _check_yaml(folder: Path, shown: str) -> None:
         raise BuildError(problems)
 
 
-def _load(folder: Path, shown: str, scratch: Path) -> Plan:
+def _missing_edition(shown: str, name: str, rev: str) -> BuildError:
+    """The edition is not in the revision: there is nothing to compare it with."""
+    from .load import EDITIONS_DIR
+
+    return BuildError(
+        Problem(
+            Pos(f"{shown}/{EDITIONS_DIR}/{printable(name, 60)}/plan.yaml"),
+            f"版「{printable(name)}」はリビジョン「{rev}」にはありません。その後に作られた版には"
+            "比べる前の版がないため、新旧対照表は作りません。版の全文は build.py --edition "
+            f"{printable(name)} で作ります。あるはずなら、リビジョンか版の名前を確かめてください。"
+            " (the edition does not exist at that revision)",
+        )
+    )
+
+
+def _load(folder: Path, shown: str, scratch: Path, edition: str | None = None) -> Plan:
     """Load the content folder ``folder``, converting it first (into ``scratch``) when it is
-    in the first format; problems are pointed at ``shown`` instead of either folder."""
+    in the first format; problems are pointed at ``shown`` instead of either folder.
+    With ``edition``, that edition (the caller made sure the folder has it)."""
     try:
         with files.content_root(folder):
+            if edition is not None:
+                from .editions import load_edition
+
+                return load_edition(folder, edition)
             if is_old_format(folder):
                 _check_yaml(folder, shown)
                 converted = scratch / "converted"
@@ -287,11 +309,17 @@ def _load(folder: Path, shown: str, scratch: Path) -> Plan:
         raise _relabel(exc, folder, shown) from None
 
 
-def load_revision(source: Source, rev: str | None) -> Revision:
-    """The plan at ``rev``, or in the working tree when ``rev`` is ``None``."""
+def load_revision(source: Source, rev: str | None, edition: str | None = None) -> Revision:
+    """The plan at ``rev``, or in the working tree when ``rev`` is ``None``; with
+    ``edition``, that edition of it."""
     if rev is None:
         label = f"作業中の内容（{source.content_path}/）"
         files.check_content_folder(source.content_dir)
+        if edition is not None:
+            from .editions import load_edition
+
+            with files.content_root(source.content_dir):
+                return Revision(load_edition(source.content_dir, edition), label)
         if not is_old_format(source.content_dir):
             with files.content_root(source.content_dir):
                 return Revision(load_plan(source.content_dir), label)
@@ -303,5 +331,10 @@ def load_revision(source: Source, rev: str | None) -> Revision:
     sha, label = _commit(source, rev)
     with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
         folder = _export(source, sha, rev, Path(tmp) / "export")
-        plan = _load(folder, f"{rev}:{source.content_path}", Path(tmp))
+        if edition is not None:
+            from .editions import editions_of
+
+            if is_old_format(folder) or edition not in editions_of(folder):
+                raise _missing_edition(f"{rev}:{source.content_path}", edition, rev)
+        plan = _load(folder, f"{rev}:{source.content_path}", Path(tmp), edition)
     return Revision(plan, label)

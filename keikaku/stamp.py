@@ -27,6 +27,11 @@ with ``files.read_bytes`` (no link, no blocking, never past ``FULL_HASH_LIMIT``)
 after ``limits.MAX_CONTENT_ENTRIES`` entries. The stamp is read back the same way, and is
 written as part of the products' set (``files.publish``), never through a link.
 
+Each document of the family has its own stamp, in its own output folder, and its digest
+covers only the content it reads (``document_scope``): the national plan leaves out
+``editions/``, an edition leaves out the other editions. Editing the 近畿 edition then
+rebuilds that edition alone.
+
 Not covered: system libraries (Pango, HarfBuzz) — after upgrading them, use ``--force``.
 """
 
@@ -37,7 +42,7 @@ import json
 import os
 import platform
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -53,6 +58,26 @@ SOURCE_DIRS: dict[str, Path] = {
 }
 #: Distributions whose version can change the products.
 DISTRIBUTIONS = ("weasyprint", "pydyf", "jinja2", "markdown-it-py", "markupsafe", "pyyaml")
+#: The editions' folder in the content folder (``load.EDITIONS_DIR``; ``load`` is not
+#: imported here, so that the no-op check stays cheap).
+EDITIONS_DIR = "editions"
+
+
+def document_scope(edition: str | None) -> Callable[[str], bool]:
+    """Which files of the content folder (by their path in it, with ``/``) a document
+    reads: the national plan everything but ``editions/``; an edition the national
+    content and its own folder, not the other editions'."""
+    own = None if edition is None else f"{EDITIONS_DIR}/{edition}"
+
+    def reads(rel: str) -> bool:
+        top, _, rest = rel.partition("/")
+        if top != EDITIONS_DIR:
+            return True
+        if own is None or not rest:
+            return False
+        return rel == own or rel.startswith(own + "/")
+
+    return reads
 
 
 def _version(dist: str) -> str:
@@ -62,9 +87,15 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def input_digest(content: Path, out: Path, options: Iterable[str] = ()) -> str:
+def input_digest(
+    content: Path,
+    out: Path,
+    options: Iterable[str] = (),
+    reads: Callable[[str], bool] | None = None,
+) -> str:
     """The digest of everything a build of ``content`` into ``out`` depends on;
-    ``options`` are further settings that shape the products (edition, document date)."""
+    ``options`` are further settings that shape the products (edition, document date);
+    ``reads`` (``document_scope``) keeps the content files the document reads."""
     h = hashlib.sha256()
 
     def feed(*parts: str) -> None:
@@ -83,6 +114,8 @@ def input_digest(content: Path, out: Path, options: Iterable[str] = ()) -> str:
             if st is None:
                 feed("too many entries")  # the build refuses the folder; nothing more to hash
                 break
+            if label == "content" and reads is not None and not reads(name):
+                continue  # another document's content
             feed(name)
             if isinstance(st, OSError):
                 # Not ours to report: the build goes ahead and explains the problem.
@@ -131,10 +164,16 @@ class BuildStamp:
     leaves a stamp that no longer matches, and the next build runs again.
     """
 
-    def __init__(self, content: Path, out: Path, options: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        content: Path,
+        out: Path,
+        options: Iterable[str] = (),
+        reads: Callable[[str], bool] | None = None,
+    ) -> None:
         self.out = out
         self.path = out / STAMP_NAME
-        self.digest = input_digest(content, out, options)
+        self.digest = input_digest(content, out, options, reads)
         self.products: list[str] = []
 
     def is_current(self) -> bool:

@@ -66,3 +66,27 @@ def test_the_table_benchmark_builds_the_largest_tables_the_limits_allow(tmp_path
         assert rows == limits.MAX_TABLE_ROWS or chars == limits.MAX_CELL_CHARS
         total = rows * columns * chars
         assert total <= limits.MAX_TABLE_CHARS < total + columns * chars  # one row more is over
+
+
+def test_the_family_benchmark_makes_ten_editions_that_check(tmp_path):
+    from keikaku.editions import check_editions
+    from keikaku.family import BUILT, Document, Result, result_line
+
+    family = importlib.import_module("bench.family")
+    content = family.make_family(tmp_path / "content", sections=2)
+    plans = check_editions(content)  # ids unique across the ten, every reference resolved
+    assert sorted(plans) == sorted(family.BLOCKS)
+    for name, plan in plans.items():
+        assert (
+            plan.meta.title.plain
+            == f"（見本）{family.BLOCKS[name]}ブロックにおける社会資本整備重点計画"
+        )
+        assert plan.labels["draft_mark"].plain == "見本"
+    # The example it was made from is left as it is.
+    assert sorted(p.name for p in (family.EXAMPLE / "editions").iterdir()) == ["kanto", "kinki"]
+    # It reads each document's seconds from the lines build.py all prints.
+    lines = [
+        result_line(Document(None, tmp_path), Result(BUILT, ["plan.pdf"], seconds=3.24)),
+        result_line(Document("kanto", tmp_path / "k"), Result(BUILT, ["plan.pdf"], seconds=12.0)),
+    ]
+    assert family.document_seconds("\n".join(lines)) == {"plan": 3.2, "kanto": 12.0}
