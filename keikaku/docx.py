@@ -25,12 +25,15 @@ How the document is made:
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
    SVG only with a PNG fallback, which pandoc 2.17 makes only with rsvg-convert).
-2. The 目次 is raw OpenXML: a TOC field over TC entries that each heading of the PDF's
-   目次 carries (so a refreshed 目次 lists the same headings), filled in with the entries
-   and, when given, the PDF's page numbers (``pdf_page_numbers``) in PAGEREF fields.
+2. The 目次 is raw OpenXML: a TOC field over the heading styles, down to the deepest level
+   the PDF's 目次 lists (the headings it leaves out are in 「Plan Heading n」, based on
+   Heading n, so a refreshed 目次 lists the same headings), filled in with the entries as
+   the headings read and, when given, the PDF's page numbers (``pdf_page_numbers``) in
+   PAGEREF fields; settings.xml asks Word to update fields on opening.
 3. ``_reference`` makes the reference document from Pandoc's default one (``pandoc
    --print-default-data-file reference.docx``): our styles, fonts, header (素案) and
-   footer (「- n -」, a PAGE field), A4 with the plan's margins.
+   footer (「- n -」, a PAGE field), A4 with the plan's margins; ``_finish`` embeds the
+   fonts (``docx_fonts``).
 4. ``pandoc -f json -t docx --reference-doc=…`` writes the package; ``_finish`` adds the
    sections (``_sections``: the front matter without page numbers and its cover without a
    page head; then one per part, numbered from 1 at 第１章, its page head naming it but on
@@ -2157,9 +2160,10 @@ def _heading_styles(builder: _Builder) -> list[_Style]:
 
 
 def _toc_styles() -> list[_Style]:
-    """toc 1–6, as the PDF's 目次 (plan.css .toc-1 …): set in by a padding, a number box
-    and half an em, then the title, then a leader of dots to the page number at the right
-    margin; all in ems of the entry's own size."""
+    """toc 1–6, as the PDF's 目次 (plan.css .toc-1 …): set in by a padding, then the number
+    in its box (wide enough for the number and half an em), then the title at a left tab,
+    a wrapped title hanging under it, then a leader of dots to the page number at a right
+    tab on the margin; all in ems of the entry's own size."""
     looks = {
         1: (0, 4.5, 10.5, True),
         2: (2, 3.5, 10.5, False),
@@ -2171,7 +2175,7 @@ def _toc_styles() -> list[_Style]:
     out = []
     for d, (pad, no, size, bold) in looks.items():
         em = size * 20
-        left, hang = round((pad + no + 0.5) * em), round((no + 0.5) * em)
+        left, hang = round((pad + no) * em), round(no * em)
         ppr = (
             f'<w:tabs><w:tab w:val="left" w:pos="{left}"/>'
             f'<w:tab w:val="right" w:leader="dot" w:pos="{TEXT_W}"/></w:tabs>'

@@ -461,6 +461,25 @@ def test_toc_is_a_field_over_the_heading_styles_filled_in_and_updated_on_opening
         ind = ppr.find(W + "ind")
         assert tabs[0] == ("left", None, ind.get(W + "left")) and int(ind.get(W + "hanging")) > 0
         assert tabs[1] == ("right", "dot", str(TEXT_W))
+    # …at the places the PDF's 目次 sets them: each level's title (the left tab and the hang)
+    # where the PDF's first entry of that level starts its title, from the left margin.
+    runs: list[tuple[float, str]] = []
+    pypdf.PdfReader(built.pdf).pages[1].extract_text(
+        visitor_text=lambda text, cm, tm, *_: (
+            runs.append((tm[4] * cm[0] + cm[4], text)) if text.strip() else None
+        )
+    )
+    margin = runs[[t for _, t in runs].index(outline.toc[0].label)][0]
+    seen = set()
+    for e in outline.toc:
+        level = min(e.depth, 6)
+        if level in seen or not e.label:
+            continue
+        seen.add(level)
+        i = [t.strip() for _, t in runs].index(e.label)
+        left = styles.find(f"{W}style[@{W}styleId='TOC{level}']/{W}pPr/{W}ind").get(W + "left")
+        assert abs(runs[i + 1][0] - margin - int(left) / 20) < 0.5, (level, e.label)
+    assert len(seen) >= 3
     settings = built.part("word/settings.xml")
     assert settings.find(W + "updateFields").get(W + "val") == "true"
 
@@ -906,7 +925,7 @@ def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
         text = text.replace(note, "", 1)
     for header in headers:
         text = text.replace(header, "")
-    text = re.sub(r"[．.]{2,}", "", text)
+    text = re.sub(r"[．.]{2,}|[．.](?=[0-9])", "", text)  # leaders, one dot long at least
     text = re.sub(r"[≪≫]", "", text)  # a group's vision: in its heading, and Word's 目次 too
     text = re.sub(r"[0-9]", "", text).replace("※", "").replace("頁", "").replace("•", "")
     for box in sorted((d for d in diagram if d), key=len, reverse=True):
