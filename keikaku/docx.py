@@ -25,12 +25,15 @@ How the document is made:
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
    SVG only with a PNG fallback, which pandoc 2.17 makes only with rsvg-convert).
-2. The 目次 is raw OpenXML: a TOC field over TC entries that each heading of the PDF's
-   目次 carries (so a refreshed 目次 lists the same headings), filled in with the entries
-   and, when given, the PDF's page numbers (``pdf_page_numbers``) in PAGEREF fields.
+2. The 目次 is raw OpenXML: a TOC field over the heading styles, down to the deepest level
+   the PDF's 目次 lists (the headings it leaves out are in 「Plan Heading n」, based on
+   Heading n, so a refreshed 目次 lists the same headings), filled in with the entries as
+   the headings read and, when given, the PDF's page numbers (``pdf_page_numbers``) in
+   PAGEREF fields; settings.xml asks Word to update fields on opening.
 3. ``_reference`` makes the reference document from Pandoc's default one (``pandoc
    --print-default-data-file reference.docx``): our styles, fonts, header (素案) and
-   footer (「- n -」, a PAGE field), A4 with the plan's margins.
+   footer (「- n -」, a PAGE field), A4 with the plan's margins; ``_finish`` embeds the
+   fonts (``docx_fonts``).
 4. ``pandoc -f json -t docx --reference-doc=…`` writes the package; ``_finish`` adds the
    sections (``_sections``: the front matter without page numbers and its cover without a
    page head; then one per part, numbered from 1 at 第１章, its page head naming it but on
@@ -68,6 +71,9 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
+from .docx_fonts import CONTENT_TYPE as FONT_TYPE
+from .docx_fonts import FONT_REL, Embedded
+from .docx_fonts import embedded as embedded_fonts
 from .errors import BuildError, Pos, Problem
 from .limits import MAX_IMAGE_BYTES, PANDOC_TIMEOUT
 from .model import (
@@ -101,7 +107,7 @@ from .model import (
     draft_mark,
     printed_number,
 )
-from .outline import Heading, heading_line, list_marker, zen
+from .outline import Heading, Outline, list_marker, zen
 
 __all__ = [
     "MAP_NAMESPACE",
@@ -873,8 +879,6 @@ class _Builder:
         inlines += title_inlines
         if isinstance(b, Section) and b.title_note:
             inlines.append(Span(self.text(b.title_note), style="Plan Title Note"))
-        if h.toc:
-            inlines.append(Raw(_tc_field(h)))
         self.traces[trace.order] = Trace(
             trace.name,
             trace.id,
@@ -1616,7 +1620,10 @@ class _Builder:
         self.add(RawBlock('<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr></w:p>'))
 
     def toc(self, b: Generated) -> None:
-        """目次: a TOC field over TC entries, filled in as the PDF's 目次 reads."""
+        """目次: a TOC field over the heading styles (Heading 1 to the deepest level the
+        PDF's 目次 lists), filled in as the PDF's 目次 reads: each entry the heading's number,
+        a tab and its title, as the heading itself reads, so that an update by Word gives
+        the same entries (``_outside_toc`` keeps out the headings the PDF's 目次 leaves out)."""
         title = b.caption or self.L["toc_title"]
         trace = self.trace("", "toc", "toc", (title.plain,), title)
         self.add(self.para("TOC Heading", self.text(title), trace))
@@ -1638,13 +1645,17 @@ class _Builder:
             if i == 0:
                 runs.append(
                     '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                    '<w:r><w:instrText xml:space="preserve"> TOC \\f C \\l "1-9" \\h \\z </w:instrText></w:r>'
+                    f'<w:r><w:instrText xml:space="preserve"> TOC \\o "1-{toc_levels(self.outline)}" \\h \\z </w:instrText></w:r>'
                     '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
                 )
             link = [f'<w:hyperlink w:anchor="{mark}" w:history="1">']
+            # The entry as the heading reads (a group's vision in ≪≫), as Word's update has it.
+            text = e.title
+            if isinstance(e.node, PackageGroup):
+                text = f"{self.L['group_open'].plain}{text}{self.L['group_close'].plain}"
             link.append(
                 f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
-                f'<w:r><w:t xml:space="preserve">{_x(e.title)}</w:t></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
             )
             page = self.pages.get(e.anchor)
             if page is not None:
@@ -1661,7 +1672,7 @@ class _Builder:
             depth = min(e.depth, 6)
             xml.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{depth}"/></w:pPr>{"".join(runs)}</w:p>')
             self.traces[t.order] = Trace(
-                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.label}\t{e.title}"
+                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.label}\t{text}"
             )
         xml.append("</w:sdtContent></w:sdt>")
         self.add(RawBlock("".join(xml)))
@@ -2153,15 +2164,18 @@ def _heading_indent(h: Heading, left_em: float, *, before_mm: float | None = Non
     )
 
 
-def _tc_field(h: Heading) -> str:
-    """A TC field marking a heading for the 目次: the TOC field is built from these, so a
-    refreshed 目次 lists the same headings as the PDF's (``toc_depth`` per section)."""
-    text = heading_line(h.label, h.title).replace('"', "”")
-    return (
-        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-        f'<w:r><w:instrText xml:space="preserve"> TC "{_x(text)}" \\f C \\l {min(h.depth, 9)} </w:instrText></w:r>'
-        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-    )
+def toc_levels(outline: Outline) -> int:
+    """How deep the 目次's TOC field reaches: the deepest heading level the PDF's 目次 lists
+    (Word's Heading 1–6)."""
+    return max((min(h.depth, 6) for h in outline.toc), default=0)
+
+
+def _outside_toc(outline: Outline) -> set[str]:
+    """The headings within the TOC field's levels that the PDF's 目次 leaves out (below a
+    section's own ``toc_depth``): set in 「Plan Heading n」, a style based on Heading n, so
+    Word's ``TOC \\o`` (built-in heading styles only) passes them by as the PDF does."""
+    levels = toc_levels(outline)
+    return {h.anchor for h in outline.headings if not h.toc and h.depth <= levels}
 
 
 # ------------------------------------------------------------------ the reference document
@@ -2217,13 +2231,26 @@ def _heading_styles(builder: _Builder) -> list[_Style]:
                 extra='<w:next w:val="Normal"/><w:uiPriority w:val="9"/><w:qFormat/>',
             )
         )
+    # The same heading outside the 目次 (``_outside_toc``): at body text's outline level,
+    # as LibreOffice builds a TOC field's \\o levels from outline levels, not styles.
+    for d in range(1, 7):
+        out.append(
+            _Style(
+                f"PlanHeading{d}",
+                f"Plan Heading {d}",
+                based=f"Heading{d}",
+                ppr='<w:outlineLvl w:val="9"/>',
+                extra='<w:next w:val="Normal"/><w:uiPriority w:val="9"/>',
+            )
+        )
     return out
 
 
 def _toc_styles() -> list[_Style]:
-    """toc 1–6, as the PDF's 目次 (plan.css .toc-1 …): set in by a padding, a number box
-    and half an em, then the title, then a leader of dots to the page number at the right
-    margin; all in ems of the entry's own size."""
+    """toc 1–6, as the PDF's 目次 (plan.css .toc-1 …): set in by a padding, then the number
+    in its box (wide enough for the number and half an em), then the title at a left tab,
+    a wrapped title hanging under it, then a leader of dots to the page number at a right
+    tab on the margin; all in ems of the entry's own size."""
     looks = {
         1: (0, 4.5, 10.5, True),
         2: (2, 3.5, 10.5, False),
@@ -2235,7 +2262,7 @@ def _toc_styles() -> list[_Style]:
     out = []
     for d, (pad, no, size, bold) in looks.items():
         em = size * 20
-        left, hang = round((pad + no + 0.5) * em), round((no + 0.5) * em)
+        left, hang = round((pad + no) * em), round(no * em)
         ppr = (
             f'<w:tabs><w:tab w:val="left" w:pos="{left}"/>'
             f'<w:tab w:val="right" w:leader="dot" w:pos="{TEXT_W}"/></w:tabs>'
@@ -2586,11 +2613,20 @@ def _styles_part(builder: _Builder) -> bytes:
     return xml.encode("utf-8")
 
 
-def _fonts_part() -> bytes:
+def _fonts_part(embedded: list[Embedded] | None = None) -> bytes:
+    """fontTable.xml: the two families, each with its Windows name (``FONT_ALT``) and, in
+    the finished package, its embedded faces (``docx_fonts``), related as rIdFontN."""
+    embeds: dict[str, str] = {}
+    for n, e in enumerate(embedded or [], 1):
+        embeds[e.family] = embeds.get(e.family, "") + (
+            f'<w:{e.element} r:id="rIdFont{n}" w:fontKey="{e.key}" w:subsetted="1"/>'
+        )
+
     def font(name: str, family: str, panose: str) -> str:
         return (
             f'<w:font w:name="{name}"><w:altName w:val="{FONT_ALT[name]}"/><w:panose1 w:val="{panose}"/>'
-            f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/></w:font>'
+            f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/>'
+            f"{embeds.get(name, '')}</w:font>"
         )
 
     return (
@@ -2601,16 +2637,32 @@ def _fonts_part() -> bytes:
     ).encode("utf-8")
 
 
-def _settings_part() -> bytes:
-    """Word's settings: Japanese text, punctuation kept full width as in the PDF, changes
+def _fonts_rels(embedded: list[Embedded]) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL}">'
+        + "".join(
+            f'<Relationship Id="rIdFont{n}" Type="{FONT_REL}" Target="{e.part.removeprefix("word/")}"/>'
+            for n, e in enumerate(embedded, 1)
+        )
+        + "</Relationships>"
+    ).encode()
+
+
+def _settings_part(*, embedded: bool = False) -> bytes:
+    """Word's settings: the fonts embedded (the finished package: subsets, see
+    ``docx_fonts``), Japanese text, punctuation kept full width as in the PDF, changes
     tracked from the start (a reviewer's edits are recorded unless they turn it off),
-    moves recorded as deletions and insertions (as the 意見対応表 reads them), no field
-    update asked for on opening."""
+    moves recorded as deletions and insertions (as the 意見対応表 reads them), and fields
+    updated on opening (Word asks, then rebuilds the 目次 from the heading styles and its
+    page numbers from its own layout)."""
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-        '<w:zoom w:percent="100"/><w:proofState w:spelling="clean" w:grammar="clean"/>'
+        '<w:zoom w:percent="100"/>'
+        + ("<w:embedTrueTypeFonts/><w:saveSubsetFonts/>" if embedded else "")
+        + '<w:proofState w:spelling="clean" w:grammar="clean"/>'
         '<w:trackRevisions/><w:doNotTrackMoves/><w:defaultTabStop w:val="420"/>'
         '<w:characterSpacingControl w:val="doNotCompress"/>'
+        '<w:updateFields w:val="true"/>'
         '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
         '<w:compat><w:doNotExpandShiftReturn/><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/>'
         "</w:compat>"
@@ -2968,9 +3020,16 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
 
     # Each heading hangs its title as its numbering style does in the PDF (the Heading n
     # styles are per depth): its indent, set on the paragraph.
+    # A heading the PDF's 目次 leaves out is set in its level's 「Plan Heading n」 (the TOC
+    # field reads the built-in heading styles only).
+    outside = {builder.heading_marks[a] for a in _outside_toc(builder.outline)}
+
     def indent(m: re.Match) -> str:
         ppr = builder.heading_ppr.get(m.group(3), "")
-        return m.group(1) + ppr + m.group(2)
+        style = m.group(1)
+        if m.group(3) in outside:
+            style = style.replace('w:val="Heading', 'w:val="PlanHeading')
+        return style + ppr + m.group(2)
 
     doc = re.sub(
         r'(<w:pPr><w:pStyle w:val="Heading[1-6]" ?/>)(</w:pPr><w:bookmarkStart w:id="[0-9]+" '
@@ -3046,7 +3105,25 @@ def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) ->
     parts["_rels/.rels"] = package_rels.encode("utf-8")
     # Pandoc builds settings.xml from its own defaults (keeping little of the reference's,
     # and adding embedSystemFonts): ours replaces it.
-    parts["word/settings.xml"] = _settings_part()
+    parts["word/settings.xml"] = _settings_part(embedded=True)
+    # The plan's faces, cut down to the characters the package shows (docx_fonts).
+    fonts = embedded_fonts(parts)
+    parts["word/fontTable.xml"] = _fonts_part(fonts)
+    parts["word/_rels/fontTable.xml.rels"] = _fonts_rels(fonts)
+    for e in fonts:
+        parts[e.part] = e.data
+    for name in ("word/_rels/fontTable.xml.rels", *(e.part for e in fonts)):
+        if name not in order:
+            order.append(name)
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    if 'Extension="odttf"' not in types:
+        types = re.sub(
+            r"(<Types [^>]*>)",
+            rf'\1<Default Extension="odttf" ContentType="{FONT_TYPE}"/>',
+            types,
+            count=1,
+        )
+    parts["[Content_Types].xml"] = types.encode("utf-8")
     parts["docProps/core.xml"] = _core_xml(plan, date)
     parts["docProps/custom.xml"] = _custom_xml(
         {

@@ -29,7 +29,14 @@ import pypdf
 import pytest
 
 from conftest import MINIMAL, PNG_SMALL, PROJECT, squash, write_content
-from keikaku.docx import BOOKMARK, docx_bytes, pdf_page_numbers, read_trace_map, revision_tag
+from keikaku.docx import (
+    BOOKMARK,
+    TEXT_W,
+    docx_bytes,
+    pdf_page_numbers,
+    read_trace_map,
+    revision_tag,
+)
 from keikaku.load import load_plan
 from keikaku.model import Plan
 from keikaku.pipeline import Progress, build
@@ -233,9 +240,9 @@ class _Headings(HTMLParser):
 def test_headings_are_built_in_heading_styles_at_the_pdf_levels(built):
     body = built.part("word/document.xml")
     in_word = [
-        (int(_style(p)[len("Heading") :]), squash(_text(p)))
+        (int(_style(p)[-1]), squash(_text(p)))
         for p in _paragraphs(body)
-        if re.fullmatch(r"Heading[1-6]", _style(p))
+        if re.fullmatch(r"(?:Plan)?Heading[1-6]", _style(p))
     ]
     tagged = _Headings()
     tagged.feed(built.html)
@@ -252,6 +259,19 @@ def test_headings_are_built_in_heading_styles_at_the_pdf_levels(built):
         assert style is not None
         assert style.find(f"{W}name").get(W + "val") == f"heading {level}"
         assert style.find(f"{W}pPr/{W}outlineLvl").get(W + "val") == str(level - 1)
+    # A heading the PDF's 目次 leaves out is in 「Plan Heading n」: based on Heading n, it
+    # looks the same, but neither Word's TOC \o nor LibreOffice's outline levels take it.
+    levels = max(min(h.depth, 6) for h in outline.toc)
+    toc = {squash(f"{h.label}{h.title}") for h in outline.toc}
+    for p in _paragraphs(body):
+        style = _style(p)
+        if re.fullmatch(r"(?:Plan)?Heading[1-6]", style):
+            text = re.sub(r"[≪≫]", "", squash(_text(p)))
+            assert style.startswith("Heading") == (text in toc or int(style[-1]) > levels), text
+    for level in range(1, 7):
+        style = styles.find(f"{W}style[@{W}styleId='PlanHeading{level}']")
+        assert style.find(f"{W}basedOn").get(W + "val") == f"Heading{level}"
+        assert style.find(f"{W}pPr/{W}outlineLvl").get(W + "val") == "9"
 
 
 # ------------------------------------------------------------------ the same text as the PDF
@@ -291,6 +311,8 @@ def test_text_matches_the_pdf(built):
         text = _text(p)
         if re.fullmatch(r"TOC[1-6]", _style(p)):
             text = re.sub(r"\t\d+$", "", text)  # the page number, left out on both sides
+            # Word's 目次 reads as the headings it is built from: a group's vision in ≪≫.
+            text = re.sub(r"[≪≫]", "", text)
         text = squash(text).replace("•", "")
         if not text:
             continue
@@ -400,39 +422,66 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
     assert "content/" not in "".join(texts)
 
 
-def test_toc_is_a_filled_in_field_and_word_is_not_asked_to_update(built):
+def test_toc_is_a_field_over_the_heading_styles_filled_in_and_updated_on_opening(built):
     body = built.part("word/document.xml")
     codes = [i.text for i in body.iter(W + "instrText")]
-    assert ' TOC \\f C \\l "1-9" \\h \\z ' in codes
-    entries = [p for p in _paragraphs(body) if re.fullmatch(r"TOC[1-6]", _style(p))]
     outline = built.plan.outline(True)
+    levels = max(min(e.depth, 6) for e in outline.toc)
+    # Word's TOC over its built-in heading styles, as deep as the PDF's 目次 reaches; no TC.
+    assert [c for c in codes if c.startswith(" TOC ")] == [f' TOC \\o "1-{levels}" \\h \\z ']
+    assert not [c for c in codes if c.startswith(" TC ")]
+    entries = [p for p in _paragraphs(body) if re.fullmatch(r"TOC[1-6]", _style(p))]
     expected = [
         (f"TOC{min(e.depth, 6)}", f"{e.label}\t{e.title}\t{built.pages[e.anchor]}")
         for e in outline.toc
     ]
-    assert [(_style(p), _text(p)) for p in entries] == expected
+    assert [(_style(p), re.sub(r"[≪≫]", "", _text(p))) for p in entries] == expected
     # Page numbers are PAGEREF fields on the headings' bookmarks, filled in with the PDF's:
     # one per entry of the 目次, one per 政策パッケージ in the 政策パッケージ一覧's 頁 column.
     packages = len(built.plan.packages())
     assert len([c for c in codes if c.startswith(" PAGEREF kk_")]) == len(expected) + packages
     assert built.pages["ch1"] == 1 and built.pages["ch4"] > built.pages["ch3"]
-    # A refreshed 目次 lists the same headings: each carries a TC entry of its level.
-    tc = [
-        re.fullmatch(r' TC "([^"]*)" \\f C \\l (\d) ', c).groups()
-        for c in codes
-        if c.startswith(" TC ")
+    # What Word puts in an entry when it updates the field: the text of each paragraph in a
+    # built-in heading style down to the field's level (its number, a tab, its title), at
+    # that level. The filled-in entries read so.
+    rebuilt = [
+        (f"TOC{_style(p)[-1]}", _text(p))
+        for p in _paragraphs(body)
+        if re.fullmatch(r"Heading[1-6]", _style(p)) and int(_style(p)[-1]) <= levels
     ]
-    assert [(int(level), text) for text, level in tc] == [
-        (
-            e.depth,
-            f"{e.label}　{e.title}"
-            if e.label and not e.label.endswith("）")
-            else f"{e.label}{e.title}",
+    assert [(_style(p), re.sub(r"\t\d+$", "", _text(p))) for p in entries] == rebuilt
+    # The TOC styles hang a wrapped title under its first line and end in a dotted leader
+    # to the page number at the right margin.
+    styles = built.part("word/styles.xml")
+    for level in range(1, 7):
+        ppr = styles.find(f"{W}style[@{W}styleId='TOC{level}']/{W}pPr")
+        tabs = [
+            (t.get(W + "val"), t.get(W + "leader"), t.get(W + "pos")) for t in ppr.iter(W + "tab")
+        ]
+        ind = ppr.find(W + "ind")
+        assert tabs[0] == ("left", None, ind.get(W + "left")) and int(ind.get(W + "hanging")) > 0
+        assert tabs[1] == ("right", "dot", str(TEXT_W))
+    # …at the places the PDF's 目次 sets them: each level's title (the left tab and the hang)
+    # where the PDF's first entry of that level starts its title, from the left margin.
+    runs: list[tuple[float, str]] = []
+    pypdf.PdfReader(built.pdf).pages[1].extract_text(
+        visitor_text=lambda text, cm, tm, *_: (
+            runs.append((tm[4] * cm[0] + cm[4], text)) if text.strip() else None
         )
-        for e in outline.toc
-    ]
+    )
+    margin = runs[[t for _, t in runs].index(outline.toc[0].label)][0]
+    seen = set()
+    for e in outline.toc:
+        level = min(e.depth, 6)
+        if level in seen or not e.label:
+            continue
+        seen.add(level)
+        i = [t.strip() for _, t in runs].index(e.label)
+        left = styles.find(f"{W}style[@{W}styleId='TOC{level}']/{W}pPr/{W}ind").get(W + "left")
+        assert abs(runs[i + 1][0] - margin - int(left) / 20) < 0.5, (level, e.label)
+    assert len(seen) >= 3
     settings = built.part("word/settings.xml")
-    assert settings.find(W + "updateFields") is None
+    assert settings.find(W + "updateFields").get(W + "val") == "true"
 
 
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -503,7 +552,7 @@ def test_page_setup_header_footer_and_draft_status(built):
     assert not any("未定事項一覧" in t for t in texts)
 
 
-def test_fonts_are_named_not_embedded(built):
+def test_fonts_are_named_and_embedded(built):
     styles = built.part("word/styles.xml")
 
     def faces(el: ET.Element) -> set[str]:
@@ -532,13 +581,54 @@ def test_fonts_are_named_not_embedded(built):
     assert family("BIZUDGothic-Regular.ttf", 0x409) == "BIZ UDGothic"
     assert family("BIZUDGothic-Bold.ttf", 0x411) == alt["BIZ UDGothic"]
     assert family("BIZUDMincho-Regular.ttf", 0x411) + " Medium" == alt["BIZ UDMincho"]
+    # The vendored faces are embedded as Word embeds fonts: an obfuscated part each, related
+    # from fontTable.xml and named there with its key; cut down to the characters used.
+    rels = built.raw("word/_rels/fontTable.xml.rels")
+    embeds = [
+        (f.get(W + "name"), e.tag.removeprefix(W), e.get(R_ID), e.get(W + "fontKey"))
+        for f in fonts.iter(W + "font")
+        for e in f
+        if e.tag.startswith(W + "embed")
+    ]
+    assert [(name, kind) for name, kind, _, _ in embeds] == [
+        ("BIZ UDMincho", "embedRegular"),
+        ("BIZ UDGothic", "embedRegular"),
+        ("BIZ UDGothic", "embedBold"),
+    ]
+    text = "".join(t.text or "" for t in built.part("word/document.xml").iter(W + "t"))
     with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
-        assert not [n for n in z.namelist() if n.startswith("word/fonts/")]
-    settings = built.part("word/settings.xml")
+        for (name, kind, rid, key), file in zip(
+            embeds,
+            ("BIZUDMincho-Regular.ttf", "BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf"),
+            strict=True,
+        ):
+            target = re.search(rf'Id="{rid}" [^>]*Target="([^"]+)"', rels).group(1)
+            data = z.read("word/" + target)
+            assert target.endswith(".odttf") and data[:4] != b"\x00\x01\x00\x00"  # obfuscated
+            # ECMA-376 Part 1, 17.8.1: the first 32 bytes XOR the key's bytes, last first.
+            digits = key.strip("{}").replace("-", "")
+            mask = bytes.fromhex(digits)[::-1]
+            font = TTFont(
+                io.BytesIO(bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32])) + data[32:])
+            )
+            vendored = TTFont(PROJECT / "styles" / "fonts" / file, lazy=True)
+            assert font["name"].getName(1, 3, 1, 0x409).toUnicode() == name
+            assert font["name"].getName(2, 3, 1, 0x409).toUnicode() == (
+                "Bold" if "Bold" in kind else "Regular"
+            )
+            assert font["name"].getName(13, 3, 1, 0x409) is not None  # the OFL travels with it
+            cmap = font.getBestCmap()
+            assert {c for c in text if not c.isspace()} <= {chr(u) for u in cmap}
+            assert len(cmap) < len(vendored.getBestCmap()) // 10  # a subset
+        types = z.read("[Content_Types].xml").decode()
     assert (
-        settings.find(W + "embedTrueTypeFonts") is None
-        and settings.find(W + "embedSystemFonts") is None
+        'Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont"'
+        in types
     )
+    settings = built.part("word/settings.xml")
+    assert settings.find(W + "embedTrueTypeFonts") is not None
+    assert settings.find(W + "saveSubsetFonts") is not None
+    assert settings.find(W + "embedSystemFonts") is None
 
 
 def test_settings_track_changes_and_keep_japanese_text_as_in_the_pdf(built):
@@ -667,12 +757,131 @@ def _convert(docx: Path, workdir: Path) -> Path:
     return workdir / (docx.stem + ".pdf")
 
 
+#: A fontconfig that sees the system's fonts but no BIZ UD face (and neither styles/fonts nor
+#: a home's font folder): LibreOffice can take the plan's fonts only from the docx.
+_NO_PLAN_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts</dir>
+  <cachedir>{cache}</cachedir>
+  <selectfont><rejectfont>
+    <glob>*BIZUD*</glob>
+    <pattern><patelt name="family"><string>BIZ UDMincho</string></patelt></pattern>
+    <pattern><patelt name="family"><string>BIZ UDGothic</string></patelt></pattern>
+    <pattern><patelt name="family"><string>BIZ UD明朝</string></patelt></pattern>
+    <pattern><patelt name="family"><string>BIZ UDゴシック</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+"""
+
+#: A LibreOffice Basic macro: open the docx, update its indexes (the 目次) as Word does on
+#: opening (``w:updateFields``; LibreOffice 7.4 keeps the field's cached entries and page
+#: numbers instead), export as PDF.
+_UPDATE_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub UpdateAndExport
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  load(0).Name = &quot;Hidden&quot;
+  load(0).Value = True
+  doc = StarDesktop.loadComponentFromURL(&quot;{docx}&quot;, &quot;_blank&quot;, 0, load())
+  indexes = doc.getDocumentIndexes()
+  For i = 0 To indexes.getCount() - 1
+    indexes.getByIndex(i).update()
+  Next
+  Dim store(0) As New com.sun.star.beans.PropertyValue
+  store(0).Name = &quot;FilterName&quot;
+  store(0).Value = &quot;writer_pdf_Export&quot;
+  doc.storeToURL(&quot;{pdf}&quot;, store())
+  doc.close(True)
+  StarDesktop.terminate()
+End Sub
+</script:module>
+"""
+
+
+def _no_plan_fonts_env(workdir: Path) -> dict[str, str]:
+    """An environment whose fontconfig cannot see any BIZ UD face, checked with fc-list."""
+    home = workdir / "bare-home"
+    home.mkdir(parents=True, exist_ok=True)
+    conf = workdir / "fonts.conf"
+    conf.write_text(_NO_PLAN_FONTS.format(cache=workdir / "fc-cache"), "utf-8")
+    env = {**os.environ, "HOME": str(home), "FONTCONFIG_FILE": str(conf)}
+    env.pop("FONTCONFIG_PATH", None)
+    listed = subprocess.run(
+        ["fc-list", ":", "family", "file"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert listed.strip(), "LibreOffice needs some font to start"
+    assert "BIZ" not in listed and "styles/fonts" not in listed, listed
+    return env
+
+
+def _soffice_run(args: list[str], env: dict[str, str], profile: Path) -> None:
+    result = subprocess.run(
+        [_soffice(), "--headless", f"-env:UserInstallation={profile.as_uri()}", *args],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+
+
+def _convert_with_docx_fonts(docx: Path, workdir: Path) -> tuple[Path, Path]:
+    """plan.docx as PDF by LibreOffice with no BIZ UD face but those the docx embeds: as
+    it opens (the 目次 as the docx fills it in), and with its indexes updated."""
+    env = _no_plan_fonts_env(workdir)
+    profile = workdir / "bare-home" / "profile"
+    out = workdir / "opened"
+    _soffice_run(["--convert-to", "pdf", "--outdir", str(out), str(docx)], env, profile)
+    updated = workdir / "updated.pdf"
+    module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    module.write_text(_UPDATE_MACRO.format(docx=docx.as_uri(), pdf=updated.as_uri()), "utf-8")
+    _soffice_run(["--invisible", "macro:///Standard.Module1.UpdateAndExport"], env, profile)
+    assert updated.exists()
+    return out / (docx.stem + ".pdf"), updated
+
+
+def _toc_against_layout(pdf: Path, plan: Plan) -> tuple[dict[str, int], dict[str, int]]:
+    """The 目次's page number of each of its entries, and the page (as printed, 「- n -」)
+    where the heading stands, both read off one PDF."""
+    pages = [page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages]
+    printed = [re.search(r"^\s*-\s*(\d+)\s*-\s*$", t, re.M) for t in pages]
+    first = next(i for i, m in enumerate(printed) if m)
+
+    def flat(text: str) -> str:  # a group's vision is in ≪≫ in the heading, not in e.title
+        return re.sub(r"[≪≫]", "", squash(text))
+
+    status = plan.meta.status.plain  # the page head of the front matter
+    toc = flat("".join(re.sub(rf"^\s*{status}\s*$", "", t, flags=re.M) for t in pages[1:first]))
+    entries = plan.outline(True).toc
+    toc = re.sub(r"[．.…]+(?=[0-9])", "", toc)
+    listed: dict[str, int] = {}
+    at = toc.find(squash(entries[0].label + entries[0].title))
+    for e in entries:  # each entry where the one before ends: none more, none left out
+        m = re.compile(re.escape(squash(e.label + e.title)) + r"([0-9]+)").match(toc, at)
+        assert m, f"{e.label}{e.title} not next in the 目次: {toc[at : at + 40]!r}"
+        listed[e.anchor], at = int(m.group(1)), m.end()
+    found: dict[str, int] = {}
+    i = first
+    for e in entries:
+        key = squash(e.label + e.title)
+        while key not in flat(pages[i]):
+            i += 1
+            assert i < len(pages), f"{e.label}{e.title} not in the body"
+        number = printed[i]
+        assert number, f"page {i + 1} has no page number"
+        found[e.anchor] = int(number.group(1))
+    return listed, found
+
+
 def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
     """A PDF's text compared between plan.pdf and LibreOffice's rendering of plan.docx.
 
     Left out, as they differ by design: page furniture (running heads; the status 素案 in
     Word's page head; page numbers), the
-    目次's leaders and page numbers, the 政策パッケージ一覧's page column (頁), footnote
+    目次's leaders and page numbers, the ≪≫ of a group's vision (Word's 目次 has them, as
+    the heading it is built from), the 政策パッケージ一覧's page column (頁), footnote
     marks (※1 in the PDF, 1 in Word) and bodies (at the foot of whichever page), table
     header rows (repeated where a page breaks), the society diagram's boxes (SVG in the
     PDF, a table in Word: the same texts in another order), and digits, which page numbers
@@ -716,7 +925,8 @@ def normalised(pdf: Path, plan: Plan, docx: bytes) -> str:
         text = text.replace(note, "", 1)
     for header in headers:
         text = text.replace(header, "")
-    text = re.sub(r"[．.]{2,}", "", text)
+    text = re.sub(r"[．.]{2,}|[．.](?=[0-9])", "", text)  # leaders, one dot long at least
+    text = re.sub(r"[≪≫]", "", text)  # a group's vision: in its heading, and Word's 目次 too
     text = re.sub(r"[0-9]", "", text).replace("※", "").replace("頁", "").replace("•", "")
     for box in sorted((d for d in diagram if d), key=len, reverse=True):
         text = text.replace(box, "")
@@ -765,3 +975,50 @@ def test_libreoffice_reads_the_real_plan_like_its_pdf(built_plan, tmp_path):
     # The same pagination within a page (Word's and LibreOffice's line breaking is not
     # WeasyPrint's; at present the two have the same number of pages).
     assert abs(count - len(built_plan.reader.pages)) <= 1
+
+
+def _font_names(pdf: Path) -> set[str]:
+    """The base names of the fonts a PDF's pages use, without their subset tags."""
+    names = set()
+    for page in pypdf.PdfReader(pdf).pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for ref in fonts.values():
+            names.add(str(ref.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+    return names
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _soffice() is None or shutil.which("fc-list") is None,
+    reason="LibreOffice is not installed (scripts/setup-system.sh --test)",
+)
+def test_libreoffice_sets_the_real_plan_in_the_fonts_it_embeds_and_its_toc_is_its_own(
+    built_plan, tmp_path
+):
+    """With no BIZ UD face on the system, LibreOffice sets plan.docx in the faces the docx
+    embeds, in the PDF's number of pages (±1); updating the 目次 (the TOC field over the
+    heading styles) gives the PDF's entries with the pages of LibreOffice's own layout."""
+    plan = load_plan(PROJECT / "content")
+    pages = pdf_page_numbers(built_plan.pdf_path.read_bytes(), plan)
+    path = tmp_path / "plan.docx"
+    path.write_bytes(
+        docx_bytes(plan, revision="HEAD", date=DATE, pages=pages, content=PROJECT / "content")
+    )
+    opened, updated = _convert_with_docx_fonts(path, tmp_path)
+    for pdf in (opened, updated):
+        assert _font_names(pdf) == {
+            "BIZUDMincho-Regular",
+            "BIZUDGothic-Regular",
+            "BIZUDGothic-Bold",
+        }
+        assert abs(len(pypdf.PdfReader(pdf).pages) - len(built_plan.reader.pages)) <= 1
+    # As it opens, the 目次 reads the PDF's page numbers (filled in); updated, its own.
+    listed, _found = _toc_against_layout(opened, plan)
+    assert listed == pages_of_toc(plan, pages)
+    listed, found = _toc_against_layout(updated, plan)
+    assert listed == found
+    assert len(listed) == len(plan.outline(True).toc)
+
+
+def pages_of_toc(plan: Plan, pages: dict[str, int]) -> dict[str, int]:
+    return {e.anchor: pages[e.anchor] for e in plan.outline(True).toc}
