@@ -358,14 +358,17 @@ def _build(
         from .overview_layout import overview_products
 
         folder = content if edition is None else content / EDITIONS_DIR / edition
-        products = overview_products(
-            plan,
-            out,
-            date,
-            draft=not final,
-            warn=warn,
-            shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
-        )
+        outline = plan.outline(not final)
+        # An edition that prints no 重点目標 has nothing for a 概要 to show.
+        if edition is None or any(outline.printed(goal) for goal in plan.goals):
+            products = overview_products(
+                plan,
+                out,
+                date,
+                draft=not final,
+                warn=warn,
+                shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
+            )
     if docx:
         with progress.stage("docx"):
             # The Word edition for consultation (docx.py): the same plan through Pandoc, its
