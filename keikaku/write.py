@@ -24,6 +24,7 @@ import weasyprint
 import weasyprint.urls
 
 from . import files
+from .justify import justified
 from .limits import MAX_IMAGE_BYTES
 from .paths import STYLES_DIR, TEMPLATES_DIR
 
@@ -225,7 +226,8 @@ def layout(
 
     def run() -> tuple[bytes, dict[str, int]]:
         # What HTML.write_pdf does, in its two steps, with the same options for both.
-        document = source.render(attachments=attachments, **options)
+        with justified():
+            document = source.render(attachments=attachments, **options)
         pages: dict[str, int] = {}
         for number, page in enumerate(document.pages):
             for anchor in page.anchors:
