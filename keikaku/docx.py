@@ -24,7 +24,7 @@ How the document is made:
    (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``). Generated lists
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
-   SVG only with a PNG fallback, which pandoc 2.17 makes only with rsvg-convert).
+   SVG only with a PNG fallback, which pandoc makes only with rsvg-convert).
 2. The 目次 is raw OpenXML: a TOC field over TC entries that each heading of the PDF's
    目次 carries (so a refreshed 目次 lists the same headings), filled in with the entries
    and, when given, the PDF's page numbers (``pdf_page_numbers``) in PAGEREF fields.
@@ -39,10 +39,9 @@ How the document is made:
    settings.xml from its own), the trace map as a custom XML part, document properties,
    and fixes every date, so the same content gives the same bytes.
 
-Pandoc runs with ``--sandbox`` where it can. Debian's pandoc 2.17 cannot write docx in
-sandbox mode (it reads its own data files for the writer: jgm/pandoc#8128), so there the
-writer runs without it; its input is our own AST, whose only resources are images inlined
-as ``data:`` URLs, run in an empty temporary folder with an empty home.
+Pandoc is the binary of the pinned ``pypandoc-binary`` wheel (``pandoc.py``), run with
+``--sandbox`` in an empty temporary folder with an empty home: it reads only our AST and
+the reference document, and writes only the package.
 """
 
 from __future__ import annotations
@@ -52,11 +51,7 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -68,8 +63,8 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
-from .errors import BuildError, Pos, Problem
-from .limits import MAX_IMAGE_BYTES, PANDOC_TIMEOUT
+from .errors import BuildError, Problem
+from .limits import MAX_IMAGE_BYTES
 from .model import (
     HEADINGS,
     NUMBERED_MARKERS,
@@ -100,10 +95,13 @@ from .model import (
     draft_mark,
 )
 from .outline import Heading, heading_line, list_marker, zen
+from .pandoc import PandocFailed, PandocMissing
+from .pandoc import run as run_pandoc
 
 __all__ = [
     "MAP_NAMESPACE",
     "PandocFailed",
+    "PandocMissing",
     "Trace",
     "TraceMap",
     "docx_bytes",
@@ -2632,7 +2630,7 @@ def _sections(doc: str, rels: str, builder: _Builder) -> tuple[str, dict[str, tu
 @functools.cache
 def _default_reference() -> bytes:
     """Pandoc's own reference.docx: the parts we do not make ourselves (theme, numbering …)."""
-    return run_pandoc(["--print-default-data-file", "reference.docx"], b"", sandbox=False)
+    return run_pandoc(["--print-default-data-file", "reference.docx"], b"")
 
 
 def _reference(builder: _Builder) -> bytes:
@@ -2695,111 +2693,10 @@ def _reference(builder: _Builder) -> bytes:
 # ------------------------------------------------------------------ pandoc
 
 
-class PandocMissing(BuildError):
-    """pandoc is not installed (``scripts/setup-system.sh`` installs it)."""
-
-
-def run_pandoc(
-    args: list[str],
-    data: bytes,
-    *,
-    sandbox: bool,
-    env: dict[str, str] | None = None,
-    timeout: float = PANDOC_TIMEOUT,
-    output: str | None = None,
-    files_in: dict[str, bytes] | None = None,
-) -> bytes:
-    """Run pandoc in an empty temporary folder with an empty home (no user data files),
-    ``data`` on its standard input; ``files_in`` are written into the folder first and
-    ``output`` names the file whose bytes are returned (else standard output)."""
-    exe = shutil.which("pandoc")
-    if exe is None:
-        raise PandocMissing(
-            Problem(
-                Pos("pandoc"),
-                "pandoc がありません。scripts/setup-system.sh で入れてください。"
-                " (pandoc is not installed)",
-            )
-        )
-    with tempfile.TemporaryDirectory(prefix="keikaku-pandoc-") as tmp:
-        for name, body in (files_in or {}).items():
-            Path(tmp, name).write_bytes(body)
-        run_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": tmp,
-            "LANG": "C.UTF-8",
-            "XDG_DATA_HOME": tmp,
-            **(env or {}),
-        }
-        argv = [exe, *(["--sandbox"] if sandbox else []), *args]
-        try:
-            proc = subprocess.run(
-                argv,
-                input=data,
-                cwd=tmp,
-                env=run_env,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(
-                Problem(
-                    Pos("pandoc"),
-                    f"pandoc が {timeout:.0f} 秒で終わりませんでした。 (pandoc timed out)",
-                )
-            ) from None
-        except OSError as exc:
-            raise BuildError(
-                Problem(
-                    Pos("pandoc"),
-                    f"pandoc を実行できません（{exc.strerror}）。 (cannot run pandoc)",
-                )
-            ) from None
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise PandocFailed(proc.returncode, message[-1] if message else "")
-        if output is not None:
-            return Path(tmp, output).read_bytes()
-        return proc.stdout
-
-
-class PandocFailed(BuildError):
-    """pandoc exited with an error: its last line of standard error in ``message``."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(
-            Problem(
-                Pos("pandoc"),
-                f"pandoc が失敗しました（終了コード {code}）: {message} (pandoc failed)",
-            )
-        )
-        self.code = code
-        self.message = message
-
-
 @functools.cache
 def _api_version() -> list[int]:
     """The pandoc-types version pandoc's JSON must carry."""
-    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b"", sandbox=True))[
-        "pandoc-api-version"
-    ]
-
-
-@functools.cache
-def _writer_sandboxed() -> bool:
-    """Whether this pandoc can write docx in sandbox mode (not Debian's 2.17: #8128)."""
-    empty = json.dumps({"pandoc-api-version": _api_version(), "meta": {}, "blocks": []}).encode()
-    try:
-        run_pandoc(
-            ["-f", "json", "-t", "docx", "-o", "probe.docx"],
-            empty,
-            sandbox=True,
-            output="probe.docx",
-        )
-    except PandocFailed:
-        return False
-    return True
+    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b""))["pandoc-api-version"]
 
 
 # ------------------------------------------------------------------ finishing the package
@@ -3025,7 +2922,6 @@ def docx_bytes(
             "plan.docx",
         ],
         json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-        sandbox=_writer_sandboxed(),
         env={"SOURCE_DATE_EPOCH": epoch},
         output="plan.docx",
         files_in={"reference.docx": reference},

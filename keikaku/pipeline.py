@@ -28,6 +28,7 @@ from . import files, limits
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .git import git_output
+from .pandoc import identity as pandoc_identity
 from .stamp import BuildStamp
 
 if TYPE_CHECKING:
@@ -288,6 +289,8 @@ def _build(
             date.isoformat(),
             "docx" if docx else "no-docx",
             f"edition={edition or ''}",
+            # The pandoc that writes the Word edition (pandoc.py): another one rebuilds.
+            *(["pandoc", *pandoc_identity()] if docx else []),
         ),
     )
     if not force and stamp.is_current():
