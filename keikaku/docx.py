@@ -95,8 +95,9 @@ from .model import (
     draft_mark,
 )
 from .outline import Heading, heading_line, list_marker, zen
-from .pandoc import PandocFailed, PandocMissing
+from .pandoc import PandocFailed, PandocMissing, Running
 from .pandoc import run as run_pandoc
+from .pandoc import start as start_pandoc
 
 __all__ = [
     "MAP_NAMESPACE",
@@ -104,6 +105,7 @@ __all__ = [
     "PandocMissing",
     "Trace",
     "TraceMap",
+    "WordEdition",
     "docx_bytes",
     "page_numbers",
     "parse_trace_map",
@@ -111,6 +113,7 @@ __all__ = [
     "read_trace_map",
     "revision_tag",
     "run_pandoc",
+    "start_docx",
 ]
 
 # ------------------------------------------------------------------ units and names
@@ -626,6 +629,33 @@ def _marked(mark: str, hang: float) -> list:
     return [Str(mark), TAB] if _width(mark) < hang else [Str(mark)]
 
 
+def _toc_page(mark: str, page: int | None) -> str:
+    """A 目次 entry's page: a tab and a PAGEREF field showing the PDF's page number;
+    nothing without one."""
+    if page is None:
+        return ""
+    return (
+        '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def _page_ref(mark: str, page: int | None) -> str:
+    """A heading's page in a table (参考１'s 頁): a PAGEREF field to its bookmark."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+_SLOT = re.compile(r"<!--keikaku:page:[0-9]+-->")
+
+
 class _Builder:
     """The plan as Pandoc's AST, with the trace of every paragraph."""
 
@@ -643,7 +673,11 @@ class _Builder:
         self.outline = plan.outline(draft)
         self.L = plan.labels
         self.tag = tag
-        self.pages = dict(pages or {})
+        self.pages = None if pages is None else dict(pages)
+        """The PDF's page numbers; None while the layout is still running (``start_docx``):
+        each page number is then a slot (``slot``), filled in once they are known."""
+        self.slots: dict[str, tuple[str, str]] = {}
+        """Each slot's mark in the raw XML → (``toc`` or ``ref``, the heading's anchor)."""
         self.content = content
         self.styles = _StyleBook()
         self.traces: list[Trace] = []
@@ -1568,14 +1602,10 @@ class _Builder:
                 f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
                 f'<w:r><w:t xml:space="preserve">{_x(e.title)}</w:t></w:r>'
             )
-            page = self.pages.get(e.anchor)
-            if page is not None:
-                link.append(
-                    '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                    f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
-                    f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
-                    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-                )
+            if self.pages is None:
+                link.append(self.slot("toc", e.anchor))
+            else:
+                link.append(_toc_page(mark, self.pages.get(e.anchor)))
             link.append("</w:hyperlink>")
             runs += link
             if i == len(entries) - 1:
@@ -1591,15 +1621,27 @@ class _Builder:
     def page_ref(self, anchor: str) -> dict:
         """The page of a heading: a PAGEREF field to its bookmark, showing the PDF's page
         number (``pages``) until Word updates it."""
-        mark = self.heading_marks[anchor]
-        page = self.pages.get(anchor)
-        return Raw(
-            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-            f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        )
+        if self.pages is None:
+            return Raw(self.slot("ref", anchor))
+        return Raw(_page_ref(self.heading_marks[anchor], self.pages.get(anchor)))
+
+    def slot(self, kind: str, anchor: str) -> str:
+        """A place for a page number not known yet: an XML comment, which Pandoc copies
+        from raw OpenXML as it is (content text never makes one: it is escaped)."""
+        mark = f"<!--keikaku:page:{len(self.slots)}-->"
+        self.slots[mark] = (kind, anchor)
+        return mark
+
+    def fill(self, xml: str, pages: Mapping[str, int]) -> str:
+        """``xml`` with every slot replaced by what the builder writes when given
+        ``pages`` from the start: the same bytes either way."""
+
+        def filled(m: re.Match) -> str:
+            kind, anchor = self.slots[m.group(0)]
+            mark, page = self.heading_marks[anchor], pages.get(anchor)
+            return _toc_page(mark, page) if kind == "toc" else _page_ref(mark, page)
+
+        return _SLOT.sub(filled, xml) if self.slots else xml
 
     def package_list(self, ctx: _Ctx) -> None:
         L = self.L
@@ -2754,13 +2796,26 @@ def _custom_xml(props: dict[str, str]) -> bytes:
     ).encode()
 
 
-def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) -> bytes:
-    """The package pandoc wrote, completed: the front matter's section, the trace map,
-    document properties, and every date fixed."""
+def _finish(
+    docx: bytes,
+    builder: _Builder,
+    *,
+    revision: str,
+    date: datetime,
+    pages: Mapping[str, int] | None = None,
+) -> bytes:
+    """The package pandoc wrote, completed: the page numbers in their slots (``pages``,
+    if the builder left slots), the front matter's section, the trace map, document
+    properties, and every date fixed."""
     plan, draft = builder.plan, builder.draft
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
         parts = {i.filename: src.read(i) for i in src.infolist()}
         order = [i.filename for i in src.infolist()]
+    if builder.slots:
+        for name in ("word/document.xml", "word/footnotes.xml"):
+            if name in parts:
+                filled = builder.fill(parts[name].decode("utf-8"), pages or {})
+                parts[name] = filled.encode("utf-8")
     for name, body in parts.items():
         if name.startswith("word/media/") and body in builder.figures:
             parts[name] = builder.figures[body]  # the figure in place of its stand-in
@@ -2901,7 +2956,53 @@ def docx_bytes(
     of the headings to show in the 目次 (``pdf_page_numbers`` of the PDF of the same
     build; without them the 目次 lists the headings without numbers until Word refreshes
     it); ``content`` is the content folder, for the images of figures (default: the one
-    ``files.content_root`` set). Raises ``BuildError``."""
+    ``files.content_root`` set). Raises ``BuildError``.
+
+    The build makes the same bytes with ``start_docx`` while the PDF is laid out."""
+    with start_docx(
+        plan, draft=draft, revision=revision, date=date, content=content, pages=pages or {}
+    ) as word:
+        return word.result()
+
+
+class WordEdition:
+    """plan.docx on its way: the AST built, pandoc running (``start_docx``). ``result``
+    waits for pandoc and completes the package; leaving the ``with`` block without it
+    (the layout failed) stops pandoc and removes its folder."""
+
+    def __init__(self, builder: _Builder, job: Running, *, revision: str, date: datetime) -> None:
+        self.builder = builder
+        self.job = job
+        self.revision = revision
+        self.date = date
+
+    def result(self, pages: Mapping[str, int] | None = None) -> bytes:
+        """The package, its page-number slots (if any) filled with ``pages`` (as
+        ``page_numbers`` gives them). Raises ``BuildError``."""
+        written = self.job.result()
+        return _finish(written, self.builder, revision=self.revision, date=self.date, pages=pages)
+
+    def __enter__(self) -> WordEdition:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.job.close()
+
+
+def start_docx(
+    plan: Plan,
+    *,
+    draft: bool = True,
+    revision: str,
+    date: datetime,
+    content: Path | None = None,
+    pages: Mapping[str, int] | None = None,
+) -> WordEdition:
+    """Build the Word edition's AST and start pandoc on it, returning at once: the build
+    lays the PDF out while pandoc, a process of its own, writes the package on the other
+    core. The page numbers (the PDF's, known only after the layout) are left as slots
+    that ``WordEdition.result`` fills in, unless ``pages`` are given here (``docx_bytes``).
+    Either way the bytes are the same. Raises ``BuildError``."""
     tag = revision_tag(revision)
     builder = _Builder(plan, draft=draft, tag=tag, pages=pages, content=content)
     blocks = builder.build()
@@ -2910,7 +3011,7 @@ def docx_bytes(
     doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
     reference = _reference(builder)
     epoch = str(int(max(date, _EPOCH_1980).timestamp()))
-    written = run_pandoc(
+    job = start_pandoc(
         [
             "-f",
             "json",
@@ -2926,7 +3027,7 @@ def docx_bytes(
         output="plan.docx",
         files_in={"reference.docx": reference},
     )
-    return _finish(written, builder, revision=revision, date=date)
+    return WordEdition(builder, job, revision=revision, date=date)
 
 
 def page_numbers(
