@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .docx import MAP_NAMESPACE, TRACE_PREFIX, PandocFailed, TraceMap, parse_trace_map, run_pandoc
+from .docx import MAP_NAMESPACE, TRACE_PREFIX, TraceMap, parse_trace_map
 from .errors import BuildError, Pos, Problem
 from .files import shown_path, write_file
 from .limits import (  # with every other limit
@@ -58,6 +58,8 @@ from .limits import (  # with every other limit
 )
 from .limits import MAX_DOCX_MEMBERS as MAX_MEMBERS
 from .limits import MAX_DOCX_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
+from .pandoc import PandocFailed
+from .pandoc import run as run_pandoc
 
 __all__ = [
     "COLUMNS",
@@ -775,7 +777,6 @@ def _read_reviewed(path: Path, reference: TraceMap | None) -> tuple[list[_Unit],
                 "reviewed.docx",
             ],
             b"",
-            sandbox=True,
             timeout=PANDOC_READ_TIMEOUT,
             files_in={"reviewed.docx": _repack(parts)},
         )

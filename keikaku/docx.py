@@ -24,7 +24,7 @@ How the document is made:
    (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``). Generated lists
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
-   SVG only with a PNG fallback, which pandoc 2.17 makes only with rsvg-convert).
+   SVG only with a PNG fallback, which pandoc makes only with rsvg-convert).
 2. The 目次 is raw OpenXML: a TOC field over the heading styles, down to the deepest level
    the PDF's 目次 lists (the headings it leaves out are in 「Plan Heading n」, based on
    Heading n, so a refreshed 目次 lists the same headings), filled in with the entries as
@@ -42,10 +42,9 @@ How the document is made:
    settings.xml from its own), the trace map as a custom XML part, document properties,
    and fixes every date, so the same content gives the same bytes.
 
-Pandoc runs with ``--sandbox`` where it can. Debian's pandoc 2.17 cannot write docx in
-sandbox mode (it reads its own data files for the writer: jgm/pandoc#8128), so there the
-writer runs without it; its input is our own AST, whose only resources are images inlined
-as ``data:`` URLs, run in an empty temporary folder with an empty home.
+Pandoc is the binary of the pinned ``pypandoc-binary`` wheel (``pandoc.py``), run with
+``--sandbox`` in an empty temporary folder with an empty home: it reads only our AST and
+the reference document, and writes only the package.
 """
 
 from __future__ import annotations
@@ -55,11 +54,7 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping
@@ -74,8 +69,8 @@ from . import files
 from .docx_fonts import CONTENT_TYPE as FONT_TYPE
 from .docx_fonts import FONT_REL, Embedded
 from .docx_fonts import embedded as embedded_fonts
-from .errors import BuildError, Pos, Problem
-from .limits import MAX_IMAGE_BYTES, PANDOC_TIMEOUT
+from .errors import BuildError, Problem
+from .limits import MAX_IMAGE_BYTES
 from .model import (
     HEADINGS,
     NUMBERED_MARKERS,
@@ -108,12 +103,17 @@ from .model import (
     printed_number,
 )
 from .outline import Heading, Outline, list_marker, zen
+from .pandoc import PandocFailed, PandocMissing, Running
+from .pandoc import run as run_pandoc
+from .pandoc import start as start_pandoc
 
 __all__ = [
     "MAP_NAMESPACE",
     "PandocFailed",
+    "PandocMissing",
     "Trace",
     "TraceMap",
+    "WordEdition",
     "docx_bytes",
     "page_numbers",
     "parse_trace_map",
@@ -121,6 +121,7 @@ __all__ = [
     "read_trace_map",
     "revision_tag",
     "run_pandoc",
+    "start_docx",
 ]
 
 # ------------------------------------------------------------------ units and names
@@ -636,6 +637,33 @@ def _marked(mark: str, hang: float) -> list:
     return [Str(mark), TAB] if _width(mark) < hang else [Str(mark)]
 
 
+def _toc_page(mark: str, page: int | None) -> str:
+    """A 目次 entry's page: a tab and a PAGEREF field showing the PDF's page number;
+    nothing without one."""
+    if page is None:
+        return ""
+    return (
+        '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def _page_ref(mark: str, page: int | None) -> str:
+    """A heading's page in a table (参考１'s 頁): a PAGEREF field to its bookmark."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+_SLOT = re.compile(r"<!--keikaku:page:[0-9]+-->")
+
+
 class _Builder:
     """The plan as Pandoc's AST, with the trace of every paragraph."""
 
@@ -653,7 +681,11 @@ class _Builder:
         self.outline = plan.outline(draft)
         self.L = plan.labels
         self.tag = tag
-        self.pages = dict(pages or {})
+        self.pages = None if pages is None else dict(pages)
+        """The PDF's page numbers; None while the layout is still running (``start_docx``):
+        each page number is then a slot (``slot``), filled in once they are known."""
+        self.slots: dict[str, tuple[str, str]] = {}
+        """Each slot's mark in the raw XML → (``toc`` or ``ref``, the heading's anchor)."""
         self.content = content
         self.styles = _StyleBook()
         self.traces: list[Trace] = []
@@ -1657,14 +1689,10 @@ class _Builder:
                 f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
                 f'<w:r><w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
             )
-            page = self.pages.get(e.anchor)
-            if page is not None:
-                link.append(
-                    '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-                    f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
-                    f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
-                    '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-                )
+            if self.pages is None:
+                link.append(self.slot("toc", e.anchor))
+            else:
+                link.append(_toc_page(mark, self.pages.get(e.anchor)))
             link.append("</w:hyperlink>")
             runs += link
             if i == len(entries) - 1:
@@ -1680,15 +1708,27 @@ class _Builder:
     def page_ref(self, anchor: str) -> dict:
         """The page of a heading: a PAGEREF field to its bookmark, showing the PDF's page
         number (``pages``) until Word updates it."""
-        mark = self.heading_marks[anchor]
-        page = self.pages.get(anchor)
-        return Raw(
-            '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-            f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
-            '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
-        )
+        if self.pages is None:
+            return Raw(self.slot("ref", anchor))
+        return Raw(_page_ref(self.heading_marks[anchor], self.pages.get(anchor)))
+
+    def slot(self, kind: str, anchor: str) -> str:
+        """A place for a page number not known yet: an XML comment, which Pandoc copies
+        from raw OpenXML as it is (content text never makes one: it is escaped)."""
+        mark = f"<!--keikaku:page:{len(self.slots)}-->"
+        self.slots[mark] = (kind, anchor)
+        return mark
+
+    def fill(self, xml: str, pages: Mapping[str, int]) -> str:
+        """``xml`` with every slot replaced by what the builder writes when given
+        ``pages`` from the start: the same bytes either way."""
+
+        def filled(m: re.Match) -> str:
+            kind, anchor = self.slots[m.group(0)]
+            mark, page = self.heading_marks[anchor], pages.get(anchor)
+            return _toc_page(mark, page) if kind == "toc" else _page_ref(mark, page)
+
+        return _SLOT.sub(filled, xml) if self.slots else xml
 
     def package_list(self, ctx: _Ctx) -> None:
         L = self.L
@@ -2771,7 +2811,7 @@ def _sections(doc: str, rels: str, builder: _Builder) -> tuple[str, dict[str, tu
 @functools.cache
 def _default_reference() -> bytes:
     """Pandoc's own reference.docx: the parts we do not make ourselves (theme, numbering …)."""
-    return run_pandoc(["--print-default-data-file", "reference.docx"], b"", sandbox=False)
+    return run_pandoc(["--print-default-data-file", "reference.docx"], b"")
 
 
 def _reference(builder: _Builder) -> bytes:
@@ -2834,111 +2874,10 @@ def _reference(builder: _Builder) -> bytes:
 # ------------------------------------------------------------------ pandoc
 
 
-class PandocMissing(BuildError):
-    """pandoc is not installed (``scripts/setup-system.sh`` installs it)."""
-
-
-def run_pandoc(
-    args: list[str],
-    data: bytes,
-    *,
-    sandbox: bool,
-    env: dict[str, str] | None = None,
-    timeout: float = PANDOC_TIMEOUT,
-    output: str | None = None,
-    files_in: dict[str, bytes] | None = None,
-) -> bytes:
-    """Run pandoc in an empty temporary folder with an empty home (no user data files),
-    ``data`` on its standard input; ``files_in`` are written into the folder first and
-    ``output`` names the file whose bytes are returned (else standard output)."""
-    exe = shutil.which("pandoc")
-    if exe is None:
-        raise PandocMissing(
-            Problem(
-                Pos("pandoc"),
-                "pandoc がありません。scripts/setup-system.sh で入れてください。"
-                " (pandoc is not installed)",
-            )
-        )
-    with tempfile.TemporaryDirectory(prefix="keikaku-pandoc-") as tmp:
-        for name, body in (files_in or {}).items():
-            Path(tmp, name).write_bytes(body)
-        run_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": tmp,
-            "LANG": "C.UTF-8",
-            "XDG_DATA_HOME": tmp,
-            **(env or {}),
-        }
-        argv = [exe, *(["--sandbox"] if sandbox else []), *args]
-        try:
-            proc = subprocess.run(
-                argv,
-                input=data,
-                cwd=tmp,
-                env=run_env,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(
-                Problem(
-                    Pos("pandoc"),
-                    f"pandoc が {timeout:.0f} 秒で終わりませんでした。 (pandoc timed out)",
-                )
-            ) from None
-        except OSError as exc:
-            raise BuildError(
-                Problem(
-                    Pos("pandoc"),
-                    f"pandoc を実行できません（{exc.strerror}）。 (cannot run pandoc)",
-                )
-            ) from None
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise PandocFailed(proc.returncode, message[-1] if message else "")
-        if output is not None:
-            return Path(tmp, output).read_bytes()
-        return proc.stdout
-
-
-class PandocFailed(BuildError):
-    """pandoc exited with an error: its last line of standard error in ``message``."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(
-            Problem(
-                Pos("pandoc"),
-                f"pandoc が失敗しました（終了コード {code}）: {message} (pandoc failed)",
-            )
-        )
-        self.code = code
-        self.message = message
-
-
 @functools.cache
 def _api_version() -> list[int]:
     """The pandoc-types version pandoc's JSON must carry."""
-    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b"", sandbox=True))[
-        "pandoc-api-version"
-    ]
-
-
-@functools.cache
-def _writer_sandboxed() -> bool:
-    """Whether this pandoc can write docx in sandbox mode (not Debian's 2.17: #8128)."""
-    empty = json.dumps({"pandoc-api-version": _api_version(), "meta": {}, "blocks": []}).encode()
-    try:
-        run_pandoc(
-            ["-f", "json", "-t", "docx", "-o", "probe.docx"],
-            empty,
-            sandbox=True,
-            output="probe.docx",
-        )
-    except PandocFailed:
-        return False
-    return True
+    return json.loads(run_pandoc(["-f", "markdown", "-t", "json"], b""))["pandoc-api-version"]
 
 
 # ------------------------------------------------------------------ finishing the package
@@ -2996,13 +2935,26 @@ def _custom_xml(props: dict[str, str]) -> bytes:
     ).encode()
 
 
-def _finish(docx: bytes, builder: _Builder, *, revision: str, date: datetime) -> bytes:
-    """The package pandoc wrote, completed: the front matter's section, the trace map,
-    document properties, and every date fixed."""
+def _finish(
+    docx: bytes,
+    builder: _Builder,
+    *,
+    revision: str,
+    date: datetime,
+    pages: Mapping[str, int] | None = None,
+) -> bytes:
+    """The package pandoc wrote, completed: the page numbers in their slots (``pages``,
+    if the builder left slots), the front matter's section, the trace map, document
+    properties, and every date fixed."""
     plan, draft = builder.plan, builder.draft
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
         parts = {i.filename: src.read(i) for i in src.infolist()}
         order = [i.filename for i in src.infolist()]
+    if builder.slots:
+        for name in ("word/document.xml", "word/footnotes.xml"):
+            if name in parts:
+                filled = builder.fill(parts[name].decode("utf-8"), pages or {})
+                parts[name] = filled.encode("utf-8")
     for name, body in parts.items():
         if name.startswith("word/media/") and body in builder.figures:
             parts[name] = builder.figures[body]  # the figure in place of its stand-in
@@ -3168,7 +3120,53 @@ def docx_bytes(
     of the headings to show in the 目次 (``pdf_page_numbers`` of the PDF of the same
     build; without them the 目次 lists the headings without numbers until Word refreshes
     it); ``content`` is the content folder, for the images of figures (default: the one
-    ``files.content_root`` set). Raises ``BuildError``."""
+    ``files.content_root`` set). Raises ``BuildError``.
+
+    The build makes the same bytes with ``start_docx`` while the PDF is laid out."""
+    with start_docx(
+        plan, draft=draft, revision=revision, date=date, content=content, pages=pages or {}
+    ) as word:
+        return word.result()
+
+
+class WordEdition:
+    """plan.docx on its way: the AST built, pandoc running (``start_docx``). ``result``
+    waits for pandoc and completes the package; leaving the ``with`` block without it
+    (the layout failed) stops pandoc and removes its folder."""
+
+    def __init__(self, builder: _Builder, job: Running, *, revision: str, date: datetime) -> None:
+        self.builder = builder
+        self.job = job
+        self.revision = revision
+        self.date = date
+
+    def result(self, pages: Mapping[str, int] | None = None) -> bytes:
+        """The package, its page-number slots (if any) filled with ``pages`` (as
+        ``page_numbers`` gives them). Raises ``BuildError``."""
+        written = self.job.result()
+        return _finish(written, self.builder, revision=self.revision, date=self.date, pages=pages)
+
+    def __enter__(self) -> WordEdition:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.job.close()
+
+
+def start_docx(
+    plan: Plan,
+    *,
+    draft: bool = True,
+    revision: str,
+    date: datetime,
+    content: Path | None = None,
+    pages: Mapping[str, int] | None = None,
+) -> WordEdition:
+    """Build the Word edition's AST and start pandoc on it, returning at once: the build
+    lays the PDF out while pandoc, a process of its own, writes the package on the other
+    core. The page numbers (the PDF's, known only after the layout) are left as slots
+    that ``WordEdition.result`` fills in, unless ``pages`` are given here (``docx_bytes``).
+    Either way the bytes are the same. Raises ``BuildError``."""
     tag = revision_tag(revision)
     builder = _Builder(plan, draft=draft, tag=tag, pages=pages, content=content)
     blocks = builder.build()
@@ -3177,7 +3175,7 @@ def docx_bytes(
     doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
     reference = _reference(builder)
     epoch = str(int(max(date, _EPOCH_1980).timestamp()))
-    written = run_pandoc(
+    job = start_pandoc(
         [
             "-f",
             "json",
@@ -3189,12 +3187,11 @@ def docx_bytes(
             "plan.docx",
         ],
         json.dumps(doc, ensure_ascii=False).encode("utf-8"),
-        sandbox=_writer_sandboxed(),
         env={"SOURCE_DATE_EPOCH": epoch},
         output="plan.docx",
         files_in={"reference.docx": reference},
     )
-    return _finish(written, builder, revision=revision, date=date)
+    return WordEdition(builder, job, revision=revision, date=date)
 
 
 def page_numbers(

@@ -2,7 +2,7 @@
 
 The report is tables and short headings, which Pandoc's HTML reader carries into Word as
 they are. The charts are inline SVG, which Word shows only with a PNG fallback (that
-Pandoc 2.17 makes only with rsvg-convert): in the Word edition each chart is its
+Pandoc makes only with rsvg-convert): in the Word edition each chart is its
 description in words (the SVG's ``<desc>``: baseline, 実績値 and target with their years),
 the same text a screen reader gives for it in the PDF. Its text is set in the plan's
 faces: BIZ UD明朝 for the body, BIZ UDゴシック for the headings (Pandoc's styles name
@@ -16,7 +16,7 @@ import re
 import zipfile
 from html import unescape
 
-from .docx import _writer_sandboxed, run_pandoc
+from .pandoc import run as run_pandoc
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 _DESC = re.compile(r"<desc>(.*?)</desc>", re.S)
@@ -40,7 +40,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_THEME_FONTS = re.compile(r"<w:rFonts\b[^>]*w:asciiTheme=\"(major|minor)HAnsi\"[^>]*/>")
+#: A style's theme fonts: Pandoc 3 names them for every script (``w:asciiTheme`` …) or,
+#: where a style takes the Latin face from the one it is based on, for East Asian and
+#: complex scripts only (``w:eastAsiaTheme``, ``w:cstheme``).
+_THEME_FONTS = re.compile(
+    r"<w:rFonts\b[^>]*\bw:(?:ascii|hAnsi|eastAsia)Theme=\"(major|minor)[A-Za-z]*\"[^>]*/>"
+)
 
 
 def _fonts(match: re.Match[str]) -> str:
@@ -69,7 +74,6 @@ def followup_docx(html: str) -> bytes:
         run_pandoc(
             ["-f", "html", "-t", "docx", "-o", "followup.docx"],
             docx_html(html).encode("utf-8"),
-            sandbox=_writer_sandboxed(),
             output="followup.docx",
         )
     )

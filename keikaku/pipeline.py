@@ -14,6 +14,7 @@ tenth more, and a rebuild that finds nothing changed must not pay for them (``st
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import stat
 import sys
@@ -28,6 +29,7 @@ from . import files, limits
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .git import git_output
+from .pandoc import identity as pandoc_identity
 from .stamp import BuildStamp, document_scope
 
 if TYPE_CHECKING:
@@ -288,6 +290,8 @@ def _build(
             date.isoformat(),
             "docx" if docx else "no-docx",
             f"edition={edition or ''}",
+            # The pandoc that writes the Word edition (pandoc.py): another one rebuilds.
+            *(["pandoc", *pandoc_identity()] if docx else []),
         ),
         reads=document_scope(edition),  # per document: another edition's edit is not ours
     )
@@ -327,62 +331,77 @@ def _build(
             draft=not final,
             content_href=content_href(out, content),
         )
-    with progress.stage("layout"):
-        # The same bytes go into the PDF and beside it, so either copy can be cited.
-        attachments = [
-            weasyprint.Attachment(
-                string=body,
-                name=name,
-                description=DESCRIPTIONS[name],
-                relationship="Data",
-                created=date,
-                modified=date,
-            )
-            for name, body in data.items()
-        ]
-        # A link's description in the tagged PDF is the heading it leads to, as printed.
-        titles = {
-            h.anchor: "　".join(t for t in (h.label, h.title) if t)
-            for h in plan.outline(not final).headings
-        }
-        pdf, anchor_pages = _layout(
-            html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
-        )
-    products: dict[str, bytes] = {}
-    with progress.stage("overview"):
-        # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
-        # in the same set; a column that does not fit stops the build. An edition has its
-        # own, of what it prints, with its own overview.yaml (in its folder) if it has one.
-        from .load import EDITIONS_DIR
-        from .overview import OVERVIEW_FILE
-        from .overview_layout import overview_products
+    with contextlib.ExitStack() as running:
+        word = None
+        if docx:
+            with progress.stage("docx"):
+                # The Word edition for consultation (docx.py): the same plan through Pandoc.
+                # Pandoc is a process of its own: it writes the package on the other core
+                # while WeasyPrint lays the PDF out here; the 目次's and 参考１'s page
+                # numbers, the PDF's, are filled in after the layout (docx-fill). A
+                # failure of either leaves the block, which stops pandoc: nothing is
+                # published but a whole set.
+                from .docx import start_docx
 
-        folder = content if edition is None else content / EDITIONS_DIR / edition
-        outline = plan.outline(not final)
-        # An edition that prints no 重点目標 has nothing for a 概要 to show.
-        if edition is None or any(outline.printed(goal) for goal in plan.goals):
-            products = overview_products(
-                plan,
-                out,
-                date,
-                draft=not final,
-                warn=warn,
-                shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
+                word = running.enter_context(
+                    start_docx(
+                        plan,
+                        draft=not final,
+                        revision=content_revision(content),
+                        date=date,
+                        content=content,
+                    )
+                )
+        with progress.stage("layout"):
+            # The same bytes go into the PDF and beside it, so either copy can be cited.
+            attachments = [
+                weasyprint.Attachment(
+                    string=body,
+                    name=name,
+                    description=DESCRIPTIONS[name],
+                    relationship="Data",
+                    created=date,
+                    modified=date,
+                )
+                for name, body in data.items()
+            ]
+            # A link's description in the tagged PDF is the heading it leads to, as printed.
+            titles = {
+                h.anchor: "　".join(t for t in (h.label, h.title) if t)
+                for h in plan.outline(not final).headings
+            }
+            pdf, anchor_pages = _layout(
+                html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
             )
-    if docx:
-        with progress.stage("docx"):
-            # The Word edition for consultation (docx.py): the same plan through Pandoc, its
-            # 目次 filled in with this PDF's page numbers.
-            from .docx import docx_bytes, page_numbers
+        products: dict[str, bytes] = {}
+        with progress.stage("overview"):
+            # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
+            # in the same set; a column that does not fit stops the build. An edition has
+            # its own, of what it prints, with its own overview.yaml (in its folder) if it
+            # has one.
+            from .load import EDITIONS_DIR
+            from .overview import OVERVIEW_FILE
+            from .overview_layout import overview_products
 
-            products["plan.docx"] = docx_bytes(
-                plan,
-                draft=not final,
-                revision=content_revision(content),
-                date=date,
-                pages=page_numbers(anchor_pages, plan, draft=not final),
-                content=content,
-            )
+            folder = content if edition is None else content / EDITIONS_DIR / edition
+            outline = plan.outline(not final)
+            # An edition that prints no 重点目標 has nothing for a 概要 to show.
+            if edition is None or any(outline.printed(goal) for goal in plan.goals):
+                products = overview_products(
+                    plan,
+                    out,
+                    date,
+                    draft=not final,
+                    warn=warn,
+                    shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
+                )
+        if word is not None:
+            with progress.stage("docx-fill"):
+                from .docx import page_numbers
+
+                products["plan.docx"] = word.result(
+                    page_numbers(anchor_pages, plan, draft=not final)
+                )
     with progress.stage("write"):
         # The stamp joins the products' set: a build killed while publishing leaves either
         # the old set with its stamp or, once the next command has completed it, the new.

@@ -4,7 +4,8 @@
 ``templates/``, ``styles/`` (fonts included) and the ``keikaku`` package's source, the
 versions of the libraries that shape the output, and the command-line options that do
 (the content and output directories: the output's location is in plan.html's stylesheet
-link) — into one digest. After a successful build the digest is written to
+link; with the Word edition, the pandoc that writes it: ``pandoc.identity``) — into one
+digest. After a successful build the digest is written to
 ``OUT/.build-stamp`` with the size, modification time and sha256 of each product. The
 next build skips all work when the digest is the same and every product is still as it
 was written: the same size and mtime, then the same bytes (a file swapped in with the

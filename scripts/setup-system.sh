@@ -2,9 +2,9 @@
 # Installs the Debian packages the project needs, only those missing, so it is quick on a
 # machine that has them already.
 #   scripts/setup-system.sh          what the build needs: Pango and HarfBuzz's subsetter
-#                                    for WeasyPrint's text layout and font embedding, and
-#                                    pandoc for the Word edition (plan.docx) and for reading
-#                                    reviewed copies back (the 意見対応表)
+#                                    for WeasyPrint's text layout and font embedding (pandoc,
+#                                    for the Word edition and the 意見対応表, comes pinned from
+#                                    requirements.lock: the pypandoc-binary wheel)
 #   scripts/setup-system.sh --test   also what the tests need: headless Chromium and its
 #                                    WebDriver (the live preview's end-to-end test), and
 #                                    LibreOffice Writer without its GUI (converts plan.docx to
@@ -14,7 +14,7 @@
 #                                    axe-core, the HTML edition's accessibility checker
 #                                    (tests/a11y, installed by make test with npm ci)
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig pandoc)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium chromium-driver libreoffice-writer-nogui poppler-utils)
 fi

@@ -42,7 +42,12 @@ def plan_docx(tmp_path_factory) -> bytes:
 
 
 def run(text: str) -> str:
-    return f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+    """A run of Japanese text as Pandoc 3 writes it in plan.docx (and Word keeps it): its
+    characters marked as East Asian, so Word sets them in the East Asian font."""
+    return (
+        '<w:r><w:rPr><w:rFonts w:hint="eastAsia" /></w:rPr>'
+        f'<w:t xml:space="preserve">{text}</w:t></w:r>'
+    )
 
 
 _IDS = iter(range(1000, 100000))

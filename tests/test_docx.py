@@ -29,6 +29,7 @@ import pypdf
 import pytest
 
 from conftest import MINIMAL, PNG_SMALL, PROJECT, squash, write_content
+from keikaku.dates import document_date
 from keikaku.docx import (
     BOOKMARK,
     TEXT_W,
@@ -39,7 +40,7 @@ from keikaku.docx import (
 )
 from keikaku.load import load_plan
 from keikaku.model import Plan
-from keikaku.pipeline import Progress, build
+from keikaku.pipeline import Progress, build, content_revision
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DATE = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -142,11 +143,22 @@ def built(tmp_path_factory) -> Built:
 
 
 def test_the_build_publishes_the_word_edition_with_its_set(built):
-    """A build writes plan.docx (its own stage, after the layout that gives the 目次 its
-    page numbers) into the same set as the PDF: recorded by the stamp as it is on disk,
-    and the same document as the Word edition made from the same plan and pages."""
+    """A build writes plan.docx into the same set as the PDF: recorded by the stamp as it
+    is on disk. Pandoc writes it while the PDF is laid out (the docx stage starts it, the
+    docx-fill stage puts the layout's page numbers into the 目次 and 参考１ after it), and
+    the bytes are those of the Word edition made after the layout with the PDF's pages
+    given from the start, as the build did before."""
     out = built.pdf.parent
-    assert built.stages == ["load", "validate", "render", "layout", "overview", "docx", "write"]
+    assert built.stages == [
+        "load",
+        "validate",
+        "render",
+        "docx",
+        "layout",
+        "overview",
+        "docx-fill",
+        "write",
+    ]
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",
@@ -169,6 +181,19 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
         assert [
             _text(p) for p in _paragraphs(ET.fromstring(published.read("word/document.xml")))
         ] == [_text(p) for p in _paragraphs(ET.fromstring(made.read("word/document.xml")))]
+        document = published.read("word/document.xml").decode("utf-8")
+    # Every page number is in its place: the 目次's and 参考１'s 頁 as the PDF prints them.
+    assert "keikaku:page" not in document
+    shown = re.findall(r"PAGEREF (kk_\w+) \\h .*?<w:t>([0-9]*)</w:t>", document)
+    assert len(shown) > len(built.plan.outline(True).toc) and all(page for _, page in shown)
+    sequential = docx_bytes(
+        built.plan,
+        revision=content_revision(built.content),
+        date=document_date(built.content),
+        pages=built.pages,
+        content=built.content,
+    )
+    assert (out / "plan.docx").read_bytes() == sequential
 
 
 def test_the_pages_read_off_the_layout_are_the_pages_of_the_pdf(built):
@@ -701,6 +726,97 @@ def test_same_content_gives_the_same_bytes(built):
         '<dcterms:created xsi:type="dcterms:W3CDTF">2025-01-02T03:04:05Z</dcterms:created>' in core
     )
     assert "<dc:title>テスト計画（素案）</dc:title>" in core
+
+
+def _products(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != ".build-stamp"}
+
+
+def test_two_builds_give_the_same_products(built):
+    """Pandoc writing the Word edition while the PDF is laid out changes nothing between
+    builds: a second build of the same content publishes the same bytes, every product."""
+    first = _products(built.pdf.parent)
+    out = built.pdf.parent.with_name("again")  # beside it: plan.html links the same styles
+    build(built.content, out, force=True, report=lambda _: None, warn=lambda _: None)
+    assert "plan.docx" in first and _products(out).keys() == first.keys()
+    assert _products(out) == first
+
+
+class _Recorded:
+    """Every pandoc the Word edition starts (``docx.start_pandoc``), with its process id."""
+
+    def __init__(self, monkeypatch) -> None:
+        import keikaku.docx
+
+        self.jobs: list[tuple[object, int]] = []
+        real = keikaku.docx.start_pandoc
+
+        def start(*args, **kwargs):
+            job = real(*args, **kwargs)
+            self.jobs.append((job, job._proc.pid))
+            return job
+
+        monkeypatch.setattr(keikaku.docx, "start_pandoc", start)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, monkeypatch):
+    """The layout fails while pandoc is still writing: pandoc is stopped, its folder
+    removed, and the output folder keeps the last set as it was."""
+    import keikaku.pipeline
+    from keikaku.errors import BuildError, Pos, Problem
+
+    out = tmp_path / "out"
+    shutil.copytree(built.pdf.parent, out)
+    before = _products(out)
+    recorded = _Recorded(monkeypatch)
+
+    def failing(*_args, **_kwargs):
+        ((job, _pid),) = recorded.jobs
+        assert job._proc.poll() is None, "pandoc finished before the layout: nothing is tested"
+        raise BuildError(Problem(Pos("plan.html"), "レイアウトに失敗しました。"))
+
+    monkeypatch.setattr(keikaku.pipeline, "_layout", failing)
+    with pytest.raises(BuildError, match="レイアウトに失敗"):
+        build(built.content, out, force=True, report=lambda _: None, warn=lambda _: None)
+    ((job, pid),) = recorded.jobs
+    assert _gone(pid) and not Path(job._tmp.name).exists()
+    assert _products(out) == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, ".build-stamp"])
+
+
+def test_a_failed_pandoc_leaves_the_last_set(built, tmp_path, monkeypatch):
+    """Pandoc fails while the PDF is laid out: the build stops with pandoc's message after
+    the layout, and the output folder keeps the last set as it was."""
+    from keikaku import pandoc
+    from keikaku.errors import BuildError
+
+    out = tmp_path / "out"
+    shutil.copytree(built.pdf.parent, out)
+    before = _products(out)
+    real = pandoc.executable()
+    broken = tmp_path / "pandoc"
+    # The probes (the AST's version, the default reference) answer; the writer fails.
+    broken.write_text(
+        f'#!/bin/sh\ncase " $* " in *" -t docx "*) echo "docx: disk full" >&2; exit 3;; esac\n'
+        f'exec "{real}" "$@"\n',
+        encoding="utf-8",
+    )
+    broken.chmod(0o755)
+    monkeypatch.setattr(pandoc, "executable", lambda: broken)
+    recorded = _Recorded(monkeypatch)
+    with pytest.raises(BuildError, match=r"終了コード 3.*docx: disk full"):
+        build(built.content, out, force=True, report=lambda _: None, warn=lambda _: None)
+    ((job, pid),) = recorded.jobs
+    assert _gone(pid) and not Path(job._tmp.name).exists()
+    assert _products(out) == before
 
 
 def test_svg_figures_stand_in_with_their_alt_text(tmp_path):

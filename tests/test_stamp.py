@@ -207,3 +207,35 @@ def test_editors_own_files_beside_the_content_change_nothing(built):
     for name in (".plan.yaml.swp", "#plan.yaml#", "plan.yaml~", "goals/.a.yaml.swp"):
         (content / name).write_text("編集中", "utf-8")
     assert _skipped(_build(content, out))
+
+
+def test_another_pandoc_rebuilds_the_word_edition(content_dir, tmp_path, monkeypatch):
+    """The pandoc that writes plan.docx is part of the stamp: another binary in its place,
+    or another version of its wheel, rebuilds without --force (and the new stamp holds);
+    a build without the Word edition does not depend on it."""
+    from keikaku import pandoc
+
+    content, out, plain = content_dir(), tmp_path / "out", tmp_path / "no-docx"
+    assert not _skipped(_build(content, out, docx=True))
+    assert not _skipped(_build(content, plain))
+    assert _skipped(_build(content, out, docx=True))
+    real = pandoc.executable()
+    assert (
+        real is not None and real.parent.name == "files" and real.parent.parent.name == "pypandoc"
+    )
+    other = tmp_path / "bin" / "pandoc"
+    other.parent.mkdir()
+    other.write_text(f'#!/bin/sh\nexec "{real}" "$@"\n', encoding="utf-8")
+    other.chmod(0o755)
+    monkeypatch.setattr(pandoc, "executable", lambda: other)
+    report = _build(content, out, docx=True)
+    assert not _skipped(report), report
+    assert _skipped(_build(content, out, docx=True))
+    assert _skipped(_build(content, plain))
+    wheel = pandoc.version(pandoc.DISTRIBUTION)
+    monkeypatch.setattr(
+        pandoc, "version", lambda dist: "99.0" if dist == pandoc.DISTRIBUTION else wheel
+    )
+    assert not _skipped(_build(content, out, docx=True))
+    assert _skipped(_build(content, out, docx=True))
+    assert _skipped(_build(content, plain))
