@@ -23,7 +23,7 @@ import pydyf
 import weasyprint
 import weasyprint.urls
 
-from . import files
+from . import files, tagging
 from .justify import justified
 from .limits import MAX_IMAGE_BYTES
 from .paths import STYLES_DIR, TEMPLATES_DIR
@@ -96,6 +96,7 @@ def _descendants(box):
 def _finish(document, pdf) -> None:
     _identify_pdf_ua(document, pdf)
     _label_pages(document, pdf)
+    tagging.restructure(pdf)
     _scope_headers(pdf)
 
 
