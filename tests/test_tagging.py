@@ -133,9 +133,9 @@ def test_the_pillars_diagram_is_a_figure_described_by_its_titles(tmp_path):
     by the titles it prints, and no data table without headers."""
     tree = tagged(tmp_path)
     figures = [f for f in tree.all("Figure") if "/Alt" in f]
-    pillars = [f for f in figures if str(f["/Alt"]).startswith("方針：")]
+    pillars = [f for f in figures if str(f["/Alt"]).startswith("方針。")]
     assert len(pillars) == 1, [str(f["/Alt"]) for f in figures]
-    assert str(pillars[0]["/Alt"]) == "方針：（１）\u3000柱Ａ。スパイラルアップ"
+    assert str(pillars[0]["/Alt"]) == "方針。（１）\u3000柱Ａ。スパイラルアップ"
     inside = {tree.role(e) for e in tree.walk(pillars[0])}
     assert not inside & {"Table", "TR", "TD", "TH"}, inside
     assert "Caption" in inside
