@@ -202,10 +202,6 @@ def sheet_rows(plan: Plan, years: list[int] | None = None) -> list[dict[str, Any
     return rows
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 #: Widest a column gets, in characters; longer text wraps.
 _WIDTH_CAPS = {GOAL: 30, PACKAGE: 36, INDICATOR: 40, NOTES: 50}
 
@@ -253,10 +249,9 @@ def workbook_bytes(
     fiscal years of its 実績値 columns (default ``sheet_years(plan)``); ``projects``: the
     rows of its sheet 「主要事業」 (``project_sheet.sheet_rows``), none without any."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
+
+    from .sheet_style import fill_sheet, letters, prompter
 
     years = sheet_years(plan) if years is None else years
     rows = sheet_rows(plan, years)
@@ -264,47 +259,17 @@ def workbook_bytes(
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(list(columns))
-    for row in rows:
-        ws.append([row[c] for c in columns])
-    last = len(rows) + 1
-    grey = PatternFill("solid", fgColor="D9D9D9")
-    head = PatternFill("solid", fgColor="DDEBF7")
-    head_grey = PatternFill("solid", fgColor="BFBFBF")
-    for cells in ws.iter_rows(min_row=1, max_row=last):
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            column = columns[cell.column - 1]
-            if cell.row == 1:
-                cell.font = Font(bold=True)
-                cell.fill = head_grey if column in READ_ONLY else head
-                cell.alignment = Alignment(vertical="center")
-                continue
-            if column in READ_ONLY:
-                cell.fill = grey
-            cell.alignment = Alignment(vertical="top", wrap_text=column in _WIDTH_CAPS)
-    for i, column in enumerate(columns, start=1):
-        widest = max(
-            [_display_width(column)]
-            + [_display_width(str(r[column])) for r in rows if r[column] is not None]
-        )
-        ws.column_dimensions[get_column_letter(i)].width = min(
-            widest + 2, _WIDTH_CAPS.get(column, 30)
-        )
-    ws.freeze_panes = "E2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
-
-    def letter(column: str) -> str:
-        return get_column_letter(columns.index(column) + 1)
-
-    def prompt(kind: str, **options: Any) -> DataValidation:
-        title, text = _PROMPTS[kind]
-        dv = DataValidation(
-            allow_blank=True, showInputMessage=True, promptTitle=title, prompt=text, **options
-        )
-        ws.add_data_validation(dv)
-        return dv
+    last = fill_sheet(
+        ws,
+        columns,
+        rows,
+        read_only=READ_ONLY,
+        wrap=lambda column: column in _WIDTH_CAPS,
+        cap=lambda column: _WIDTH_CAPS.get(column, 30),
+        freeze="E2",
+    )
+    letter = letters(columns)
+    prompt = prompter(ws, _PROMPTS)
 
     spare = last + 200  # rows below the table where new ＫＰＩ are written
     read_only = prompt("read_only")
