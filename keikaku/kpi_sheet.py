@@ -121,6 +121,8 @@ PERCENT_UNIT = "％"
 
 
 _EPOCH_1980 = datetime(1980, 1, 1)  # the earliest time a zip member can carry
+#: What a workbook too big to read should be cut down to (kpi.xlsx has both sheets).
+_SHEETS_ONLY = "書き出したシート（「ＫＰＩ」「主要事業」）の表だけ"
 
 
 # ------------------------------------------------------------------ export
@@ -444,7 +446,7 @@ def _read_file(path: Path, shown: str) -> bytes:
             raise _refuse(
                 shown,
                 f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
-                f"{MAX_SHEET_BYTES // MB} MB までです。ＫＰＩの表だけを保存し直してください。"
+                f"{MAX_SHEET_BYTES // MB} MB までです。{_SHEETS_ONLY}を保存し直してください。"
                 " (file over 10 MB)",
             )
         data = f.read(MAX_SHEET_BYTES + 1)
@@ -501,7 +503,7 @@ def _check_zip(data: bytes, shown: str) -> None:
         raise _refuse(
             shown,
             f"ブックを展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB "
-            "を超えます。ＫＰＩの表だけを保存し直してください。 (zip expands beyond 100 MB)",
+            f"を超えます。{_SHEETS_ONLY}を保存し直してください。 (zip expands beyond 100 MB)",
         )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
@@ -553,7 +555,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                 member.startswith("xl/worksheets/") and member.endswith(".xml")
             ):
                 continue
-            where = f"{shown}:{sheets.get(member, member)}"
+            sheet = sheets.get(member, member)
+            where = f"{shown}:{sheet}"
             rows = cells = count = 0
             try:
                 with archive.open(member) as stream:
@@ -566,7 +569,7 @@ def _check_xml(data: bytes, shown: str) -> None:
                                 raise _refuse(
                                     shown,
                                     f"ブックの文字列が {MAX_SHEET_STRINGS:,} 個を超えています"
-                                    "（共有文字列の表）。ＫＰＩの表だけを新しいブックに貼り付けて"
+                                    f"（共有文字列の表）。{_SHEETS_ONLY}を新しいブックに貼り付けて"
                                     "保存し直してください。 (too many shared strings)",
                                 )
                         elif tag == f"{_MAIN}c":
@@ -574,8 +577,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                             if cells > MAX_SHEET_CELLS:
                                 raise _refuse(
                                     CellPos(where, rows + 1, 1),
-                                    f"セルが {MAX_SHEET_CELLS:,} 個を超えています。ＫＰＩの表だけを"
-                                    "保存し直してください。 (too many cells)",
+                                    f"セルが {MAX_SHEET_CELLS:,} 個を超えています。シート「{sheet}」の"
+                                    "表だけを保存し直してください。 (too many cells)",
                                 )
                         elif tag == f"{_MAIN}row":
                             rows += 1
@@ -584,7 +587,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                                 raise _refuse(
                                     CellPos(where, rows, 1),
                                     f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。"
-                                    "ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                                    f"シート「{sheet}」の表だけを保存し直してください。"
+                                    " (too many rows)",
                                 )
             except (
                 ParseError,
@@ -661,8 +665,8 @@ def _xlsx_table(data: bytes, shown: str, choose: Any) -> list[tuple[int, list[Ce
                 if claimed > MAX_ROWS + 1:
                     raise _refuse(
                         CellPos(where, claimed, 1),
-                        f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行"
-                        "までです。ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                        f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行までです。"
+                        f"シート「{name}」の表だけを保存し直してください。 (too many rows)",
                     )
                 table = []
                 # Bounded: a sheet that claims no size is read no further than the limit.
