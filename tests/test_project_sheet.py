@@ -12,9 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import snapshot, write_content
+from conftest import problems, snapshot, write_content
 from keikaku.editions import load_edition
-from keikaku.errors import BuildError
 from keikaku.kpi_sheet import SHEET as KPI_SHEET
 from keikaku.kpi_sheet import export_kpis, import_kpis
 from keikaku.limits import MAX_SHEET_ROWS
@@ -49,10 +48,7 @@ parts:
 """
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Paths in messages are shown relative to the folder the command runs in."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 @pytest.fixture
@@ -78,12 +74,6 @@ def edited(path: Path, cells: dict[str, object], sheet: str = SHEET) -> Path:
 
 def column(name: str) -> str:
     return "ABCDEFGH"[COLUMNS.index(name)]
-
-
-def problems(call) -> list[str]:
-    with pytest.raises(BuildError) as exc:
-        call()
-    return [str(p) for p in exc.value.problems]
 
 
 def test_the_export_has_a_sheet_of_the_projects_of_every_edition(content, tmp_path):
