@@ -299,3 +299,47 @@ def test_one_editions_file_failing_writes_no_file(content, tmp_path):
     cells[(ROW["kinki-kpi-bus"], "目標値")] = 95
     result = import_kpis(content, edited(path, cells))
     assert result.files == ("content/goals/a.yaml", f"content/{KANTO}", f"content/{KINKI}")
+
+
+def test_the_guide_shows_the_examples_sheet_and_import_as_they_are(tmp_path):
+    """The rows and the import the guide shows (「11.」の「地方ブロック版のＫＰＩ」), made from
+    the example with the edits it names, run from a folder laid out as the project."""
+    from conftest import run_command
+
+    guide = (PROJECT / "docs" / "editors-guide.md").read_text("utf-8")
+    section = guide[guide.index("### 地方ブロック版のＫＰＩ") :]
+    section = section[: section.index("\n### ")]
+    table = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.split("\n")
+        if line.startswith("| ") and not line.startswith("| ＫＰＩのID")
+    ]
+    shutil.copytree(PROJECT / "examples" / "regional", tmp_path / "examples" / "regional")
+    content, out = "examples/regional/content", "examples/regional/output"
+    assert run_command(["--content", content, "--out", out, "kpi", "export"]).code == 0
+    path = tmp_path / out / "kpi.xlsx"
+    rows = {
+        r[0]: [str(v) for v in r[:6]]
+        for r in openpyxl.load_workbook(path)[SHEET].iter_rows(min_row=2, values_only=True)
+    }
+    assert len(table) == 4 and table == [rows[r[0]] for r in table], table
+    # The import: the tunnel's 基準値 42, and kinki's new ＫＰＩ below the table.
+    new = {
+        "政策パッケージのID": "pkg-carbon",
+        "版": "kinki",
+        "指標": "公共施設のＬＥＤ照明の導入率（近畿ブロック・見本）",
+        "単位": "％",
+        "基準値": 30,
+        "基準年度": "令和５年度",
+        "目標値": 100,
+        "目標年度": "令和１２年度",
+    }
+    cells = {(ROW["kanto-kpi-tunnel"], "基準値"): 42, **{(NEW, k): v for k, v in new.items()}}
+    sheet = edited(path, cells)
+    (tmp_path / "回答.xlsx").write_bytes(sheet.read_bytes())
+    outcome = run_command(["--content", content, "kpi", "import", "回答.xlsx"])
+    assert outcome.code == 0, outcome.err
+    changes, summary = outcome.out.strip().split("\n")[:-1], outcome.out.strip().split("\n")[-1]
+    printed = [*changes, *outcome.err.strip().split("\n"), summary]
+    shown = section[section.rindex("```\n", 0, section.rindex("```")) + 4 : section.rindex("```")]
+    assert printed == shown.strip().split("\n"), printed
