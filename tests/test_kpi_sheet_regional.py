@@ -301,6 +301,37 @@ def test_one_editions_file_failing_writes_no_file(content, tmp_path):
     assert result.files == ("content/goals/a.yaml", f"content/{KANTO}", f"content/{KINKI}")
 
 
+def test_a_file_that_cannot_be_replaced_puts_back_the_others(content, tmp_path, monkeypatch):
+    """kinki's plan.yaml, the last of the three, cannot be replaced (a full disk, a file
+    another program holds): the national file and kanto's, replaced already, are put back."""
+    import keikaku.kpi_sheet
+
+    path = exported(content, tmp_path)
+    before = snapshot(content)
+    cells = {
+        (ROW["kpi-repair"], "基準値"): 56,
+        (ROW["kanto-kpi-tunnel"], "基準値"): 42,
+        (ROW["kinki-kpi-bus"], "目標値"): 95,
+    }
+    sheet = edited(path, cells)
+    replace = keikaku.kpi_sheet.os.replace
+    replaced: list[str] = []
+
+    def failing(src, dst):
+        if Path(dst).as_posix().endswith(KINKI):
+            raise OSError(28, "No space left on device")
+        replaced.append(Path(dst).as_posix())
+        replace(src, dst)
+
+    monkeypatch.setattr(keikaku.kpi_sheet.os, "replace", failing)
+    with pytest.raises(OSError):
+        import_kpis(content, sheet)
+    # The national file and kanto's were replaced (then written back) …
+    assert replaced[:2] == ["content/goals/a.yaml", f"content/{KANTO}"], replaced
+    assert snapshot(content) == before  # … and are as they were
+    assert not [p for p in content.rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_the_guide_shows_the_examples_sheet_and_import_as_they_are(tmp_path):
     """The rows and the import the guide shows (「11.」の「地方ブロック版のＫＰＩ」), made from
     the example with the edits it names, run from a folder laid out as the project."""
