@@ -23,6 +23,17 @@ What a row means:
   「基準値：理由」 / 「目標値：理由」, segments joined by 「 / 」 as in ``kpi.csv``;
 - the grey columns (重点目標, 政策パッケージ, 状態) are for reading and are never read back.
 
+The regional editions' own ＫＰＩ (``regional_kpis:`` in ``content/editions/NAME/plan.yaml``,
+editions.py) are the sheet's too, when the content has editions: a column 「版」 after the
+keys says whose each row is (全国, or the edition's name, as 主要事業's 「版」), and each
+edition's rows follow the national ones, under the national package as the edition numbers
+it. A ＫＰＩのID is unique across the repository, so an existing row is written into the
+file that holds its ＫＰＩ, whatever the sheet (kpi.csv has no 「版」); a 「版」 changed on
+such a row is a problem at its cell. A new row with an edition's name adds a ＫＰＩ to that
+edition's entry of the package (made, and ``regional_kpis:`` with it, if it has none), to a
+package the edition prints; its default id has the edition's name before it. Without
+editions the sheet is as it always was.
+
 The 実績値 of the yearly フォローアップ come back the same way: the sheet has a column per
 fiscal year of the plan period after 備考 (``sheet_years``: followup.yaml's first_year to
 last_year, else the earliest 基準値's year to the latest 目標値's), and kpi.csv, in long
@@ -36,9 +47,9 @@ unpacked (checked with ``zipfile`` before openpyxl opens it; ``zipfile`` never i
 member past its declared size), XML parsed through defusedxml, formulas never evaluated
 (their cached values are read). Every problem is reported at once as
 ``FILE.xlsx:ＫＰＩ!G12: …`` (CSV: ``FILE.csv:12:7: …``, line and field) and nothing is
-written unless every row is valid; then every file is replaced atomically, the plan is
-loaded again and compared with what the sheet asked for, and the files are restored if
-it does not match.
+written unless every row is valid; then every file is replaced atomically, the plan and
+every edition are loaded again and compared with what the sheet asked for, and the files
+are restored if any does not match.
 """
 
 from __future__ import annotations
@@ -92,8 +103,18 @@ from .limits import MAX_SHEET_COLUMNS as MAX_COLUMNS
 from .limits import MAX_SHEET_MEMBERS as MAX_ZIP_MEMBERS
 from .limits import MAX_SHEET_ROWS as MAX_ROWS
 from .limits import MAX_SHEET_UNZIPPED_BYTES as MAX_UNZIPPED_BYTES
-from .load import _ID, load_plan
-from .model import Kpi, KpiActual, KpiValue, Pending, Plan, PolicyPackage, Text, walk
+from .load import _ID, EDITIONS_DIR, PLAN_FILE, REGIONAL_KPIS_KEY, load_plan
+from .model import (
+    REGIONAL_KPIS,
+    Kpi,
+    KpiActual,
+    KpiValue,
+    Pending,
+    Plan,
+    PolicyPackage,
+    Text,
+    walk,
+)
 from .series import fiscal_year, reiwa
 
 # ------------------------------------------------------------------ the sheet's columns
@@ -105,8 +126,13 @@ INDICATOR, UNIT, NOTES = "指標", "単位", "備考"
 BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR = "基準値", "基準年度", "目標値", "目標年度"
 #: The columns of kpi.csv (``data.KPI_COLUMNS``), in the same order: one layout for both.
 COLUMNS = KPI_COLUMNS
+#: Whose ＫＰＩ a row is: 全国 (``NATIONAL``), or the name of the regional edition
+#: (``content/editions/NAME/``) whose ``regional_kpis:`` holds it. A column of the sheet
+#: only when the content has editions, after the two keys; as 主要事業's 「版」.
+EDITION = "版"
+NATIONAL = "全国"
 #: Columns written for reading: the keys (changed only to add a ＫＰＩ) and the context.
-READ_ONLY = (KPI_ID, PACKAGE_ID, GOAL, PACKAGE, STATE)
+READ_ONLY = (KPI_ID, PACKAGE_ID, EDITION, GOAL, PACKAGE, STATE)
 #: A ＫＰＩ's two values: the model's field, its value column and its year column.
 VALUES = (("baseline", BASELINE, BASELINE_YEAR), ("target", TARGET, TARGET_YEAR))
 #: The fields of a ＫＰＩ in the order the content files write them.
@@ -121,6 +147,8 @@ PERCENT_UNIT = "％"
 
 
 _EPOCH_1980 = datetime(1980, 1, 1)  # the earliest time a zip member can carry
+#: What a workbook too big to read should be cut down to (kpi.xlsx has both sheets).
+_SHEETS_ONLY = "書き出したシート（「ＫＰＩ」「主要事業」）の表だけ"
 
 
 # ------------------------------------------------------------------ export
@@ -135,11 +163,18 @@ def _cell_value(value: int | float | Text) -> int | float | str:
     return value.raw if isinstance(value, Text) else value
 
 
-def sheet_years(plan: Plan, first: int | None = None, last: int | None = None) -> list[int]:
+def sheet_years(
+    plan: Plan,
+    first: int | None = None,
+    last: int | None = None,
+    editions: dict[str, Plan] | None = None,
+) -> list[int]:
     """The fiscal years the sheet has a 実績値 column for: the plan period (``first`` to
     ``last``, followup.yaml's first_year and last_year), else from the earliest 基準値's
-    year to the latest 目標値's, widened to every year that has a 実績値 already."""
+    year to the latest 目標値's, widened to every year that has a 実績値 already (of the
+    national ＫＰＩ and the ``editions``' own)."""
     kpis = [k for _g, _grp, p in plan.packages() if isinstance(p.kpis, tuple) for k in p.kpis]
+    kpis += [k for _name, _g, _grp, p in _regional_packages(editions) for k in p.regional_kpis]
 
     def years(name: str) -> list[int]:
         found = [
@@ -158,52 +193,82 @@ def sheet_years(plan: Plan, first: int | None = None, last: int | None = None) -
     return list(range(min(ends), max(ends) + 1))
 
 
-def sheet_rows(plan: Plan, years: list[int] | None = None) -> list[dict[str, Any]]:
+def _regional_packages(
+    editions: dict[str, Plan] | None,
+) -> list[tuple[str, Any, Any, PolicyPackage]]:
+    """(edition, goal, group, package) of every package an edition gives ＫＰＩ of its own."""
+    return [
+        (name, goal, group, pkg)
+        for name, edition in (editions or {}).items()
+        for goal, group, pkg in edition.packages()
+        if pkg.regional_kpis
+    ]
+
+
+def sheet_columns(years: list[int], editions: dict[str, Plan] | None = None) -> tuple[str, ...]:
+    """The sheet's columns: kpi.csv's, 「版」 after the keys when the content has editions,
+    and a 実績値 column per fiscal year of ``years``."""
+    keys = (*COLUMNS[:2], EDITION) if editions else COLUMNS[:2]
+    return (*keys, *COLUMNS[2:], *(reiwa(y) for y in years))
+
+
+def sheet_rows(
+    plan: Plan, years: list[int] | None = None, editions: dict[str, Plan] | None = None
+) -> list[dict[str, Any]]:
     """The sheet's rows: one per ＫＰＩ, one per 政策パッケージ whose ＫＰＩ are pending
-    (or an empty list), by column name, with a 実績値 column per fiscal year of ``years``.
+    (or an empty list), by column name, with a 実績値 column per fiscal year of ``years``;
+    then, by edition, one per ＫＰＩ of its own (``regional_kpis:``), under the national
+    package as the edition numbers it, its 「版」 the edition's name.
     Numbers stay numbers; empty cells are ``None``."""
     rows: list[dict[str, Any]] = []
     year_columns = [reiwa(y) for y in years or ()]
-    for goal, _group, pkg in plan.packages():
+    whose = {EDITION: NATIONAL} if editions else {}
+    editions = editions or {}
+    regional = [(name, editions[name], g, p) for name, g, _grp, p in _regional_packages(editions)]
+    packages: list[tuple[str | None, Plan, Any, PolicyPackage]] = [
+        (None, plan, g, p) for g, _grp, p in plan.packages()
+    ]
+    for edition, owner, goal, pkg in [*packages, *regional]:
         base = {
             **dict.fromkeys(COLUMNS),
             **dict.fromkeys(year_columns),
+            **whose,
             PACKAGE_ID: pkg.id,
-            GOAL: _line(plan, goal),
-            PACKAGE: _line(plan, pkg),
+            GOAL: _line(owner, goal),
+            PACKAGE: _line(owner, pkg),
         }
+        if edition is not None:
+            rows += [_kpi_row({**base, EDITION: edition}, k) for k in pkg.regional_kpis]
+            continue
         kpis = pkg.kpis
         if isinstance(kpis, Pending):
             rows.append({**base, NOTES: kpis.pending.raw, STATE: OPEN})
         elif not kpis:
             rows.append({**base, STATE: NONE})
-        for k in kpis if isinstance(kpis, tuple) else ():
-            row = {
-                **base,
-                KPI_ID: k.id,
-                INDICATOR: k.indicator.raw,
-                UNIT: k.unit.raw if k.unit else None,
-            }
-            notes = [k.notes.raw] if k.notes else []
-            for name, value_col, year_col in VALUES:
-                v = getattr(k, name)
-                if isinstance(v, Pending):
-                    notes.append(f"{value_col}：{v.pending.raw}")
-                else:
-                    row[value_col], row[year_col] = _cell_value(v.value), v.year.raw
-            for a in k.actuals:
-                year = fiscal_year(a.year)
-                if year is not None and reiwa(year) in row:
-                    row[reiwa(year)] = _cell_value(a.value)
-            pending = any(isinstance(getattr(k, name), Pending) for name, _, _ in VALUES)
-            rows.append(
-                {**row, NOTES: SEPARATOR.join(notes) or None, STATE: PARTLY if pending else SET}
-            )
+        rows += [_kpi_row(base, k) for k in (kpis if isinstance(kpis, tuple) else ())]
     return rows
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+def _kpi_row(base: dict[str, Any], k: Kpi) -> dict[str, Any]:
+    row = {
+        **base,
+        KPI_ID: k.id,
+        INDICATOR: k.indicator.raw,
+        UNIT: k.unit.raw if k.unit else None,
+    }
+    notes = [k.notes.raw] if k.notes else []
+    for name, value_col, year_col in VALUES:
+        v = getattr(k, name)
+        if isinstance(v, Pending):
+            notes.append(f"{value_col}：{v.pending.raw}")
+        else:
+            row[value_col], row[year_col] = _cell_value(v.value), v.year.raw
+    for a in k.actuals:
+        year = fiscal_year(a.year)
+        if year is not None and reiwa(year) in row:
+            row[reiwa(year)] = _cell_value(a.value)
+    pending = any(isinstance(getattr(k, name), Pending) for name, _, _ in VALUES)
+    return {**row, NOTES: SEPARATOR.join(notes) or None, STATE: PARTLY if pending else SET}
 
 
 #: Widest a column gets, in characters; longer text wraps.
@@ -241,6 +306,24 @@ _PROMPTS = {
         "値を書き込めば理由は消えます。空欄にしても何も変わりません。",
     ),
 }
+#: The prompts that differ when the content has regional editions (the column 「版」).
+_EDITION_PROMPTS = {
+    **_PROMPTS,
+    "read_only": (
+        "変更しないでください",
+        "灰色の欄は内容ファイルから書き出したものです。取り込みでは ID で行を"
+        "対応させ、版・重点目標・政策パッケージ・状態の欄は読みません。版が「全国」の行は全国計画の"
+        "ＫＰＩ、版の名前（例: kanto）の行はその版の regional_kpis のＫＰＩです。"
+        "新しいＫＰＩは表の下の行に、政策パッケージのIDと版を書いて加えます。",
+    ),
+    "new_ids": (
+        "新しいＫＰＩ",
+        "加える先の政策パッケージのIDと、指標・基準値・目標値を書きます。版の欄が空欄か"
+        "「全国」なら全国計画のＫＰＩ、版の名前（例: kanto）ならその版のＫＰＩ（regional_kpis）に"
+        "なります。ＫＰＩのID（半角の英小文字・数字・ハイフン、計画全体で一つ）は、空欄なら"
+        "「kpi-政策パッケージのID-1」（版のＫＰＩは「版の名前-kpi-…-1」）の形で付きます。",
+    ),
+}
 
 
 def workbook_bytes(
@@ -248,69 +331,41 @@ def workbook_bytes(
     when: datetime,
     years: list[int] | None = None,
     projects: list[dict[str, Any]] | None = None,
+    editions: dict[str, Plan] | None = None,
 ) -> bytes:
     """``kpi.xlsx`` as bytes: the same plan and date give the same bytes. ``years``: the
     fiscal years of its 実績値 columns (default ``sheet_years(plan)``); ``projects``: the
-    rows of its sheet 「主要事業」 (``project_sheet.sheet_rows``), none without any."""
+    rows of its sheet 「主要事業」 (``project_sheet.sheet_rows``), none without any;
+    ``editions``: the regional editions by name, whose own ＫＰＩ the sheet lists too."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
 
-    years = sheet_years(plan) if years is None else years
-    rows = sheet_rows(plan, years)
-    columns = (*COLUMNS, *(reiwa(y) for y in years))
+    from .sheet_style import fill_sheet, letters, prompter
+
+    years = sheet_years(plan, editions=editions) if years is None else years
+    rows = sheet_rows(plan, years, editions)
+    columns = sheet_columns(years, editions)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append(list(columns))
-    for row in rows:
-        ws.append([row[c] for c in columns])
-    last = len(rows) + 1
-    grey = PatternFill("solid", fgColor="D9D9D9")
-    head = PatternFill("solid", fgColor="DDEBF7")
-    head_grey = PatternFill("solid", fgColor="BFBFBF")
-    for cells in ws.iter_rows(min_row=1, max_row=last):
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            column = columns[cell.column - 1]
-            if cell.row == 1:
-                cell.font = Font(bold=True)
-                cell.fill = head_grey if column in READ_ONLY else head
-                cell.alignment = Alignment(vertical="center")
-                continue
-            if column in READ_ONLY:
-                cell.fill = grey
-            cell.alignment = Alignment(vertical="top", wrap_text=column in _WIDTH_CAPS)
-    for i, column in enumerate(columns, start=1):
-        widest = max(
-            [_display_width(column)]
-            + [_display_width(str(r[column])) for r in rows if r[column] is not None]
-        )
-        ws.column_dimensions[get_column_letter(i)].width = min(
-            widest + 2, _WIDTH_CAPS.get(column, 30)
-        )
-    ws.freeze_panes = "E2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
-
-    def letter(column: str) -> str:
-        return get_column_letter(columns.index(column) + 1)
-
-    def prompt(kind: str, **options: Any) -> DataValidation:
-        title, text = _PROMPTS[kind]
-        dv = DataValidation(
-            allow_blank=True, showInputMessage=True, promptTitle=title, prompt=text, **options
-        )
-        ws.add_data_validation(dv)
-        return dv
+    last = fill_sheet(
+        ws,
+        columns,
+        rows,
+        read_only=READ_ONLY,
+        wrap=lambda column: column in _WIDTH_CAPS,
+        cap=lambda column: _WIDTH_CAPS.get(column, 30),
+        freeze="F2" if editions else "E2",
+    )
+    letter = letters(columns)
+    prompt = prompter(ws, _EDITION_PROMPTS if editions else _PROMPTS)
 
     spare = last + 200  # rows below the table where new ＫＰＩ are written
     read_only = prompt("read_only")
-    for column in READ_ONLY:
+    for column in (c for c in READ_ONLY if c in columns):
         read_only.add(f"{letter(column)}2:{letter(column)}{last}")
-    prompt("new_ids").add(f"{letter(KPI_ID)}{last + 1}:{letter(PACKAGE_ID)}{spare}")
+    keys = EDITION if editions else PACKAGE_ID
+    prompt("new_ids").add(f"{letter(KPI_ID)}{last + 1}:{letter(keys)}{spare}")
     numbers = prompt(
         "value",
         type="decimal",
@@ -384,13 +439,15 @@ def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
 
     path = Path(path)
     config = load_followup_config(Path(content_dir))
-    years = sheet_years(plan, fiscal_year(config.first_year), fiscal_year(config.last_year))
-    # 主要事業 of the plan and of every edition, in a sheet of their own.
-    projects = project_rows(projects_of(all_plans(Path(content_dir), plan)))
-    files.publish(
-        path.parent,
-        {path.name: workbook_bytes(plan, document_date(Path(content_dir)), years, projects)},
+    plans = all_plans(Path(content_dir), plan)
+    editions = dict(plans[1:])
+    years = sheet_years(
+        plan, fiscal_year(config.first_year), fiscal_year(config.last_year), editions
     )
+    # 主要事業 of the plan and of every edition, in a sheet of their own.
+    projects = project_rows(projects_of(plans))
+    when = document_date(Path(content_dir))
+    files.publish(path.parent, {path.name: workbook_bytes(plan, when, years, projects, editions)})
     return path
 
 
@@ -479,7 +536,7 @@ def _read_file(path: Path, shown: str) -> bytes:
             raise _refuse(
                 shown,
                 f"ファイルが大きすぎます（{info.st_size / MB:.1f} MB）。読み込めるのは "
-                f"{MAX_SHEET_BYTES // MB} MB までです。ＫＰＩの表だけを保存し直してください。"
+                f"{MAX_SHEET_BYTES // MB} MB までです。{_SHEETS_ONLY}を保存し直してください。"
                 " (file over 10 MB)",
             )
         data = f.read(MAX_SHEET_BYTES + 1)
@@ -536,7 +593,7 @@ def _check_zip(data: bytes, shown: str) -> None:
         raise _refuse(
             shown,
             f"ブックを展開すると {total / MB:.0f} MB になり、上限の {MAX_UNZIPPED_BYTES // MB} MB "
-            "を超えます。ＫＰＩの表だけを保存し直してください。 (zip expands beyond 100 MB)",
+            f"を超えます。{_SHEETS_ONLY}を保存し直してください。 (zip expands beyond 100 MB)",
         )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
@@ -588,7 +645,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                 member.startswith("xl/worksheets/") and member.endswith(".xml")
             ):
                 continue
-            where = f"{shown}:{sheets.get(member, member)}"
+            sheet = sheets.get(member, member)
+            where = f"{shown}:{sheet}"
             rows = cells = count = 0
             try:
                 with archive.open(member) as stream:
@@ -601,7 +659,7 @@ def _check_xml(data: bytes, shown: str) -> None:
                                 raise _refuse(
                                     shown,
                                     f"ブックの文字列が {MAX_SHEET_STRINGS:,} 個を超えています"
-                                    "（共有文字列の表）。ＫＰＩの表だけを新しいブックに貼り付けて"
+                                    f"（共有文字列の表）。{_SHEETS_ONLY}を新しいブックに貼り付けて"
                                     "保存し直してください。 (too many shared strings)",
                                 )
                         elif tag == f"{_MAIN}c":
@@ -609,8 +667,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                             if cells > MAX_SHEET_CELLS:
                                 raise _refuse(
                                     CellPos(where, rows + 1, 1),
-                                    f"セルが {MAX_SHEET_CELLS:,} 個を超えています。ＫＰＩの表だけを"
-                                    "保存し直してください。 (too many cells)",
+                                    f"セルが {MAX_SHEET_CELLS:,} 個を超えています。シート「{sheet}」の"
+                                    "表だけを保存し直してください。 (too many cells)",
                                 )
                         elif tag == f"{_MAIN}row":
                             rows += 1
@@ -619,7 +677,8 @@ def _check_xml(data: bytes, shown: str) -> None:
                                 raise _refuse(
                                     CellPos(where, rows, 1),
                                     f"行が多すぎます。読み込めるのは {MAX_ROWS} 行までです。"
-                                    "ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                                    f"シート「{sheet}」の表だけを保存し直してください。"
+                                    " (too many rows)",
                                 )
             except (
                 ParseError,
@@ -696,8 +755,8 @@ def _xlsx_table(data: bytes, shown: str, choose: Any) -> list[tuple[int, list[Ce
                 if claimed > MAX_ROWS + 1:
                     raise _refuse(
                         CellPos(where, claimed, 1),
-                        f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行"
-                        "までです。ＫＰＩの表だけを保存し直してください。 (too many rows)",
+                        f"行が {claimed} 行あります。読み込めるのは {MAX_ROWS} 行までです。"
+                        f"シート「{name}」の表だけを保存し直してください。 (too many rows)",
                     )
                 table = []
                 # Bounded: a sheet that claims no size is read no further than the limit.
@@ -812,7 +871,7 @@ def _norm(text: Any) -> str:
 
 def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
     """Rows by column name, from the header row (the first row naming both keys)."""
-    wanted = {_norm(c): c for c in (*COLUMNS, *ACTUAL_COLUMNS)}
+    wanted = {_norm(c): c for c in (*COLUMNS, EDITION, *ACTUAL_COLUMNS)}
     keys = {_norm(KPI_ID), _norm(PACKAGE_ID)}
     index = next(
         (
@@ -1165,18 +1224,33 @@ def _kpi_state(k: Kpi) -> dict[str, Any]:
     }
 
 
-def kpi_state(plan: Plan) -> dict[str, Any]:
-    """Every package's ＫＰＩ (or its pending reason), as comparable data."""
+def kpi_state(plan: Plan, editions: dict[str, Plan] | None = None) -> dict[str, Any]:
+    """Every package's ＫＰＩ (or its pending reason), as comparable data; and the ＫＰＩ
+    each edition gives a package of its own, under ``slot(edition, package)``."""
     return {
-        pkg.id: ("pending", pkg.kpis.pending.raw)
-        if isinstance(pkg.kpis, Pending)
-        else {k.id: _kpi_state(k) for k in pkg.kpis}
-        for _, _, pkg in plan.packages()
+        **{
+            pkg.id: ("pending", pkg.kpis.pending.raw)
+            if isinstance(pkg.kpis, Pending)
+            else {k.id: _kpi_state(k) for k in pkg.kpis}
+            for _, _, pkg in plan.packages()
+        },
+        **{
+            slot(name, pkg.id): {k.id: _kpi_state(k) for k in pkg.regional_kpis}
+            for name, _g, _grp, pkg in _regional_packages(editions)
+        },
     }
 
 
+def slot(edition: str, pkg_id: str) -> str:
+    """Where a ＫＰＩ is written: a national package's id, or 「edition/package」 for the
+    ＫＰＩ an edition gives it (``regional_kpis:``). Neither an edition's name nor an id
+    holds a 「/」."""
+    return pkg_id if edition == NATIONAL else f"{edition}/{pkg_id}"
+
+
 def _without_kpis(data: Any) -> Any:
-    """plan.json's data with the ＫＰＩ parts and the 未定事項 list left out."""
+    """plan.json's data with the ＫＰＩ parts and the 未定事項 list left out (an edition's
+    own 【ＫＰＩ】 part of a package whole: the sheet may add the first)."""
     if isinstance(data, dict):
         return {
             k: (None if k == "kpis" and data.get("kind") == "kpis" else _without_kpis(v))
@@ -1184,8 +1258,14 @@ def _without_kpis(data: Any) -> Any:
             if k != "pending" or "kind" in data
         }
     if isinstance(data, list):
-        return [_without_kpis(v) for v in data]
+        return [_without_kpis(v) for v in data if not _regional_part(v)]
     return data
+
+
+def _regional_part(data: Any) -> bool:
+    return (
+        isinstance(data, dict) and data.get("kind") == "kpis" and data.get("label") == REGIONAL_KPIS
+    )
 
 
 # ------------------------------------------------------------------ the import
@@ -1221,14 +1301,15 @@ class ImportResult:
         )
 
 
-def default_kpi_id(package_id: str, taken: set[str | None]) -> str:
+def default_kpi_id(package_id: str, taken: set[str | None], prefix: str = "") -> str:
     """The id a new ＫＰＩ of a package gets when the sheet gives none: ``kpi-`` and the
-    package's id (without its ``pkg-``), numbered from 1, the first not yet in the plan."""
+    package's id (without its ``pkg-``), numbered from 1, the first not yet in the plan;
+    an edition's ＫＰＩ has its name before (``prefix``: ``kanto-kpi-repair-1``)."""
     stem = package_id.removeprefix("pkg-")
     n = 1
-    while f"kpi-{stem}-{n}" in taken:
+    while f"{prefix}kpi-{stem}-{n}" in taken:
         n += 1
-    return f"kpi-{stem}-{n}"
+    return f"{prefix}kpi-{stem}-{n}"
 
 
 @dataclass
@@ -1245,6 +1326,8 @@ class _Importer:
     content_dir: Path
     plan: Plan
     sheet: str
+    editions: dict[str, Plan] = field(default_factory=dict)
+    """The regional editions by name: their own ＫＰＩ are the sheet's too."""
     problems: list[Problem] = field(default_factory=list)
     changes: list[tuple[Doc, int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -1258,11 +1341,28 @@ class _Importer:
             if isinstance(p.kpis, tuple)
             for k in p.kpis
         }
+        #: Whose each ＫＰＩ is: 全国, or the edition that gives it (``regional_kpis:``).
+        self.owners: dict[str, str] = dict.fromkeys(self.kpis, NATIONAL)
+        #: The packages each edition prints, by id: those it may give ＫＰＩ of its own.
+        self.printed: dict[str, dict[str, PolicyPackage]] = {
+            name: {p.id: p for _, _, p in edition.packages()}
+            for name, edition in self.editions.items()
+        }
+        for name, _g, _grp, p in _regional_packages(self.editions):
+            for k in p.regional_kpis:
+                self.kpis[k.id] = (p, k)
+                self.owners[k.id] = name
         self.ids = {getattr(b, "id", None) for b in walk(self.plan.parts)} | set(self.kpis)
         self.ids |= set(self.plan.footnotes)
-        self.expected = kpi_state(self.plan)
+        for edition in self.editions.values():
+            self.ids |= {getattr(b, "id", None) for b in walk(edition.parts)}
+            self.ids |= set(edition.footnotes)
+        self.expected = kpi_state(self.plan, self.editions)
         self.docs: dict[str, Doc] = {}
         self.package_nodes: dict[str, tuple[Doc, yaml.Node]] = {}
+        #: Each edition's plan.yaml, and its ``regional_kpis:`` entries' ``kpis`` by slot.
+        self.edition_docs: dict[str, Doc] = {}
+        self.regional_nodes: dict[str, tuple[Doc, yaml.Node, yaml.Node]] = {}
         self.new: dict[str, list[_NewKpi]] = {}
         self.reasons: dict[str, tuple[str, SheetRow]] = {}
         self.seen: dict[str, Pos] = {}
@@ -1275,7 +1375,10 @@ class _Importer:
 
     def _read_docs(self) -> None:
         root = self.content_dir.resolve()
-        for shown in self.plan.sources:
+        sources = [*self.plan.sources]
+        for edition in self.editions.values():
+            sources += [s for s in edition.sources if s not in sources]
+        for shown in sources:
             if not shown.lower().endswith((".yaml", ".yml")):
                 continue
             file = Path(shown)
@@ -1288,19 +1391,38 @@ class _Importer:
                     found = _get(node, "id")
                     if found and isinstance(found[1], yaml.ScalarNode):
                         self.package_nodes.setdefault(found[1].value, (doc, node))
+        by_file = {doc.file.resolve(): doc for doc in self.docs.values()}
+        for name in self.editions:
+            file = (self.content_dir / EDITIONS_DIR / name / PLAN_FILE).resolve()
+            if file not in by_file:
+                continue
+            doc = self.edition_docs[name] = by_file[file]
+            found = _get(doc.root, REGIONAL_KPIS_KEY) if doc.root is not None else None
+            entries = found[1] if found else None
+            for entry in entries.value if isinstance(entries, yaml.SequenceNode) else ():
+                package, kpis = _get(entry, "package"), _get(entry, "kpis")
+                if package and kpis and isinstance(package[1], yaml.ScalarNode):
+                    self.regional_nodes[slot(name, package[1].value)] = (doc, *kpis)
 
-    def kpi_part(self, pkg_id: str) -> tuple[Doc, yaml.Node, yaml.Node]:
-        """The file, the ``kpis`` key and its value of a package."""
-        doc, node = self.package_nodes[pkg_id]
+    def kpi_part(self, where: str) -> tuple[Doc, yaml.Node, yaml.Node]:
+        """The file, the ``kpis`` key and its value of a package (``where``: its ``slot``):
+        its 【ＫＰＩ】 part, or the ``kpis`` of an edition's ``regional_kpis:`` entry."""
+        if where in self.regional_nodes:
+            return self.regional_nodes[where]
+        doc, node = self.package_nodes[where]
         parts = _get(node, "parts")
         for part in parts[1].value if parts and isinstance(parts[1], yaml.SequenceNode) else ():
             if _first_key(part) == "kpis":
                 key, value = part.value[0]
                 return doc, key, value
-        raise KeyError(pkg_id)
+        raise KeyError(where)
 
-    def kpi_node(self, pkg_id: str, kpi_id: str) -> tuple[Doc, yaml.MappingNode]:
-        doc, _key_node, value = self.kpi_part(pkg_id)
+    def slot_of(self, kpi_id: str) -> str:
+        """The ``slot`` of a ＫＰＩ the content has."""
+        return slot(self.owners[kpi_id], self.kpis[kpi_id][0].id)
+
+    def kpi_node(self, where: str, kpi_id: str) -> tuple[Doc, yaml.MappingNode]:
+        doc, _key_node, value = self.kpi_part(where)
         for item in value.value if isinstance(value, yaml.SequenceNode) else ():
             found = _get(item, "id")
             if found and _key(found[1]) == kpi_id:
@@ -1402,8 +1524,11 @@ class _Importer:
                     "両方を書いてください。 (row without ids)",
                 )
             return
+        edition = self.edition(row)
+        if edition is None:
+            return
         if not kpi_id:
-            self.package_row(row, pkg_id or "")
+            self.package_row(row, pkg_id or "", edition)
             return
         if kpi_id in self.seen:
             if kpi_id in self.kpis and kpi_id in self.first_rows and self.further_year(row, kpi_id):
@@ -1415,13 +1540,21 @@ class _Importer:
             )
             return
         self.seen[kpi_id] = row.cell(KPI_ID).pos
+        if kpi_id in self.kpis and self.owners[kpi_id] != edition and not row.cell(EDITION).empty:
+            self.add(
+                row.cell(EDITION),
+                f"ＫＰＩ「{kpi_id}」は{_whose(self.owners[kpi_id])}のものです。"
+                f"書き出した行の{EDITION}は変えないでください（ＫＰＩを移すときは内容ファイルで）。"
+                " (KPI belongs to another edition)",
+            )
+            return
         if kpi_id in self.kpis:
             self.first_rows[kpi_id] = row
             self.existing(row, kpi_id, pkg_id)
             if not pkg_id or pkg_id == self.kpis[kpi_id][0].id:
                 self.actuals(row, kpi_id)
         else:
-            self.added(row, kpi_id, pkg_id)
+            self.added(row, kpi_id, pkg_id, edition)
             filled = [c for c in self.actual_columns(row) if not row.cell(c).empty]
             if filled:
                 self.add(
@@ -1435,7 +1568,9 @@ class _Importer:
     @staticmethod
     def actual_columns(row: SheetRow) -> list[str]:
         """The row's columns of 実績値: one per fiscal year (kpi.xlsx) and kpi.csv's."""
-        years = [c for c in row.cells if c not in COLUMNS and c not in ACTUAL_COLUMNS]
+        years = [
+            c for c in row.cells if c not in COLUMNS and c not in ACTUAL_COLUMNS and c != EDITION
+        ]
         return [*years, *(c for c in ACTUAL_COLUMNS if c in row.cells)]
 
     def further_year(self, row: SheetRow, kpi_id: str) -> bool:
@@ -1501,7 +1636,7 @@ class _Importer:
     ) -> None:
         """One 実績値 of a sheet: checked, then applied to the ＫＰＩ's 実績値 of that year or
         kept to be added (``finish``)."""
-        pkg, k = self.kpis[kpi_id]
+        _pkg, k = self.kpis[kpi_id]
         cell = row.cell(column)
         year = fiscal_year(year_text)
         if year is None:
@@ -1539,7 +1674,7 @@ class _Importer:
             )
             return
         self.actual_seen[kpi_id, year] = cell.pos
-        state = self.expected[pkg.id][kpi_id]
+        state = self.expected[self.slot_of(kpi_id)][kpi_id]
         index = next((i for i, a in enumerate(k.actuals) if fiscal_year(a.year) == year), None)
         if index is None:
             if value is None or value.number is None:
@@ -1554,7 +1689,7 @@ class _Importer:
             )
             return
         current = k.actuals[index]
-        doc, node = self.kpi_node(pkg.id, kpi_id)
+        doc, node = self.kpi_node(self.slot_of(kpi_id), kpi_id)
         item = _value(node, "actuals").value[index]
         old = list(state["actuals"][index])
         label = f"{kpi_id} {current.year.raw}の実績値"
@@ -1573,9 +1708,9 @@ class _Importer:
     def add_actuals(self, kpi_id: str, entries: list[tuple[int, str, Decimal, Any, Any]]) -> None:
         """Write the new 実績値 of a ＫＰＩ into its ``actuals``, each before the first one of a
         later year (or last), creating the list if it has none."""
-        pkg, k = self.kpis[kpi_id]
-        doc, node = self.kpi_node(pkg.id, kpi_id)
-        state = self.expected[pkg.id][kpi_id]["actuals"]
+        _pkg, k = self.kpis[kpi_id]
+        doc, node = self.kpi_node(self.slot_of(kpi_id), kpi_id)
+        state = self.expected[self.slot_of(kpi_id)][kpi_id]["actuals"]
         entries = sorted(entries, key=lambda e: e[0])
 
         def flow_item(entry: tuple[int, str, Decimal, Any, Any]) -> str:
@@ -1643,19 +1778,52 @@ class _Importer:
             years.insert(position, e[0])
             state.insert(position, (e[1], e[2], e[3], e[4]))
 
-    def unknown_package(self, row: SheetRow, pkg_id: str) -> None:
-        close = difflib.get_close_matches(pkg_id, sorted(self.packages), n=1, cutoff=0.75)
+    def edition(self, row: SheetRow) -> str | None:
+        """Whose a row's ＫＰＩ is (its 「版」): 全国 when the cell is empty or the sheet has
+        no such column, else an edition's name; None if it names none (a problem)."""
+        text = self.text(row, EDITION) if EDITION in row.cells else None
+        if not text or text == NATIONAL:
+            return NATIONAL
+        if text in self.editions:
+            return text
+        known = [NATIONAL, *sorted(self.editions)]
+        close = difflib.get_close_matches(text, known, n=1, cutoff=0.6)
         hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
         self.add(
+            row.cell(EDITION),
+            f"{EDITION}「{text}」がありません。{hint}「{NATIONAL}」か、{EDITIONS_DIR}/ にある版の名前"
+            f"（{'、'.join(sorted(self.editions)) or 'なし'}）を書いてください。 (unknown edition)",
+        )
+        return None
+
+    def packages_of(self, edition: str) -> dict[str, PolicyPackage]:
+        """The packages a ＫＰＩ of ``edition`` may be added to: the national plan's, or
+        those the edition prints."""
+        return self.packages if edition == NATIONAL else self.printed[edition]
+
+    def unknown_package(self, row: SheetRow, pkg_id: str, edition: str = NATIONAL) -> None:
+        packages = self.packages_of(edition)
+        close = difflib.get_close_matches(pkg_id, sorted(packages), n=1, cutoff=0.75)
+        hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
+        if edition != NATIONAL and pkg_id in self.packages:
+            self.add(
+                row.cell(PACKAGE_ID),
+                f"政策パッケージ「{pkg_id}」は版「{edition}」に載っていません。版のＫＰＩは、"
+                "その版が parts に載せる政策パッケージに加えます。 (package not printed in this edition)",
+            )
+            return
+        where = "計画" if edition == NATIONAL else f"版「{edition}」"
+        self.add(
             row.cell(PACKAGE_ID),
-            f"{PACKAGE_ID}「{pkg_id}」の政策パッケージが計画にありません。{hint}"
+            f"{PACKAGE_ID}「{pkg_id}」の政策パッケージが{where}にありません。{hint}"
             " (unknown package id)",
         )
 
-    def package_row(self, row: SheetRow, pkg_id: str) -> None:
-        """A row for a package whose ＫＰＩ are pending: its 備考 is the reason."""
-        if pkg_id not in self.packages:
-            self.unknown_package(row, pkg_id)
+    def package_row(self, row: SheetRow, pkg_id: str, edition: str = NATIONAL) -> None:
+        """A row for a package whose ＫＰＩ are pending: its 備考 is the reason. With an
+        edition's name in 「版」, values add a ＫＰＩ of that edition to the package."""
+        if pkg_id not in self.packages_of(edition):
+            self.unknown_package(row, pkg_id, edition)
             return
         filled = [c for c in self.actual_columns(row) if not row.cell(c).empty]
         if filled:
@@ -1668,15 +1836,18 @@ class _Importer:
         if row.has_content((INDICATOR, UNIT, BASELINE, BASELINE_YEAR, TARGET, TARGET_YEAR)):
             # The values of a pending package's row are enough: the new ＫＰＩ takes the
             # package's default id, and the editor is told which.
-            kpi_id = default_kpi_id(pkg_id, self.ids)
+            prefix = "" if edition == NATIONAL else f"{edition}-"
+            kpi_id = default_kpi_id(pkg_id, self.ids, prefix)
             self.warnings.append(
                 f"{row.cell(KPI_ID).pos}: {KPI_ID}が空欄のため、新しいＫＰＩの ID を"
                 f"「{kpi_id}」としました。別の ID にするなら、この欄に書いてください。"
                 f" (new KPI id {kpi_id})"
             )
             self.seen[kpi_id] = row.cell(KPI_ID).pos
-            self.added(row, kpi_id, pkg_id)
+            self.added(row, kpi_id, pkg_id, edition)
             return
+        if edition != NATIONAL:
+            return  # an edition's ＫＰＩ are never pending as a whole
         notes = self.text(row, NOTES)
         kpis = self.packages[pkg_id].kpis
         if notes and isinstance(kpis, Pending) and notes != kpis.pending.raw:
@@ -1692,8 +1863,8 @@ class _Importer:
                 " (KPI belongs to another package)",
             )
             return
-        doc, node = self.kpi_node(pkg.id, kpi_id)
-        state = self.expected[pkg.id][kpi_id]
+        doc, node = self.kpi_node(self.slot_of(kpi_id), kpi_id)
+        state = self.expected[self.slot_of(kpi_id)][kpi_id]
         pending = {col for name, col, _ in VALUES if isinstance(getattr(k, name), Pending)}
         notes_text = self.text(row, NOTES)
         rest, reasons = _split_notes(notes_text or "", pending)
@@ -1794,9 +1965,13 @@ class _Importer:
             return False
         return True
 
-    def added(self, row: SheetRow, kpi_id: str, pkg_id: str | None) -> None:
-        """A row with a ＫＰＩのID the plan does not have: a ＫＰＩ to add to its package."""
+    def added(
+        self, row: SheetRow, kpi_id: str, pkg_id: str | None, edition: str = NATIONAL
+    ) -> None:
+        """A row with a ＫＰＩのID the plan does not have: a ＫＰＩ to add to its package
+        (with an edition's name in 「版」, to that edition's ＫＰＩ of the package)."""
         ok = True
+        packages = self.packages_of(edition)
         if not pkg_id:
             close = difflib.get_close_matches(kpi_id, sorted(self.kpis), n=1, cutoff=0.75)
             hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
@@ -1806,8 +1981,8 @@ class _Importer:
                 f"加える先の{PACKAGE_ID}を書いてください。 (unknown KPI id)",
             )
             return
-        if pkg_id not in self.packages:
-            self.unknown_package(row, pkg_id)
+        if pkg_id not in packages:
+            self.unknown_package(row, pkg_id, edition)
             ok = False
         if not _ID.match(kpi_id):
             self.add(
@@ -1831,9 +2006,10 @@ class _Importer:
                 "書いてください。 (missing indicator for a new KPI)",
             )
             ok = False
-        pkg = self.packages.get(pkg_id or "")
-        if pkg and indicator and isinstance(pkg.kpis, tuple):
-            twin = next((k for k in pkg.kpis if k.indicator.raw == indicator), None)
+        pkg = packages.get(pkg_id or "")
+        siblings = (pkg.kpis if edition == NATIONAL else pkg.regional_kpis) if pkg else ()
+        if indicator and isinstance(siblings, tuple):
+            twin = next((k for k in siblings if k.indicator.raw == indicator), None)
             if twin:
                 self.add(
                     row.cell(KPI_ID),
@@ -1857,7 +2033,7 @@ class _Importer:
             else:
                 ok = False
         notes = self.text(row, NOTES) or ""
-        if pkg and isinstance(pkg.kpis, Pending) and notes == pkg.kpis.pending.raw:
+        if isinstance(siblings, Pending) and notes == siblings.pending.raw:
             notes = ""  # the package row's reason, left in the row the ＫＰＩ was written into
         rest, reasons = _split_notes(notes, {col for _, col in missing})
         for name, value_col in missing:
@@ -1873,7 +2049,7 @@ class _Importer:
         fields["unit"] = self.text(row, UNIT) or (PERCENT_UNIT if percent else None)
         fields["notes"] = rest or None
         if ok and pkg_id:
-            self.new.setdefault(pkg_id, []).append(_NewKpi(kpi_id, row, fields))
+            self.new.setdefault(slot(edition, pkg_id), []).append(_NewKpi(kpi_id, row, fields))
             self.ids.add(kpi_id)
 
     # -- edits of the YAML text
@@ -1953,10 +2129,17 @@ class _Importer:
                 doc, seq, f"{pkg_id} ＫＰＩ（未定の理由）", self.expected[pkg_id][1], reason
             )
             self.expected[pkg_id] = ("pending", reason)
-        for pkg_id, kpis in self.new.items():
-            doc, key_node, value = self.kpi_part(pkg_id)
-            seq = self.append_kpis(doc, key_node, value, kpis)
-            state = self.expected[pkg_id] if isinstance(self.expected[pkg_id], dict) else {}
+        for where, kpis in self.new.items():
+            if "/" not in where or where in self.regional_nodes:
+                doc, key_node, value = self.kpi_part(where)
+                seq = self.append_kpis(doc, key_node, value, kpis)
+            else:  # the first ＫＰＩ an edition gives this package
+                found = self.new_entry(where, kpis)
+                if found is None:
+                    continue
+                doc, seq = found
+            known = self.expected.get(where)
+            state = known if isinstance(known, dict) else {}
             for k in kpis:
                 count = sum(1 for v in k.fields.values() if v is not None) + sum(
                     1 for name in ("baseline", "target") if k.fields[name][0] == "value"
@@ -1969,7 +2152,49 @@ class _Importer:
                     **{n: k.fields[n] for n in ("baseline", "target")},
                     "actuals": [],
                 }
-            self.expected[pkg_id] = state
+            self.expected[where] = state
+
+    def new_entry(self, where: str, kpis: list[_NewKpi]) -> tuple[Doc, int] | None:
+        """An entry ``- package: ID`` with its ``kpis`` added to an edition's
+        ``regional_kpis:`` (the key made at the end of its plan.yaml if it has none),
+        indented like the file. None, and a problem, if the file writes it otherwise."""
+        name, pkg_id = where.split("/", 1)
+        doc = self.edition_docs[name]
+        nl, step, gap = doc.nl, doc.step(), doc.dash_gap()
+        root = doc.root
+        found = _get(root, REGIONAL_KPIS_KEY) if root is not None else None
+
+        def entry(dash: int) -> str:
+            column = dash + gap
+            head = " " * dash + "-" + " " * (gap - 1) + f"package: {yaml_scalar(pkg_id)}{nl}"
+            head += " " * column + f"kpis:{nl}"
+            inner = column + step
+            return head + "".join(
+                _block_item(_kpi_pairs(k)(False), inner, inner + gap, nl) for k in kpis
+            )
+
+        if found is None and isinstance(root, yaml.MappingNode) and not root.flow_style:
+            if root.start_mark.column == 0:
+                text = f"{REGIONAL_KPIS_KEY}:{nl}{entry(step)}"
+                return doc, doc.insert(len(doc.text), text)
+        elif found is not None:
+            value = found[1]
+            if (
+                isinstance(value, yaml.SequenceNode)
+                and value.value
+                and not value.flow_style
+                and not doc.in_flow(value)
+            ):
+                dash = value.start_mark.column
+                at = doc.line_end(doc.end(value.value[-1]))
+                return doc, doc.insert(at, entry(dash), mark=dash + gap)
+        self.add(
+            kpis[0].row.cell(EDITION),
+            f"版「{name}」の {doc.shown} の {REGIONAL_KPIS_KEY} には、表から政策パッケージ"
+            f"「{pkg_id}」のＫＰＩを加えられません（書き方が一覧（- package: …）ではありません）。"
+            f"内容ファイルの {REGIONAL_KPIS_KEY} に書いてください。 (regional_kpis not a block list)",
+        )
+        return None
 
     def append_kpis(
         self, doc: Doc, key_node: yaml.Node, value: yaml.Node, kpis: list[_NewKpi]
@@ -2079,6 +2304,11 @@ def _split_notes(text: str, pending: set[str]) -> tuple[str, dict[str, str]]:
     return SEPARATOR.join(rest).strip(), reasons
 
 
+def _whose(owner: str) -> str:
+    """「全国計画」, or 「版「kanto」」: whose a ＫＰＩ is, in a message."""
+    return "全国計画" if owner == NATIONAL else f"版「{owner}」"
+
+
 def _same(current: int | float | Text, value: Value) -> bool:
     """Whether a value cell shows the value the content already has."""
     if isinstance(current, Text):
@@ -2135,9 +2365,11 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     rows = read_sheet(sheet_path)
     project_rows = project_sheet.read_rows(sheet_path, shown)
     plan = load_plan(content_dir)
-    plans = project_sheet.all_plans(content_dir, plan) if project_rows else []
+    # The national plan and every edition: the editions' own ＫＰＩ are the sheet's too.
+    plans = project_sheet.all_plans(content_dir, plan)
+    editions = dict(plans[1:])
     try:
-        importer = _Importer(content_dir, plan, shown)
+        importer = _Importer(content_dir, plan, shown, editions)
         for row in rows:
             importer.row(row)
         projects = project_sheet.ProjectImporter(importer, plans) if project_rows else None
@@ -2184,7 +2416,7 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     _replace_files(changed)
     try:
         again = load_plan(content_dir)
-        plans_again = project_sheet.all_plans(content_dir, again) if projects else []
+        plans_again = project_sheet.all_plans(content_dir, again) if editions else [("", again)]
     except BuildError as exc:
         _restore(changed)
         raise BuildError(
@@ -2198,7 +2430,7 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
                 ),
             ]
         ) from None
-    if not _as_expected(plan, again, importer.expected) or (
+    if not _as_expected(plans, plans_again, importer.expected) or (
         projects is not None
         and not project_sheet.as_expected(plans, plans_again, projects.expected)
     ):
@@ -2214,9 +2446,11 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     return result
 
 
-def _as_expected(before: Plan, after: Plan, expected: dict[str, Any]) -> bool:
-    """The plan as loaded again holds exactly the ＫＰＩ the sheet asked for, and
-    everything else as it was."""
+def _as_expected(
+    before: list[tuple[str, Plan]], after: list[tuple[str, Plan]], expected: dict[str, Any]
+) -> bool:
+    """The plan and its editions (``project_sheet.all_plans``) as loaded again hold
+    exactly the ＫＰＩ the sheet asked for, and everything else as it was."""
     from .data import plan_data
 
     def ordered(state: dict[str, Any]) -> dict[str, Any]:
@@ -2224,11 +2458,15 @@ def _as_expected(before: Plan, after: Plan, expected: dict[str, Any]) -> bool:
 
     from .project_sheet import _without_projects
 
-    if ordered(kpi_state(after)) != ordered(expected):
+    if [name for name, _ in before[1:]] != [name for name, _ in after[1:]]:
+        return False
+    if ordered(kpi_state(after[0][1], dict(after[1:]))) != ordered(expected):
         return False
     # The 主要事業 are the sheet 「主要事業」's to check (project_sheet.as_expected).
-    return _without_projects(_without_kpis(plan_data(before))) == _without_projects(
-        _without_kpis(plan_data(after))
+    return all(
+        _without_projects(_without_kpis(plan_data(b)))
+        == _without_projects(_without_kpis(plan_data(a)))
+        for (_n, b), (_m, a) in zip(before, after, strict=True)
     )
 
 

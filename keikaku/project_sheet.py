@@ -116,54 +116,21 @@ def sheet_rows(found: list[Found]) -> list[dict[str, Any]]:
 
 def add_sheet(wb: Any, rows: list[dict[str, Any]]) -> None:
     """The sheet 「主要事業」 in the workbook ``wb`` (openpyxl), styled as 「ＫＰＩ」 is."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from .kpi_sheet import _display_width
+    from .sheet_style import fill_sheet, letters, prompter
 
     ws = wb.create_sheet(SHEET)
-    ws.append(list(COLUMNS))
-    for row in rows:
-        ws.append([row[c] for c in COLUMNS])
-    last = len(rows) + 1
-    grey = PatternFill("solid", fgColor="D9D9D9")
-    head = PatternFill("solid", fgColor="DDEBF7")
-    head_grey = PatternFill("solid", fgColor="BFBFBF")
     wrap = (TABLE, NAME, PLACE, NOTES)
-    for cells in ws.iter_rows(min_row=1, max_row=last):
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            column = COLUMNS[cell.column - 1]
-            if cell.row == 1:
-                cell.font = Font(bold=True)
-                cell.fill = head_grey if column in READ_ONLY else head
-                cell.alignment = Alignment(vertical="center")
-                continue
-            if column in READ_ONLY:
-                cell.fill = grey
-            cell.alignment = Alignment(vertical="top", wrap_text=column in wrap)
-    for i, column in enumerate(COLUMNS, start=1):
-        widest = max(
-            [_display_width(column)]
-            + [_display_width(str(r[column])) for r in rows if r[column] is not None]
-        )
-        ws.column_dimensions[get_column_letter(i)].width = min(widest + 2, 40)
-    ws.freeze_panes = "D2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last}"
-
-    def letter(column: str) -> str:
-        return get_column_letter(COLUMNS.index(column) + 1)
-
-    def prompt(kind: str, **options: Any) -> DataValidation:
-        title, text = _PROMPTS[kind]
-        dv = DataValidation(
-            allow_blank=True, showInputMessage=True, promptTitle=title, prompt=text, **options
-        )
-        ws.add_data_validation(dv)
-        return dv
-
+    last = fill_sheet(
+        ws,
+        COLUMNS,
+        rows,
+        read_only=READ_ONLY,
+        wrap=lambda column: column in wrap,
+        cap=lambda _column: 40,
+        freeze="D2",
+    )
+    letter = letters(COLUMNS)
+    prompt = prompter(ws, _PROMPTS)
     read_only = prompt("read_only")
     for column in READ_ONLY:
         read_only.add(f"{letter(column)}2:{letter(column)}{last}")

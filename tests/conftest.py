@@ -293,6 +293,41 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+# ------------------------------------------------------------------ editions and problems
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    """Run in ``tmp_path``: paths in messages are shown relative to the folder the command
+    runs in (``pytestmark = pytest.mark.usefixtures("in_tmp")``)."""
+    monkeypatch.chdir(tmp_path)
+
+
+def content_with(tmp_path: Path, editions: dict[str, str]) -> Path:
+    """The minimal plan with regional editions: ``{name: its plan.yaml}``."""
+    return write_content(
+        tmp_path, {f"editions/{name}/plan.yaml": text for name, text in editions.items()}
+    )
+
+
+def problems(call) -> list[str]:
+    """The problems ``call()`` raises (a ``BuildError``), as the command prints them."""
+    from keikaku.errors import BuildError
+
+    with pytest.raises(BuildError) as exc:
+        call()
+    return [str(p) for p in exc.value.problems]
+
+
+def at(text: str, needle: str, nth: int = 0) -> str:
+    """``line:col`` of the ``nth`` ``needle`` in ``text`` (1-based)."""
+    index = -1
+    for _ in range(nth + 1):
+        index = text.index(needle, index + 1)
+    before = text[:index]
+    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+
+
 @dataclass
 class Outcome:
     code: int

@@ -3,14 +3,20 @@ content, reusing it by id. Each test writes a small content set in tmp_path."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pypdf
 import pytest
 
-from conftest import PROJECT, build, run_command, snapshot, squash, write_content
+from conftest import (
+    PROJECT,
+    at,
+    build,
+    content_with,
+    problems,
+    run_command,
+    snapshot,
+    squash,
+)
 from keikaku.editions import check_editions, editions_of, load_edition
-from keikaku.errors import BuildError
 from keikaku.load import load_plan
 
 EDITION = """\
@@ -44,28 +50,7 @@ parts:
 """
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Paths in messages are shown relative to the folder the command runs in."""
-    monkeypatch.chdir(tmp_path)
-
-
-def content_with(tmp_path: Path, editions: dict[str, str]) -> Path:
-    return write_content(
-        tmp_path, {f"editions/{name}/plan.yaml": text for name, text in editions.items()}
-    )
-
-
-def problems(call) -> list[str]:
-    with pytest.raises(BuildError) as exc:
-        call()
-    return [str(p) for p in exc.value.problems]
-
-
-def _at(text: str, needle: str) -> str:
-    """``line:col`` of the first ``needle`` in ``text`` (1-based)."""
-    before = text[: text.index(needle)]
-    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def test_an_edition_prints_national_sections_numbered_as_it_numbers_them(tmp_path):
@@ -147,7 +132,7 @@ def test_a_dangling_national_reference_is_an_error_at_its_place(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'goal-x')}:")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'goal-x')}:")
     assert "ID「goal-x」" in found[0] and "「goal-a」の誤りではありませんか" in found[0]
     # check reports it too.
     outcome = run_command(["check", "--content", str(content)])
@@ -159,7 +144,7 @@ def test_a_national_id_taken_by_an_edition_is_an_error_at_its_place(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'ch1')}:")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'ch1')}:")
     assert "content/chapter1.yaml:2:5 でも使われています" in found[0]
 
 
@@ -171,8 +156,8 @@ def test_a_duplicate_id_across_editions_is_an_error_at_its_place(tmp_path):
     # … but check, which reads every edition, finds the id twice.
     found = problems(lambda: check_editions(content))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/west/plan.yaml:{_at(west, 'east-now')}:")
-    assert f"版「east」の content/editions/east/plan.yaml:{_at(EDITION, 'east-now')}" in found[0]
+    assert found[0].startswith(f"content/editions/west/plan.yaml:{at(west, 'east-now')}:")
+    assert f"版「east」の content/editions/east/plan.yaml:{at(EDITION, 'east-now')}" in found[0]
 
 
 def test_a_national_entity_printed_twice_is_an_error(tmp_path):

@@ -4,16 +4,19 @@ YAML content files byte for byte, all or nothing, problems at their cells."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from conftest import snapshot, write_content
+from conftest import problems, snapshot, write_content
 from keikaku.editions import load_edition
-from keikaku.errors import BuildError
 from keikaku.kpi_sheet import SHEET as KPI_SHEET
 from keikaku.kpi_sheet import export_kpis, import_kpis
+from keikaku.limits import MAX_SHEET_ROWS
 from keikaku.load import load_plan
 from keikaku.model import Projects, walk
 from keikaku.project_sheet import COLUMNS, SHEET
@@ -45,10 +48,7 @@ parts:
 """
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Paths in messages are shown relative to the folder the command runs in."""
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 @pytest.fixture
@@ -74,12 +74,6 @@ def edited(path: Path, cells: dict[str, object], sheet: str = SHEET) -> Path:
 
 def column(name: str) -> str:
     return "ABCDEFGH"[COLUMNS.index(name)]
-
-
-def problems(call) -> list[str]:
-    with pytest.raises(BuildError) as exc:
-        call()
-    return [str(p) for p in exc.value.problems]
 
 
 def test_the_export_has_a_sheet_of_the_projects_of_every_edition(content, tmp_path):
@@ -198,3 +192,43 @@ def test_a_row_given_twice_is_refused(content, tmp_path):
     found = problems(lambda: import_kpis(content, sheet))
     assert len(found) == 1 and found[0].startswith("out/edited.xlsx:主要事業!A4: "), found
     assert "主要事業!A2" in found[0]
+
+
+def _rezipped(data: bytes, member: str, change) -> bytes:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == member:
+                body = change(body.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("claimed", [False, True])
+def test_a_refusal_of_the_size_of_the_projects_sheet_names_that_sheet(content, tmp_path, claimed):
+    path = exported(content, tmp_path)
+    with zipfile.ZipFile(path) as z:
+        assert "xl/worksheets/sheet2.xml" in z.namelist()  # 「主要事業」, after 「ＫＰＩ」
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for i in range(4, MAX_SHEET_ROWS + 10)
+    )
+
+    def change(xml: str) -> str:
+        if claimed:  # a sheet that says it is larger than the limit …
+            size = f'<dimension ref="A1:H{MAX_SHEET_ROWS + 9}"/>'
+            return re.sub(r'<dimension ref="[^"]*"/>', size, xml)
+        return xml.replace("</sheetData>", rows + "</sheetData>")  # … and one that is
+
+    cell = f"主要事業!A{MAX_SHEET_ROWS + (9 if claimed else 2)}"
+    sheet = tmp_path / "big.xlsx"
+    sheet.write_bytes(_rezipped(path.read_bytes(), "xl/worksheets/sheet2.xml", change))
+    before = snapshot(content)
+    found = problems(lambda: import_kpis(content, sheet))
+    assert len(found) == 1 and found[0].startswith(f"big.xlsx:{cell}: "), found
+    assert "シート「主要事業」の表だけ" in found[0] and "ＫＰＩ" not in found[0], found
+    assert snapshot(content) == before

@@ -12,10 +12,18 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import PROJECT, build, run_command, squash, write_content
+from conftest import (
+    PROJECT,
+    at,
+    build,
+    content_with,
+    problems,
+    run_command,
+    squash,
+    write_content,
+)
 from keikaku.compare import compare_plans
 from keikaku.editions import check_editions, load_edition
-from keikaku.errors import BuildError
 from keikaku.load import load_plan
 from keikaku.model import Projects, walk
 
@@ -81,31 +89,7 @@ regional_kpis:
 """
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Paths in messages are shown relative to the folder the command runs in."""
-    monkeypatch.chdir(tmp_path)
-
-
-def content_with(tmp_path: Path, editions: dict[str, str]) -> Path:
-    return write_content(
-        tmp_path, {f"editions/{name}/plan.yaml": text for name, text in editions.items()}
-    )
-
-
-def problems(call) -> list[str]:
-    with pytest.raises(BuildError) as exc:
-        call()
-    return [str(p) for p in exc.value.problems]
-
-
-def _at(text: str, needle: str, nth: int = 0) -> str:
-    """``line:col`` of the ``nth`` ``needle`` in ``text`` (1-based)."""
-    index = -1
-    for _ in range(nth + 1):
-        index = text.index(needle, index + 1)
-    before = text[:index]
-    return f"{before.count(chr(10)) + 1}:{len(before) - before.rfind(chr(10))}"
+pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
 def pdf_pages(path: Path) -> list[str]:
@@ -165,7 +149,7 @@ def test_a_bad_project_value_is_an_error_at_its_place(tmp_path, written, needle,
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, needle)}: "), found
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, needle)}: "), found
     assert f"projects[1].{key}" in found[0] and message in found[0]
 
 
@@ -174,7 +158,7 @@ def test_every_project_has_an_id_unique_across_the_repository(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1 and "kpi-a" in found[0], found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'kpi-a')}:")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'kpi-a')}:")
 
 
 def test_the_word_edition_sets_the_projects_as_a_table(tmp_path):
@@ -247,7 +231,7 @@ def test_a_dangling_package_id_is_an_error_at_its_place(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'pkg-aa')}: ")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'pkg-aa')}: ")
     assert "regional_kpis[0].package" in found[0]
     assert "政策パッケージ「pkg-aa」" in found[0] and "「pkg-a」の誤りではありませんか" in found[0]
     # An id of a national entity that is not a package is named for what it is.
@@ -265,7 +249,7 @@ def test_a_package_the_edition_does_not_print_is_an_error(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1 and "この版に載っていません" in found[0], found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'pkg-a')}: ")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'pkg-a')}: ")
 
 
 def test_the_national_plan_takes_no_regional_kpis(tmp_path):
@@ -285,16 +269,16 @@ def test_a_regional_kpi_id_taken_twice_is_an_error_at_its_place(tmp_path):
     content = content_with(tmp_path, {"east": text})
     found = problems(lambda: load_edition(content, "east"))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/east/plan.yaml:{_at(text, 'kpi-a')}:")
+    assert found[0].startswith(f"content/editions/east/plan.yaml:{at(text, 'kpi-a')}:")
     # … and with another edition's: each alone builds, check finds it.
     west = OTHER.replace("id: west-kpi-bridge", "id: east-kpi-bridge")
     content = content_with(tmp_path, {"east": EDITION, "west": west})
     assert load_edition(content, "west")
     found = problems(lambda: check_editions(content))
     assert len(found) == 1, found
-    assert found[0].startswith(f"content/editions/west/plan.yaml:{_at(west, 'east-kpi-bridge')}:")
+    assert found[0].startswith(f"content/editions/west/plan.yaml:{at(west, 'east-kpi-bridge')}:")
     assert (
-        f"版「east」の content/editions/east/plan.yaml:{_at(EDITION, 'east-kpi-bridge')}"
+        f"版「east」の content/editions/east/plan.yaml:{at(EDITION, 'east-kpi-bridge')}"
         in (found[0])
     )
 
