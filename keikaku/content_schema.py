@@ -38,6 +38,7 @@ from typing import Any
 
 from . import model
 from .data import DRAFT, described, doc_of, field_doc, refine
+from .followup_config import FollowupConfig
 from .lint import LintConfig
 from .load import _ID, FOOTNOTES_FILE, LINT_FILE, PLAN_FILE
 from .model import Prose, Text, fields_of
@@ -319,8 +320,6 @@ def lint_schema() -> dict[str, Any]:
 
 def followup_schema() -> dict[str, Any]:
     """content/followup.yaml: ``followup.FollowupConfig``."""
-    from .followup import FollowupConfig
-
     builder = _ContentSchema()
     body = builder.object(FollowupConfig, {f.name: f.name for f, _ in fields_of(FollowupConfig)})
     del body["title"]

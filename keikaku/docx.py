@@ -106,6 +106,7 @@ from .outline import Heading, Outline, list_marker, zen
 from .pandoc import PandocFailed, PandocMissing, Running
 from .pandoc import run as run_pandoc
 from .pandoc import start as start_pandoc
+from .typeset import char_width
 
 __all__ = [
     "MAP_NAMESPACE",
@@ -624,8 +625,6 @@ def _marker_width(marker: str) -> int:
 
 def _width(text: str) -> float:
     """The width of ``text`` in ems: BIZ UD sets full-width characters 1 em, others ½."""
-    from .figures import char_width
-
     return sum(char_width(c) for c in text)
 
 
@@ -2225,8 +2224,6 @@ def _heading_styles(builder: _Builder) -> list[_Style]:
     """Heading 1–6, one per depth, looking as the PDF's numbering style at that depth
     usually looks (plan.css .hd-chapter, .hd-section …). Each hangs its title after the
     widest number at its depth, as the PDF hangs headings after their number."""
-    from .figures import char_width
-
     widths: dict[int, float] = {}
     for h in builder.outline.headings:
         d = min(h.depth, 6)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import struct
-import unicodedata
 from dataclasses import dataclass
 from html import escape
 
@@ -17,7 +16,7 @@ from markupsafe import Markup
 
 from .model import Diagram, Plan
 from .paths import STYLES_DIR
-from .typeset import CLOSING, OPENING, STOPS
+from .typeset import CLOSING, OPENING, STOPS, char_width
 
 NO_LINE_START = set(
     "、。，．・：；？！）」』】〕〉》］｝ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
@@ -27,11 +26,6 @@ HANGING = set("、。，．")
 FONT_SIZE = 7.5
 LINE = FONT_SIZE * 1.4
 PAD = 3.5
-
-
-def char_width(ch: str) -> float:
-    """Width of a character in ems in the BIZ UD fonts: full-width 1, half-width 0.5."""
-    return 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
 
 
 def wrap(text: str, width_em: float) -> list[str]:

@@ -93,6 +93,7 @@ from .data import (
 from .dates import document_date
 from .errors import BuildError, Pos, Problem
 from .files import shown_path
+from .followup_config import load_followup_config
 from .limits import (  # with every other limit
     MAX_SHEET_BYTES,
     MAX_SHEET_CELLS,
@@ -433,7 +434,6 @@ def export_kpis(plan: Plan, content_dir: Path, path: Path) -> Path:
     """Write ``kpi.xlsx`` for ``plan`` to ``path`` (atomically). Its dates are the content's
     (``dates.document_date``), so the same content gives the same bytes; its 実績値
     columns are the plan period of followup.yaml (``sheet_years``)."""
-    from .followup import load_followup_config
     from .project_sheet import all_plans, projects_of
     from .project_sheet import sheet_rows as project_rows
 

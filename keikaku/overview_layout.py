@@ -187,8 +187,14 @@ class OverviewLayout:
         import weasyprint
         from weasyprint import DEFAULT_OPTIONS
 
-        from .pipeline import _EngineLog, _refused
-        from .write import PDF_OPTIONS, RefusedFetch, SandboxedFetcher, on_roomy_stack
+        from .write import (
+            PDF_OPTIONS,
+            EngineLog,
+            RefusedFetch,
+            SandboxedFetcher,
+            on_roomy_stack,
+            refused_problem,
+        )
 
         options = {**DEFAULT_OPTIONS, **{k: v for k, v in PDF_OPTIONS.items() if k != "finisher"}}
         document = weasyprint.HTML(
@@ -196,13 +202,13 @@ class OverviewLayout:
             base_url=self.base_url,
             url_fetcher=SandboxedFetcher([TEMPLATES_DIR, STYLES_DIR]),
         )
-        engine_log = _EngineLog()
+        engine_log = EngineLog()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(engine_log)
         try:
             return on_roomy_stack(lambda: document.render(**options))
         except RefusedFetch as exc:
-            raise BuildError(_refused(exc.url, {})) from None
+            raise BuildError(refused_problem(exc.url, {})) from None
         finally:
             logger.removeHandler(engine_log)
             for message in dict.fromkeys(engine_log.messages):

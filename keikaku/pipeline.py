@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from . import files, limits
 from .dates import document_date
@@ -41,17 +40,6 @@ Report = Callable[[str], None]
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
-
-
-class _EngineLog(logging.Handler):
-    """Keeps WeasyPrint's warnings (CSS it ignored, fonts it could not load) for the report."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 class Progress:
@@ -116,27 +104,6 @@ def validate(
     return findings
 
 
-def _refused(url: str, sources: dict[str, str]) -> Problem:
-    """A refused fetch, pointed at the content file that asked for it where one did."""
-    from .sources import offset_to_pos, printable
-
-    shown_url = printable(url, 120)
-    needle = unquote(url.split("://", 1)[-1]).lstrip("/") or url
-    for path, text in sources.items():
-        found = text.find(needle)
-        if found >= 0:
-            return Problem(
-                offset_to_pos(text, path, found),
-                f"「{shown_url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
-                " (fetch refused: outside the project or over the network)",
-            )
-    return Problem(
-        Pos("templates/"),
-        f"「{shown_url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
-        " (fetch refused: outside the project or over the network)",
-    )
-
-
 def _layout(
     html: str,
     out: Path,
@@ -150,9 +117,9 @@ def _layout(
     """Lay out with WeasyPrint, passing its warnings to ``report``: the PDF, and the page
     each anchor lands on (``write.layout``)."""
     from .paths import STYLES_DIR, TEMPLATES_DIR
-    from .write import RefusedFetch, layout
+    from .write import EngineLog, RefusedFetch, layout, refused_problem
 
-    engine_log = _EngineLog()
+    engine_log = EngineLog()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(engine_log)
     allowed = [TEMPLATES_DIR, STYLES_DIR, *([content] if content else [])]
@@ -165,7 +132,7 @@ def _layout(
             titles=titles,
         )
     except RefusedFetch as exc:
-        raise BuildError(_refused(exc.url, sources or {})) from None
+        raise BuildError(refused_problem(exc.url, sources or {})) from None
     finally:
         logger.removeHandler(engine_log)
         for message in engine_log.messages:
@@ -209,7 +176,7 @@ def check(
     with files.content_root(content):
         findings = validate(plan, content, final=final, report=warn, outlook=remaining.append)
         from .editions import check_editions
-        from .followup import load_followup_config
+        from .followup_config import load_followup_config
 
         load_followup_config(content)  # followup.yaml, if any: checked as the report reads it
         editions = check_editions(content)  # every edition in content/editions/

@@ -31,7 +31,7 @@ from .model import (
 )
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
-from .typeset import keep_together, squeeze_punctuation
+from .typeset import char_width, keep_together, squeeze_punctuation
 
 if TYPE_CHECKING:
     from .compare import Row
@@ -61,8 +61,6 @@ def cover_title(title: Text) -> tuple[Markup, str]:
 
 def marker_width(marker: str) -> int:
     """The width of a list marker in whole ems (its class mk-wN): （１） is 3, ■ is 1."""
-    from .figures import char_width
-
     return min(3, max(1, round(sum(char_width(c) for c in marker) + 0.49)))
 
 
@@ -75,7 +73,6 @@ def kpi_columns(plan: Plan) -> dict[str, str]:
     the indicator and the notes. Widths are in em of the tables' text (BIZ UD: full-width
     characters 1 em, half-width ½ em).
     """
-    from .figures import char_width
 
     def width(text: str) -> float:
         return sum(char_width(c) for c in text)

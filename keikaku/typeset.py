@@ -25,6 +25,7 @@ stylesheet sets ``white-space: nowrap``:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 OPENING = "（「『【〔〈《［｛〝‘“"
 CLOSING = "）」』】〕〉》］｝〟’”"
@@ -169,9 +170,12 @@ COVER_BREAKS = ("における", "に関する", "に係る", "のための", "�
 _FOOTNOTE_OPEN = re.compile(r'<span class="footnote"', re.I)
 
 
-def _width(text: str) -> float:
-    from .figures import char_width
+def char_width(ch: str) -> float:
+    """Width of a character in ems in the BIZ UD fonts: full-width 1, half-width 0.5."""
+    return 1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.5
 
+
+def _width(text: str) -> float:
     return sum(char_width(c) for c in text)
 
 

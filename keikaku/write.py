@@ -10,6 +10,7 @@ completed by the next command.
 from __future__ import annotations
 
 import contextlib
+import logging
 import mimetypes
 import os
 import re
@@ -24,9 +25,11 @@ import weasyprint
 import weasyprint.urls
 
 from . import files, tagging
+from .errors import Pos, Problem
 from .justify import justified
 from .limits import MAX_IMAGE_BYTES
 from .paths import STYLES_DIR, TEMPLATES_DIR
+from .sources import offset_to_pos, printable
 
 T = TypeVar("T")
 
@@ -130,6 +133,36 @@ PDF_OPTIONS: dict[str, object] = {
     "uncompressed_pdf": False,
     "custom_metadata": False,
 }
+
+
+class EngineLog(logging.Handler):
+    """Keeps WeasyPrint's warnings (CSS it ignored, fonts it could not load) for the report."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def refused_problem(url: str, sources: dict[str, str]) -> Problem:
+    """A refused fetch, pointed at the content file that asked for it where one did."""
+    shown_url = printable(url, 120)
+    needle = unquote(url.split("://", 1)[-1]).lstrip("/") or url
+    for path, text in sources.items():
+        found = text.find(needle)
+        if found >= 0:
+            return Problem(
+                offset_to_pos(text, path, found),
+                f"「{shown_url}」は読み込めません。内容から読み込めるのは content/ の中のファイルだけです。"
+                " (fetch refused: outside the project or over the network)",
+            )
+    return Problem(
+        Pos("templates/"),
+        f"「{shown_url}」の読み込みを拒否しました（テンプレートまたはスタイルの指定）。"
+        " (fetch refused: outside the project or over the network)",
+    )
 
 
 class RefusedFetch(weasyprint.urls.FatalURLFetchingError):
