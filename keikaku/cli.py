@@ -218,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _kpi(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
-    """``kpi export`` and ``kpi import FILE``: the KPI spreadsheet (keikaku/kpi_sheet.py)."""
+    """``kpi export`` and ``kpi import FILE``: the KPI spreadsheet (keikaku/kpi_sheet/)."""
     from .kpi_sheet import export_kpis, import_kpis
     from .load import load_plan
 

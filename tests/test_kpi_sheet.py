@@ -1,4 +1,4 @@
-"""ＫＰＩ from a spreadsheet, and back (``keikaku/kpi_sheet.py``): the exported kpi.xlsx,
+"""ＫＰＩ from a spreadsheet, and back (``keikaku/kpi_sheet/``): the exported kpi.xlsx,
 its values written into the YAML content files byte for byte, and hostile sheets refused."""
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ from keikaku.errors import BuildError
 from keikaku.kpi_sheet import (
     COLUMNS,
     SHEET,
-    default_kpi_id,
     export_kpis,
     import_kpis,
-    parse_number,
     workbook_bytes,
     yaml_scalar,
 )
+from keikaku.kpi_sheet.cells import parse_number
+from keikaku.kpi_sheet.kpis import default_kpi_id
 from keikaku.limits import MAX_SHEET_ROWS
 from keikaku.load import load_plan
 from keikaku.model import Pending

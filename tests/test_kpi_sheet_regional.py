@@ -1,5 +1,5 @@
 """The regional editions' own ＫＰＩ (``regional_kpis:``) in the sheet 「ＫＰＩ」 of kpi.xlsx
-(``keikaku/kpi_sheet.py``): listed after the national ones with their 「版」, and read back
+(``keikaku/kpi_sheet/``): listed after the national ones with their 「版」, and read back
 into the edition's plan.yaml byte for byte, all or nothing over every file, problems at
 their cells. Each test works on a copy of the example (examples/regional/)."""
 

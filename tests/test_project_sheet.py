@@ -1,4 +1,4 @@
-"""主要事業 through the ＫＰＩ spreadsheet (``keikaku/project_sheet.py``): the sheet 「主要事業」
+"""主要事業 through the ＫＰＩ spreadsheet (``keikaku/kpi_sheet/projects.py``): the sheet 「主要事業」
 of kpi.xlsx, written from the national plan and every edition, and read back into the
 YAML content files byte for byte, all or nothing, problems at their cells."""
 
@@ -16,10 +16,10 @@ from conftest import problems, snapshot, write_content
 from keikaku.editions import load_edition
 from keikaku.kpi_sheet import SHEET as KPI_SHEET
 from keikaku.kpi_sheet import export_kpis, import_kpis
+from keikaku.kpi_sheet.projects import COLUMNS, SHEET
 from keikaku.limits import MAX_SHEET_ROWS
 from keikaku.load import load_plan
 from keikaku.model import Projects, walk
-from keikaku.project_sheet import COLUMNS, SHEET
 
 # Block style with a comment, and a project in flow style: each must keep its look.
 REGION = """\

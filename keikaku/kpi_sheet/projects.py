@@ -28,9 +28,12 @@ from typing import Any
 
 import yaml
 
-from .errors import BuildError, Pos, Problem
-from .model import Plan, Projects, Text, walk
-from .series import fiscal_year
+from ..errors import BuildError, Pos, Problem
+from ..model import Plan, Projects, Text, walk
+from ..series import fiscal_year
+from .cells import SheetRow, _norm, _read_file, _refuse, _xlsx_table, number_text
+from .kpis import _without_kpis
+from .yamledit import Doc, _get
 
 SHEET = "主要事業"
 PROJECT_ID, EDITION, TABLE = "事業のID", "版", "表"
@@ -90,7 +93,7 @@ def projects_of(plans: list[tuple[str, Plan]]) -> list[Found]:
 
 def all_plans(content_dir: Path, national: Plan) -> list[tuple[str, Plan]]:
     """The national plan and every edition, loaded and checked."""
-    from .editions import check_editions
+    from ..editions import check_editions
 
     return [(NATIONAL, national), *check_editions(Path(content_dir)).items()]
 
@@ -116,7 +119,7 @@ def sheet_rows(found: list[Found]) -> list[dict[str, Any]]:
 
 def add_sheet(wb: Any, rows: list[dict[str, Any]]) -> None:
     """The sheet 「主要事業」 in the workbook ``wb`` (openpyxl), styled as 「ＫＰＩ」 is."""
-    from .sheet_style import fill_sheet, letters, prompter
+    from .style import fill_sheet, letters, prompter
 
     ws = wb.create_sheet(SHEET)
     wrap = (TABLE, NAME, PLACE, NOTES)
@@ -158,8 +161,6 @@ def _choose(names: list[str], shown: str) -> str | None:
 def read_rows(path: Path, shown: str) -> list[Any]:
     """The data rows of the workbook's sheet 「主要事業」 (``kpi_sheet.SheetRow``), or []
     when it has none (a CSV, or a workbook of ＫＰＩ only)."""
-    from .kpi_sheet import SheetRow, _norm, _read_file, _refuse, _xlsx_table
-
     if Path(path).suffix.lower() == ".csv":
         return []
     table = _xlsx_table(_read_file(Path(path), shown), shown, _choose)
@@ -235,8 +236,6 @@ class ProjectImporter:
     seen: dict[str, Pos] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .kpi_sheet import Doc, _get
-
         self.found = {f.project.id: f for f in projects_of(self.plans)}
         self.expected = project_state(self.plans)
         docs = self.importer.docs
@@ -314,8 +313,6 @@ class ProjectImporter:
                     continue
                 if current is not None and Decimal(repr(current)) == value.number:
                     continue
-                from .kpi_sheet import number_text
-
                 seq = imp.set_key(doc, node, name, value.number, keys=KEYS)
                 shown = "（なし）" if current is None else number_text(current)
                 imp.change(doc, seq, f"{pid} {column}", shown, number_text(value.number))
@@ -344,17 +341,15 @@ def _first_key_is(node: yaml.MappingNode, key: str) -> bool:
     return bool(node.value) and getattr(node.value[0][0], "value", None) == key
 
 
-def _without_projects(data: Any) -> Any:
+def without_projects(data: Any) -> Any:
     """plan.json's data with the 主要事業's rows left out."""
     if isinstance(data, dict):
         return {
-            k: (
-                None if k == "projects" and data.get("kind") == "projects" else _without_projects(v)
-            )
+            k: (None if k == "projects" and data.get("kind") == "projects" else without_projects(v))
             for k, v in data.items()
         }
     if isinstance(data, list):
-        return [_without_projects(v) for v in data]
+        return [without_projects(v) for v in data]
     return data
 
 
@@ -363,16 +358,15 @@ def as_expected(
 ) -> bool:
     """The plans as loaded again hold exactly the projects the sheet asked for; every
     edition is otherwise as it was (its ＫＰＩ are the ＫＰＩ sheet's to check)."""
-    from .data import plan_data
-    from .kpi_sheet import _without_kpis
+    from ..data import plan_data
 
     if project_state(after) != expected:
         return False
     if [name for name, _ in before] != [name for name, _ in after]:
         return False
     return all(
-        _without_projects(_without_kpis(plan_data(a)))
-        == _without_projects(_without_kpis(plan_data(b)))
+        without_projects(_without_kpis(plan_data(a)))
+        == without_projects(_without_kpis(plan_data(b)))
         for (_n, a), (_m, b) in zip(before, after, strict=True)
     )
 
