@@ -23,7 +23,7 @@ import pydyf
 import weasyprint
 import weasyprint.urls
 
-from . import files, tagging
+from . import files, rowstart, tagging  # noqa: F401 (rowstart: installed on import)
 from .justify import justified
 from .limits import MAX_IMAGE_BYTES
 from .paths import STYLES_DIR, TEMPLATES_DIR

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import MINIMAL, PROJECT, squash, write_content
-from keikaku import migrate
+from keikaku import migrate, rowstart
 from keikaku.cli import main
 from keikaku.compare import compare_plans, flatten, summary
 from keikaku.dates import document_date
@@ -1284,3 +1284,45 @@ def test_a_label_and_a_generated_number_are_compared_as_printed(tmp_path, capsys
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--with-lists" in capsys.readouterr().out.replace("\n", " ")
+
+
+# ------------------------------------------------------------------ page breaks in a row
+
+
+def test_a_row_never_starts_at_a_page_foot_with_its_heading_alone(tmp_path):
+    """30 新設 rows of one to five sentences, so that row starts fall at many heights of
+    the page: wherever one lands, its heading path and title stand on the page with the
+    first two lines of its content, and the other side (「（新設）」) starts there too."""
+    sentence = "地域の公共交通を維持するため、関係者の連携による取組を推進すべきではないか。"
+    old = {"goals/a.yaml": goal(package("pkg-0", "既存の施策テーマ", "既存の方向性。"))}
+    packages = package("pkg-0", "既存の施策テーマ", "既存の方向性。") + "".join(
+        package(
+            f"pkg-new-{n}", f"新設の施策テーマ{n:02d}", f"方向性{n:02d}。" + sentence * (1 + n % 5)
+        )
+        for n in range(30)
+    )
+    repo = commit_revisions(tmp_path / "repo", old, {"goals/a.yaml": goal(packages)})
+    out = tmp_path / "out"
+    assert (
+        main(["diff", "HEAD~1", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 0
+    )
+    pages = [squash(p.extract_text()) for p in pypdf.PdfReader(out / "shinkyu.pdf").pages]
+    assert len(pages) > 5 and rowstart.installed()
+    path = "第３章重点目標と政策パッケージ›第１節重点目標Ａ›１≪姿Ａ≫"
+    stranded = []
+    for n in range(30):
+        title = f"新設の施策テーマ{n:02d}"
+        page = next(p for p in pages if title in p)
+        # the path, the number and title, the part's label and the first line of its text
+        start = (
+            re.escape(path)
+            + "（[０-９]+）"
+            + title
+            + "【今後の社会資本整備の方向性】■"
+            + f"方向性{n:02d}。地域の"
+        )
+        # and the other side of the row, after this side's part on the page
+        row = re.search(start + r"(.*?)(?=" + re.escape(path) + "|$)", page)
+        if row is None or "（新設）" not in row.group(1):
+            stranded.append(title)
+    assert stranded == []
