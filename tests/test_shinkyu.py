@@ -1326,3 +1326,70 @@ def test_a_row_never_starts_at_a_page_foot_with_its_heading_alone(tmp_path):
         if row is None or "（新設）" not in row.group(1):
             stranded.append(title)
     assert stranded == []
+
+
+# ------------------------------------------------------------------ tables in a body
+
+
+def _table_chapter(rows: list[list[str]]) -> str:
+    table = "".join(f"              - [{', '.join(r)}]\n" for r in rows)
+    return f"""\
+section: 状況の変化
+id: ch1
+body:
+  - section: 社会経済情勢の変化
+    id: ch1-changes
+    body:
+      - section: 変化Ａ
+        id: change-a
+        body:
+          - p: 変化Ａの本文。
+          - table:
+{table}            caption: 分野別の状況
+            source: 国土交通省調べ
+          - p: 表の後の本文。
+  - section: 現行計画の重点目標
+    id: ch1-current-goals
+    body:
+      - list: [現行目標Ａ]
+        marker: （１）
+"""
+
+
+def test_a_changed_table_in_a_body_prints_as_a_table_on_each_side(tmp_path):
+    head = ["区分", "内容"]
+    rows = [[f"分野{n}", f"分野{n}の状況を示す文"] for n in "１２３４５"]
+    changed = [
+        *rows[:2],
+        ["分野３", "分野３の状況を改めて示す文"],
+        *rows[3:],
+        ["分野６", "新しい分野の文"],
+    ]
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"chapter1.yaml": _table_chapter([head, *rows])},
+        {"chapter1.yaml": _table_chapter([head, *changed])},
+    )
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    row = re.search(r'data-key="change-a">\n(.*?)\n</tr>\n', html, re.S).group(1)
+    new, old = re.findall(r'<td class="(?:new|old)">(.*?)\n</td>', row, re.S)
+    for side in (new, old):
+        # a table with its header row, the caption above it (unchanged, but naming it)
+        assert '<table class="data">' in side and "｜" not in side
+        assert '<th scope="col">区分</th><th scope="col">内容</th>' in side
+        assert side.index("表１　分野別の状況") < side.index('<table class="data">')
+        # the unchanged rows left out as one 「（略）」 row across the table, before and after
+        assert side.count('<tr class="omitted"><td colspan="2">（略）</td></tr>') == 2
+        assert "分野１の状況" not in side and "分野４の状況" not in side
+    # the changed cell marked in its own cell, the unchanged cell beside it plain
+    assert (
+        '<tr><td>分野３</td><td>分野３の状況を<ins class="chg">改めて</ins>示す文</td></tr>' in new
+    )
+    assert "<tr><td>分野３</td><td>分野３の状況を示す文</td></tr>" in old
+    # the added row, whole
+    assert (
+        '<tr><td><ins class="chg">分野６</ins></td><td><ins class="chg">新しい分野の文</ins></td></tr>'
+        in new
+    )
+    # the PDF prints the cells, not rows joined by ｜
+    assert "｜" not in text and "区分内容" in text and "分野３の状況を改めて示す文" in text
