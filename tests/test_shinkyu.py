@@ -10,6 +10,8 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pdfua
+import pikepdf
 import pypdf
 import pytest
 import yaml
@@ -214,7 +216,7 @@ def cell_texts(html: str, key: str) -> dict[str, str]:
     ).group(1)
     out = {}
     for side, body in re.findall(
-        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+        r'<td class="(new|old)"[^>]*>(.*?)\n</td>(?=\n<td class="(?:new|old)"|$)', row, re.S
     ):
         # the revised side marks its changes inserted, the former deleted
         tag = "ins" if side == "new" else "del"
@@ -495,7 +497,7 @@ def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
     row = re.search(rf'data-key="{key}">\n(.*?)\n</tr>\n', html, re.S).group(1)
     out = {}
     for side, body in re.findall(
-        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+        r'<td class="(new|old)"[^>]*>(.*?)\n</td>(?=\n<td class="(?:new|old)"|$)', row, re.S
     ):
         out[side] = []
         for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
@@ -1372,7 +1374,7 @@ def test_a_changed_table_in_a_body_prints_as_a_table_on_each_side(tmp_path):
     )
     text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
     row = re.search(r'data-key="change-a">\n(.*?)\n</tr>\n', html, re.S).group(1)
-    new, old = re.findall(r'<td class="(?:new|old)">(.*?)\n</td>', row, re.S)
+    new, old = re.findall(r'<td class="(?:new|old)"[^>]*>(.*?)\n</td>', row, re.S)
     for side in (new, old):
         # a table with its header row, the caption above it (unchanged, but naming it)
         assert '<table class="data">' in side and "｜" not in side
@@ -1393,3 +1395,60 @@ def test_a_changed_table_in_a_body_prints_as_a_table_on_each_side(tmp_path):
     )
     # the PDF prints the cells, not rows joined by ｜
     assert "｜" not in text and "区分内容" in text and "分野３の状況を改めて示す文" in text
+    assert _pdfua_errors(tmp_path / "out" / "shinkyu.pdf") == []
+
+
+# ------------------------------------------------------------------ for screen readers
+
+
+def _spans(path: Path) -> list[tuple[str, str]]:
+    """(/ActualText, /Alt) of every /Span of the structure tree that has both."""
+    found = []
+    with pikepdf.open(path) as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            if kids is None:
+                continue
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    if kid.get("/S") == "/Span" and "/ActualText" in kid and "/Alt" in kid:
+                        found.append((str(kid.ActualText), str(kid.Alt)))
+                    stack.append(kid)
+    return found
+
+
+def test_each_change_is_a_span_a_screen_reader_announces(tmp_path):
+    long_text = (
+        "広域・多分野の連携による持続的なインフラメンテナンスの体制を全国で構築すべきではないか。"
+        * 3
+    )
+    old = {
+        "goals/a.yaml": goal(package("pkg-a", "施策テーマ", EDITED_OLD, "廃止される方向性の文。"))
+    }
+    new = {"goals/a.yaml": goal(package("pkg-a", "施策テーマ", EDITED_NEW, long_text))}
+    repo = commit_revisions(tmp_path / "repo", old, new)
+    out = tmp_path / "out"
+    text, html = run_diff(repo, out, "HEAD~1", "HEAD")
+    assert '<ins class="chg">一層</ins>' in html
+    spans = _spans(out / "shinkyu.pdf")
+    # the revised side's insertions, the former side's deleted text, each with its own
+    # text as /ActualText and its description as /Alt
+    assert ("一層", "改正部分：一層") in spans
+    assert ("・活性化", "改正部分：・活性化") in spans
+    assert ("廃止される方向性の文。", "改正前の部分：廃止される方向性の文。") in spans
+    # a run over several lines is one Span, not one per line
+    assert squash(long_text) in text
+    assert (long_text, f"改正部分：{long_text}") in spans
+    assert not [s for s in spans if s[0] != long_text and s[0] in long_text]
+    assert _pdfua_errors(out / "shinkyu.pdf") == []
+
+
+def _pdfua_errors(path: Path) -> list[str]:
+    report = pdfua.validate(str(path))
+    return [
+        f"{f.rule_id} {f.location}: {f.message}"
+        for f in report.findings
+        if f.severity >= pdfua.Severity.ERROR
+    ]
