@@ -15,6 +15,7 @@ import pikepdf
 import pypdf
 import pytest
 import yaml
+from test_tagging import Tagged
 
 from conftest import MINIMAL, PROJECT, squash, write_content
 from keikaku import migrate, rowstart
@@ -1442,6 +1443,15 @@ def test_each_change_is_a_span_a_screen_reader_announces(tmp_path):
     assert squash(long_text) in text
     assert (long_text, f"改正部分：{long_text}") in spans
     assert not [s for s in spans if s[0] != long_text and s[0] in long_text]
+    # each Span marks exactly the text it says it is, and is its kids' parent
+    tree = Tagged(out / "shinkyu.pdf")
+    marked = [e for e in tree.walk() if tree.role(e) == "Span" and "/ActualText" in e]
+    assert len(marked) == len(spans) == html.count('class="chg"')
+    for span in marked:
+        # (read off the page, a run over several lines has their breaks; its /ActualText not)
+        assert tree.text(span).replace("\n", "") == str(span["/ActualText"])
+        for kid in tree.kids(span):
+            assert kid.raw_get("/P").idnum == span.indirect_reference.idnum
     assert _pdfua_errors(out / "shinkyu.pdf") == []
 
 
