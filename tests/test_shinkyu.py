@@ -1462,3 +1462,47 @@ def _pdfua_errors(path: Path) -> list[str]:
         for f in report.findings
         if f.severity >= pdfua.Severity.ERROR
     ]
+
+
+def _sections(n: int, listed: bool) -> str:
+    """第１章 with ``n`` sections, titles of one line and of two, each with a list (when
+    ``listed``) and a paragraph."""
+    body = "".join(
+        f"""\
+  - section: 変化{k:02d}{"の長い題名を続ける" * (k % 2)}
+    id: change-{k}
+    body:
+{f"      - list: [変化{k:02d}の内容として挙げられる項目]{chr(10)}" if listed else ""}\
+      - p: 変化{k:02d}の本文。
+"""
+        for k in range(n)
+    )
+    return f"section: 状況の変化\nid: ch1\nbody:\n{body}"
+
+
+def test_a_changed_row_starts_on_one_page_on_both_sides(tmp_path):
+    """Rows whose former side has a line more than the revised (a list taken out), their
+    titles of one line and of two: where the former side cannot start at a page foot, the
+    revised side does not start there alone; both start on the next page."""
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"chapter1.yaml": _sections(40, True)},
+        {"chapter1.yaml": _sections(40, False)},
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["diff", "HEAD~1", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 0
+    )
+    pages = [squash(p.extract_text()) for p in pypdf.PdfReader(out / "shinkyu.pdf").pages]
+    assert len(pages) > 3
+    split = []
+    for k in range(40):
+        title = f"変化{k:02d}" + "の長い題名を続ける" * (k % 2)
+        start = "第１章状況の変化第[０-９]+節" + title
+        on = [n for n, page in enumerate(pages) for _ in re.findall(start, page)]
+        if len(on) != 2 or on[0] != on[1]:
+            split.append((title[:4], on))
+        # the former side: its title with the line taken out, on the page of its path
+        if not any(re.search(start + f"・変化{k:02d}の内容", page) for page in pages):
+            split.append((title[:4], "former"))
+    assert split == []
