@@ -11,6 +11,9 @@ list items with their markers, notes, tables with their 表１, the 施策テー
 block; a 政策パッケージ has one block per 【…】 part, its 【ＫＰＩ】 a table as the plan
 prints it (指標｜単位｜基準値｜目標値｜備考, one row per ＫＰＩ, rows matched by the ＫＰＩ's
 id, the changed cells marked; a 「（今後設定）」 with the reason the 未定事項一覧 gives it).
+A table of a body is a line per row as well (its cells joined by ｜, to compare and pair
+rows), each knowing its table and its cells, so that the 新旧対照表 prints a changed table
+as a table: its header rows, its changed rows cell by cell, 「（略）」 rows for the rest.
 Headings below an item are items of their own. A footnote is shown by the number the
 PDF prints (※1, ※2 …), never by its id.
 
@@ -58,6 +61,13 @@ class Line:
 
     text: str
     mark: str = ""
+    table: int | None = None
+    """For the lines of a table in a body: which table of the plan (in the order printed)."""
+    part: str = ""
+    """Which line of that table: ``caption``, ``head`` (a header row), ``row`` or ``source``."""
+    cells: tuple[str, ...] = ()
+    """A row's cells as printed (a cell's lines joined by a line break); ``text`` is the
+    row as one line, its cells joined by ｜, to compare and pair rows as lines."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ class _Flattener:
         self.lists = lists
         self.items: list[Item] = []
         self.keys: set[str] = set()
+        self.tables = 0
 
     def label(self, name: str) -> str:
         text = self.plan.labels.get(name)
@@ -204,14 +215,22 @@ class _Flattener:
 
     def table_lines(self, table: tree.Table, indent: str) -> list[Line]:
         """A table as lines: its caption with its number, a line per row (cells joined
-        by ｜, the lines of a cell by 　), its source."""
+        by ｜, the lines of a cell by 　), its source; each line knows its table and part,
+        and a row its cells, so that the 新旧対照表 prints the rows as a table."""
+        self.tables += 1
+        n = self.tables
         out = []
         if table.caption:
-            out.append(Line(_numbered(table.number, table.caption.text), indent))
-        rows = [*table.header, *(tuple(_cell(c) for c in r.cells) for r in table.rows)]
-        out.extend(Line("｜".join(_text(c) for c in row), indent) for row in rows)
+            out.append(Line(_numbered(table.number, table.caption.text), indent, n, "caption"))
+        for part, row in [
+            *(("head", tuple((c,) for c in r)) for r in table.header),
+            *(("row", r.cells) for r in table.rows),
+        ]:
+            text = "｜".join(_text(_cell(c)) for c in row)
+            cells = tuple("\n".join(line.text for line in c) for c in row)
+            out.append(Line(text, indent, n, part, cells))
         if table.source:
-            out.append(Line(table.source.text, indent))
+            out.append(Line(table.source.text, indent, n, "source"))
         return out
 
     def table_block(self, name: str, label: str, table: tree.Table) -> Block:
@@ -441,6 +460,24 @@ class CellLine:
     mark: str
     text: Marked | None
     """``None`` for 「（略）」: unchanged lines left out."""
+    table: int | None = None
+    """The table of a body the line belongs to (``Line.table``), while that table is shown."""
+    part: str = ""
+    cells: tuple[Marked, ...] = ()
+    """A table row's cells, each marked where it changed."""
+
+
+@dataclass(frozen=True)
+class CellTable:
+    """The rows of a table of a body as one side shows them: its header rows, and its rows
+    (a 「（略）」 row for unchanged rows left out)."""
+
+    head: tuple[CellLine, ...]
+    rows: tuple[CellLine, ...]
+
+    @property
+    def columns(self) -> int:
+        return max((len(line.cells) for line in (*self.head, *self.rows)), default=1) or 1
 
 
 @dataclass(frozen=True)
@@ -464,6 +501,29 @@ class CellBlock:
     """The label printed as 【…】 changed (a label of plan.yaml's ``labels``): marked."""
     notes: bool = True
     """The table's last column (備考) is shown: some row, on either side, has a note."""
+
+    @property
+    def groups(self) -> tuple[CellLine | CellTable, ...]:
+        """The lines in order, the header rows and rows of each table of a body together
+        as one ``CellTable`` (its caption and source stay lines, above and below it)."""
+        out: list[CellLine | CellTable] = []
+        current: int | None = None
+        for line in self.lines:
+            if line.table is not None and line.part in ("head", "row"):
+                last = out[-1] if out else None
+                if isinstance(last, CellTable) and current == line.table:
+                    if line.part == "head" and not last.rows:
+                        out[-1] = CellTable((*last.head, line), ())
+                    else:
+                        out[-1] = CellTable(last.head, (*last.rows, line))
+                    continue
+                current = line.table
+                head = (line,) if line.part == "head" else ()
+                out.append(CellTable(head, () if head else (line,)))
+                continue
+            current = None
+            out.append(line)
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -499,13 +559,62 @@ def _ends_left_out(blocks: list[CellBlock]) -> bool:
 
 
 def _collapse(lines: list[CellLine]) -> tuple[CellLine, ...]:
-    """Runs of unchanged lines become one 「（略）」."""
+    """Runs of unchanged lines become one 「（略）」 (rows of a table shown, one row)."""
     out: list[CellLine] = []
     for line in lines:
-        if line.text is None and out and out[-1].text is None:
+        if line.text is None and out and out[-1].text is None and out[-1].table == line.table:
             continue
         out.append(line)
     return tuple(out)
+
+
+def _whole_line(line: Line) -> CellLine:
+    """A line new or gone: every character marked."""
+    cells = tuple(Marked.whole(c) for c in line.cells)
+    return CellLine(line.mark, Marked.whole(line.text), line.table, line.part, cells)
+
+
+def _plain_line(line: Line) -> CellLine:
+    """An unchanged line shown all the same: a header row, caption or source of a table
+    some of whose rows changed."""
+    cells = tuple(Marked.plain(c) for c in line.cells)
+    return CellLine(line.mark, Marked.plain(line.text), line.table, line.part, cells)
+
+
+def _compared_lines(a: Line, b: Line, widths: bool) -> tuple[CellLine, CellLine]:
+    """An edited line at both revisions; a table row cell by cell (a row whose number of
+    cells changed is changed as a whole)."""
+    ma, mb = compare(a.text, b.text, widths=widths)
+    if len(a.cells) == len(b.cells):
+        pairs = [compare(x, y, widths=widths) for x, y in zip(a.cells, b.cells, strict=True)]
+        ca, cb = tuple(x for x, _ in pairs), tuple(y for _, y in pairs)
+    else:
+        ca = tuple(Marked.whole(c) for c in a.cells)
+        cb = tuple(Marked.whole(c) for c in b.cells)
+    return (
+        CellLine(a.mark, ma, a.table, a.part, ca),
+        CellLine(b.mark, mb, b.table, b.part, cb),
+    )
+
+
+def _show_tables(out: list[tuple[CellLine, Line]]) -> list[CellLine]:
+    """One side's lines, where a table some of whose rows are shown is shown as a table:
+    its header rows, caption and source printed though unchanged, its unchanged rows left
+    out as 「（略）」 rows. The left-out lines of a table not shown are like any others."""
+    shown = {
+        c.table
+        for c, _ in out
+        if c.table is not None and c.text is not None and c.part in ("head", "row")
+    }
+    lines = []
+    for c, line in out:
+        if c.text is None and c.table is not None:
+            if c.table not in shown:
+                c = _LEFT_OUT
+            elif c.part != "row":
+                c = _plain_line(line)
+        lines.append(c)
+    return lines
 
 
 def _line_key(line: Line, widths: bool) -> str:
@@ -540,25 +649,30 @@ def _diff_lines(
     """Compare two blocks' lines as sequences: (old side, new side, whether anything changed)."""
     ka = [_line_key(line, widths) for line in old]
     kb = [_line_key(line, widths) for line in new]
-    old_out: list[CellLine] = []
-    new_out: list[CellLine] = []
+    old_out: list[tuple[CellLine, Line]] = []
+    new_out: list[tuple[CellLine, Line]] = []
     changed = False
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_opcodes():
         if tag == "equal":
-            old_out.extend(_LEFT_OUT for _ in range(i1, i2))
-            new_out.extend(_LEFT_OUT for _ in range(j1, j2))
+            old_out.extend((_left_out(line), line) for line in old[i1:i2])
+            new_out.extend((_left_out(line), line) for line in new[j1:j2])
             continue
         changed = True
         for a, b in _pair(list(old[i1:i2]), list(new[j1:j2]), widths):
             if a and b:
-                ma, mb = compare(a.text, b.text, widths=widths)
-                old_out.append(CellLine(a.mark, ma))
-                new_out.append(CellLine(b.mark, mb))
+                ca, cb = _compared_lines(a, b, widths)
+                old_out.append((ca, a))
+                new_out.append((cb, b))
             elif a:
-                old_out.append(CellLine(a.mark, Marked.whole(a.text)))
+                old_out.append((_whole_line(a), a))
             elif b:
-                new_out.append(CellLine(b.mark, Marked.whole(b.text)))
-    return old_out, new_out, changed
+                new_out.append((_whole_line(b), b))
+    return _show_tables(old_out), _show_tables(new_out), changed
+
+
+def _left_out(line: Line) -> CellLine:
+    """An unchanged line, left out as 「（略）」 (a table's, unless the table is shown)."""
+    return CellLine("", None, line.table, line.part) if line.table is not None else _LEFT_OUT
 
 
 def _whole_row(row: TableRow, status: str) -> CellRow:
@@ -570,9 +684,7 @@ def _whole_block(block: Block, status: str) -> CellBlock:
     if block.rows is not None:
         rows = tuple(_whole_row(r, status) for r in block.rows)
         return CellBlock(block.label, header=block.header, rows=rows, notes=_has_notes(rows))
-    return CellBlock(
-        block.label, tuple(CellLine(line.mark, Marked.whole(line.text)) for line in block.lines)
-    )
+    return CellBlock(block.label, tuple(_whole_line(line) for line in block.lines))
 
 
 def _whole_cell(item: Item, status: str) -> Cell:
@@ -800,6 +912,7 @@ __all__ = [
     "CellBlock",
     "CellLine",
     "CellRow",
+    "CellTable",
     "Item",
     "Line",
     "Row",

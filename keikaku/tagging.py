@@ -3,8 +3,9 @@
 WeasyPrint tags page by page: each page's boxes become new structure elements, so a
 table or list continued over a page break is two tables or lists, with the table's
 header row tagged again on every page; a list item's marker is plain text of the item;
-the 目次's leader dots are text a screen reader reads out; and a diagram laid out as an
-HTML table is a data table without headers. These passes join and retag the elements.
+the 目次's leader dots are text a screen reader reads out; a diagram laid out as an
+HTML table is a data table without headers; and the 新旧対照表's changed runs are
+untyped, one element per line. These passes join and retag the elements.
 
 To know which HTML element a structure element was made from, ``_build_box_tree`` (the
 function of ``weasyprint.pdf.tags`` that makes one element per box, recursively through
@@ -361,6 +362,59 @@ def _figures(tree: _Tree) -> None:
                 part.pop("ID", None)
 
 
+def _changes(tree: _Tree) -> None:
+    """A changed run (``<ins>``, ``<del>``) under an element that says what its changes
+    are (``data-pdf-change``: 「改正部分：」, written by the template) is one /Span, however
+    many lines or pages it runs over, whose /ActualText is its own text (copy and search
+    read it as printed) and whose /Alt is that description and the text, for a screen
+    reader to announce. WeasyPrint tags the element as NonStruct, once per line."""
+    described: dict[int, tuple[str, str]] = {}
+    parents: dict[int, Any] = {}
+    for noted, box in list(tree.origins.values()):
+        html: Any = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", None)
+        if html is None or tag not in ("ins", "del") or html.tag != tag or not noted.get("S"):
+            continue
+        parent = tree.get(noted.get("P"))
+        prefix = _described_by(tree, parent)
+        if prefix is None or parent is None:
+            continue
+        described[id(html)] = (prefix, "".join(html.itertext()))
+        parents[id(parent)] = parent
+    for parent in parents.values():
+        kids = parent["K"]
+        index = 0
+        while index < len(kids):
+            first = tree.get(kids[index])
+            html = tree.html(first) if first is not None else None
+            if html is None or id(html) not in described:
+                index += 1
+                continue
+            while index + 1 < len(kids):  # the same run, continued on the next line
+                second = tree.get(kids[index + 1])
+                if second is None or tree.html(second) is not html:
+                    break
+                _merge(tree, first, second)
+                del kids[index + 1]
+            prefix, text = described[id(html)]
+            first["S"] = "/Span"
+            first["ActualText"] = pydyf.String(text)
+            first["Alt"] = pydyf.String(prefix + text)
+            index += 1
+
+
+def _described_by(tree: _Tree, element) -> str | None:
+    """The ``data-pdf-change`` of the nearest element above ``element`` that has one (the
+    HTML tree has no parent links: go up the structure tree)."""
+    while element is not None:
+        html: Any = tree.html(element)
+        value = html.get("data-pdf-change") if html is not None and hasattr(html, "get") else None
+        if value:
+            return value
+        element = tree.get(element.get("P"))
+    return None
+
+
 def restructure(pdf) -> None:
     """Every pass, in order: join what pages split, then retag."""
     tree = _Tree(pdf)
@@ -372,3 +426,4 @@ def restructure(pdf) -> None:
     _rename_headers(tree)
     _list_labels(tree)
     _figures(tree)
+    _changes(tree)

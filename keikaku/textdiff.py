@@ -61,6 +61,17 @@ class Marked:
             for s, c in self.segments
         )
 
+    def lines(self) -> tuple[Marked, ...]:
+        """The text cut at its line breaks (a table cell's lines), each line's runs marked."""
+        out: list[list[tuple[str, bool]]] = [[]]
+        for text, changed in self.segments:
+            for n, piece in enumerate(text.split("\n")):
+                if n:
+                    out.append([])
+                if piece:
+                    out[-1].append((piece, changed))
+        return tuple(Marked(tuple(line)) for line in out)
+
     def __str__(self) -> str:
         return self.text
 

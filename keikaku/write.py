@@ -24,7 +24,7 @@ import pydyf
 import weasyprint
 import weasyprint.urls
 
-from . import files, tagging
+from . import files, rowstart, tagging  # noqa: F401 (rowstart: installed on import)
 from .errors import Pos, Problem
 from .justify import justified
 from .limits import MAX_IMAGE_BYTES

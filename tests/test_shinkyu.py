@@ -10,12 +10,15 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pdfua
+import pikepdf
 import pypdf
 import pytest
 import yaml
+from test_tagging import Tagged
 
 from conftest import MINIMAL, PROJECT, squash, write_content
-from keikaku import migrate
+from keikaku import migrate, rowstart
 from keikaku.cli import main
 from keikaku.compare import compare_plans, flatten, summary
 from keikaku.dates import document_date
@@ -214,7 +217,7 @@ def cell_texts(html: str, key: str) -> dict[str, str]:
     ).group(1)
     out = {}
     for side, body in re.findall(
-        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+        r'<td class="(new|old)"[^>]*>(.*?)\n</td>(?=\n<td class="(?:new|old)"|$)', row, re.S
     ):
         # the revised side marks its changes inserted, the former deleted
         tag = "ins" if side == "new" else "del"
@@ -495,7 +498,7 @@ def kpi_rows(html: str, key: str) -> dict[str, list[tuple[str, str]]]:
     row = re.search(rf'data-key="{key}">\n(.*?)\n</tr>\n', html, re.S).group(1)
     out = {}
     for side, body in re.findall(
-        r'<td class="(new|old)">(.*?)\n</td>(?=\n<td class="(?:new|old)">|$)', row, re.S
+        r'<td class="(new|old)"[^>]*>(.*?)\n</td>(?=\n<td class="(?:new|old)"|$)', row, re.S
     ):
         out[side] = []
         for status, cells in re.findall(r'<tr(?: class="(\w+)")?><td>(.*?)</td></tr>', body):
@@ -1284,3 +1287,222 @@ def test_a_label_and_a_generated_number_are_compared_as_printed(tmp_path, capsys
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--with-lists" in capsys.readouterr().out.replace("\n", " ")
+
+
+# ------------------------------------------------------------------ page breaks in a row
+
+
+def test_a_row_never_starts_at_a_page_foot_with_its_heading_alone(tmp_path):
+    """30 新設 rows of one to five sentences, so that row starts fall at many heights of
+    the page: wherever one lands, its heading path and title stand on the page with the
+    first two lines of its content, and the other side (「（新設）」) starts there too."""
+    sentence = "地域の公共交通を維持するため、関係者の連携による取組を推進すべきではないか。"
+    old = {"goals/a.yaml": goal(package("pkg-0", "既存の施策テーマ", "既存の方向性。"))}
+    packages = package("pkg-0", "既存の施策テーマ", "既存の方向性。") + "".join(
+        package(
+            f"pkg-new-{n}", f"新設の施策テーマ{n:02d}", f"方向性{n:02d}。" + sentence * (1 + n % 5)
+        )
+        for n in range(30)
+    )
+    repo = commit_revisions(tmp_path / "repo", old, {"goals/a.yaml": goal(packages)})
+    out = tmp_path / "out"
+    assert (
+        main(["diff", "HEAD~1", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 0
+    )
+    pages = [squash(p.extract_text()) for p in pypdf.PdfReader(out / "shinkyu.pdf").pages]
+    assert len(pages) > 5 and rowstart.installed()
+    path = "第３章重点目標と政策パッケージ›第１節重点目標Ａ›１≪姿Ａ≫"
+    stranded = []
+    for n in range(30):
+        title = f"新設の施策テーマ{n:02d}"
+        page = next(p for p in pages if title in p)
+        # the path, the number and title, the part's label and the first line of its text
+        start = (
+            re.escape(path)
+            + "（[０-９]+）"
+            + title
+            + "【今後の社会資本整備の方向性】■"
+            + f"方向性{n:02d}。地域の"
+        )
+        # and the other side of the row, after this side's part on the page
+        row = re.search(start + r"(.*?)(?=" + re.escape(path) + "|$)", page)
+        if row is None or "（新設）" not in row.group(1):
+            stranded.append(title)
+    assert stranded == []
+
+
+# ------------------------------------------------------------------ tables in a body
+
+
+def _table_chapter(rows: list[list[str]]) -> str:
+    table = "".join(f"              - [{', '.join(r)}]\n" for r in rows)
+    return f"""\
+section: 状況の変化
+id: ch1
+body:
+  - section: 社会経済情勢の変化
+    id: ch1-changes
+    body:
+      - section: 変化Ａ
+        id: change-a
+        body:
+          - p: 変化Ａの本文。
+          - table:
+{table}            caption: 分野別の状況
+            source: 国土交通省調べ
+          - p: 表の後の本文。
+  - section: 現行計画の重点目標
+    id: ch1-current-goals
+    body:
+      - list: [現行目標Ａ]
+        marker: （１）
+"""
+
+
+def test_a_changed_table_in_a_body_prints_as_a_table_on_each_side(tmp_path):
+    head = ["区分", "内容"]
+    rows = [[f"分野{n}", f"分野{n}の状況を示す文"] for n in "１２３４５"]
+    changed = [
+        *rows[:2],
+        ["分野３", "分野３の状況を改めて示す文"],
+        *rows[3:],
+        ["分野６", "新しい分野の文"],
+    ]
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"chapter1.yaml": _table_chapter([head, *rows])},
+        {"chapter1.yaml": _table_chapter([head, *changed])},
+    )
+    text, html = run_diff(repo, tmp_path / "out", "HEAD~1", "HEAD")
+    row = re.search(r'data-key="change-a">\n(.*?)\n</tr>\n', html, re.S).group(1)
+    new, old = re.findall(r'<td class="(?:new|old)"[^>]*>(.*?)\n</td>', row, re.S)
+    for side in (new, old):
+        # a table with its header row, the caption above it (unchanged, but naming it)
+        assert '<table class="data">' in side and "｜" not in side
+        assert '<th scope="col">区分</th><th scope="col">内容</th>' in side
+        assert side.index("表１　分野別の状況") < side.index('<table class="data">')
+        # the unchanged rows left out as one 「（略）」 row across the table, before and after
+        assert side.count('<tr class="omitted"><td colspan="2">（略）</td></tr>') == 2
+        assert "分野１の状況" not in side and "分野４の状況" not in side
+    # the changed cell marked in its own cell, the unchanged cell beside it plain
+    assert (
+        '<tr><td>分野３</td><td>分野３の状況を<ins class="chg">改めて</ins>示す文</td></tr>' in new
+    )
+    assert "<tr><td>分野３</td><td>分野３の状況を示す文</td></tr>" in old
+    # the added row, whole
+    assert (
+        '<tr><td><ins class="chg">分野６</ins></td><td><ins class="chg">新しい分野の文</ins></td></tr>'
+        in new
+    )
+    # the PDF prints the cells, not rows joined by ｜
+    assert "｜" not in text and "区分内容" in text and "分野３の状況を改めて示す文" in text
+    assert _pdfua_errors(tmp_path / "out" / "shinkyu.pdf") == []
+
+
+# ------------------------------------------------------------------ for screen readers
+
+
+def _spans(path: Path) -> list[tuple[str, str]]:
+    """(/ActualText, /Alt) of every /Span of the structure tree that has both."""
+    found = []
+    with pikepdf.open(path) as pdf:
+        stack = [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            kids = element.get("/K")
+            if kids is None:
+                continue
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+                    if kid.get("/S") == "/Span" and "/ActualText" in kid and "/Alt" in kid:
+                        found.append((str(kid.ActualText), str(kid.Alt)))
+                    stack.append(kid)
+    return found
+
+
+def test_each_change_is_a_span_a_screen_reader_announces(tmp_path):
+    long_text = (
+        "広域・多分野の連携による持続的なインフラメンテナンスの体制を全国で構築すべきではないか。"
+        * 3
+    )
+    old = {
+        "goals/a.yaml": goal(package("pkg-a", "施策テーマ", EDITED_OLD, "廃止される方向性の文。"))
+    }
+    new = {"goals/a.yaml": goal(package("pkg-a", "施策テーマ", EDITED_NEW, long_text))}
+    repo = commit_revisions(tmp_path / "repo", old, new)
+    out = tmp_path / "out"
+    text, html = run_diff(repo, out, "HEAD~1", "HEAD")
+    assert '<ins class="chg">一層</ins>' in html
+    spans = _spans(out / "shinkyu.pdf")
+    # the revised side's insertions, the former side's deleted text, each with its own
+    # text as /ActualText and its description as /Alt
+    assert ("一層", "改正部分：一層") in spans
+    assert ("・活性化", "改正部分：・活性化") in spans
+    assert ("廃止される方向性の文。", "改正前の部分：廃止される方向性の文。") in spans
+    # a run over several lines is one Span, not one per line
+    assert squash(long_text) in text
+    assert (long_text, f"改正部分：{long_text}") in spans
+    assert not [s for s in spans if s[0] != long_text and s[0] in long_text]
+    # each Span marks exactly the text it says it is, and is its kids' parent
+    tree = Tagged(out / "shinkyu.pdf")
+    marked = [e for e in tree.walk() if tree.role(e) == "Span" and "/ActualText" in e]
+    assert len(marked) == len(spans) == html.count('class="chg"')
+    for span in marked:
+        # (read off the page, a run over several lines has their breaks; its /ActualText not)
+        assert tree.text(span).replace("\n", "") == str(span["/ActualText"])
+        for kid in tree.kids(span):
+            assert kid.raw_get("/P").idnum == span.indirect_reference.idnum
+    assert _pdfua_errors(out / "shinkyu.pdf") == []
+
+
+def _pdfua_errors(path: Path) -> list[str]:
+    report = pdfua.validate(str(path))
+    return [
+        f"{f.rule_id} {f.location}: {f.message}"
+        for f in report.findings
+        if f.severity >= pdfua.Severity.ERROR
+    ]
+
+
+def _sections(n: int, listed: bool) -> str:
+    """第１章 with ``n`` sections, titles of one line and of two, each with a list (when
+    ``listed``) and a paragraph."""
+    body = "".join(
+        f"""\
+  - section: 変化{k:02d}{"の長い題名を続ける" * (k % 2)}
+    id: change-{k}
+    body:
+{f"      - list: [変化{k:02d}の内容として挙げられる項目]{chr(10)}" if listed else ""}\
+      - p: 変化{k:02d}の本文。
+"""
+        for k in range(n)
+    )
+    return f"section: 状況の変化\nid: ch1\nbody:\n{body}"
+
+
+def test_a_changed_row_starts_on_one_page_on_both_sides(tmp_path):
+    """Rows whose former side has a line more than the revised (a list taken out), their
+    titles of one line and of two: where the former side cannot start at a page foot, the
+    revised side does not start there alone; both start on the next page."""
+    repo = commit_revisions(
+        tmp_path / "repo",
+        {"chapter1.yaml": _sections(40, True)},
+        {"chapter1.yaml": _sections(40, False)},
+    )
+    out = tmp_path / "out"
+    assert (
+        main(["diff", "HEAD~1", "HEAD", "--content", str(repo / "content"), "--out", str(out)]) == 0
+    )
+    pages = [squash(p.extract_text()) for p in pypdf.PdfReader(out / "shinkyu.pdf").pages]
+    assert len(pages) > 3
+    split = []
+    for k in range(40):
+        title = f"変化{k:02d}" + "の長い題名を続ける" * (k % 2)
+        start = "第１章状況の変化第[０-９]+節" + title
+        on = [n for n, page in enumerate(pages) for _ in re.findall(start, page)]
+        if len(on) != 2 or on[0] != on[1]:
+            split.append((title[:4], on))
+        # the former side: its title with the line taken out, on the page of its path
+        if not any(re.search(start + f"・変化{k:02d}の内容", page) for page in pages):
+            split.append((title[:4], "former"))
+    assert split == []
