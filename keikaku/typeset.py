@@ -266,9 +266,15 @@ def _drop_footnotes(pieces: list[str]) -> list[str]:
 
 # ------------------------------------------------------------------ headings by phrases
 
-#: One-character particles, after which a phrase (文節) ends: 「地域の／」「不足や、／」. Any
-#: other single kana between kanji is okurigana inside a word (「担い手」「取り組み」).
-PARTICLES = frozenset("のをにがはとでへもやな")
+#: A single kana between kanji after which a phrase (文節) ends: a particle (「地域の／」
+#: 「不足や、／」) or the last kana of a verb or adjective before the noun it qualifies
+#: (「目指す／社会」「力強い／経済社会」「取り巻く／社会」). Any other is okurigana inside a
+#: word (「取り組み」「見直し」「支え手」).
+PHRASE_ENDS = frozenset("のをにがはとでへもやな" + "いくすつるうむぶぐぬ")
+#: Words that the rule above would cut (「我が／国」「担い／手」), and the one it would not
+#: cut after (「及び／取組」).
+WORDS = ("我が国", "担い手")
+CONJUNCTIONS = ("及び",)
 #: The longest phrase kept whole; a longer run may break anywhere.
 PHRASE_MAX = 20
 _HIRAGANA = re.compile(r"[\u3041-\u3096\u309d\u309e]")
@@ -296,9 +302,14 @@ def phrase_breaks(text: str) -> list[int]:
             start = i - 1
             while start > 0 and _HIRAGANA.match(text[start - 1]):
                 start -= 1
-            okurigana = i - start == 1 and before not in PARTICLES
-            if not (okurigana and start > 0 and _KANJI.match(text[start - 1])):
+            okurigana = i - start == 1 and before not in PHRASE_ENDS
+            if not (okurigana and start > 0 and _KANJI.match(text[start - 1])) or any(
+                text.endswith(word, 0, i) for word in CONJUNCTIONS
+            ):
                 breaks.append(i)
+    for word in WORDS:
+        for found in re.finditer(re.escape(word), text):
+            breaks = [b for b in breaks if not found.start() < b < found.end()]
     return breaks
 
 

@@ -220,6 +220,16 @@ def test_phrases_keep_words_and_their_kana_together():
         "取り組みの",
         "見直し",
     ]
+    # A verb's or adjective's last kana ends a phrase; 我が国, 担い手 are words; 及び a word.
+    assert phrases_of("力強い経済社会を目指す社会と我が国の担い手及び取組") == [
+        "力強い",
+        "経済社会を",
+        "目指す",
+        "社会と",
+        "我が国の",
+        "担い手及び",
+        "取組",
+    ]
     # A 目次 entry's kept tail is its last phrase, a one-character one with the phrase before.
     assert last_phrase("中長期を見据えた社会資本整備の方向性") == (
         "中長期を見据えた社会資本整備の",
