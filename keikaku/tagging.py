@@ -411,6 +411,8 @@ def _footnotes(tree: _Tree) -> None:
                 heading = tree.get(heading.get("P"))
             if heading is not None and tree.get(heading.get("P")) is not None:
                 after, holder = heading, tree.get(heading["P"])
+            elif holder.get("S") == "/Link" and tree.get(holder.get("P")) is not None:
+                after, holder = holder, tree.get(holder["P"])  # a link holds only its text
             area["K"] = pydyf.Array(k for k in area["K"] if k != note.reference)
             holder["K"].insert(holder["K"].index(after.reference) + 1, note.reference)
             note["P"] = holder.reference
