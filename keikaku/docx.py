@@ -66,9 +66,8 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
-from .docx_fonts import CONTENT_TYPE as FONT_TYPE
-from .docx_fonts import FONT_REL, Embedded
-from .docx_fonts import embedded as embedded_fonts
+from .docx_fonts import GOTHIC, MINCHO, font_table
+from .docx_fonts import embed as embed_fonts
 from .errors import BuildError, Problem
 from .limits import MAX_IMAGE_BYTES
 from .model import (
@@ -137,12 +136,8 @@ MARGIN_TOP, MARGIN_SIDE, MARGIN_BOTTOM = round(25 * MM), round(21.65 * MM), roun
 #: The text width: 45 characters of 10.5 pt, as in the PDF.
 TEXT_W = PAGE_W - 2 * MARGIN_SIDE
 
-MINCHO, GOTHIC = "BIZ UDMincho", "BIZ UDGothic"
-#: The names Word looks for when a font's own is not installed (w:altName): the families
-#: stock Windows (10 and later) ships. Its 明朝 is the Medium weight, named so (「BIZ UD明朝
-#: Medium」); its ゴシック is the family we vendor, under its Japanese name. The vendored
-#: files' names (w:name) are what LibreOffice and a PC with the OFL fonts installed find.
-FONT_ALT = {MINCHO: "BIZ UD明朝 Medium", GOTHIC: "BIZ UDゴシック"}
+#: The two families and their Windows names (w:altName) are docx_fonts' (MINCHO, GOTHIC,
+#: FONT_ALT), as followup.docx names and embeds the same.
 
 #: The custom XML part that maps every bookmark to the content it traces (``Trace``).
 MAP_NAMESPACE = "urn:keikaku:plan-docx:1"
@@ -2650,44 +2645,9 @@ def _styles_part(builder: _Builder) -> bytes:
     return xml.encode("utf-8")
 
 
-def _fonts_part(embedded: list[Embedded] | None = None) -> bytes:
-    """fontTable.xml: the two families, each with its Windows name (``FONT_ALT``) and, in
-    the finished package, its embedded faces (``docx_fonts``), related as rIdFontN."""
-    embeds: dict[str, str] = {}
-    for n, e in enumerate(embedded or [], 1):
-        embeds[e.family] = embeds.get(e.family, "") + (
-            f'<w:{e.element} r:id="rIdFont{n}" w:fontKey="{e.key}" w:subsetted="1"/>'
-        )
-
-    def font(name: str, family: str, panose: str) -> str:
-        return (
-            f'<w:font w:name="{name}"><w:altName w:val="{FONT_ALT[name]}"/><w:panose1 w:val="{panose}"/>'
-            f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/>'
-            f"{embeds.get(name, '')}</w:font>"
-        )
-
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:fonts xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
-        + font(MINCHO, "roman", "02020400000000000000")
-        + font(GOTHIC, "modern", "020B0400000000000000")
-        + "</w:fonts>"
-    ).encode("utf-8")
-
-
-def _fonts_rels(embedded: list[Embedded]) -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL}">'
-        + "".join(
-            f'<Relationship Id="rIdFont{n}" Type="{FONT_REL}" Target="{e.part.removeprefix("word/")}"/>'
-            for n, e in enumerate(embedded, 1)
-        )
-        + "</Relationships>"
-    ).encode()
-
-
-def _settings_part(*, embedded: bool = False) -> bytes:
-    """Word's settings: the fonts embedded (the finished package: subsets, see
-    ``docx_fonts``), Japanese text, punctuation kept full width as in the PDF, changes
+def _settings_part() -> bytes:
+    """Word's settings (the finished package's also ask for its embedded fonts: see
+    ``docx_fonts.embed``): Japanese text, punctuation kept full width as in the PDF, changes
     tracked from the start (a reviewer's edits are recorded unless they turn it off),
     moves recorded as deletions and insertions (as the 意見対応表 reads them), and fields
     updated on opening (Word asks, then rebuilds the 目次 from the heading styles and its
@@ -2695,8 +2655,7 @@ def _settings_part(*, embedded: bool = False) -> bytes:
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
         '<w:zoom w:percent="100"/>'
-        + ("<w:embedTrueTypeFonts/><w:saveSubsetFonts/>" if embedded else "")
-        + '<w:proofState w:spelling="clean" w:grammar="clean"/>'
+        '<w:proofState w:spelling="clean" w:grammar="clean"/>'
         '<w:trackRevisions/><w:doNotTrackMoves/><w:defaultTabStop w:val="420"/>'
         '<w:characterSpacingControl w:val="doNotCompress"/>'
         '<w:updateFields w:val="true"/>'
@@ -2816,7 +2775,7 @@ def _reference(builder: _Builder) -> bytes:
     status = draft_mark(plan.meta.status, plan.labels) if builder.draft else None
     mine = {
         "word/styles.xml": _styles_part(builder),
-        "word/fontTable.xml": _fonts_part(),
+        "word/fontTable.xml": font_table(),
         "word/settings.xml": _settings_part(),
         "word/header1.xml": _header_part(status),
         "word/header2.xml": _header_part(status),
@@ -3054,25 +3013,9 @@ def _finish(
     parts["_rels/.rels"] = package_rels.encode("utf-8")
     # Pandoc builds settings.xml from its own defaults (keeping little of the reference's,
     # and adding embedSystemFonts): ours replaces it.
-    parts["word/settings.xml"] = _settings_part(embedded=True)
+    parts["word/settings.xml"] = _settings_part()
     # The plan's faces, cut down to the characters the package shows (docx_fonts).
-    fonts = embedded_fonts(parts)
-    parts["word/fontTable.xml"] = _fonts_part(fonts)
-    parts["word/_rels/fontTable.xml.rels"] = _fonts_rels(fonts)
-    for e in fonts:
-        parts[e.part] = e.data
-    for name in ("word/_rels/fontTable.xml.rels", *(e.part for e in fonts)):
-        if name not in order:
-            order.append(name)
-    types = parts["[Content_Types].xml"].decode("utf-8")
-    if 'Extension="odttf"' not in types:
-        types = re.sub(
-            r"(<Types [^>]*>)",
-            rf'\1<Default Extension="odttf" ContentType="{FONT_TYPE}"/>',
-            types,
-            count=1,
-        )
-    parts["[Content_Types].xml"] = types.encode("utf-8")
+    embed_fonts(parts, order)
     parts["docProps/core.xml"] = _core_xml(plan, date)
     parts["docProps/custom.xml"] = _custom_xml(
         {

@@ -1,4 +1,5 @@
-"""The plan's fonts embedded in the Word edition, as Word embeds them.
+"""The plan's fonts embedded in the Word editions (plan.docx, followup.docx), as Word
+embeds them: ``embed`` finishes a package, the one code path both take.
 
 A ministry PC without BIZ UDMincho would set the Word edition in another face and reflow it
 (34 pages become 42). The vendored faces (styles/fonts/, SIL Open Font License 1.1, which
@@ -27,17 +28,27 @@ from dataclasses import dataclass
 
 from .paths import STYLES_DIR
 
+MINCHO, GOTHIC = "BIZ UDMincho", "BIZ UDGothic"
+#: The names Word looks for when a font's own is not installed (w:altName): the families
+#: stock Windows (10 and later) ships. Its 明朝 is the Medium weight, named so (「BIZ UD明朝
+#: Medium」); its ゴシック is the family we vendor, under its Japanese name. The vendored
+#: files' names (w:name) are what LibreOffice and a PC with the OFL fonts installed find.
+FONT_ALT = {MINCHO: "BIZ UD明朝 Medium", GOTHIC: "BIZ UDゴシック"}
+
 #: (family as fontTable.xml names it, its element for this face, the file).
 FACES = (
-    ("BIZ UDMincho", "embedRegular", "BIZUDMincho-Regular.ttf"),
-    ("BIZ UDGothic", "embedRegular", "BIZUDGothic-Regular.ttf"),
-    ("BIZ UDGothic", "embedBold", "BIZUDGothic-Bold.ttf"),
+    (MINCHO, "embedRegular", "BIZUDMincho-Regular.ttf"),
+    (GOTHIC, "embedRegular", "BIZUDGothic-Regular.ttf"),
+    (GOTHIC, "embedBold", "BIZUDGothic-Bold.ttf"),
 )
 
 #: Characters a page shows that the package's text need not hold: page numbers (「- 12 -」,
 #: the 目次's numbers, in half and full width), the 目次's leader dots, spaces.
 ALWAYS = "0123456789０１２３４５６７８９-－.．…・ 　"
 
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 FONT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 
@@ -113,4 +124,101 @@ def embedded(parts: dict[str, bytes]) -> list[Embedded]:
     return out
 
 
-__all__ = ["CONTENT_TYPE", "FACES", "FONT_REL", "Embedded", "embedded", "obfuscate", "used_text"]
+def font_table(embedded: list[Embedded] | None = None) -> bytes:
+    """fontTable.xml: the two families, each with its Windows name (``FONT_ALT``) and, in
+    the finished package, its embedded faces, related as rIdFontN."""
+    embeds: dict[str, str] = {}
+    for n, e in enumerate(embedded or [], 1):
+        embeds[e.family] = embeds.get(e.family, "") + (
+            f'<w:{e.element} r:id="rIdFont{n}" w:fontKey="{e.key}" w:subsetted="1"/>'
+        )
+
+    def font(name: str, family: str, panose: str) -> str:
+        return (
+            f'<w:font w:name="{name}"><w:altName w:val="{FONT_ALT[name]}"/><w:panose1 w:val="{panose}"/>'
+            f'<w:charset w:val="80"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/>'
+            f"{embeds.get(name, '')}</w:font>"
+        )
+
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:fonts xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+        + font(MINCHO, "roman", "02020400000000000000")
+        + font(GOTHIC, "modern", "020B0400000000000000")
+        + "</w:fonts>"
+    ).encode("utf-8")
+
+
+def font_rels(embedded: list[Embedded]) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL}">'
+        + "".join(
+            f'<Relationship Id="rIdFont{n}" Type="{FONT_REL}" Target="{e.part.removeprefix("word/")}"/>'
+            for n, e in enumerate(embedded, 1)
+        )
+        + "</Relationships>"
+    ).encode()
+
+
+#: settings.xml's elements that come before w:embedTrueTypeFonts (ECMA-376 Part 1, 17.15.1.78).
+_SETTINGS_BEFORE = re.compile(
+    r"<w:(?:writeProtection|view|zoom|removePersonalInformation|removeDateAndTime"
+    r"|doNotDisplayPageBoundaries|displayBackgroundShape|printPostScriptOverText"
+    r"|printFractionalCharacterWidth|printFormsData)\b[^>]*?(?:/>|>.*?</w:[^>]+>)",
+    re.S,
+)
+
+
+def _embedding_settings(settings: str) -> str:
+    """settings.xml asking for the embedded fonts (``w:embedTrueTypeFonts``, subsets:
+    ``w:saveSubsetFonts``), and not for the system's (Pandoc's ``w:embedSystemFonts``,
+    which would have Word embed the PC's own fonts)."""
+    settings = re.sub(
+        r"<w:(?:embedTrueTypeFonts|embedSystemFonts|saveSubsetFonts)\b[^>]*/>", "", settings
+    )
+    before = list(_SETTINGS_BEFORE.finditer(settings))
+    at = before[-1].end() if before else settings.index(">", settings.index("<w:settings")) + 1
+    return settings[:at] + "<w:embedTrueTypeFonts/><w:saveSubsetFonts/>" + settings[at:]
+
+
+def embed(parts: dict[str, bytes], order: list[str]) -> None:
+    """Embed the plan's faces in a Word package (its parts by name, and the order they are
+    written in, both completed): each face cut down to the characters the package shows,
+    obfuscated, related from a fontTable.xml naming the two families, settings.xml
+    asking for them, and the parts' content type."""
+    fonts = embedded(parts)
+    parts["word/fontTable.xml"] = font_table(fonts)
+    parts["word/_rels/fontTable.xml.rels"] = font_rels(fonts)
+    for e in fonts:
+        parts[e.part] = e.data
+    for name in ("word/fontTable.xml", "word/_rels/fontTable.xml.rels", *(e.part for e in fonts)):
+        if name not in order:
+            order.append(name)
+    parts["word/settings.xml"] = _embedding_settings(
+        parts["word/settings.xml"].decode("utf-8")
+    ).encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    if 'Extension="odttf"' not in types:
+        types = re.sub(
+            r"(<Types [^>]*>)",
+            rf'\1<Default Extension="odttf" ContentType="{CONTENT_TYPE}"/>',
+            types,
+            count=1,
+        )
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "FACES",
+    "FONT_ALT",
+    "FONT_REL",
+    "GOTHIC",
+    "MINCHO",
+    "Embedded",
+    "embed",
+    "embedded",
+    "font_rels",
+    "font_table",
+    "obfuscate",
+    "used_text",
+]

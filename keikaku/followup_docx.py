@@ -6,7 +6,8 @@ Pandoc makes only with rsvg-convert): in the Word edition each chart is its
 description in words (the SVG's ``<desc>``: baseline, 実績値 and target with their years),
 the same text a screen reader gives for it in the PDF. Its text is set in the plan's
 faces: BIZ UD明朝 for the body, BIZ UDゴシック for the headings (Pandoc's styles name
-the theme's fonts, which on a Japanese Word are not the plan's).
+the theme's fonts, which on a Japanese Word are not the plan's), embedded in the package
+as plan.docx embeds them (``docx_fonts.embed``), since a ministry PC may have neither.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import zipfile
 from html import unescape
 
+from .docx_fonts import embed
 from .pandoc import run as run_pandoc
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
@@ -54,17 +56,25 @@ def _fonts(match: re.Match[str]) -> str:
 
 
 def with_plan_fonts(docx: bytes) -> bytes:
-    """The package with its styles' theme fonts replaced by the plan's faces."""
+    """The package with its styles' theme fonts replaced by the plan's faces, and those
+    faces embedded as plan.docx embeds them (``docx_fonts.embed``): a ministry PC without
+    the BIZ UD fonts shows the report in them too."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as src:
+        infos = {info.filename: info for info in src.infolist()}
+        parts = {name: src.read(info) for name, info in infos.items()}
+    parts["word/styles.xml"] = _THEME_FONTS.sub(
+        _fonts, parts["word/styles.xml"].decode("utf-8")
+    ).encode("utf-8")
+    order = list(infos)
+    embed(parts, order)
+    # A part of our own is dated as Pandoc dated the document (the same bytes each time).
+    dated = infos.get("word/document.xml") or next(iter(infos.values()))
     out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(docx)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "word/styles.xml":
-                data = _THEME_FONTS.sub(_fonts, data.decode("utf-8")).encode("utf-8")
-            dst.writestr(info, data)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in order:
+            info = infos.get(name) or zipfile.ZipInfo(name, dated.date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, parts[name])
     return out.getvalue()
 
 

@@ -31,7 +31,7 @@ from .model import (
 )
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
-from .typeset import char_width, keep_together, squeeze_punctuation
+from .typeset import char_width, heading_phrases, keep_together, last_phrase, squeeze_punctuation
 
 if TYPE_CHECKING:
     from .compare import Row
@@ -196,6 +196,7 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         amount=printed_number,
         cover_title=cover_title,
         marker_width=marker_width,
+        last_phrase=last_phrase,
     )
     env.globals.update(
         society_diagram=society_diagram,
@@ -332,7 +333,9 @@ class Renderer:
         }
         return screen_notes(
             squeeze_punctuation(
-                keep_together(self.env.get_template("document.html").render(**context))
+                keep_together(
+                    heading_phrases(self.env.get_template("document.html").render(**context))
+                )
             ),
             plan.labels,
         )

@@ -4,8 +4,9 @@ WeasyPrint tags page by page: each page's boxes become new structure elements, s
 table or list continued over a page break is two tables or lists, with the table's
 header row tagged again on every page; a list item's marker is plain text of the item;
 the 目次's leader dots are text a screen reader reads out; a diagram laid out as an
-HTML table is a data table without headers; and the 新旧対照表's changed runs are
-untyped, one element per line. These passes join and retag the elements.
+HTML table is a data table without headers; a footnote is a group at the page's foot,
+apart from the 「※n」 that calls it; and the 新旧対照表's changed runs are untyped, one
+element per line. These passes join and retag the elements.
 
 To know which HTML element a structure element was made from, ``_build_box_tree`` (the
 function of ``weasyprint.pdf.tags`` that makes one element per box, recursively through
@@ -22,6 +23,7 @@ from typing import Any
 
 import pydyf
 import weasyprint.pdf.tags as _tags
+from weasyprint.formatting_structure.boxes import FootnoteAreaBox
 
 #: Per PDF being written: id(structure element) → (the element, the box it was made from).
 _ORIGINS: weakref.WeakKeyDictionary[Any, dict[int, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
@@ -415,11 +417,76 @@ def _described_by(tree: _Tree, element) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------ footnotes
+
+_HEADINGS = frozenset(f"/H{n}" for n in range(1, 7))
+
+
+def _footnotes(tree: _Tree) -> None:
+    """Each footnote is a Note with an /ID of its own (PDF/UA-1, 7.9), its 「※n」 a Lbl
+    in it, and stands in the structure where it is called: right after the call, a
+    Reference, in the paragraph (or cell, or caption) that calls it; after the heading,
+    when a heading calls it, so the heading reads as its title alone. WeasyPrint puts the
+    note in the page's footnote area (an untyped group of the document, which also keeps
+    the pages' parts from being joined); the area's group goes when its notes have left
+    it. The call and the note are boxes of the same HTML element."""
+    calls: dict[int, Any] = {}
+    areas = []
+    for noted, box in tree.origins.values():
+        tag = getattr(box, "element_tag", None) or ""
+        if isinstance(box, FootnoteAreaBox):
+            areas.append(noted)
+        elif tag.endswith("::footnote-call") and box.element is not None:
+            calls.setdefault(id(box.element), noted)
+    taken = {str(obj["ID"].string) for obj in tree.pdf.objects if _has_id(obj)}
+    number = 0
+    for area in sorted(areas, key=lambda a: tree.page_of(a) or 0):
+        for note in tree.kids(area):
+            html = tree.html(note)
+            call = calls.get(id(html)) if html is not None else None
+            if call is None or tree.box(note) is None or tree.box(note).element_tag != html.tag:
+                continue
+            holder = tree.get(call.get("P"))
+            if holder is None or call.reference not in holder["K"]:
+                continue
+            number += 1
+            while f"note-{number}" in taken:
+                number += 1
+            call["S"] = "/Reference"
+            note["S"] = "/Note"
+            note["ID"] = pydyf.String(f"note-{number}")
+            for part in tree.kids(note):
+                box = tree.box(part)
+                if box is not None and box.element_tag.endswith("::footnote-marker"):
+                    part["S"] = "/Lbl"
+                    break
+            after, heading = call, holder
+            while heading is not None and heading.get("S") not in _HEADINGS:
+                heading = tree.get(heading.get("P"))
+            if heading is not None and tree.get(heading.get("P")) is not None:
+                after, holder = heading, tree.get(heading["P"])
+            elif holder.get("S") == "/Link" and tree.get(holder.get("P")) is not None:
+                after, holder = holder, tree.get(holder["P"])  # a link holds only its text
+            area["K"] = pydyf.Array(k for k in area["K"] if k != note.reference)
+            holder["K"].insert(holder["K"].index(after.reference) + 1, note.reference)
+            note["P"] = holder.reference
+        if not area.get("K"):
+            document = tree.get(area.get("P"))
+            if document is not None:
+                document["K"] = pydyf.Array(k for k in document["K"] if k != area.reference)
+                area.clear()
+
+
+def _has_id(obj) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("ID"), pydyf.String)
+
+
 def restructure(pdf) -> None:
     """Every pass, in order: join what pages split, then retag."""
     tree = _Tree(pdf)
     if tree.root is None or not tree.origins:
         return
+    _footnotes(tree)
     for document in tree.kids(tree.root):
         _leaders_as_artifacts(tree, document)
         _join(tree, document)

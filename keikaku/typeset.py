@@ -20,10 +20,16 @@ stylesheet sets ``white-space: nowrap``:
 - the last line of a paragraph, a list item, a table cell or a heading holds at least two
   characters besides its closing punctuation (no lone 「定）」 or 「か。」): the last two
   characters and the punctuation after them break as one.
+
+And a heading or 目次 entry wraps between phrases (文節), never inside a word
+(``heading_phrases``): each phrase is such a span too. WeasyPrint 70 knows no
+``word-break: keep-all`` (only normal and break-all), so the phrases are nowrap spans,
+between which a line still breaks, as the 概要's titles are set (overview_layout.phrases).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -260,3 +266,117 @@ def _drop_footnotes(pieces: list[str]) -> list[str]:
             continue
         out.append(piece)
     return out
+
+
+# ------------------------------------------------------------------ headings by phrases
+
+#: A single kana between kanji after which a phrase (文節) ends: a particle (「地域の／」
+#: 「不足や、／」) or the last kana of a verb or adjective before the noun it qualifies
+#: (「目指す／社会」「力強い／経済社会」「取り巻く／社会」). Any other is okurigana inside a
+#: word (「取り組み」「見直し」「支え手」).
+PHRASE_ENDS = frozenset("のをにがはとでへもやな" + "いくすつるうむぶぐぬ")
+#: Words that the rule above would cut (「我が／国」「担い／手」), and the one it would not
+#: cut after (「及び／取組」).
+WORDS = ("我が国", "担い手")
+CONJUNCTIONS = ("及び",)
+#: The longest phrase kept whole; a longer run may break anywhere.
+PHRASE_MAX = 20
+_HIRAGANA = re.compile(r"[\u3041-\u3096\u309d\u309e]")
+_KANJI = re.compile(r"[\u3005\u3006\u4e00-\u9fff]")
+_SPACE = " \u3000\t\n"
+_CLOSE_ALL = CLOSING + STOPS + "\u226b"  # ≫ closes a group title as 》 does
+_OPEN_ALL = OPENING + "\u226a"
+
+
+def phrase_breaks(text: str) -> list[int]:
+    """Where ``text`` may break between phrases (文節): after a phrase's particles or
+    okurigana (a run of hiragana that is not a single kana inside a kanji word), after
+    a closing bracket or 、。, before an opening bracket, around a space. Never inside a
+    run of kanji, katakana or Latin letters, nor between a word and its okurigana."""
+    breaks = []
+    for i in range(1, len(text)):
+        before, char = text[i - 1], text[i]
+        if before in _SPACE or char in _SPACE:
+            breaks.append(i)
+        elif char in _CLOSE_ALL or _HIRAGANA.match(char):
+            continue
+        elif before in _CLOSE_ALL or (char in _OPEN_ALL and before not in _OPEN_ALL):
+            breaks.append(i)
+        elif _HIRAGANA.match(before):
+            start = i - 1
+            while start > 0 and _HIRAGANA.match(text[start - 1]):
+                start -= 1
+            okurigana = i - start == 1 and before not in PHRASE_ENDS
+            if not (okurigana and start > 0 and _KANJI.match(text[start - 1])) or any(
+                text.endswith(word, 0, i) for word in CONJUNCTIONS
+            ):
+                breaks.append(i)
+    for word in WORDS:
+        for found in re.finditer(re.escape(word), text):
+            breaks = [b for b in breaks if not found.start() < b < found.end()]
+    return breaks
+
+
+def phrases_of(text: str) -> list[str]:
+    """``text`` cut into its phrases (``phrase_breaks``)."""
+    cuts = [0, *phrase_breaks(text), len(text)]
+    return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def last_phrase(text: str) -> tuple[str, str]:
+    """``text`` as (all but its last phrase, its last phrase): a 目次 entry's kept tail
+    (「…社会資本整備の／方向性」). A one-character last phrase goes with the phrase before
+    it (「…施策テーマの例」); a tail longer than ``PHRASE_MAX`` is the last two characters."""
+    parts = phrases_of(text) if text else [""]
+    tail = parts.pop()
+    while len(tail.strip(_SPACE)) < 2 and parts:
+        tail = parts.pop() + tail
+    if len(tail) < 2 or len(tail) > PHRASE_MAX:
+        tail = text[-2:]
+    return text[: len(text) - len(tail)], tail
+
+
+#: Where a heading's text starts: the plan's headings (class hd) and a 目次 entry's title.
+_PHRASED_OPEN = re.compile(r'<(h[1-6]) class="hd\b|<span class="toc-text"', re.I)
+#: Spans inside whose text is not a phrase of the title: the number, a footnote's body.
+_UNPHRASED = re.compile(r'<span class="(no|footnote|toc-label)"', re.I)
+_VOID = re.compile(r"<(br|wbr|img|hr|input|meta|link)\b", re.I)
+
+
+def heading_phrases(html: str) -> str:
+    """Each phrase of the plan's headings and 目次 entries kept on one line
+    (``<span class="nobr">``), so a wrapped heading breaks between phrases
+    (「…担い手不足の／深刻化」), never inside a word (「…深／刻化」). Body text is left to
+    break between any two characters, as Japanese text does. Each text between tags is
+    phrased on its own (a footnote's call between two is a place to break)."""
+    pieces = _TAG_OR_TEXT.split(html)
+    out: list[str] = []
+    depth = 0  # open elements of the heading, 0 outside one
+    skip = 0  # depth at which an unphrased span opened, 0 if none
+    for piece in pieces:
+        if piece.startswith("<"):
+            out.append(piece)
+            if depth:
+                if piece.startswith("</"):
+                    if skip == depth:
+                        skip = 0
+                    depth -= 1
+                elif not piece.endswith("/>") and not _VOID.match(piece):
+                    depth += 1
+                    if not skip and _UNPHRASED.match(piece):
+                        skip = depth
+            elif _PHRASED_OPEN.match(piece):
+                depth = 1
+            continue
+        if not depth or skip or not piece.strip():
+            out.append(piece)
+            continue
+        out.append(
+            "".join(
+                f'<span class="nobr">{p}</span>'
+                if 2 <= len(p) <= PHRASE_MAX and p.strip(_SPACE)
+                else p
+                for p in phrases_of(piece)
+            )
+        )
+    return "".join(out)

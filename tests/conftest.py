@@ -236,6 +236,76 @@ def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = 
     return content
 
 
+def assert_embeds_plan_fonts(docx: bytes) -> None:
+    """A Word package embeds the vendored faces as Word embeds fonts (plan.docx and
+    followup.docx alike): an obfuscated part each, related from fontTable.xml and named
+    there with its key and the family stock Windows has, cut down to the characters its
+    text uses; settings.xml asks for them and not for the system's fonts."""
+    import io
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from fontTools.ttLib import TTFont
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    r_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        fonts = ET.fromstring(z.read("word/fontTable.xml"))
+        rels = z.read("word/_rels/fontTable.xml.rels").decode()
+        settings = ET.fromstring(z.read("word/settings.xml"))
+        types = z.read("[Content_Types].xml").decode()
+        text = "".join(
+            t.text or "" for t in ET.fromstring(z.read("word/document.xml")).iter(w + "t")
+        )
+        alt = {
+            f.get(w + "name"): f.find(w + "altName").get(w + "val")
+            for f in fonts.iter(w + "font")
+            if f.find(w + "altName") is not None
+        }
+        assert alt == {"BIZ UDMincho": "BIZ UD明朝 Medium", "BIZ UDGothic": "BIZ UDゴシック"}
+        embeds = [
+            (f.get(w + "name"), e.tag.removeprefix(w), e.get(r_id), e.get(w + "fontKey"))
+            for f in fonts.iter(w + "font")
+            for e in f
+            if e.tag.startswith(w + "embed")
+        ]
+        assert [(name, kind) for name, kind, _, _ in embeds] == [
+            ("BIZ UDMincho", "embedRegular"),
+            ("BIZ UDGothic", "embedRegular"),
+            ("BIZ UDGothic", "embedBold"),
+        ]
+        for (name, kind, rid, key), file in zip(
+            embeds,
+            ("BIZUDMincho-Regular.ttf", "BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf"),
+            strict=True,
+        ):
+            target = re.search(rf'Id="{rid}" [^>]*Target="([^"]+)"', rels).group(1)
+            data = z.read("word/" + target)
+            assert target.endswith(".odttf") and data[:4] != b"\x00\x01\x00\x00"  # obfuscated
+            # ECMA-376 Part 1, 17.8.1: the first 32 bytes XOR the key's bytes, last first.
+            digits = key.strip("{}").replace("-", "")
+            mask = bytes.fromhex(digits)[::-1]
+            font = TTFont(
+                io.BytesIO(bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32])) + data[32:])
+            )
+            vendored = TTFont(PROJECT / "styles" / "fonts" / file, lazy=True)
+            assert font["name"].getName(1, 3, 1, 0x409).toUnicode() == name
+            assert font["name"].getName(2, 3, 1, 0x409).toUnicode() == (
+                "Bold" if "Bold" in kind else "Regular"
+            )
+            assert font["name"].getName(13, 3, 1, 0x409) is not None  # the OFL travels with it
+            cmap = font.getBestCmap()
+            assert {c for c in text if not c.isspace()} <= {chr(u) for u in cmap}
+            assert len(cmap) < len(vendored.getBestCmap()) // 10  # a subset
+    assert (
+        'Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont"'
+        in types
+    )
+    assert settings.find(w + "embedTrueTypeFonts") is not None
+    assert settings.find(w + "saveSubsetFonts") is not None
+    assert settings.find(w + "embedSystemFonts") is None
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path):
     """A factory: ``content_dir({"plan.yaml": "..."})`` writes a small content set."""

@@ -28,7 +28,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import MINIMAL, PNG_SMALL, PROJECT, squash, write_content
+from conftest import MINIMAL, PNG_SMALL, PROJECT, assert_embeds_plan_fonts, squash, write_content
 from keikaku.dates import document_date
 from keikaku.docx import (
     BOOKMARK,
@@ -606,54 +606,8 @@ def test_fonts_are_named_and_embedded(built):
     assert family("BIZUDGothic-Regular.ttf", 0x409) == "BIZ UDGothic"
     assert family("BIZUDGothic-Bold.ttf", 0x411) == alt["BIZ UDGothic"]
     assert family("BIZUDMincho-Regular.ttf", 0x411) + " Medium" == alt["BIZ UDMincho"]
-    # The vendored faces are embedded as Word embeds fonts: an obfuscated part each, related
-    # from fontTable.xml and named there with its key; cut down to the characters used.
-    rels = built.raw("word/_rels/fontTable.xml.rels")
-    embeds = [
-        (f.get(W + "name"), e.tag.removeprefix(W), e.get(R_ID), e.get(W + "fontKey"))
-        for f in fonts.iter(W + "font")
-        for e in f
-        if e.tag.startswith(W + "embed")
-    ]
-    assert [(name, kind) for name, kind, _, _ in embeds] == [
-        ("BIZ UDMincho", "embedRegular"),
-        ("BIZ UDGothic", "embedRegular"),
-        ("BIZ UDGothic", "embedBold"),
-    ]
-    text = "".join(t.text or "" for t in built.part("word/document.xml").iter(W + "t"))
-    with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
-        for (name, kind, rid, key), file in zip(
-            embeds,
-            ("BIZUDMincho-Regular.ttf", "BIZUDGothic-Regular.ttf", "BIZUDGothic-Bold.ttf"),
-            strict=True,
-        ):
-            target = re.search(rf'Id="{rid}" [^>]*Target="([^"]+)"', rels).group(1)
-            data = z.read("word/" + target)
-            assert target.endswith(".odttf") and data[:4] != b"\x00\x01\x00\x00"  # obfuscated
-            # ECMA-376 Part 1, 17.8.1: the first 32 bytes XOR the key's bytes, last first.
-            digits = key.strip("{}").replace("-", "")
-            mask = bytes.fromhex(digits)[::-1]
-            font = TTFont(
-                io.BytesIO(bytes(b ^ mask[i % 16] for i, b in enumerate(data[:32])) + data[32:])
-            )
-            vendored = TTFont(PROJECT / "styles" / "fonts" / file, lazy=True)
-            assert font["name"].getName(1, 3, 1, 0x409).toUnicode() == name
-            assert font["name"].getName(2, 3, 1, 0x409).toUnicode() == (
-                "Bold" if "Bold" in kind else "Regular"
-            )
-            assert font["name"].getName(13, 3, 1, 0x409) is not None  # the OFL travels with it
-            cmap = font.getBestCmap()
-            assert {c for c in text if not c.isspace()} <= {chr(u) for u in cmap}
-            assert len(cmap) < len(vendored.getBestCmap()) // 10  # a subset
-        types = z.read("[Content_Types].xml").decode()
-    assert (
-        'Extension="odttf" ContentType="application/vnd.openxmlformats-officedocument.obfuscatedFont"'
-        in types
-    )
-    settings = built.part("word/settings.xml")
-    assert settings.find(W + "embedTrueTypeFonts") is not None
-    assert settings.find(W + "saveSubsetFonts") is not None
-    assert settings.find(W + "embedSystemFonts") is None
+    # The vendored faces are embedded as Word embeds fonts (conftest.assert_embeds_plan_fonts).
+    assert_embeds_plan_fonts(built.docx)
 
 
 def test_settings_track_changes_and_keep_japanese_text_as_in_the_pdf(built):
@@ -1134,6 +1088,35 @@ def test_libreoffice_sets_the_real_plan_in_the_fonts_it_embeds_and_its_toc_is_it
     listed, found = _toc_against_layout(updated, plan)
     assert listed == found
     assert len(listed) == len(plan.outline(True).toc)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _soffice() is None or shutil.which("fc-list") is None,
+    reason="LibreOffice is not installed (scripts/setup-system.sh --test)",
+)
+def test_libreoffice_sets_the_followup_report_in_the_fonts_it_embeds(tmp_path):
+    """followup.docx embeds the plan's faces as plan.docx does (docx_fonts.embed): with no
+    BIZ UD face on the system, LibreOffice sets the sample report in them: its headings
+    and table heads in BIZ UDゴシック, its text in BIZ UD明朝, in no other face but the
+    Symbol font of the bullet Pandoc sets (which every Windows has; OpenSymbol here)."""
+    from keikaku.followup import followup
+
+    example = PROJECT / "examples" / "followup" / "content"
+    followup(example, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    path = tmp_path / "followup.docx"
+    path.write_bytes((tmp_path / "out" / "followup.docx").read_bytes())
+    env = _no_plan_fonts_env(tmp_path)
+    out = tmp_path / "opened"
+    _soffice_run(
+        ["--convert-to", "pdf", "--outdir", str(out), str(path)],
+        env,
+        tmp_path / "bare-home" / "profile",
+    )
+    assert _font_names(out / "followup.pdf") - {"OpenSymbol"} == {
+        "BIZUDMincho-Regular",
+        "BIZUDGothic-Regular",
+    }
 
 
 def pages_of_toc(plan: Plan, pages: dict[str, int]) -> dict[str, int]:

@@ -17,7 +17,14 @@ import openpyxl
 import pypdf
 import pytest
 
-from conftest import PROJECT, run_command, snapshot, squash, write_content
+from conftest import (
+    PROJECT,
+    assert_embeds_plan_fonts,
+    run_command,
+    snapshot,
+    squash,
+    write_content,
+)
 from keikaku.data import kpi_csv, plan_data
 from keikaku.errors import BuildError
 from keikaku.followup import (
@@ -651,6 +658,8 @@ def test_the_word_edition_of_the_report(tmp_path, docx):
     assert "修繕完了率" in words and "重点目標ごとの状況" in words
     # Each chart as its description in words.
     assert "基準値 55％（令和５年度）、実績値 58％（令和６年度）" in words
+    # The plan's faces travel with it, embedded as plan.docx embeds them.
+    assert_embeds_plan_fonts((out / "followup.docx").read_bytes())
 
 
 FLOW_GOAL = """\

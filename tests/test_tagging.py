@@ -249,3 +249,66 @@ def test_pdfua_finds_no_error_in_the_real_plan(built_plan):
     # The 目次's 1,000 leader dots are not read out; its entries are.
     assert not [t for t in tree.marked.values() if "．．" in t]
     assert tree.text(tree.all("L")[0]).startswith("第１章")
+    # Every footnote printed at a page's foot (「※n 」 opening a line) is a Note with its
+    # own /ID, right after its call.
+    printed = [
+        line.split()[0]
+        for page in tree.reader.pages
+        for line in page.extract_text().splitlines()
+        if re.match(r"※\d+ ", line)
+    ]
+    notes = tree.all("Note")
+    assert printed and [tree.text(n).split()[0] for n in notes] == printed
+    assert len({str(n["/ID"]) for n in notes}) == len(notes)
+
+
+def test_each_footnote_is_a_note_after_its_call(tmp_path):
+    """A footnote is a Note with an /ID of its own (PDF/UA-1, 7.9), its 「※n」 a Lbl, and
+    stands right after its call, a Reference, in the paragraph or cell that calls it, or
+    right after the heading that calls it (the heading reads as its title alone); no
+    footnote is left in an untyped group at the page's foot, where it also split the
+    document's part in two."""
+    files = with_blocks(
+        "- p: 本文Ｂ[^note-b]の後、本文Ｃ[^note-c]の後。\n"
+        "- table:\n    - [区分, 件数]\n    - ['施設[^note-b]', '1']\n"
+        "- section: 見出しＤ[^note-c]の節\n  id: sec-d\n  body:\n    - p: 本文Ｄ\n"
+    )
+    files["footnotes.yaml"] = "note-a: 脚注の本文\nnote-b: 脚注Ｂの本文\nnote-c: 脚注Ｃの本文\n"
+    tree = tagged(tmp_path, files)
+    notes = tree.all("Note")
+    assert [tree.text(n) for n in notes] == [
+        "※1 脚注の本文",
+        "※2 脚注Ｂの本文",
+        "※3 脚注Ｃの本文",
+        "※4 脚注Ｂの本文",
+        "※5 脚注Ｃの本文",
+    ], [tree.text(n) for n in notes]
+    ids = [str(n["/ID"]) for n in notes]
+    all_ids = [str(e["/ID"]) for e in tree.walk() if "/ID" in e]
+    assert len(set(ids)) == 5 and all(all_ids.count(i) == 1 for i in ids), all_ids
+    before = []
+    for number, note in enumerate(notes, start=1):
+        label = tree.kids(note)[0]
+        assert (tree.role(label), tree.text(label)) == ("Lbl", f"※{number}")
+        holder = note.raw_get("/P").get_object()
+        kids = tree.kids(holder)
+        position = [k.indirect_reference.idnum for k in kids].index(note.indirect_reference.idnum)
+        before.append((tree.role(holder), tree.role(kids[position - 1])))
+        if tree.role(kids[position - 1]) == "Reference":
+            assert tree.text(kids[position - 1]) == f"※{number}"
+    assert before == [
+        ("LBody", "Reference"),
+        ("P", "Reference"),
+        ("P", "Reference"),
+        ("TD", "Reference"),
+        ("Sect", "H2"),
+    ], before
+    paragraph = notes[1].raw_get("/P").get_object()
+    assert tree.text(paragraph).replace("\n", "") == (
+        "本文Ｂ※2※2 脚注Ｂの本文の後、本文Ｃ※3※3 脚注Ｃの本文の後。"
+    ), tree.text(paragraph)
+    heading = [h for h in tree.all("H2") if "見出しＤ" in tree.text(h)]
+    assert [tree.text(h) for h in heading] == ["２ 見出しＤ※5の節"]
+    reference = [k for k in tree.walk(heading[0]) if tree.role(k) == "Reference"]
+    assert [tree.text(r) for r in reference] == ["※5"]
+    assert [tree.role(k) for k in tree.kids(tree.document)] == ["Part"]

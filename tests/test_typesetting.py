@@ -12,14 +12,22 @@ import pypdf
 import pytest
 import weasyprint
 
-from conftest import PROJECT, build, squash
+from conftest import MINIMAL, PROJECT, build, squash, write_content
 from keikaku import justify
 from keikaku.figures import society_diagram, wrap
 from keikaku.justify import justified
 from keikaku.load import load_plan
 from keikaku.model import DiagramLink
 from keikaku.model import walk as walk_blocks
-from keikaku.typeset import CLOSING, STOPS, keep_together, squeeze_punctuation
+from keikaku.typeset import (
+    CLOSING,
+    STOPS,
+    heading_phrases,
+    keep_together,
+    last_phrase,
+    phrases_of,
+    squeeze_punctuation,
+)
 
 NO_LINE_START = (
     "、。，．・：；？！ゝゞヽヾ々ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ）」』】〕〉》］｝"
@@ -137,6 +145,120 @@ def test_a_wrapped_heading_lines_up_under_its_title(layout):
                 off.append((element.get("data-label"), title.text[:8]))
     assert wrapped >= 8
     assert off == []
+
+
+#: A character of a word that a line must not end inside of: kanji, katakana (and ー).
+_WORD_CHAR = re.compile(r"[\u3005\u4e00-\u9fff\u30a1-\u30faー]")
+
+
+def heading_lines(layout):
+    """The text of each laid-out line of the plan's headings and of the 目次's entries,
+    heading by heading (the number and the leader and page number left out)."""
+    for page in layout.pages:
+        for box in walk(page._page_box):
+            element = getattr(box, "element", None)
+            if type(box).__name__ != "BlockBox" or element is None:
+                continue
+            classes = (element.get("class") or "").split()
+            if "hd" not in classes and not any(c.startswith("toc-") for c in classes):
+                continue
+            lines = []
+            for line in (c for c in box.children if type(c).__name__ == "LineBox"):
+                numbers = {
+                    id(b)
+                    for b in walk(line)
+                    if (getattr(b, "element", None) is not None)
+                    and (b.element.get("class") or "") in ("no", "toc-label")
+                    for b in walk(b)
+                }
+                text = "".join(
+                    b.text
+                    for b in walk(line)
+                    if type(b).__name__ == "TextBox"
+                    and id(b) not in numbers
+                    and "::" not in (b.element_tag or "")
+                    and not getattr(b, "is_leader", False)
+                )
+                lines.append(text.strip().rstrip("．0123456789 ").strip())
+            if len(lines) > 1:
+                yield lines
+
+
+def test_wrapped_headings_break_between_phrases(layout):
+    """A heading or 目次 entry that wraps breaks between phrases (文節): no line ends inside
+    a run of kanji or katakana that the next line continues (「…担い手不足の深／刻化」,
+    「資源循環型の経／済社会」, 「経済社会シ／ステム」) and no line starts with the kana that
+    end the phrase before it (「イノベーション／の進展」)."""
+    wrapped, inside = 0, []
+    for lines in heading_lines(layout):
+        wrapped += 1
+        for a, b in itertools.pairwise(lines):
+            if not a or not b:
+                continue
+            if (_WORD_CHAR.match(a[-1]) and _WORD_CHAR.match(b[0])) or re.match(
+                r"[\u3041-\u3096]", b[0]
+            ):
+                inside.append(f"{a[-6:]}／{b[:6]}")
+    assert wrapped >= 8
+    assert inside == []
+
+
+def test_phrases_keep_words_and_their_kana_together():
+    assert phrases_of("地域のインフラを支える自治体の職員不足や、担い手不足の深刻化") == [
+        "地域の",
+        "インフラを",
+        "支える",
+        "自治体の",
+        "職員不足や、",
+        "担い手不足の",
+        "深刻化",
+    ]
+    assert phrases_of("2050年カーボンニュートラルに加え、（仮称）取り組みの見直し") == [
+        "2050年カーボンニュートラルに",
+        "加え、",
+        "（仮称）",
+        "取り組みの",
+        "見直し",
+    ]
+    # A verb's or adjective's last kana ends a phrase; 我が国, 担い手 are words; 及び a word.
+    assert phrases_of("力強い経済社会を目指す社会と我が国の担い手及び取組") == [
+        "力強い",
+        "経済社会を",
+        "目指す",
+        "社会と",
+        "我が国の",
+        "担い手及び",
+        "取組",
+    ]
+    # A 目次 entry's kept tail is its last phrase, a one-character one with the phrase before.
+    assert last_phrase("中長期を見据えた社会資本整備の方向性") == (
+        "中長期を見据えた社会資本整備の",
+        "方向性",
+    )
+    assert last_phrase("（参考）施策テーマの例") == ("（参考）", "施策テーマの例")
+    # Only the plan's headings and 目次 entries, not their numbers, footnotes or body text.
+    assert heading_phrases(
+        '<h3 class="hd hd-item" data-title="x"><span class="no">１０</span>地域の変化'
+        '<span class="footnote" data-footnote="a">脚注の本文</span>の例</h3><p>本文の文章</p>'
+    ) == (
+        '<h3 class="hd hd-item" data-title="x"><span class="no">１０</span>'
+        '<span class="nobr">地域の</span><span class="nobr">変化</span>'
+        '<span class="footnote" data-footnote="a">脚注の本文</span>の例</h3><p>本文の文章</p>'
+    )
+
+
+def test_a_long_heading_wraps_between_phrases(tmp_path):
+    """The draft's heading that broke 「深／刻化」 at the text width (p.5 ９), in a small plan:
+    its first line now ends with a phrase, 「担い手不足の」, as the PDF's text reads."""
+    title = "地域のインフラを支える自治体の職員不足や、建設業等の将来における担い手不足の深刻化"
+    chapter = MINIMAL["chapter1.yaml"].replace("section: 変化Ａ", f"section: {title}")
+    content = write_content(tmp_path, {"chapter1.yaml": chapter})
+    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    reader = pypdf.PdfReader(tmp_path / "out" / "plan.pdf")
+    lines = [line for page in reader.pages for line in page.extract_text().splitlines()]
+    first = next(i for i, line in enumerate(lines) if "地域のインフラを支える" in line)
+    assert lines[first].endswith("担い手不足の"), lines[first : first + 2]
+    assert lines[first + 1] == "深刻化"
 
 
 def test_no_running_head_on_a_parts_opening_page(layout):
@@ -405,21 +527,40 @@ def test_keep_together_marks_runs_and_last_characters_only_in_text():
 def short_lines(layout) -> list[tuple[int, str]]:
     """Lines of every block (paragraphs, list items, headings, 目次 entries, table cells,
     footnotes), outside a block's last line, that end more than ¼ em short of the
-    block's right edge; centred and right-aligned blocks (図２'s pillars) are set so."""
+    block's right edge; centred and right-aligned blocks (図２'s pillars) are set so. A
+    heading or 目次 entry breaks between phrases: its line is short only if the next
+    line's first phrase would have fitted in what it lacks."""
     short = []
     for number, page in enumerate(layout.pages, 1):
         for box in walk(page._page_box):
             lines = [c for c in getattr(box, "children", ()) if type(c).__name__ == "LineBox"]
             if len(lines) < 2 or box.style["text_align_all"] in ("center", "right", "end"):
                 continue
+            element = getattr(box, "element", None)
+            classes = (element.get("class") or "").split() if element is not None else []
+            phrased = "hd" in classes or any(c.startswith("toc-") for c in classes)
             right = box.content_box_x() + box.width
-            for line in lines[:-1]:
+            for line, after in itertools.pairwise(lines):
                 texts = [b for b in walk(line) if type(b).__name__ == "TextBox" and b.text.strip()]
-                if texts:
-                    end = max(b.position_x + b.width for b in texts)
-                    if right - end > 0.25 * line.style["font_size"]:
-                        short.append((number, "".join(b.text for b in texts)))
+                if not texts:
+                    continue
+                size = line.style["font_size"]
+                lacks = right - max(b.position_x + b.width for b in texts)
+                if phrased:
+                    following = "".join(
+                        b.text for b in walk(after) if type(b).__name__ == "TextBox"
+                    ).strip()
+                    phrase = phrases_of(following)[0] if following else ""
+                    lacks -= sum(1.0 if _wide(c) else 0.5 for c in phrase) * size
+                if lacks > 0.25 * size:
+                    short.append((number, "".join(b.text for b in texts)))
     return short
+
+
+def _wide(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.east_asian_width(char) in "WF"
 
 
 def test_lines_end_at_the_margin(layout):
