@@ -42,7 +42,7 @@ from .errors import BuildError, Problem
 from .model import Plan, draft_mark
 from .overview import MIN_FONT_SIZE, Sheet, sheet
 from .paths import STYLES_DIR, TEMPLATES_DIR
-from .typeset import keep_together, squeeze_punctuation
+from .typeset import WORDS, keep_together, squeeze_punctuation
 
 #: A4 landscape, in millimetres.
 PAGE_WIDTH, PAGE_HEIGHT = 297.0, 210.0
@@ -63,9 +63,12 @@ TOLERANCE_MM = 0.2
 #: kept on one line: the 概要's narrow columns then break its titles between words
 #: (「力強い／経済社会」), not inside one (「経／済社会」), and a closing ≫ or ） stays with
 #: the word before it. A kanji run keeps the kana written after it (okurigana and a
-#: particle: 「支える」「基盤の」, never 「支え／る」). A longer run may break anywhere.
+#: particle: 「支える」「基盤の」, never 「支え／る」); a word with a kana inside that the
+#: headings keep whole (``typeset.WORDS``: 「担い手」, not 「担い／手」) is one run with what
+#: follows it. A longer run may break anywhere.
 _WORD = re.compile(
-    r"(?:[\u3005\u4e00-\u9fff]{1,8}[\u3041-\u3096]{1,4}|[\u3005\u4e00-\u9fff]{2,8}"
+    r"(?:(?:" + "|".join(map(re.escape, WORDS)) + r")[\u3005\u4e00-\u9fff]{0,8}[\u3041-\u3096]{0,4}"
+    r"|[\u3005\u4e00-\u9fff]{1,8}[\u3041-\u3096]{1,4}|[\u3005\u4e00-\u9fff]{2,8}"
     r"|[\u30a1-\u30faー]{2,12}|[0-9０-９]+[年%％]?)"
     r"[\u226b\u300b\u300d\u300f\u3011\uff09、。]*"
 )

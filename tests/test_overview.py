@@ -366,6 +366,19 @@ def test_a_final_build_with_draft_only_parts_makes_its_overview(tmp_path):
     assert "goals/a.yaml:1:1" in outcome.err and "draft_only" in outcome.err
 
 
+def test_a_word_with_a_kana_inside_is_kept_whole_as_in_the_headings():
+    """「担い手」 and 「我が国」 (typeset.WORDS, kept whole in the plan's headings) are one run
+    in the 概要 too: the real plan's package title 「建設業・運輸業等の担い手の確保・育成、DX
+    による省人化」 could break as 「担い／手」."""
+    from keikaku.overview_layout import phrases
+
+    def kept(text: str) -> list[str]:
+        return re.findall(r'<span class="nobr">(.*?)</span>', str(phrases(text)))
+
+    assert "担い手の" in kept("建設業・運輸業等の担い手の確保・育成、DXによる省人化")
+    assert kept("我が国の国際競争力") == ["我が国の", "国際競争力"]
+
+
 def test_titles_break_between_words_never_inside_one():
     """A kanji run keeps its okurigana and particle (「支える」, not 「支え／る」): the
     real plan's fourth 重点目標 broke so in the 概要's column head."""
