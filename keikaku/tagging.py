@@ -481,6 +481,43 @@ def _has_id(obj) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("ID"), pydyf.String)
 
 
+# ------------------------------------------------------------------ running heads and folios
+
+
+def _reachable(tree: _Tree) -> set[int]:
+    """The ids of every structure element in the tree, from its root down."""
+    seen: set[int] = set()
+    stack = [tree.root] if tree.root is not None else []
+    while stack:
+        element = stack.pop()
+        for kid in element.get("K", ()) if isinstance(element.get("K"), list) else ():
+            obj = tree.get(kid)
+            if obj is not None and obj.get("Type") == "/StructElem" and id(obj) not in seen:
+                seen.add(id(obj))
+                stack.append(obj)
+    return seen
+
+
+def _unlinked_as_artifacts(tree: _Tree) -> None:
+    """The content of the page's margin boxes (the running head, the folio 「- 24 -」) as
+    artifacts. WeasyPrint tags it like the body, but leaves its elements out of the tree
+    (PDF 1.7 has no artifact element), so it is marked content that belongs to no element
+    of the document: PDF/UA-1 (7.1) wants it either tagged or an artifact, and a running
+    head and a page number are pagination artifacts (ISO 32000-1, 14.8.2.2)."""
+    reachable = _reachable(tree)
+    for page in range(len(tree.pdf.page_references)):
+        parents = tree.page_parents(page)
+        if parents is None:
+            continue
+        mcids = set()
+        for mcid, ref in enumerate(parents):
+            element = tree.get(ref) if ref != b"null" else None
+            if element is not None and element.get("S") and id(element) not in reachable:
+                mcids.add(mcid)
+        if mcids:
+            _mark_as_artifacts(tree, page, mcids)
+
+
 def restructure(pdf) -> None:
     """Every pass, in order: join what pages split, then retag."""
     tree = _Tree(pdf)
@@ -494,3 +531,4 @@ def restructure(pdf) -> None:
     _list_labels(tree)
     _figures(tree)
     _changes(tree)
+    _unlinked_as_artifacts(tree)

@@ -260,6 +260,13 @@ def test_pdfua_finds_no_error_in_the_real_plan(built_plan):
     notes = tree.all("Note")
     assert printed and [tree.text(n).split()[0] for n in notes] == printed
     assert len({str(n["/ID"]) for n in notes}) == len(notes)
+    # The running heads and folios are artifacts, and no marked content is left out of the
+    # tree (WeasyPrint leaves the margin boxes' elements unlinked).
+    held = {key for element in tree.walk() for key in tree.content(element)}
+    assert not {key: t for key, t in tree.marked.items() if key not in held and t.strip()}
+    head = "計画期間内における「重点目標」と「政策パッケージ」（重点施策）"
+    assert sum(head in text for text in tree.artifacts.values()) >= 5
+    assert not [t for t in tree.marked.values() if head in t and "第３章" not in t]
 
 
 def test_each_footnote_is_a_note_after_its_call(tmp_path):
@@ -312,3 +319,15 @@ def test_each_footnote_is_a_note_after_its_call(tmp_path):
     reference = [k for k in tree.walk(heading[0]) if tree.role(k) == "Reference"]
     assert [tree.text(r) for r in reference] == ["※5"]
     assert [tree.role(k) for k in tree.kids(tree.document)] == ["Part"]
+
+
+def test_running_heads_and_folios_are_artifacts(tmp_path):
+    """What the page's margin boxes print (the running head, the folio 「- 1 -」) is a
+    pagination artifact: WeasyPrint tags it as text but leaves its elements out of the
+    tree, so it was marked content that belonged to no element of the document."""
+    tree = tagged(tmp_path, with_blocks("- page_break: true\n- p: 次の頁の本文\n"))
+    held = {key for element in tree.walk() for key in tree.content(element)}
+    loose = {key: text for key, text in tree.marked.items() if key not in held and text.strip()}
+    assert not loose, loose
+    folios = [page for page, text in tree.artifacts.items() if re.search(r"-\s*1\s*-", text)]
+    assert folios, tree.artifacts
