@@ -66,7 +66,7 @@ from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from . import files
-from .docx_fonts import GOTHIC, MINCHO, font_table
+from .docx_fonts import GOTHIC, MINCHO, Cutting, ast_text, font_table, used_text
 from .docx_fonts import embed as embed_fonts
 from .errors import BuildError, Problem
 from .limits import MAX_IMAGE_BYTES
@@ -2898,10 +2898,12 @@ def _finish(
     revision: str,
     date: datetime,
     pages: Mapping[str, int] | None = None,
+    fonts: Cutting | None = None,
 ) -> bytes:
     """The package pandoc wrote, completed: the page numbers in their slots (``pages``,
     if the builder left slots), the front matter's section, the trace map, document
-    properties, and every date fixed."""
+    properties, the faces embedded (``fonts``: being cut while the PDF was laid out), and
+    every date fixed."""
     plan, draft = builder.plan, builder.draft
     with zipfile.ZipFile(io.BytesIO(docx)) as src:
         parts = {i.filename: src.read(i) for i in src.infolist()}
@@ -3015,7 +3017,7 @@ def _finish(
     # and adding embedSystemFonts): ours replaces it.
     parts["word/settings.xml"] = _settings_part()
     # The plan's faces, cut down to the characters the package shows (docx_fonts).
-    embed_fonts(parts, order)
+    embed_fonts(parts, order, cutting=fonts)
     parts["docProps/core.xml"] = _core_xml(plan, date)
     parts["docProps/custom.xml"] = _custom_xml(
         {
@@ -3074,23 +3076,41 @@ class WordEdition:
     waits for pandoc and completes the package; leaving the ``with`` block without it
     (the layout failed) stops pandoc and removes its folder."""
 
-    def __init__(self, builder: _Builder, job: Running, *, revision: str, date: datetime) -> None:
+    def __init__(
+        self,
+        builder: _Builder,
+        job: Running,
+        *,
+        revision: str,
+        date: datetime,
+        fonts: Cutting | None = None,
+    ) -> None:
         self.builder = builder
         self.job = job
         self.revision = revision
         self.date = date
+        self.fonts = fonts
 
     def result(self, pages: Mapping[str, int] | None = None) -> bytes:
         """The package, its page-number slots (if any) filled with ``pages`` (as
         ``page_numbers`` gives them). Raises ``BuildError``."""
         written = self.job.result()
-        return _finish(written, self.builder, revision=self.revision, date=self.date, pages=pages)
+        return _finish(
+            written,
+            self.builder,
+            revision=self.revision,
+            date=self.date,
+            pages=pages,
+            fonts=self.fonts,
+        )
 
     def __enter__(self) -> WordEdition:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.job.close()
+        if self.fonts is not None:
+            self.fonts.close()
 
 
 def start_docx(
@@ -3114,6 +3134,10 @@ def start_docx(
         raise BuildError(builder.problems)
     doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": blocks}
     reference = _reference(builder)
+    # The faces cut down to the text, on the other core while the PDF is laid out.
+    with zipfile.ZipFile(io.BytesIO(reference)) as ref:
+        shown = used_text({i.filename: ref.read(i) for i in ref.infolist()})
+    fonts = Cutting(ast_text(blocks, shown))
     epoch = str(int(max(date, _EPOCH_1980).timestamp()))
     job = start_pandoc(
         [
@@ -3131,7 +3155,7 @@ def start_docx(
         output="plan.docx",
         files_in={"reference.docx": reference},
     )
-    return WordEdition(builder, job, revision=revision, date=date)
+    return WordEdition(builder, job, revision=revision, date=date, fonts=fonts)
 
 
 def page_numbers(

@@ -14,6 +14,12 @@ page number, a leader or an updated 目次 needs), so the file stays small
 (``w:saveSubsetFonts``, ``w:subsetted``). The subset keeps the name table (the copyright
 and the licence, as the OFL asks of a modified version) and the vertical and locale
 features; it is the same bytes for the same text (no timestamps), so the package is too.
+
+Cutting the three faces takes about a second. plan.docx knows its text before the PDF is
+laid out (the Pandoc AST, ``ast_text``), so the build cuts them then, in a process of its
+own on the other core (``Cutting``), and ``embed`` takes the result; it cuts them
+again itself only if the package shows a character the AST did not hold. Either way the
+faces hold the same characters, so the bytes are the same.
 """
 
 from __future__ import annotations
@@ -22,11 +28,15 @@ import functools
 import hashlib
 import html
 import io
+import os
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from .paths import STYLES_DIR
+from .paths import PROJECT_ROOT, STYLES_DIR
 
 MINCHO, GOTHIC = "BIZ UDMincho", "BIZ UDGothic"
 #: The names Word looks for when a font's own is not installed (w:altName): the families
@@ -74,6 +84,91 @@ def used_text(parts: dict[str, bytes]) -> str:
     return "".join(sorted(chars))
 
 
+def ast_text(blocks: Any, also: str = "") -> str:
+    """Every character a Pandoc AST shows (its Str, Code and Math, and the ``<w:t>`` text
+    of its raw openxml), with ``also`` (the reference document's heads and feet) and
+    ``ALWAYS``, sorted: what ``used_text`` finds in the package Pandoc writes from it."""
+    chars = set(ALWAYS) | set(also)
+    stack = [blocks]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            kind, c = node.get("t"), node.get("c")
+            if kind == "Str" and isinstance(c, str):
+                chars.update(c)
+            elif kind in ("Code", "Math") and isinstance(c, list) and isinstance(c[-1], str):
+                chars.update(c[-1])
+            elif kind in ("RawInline", "RawBlock") and isinstance(c, list) and len(c) == 2:
+                for text in _TEXT.findall(c[1]):
+                    chars.update(html.unescape(text))
+            else:
+                stack.extend(node.values())
+    return "".join(sorted(chars))
+
+
+def subsets(text: str) -> list[bytes]:
+    """Every face of ``FACES`` cut down to ``text``."""
+    return [subset(file, text) for _family, _element, file in FACES]
+
+
+class Cutting:
+    """The faces being cut down to ``text`` in a process of their own (``python -m
+    keikaku.docx_fonts``: the text on its input, the faces on its output), started at
+    once. ``result`` waits for them (``subsets``; should that process fail, they are cut
+    here); ``close`` stops the process if its result is not wanted (a failed build)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.child: subprocess.Popen[bytes] | None = None
+        try:
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=PROJECT_ROOT,
+                env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            )
+        except OSError:
+            return
+        stdin, self.child.stdin = self.child.stdin, None  # written and closed here
+        try:
+            if stdin is not None:
+                with stdin:
+                    stdin.write(text.encode("utf-8"))
+        except OSError:
+            pass
+
+    def result(self) -> list[bytes]:
+        faces = None
+        if self.child is not None:
+            out, _ = self.child.communicate()
+            faces = _unpacked(out) if self.child.returncode == 0 else None
+            self.child = None
+        return faces if faces is not None else subsets(self.text)
+
+    def close(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child.communicate()
+            self.child = None
+
+
+def _packed(faces: list[bytes]) -> bytes:
+    return b"".join(len(f).to_bytes(8, "big") + f for f in faces)
+
+
+def _unpacked(data: bytes) -> list[bytes] | None:
+    faces, at = [], 0
+    while at + 8 <= len(data):
+        size = int.from_bytes(data[at : at + 8], "big")
+        faces.append(data[at + 8 : at + 8 + size])
+        at += 8 + size
+    return faces if at == len(data) and len(faces) == len(FACES) else None
+
+
 @functools.lru_cache(maxsize=8)
 def subset(file: str, text: str) -> bytes:
     """The vendored face ``file`` cut down to the glyphs of ``text``."""
@@ -112,11 +207,19 @@ def obfuscate(data: bytes, key: str) -> bytes:
     return head + data[32:]
 
 
-def embedded(parts: dict[str, bytes]) -> list[Embedded]:
-    text = used_text(parts)
+def embedded(parts: dict[str, bytes], cutting: Cutting | None = None) -> list[Embedded]:
+    """The faces to embed in a package of ``parts``: cut down to the characters it shows,
+    or taken from ``cutting`` if the text it cut them to holds them all (else they are
+    cut here, to what the package shows)."""
+    shown = used_text(parts)
+    if cutting is not None and set(shown) <= set(cutting.text):
+        faces = cutting.result()
+    else:
+        if cutting is not None:
+            cutting.close()
+        faces = subsets(shown)
     out = []
-    for n, (family, element, file) in enumerate(FACES, 1):
-        data = subset(file, text)
+    for n, ((family, element, _file), data) in enumerate(zip(FACES, faces, strict=True), 1):
         key = font_key(data)
         out.append(
             Embedded(family, element, f"word/fonts/font{n}.odttf", key, obfuscate(data, key))
@@ -180,12 +283,18 @@ def _embedding_settings(settings: str) -> str:
     return settings[:at] + "<w:embedTrueTypeFonts/><w:saveSubsetFonts/>" + settings[at:]
 
 
-def embed(parts: dict[str, bytes], order: list[str]) -> None:
+def embed(
+    parts: dict[str, bytes],
+    order: list[str],
+    *,
+    cutting: Cutting | None = None,
+) -> None:
     """Embed the plan's faces in a Word package (its parts by name, and the order they are
-    written in, both completed): each face cut down to the characters the package shows,
-    obfuscated, related from a fontTable.xml naming the two families, settings.xml
-    asking for them, and the parts' content type."""
-    fonts = embedded(parts)
+    written in, both completed): each face cut down to the characters the package shows
+    (or as ``cutting`` cut them: see ``embedded``), obfuscated, related from a
+    fontTable.xml naming the two families, settings.xml asking for them, and the parts'
+    content type."""
+    fonts = embedded(parts, cutting)
     parts["word/fontTable.xml"] = font_table(fonts)
     parts["word/_rels/fontTable.xml.rels"] = font_rels(fonts)
     for e in fonts:
@@ -222,3 +331,7 @@ __all__ = [
     "obfuscate",
     "used_text",
 ]
+
+
+if __name__ == "__main__":  # Cutting: the text on the input, the cut faces out
+    sys.stdout.buffer.write(_packed(subsets(sys.stdin.buffer.read().decode("utf-8"))))

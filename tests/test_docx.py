@@ -1121,3 +1121,51 @@ def test_libreoffice_sets_the_followup_report_in_the_fonts_it_embeds(tmp_path):
 
 def pages_of_toc(plan: Plan, pages: dict[str, int]) -> dict[str, int]:
     return {e.anchor: pages[e.anchor] for e in plan.outline(True).toc}
+
+
+def test_the_faces_are_cut_in_a_process_of_their_own_from_the_text_known_before(built, monkeypatch):
+    """Cutting the three faces takes about a second: the build has it done by a process of
+    its own while the PDF is laid out, from the text of the Pandoc AST (docx_fonts.ast_text),
+    which holds every character the package shows. The package is the same whether that
+    process cut the faces or, when it cannot run, the build did."""
+    from keikaku import docx_fonts
+    from keikaku.docx import start_docx
+
+    with zipfile.ZipFile(io.BytesIO(built.docx)) as z:
+        shown = docx_fonts.used_text({i.filename: z.read(i) for i in z.infolist()})
+    with start_docx(
+        built.plan, revision=REVISION, date=DATE, pages=built.pages, content=built.content
+    ) as word:
+        assert word.fonts is not None
+        known = word.fonts.text  # what the faces are cut to, known before the layout
+        assert word.result() == built.docx
+    assert set(shown) <= set(known) and len(shown) > 100
+
+    def again() -> bytes:
+        return docx_bytes(
+            built.plan, revision=REVISION, date=DATE, pages=built.pages, content=built.content
+        )
+
+    # The faces come from the other process: cutting them here would fail.
+    def here(_text: str) -> list[bytes]:
+        raise AssertionError("cut in the build's own process")
+
+    monkeypatch.setattr(docx_fonts, "subsets", here)
+    assert again() == built.docx
+    monkeypatch.undo()
+    # No such process: the build cuts them itself, to the same bytes.
+    monkeypatch.setattr(docx_fonts.sys, "executable", "/nonexistent/python")
+    assert again() == built.docx
+
+
+def test_a_failed_build_stops_the_cutting_of_the_faces(built):
+    """The process cutting the faces is stopped when the build leaves the Word edition
+    without its result (a layout that failed), as pandoc is."""
+    from keikaku.docx import start_docx
+
+    with start_docx(
+        built.plan, revision=REVISION, date=DATE, pages=built.pages, content=built.content
+    ) as word:
+        assert word.fonts is not None and word.fonts.child is not None
+        pid = word.fonts.child.pid
+    assert word.fonts.child is None and _gone(pid)
