@@ -33,7 +33,9 @@ How the document is made:
 3. ``_reference`` makes the reference document from Pandoc's default one (``pandoc
    --print-default-data-file reference.docx``): our styles, fonts, header (素案) and
    footer (「- n -」, a PAGE field), A4 with the plan's margins; ``_finish`` embeds the
-   fonts (``docx_fonts``).
+   fonts (``docx_fonts``). The フォローアップ's Word edition (``followup_docx.py``) is
+   written against the same reference document (``reference_docx``), in the same styles
+   (``StyleBook``, ``heading_indent``, ``finish_body``).
 4. ``pandoc -f json -t docx --reference-doc=…`` writes the package; ``_finish`` adds the
    sections (``_sections``: the front matter without page numbers and its cover without a
    page head; then one per part, numbered from 1 at 第１章, its page head naming it but on
@@ -57,7 +59,7 @@ import json
 import re
 import uuid
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -491,6 +493,11 @@ _ROLES: dict[str, tuple[str, str]] = {
     "Center": (_spacing(0, 3) + '<w:jc w:val="center"/>', ""),
     "Right": (_spacing(0, 1.5) + '<w:jc w:val="right"/>', ""),
     "Labelled": (_spacing(0, 1.5), ""),
+    # The フォローアップ report's own (followup.css): its title (it has no cover), the
+    # note under its summary table and the line under each ＫＰＩ's table.
+    "Title": (_spacing(0, 1, 1.5) + '<w:keepNext/><w:jc w:val="center"/>', GOTHIC_BOLD + _size(15)),
+    "Table Note": (_spacing(2, 1.5), _size(9.5)),
+    "Table Foot": (_spacing(1.5, 1.5), ""),
     "Note": (_spacing(0, 1.5), _size(9.5)),
     "Pending": (_spacing(0, 1.5), ""),
     "Pending Note": (_spacing(0, 2) + "<w:keepNext/>", _size(9.5)),
@@ -534,10 +541,10 @@ _ROLES: dict[str, tuple[str, str]] = {
 #: Roles whose first line starts one character in (公用文's indent).
 _FIRST_LINE = {"Body"}
 #: Roles that hang their text after a marker of ``hang`` characters.
-_HANGING = {"Point", "Cell Point", "Pending Item", "Note", "Labelled"}
+_HANGING = {"Point", "Cell Point", "Pending Item", "Note", "Labelled", "Table Note"}
 
 
-class _StyleBook:
+class StyleBook:
     """The paragraph styles a document uses, made to measure: ``Plan Point 1 +1.5`` is a
     list item with a one-character marker, its list set in by one and a half characters."""
 
@@ -623,7 +630,7 @@ def _width(text: str) -> float:
     return sum(char_width(c) for c in text)
 
 
-def _marked(mark: str, hang: float) -> list:
+def marked(mark: str, hang: float) -> list:
     """A marker and the tab to the text, which hangs ``hang`` ems in. A marker as wide
     as the indent needs no tab (a tab there would jump to the next stop)."""
     if not mark:
@@ -681,7 +688,7 @@ class _Builder:
         self.slots: dict[str, tuple[str, str]] = {}
         """Each slot's mark in the raw XML → (``toc`` or ``ref``, the heading's anchor)."""
         self.content = content
-        self.styles = _StyleBook()
+        self.styles = StyleBook()
         self.traces: list[Trace] = []
         self.problems: list[Problem] = []
         self.blocks: list[dict] = []
@@ -842,7 +849,7 @@ class _Builder:
             self.add(
                 self.para(
                     self.styles.get("Note", left=ctx.left, hang=1),
-                    [*_marked(b.mark, 1), *self.text(b.text)],
+                    [*marked(b.mark, 1), *self.text(b.text)],
                     self.trace(ctx.id, path, "note", ctx.where, b.text),
                 )
             )
@@ -915,7 +922,7 @@ class _Builder:
             trace.order,
             _plain_text(inlines),
         )
-        self.heading_ppr[mark] = _heading_indent(
+        self.heading_ppr[mark] = heading_indent(
             h,
             ctx.left + (1.0 if isinstance(b, PolicyPackage) else 0.0),
             before_mm=12 if self.follows_goal(b) else None,
@@ -944,7 +951,7 @@ class _Builder:
                     self.para(
                         style,
                         [
-                            *_marked(marker, _marker_width(marker)),
+                            *marked(marker, _marker_width(marker)),
                             self.link("#" + v.id, self.text(v.title)),
                         ],
                         self.trace(v.id, "title", "vision", where, v.title),
@@ -1027,7 +1034,7 @@ class _Builder:
             mark = (
                 "" if b.marker == "none" else (list_marker(n, b.marker) if numbered else b.marker)
             )
-            inlines = _marked(mark, hang) + self.text(text)
+            inlines = marked(mark, hang) + self.text(text)
             self.add(self.para(style, inlines, self.trace(ctx.id, ipath, "list", ctx.where, text)))
             if isinstance(item, ListItem):
                 inner = _Ctx(ctx.id, ctx.path, ctx.where, left + hang, ctx.node)
@@ -1518,7 +1525,7 @@ class _Builder:
                         self.add(
                             self.para(
                                 self.styles.get("Point", left=left, hang=hang),
-                                [*_marked(mark, hang), *_trim(first)],
+                                [*marked(mark, hang), *_trim(first)],
                                 trace(),
                             )
                         )
@@ -2093,7 +2100,7 @@ class _Builder:
             themes = [
                 self.para(
                     point,
-                    [*_marked(marker, _marker_width(marker)), *self.text(t)],
+                    [*marked(marker, _marker_width(marker)), *self.text(t)],
                     self.trace(v.id, f"theme_examples[{i}]", "vision-examples", ctx.where, t),
                 )
                 for i, t in enumerate(v.theme_examples)
@@ -2179,7 +2186,7 @@ _HEADING_LOOKS = {
 }
 
 
-def _heading_indent(h: Heading, left_em: float, *, before_mm: float | None = None) -> str:
+def heading_indent(h: Heading, left_em: float, *, before_mm: float | None = None) -> str:
     """A heading's indent as the PDF sets it: the number in a box as wide as its numbering
     style asks (or the number, if wider) and half an em after it, then the title; a
     wrapped title lines up under its first line."""
@@ -2215,15 +2222,22 @@ def _outside_toc(outline: Outline) -> set[str]:
 # ------------------------------------------------------------------ the reference document
 
 
-def _heading_styles(builder: _Builder) -> list[_Style]:
-    """Heading 1–6, one per depth, looking as the PDF's numbering style at that depth
-    usually looks (plan.css .hd-chapter, .hd-section …). Each hangs its title after the
-    widest number at its depth, as the PDF hangs headings after their number."""
+def heading_widths(headings: Iterable[Heading]) -> dict[int, float]:
+    """The widest number at each heading depth (1–6) of ``headings``, in ems, with the
+    half em after it: what each level's heading style hangs its title after."""
     widths: dict[int, float] = {}
-    for h in builder.outline.headings:
+    for h in headings:
         d = min(h.depth, 6)
         w = sum(char_width(c) for c in h.label)
         widths[d] = max(widths.get(d, 0.0), w + 0.5 if w else 0.0)
+    return widths
+
+
+def _heading_styles(widths: Mapping[int, float]) -> list[_Style]:
+    """Heading 1–6, one per depth, looking as the PDF's numbering style at that depth
+    usually looks (plan.css .hd-chapter, .hd-section …). Each hangs its title after the
+    widest number at its depth (``heading_widths``), as the PDF hangs headings after their
+    number."""
     looks = {  # size pt, before mm, after mm, bold, left em, hang default em
         1: (16, 0, 8, True, 0, 4.5),
         2: (13, 8, 3, True, 0, 4.5),
@@ -2586,7 +2600,10 @@ _BUILTIN_IDS = {
 }
 
 
-def _styles_part(builder: _Builder) -> bytes:
+def _styles_part(widths: Mapping[int, float], used: Iterable[_Style] = ()) -> bytes:
+    """styles.xml: body text, the heading styles (hung after the numbers of ``widths``),
+    the 目次's, the fixed ones and the paragraph styles a document made to measure
+    (``StyleBook.used``), and the table style."""
     body_ppr = (
         _spacing(0, 1.5)
         + '<w:snapToGrid w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
@@ -2594,10 +2611,10 @@ def _styles_part(builder: _Builder) -> bytes:
     )
     styles = [
         _Style("Normal", "Normal", based=None, ppr=body_ppr, extra="<w:qFormat/>"),
-        *_heading_styles(builder),
+        *_heading_styles(widths),
         *_toc_styles(),
         *_fixed_styles(),
-        *builder.styles.used.values(),
+        *used,
     ]
     border = '<w:{0} w:val="single" w:sz="5" w:space="0" w:color="000000"/>'
     borders = "".join(
@@ -2773,8 +2790,21 @@ def _default_reference() -> bytes:
 def _reference(builder: _Builder) -> bytes:
     plan = builder.plan
     status = draft_mark(plan.meta.status, plan.labels) if builder.draft else None
+    return reference_docx(
+        status, heading_widths(builder.outline.headings), builder.styles.used.values()
+    )
+
+
+def reference_docx(
+    status: str | None, widths: Mapping[int, float], used: Iterable[_Style] = ()
+) -> bytes:
+    """The reference document of a Word edition (plan.docx, followup.docx): the plan's
+    styles (``_styles_part``: the heading styles hung after ``widths``, and the styles of
+    ``used``), fonts and settings, A4 with the plan's margins, the page head with the
+    draft's mark ``status`` in its box (none: no mark) and the foot 「- n -」; the rest
+    (theme, numbering …) is Pandoc's own reference.docx."""
     mine = {
-        "word/styles.xml": _styles_part(builder),
+        "word/styles.xml": _styles_part(widths, used),
         "word/fontTable.xml": font_table(),
         "word/settings.xml": _settings_part(),
         "word/header1.xml": _header_part(status),
@@ -2891,6 +2921,35 @@ def _custom_xml(props: dict[str, str]) -> bytes:
     ).encode()
 
 
+def finish_body(doc: str, heading_ppr: Mapping[str, str], outside: Set[str] = frozenset()) -> str:
+    """document.xml as pandoc wrote it, set as the plan sets it: each heading (a Heading n
+    paragraph opening with the bookmark ``mark``) with its paragraph properties
+    ``heading_ppr[mark]`` (its indent as its numbering style hangs it in the PDF: the
+    Heading n styles are per depth), in 「Plan Heading n」 if ``mark`` is in ``outside`` (a
+    heading the PDF's 目次 leaves out: the TOC field reads the built-in heading styles
+    only); the cover's foot in its frame; table rows that never break across pages."""
+
+    def indent(m: re.Match) -> str:
+        ppr = heading_ppr.get(m.group(3), "")
+        style = m.group(1)
+        if m.group(3) in outside:
+            style = style.replace('w:val="Heading', 'w:val="PlanHeading')
+        return style + ppr + m.group(2)
+
+    doc = re.sub(
+        r'(<w:pPr><w:pStyle w:val="Heading[1-6]" ?/>)(</w:pPr><w:bookmarkStart w:id="[0-9]+" '
+        r'w:name="([A-Za-z0-9_]+)" ?/>)',
+        indent,
+        doc,
+    )
+    # The cover's foot stands at the bottom of the page, in a frame: set on the paragraphs
+    # themselves too, as LibreOffice reads frames only there.
+    doc = re.sub(r'(<w:pStyle w:val="PlanCover(?:Date|Issuer)" ?/>)', r"\1" + _COVER_FRAME, doc)
+    # A table row never breaks across pages (plan.css: tr { break-inside: avoid }).
+    doc = re.sub(r"<w:tr>(?!<w:trPr)", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", doc)
+    return re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", doc)
+
+
 def _finish(
     docx: bytes,
     builder: _Builder,
@@ -2928,31 +2987,8 @@ def _finish(
         )
     parts["word/_rels/document.xml.rels"] = rels.encode("utf-8")
 
-    # Each heading hangs its title as its numbering style does in the PDF (the Heading n
-    # styles are per depth): its indent, set on the paragraph.
-    # A heading the PDF's 目次 leaves out is set in its level's 「Plan Heading n」 (the TOC
-    # field reads the built-in heading styles only).
     outside = {builder.heading_marks[a] for a in _outside_toc(builder.outline)}
-
-    def indent(m: re.Match) -> str:
-        ppr = builder.heading_ppr.get(m.group(3), "")
-        style = m.group(1)
-        if m.group(3) in outside:
-            style = style.replace('w:val="Heading', 'w:val="PlanHeading')
-        return style + ppr + m.group(2)
-
-    doc = re.sub(
-        r'(<w:pPr><w:pStyle w:val="Heading[1-6]" ?/>)(</w:pPr><w:bookmarkStart w:id="[0-9]+" '
-        r'w:name="([A-Za-z0-9_]+)" ?/>)',
-        indent,
-        doc,
-    )
-    # The cover's foot stands at the bottom of the page, in a frame: set on the paragraphs
-    # themselves too, as LibreOffice reads frames only there.
-    doc = re.sub(r'(<w:pStyle w:val="PlanCover(?:Date|Issuer)" ?/>)', r"\1" + _COVER_FRAME, doc)
-    # A table row never breaks across pages (plan.css: tr { break-inside: avoid }).
-    doc = re.sub(r"<w:tr>(?!<w:trPr)", "<w:tr><w:trPr><w:cantSplit/></w:trPr>", doc)
-    doc = re.sub(r"<w:trPr>(?!<w:cantSplit)", "<w:trPr><w:cantSplit/>", doc)
+    doc = finish_body(doc, builder.heading_ppr, outside)
     parts["word/document.xml"] = doc.encode("utf-8")
 
     item_props = (

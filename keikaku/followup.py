@@ -41,6 +41,7 @@ from . import files
 from .errors import BuildError, Pos, Problem
 from .followup_config import DEFAULT_ON_TRACK, FollowupConfig, load_followup_config
 from .model import Kpi, KpiValue, Pending, Plan, Text, draft_mark
+from .outline import Heading
 from .series import Point, actual_points, baseline_point, fiscal_year, reiwa, target_point
 from .typeset import char_width
 
@@ -372,6 +373,18 @@ def goal_reports(plan: Plan, until: int | None, on_track: int) -> list[GoalRepor
     return list(goals.values())
 
 
+def report_headings(plan: Plan) -> list[Heading]:
+    """The plan's headings the report prints (``goal_reports``): every 重点目標, group and
+    政策パッケージ of ``plan.packages``, each once, in order."""
+    outline = plan.outline()
+    seen: dict[str, Heading] = {}
+    for triple in plan.packages():
+        for node in triple:
+            h = outline.of(node)
+            seen.setdefault(h.anchor, h)
+    return list(seen.values())
+
+
 def latest_year(plan: Plan) -> int | None:
     """The latest fiscal year any ＫＰＩ has a 実績値 for."""
     years = [
@@ -506,7 +519,11 @@ def followup(
     if docx:
         from .followup_docx import followup_docx
 
-        products["followup.docx"] = followup_docx(html)
+        products["followup.docx"] = followup_docx(
+            html,
+            status=None if final else draft_mark(plan.meta.status, plan.labels),
+            headings=report_headings(plan),
+        )
     written = publish(out, products)
     report(
         f"wrote {', '.join(files.shown_path(p) for p in written)} in {time.perf_counter() - started:.1f} s"

@@ -39,7 +39,7 @@ from keikaku.docx import (
     revision_tag,
 )
 from keikaku.load import load_plan
-from keikaku.model import Plan
+from keikaku.model import Plan, draft_mark
 from keikaku.pipeline import Progress, build, content_revision
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -1097,9 +1097,9 @@ def test_libreoffice_sets_the_real_plan_in_the_fonts_it_embeds_and_its_toc_is_it
 )
 def test_libreoffice_sets_the_followup_report_in_the_fonts_it_embeds(tmp_path):
     """followup.docx embeds the plan's faces as plan.docx does (docx_fonts.embed): with no
-    BIZ UD face on the system, LibreOffice sets the sample report in them: its headings
-    and table heads in BIZ UDゴシック, its text in BIZ UD明朝, in no other face but the
-    Symbol font of the bullet Pandoc sets (which every Windows has; OpenSymbol here)."""
+    BIZ UD face on the system, LibreOffice sets the sample report in them, as it sets
+    plan.docx: its headings and table heads in BIZ UDゴシック (bold), its text in BIZ
+    UD明朝, and in no other face (its list is the plan's 「・」, not Word's bullet)."""
     from keikaku.followup import followup
 
     example = PROJECT / "examples" / "followup" / "content"
@@ -1113,9 +1113,10 @@ def test_libreoffice_sets_the_followup_report_in_the_fonts_it_embeds(tmp_path):
         env,
         tmp_path / "bare-home" / "profile",
     )
-    assert _font_names(out / "followup.pdf") - {"OpenSymbol"} == {
+    assert _font_names(out / "followup.pdf") == {
         "BIZUDMincho-Regular",
         "BIZUDGothic-Regular",
+        "BIZUDGothic-Bold",
     }
 
 
@@ -1169,3 +1170,62 @@ def test_a_failed_build_stops_the_cutting_of_the_faces(built):
         assert word.fonts is not None and word.fonts.child is not None
         pid = word.fonts.child.pid
     assert word.fonts.child is None and _gone(pid)
+
+
+class _BodyText(HTMLParser):
+    """The text of an HTML body, a list item led by the marker the report's CSS prints."""
+
+    def __init__(self, marker: str) -> None:
+        super().__init__()
+        self.marker, self.parts, self.inside = marker, [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.inside = self.inside or tag == "body"
+        if tag == "li":
+            self.parts.append(self.marker)
+
+    def handle_data(self, data):
+        if self.inside:
+            self.parts.append(data)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    _soffice() is None or shutil.which("fc-list") is None,
+    reason="LibreOffice is not installed (scripts/setup-system.sh --test)",
+)
+def test_libreoffice_lays_the_followup_report_out_on_plan_docx_pages(tmp_path):
+    """Converted by LibreOffice (the faces only from the docx), every page of the sample
+    report is A4 as plan.docx's, with the draft's mark at its head and 「- n -」 at its
+    foot, and the pages between them read the report's text in its order: its headings,
+    tables, notes and each chart's description (``docx_html``)."""
+    from keikaku.followup import followup
+    from keikaku.followup_docx import docx_html
+
+    example = PROJECT / "examples" / "followup" / "content"
+    followup(example, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
+    path = tmp_path / "followup.docx"
+    path.write_bytes((tmp_path / "out" / "followup.docx").read_bytes())
+    env = _no_plan_fonts_env(tmp_path)
+    out = tmp_path / "opened"
+    _soffice_run(
+        ["--convert-to", "pdf", "--outdir", str(out), str(path)],
+        env,
+        tmp_path / "bare-home" / "profile",
+    )
+    plan = load_plan(example)
+    mark = draft_mark(plan.meta.status, plan.labels)
+    reader = pypdf.PdfReader(out / "followup.pdf")
+    assert len(reader.pages) >= 3
+    text = ""
+    for n, page in enumerate(reader.pages, 1):
+        assert [round(float(v)) for v in page.mediabox[2:]] == [595, 842]  # A4
+        lines = (page.extract_text() or "").splitlines()
+        assert squash(lines[0]) == mark, f"page {n}: {lines[0]!r}"
+        assert re.fullmatch(rf"\s*-\s*{n}\s*-\s*", lines[-1]), f"page {n}: {lines[-1]!r}"
+        text += "".join(lines[1:-1])
+    body = _BodyText("・")
+    body.feed(docx_html((tmp_path / "out" / "followup.html").read_text("utf-8")))
+    want = squash("".join(body.parts))
+    assert "基準値55％（令和５年度）" in want and "第１節" in want
+    assert squash(text) == want

@@ -10,6 +10,9 @@ import io
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from conftest import (
     write_content,
 )
 from keikaku.data import kpi_csv, plan_data
+from keikaku.docx import docx_bytes
 from keikaku.errors import BuildError
 from keikaku.followup import (
     PLOT_BOTTOM,
@@ -39,10 +43,11 @@ from keikaku.followup import (
     load_followup_config,
     nice_axis,
     percent,
+    report_headings,
 )
 from keikaku.kpi_sheet import COLUMNS, SHEET, export_kpis, import_kpis
 from keikaku.load import load_plan
-from keikaku.model import DEFAULT_LABELS, Kpi, KpiActual, KpiValue, Pending, Text
+from keikaku.model import DEFAULT_LABELS, Kpi, KpiActual, KpiValue, Pending, Text, draft_mark
 from keikaku.series import fiscal_year, reiwa
 
 # Two 重点目標: a rising ＫＰＩ behind its line, one achieved early, a falling one (死者数)
@@ -660,6 +665,138 @@ def test_the_word_edition_of_the_report(tmp_path, docx):
     assert "基準値 55％（令和５年度）、実績値 58％（令和６年度）" in words
     # The plan's faces travel with it, embedded as plan.docx embeds them.
     assert_embeds_plan_fonts((out / "followup.docx").read_bytes())
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _package(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _styles(parts: dict[str, bytes]) -> dict[str, ET.Element]:
+    root = ET.fromstring(parts["word/styles.xml"])
+    return {s.get(f"{W}styleId"): s for s in root.iter(f"{W}style")}
+
+
+def _para_text(p: ET.Element) -> str:
+    return "".join(t.text or "" for t in p.iter(f"{W}t"))
+
+
+def _page_furniture(parts: dict[str, bytes]) -> tuple[ET.Element, str, str]:
+    """The body's last section properties and the text of the default page head and
+    foot they refer to (with the foot's field codes)."""
+    body = ET.fromstring(parts["word/document.xml"]).find(f"{W}body")
+    sect = body.findall(f"{W}sectPr")[-1]
+    rels = ET.fromstring(parts["word/_rels/document.xml.rels"])
+    target = {r.get("Id"): r.get("Target") for r in rels}
+
+    def part(kind: str) -> ET.Element:
+        ref = next(r for r in sect.findall(f"{W}{kind}Reference") if r.get(f"{W}type") == "default")
+        return ET.fromstring(parts["word/" + target[ref.get(f"{R}id")]])
+
+    head, foot = part("header"), part("footer")
+    boxed = "".join(
+        t.text or ""
+        for r in head.iter(f"{W}r")
+        if r.find(f"{W}rPr/{W}rStyle[@{W}val='PlanStatusBox']") is not None
+        for t in r.iter(f"{W}t")
+    )
+    codes = "".join(i.text or "" for i in foot.iter(f"{W}instrText"))
+    return sect, boxed, codes
+
+
+def _geometry(sect: ET.Element) -> list[dict[str, str]]:
+    return [dict(sect.find(f"{W}{e}").attrib) for e in ("pgSz", "pgMar")]
+
+
+def test_the_word_edition_of_the_report_is_set_as_plan_docx_is(tmp_path):
+    """followup.docx in plan.docx's reference document: the same heading styles (the
+    plan's faces, black, upright), each heading of the plan in the Heading n of its
+    depth as plan.docx sets it, the plan's table style, the draft's mark boxed in the page
+    head, 「- n -」 (a PAGE field) at the foot, A4 with the plan's margins; each chart's
+    description as body text; the same bytes from the same content."""
+    content = content_with(tmp_path)
+    out = tmp_path / "out"
+    outcome = run_command(["followup", "--content", str(content), "--out", str(out)], docx=True)
+    assert outcome.code == 0, outcome.err
+    data = (out / "followup.docx").read_bytes()
+    plan = load_plan(content)
+    plan_docx = docx_bytes(
+        plan, revision="HEAD", date=datetime(2026, 4, 1, tzinfo=UTC), content=content
+    )
+    report, planned = _package(data), _package(plan_docx)
+    styles, plan_styles = _styles(report), _styles(planned)
+
+    def look(style: ET.Element) -> str:
+        rpr = style.find(f"{W}rPr")
+        return "" if rpr is None else ET.tostring(rpr, encoding="unicode")
+
+    for d in range(1, 7):
+        heading = styles[f"Heading{d}"]
+        assert heading.find(f"{W}rPr/{W}color") is None, f"Heading{d} is coloured"
+        assert heading.find(f"{W}rPr/{W}i") is None, f"Heading{d} is italic"
+        assert look(heading) == look(plan_styles[f"Heading{d}"])
+    assert ET.tostring(styles["Table"]) == ET.tostring(plan_styles["Table"])
+    assert not [
+        e
+        for e in ET.fromstring(report["word/styles.xml"]).iter(f"{W}color")
+        if e.get(f"{W}val") not in ("000000", "444444", "auto")
+    ]
+
+    # The page: the plan's geometry, the draft's mark boxed at the head, the folio.
+    sect, boxed, codes = _page_furniture(report)
+    plan_sect, plan_boxed, plan_codes = _page_furniture(planned)
+    assert _geometry(sect) == _geometry(plan_sect)
+    assert boxed == draft_mark(plan.meta.status, plan.labels) == plan_boxed
+    assert codes.strip() == "PAGE" == plan_codes.strip()
+
+    # Each heading of the plan in the style plan.docx gives it, number and title apart.
+    def styled(parts: dict[str, bytes]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for p in ET.fromstring(parts["word/document.xml"]).iter(f"{W}p"):
+            style = p.find(f"{W}pPr/{W}pStyle")
+            if style is not None and style.get(f"{W}val").startswith("Heading"):
+                out[squash(_para_text(p))] = style.get(f"{W}val")
+        return out
+
+    mine, theirs = styled(report), styled(planned)
+    headings = report_headings(plan)
+    assert {h.depth for h in headings} == {2, 3, 4}
+    for h in headings:
+        key = squash(h.line)
+        assert mine[key] == theirs[key] == f"Heading{h.depth}", h.line
+    # The number, a tab, the title: the title hangs after the number as in plan.docx.
+    document = report["word/document.xml"].decode("utf-8")
+    assert re.search(
+        r"（１）</w:t></w:r><w:r><w:tab ?/></w:r><w:r>(<w:rPr>.*?</w:rPr>)?"
+        r'<w:t xml:space="preserve">施策テーマＡ',
+        document,
+    )
+
+    # Tables in the plan's table style, their heads in 「Plan Cell Head」.
+    root = ET.fromstring(report["word/document.xml"])
+    tables = list(root.iter(f"{W}tbl"))
+    assert len(tables) == 5  # the summary, and one per ＫＰＩ
+    for t in tables:
+        assert t.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == "Table"
+        first = t.find(f"{W}tr/{W}tc/{W}p/{W}pPr/{W}pStyle")
+        assert first.get(f"{W}val") == "PlanCellHead"
+
+    # A chart's description is body text: justified, not centred.
+    desc = next(p for p in root.iter(f"{W}p") if _para_text(p).startswith("基準値 55％"))
+    name = desc.find(f"{W}pPr/{W}pStyle").get(f"{W}val")
+    assert name.startswith("PlanBody"), name
+    assert styles[name].find(f"{W}pPr/{W}jc") is None  # Normal's: both
+    assert desc.find(f"{W}pPr/{W}jc") is None
+
+    # The same content, the same bytes.
+    again = tmp_path / "again"
+    outcome = run_command(["followup", "--content", str(content), "--out", str(again)], docx=True)
+    assert outcome.code == 0, outcome.err
+    assert (again / "followup.docx").read_bytes() == data
 
 
 FLOW_GOAL = """\
