@@ -216,10 +216,8 @@ def test_the_overviews_own_texts_are_compared_without_lists(built, tmp_path):
     assert "リード文" in labels and "主なＫＰＩ" in labels
 
 
-def test_without_overview_yaml_the_overview_is_made_from_the_plan_alone(tmp_path):
-    content = write_content(tmp_path)
-    out = tmp_path / "out"
-    build(content, out, report=quiet, warn=quiet)
+def test_without_overview_yaml_the_overview_is_made_from_the_plan_alone(built_once):
+    out = built_once()  # the minimal plan has no overview.yaml
     text = squash(overview_text(out))
     assert "素案テスト計画（概要）" in text
     assert "第１節重点目標Ａ" in text and "（１）施策テーマＡ" in text
