@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,6 +237,20 @@ def content_revision(content: Path) -> str:
     return commit + ("-dirty" if git_output(content, "status", "--porcelain", "--", ".") else "")
 
 
+def stamp_options(
+    *, final: bool, date: datetime, docx: bool, edition: str | None
+) -> tuple[str, ...]:
+    """The options of a build that shape its products, for its stamp (``BuildStamp``)."""
+    return (
+        "final" if final else "draft",
+        date.isoformat(),
+        "docx" if docx else "no-docx",
+        f"edition={edition or ''}",
+        # The pandoc that writes the Word edition (pandoc.py): another one rebuilds.
+        *(["pandoc", *pandoc_identity()] if docx else []),
+    )
+
+
 def _build(
     content: Path,
     out: Path,
@@ -252,14 +267,7 @@ def _build(
     stamp = BuildStamp(
         content,
         out,
-        options=(
-            "final" if final else "draft",
-            date.isoformat(),
-            "docx" if docx else "no-docx",
-            f"edition={edition or ''}",
-            # The pandoc that writes the Word edition (pandoc.py): another one rebuilds.
-            *(["pandoc", *pandoc_identity()] if docx else []),
-        ),
+        options=stamp_options(final=final, date=date, docx=docx, edition=edition),
         reads=document_scope(edition),  # per document: another edition's edit is not ours
     )
     if not force and stamp.is_current():
@@ -319,6 +327,29 @@ def _build(
                         content=content,
                     )
                 )
+        products: dict[str, bytes] = {}
+        with progress.stage("overview"):
+            # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
+            # in the same set; a column that does not fit stops the build. It is made from
+            # the plan, not from the plan's layout, so it is set first: an overflow is told
+            # without waiting for the plan's pages. An edition has its own, of what it
+            # prints, with its own overview.yaml (in its folder) if it has one.
+            from .load import EDITIONS_DIR
+            from .overview import OVERVIEW_FILE
+            from .overview_layout import overview_products
+
+            folder = content if edition is None else content / EDITIONS_DIR / edition
+            outline = plan.outline(not final)
+            # An edition that prints no 重点目標 has nothing for a 概要 to show.
+            if edition is None or any(outline.printed(goal) for goal in plan.goals):
+                products = overview_products(
+                    plan,
+                    out,
+                    date,
+                    draft=not final,
+                    warn=warn,
+                    shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
+                )
         with progress.stage("layout"):
             # The same bytes go into the PDF and beside it, so either copy can be cited.
             attachments = [
@@ -340,28 +371,6 @@ def _build(
             pdf, anchor_pages = _layout(
                 html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
             )
-        products: dict[str, bytes] = {}
-        with progress.stage("overview"):
-            # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
-            # in the same set; a column that does not fit stops the build. An edition has
-            # its own, of what it prints, with its own overview.yaml (in its folder) if it
-            # has one.
-            from .load import EDITIONS_DIR
-            from .overview import OVERVIEW_FILE
-            from .overview_layout import overview_products
-
-            folder = content if edition is None else content / EDITIONS_DIR / edition
-            outline = plan.outline(not final)
-            # An edition that prints no 重点目標 has nothing for a 概要 to show.
-            if edition is None or any(outline.printed(goal) for goal in plan.goals):
-                products = overview_products(
-                    plan,
-                    out,
-                    date,
-                    draft=not final,
-                    warn=warn,
-                    shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
-                )
         if word is not None:
             with progress.stage("docx-fill"):
                 from .docx import page_numbers

@@ -345,13 +345,33 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def previous_output(tmp_path_factory) -> Path:
+def built_once(tmp_path_factory):
+    """A factory: ``built_once(overrides, final=...)`` is the output folder of the minimal
+    plan with ``overrides`` (as ``write_content``) built with those options, built once
+    per session (per pytest-xdist worker) for the tests that only read its products.
+    A test that edits the content or writes into the folder builds its own; one that
+    wrote into a shared folder fails the session (checked at its end)."""
+    made: dict[str, tuple[Path, dict[str, bytes]]] = {}
+
+    def get(overrides: dict[str, str | bytes | None] | None = None, **options) -> Path:
+        key = repr((sorted((overrides or {}).items()), sorted(options.items())))
+        if key not in made:
+            root = tmp_path_factory.mktemp("built-once")
+            content = write_content(root, overrides)
+            build(content, root / "out", report=lambda _: None, warn=lambda _: None, **options)
+            made[key] = (root / "out", snapshot(root / "out"))
+        return made[key][0]
+
+    yield get
+    for out, before in made.values():
+        assert snapshot(out) == before, f"a test wrote into the shared build {out}"
+
+
+@pytest.fixture(scope="session")
+def previous_output(built_once) -> Path:
     """A finished build of the minimal plan: each hostile-input case starts from a copy of
     it, so that it can check that a refused build leaves the previous output as it was."""
-    root = tmp_path_factory.mktemp("previous")
-    content = write_content(root)
-    build(content, root / "out", report=lambda _: None, warn=lambda _: None)
-    return root / "out"
+    return built_once()
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
 import weasyprint
 
 from conftest import CLEAN, PROJECT, write_content
@@ -31,11 +32,17 @@ def test_synthetic_plan_is_a_valid_plan_k_times_the_real_one(tmp_path):
     assert not made.warnings
 
 
-def test_the_preview_measurement_marks_the_title_and_times_each_save(tmp_path):
+def test_the_preview_measurement_marks_the_title():
     text, visible = bench_main._marked("title: テスト計画\nstatus: 素案\n", "計測一")
     assert visible and text.startswith("title: テスト計画（計測一）\n")
     text, visible = bench_main._marked("title: 'テスト計画'\n", "計測一")
     assert not visible and text.endswith("# 計測一\n")  # left alone: only a comment is added
+
+
+# It runs the live preview (build.py watch and its PDF builds), as the tests of the
+# ``preview`` fixture do: in the whole suite, not the fast lane.
+@pytest.mark.slow
+def test_the_preview_measurement_times_each_save(tmp_path):
     preview = bench_main.preview_latency(write_content(tmp_path, CLEAN), tmp_path, saves=2)
     assert len(preview["runs"]) == 2
     assert 0 < preview["best"] <= preview["median"] <= preview["worst"] < 60

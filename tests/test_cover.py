@@ -20,7 +20,6 @@ from keikaku.docx import docx_bytes
 from keikaku.figures import watermark_svg
 from keikaku.load import load_plan
 from keikaku.model import DEFAULT_LABELS, Text, draft_mark
-from keikaku.pipeline import build
 
 PLAN = textwrap.dedent(MINIMAL["plan.yaml"])
 
@@ -43,15 +42,14 @@ def watermark_of(html: str) -> str | None:
     return base64.b64decode(found.group(1)).decode("utf-8") if found else None
 
 
-def built(tmp_path, overrides, *, final=False):
-    content = write_content(tmp_path, overrides)
-    out = tmp_path / "out"
-    build(content, out, final=final, report=lambda _: None, warn=lambda _: None, docx=False)
+def built(built_once, overrides, *, final=False):
+    """The minimal plan with ``overrides``, built once for the tests that read it."""
+    out = built_once(overrides, final=final)
     return out, pypdf.PdfReader(out / "plan.pdf")
 
 
-def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(tmp_path):
-    out, reader = built(tmp_path, {"plan.yaml": DECIDED})
+def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(built_once):
+    out, reader = built(built_once, {"plan.yaml": DECIDED})
     cover = squash(reader.pages[0].extract_text())
     assert cover == squash("閣議決定 テスト計画 計画期間 令和８年度から令和１２年度まで")
     meta = reader.metadata
@@ -63,25 +61,25 @@ def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(tmp
     assert data["meta"]["meeting"] is None and data["meta"]["issuer"] is None
 
 
-def test_a_draft_of_a_decided_plan_is_marked_as_a_working_copy(tmp_path):
+def test_a_draft_of_a_decided_plan_is_marked_as_a_working_copy(built_once):
     # Not 「閣議決定」 behind every page as if it were a stamp: 「作業中」, and only the
     # cover names the stage.
-    out, _reader = built(tmp_path, {"plan.yaml": DECIDED})
+    out, _reader = built(built_once, {"plan.yaml": DECIDED})
     mark = watermark_of((out / "plan.html").read_text("utf-8"))
     assert mark == watermark_svg("作業中")
     assert mark != watermark_svg("閣議決定")
 
 
-def test_a_draft_stage_marks_its_pages_with_its_own_name(tmp_path):
-    out, reader = built(tmp_path, {})
+def test_a_draft_stage_marks_its_pages_with_its_own_name(built_once):
+    out, reader = built(built_once, {})
     assert watermark_of((out / "plan.html").read_text("utf-8")) == watermark_svg("素案")
     cover = squash(reader.pages[0].extract_text())
     assert cover == squash("素案 テスト計画 （第１回部会） 令和７年１月１日 テスト部会")
     assert reader.metadata.subject == "テスト用の計画"  # subject → /Subject, not on the cover
 
 
-def test_the_final_edition_of_a_decided_plan_has_no_mark_and_names_the_stage(tmp_path):
-    out, reader = built(tmp_path, {**CLEAN, "plan.yaml": DECIDED}, final=True)
+def test_the_final_edition_of_a_decided_plan_has_no_mark_and_names_the_stage(built_once):
+    out, reader = built(built_once, {**CLEAN, "plan.yaml": DECIDED}, final=True)
     assert watermark_of((out / "plan.html").read_text("utf-8")) is None
     assert squash(reader.pages[0].extract_text()).startswith("閣議決定テスト計画")
 
@@ -107,9 +105,9 @@ def test_the_draft_mark_for_each_status(status, mark):
     assert draft_mark(text(status) if status else None, labels) == mark
 
 
-def test_the_working_copy_mark_is_a_label(tmp_path):
+def test_the_working_copy_mark_is_a_label(built_once):
     plan_yaml = DECIDED.replace("parts:", "labels:\n  draft_mark: 検討用\nparts:")
-    out, _reader = built(tmp_path, {"plan.yaml": plan_yaml})
+    out, _reader = built(built_once, {"plan.yaml": plan_yaml})
     assert watermark_of((out / "plan.html").read_text("utf-8")) == watermark_svg("検討用")
 
 

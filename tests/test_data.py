@@ -17,7 +17,6 @@ import yaml
 
 from conftest import PROJECT
 from keikaku import model
-from keikaku.cli import main
 from keikaku.data import (
     ACTUAL_COLUMNS,
     CSV_COLUMNS,
@@ -293,10 +292,8 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
         assert row["指標"] == row["基準値"] == row["目標値"] == ""
 
 
-def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
-    out = tmp_path / "out"
-    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
-    rows = read_csv(out / "kpi.csv")
+def test_kpi_csv_rows_follow_the_model(built_once):
+    rows = read_csv(built_once(WITH_KPIS) / "kpi.csv")
     assert rows == [
         {
             "ＫＰＩのID": "kpi-set",
@@ -343,10 +340,8 @@ def test_kpi_csv_rows_follow_the_model(content_dir, tmp_path):
     ]
 
 
-def test_kpi_csv_of_the_minimal_plan(content_dir, tmp_path):
-    out = tmp_path / "out"
-    assert main(["--no-docx", "--content", str(content_dir()), "--out", str(out)]) == 0
-    assert read_csv(out / "kpi.csv") == [
+def test_kpi_csv_of_the_minimal_plan(built_once):
+    assert read_csv(built_once() / "kpi.csv") == [
         {
             "ＫＰＩのID": "kpi-a",
             "政策パッケージのID": "pkg-a",
@@ -380,10 +375,8 @@ def test_the_pdf_carries_both_files_as_attachments(built_plan):
     assert all(str(s["/Desc"]).strip() for s in specs.values())
 
 
-def test_a_built_minimal_plan_is_attached_too(content_dir, tmp_path):
-    out = tmp_path / "out"
-    assert main(["--no-docx", "--content", str(content_dir(WITH_KPIS)), "--out", str(out)]) == 0
-    reader = pypdf.PdfReader(out / "plan.pdf")
+def test_a_built_minimal_plan_is_attached_too(built_once):
+    reader = pypdf.PdfReader(built_once(WITH_KPIS) / "plan.pdf")
     data = json.loads(reader.attachments["plan.json"][0])
     assert [g["id"] for g in of_kind(data, "goal")] == ["goal-a"]
     assert [p["id"] for p in of_kind(data, "package")] == ["pkg-a", "pkg-b"]

@@ -154,8 +154,8 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
         "validate",
         "render",
         "docx",
-        "layout",
         "overview",
+        "layout",
         "docx-fill",
         "write",
     ]
@@ -721,9 +721,11 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, monkeypatch):
-    """The layout fails while pandoc is still writing: pandoc is stopped, its folder
-    removed, and the output folder keeps the last set as it was."""
+@pytest.mark.parametrize("stage", ["overview", "layout"])
+def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, monkeypatch, stage):
+    """The 概要's layout or the plan's fails while pandoc is still writing: pandoc is
+    stopped, its folder removed, and the output folder keeps the last set as it was."""
+    import keikaku.overview_layout
     import keikaku.pipeline
     from keikaku.errors import BuildError, Pos, Problem
 
@@ -737,7 +739,16 @@ def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, m
         assert job._proc.poll() is None, "pandoc finished before the layout: nothing is tested"
         raise BuildError(Problem(Pos("plan.html"), "レイアウトに失敗しました。"))
 
-    monkeypatch.setattr(keikaku.pipeline, "_layout", failing)
+    if stage == "overview":
+        monkeypatch.setattr(keikaku.overview_layout, "overview_products", failing)
+    else:
+        # The 概要 is set before the plan: the last one's, at once, so that pandoc is
+        # still writing when the plan's layout fails.
+        overview = {n: b for n, b in before.items() if n.startswith("overview.")}
+        monkeypatch.setattr(
+            keikaku.overview_layout, "overview_products", lambda *_a, **_k: dict(overview)
+        )
+        monkeypatch.setattr(keikaku.pipeline, "_layout", failing)
     with pytest.raises(BuildError, match="レイアウトに失敗"):
         build(built.content, out, force=True, report=lambda _: None, warn=lambda _: None)
     ((job, pid),) = recorded.jobs

@@ -216,17 +216,17 @@ def test_the_overviews_own_texts_are_compared_without_lists(built, tmp_path):
     assert "リード文" in labels and "主なＫＰＩ" in labels
 
 
-def test_without_overview_yaml_the_overview_is_made_from_the_plan_alone(tmp_path):
-    content = write_content(tmp_path)
-    out = tmp_path / "out"
-    build(content, out, report=quiet, warn=quiet)
+def test_without_overview_yaml_the_overview_is_made_from_the_plan_alone(built_once):
+    out = built_once()  # the minimal plan has no overview.yaml
     text = squash(overview_text(out))
     assert "素案テスト計画（概要）" in text
     assert "第１節重点目標Ａ" in text and "（１）施策テーマＡ" in text
     assert "主なＫＰＩ" not in text  # its ＫＰＩ are set, and none is named main
 
 
-def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_path):
+def many_packages(count: int) -> str:
+    """goals/b.yaml with ``count`` packages of long names and no ＫＰＩ: its column of the
+    概要 is too tall for one page (20 lack about 25 mm at 9 pt, 40 lack a page)."""
     many = "\n".join(
         f"""\
           - package: 施策テーマＢ{n}の名称を長く書いて欄からはみ出させるための文字列その{n}
@@ -237,10 +237,16 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
                   - list: [取組]
               - kpis:
                   pending: 次回以降に議論"""
-        for n in range(40)
+        for n in range(count)
     )
     goal_b = textwrap.dedent(GOAL_B).split("  - group: vision-b")[0]
-    goal_b += "  - group: vision-b\n    body:\n" + textwrap.indent(textwrap.dedent(many), "    ")
+    return (
+        goal_b + "  - group: vision-b\n    body:\n" + textwrap.indent(textwrap.dedent(many), "    ")
+    )
+
+
+def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_path):
+    goal_b = many_packages(20)
     overview = "lead: テスト計画の要点を示す一文。\n"
     content = write_content(
         tmp_path, two_goals({"goals/b.yaml": goal_b, "overview.yaml": overview})
@@ -266,14 +272,30 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
     # The editor's choice, set explicitly: two pages, a column per page.
     overview += "pages: 2\nfont_size: 7\n"
     write_content(tmp_path, two_goals({"goals/b.yaml": goal_b, "overview.yaml": overview}))
-    try:
+    build(content, out, report=quiet, warn=quiet)
+    reader = pypdf.PdfReader(out / "overview.pdf")
+    assert len(reader.pages) == 2
+    assert "重点目標Ｂ" in reader.pages[1].extract_text()
+
+
+def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_path):
+    """Two pages at the least font size, and still a column too tall: said so, of page 2,
+    and ``pages: 2`` is not offered again; nothing is published."""
+    overview = "lead: テスト計画の要点を示す一文。\npages: 2\nfont_size: 7\n"
+    content = write_content(
+        tmp_path, two_goals({"goals/b.yaml": many_packages(40), "overview.yaml": overview})
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.pdf").write_bytes(b"previous")
+    before = snapshot(out)
+    with pytest.raises(BuildError) as caught:
         build(content, out, report=quiet, warn=quiet)
-    except BuildError as exc:  # still too long for a page of its own: said so, of page 2
-        assert "2ページ目の2列目" in str(exc) and "pages: 2" not in str(exc).split("mm")[-1]
-    else:
-        reader = pypdf.PdfReader(out / "overview.pdf")
-        assert len(reader.pages) == 2
-        assert "重点目標Ｂ" in reader.pages[1].extract_text()
+    message = str(caught.value)
+    assert "2ページ目の2列目（第２節　重点目標Ｂ、" in message and "1列目" not in message
+    assert "pages: 2" not in message.split("mm")[-1]
+    assert "文字はこれ以上小さくできません（7 pt）" in message
+    assert snapshot(out) == before
 
 
 def test_two_pages_split_the_goals_between_them(tmp_path):

@@ -330,8 +330,8 @@ def test_draft_warns_about_lint_findings(tmp_path):
         "load",
         "validate",
         "render",
-        "layout",
         "overview",
+        "layout",
         "write",
     ]
 

@@ -132,7 +132,12 @@ def test_a_missing_or_altered_product_rebuilds(built):
     assert (out / "plan.pdf").read_bytes().startswith(b"%PDF")
 
 
-@pytest.mark.parametrize("name", ["plan.pdf", "overview.pdf", "kpi.csv"])
+# The digest check is the same for every product: plan.pdf in the fast lane, the others
+# in the whole suite.
+@pytest.mark.parametrize(
+    "name",
+    ["plan.pdf", *(pytest.param(n, marks=pytest.mark.slow) for n in ("overview.pdf", "kpi.csv"))],
+)
 def test_a_product_swapped_for_one_of_the_same_size_and_mtime_rebuilds(built, name):
     content, out = built
     word = {"docx": name == "plan.docx"}  # the small builds leave out the Word edition
@@ -209,6 +214,52 @@ def test_editors_own_files_beside_the_content_change_nothing(built):
     assert _skipped(_build(content, out))
 
 
+def test_the_pandoc_is_in_the_stamp_of_a_build_with_the_word_edition(
+    content_dir, tmp_path, monkeypatch
+):
+    """What the end-to-end test below checks by building, on the stamp alone: another
+    pandoc binary or another version of its wheel changes the digest of a build with the
+    Word edition, and not that of a build without it."""
+    from datetime import UTC, datetime
+
+    from keikaku import pandoc
+    from keikaku.pipeline import stamp_options
+
+    content, out = content_dir(), tmp_path / "out"
+    date = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def digests() -> tuple[str, str]:
+        return tuple(
+            stamp.BuildStamp(
+                content,
+                out,
+                options=stamp_options(final=False, date=date, docx=docx, edition=None),
+                reads=stamp.document_scope(None),
+            ).digest
+            for docx in (True, False)
+        )
+
+    word, plain = digests()
+    assert word != plain and digests() == (word, plain)
+    real = pandoc.executable()
+    assert real is not None
+    other = tmp_path / "bin" / "pandoc"
+    other.parent.mkdir()
+    other.write_text(f'#!/bin/sh\nexec "{real}" "$@"\n', encoding="utf-8")
+    other.chmod(0o755)
+    with monkeypatch.context() as mp:
+        mp.setattr(pandoc, "executable", lambda: other)
+        swapped = digests()
+    assert swapped[0] not in (word, plain) and swapped[1] == plain
+    wheel = pandoc.version(pandoc.DISTRIBUTION)
+    monkeypatch.setattr(
+        pandoc, "version", lambda dist: "99.0" if dist == pandoc.DISTRIBUTION else wheel
+    )
+    upgraded = digests()
+    assert upgraded[0] not in (word, plain, swapped[0]) and upgraded[1] == plain
+
+
+@pytest.mark.slow
 def test_another_pandoc_rebuilds_the_word_edition(content_dir, tmp_path, monkeypatch):
     """The pandoc that writes plan.docx is part of the stamp: another binary in its place,
     or another version of its wheel, rebuilds without --force (and the new stamp holds);

@@ -1,6 +1,7 @@
 """The tagged PDF as a screen reader reads it (PDF/UA-1): the structure tree of a built
 plan, read with pypdf, and the text each element marks, read off the page content. Each
-test builds the minimal plan in ``tmp_path``, or reads the real plan built once."""
+test reads the minimal plan (with blocks of its own) as ``built_once`` builds it, once for
+the tests that read the same content, or the real plan built once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pypdf
 import pytest
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from conftest import MINIMAL, build, write_content
+from conftest import MINIMAL
 
 
 class Tagged:
@@ -102,10 +103,10 @@ class Tagged:
         return [e for e in self.walk() if self.role(e) == role]
 
 
-def tagged(tmp_path: Path, files: dict[str, str | bytes | None] | None = None) -> Tagged:
-    content = write_content(tmp_path, files)
-    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
-    return Tagged(tmp_path / "out" / "plan.pdf")
+def tagged(built_once, files: dict[str, str | bytes | None] | None = None) -> Tagged:
+    """The structure tree of the minimal plan with ``files``, built once for the tests
+    that read it (conftest's ``built_once``)."""
+    return Tagged(built_once(files) / "plan.pdf")
 
 
 def with_blocks(blocks: str) -> dict[str, str | bytes | None]:
@@ -114,10 +115,10 @@ def with_blocks(blocks: str) -> dict[str, str | bytes | None]:
     return {"chapter4.yaml": chapter + textwrap.indent(textwrap.dedent(blocks), "  ")}
 
 
-def test_the_toc_leaders_are_artifacts_and_its_entries_text(tmp_path):
+def test_the_toc_leaders_are_artifacts_and_its_entries_text(built_once):
     """The 目次's leader dots are decoration a screen reader skips; each entry still reads
     its number, title and page number."""
-    tree = tagged(tmp_path)
+    tree = tagged(built_once)
     toc = tree.all("L")[0]
     entries = [tree.text(item) for item in tree.kids(toc)]
     assert entries[:2] == ["第１章 状況の変化 1", "第１節 社会経済情勢の変化 1"], entries
@@ -128,10 +129,10 @@ def test_the_toc_leaders_are_artifacts_and_its_entries_text(tmp_path):
     assert not [t for t in tree.marked.values() if "．．" in t]
 
 
-def test_the_pillars_diagram_is_a_figure_described_by_its_titles(tmp_path):
+def test_the_pillars_diagram_is_a_figure_described_by_its_titles(built_once):
     """図２ is laid out with an HTML table but is a diagram: one Figure, described (/Alt)
     by the titles it prints, and no data table without headers."""
-    tree = tagged(tmp_path)
+    tree = tagged(built_once)
     figures = [f for f in tree.all("Figure") if "/Alt" in f]
     pillars = [f for f in figures if str(f["/Alt"]).startswith("方針。")]
     assert len(pillars) == 1, [str(f["/Alt"]) for f in figures]
@@ -141,12 +142,12 @@ def test_the_pillars_diagram_is_a_figure_described_by_its_titles(tmp_path):
     assert "Caption" in inside
 
 
-def test_a_table_over_pages_is_one_table(tmp_path):
+def test_a_table_over_pages_is_one_table(built_once):
     """A table continued over page breaks is one Table: one THead (the head repeated on
     each page is an artifact), its rows in order in one TBody, each data cell's header
     one of the kept head's."""
     rows = "\n".join(f'    - ["施設{n:03d}", "{n}"]' for n in range(1, 121))
-    tree = tagged(tmp_path, with_blocks(f"- table:\n    - [区分, 件数]\n{rows}\n"))
+    tree = tagged(built_once, with_blocks(f"- table:\n    - [区分, 件数]\n{rows}\n"))
     tables = tree.all("Table")
     long = [t for t in tables if "施設001" in tree.text(t)]
     assert len(long) == 1, [tree.text(t)[:20] for t in tables]
@@ -166,11 +167,11 @@ def test_a_table_over_pages_is_one_table(tmp_path):
         assert "区分件数" in tree.artifacts[page].replace(" ", "")
 
 
-def test_a_list_over_pages_is_one_list_with_labels(tmp_path):
+def test_a_list_over_pages_is_one_list_with_labels(built_once):
     """A list continued over page breaks is one L; each item's marker is its Lbl, before
     the LBody, and is not part of the item's text."""
     items = "\n".join(f"      - 項目{n:03d}の内容" for n in range(1, 101))
-    tree = tagged(tmp_path, with_blocks(f"- list:\n{items}\n  marker: ■\n"))
+    tree = tagged(built_once, with_blocks(f"- list:\n{items}\n  marker: ■\n"))
     lists = [lst for lst in tree.all("L") if "項目001" in tree.text(lst)]
     assert len(lists) == 1, len(lists)
     pages = {page for page, _ in tree.content(lists[0])}
@@ -185,18 +186,18 @@ def test_a_list_over_pages_is_one_list_with_labels(tmp_path):
 
 
 @pytest.mark.parametrize(("marker", "first"), [("①", "①"), ("（１）", "（１）"), ("・", "・")])
-def test_each_marker_is_a_label(tmp_path, marker, first):
-    tree = tagged(tmp_path, with_blocks(f"- list: [一つ目, 二つ目]\n  marker: {marker}\n"))
+def test_each_marker_is_a_label(built_once, marker, first):
+    tree = tagged(built_once, with_blocks(f"- list: [一つ目, 二つ目]\n  marker: {marker}\n"))
     item = next(i for i in tree.all("LI") if tree.text(i).endswith("一つ目"))
     label, body = tree.kids(item)
     assert (tree.role(label), tree.text(label), tree.text(body)) == ("Lbl", first, "一つ目")
 
 
-def test_the_tree_is_consistent(tmp_path):
+def test_the_tree_is_consistent(built_once):
     """After joining and retagging, every element's /P is its parent, and the parent tree
     maps each marked content to the element that holds it."""
     rows = "\n".join(f'    - ["施設{n:03d}", "{n}"]' for n in range(1, 121))
-    tree = tagged(tmp_path, with_blocks(f"- table:\n    - [区分, 件数]\n{rows}\n"))
+    tree = tagged(built_once, with_blocks(f"- table:\n    - [区分, 件数]\n{rows}\n"))
     holder: dict[tuple[int, int], int] = {}
     for element in tree.walk():
         for kid in tree.kids(element):
@@ -231,11 +232,10 @@ def _pdfua_errors(path: Path) -> list[str]:
     ]
 
 
-def test_pdfua_finds_no_error_in_a_built_plan(tmp_path):
-    content = write_content(tmp_path)
-    build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)
-    assert _pdfua_errors(tmp_path / "out" / "plan.pdf") == []
-    assert _pdfua_errors(tmp_path / "out" / "overview.pdf") == []
+def test_pdfua_finds_no_error_in_a_built_plan(built_once):
+    out = built_once()
+    assert _pdfua_errors(out / "plan.pdf") == []
+    assert _pdfua_errors(out / "overview.pdf") == []
 
 
 def test_pdfua_finds_no_error_in_the_real_plan(built_plan):
