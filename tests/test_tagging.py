@@ -269,7 +269,7 @@ def test_pdfua_finds_no_error_in_the_real_plan(built_plan):
     assert not [t for t in tree.marked.values() if head in t and "第３章" not in t]
 
 
-def test_each_footnote_is_a_note_after_its_call(tmp_path):
+def test_each_footnote_is_a_note_after_its_call(built_once):
     """A footnote is a Note with an /ID of its own (PDF/UA-1, 7.9), its 「※n」 a Lbl, and
     stands right after its call, a Reference, in the paragraph or cell that calls it, or
     right after the heading that calls it (the heading reads as its title alone); no
@@ -281,7 +281,7 @@ def test_each_footnote_is_a_note_after_its_call(tmp_path):
         "- section: 見出しＤ[^note-c]の節\n  id: sec-d\n  body:\n    - p: 本文Ｄ\n"
     )
     files["footnotes.yaml"] = "note-a: 脚注の本文\nnote-b: 脚注Ｂの本文\nnote-c: 脚注Ｃの本文\n"
-    tree = tagged(tmp_path, files)
+    tree = tagged(built_once, files)
     notes = tree.all("Note")
     assert [tree.text(n) for n in notes] == [
         "※1 脚注の本文",
@@ -321,11 +321,11 @@ def test_each_footnote_is_a_note_after_its_call(tmp_path):
     assert [tree.role(k) for k in tree.kids(tree.document)] == ["Part"]
 
 
-def test_running_heads_and_folios_are_artifacts(tmp_path):
+def test_running_heads_and_folios_are_artifacts(built_once):
     """What the page's margin boxes print (the running head, the folio 「- 1 -」) is a
     pagination artifact: WeasyPrint tags it as text but leaves its elements out of the
     tree, so it was marked content that belonged to no element of the document."""
-    tree = tagged(tmp_path, with_blocks("- page_break: true\n- p: 次の頁の本文\n"))
+    tree = tagged(built_once, with_blocks("- page_break: true\n- p: 次の頁の本文\n"))
     held = {key for element in tree.walk() for key in tree.content(element)}
     loose = {key: text for key, text in tree.marked.items() if key not in held and text.strip()}
     assert not loose, loose
