@@ -14,6 +14,7 @@ import stat
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -456,33 +457,43 @@ def _norm(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip() if text is not None else ""
 
 
-def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
-    """Rows by column name, from the header row (the first row naming both keys)."""
-    wanted = {_norm(c): c for c in (*COLUMNS, EDITION, *ACTUAL_COLUMNS)}
-    keys = {_norm(KPI_ID), _norm(PACKAGE_ID)}
+def _year_column(value: Any) -> str | None:
+    """The name of a column of 実績値 for one fiscal year (「令和８年度」), or None."""
+    year = fiscal_year(_norm(value)) if isinstance(value, str) else None
+    return reiwa(year) if year is not None else None
+
+
+def keyed_rows(
+    table: list[tuple[int, list[Cell]]],
+    *,
+    names: tuple[str, ...],
+    keys: tuple[str, ...],
+    where: Pos,
+    missing: str,
+    other: Callable[[Any], str | None] | None = None,
+) -> list[SheetRow]:
+    """A sheet's rows by column name, from its header row: the first of its first ten
+    rows naming every one of ``keys``. A header is one of ``names`` (compared as NFKC) or
+    what ``other`` names it; any other column is not read. No header row: ``missing``,
+    at the table's first cell (or ``where``); a column named twice: a problem at each."""
+    wanted = {_norm(c): c for c in names}
+    needed = {_norm(k) for k in keys}
     index = next(
         (
             i
             for i, (_line, cells) in enumerate(table[:10])
-            if keys <= {_norm(c.value) for c in cells}
+            if needed <= {_norm(c.value) for c in cells}
         ),
         None,
     )
     if index is None:
-        raise _refuse(
-            table[0][1][0].pos if table and table[0][1] else Pos(shown),
-            f"見出しの行（「{KPI_ID}」「{PACKAGE_ID}」…）が見つかりません。書き出した表の 1 行目の"
-            "見出しを消したり変えたりしていないか確かめてください。 (header row not found)",
-        )
+        raise _refuse(table[0][1][0].pos if table and table[0][1] else where, missing)
     columns: dict[str, int] = {}
     problems = []
     for i, c in enumerate(table[index][1]):
-        name = wanted.get(_norm(c.value))
+        name = wanted.get(_norm(c.value)) or (other(c.value) if other else None)
         if name is None:
-            year = fiscal_year(_norm(c.value)) if isinstance(c.value, str) else None
-            if year is None:
-                continue
-            name = reiwa(year)  # a column of 実績値 for one fiscal year
+            continue
         if name in columns:
             problems.append(
                 Problem(
@@ -500,6 +511,20 @@ def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
         picked = {name: cells[i] for name, i in columns.items() if i < len(cells)}
         rows.append(SheetRow(line, picked, cells[0].pos))
     return rows
+
+
+def _keyed(table: list[tuple[int, list[Cell]]], shown: str) -> list[SheetRow]:
+    """The ＫＰＩ sheet's rows by column name, from the header row (the first row naming
+    both keys); a column per fiscal year of 実績値 too."""
+    return keyed_rows(
+        table,
+        names=(*COLUMNS, EDITION, *ACTUAL_COLUMNS),
+        keys=(KPI_ID, PACKAGE_ID),
+        where=Pos(shown),
+        missing=f"見出しの行（「{KPI_ID}」「{PACKAGE_ID}」…）が見つかりません。書き出した表の 1 行目の"
+        "見出しを消したり変えたりしていないか確かめてください。 (header row not found)",
+        other=_year_column,
+    )
 
 
 # ------------------------------------------------------------------ values in cells

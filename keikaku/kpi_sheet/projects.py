@@ -28,10 +28,10 @@ from typing import Any
 
 import yaml
 
-from ..errors import BuildError, Pos, Problem
+from ..errors import Pos
 from ..model import Plan, Projects, Text, walk
 from ..series import fiscal_year
-from .cells import SheetRow, _norm, _read_file, _refuse, _xlsx_table, number_text
+from .cells import _read_file, _xlsx_table, keyed_rows, number_text
 from .kpis import _without_kpis
 from .yamledit import Doc, _get
 
@@ -166,43 +166,14 @@ def read_rows(path: Path, shown: str) -> list[Any]:
     table = _xlsx_table(_read_file(Path(path), shown), shown, _choose)
     if not table:
         return []
-    wanted = {_norm(c): c for c in COLUMNS}
-    index = next(
-        (
-            i
-            for i, (_line, cells) in enumerate(table[:10])
-            if _norm(PROJECT_ID) in {_norm(c.value) for c in cells}
-        ),
-        None,
+    return keyed_rows(
+        table,
+        names=COLUMNS,
+        keys=(PROJECT_ID,),
+        where=Pos(f"{shown}:{SHEET}"),
+        missing=f"シート「{SHEET}」に見出しの行（「{PROJECT_ID}」…）が見つかりません。書き出した表の"
+        " 1 行目の見出しを消したり変えたりしていないか確かめてください。 (header row not found)",
     )
-    if index is None:
-        raise _refuse(
-            table[0][1][0].pos if table[0][1] else Pos(f"{shown}:{SHEET}"),
-            f"シート「{SHEET}」に見出しの行（「{PROJECT_ID}」…）が見つかりません。書き出した表の"
-            " 1 行目の見出しを消したり変えたりしていないか確かめてください。 (header row not found)",
-        )
-    columns: dict[str, int] = {}
-    problems = []
-    for i, c in enumerate(table[index][1]):
-        name = wanted.get(_norm(c.value))
-        if name is None:
-            continue
-        if name in columns:
-            problems.append(
-                Problem(
-                    c.pos,
-                    f"見出し「{name}」の列が二つあります。一つにしてください。 (duplicate column)",
-                )
-            )
-        columns[name] = i
-    if problems:
-        raise BuildError(problems)
-    rows = []
-    for line, cells in table[index + 1 :]:
-        if cells:
-            picked = {name: cells[i] for name, i in columns.items() if i < len(cells)}
-            rows.append(SheetRow(line, picked, cells[0].pos))
-    return rows
 
 
 # ------------------------------------------------------------------ the import
@@ -358,12 +329,18 @@ def as_expected(
 ) -> bool:
     """The plans as loaded again hold exactly the projects the sheet asked for; every
     edition is otherwise as it was (its ＫＰＩ are the ＫＰＩ sheet's to check)."""
-    from ..data import plan_data
-
     if project_state(after) != expected:
         return False
-    if [name for name, _ in before] != [name for name, _ in after]:
-        return False
+    return [name for name, _ in before] == [name for name, _ in after] and rest_unchanged(
+        before, after
+    )
+
+
+def rest_unchanged(before: list[tuple[str, Plan]], after: list[tuple[str, Plan]]) -> bool:
+    """Each plan (``all_plans``) as it was, its ＫＰＩ and 主要事業 left out: what neither
+    sheet may change."""
+    from ..data import plan_data
+
     return all(
         without_projects(_without_kpis(plan_data(a)))
         == without_projects(_without_kpis(plan_data(b)))
@@ -381,5 +358,6 @@ __all__ = [
     "project_state",
     "projects_of",
     "read_rows",
+    "rest_unchanged",
     "sheet_rows",
 ]
