@@ -21,7 +21,9 @@ How the document is made:
    a ``custom-style`` (made to measure: indents in characters as in the PDF), every
    heading a ``Header`` of level = its outline depth (Word's Heading 1–6), its number as
    text. Each paragraph starts with an empty span whose id becomes a Word bookmark
-   (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``). Generated lists
+   (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``). Text is the
+   document tree's printed text (``tree.inline``, ``tree.prose_blocks``: one parse of
+   the Markdown, its marks as Word runs, no HTML parsed back). Generated lists
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
    SVG only with a PNG fallback, which pandoc makes only with rsvg-convert).
@@ -60,14 +62,13 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 from xml.sax.saxutils import escape as _xml_escape
 
-from . import files
+from . import files, tree
 from .docx_fonts import GOTHIC, MINCHO, Cutting, ast_text, font_table, used_text
 from .docx_fonts import embed as embed_fonts
 from .errors import BuildError, Problem
@@ -390,52 +391,6 @@ def _plain_text(inlines: list) -> str:
     return "".join(out)
 
 
-# ------------------------------------------------------------------ inline HTML → AST
-
-
-@dataclass
-class _El:
-    tag: str
-    attrs: dict[str, str]
-    children: list[_El | str] = field(default_factory=list)
-
-
-class _Tree(HTMLParser):
-    """The rendered HTML of content text (markdown-it's output, raw HTML off) as a tree."""
-
-    VOID = frozenset({"br", "hr", "img", "col", "input", "wbr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = _El("root", {})
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag, attrs):
-        el = _El(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(el)
-        if tag not in self.VOID:
-            self.stack.append(el)
-
-    def handle_startendtag(self, tag, attrs):
-        self.stack[-1].children.append(_El(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag):
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data):
-        self.stack[-1].children.append(data)
-
-
-def _parse_html(markup: str) -> _El:
-    tree = _Tree()
-    tree.feed(str(markup))
-    tree.close()
-    return tree.root
-
-
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 
 
@@ -751,38 +706,67 @@ class _Builder:
     # -------------------------------------------------------------- inline text
 
     def text(self, value: Text | str | None) -> list:
-        """Content text as AST inlines (its rendered HTML, the footnotes as Word footnotes)."""
+        """Content text as AST inlines (as printed, the footnotes as Word footnotes)."""
         if value is None:
             return []
         if isinstance(value, Text):
-            return self.inlines(_parse_html(str(value.html)).children)
+            return self.inline(tree.inline(value))
         return [Str(str(value))] if value else []
 
-    def inlines(self, nodes: list[_El | str]) -> list:
+    def inline(self, text: tree.Inline) -> list:
+        """Printed text as AST inlines: its marks as Word sets them (strong in the plan's
+        style, links to a heading's bookmark or outside), each footnote call a footnote."""
+        order = sorted(
+            range(len(text.marks)), key=lambda n: (text.marks[n].start, -text.marks[n].end, n)
+        )
+        return self.runs(text, 0, len(text.text), [text.marks[n] for n in order])
+
+    def runs(self, text: tree.Inline, start: int, end: int, marks: list[tree.Mark]) -> list:
+        """``text[start:end]`` as AST inlines; ``marks`` the ranges inside it, outer first."""
         out: list = []
-        for node in nodes:
-            if isinstance(node, str):
-                text = _SPACES.sub(" ", node)
-                if text:
-                    out.append(Str(text))
-                continue
-            tag, kids = node.tag, node.children
-            if tag == "br":
-                out.append(LINE_BREAK)
-            elif tag in ("strong", "b"):
-                out.append(Span(self.inlines(kids), style="Plan Strong"))
-            elif tag in ("em", "i"):
-                out.append({"t": "Emph", "c": self.inlines(kids)})
-            elif tag in ("s", "del"):
-                out.append({"t": "Strikeout", "c": self.inlines(kids)})
-            elif tag == "code":
-                out.append({"t": "Code", "c": [["", [], []], "".join(_texts(node))]})
-            elif tag == "a":
-                out.append(self.link(node.attrs.get("href", ""), self.inlines(kids)))
-            elif tag == "span" and "footnote" in node.attrs.get("class", "").split():
-                out.append(self.footnote(node))
-            else:
-                out.extend(self.inlines(kids))
+        at, n = start, 0
+        while n < len(marks):
+            m = marks[n]
+            inner = n + 1
+            while (
+                inner < len(marks)
+                and marks[inner].end <= m.end
+                and (marks[inner].start < m.end or m.start == m.end)
+            ):
+                inner += 1
+            out += self.plain_runs(text, at, m.start)
+            kids = self.runs(text, m.start, m.end, marks[n + 1 : inner])
+            match m.kind:
+                case "strong":
+                    out.append(Span(kids, style="Plan Strong"))
+                case "em":
+                    out.append({"t": "Emph", "c": kids})
+                case "strike":
+                    out.append({"t": "Strikeout", "c": kids})
+                case "code":
+                    out.append({"t": "Code", "c": [["", [], []], text.text[m.start : m.end]]})
+                case "link":
+                    out.append(self.link(m.href, kids))
+                case "break":
+                    out.append(LINE_BREAK)
+                case _:
+                    assert_never(m.kind)
+            at, n = m.end, inner
+        return out + self.plain_runs(text, at, end)
+
+    def plain_runs(self, text: tree.Inline, start: int, end: int) -> list:
+        """Unmarked ``text[start:end]``: its runs of white space one space (as HTML sets
+        them), each footnote call a footnote."""
+        out: list = []
+        at = start
+        for call in text.calls:
+            if start <= call.at < end:
+                if run := _SPACES.sub(" ", text.text[at : call.at]):
+                    out.append(Str(run))
+                out.append(self.footnote(call.footnote))
+                at = call.at + 1
+        if run := _SPACES.sub(" ", text.text[at:end]):
+            out.append(Str(run))
         return out
 
     def link(self, href: str, inlines: list) -> dict:
@@ -795,11 +779,10 @@ class _Builder:
             return {"t": "Link", "c": [["", [], []], inlines, [href, ""]]}
         return Span(inlines)
 
-    def footnote(self, node: _El) -> dict:
-        fid = node.attrs.get("data-footnote", "")
+    def footnote(self, fid: str) -> dict:
         text = self.plan.footnotes.get(fid)
         trace = self.trace(fid, "", "footnote", (), text if text is not None else "")
-        inlines = [Span([], ident=trace.name), *self.inlines(node.children)]
+        inlines = [Span([], ident=trace.name), *self.text(text)]
         self.traces[trace.order] = Trace(
             trace.name,
             trace.id,
@@ -1476,7 +1459,6 @@ class _Builder:
             )
 
     def prose(self, b: MarkdownBlock | MarkdownFile, ctx: _Ctx, path: str) -> None:
-        root = _parse_html(str(b.prose.html))
         src = b.prose.pos
         counter = [0]
 
@@ -1486,105 +1468,53 @@ class _Builder:
                 ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src
             )
 
-        def blocks(nodes: list, left: float) -> None:
+        def blocks(nodes: Iterable[tree.ProseBlock], left: float) -> None:
             for node in nodes:
-                if isinstance(node, str):
-                    if node.strip():
+                match node:
+                    case tree.ProsePara():
                         self.add(
                             self.para(
-                                self.styles.get("Body", left=left), [Str(node.strip())], trace()
-                            )
-                        )
-                    continue
-                if node.tag == "p":
-                    self.add(
-                        self.para(
-                            self.styles.get("Body", left=left),
-                            _trim(self.inlines(node.children)),
-                            trace(),
-                        )
-                    )
-                elif node.tag in ("ul", "ol"):
-                    items = [c for c in node.children if isinstance(c, _El) and c.tag == "li"]
-                    start = int(node.attrs.get("start", "1") or 1) if node.tag == "ol" else 1
-                    marks = [
-                        f"{start + i}." if node.tag == "ol" else "•" for i in range(len(items))
-                    ]
-                    hang = 2.0 if node.tag == "ol" else 1.0
-                    for mark, li in zip(marks, items, strict=True):
-                        inline_nodes = [
-                            c
-                            for c in li.children
-                            if isinstance(c, str)
-                            or c.tag not in ("ul", "ol", "p", "table", "blockquote", "pre")
-                        ]
-                        paras = [c for c in li.children if isinstance(c, _El) and c.tag == "p"]
-                        first = (
-                            self.inlines(paras[0].children) if paras else self.inlines(inline_nodes)
-                        )
-                        self.add(
-                            self.para(
-                                self.styles.get("Point", left=left, hang=hang),
-                                [*marked(mark, hang), *_trim(first)],
+                                self.styles.get("Body", left=left),
+                                _trim(self.inline(node.text)),
                                 trace(),
                             )
                         )
-                        rest = [
-                            c
-                            for c in li.children
-                            if isinstance(c, _El)
-                            and c.tag in ("ul", "ol", "table", "blockquote", "pre")
-                        ]
-                        rest = [*paras[1:], *rest] if paras else rest
-                        blocks(rest, left + hang)
-                elif node.tag == "table":
-                    self.prose_table(node, trace)
-                elif node.tag == "blockquote":
-                    blocks(node.children, left + 2)
-                elif node.tag == "pre":
-                    self.add(
-                        self.para(
-                            self.styles.get("Flush", left=left),
-                            [
-                                {
-                                    "t": "Code",
-                                    "c": [["", [], []], "".join(_texts(node)).rstrip("\n")],
-                                }
-                            ],
-                            trace(),
-                        )
-                    )
-                elif node.tag != "hr":
-                    blocks(node.children, left)
+                    case tree.ProseList():
+                        hang = 2.0 if node.ordered else 1.0
+                        for i, item in enumerate(node.items):
+                            mark = f"{node.start + i}." if node.ordered else "•"
+                            # The item's first paragraph, then its others, then the rest.
+                            paras = [c for c in item if isinstance(c, tree.ProsePara)]
+                            first = self.inline(paras[0].text) if paras else []
+                            self.add(
+                                self.para(
+                                    self.styles.get("Point", left=left, hang=hang),
+                                    [*marked(mark, hang), *_trim(first)],
+                                    trace(),
+                                )
+                            )
+                            rest = [c for c in item if not isinstance(c, tree.ProsePara)]
+                            blocks([*paras[1:], *rest], left + hang)
+                    case tree.ProseTable():
+                        self.prose_table(node, trace)
+                    case tree.ProseQuote():
+                        blocks(node.blocks, left + 2)
+                    case tree.ProseCode():
+                        code = {"t": "Code", "c": [["", [], []], node.text.rstrip("\n")]}
+                        self.add(self.para(self.styles.get("Flush", left=left), [code], trace()))
+                    case _:
+                        assert_never(node)
 
-        blocks(root.children, ctx.left)
+        blocks(tree.prose_blocks(b.prose.raw), ctx.left)
 
-    def prose_table(self, node: _El, trace: Any) -> None:
-        head_rows = [
-            r
-            for s in node.children
-            if isinstance(s, _El) and s.tag == "thead"
-            for r in s.children
-            if isinstance(r, _El) and r.tag == "tr"
-        ]
-        body_rows = [
-            r
-            for s in node.children
-            if isinstance(s, _El) and s.tag == "tbody"
-            for r in s.children
-            if isinstance(r, _El) and r.tag == "tr"
-        ]
+    def prose_table(self, node: tree.ProseTable, trace: Any) -> None:
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
 
-        def row(tr: _El, style: str) -> list:
-            return [
-                _cell([self.para(style, _trim(self.inlines(c.children)), trace())])
-                for c in tr.children
-                if isinstance(c, _El) and c.tag in ("td", "th")
-            ]
+        def row(cells: tuple[tree.Inline, ...], style: str) -> list:
+            return [_cell([self.para(style, _trim(self.inline(c)), trace())]) for c in cells]
 
-        rows_h = [row(r, head) for r in head_rows]
-        rows_b = [row(r, cell) for r in body_rows]
+        rows_h = [row(r, head) for r in node.head]
+        rows_b = [row(r, cell) for r in node.body]
         ncols = max((len(r) for r in rows_h + rows_b), default=1)
         rows_h = [r + [_cell([])] * (ncols - len(r)) for r in rows_h]
         rows_b = [r + [_cell([])] * (ncols - len(r)) for r in rows_b]
@@ -2156,12 +2086,6 @@ def _trim(inlines: list) -> list:
     if out and out[-1].get("t") == "Str":
         out[-1] = Str(out[-1]["c"].rstrip(" "))
     return out
-
-
-def _texts(node: _El | str) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    return [t for c in node.children for t in _texts(c)]
 
 
 def _content_id(h: Heading) -> str:
