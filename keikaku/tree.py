@@ -21,7 +21,7 @@ HTML is ever parsed back. ``inline`` gives a content text so, and ``prose_blocks
 passage of Markdown as its paragraphs, lists, tables, quotes and code.
 
 Who reads it. The 新旧対照表 (``compare.py``) flattens these nodes and compares what is
-printed; ``footnote_numbers`` comes from here. The Word writer (``docx.py``) takes its
+printed; ``footnote_numbers`` comes from here. The Word writer (``docx/``) takes its
 text from ``inline`` and ``prose_blocks``; it and the HTML writer (Jinja templates) still
 walk the model for the rest; moving one onto the tree means:
 

@@ -1,4 +1,4 @@
-"""The Word edition (keikaku/docx.py): plan.docx read back with zipfile and ElementTree.
+"""The Word edition (keikaku/docx/): plan.docx read back with zipfile and ElementTree.
 
 A small plan with every kind of block is built twice, as the PDF (``pipeline.build``) and
 as plan.docx, and the two are compared: the same headings at the same levels as the PDF's
@@ -697,20 +697,20 @@ def test_two_builds_give_the_same_products(built):
 
 
 class _Recorded:
-    """Every pandoc the Word edition starts (``docx.start_pandoc``), with its process id."""
+    """Every pandoc the Word edition starts (``docx.edition.start_pandoc``), with its process id."""
 
     def __init__(self, monkeypatch) -> None:
-        import keikaku.docx
+        import keikaku.docx.edition
 
         self.jobs: list[tuple[object, int]] = []
-        real = keikaku.docx.start_pandoc
+        real = keikaku.docx.edition.start_pandoc
 
         def start(*args, **kwargs):
             job = real(*args, **kwargs)
             self.jobs.append((job, job._proc.pid))
             return job
 
-        monkeypatch.setattr(keikaku.docx, "start_pandoc", start)
+        monkeypatch.setattr(keikaku.docx.edition, "start_pandoc", start)
 
 
 def _gone(pid: int) -> bool:
