@@ -1,6 +1,6 @@
 """The 意見対応表: what the reviewers marked in their copies of plan.docx, in plan order.
 
-Other bureaus and ministries return the Word edition (``docx.py``) with tracked changes and
+Other bureaus and ministries return the Word edition (``docx/``) with tracked changes and
 comments. ``collect_comments`` reads every returned file with Pandoc (``pandoc --sandbox
 --track-changes=all -f docx -t json``) and gathers every insertion, deletion and comment
 with its author and date; each becomes part of a row of the 意見対応表 at the place in the

@@ -82,7 +82,7 @@ def docx_html(html: str) -> str:
 
 
 def _width(text: str) -> float:
-    """The width of ``text`` in ems, as docx.py counts a marker's."""
+    """The width of ``text`` in ems, as the plan's Word edition (docx/) counts a marker's."""
     return sum(char_width(c) for c in text)
 
 

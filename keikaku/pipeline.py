@@ -310,7 +310,7 @@ def _build(
         word = None
         if docx:
             with progress.stage("docx"):
-                # The Word edition for consultation (docx.py): the same plan through Pandoc.
+                # The Word edition for consultation (docx/): the same plan through Pandoc.
                 # Pandoc is a process of its own: it writes the package on the other core
                 # while WeasyPrint lays the PDF out here; the 目次's and 参考１'s page
                 # numbers, the PDF's, are filled in after the layout (docx-fill). A

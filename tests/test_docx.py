@@ -1,4 +1,4 @@
-"""The Word edition (keikaku/docx.py): plan.docx read back with zipfile and ElementTree.
+"""The Word edition (keikaku/docx/): plan.docx read back with zipfile and ElementTree.
 
 A small plan with every kind of block is built twice, as the PDF (``pipeline.build``) and
 as plan.docx, and the two are compared: the same headings at the same levels as the PDF's
@@ -697,20 +697,20 @@ def test_two_builds_give_the_same_products(built):
 
 
 class _Recorded:
-    """Every pandoc the Word edition starts (``docx.start_pandoc``), with its process id."""
+    """Every pandoc the Word edition starts (``docx.edition.start_pandoc``), with its process id."""
 
     def __init__(self, monkeypatch) -> None:
-        import keikaku.docx
+        import keikaku.docx.edition
 
         self.jobs: list[tuple[object, int]] = []
-        real = keikaku.docx.start_pandoc
+        real = keikaku.docx.edition.start_pandoc
 
         def start(*args, **kwargs):
             job = real(*args, **kwargs)
             self.jobs.append((job, job._proc.pid))
             return job
 
-        monkeypatch.setattr(keikaku.docx, "start_pandoc", start)
+        monkeypatch.setattr(keikaku.docx.edition, "start_pandoc", start)
 
 
 def _gone(pid: int) -> bool:
@@ -1240,3 +1240,121 @@ def test_libreoffice_lays_the_followup_report_out_on_plan_docx_pages(tmp_path):
     want = squash("".join(body.parts))
     assert "基準値55％（令和５年度）" in want and "第１節" in want
     assert squash(text) == want
+
+
+# ------------------------------------------------------------------ marked text
+
+#: Text in every mark the content may write: in a paragraph, a table cell, a footnote and
+#: a Markdown passage (its soft and hard breaks, lists, a table, a quote, code).
+MARKED = {
+    "footnotes.yaml": 'note-a: "脚注の**太字**と[外部](https://example.org/n)"\n',
+    "chapter4.yaml": textwrap.dedent(MINIMAL["chapter4.yaml"]).replace(
+        "- pending: 次回以降に議論",
+        """\
+- p: "**太字**と*斜体*と~~取消~~と`符号`と[内部](#measure-a)と[外部](https://example.org/a?b=1&c=2)と***両方***と**太字の*斜体*と脚注[^note-a]**。"
+      - table:
+          - [見出し一, 見出し二]
+          - ["一行目*斜体*\\n二行目", セル]
+      - markdown: |
+          一行目**太字**
+          続き。
+          改行の前\\
+          改行の後。
+
+          - 箇条一
+            - 入れ子
+
+          > 引用の段落。
+
+              符号の行
+
+          | 甲 | 乙 |
+          |--|--|
+          | 一 | *二* |
+""",
+    ),
+}
+
+
+def _runs(p: ET.Element) -> list[tuple[str, tuple[str, ...]]]:
+    """A paragraph's runs: text and the names of the run properties and style it has."""
+    out = []
+    for r in p.iter(W + "r"):
+        props = r.find(W + "rPr")
+        names: tuple[str, ...] = ()
+        if props is not None:
+            names = tuple(
+                c.get(W + "val") if c.tag == W + "rStyle" else c.tag.removeprefix(W)
+                for c in props
+                if c.tag != W + "rFonts"
+            )
+        text = "".join(t.text or "" for t in r.iter(W + "t"))
+        if r.find(W + "br") is not None:
+            text = "\n"
+        if r.find(W + "footnoteReference") is not None:
+            text = "※"
+        if text:
+            out.append((text, tuple(n for n in names if n not in ("iCs", "bCs"))))
+    return out
+
+
+def test_marked_text_is_set_in_word_runs_from_the_tree(tmp_path):
+    """Strong, emphasis, strikeout, code, links (to a heading's bookmark or outside) and
+    line breaks reach Word as runs of their own, read from the tree's printed text."""
+    content = write_content(tmp_path, MARKED)
+    data = docx_bytes(load_plan(content), revision="r", date=DATE, content=content)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        body = ET.fromstring(z.read("word/document.xml"))
+        notes = ET.fromstring(z.read("word/footnotes.xml"))
+        rels = z.read("word/_rels/document.xml.rels").decode("utf-8")
+    paragraphs = {_text(p): p for p in _paragraphs(body)}
+    marked = paragraphs["太字と斜体と取消と符号と内部と外部と両方と太字の斜体と脚注。"]
+    assert _runs(marked) == [
+        ("太字", ("PlanStrong",)),
+        ("と", ()),
+        ("斜体", ("i",)),
+        ("と", ()),
+        ("取消", ("strike",)),
+        ("と", ()),
+        ("符号", ("VerbatimChar",)),
+        ("と", ()),
+        ("内部", ("Hyperlink",)),
+        ("と", ()),
+        ("外部", ("Hyperlink",)),
+        ("と", ()),
+        ("両方", ("PlanStrong", "i")),
+        ("と", ()),
+        ("太字の", ("PlanStrong",)),
+        ("斜体", ("PlanStrong", "i")),
+        ("と脚注", ("PlanStrong",)),
+        ("※", ("FootnoteReference",)),
+        ("。", ()),
+    ]
+    links = marked.findall(W + "hyperlink")
+    assert links[0].get(W + "anchor", "").startswith("kk_")  # the heading's bookmark
+    assert "https://example.org/a?b=1&amp;c=2" in rels
+    # the footnote's own marks
+    note = next(
+        n
+        for n in notes.iter(W + "footnote")
+        if "脚注の" in "".join(notes.itertext()) and n.get(W + "type") is None
+    )
+    assert [r for r in _runs(note) if r[0].strip() and r[0] != "※"] == [
+        ("脚注の", ()),
+        ("太字", ("PlanStrong",)),
+        ("と", ()),
+        ("外部", ("Hyperlink",)),
+    ]
+    # a table cell's line end is a line break; Markdown's soft break a space, its hard
+    # break a line break with no space after it (as the PDF sets the line)
+    assert "一行目斜体\n二行目" in paragraphs
+    assert "一行目太字 続き。 改行の前\n改行の後。" in paragraphs
+    assert _runs(paragraphs["一行目太字 続き。 改行の前\n改行の後。"])[1] == (
+        "太字",
+        ("PlanStrong",),
+    )
+    texts = [_text(p) for p in _paragraphs(body)]
+    i = texts.index("•箇条一")
+    assert texts[i : i + 4] == ["•箇条一", "•入れ子", "引用の段落。", "符号の行"]
+    assert texts[i + 4 : i + 8] == ["甲", "乙", "一", "二"]
+    assert _runs(paragraphs["二"])[0] == ("二", ("i",))

@@ -202,3 +202,44 @@ def test_the_comparison_reads_the_tree_not_the_html():
             imported.update(a.name for a in node.names)
     assert "render" not in imported and "keikaku.render" not in imported
     assert "tree" in imported
+
+
+def test_printed_text_holds_its_marks_and_compares_without_them():
+    """One parse gives the characters, the footnote calls and the marked ranges; two texts
+    that print the same compare equal whatever their marks (the 新旧対照表 compares what
+    is printed)."""
+    from markupsafe import Markup
+
+    from keikaku.model import Cell, Text
+
+    text = tree.inline(
+        Text(
+            "**太字**と*斜体*と~~取消~~と`符号`と[内部](#a)と<https://example.org>と***両方***[^n]",
+            Markup(""),
+        )
+    )
+    assert text.text == "太字と斜体と取消と符号と内部とhttps://example.orgと両方※"
+    assert text.calls == (tree.Call(len(text.text) - 1, "n", 0),)
+    shown = [(m.kind, text.text[m.start : m.end], m.href) for m in text.marks]
+    assert shown == [
+        ("strong", "太字", ""),
+        ("em", "斜体", ""),
+        ("strike", "取消", ""),
+        ("code", "符号", ""),
+        ("link", "内部", "#a"),
+        ("link", "https://example.org", "https://example.org"),
+        ("em", "両方", ""),  # the outer range first
+        ("strong", "両方", ""),
+    ]
+    assert text == tree.Inline(text.text, text.calls)
+    # joined, each part's marks move with it; a cell's lines are joined by line breaks
+    joined = tree.join("前", text)
+    assert [(m.start, m.end) for m in joined.marks][:1] == [(1, 3)]
+    cell = tree.inline(Cell("一*二*\n三", Markup("")))
+    assert cell.text == "一二\n三"
+    assert [(m.kind, m.start) for m in cell.marks] == [("em", 1), ("break", 2)]
+    # Markdown: a soft break is unmarked, a hard break marked
+    (para,) = tree.prose_blocks("一\n二  \n三\n")
+    assert isinstance(para, tree.ProsePara)
+    assert para.text.text == "一\n二\n三"
+    assert [(m.kind, m.start) for m in para.text.marks] == [("break", 3)]

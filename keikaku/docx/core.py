@@ -1,0 +1,290 @@
+"""What every part of the Word edition's builder shares: traces, paragraphs, text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, assert_never
+
+from .. import tree
+from ..errors import Problem
+from ..model import (
+    Generated,
+    GoalOutline,
+    PackageGroup,
+    Plan,
+    Text,
+)
+from ..outline import Heading
+from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _plain_text
+from .styles import StyleBook
+from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
+
+# ------------------------------------------------------------------ the builder
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    """Where the blocks being set stand: the nearest content id and the field path under
+    it, the headings above, the left margin (em) and the heading node that holds them."""
+
+    id: str
+    path: str
+    where: tuple[str, ...]
+    left: float
+    node: Any = None
+
+
+def _join(path: str, part: str) -> str:
+    return f"{path}.{part}" if path and not part.startswith("[") else f"{path}{part}"
+
+
+def _toc_page(mark: str, page: int | None) -> str:
+    """A 目次 entry's page: a tab and a PAGEREF field showing the PDF's page number;
+    nothing without one."""
+    if page is None:
+        return ""
+    return (
+        '<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>{page}</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def _page_ref(mark: str, page: int | None) -> str:
+    """A heading's page in a table (参考１'s 頁): a PAGEREF field to its bookmark."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> PAGEREF {mark} \\h </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r><w:t>{'' if page is None else page}</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+_SLOT = re.compile(r"<!--keikaku:page:[0-9]+-->")
+
+
+#: The end of a section of the document (front matter, a part): an empty paragraph of
+#: almost no height, whose section properties ``_finish`` fills in.
+_SECTION_END = (
+    '<w:p><w:pPr><w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    "<w:sectPr><!--keikaku:{}--></w:sectPr></w:pPr></w:p>"
+)
+
+
+def _is_front(block: Any) -> bool:
+    """The cover and the 目次: the front matter, without page numbers."""
+    return isinstance(block, Generated) and block.name in ("cover", "toc")
+
+
+def _content_id(h: Heading) -> str:
+    node = h.node
+    if isinstance(node, PackageGroup):
+        return node.vision
+    if isinstance(node, GoalOutline):
+        return node.goal
+    return getattr(node, "id", "") or h.anchor
+
+
+class _Core:
+    """The plan as Pandoc's AST, with the trace of every paragraph: what every part of the
+    builder shares (the traces, the paragraphs, the text)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        draft: bool,
+        tag: str,
+        pages: Mapping[str, int] | None,
+        content: Path | None,
+    ) -> None:
+        self.plan = plan
+        self.draft = draft
+        self.outline = plan.outline(draft)
+        self.L = plan.labels
+        self.tag = tag
+        self.pages = None if pages is None else dict(pages)
+        """The PDF's page numbers; None while the layout is still running (``start_docx``):
+        each page number is then a slot (``slot``), filled in once they are known."""
+        self.slots: dict[str, tuple[str, str]] = {}
+        """Each slot's mark in the raw XML → (``toc`` or ``ref``, the heading's anchor)."""
+        self.content = content
+        self.styles = StyleBook()
+        self.traces: list[Trace] = []
+        self.problems: list[Problem] = []
+        self.blocks: list[dict] = []
+        self.heading_marks = {
+            h.anchor: f"{TRACE_PREFIX}{tag}_h{i}" for i, h in enumerate(self.outline.headings)
+        }
+        self.origin: dict[int, tuple[str, str]] = {}
+        """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
+        self.heading_ppr: dict[str, str] = {}
+        self.running_heads: list[str] = []
+        """The title of each part that opens a section of the body, in order."""
+        self.figures: dict[bytes, bytes] = {}
+        """Each figure's stand-in given to Pandoc → the image that replaces it."""
+        """Direct paragraph properties of each heading (by bookmark): its indent."""
+
+    # -------------------------------------------------------------- traces
+
+    def trace(
+        self,
+        cid: str,
+        path: str,
+        kind: str,
+        where: tuple[str, ...],
+        src: Any,
+        *,
+        name: str | None = None,
+    ) -> Trace:
+        if name is None:
+            name = f"{TRACE_PREFIX}{self.tag}_{len(self.traces)}"
+        assert BOOKMARK.match(name), name
+        pos = getattr(src, "pos", src)
+        t = Trace(name, cid, path, kind, where, str(pos) if pos else "", len(self.traces))
+        self.traces.append(t)
+        return t
+
+    def label_trace(self, key: str, ctx: _Ctx) -> Trace:
+        """A paragraph of wording that is not content but a label (plan.yaml's ``labels``
+        over the defaults): traced to the label."""
+        return self.trace("", f"labels.{key}", "label", ctx.where, self.L[key])
+
+    def para(self, style: str, inlines: list, trace: Trace | None) -> dict:
+        """One Word paragraph, opened by its trace bookmark."""
+        if trace is not None:
+            inlines = [Span([], ident=trace.name), *inlines]
+            self.traces[trace.order] = Trace(
+                trace.name,
+                trace.id,
+                trace.path,
+                trace.kind,
+                trace.where,
+                trace.src,
+                trace.order,
+                _plain_text(inlines),
+            )
+        return Div([Para(inlines)], style)
+
+    def add(self, block: dict) -> None:
+        self.blocks.append(block)
+
+    # -------------------------------------------------------------- inline text
+
+    def text(self, value: Text | str | None) -> list:
+        """Content text as AST inlines (as printed, the footnotes as Word footnotes)."""
+        if value is None:
+            return []
+        if isinstance(value, Text):
+            return self.inline(tree.inline(value))
+        return [Str(str(value))] if value else []
+
+    def inline(self, text: tree.Inline) -> list:
+        """Printed text as AST inlines: its marks as Word sets them (strong in the plan's
+        style, links to a heading's bookmark or outside), each footnote call a footnote."""
+        order = sorted(
+            range(len(text.marks)), key=lambda n: (text.marks[n].start, -text.marks[n].end, n)
+        )
+        return self.runs(text, 0, len(text.text), [text.marks[n] for n in order])
+
+    def runs(self, text: tree.Inline, start: int, end: int, marks: list[tree.Mark]) -> list:
+        """``text[start:end]`` as AST inlines; ``marks`` the ranges inside it, outer first."""
+        out: list = []
+        at, n = start, 0
+        while n < len(marks):
+            m = marks[n]
+            inner = n + 1
+            while (
+                inner < len(marks)
+                and marks[inner].end <= m.end
+                and (marks[inner].start < m.end or m.start == m.end)
+            ):
+                inner += 1
+            out += self.plain_runs(text, at, m.start)
+            kids = self.runs(text, m.start, m.end, marks[n + 1 : inner])
+            match m.kind:
+                case "strong":
+                    out.append(Span(kids, style="Plan Strong"))
+                case "em":
+                    out.append({"t": "Emph", "c": kids})
+                case "strike":
+                    out.append({"t": "Strikeout", "c": kids})
+                case "code":
+                    out.append({"t": "Code", "c": [["", [], []], text.text[m.start : m.end]]})
+                case "link":
+                    out.append(self.link(m.href, kids))
+                case "break":
+                    out.append(LINE_BREAK)
+                case _:
+                    assert_never(m.kind)
+            at, n = m.end, inner
+        return out + self.plain_runs(text, at, end)
+
+    def plain_runs(self, text: tree.Inline, start: int, end: int) -> list:
+        """Unmarked ``text[start:end]``: its runs of white space one space (as HTML sets
+        them), each footnote call a footnote."""
+        out: list = []
+        at = start
+        for call in text.calls:
+            if start <= call.at < end:
+                if run := _SPACES.sub(" ", text.text[at : call.at]):
+                    out.append(Str(run))
+                out.append(self.footnote(call.footnote))
+                at = call.at + 1
+        if run := _SPACES.sub(" ", text.text[at:end]):
+            out.append(Str(run))
+        return out
+
+    def link(self, href: str, inlines: list) -> dict:
+        if href.startswith("#"):
+            target = self.heading_marks.get(href[1:])
+            if target is None:
+                return Span(inlines)
+            return {"t": "Link", "c": [["", [], []], inlines, ["#" + target, ""]]}
+        if re.match(r"^(https?://|mailto:)", href, re.I):
+            return {"t": "Link", "c": [["", [], []], inlines, [href, ""]]}
+        return Span(inlines)
+
+    def footnote(self, fid: str) -> dict:
+        text = self.plan.footnotes.get(fid)
+        trace = self.trace(fid, "", "footnote", (), text if text is not None else "")
+        inlines = [Span([], ident=trace.name), *self.text(text)]
+        self.traces[trace.order] = Trace(
+            trace.name,
+            trace.id,
+            trace.path,
+            trace.kind,
+            trace.where,
+            trace.src,
+            trace.order,
+            _plain_text(inlines),
+        )
+        return {"t": "Note", "c": [Para(inlines)]}
+
+    def heading_title(self, b: Any) -> tuple[list, str, str, Any]:
+        """A heading's title as printed, and the content item its text comes from."""
+        if isinstance(b, PackageGroup):
+            v = self.plan.vision(b.vision)
+            return (
+                [
+                    Str(self.L["group_open"].plain),
+                    *self.text(v.title),
+                    Str(self.L["group_close"].plain),
+                ],
+                v.id,
+                "title",
+                v.title,
+            )
+        if isinstance(b, GoalOutline):
+            g = self.plan.goal(b.goal)
+            return self.text(g.title), g.id, "title", g.title
+        return self.text(b.title), b.id, "title", b.title
+
+    def caption_no(self, b: Any) -> list:
+        no = self.outline.caption_no(b)
+        return [Str(f"{no}　")] if no else []

@@ -1,0 +1,505 @@
+"""The Word edition's tables, figures, diagrams and Markdown passages."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, assert_never
+
+from .. import files, tree
+from ..errors import Problem
+from ..limits import MAX_IMAGE_BYTES
+from ..model import (
+    HEADINGS,
+    Diagram,
+    Figure,
+    MarkdownBlock,
+    MarkdownFile,
+    Pending,
+    Projects,
+    Table,
+    Text,
+    printed_number,
+)
+from ..outline import zen
+from .core import _Core, _Ctx, _join
+from .pandoc_ast import (
+    LINE_BREAK,
+    Span,
+    Str,
+    TableBlock,
+    _cell,
+    _em,
+    _fractions,
+    _joined,
+    _trim,
+    marked,
+)
+from .trace_map import Trace
+
+
+class _Tables(_Core):
+    """The tables, figures, diagrams and Markdown of the plan."""
+
+    def table(self, b: Table, ctx: _Ctx, path: str) -> None:
+        if b.caption:
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*self.caption_no(b), *self.text(b.caption)],
+                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                )
+            )
+        ncols = max((len(r) for r in b.rows), default=1)
+        widths = _fractions(
+            [_em(w) if w != "auto" else None for w in b.widths] + [None] * (ncols - len(b.widths))
+        )
+        cell = self.styles.get("Cell")
+        head_style = self.styles.get("Cell Head")
+
+        def row(r: int, cells: tuple) -> list:
+            return [
+                _cell(
+                    [
+                        self.para(
+                            head_style if r < b.header else cell,
+                            self.text(c),
+                            self.trace(
+                                ctx.id, _join(path, f"table[{r}][{c_i}]"), "cell", ctx.where, c
+                            ),
+                        )
+                    ]
+                )
+                for c_i, c in enumerate(cells)
+            ]
+
+        head = [row(r, cells) for r, cells in enumerate(b.rows[: b.header])]
+        body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header :])]
+        self.add(TableBlock(widths[:ncols], head, body))
+        if b.source:
+            self.add(
+                self.para(
+                    self.styles.get("Source"),
+                    [Str(self.L["source"].plain), *self.text(b.source)],
+                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                )
+            )
+
+    def projects(self, b: Projects, ctx: _Ctx, path: str) -> None:
+        """主要事業 as plan.pdf sets it (blocks.html): the columns some row fills, a row
+        per project, the 計 computed; the header repeated on every page."""
+        if b.caption:
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*self.caption_no(b), *self.text(b.caption)],
+                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                )
+            )
+        columns = b.columns
+        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+        header = [
+            _cell([self.para(head, [Str(self.L[label].plain)], self.label_trace(label, ctx))])
+            for _name, label in columns
+        ]
+        aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name, _ in columns]
+        rows = []
+        for p in b.projects:
+            cells = []
+            for (name, _label), align in zip(columns, aligns, strict=True):
+                value = getattr(p, name)
+                inl = (
+                    []
+                    if value is None
+                    else [Str(printed_number(value))]
+                    if name == "cost"
+                    else self.text(value)
+                )
+                src = value if isinstance(value, Text) else p.pos
+                cells.append(
+                    _cell(
+                        [self.para(cell, inl, self.trace(p.id, name, "project", ctx.where, src))],
+                        align=align,
+                    )
+                )
+            rows.append(cells)
+        total = self.L["projects_total"].raw.replace("{count}", zen(b.count))
+        cost = b.total_cost
+        rows.append(
+            [
+                _cell([self.para(head, [Str(total)], self.label_trace("projects_total", ctx))]),
+                *(
+                    _cell(
+                        [
+                            self.para(
+                                head,
+                                [Str(printed_number(cost))]
+                                if name == "cost" and cost is not None
+                                else [],
+                                None,
+                            )
+                        ],
+                        align=align,
+                    )
+                    for (name, _label), align in zip(columns[1:], aligns[1:], strict=True)
+                ),
+            ]
+        )
+        share = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
+        widths = _fractions([share[name] for name, _ in columns])
+        self.add(TableBlock(widths, [header], rows, aligns))
+        if b.source:
+            self.add(
+                self.para(
+                    self.styles.get("Source"),
+                    [Str(self.L["source"].plain), *self.text(b.source)],
+                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                )
+            )
+
+    def kpi_table(self, kpis: tuple, ctx: _Ctx) -> None:
+        from ..render import kpi_columns, kpi_value
+
+        widths = kpi_columns(self.plan)
+        unit = float(widths["unit"].removesuffix("em")) * 9.5 / 10.5 / 45
+        value = float(widths["value"].removesuffix("em")) * 9.5 / 10.5 / 45
+        L = self.L
+        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+        header = [
+            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
+            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        ]
+        rows = []
+        for k in kpis:
+            cells = [
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.indicator),
+                            self.trace(k.id, "indicator", "kpi", ctx.where, k.indicator),
+                        )
+                    ]
+                ),
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.unit) if k.unit else [Str(L["kpi_no_unit"].plain)],
+                            self.trace(k.id, "unit", "kpi", ctx.where, k.unit or ""),
+                        )
+                    ]
+                ),
+            ]
+            for name in ("baseline", "target"):
+                v = getattr(k, name)
+                if isinstance(v, Pending):
+                    inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
+                    src: Any = v.pending
+                else:
+                    shown = v.value if isinstance(v.value, Text) else None
+                    inl = [
+                        *(
+                            self.text(shown)
+                            if shown is not None
+                            else [Str(str(kpi_value(v.value)))]
+                        ),
+                        LINE_BREAK,
+                        Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year"),
+                    ]
+                    src = v.year
+                cells.append(
+                    _cell([self.para(cell, inl, self.trace(k.id, name, "kpi", ctx.where, src))])
+                )
+            cells.append(
+                _cell(
+                    [
+                        self.para(
+                            cell,
+                            self.text(k.notes),
+                            self.trace(k.id, "notes", "kpi", ctx.where, k.notes or ""),
+                        )
+                    ]
+                )
+            )
+            rows.append(cells)
+        notes = 0.24
+        rest = max(1.0 - unit - 2 * value - notes, 0.2)
+        self.add(TableBlock(_fractions([rest, unit, value, value, notes]), [header], rows))
+
+    def figure(self, b: Figure, ctx: _Ctx, path: str) -> None:
+        data = self.image_bytes(b)
+        suffix = Path(b.src).suffix.lower()
+        trace = self.trace(ctx.id, path, "figure", ctx.where, b.alt)
+        if data is None or suffix == ".svg":
+            # SVG is left out: Word shows an SVG only with a PNG fallback, which pandoc
+            # makes only with rsvg-convert; the alt text stands in, with caption and 出典.
+            self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt.plain}］")], trace))
+        else:
+            from ..images import placeholder, printed
+
+            # Pandoc lays out a blank stand-in of the same size; _finish puts the figure,
+            # at no more than its printed size, in its place (Pandoc held about 400 times
+            # an image's size in memory: 10 GB for a 20 MB scan).
+            data = printed(data)
+            stand_in = placeholder(data, f"{len(self.figures)}-{hashlib.sha256(data).hexdigest()}")
+            self.figures[stand_in] = data
+            kind = "png" if data.startswith(b"\x89PNG") else "jpeg"
+            url = f"data:image/{kind};base64," + base64.b64encode(stand_in).decode("ascii")
+            attrs = []
+            width = _em(b.width) if b.width else None
+            if width is not None:
+                attrs.append(["width", f"{round(width * 100)}%"])
+            image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt.plain)], [url, ""]]}
+            self.add(self.para(self.styles.get("Figure"), [image], trace))
+        self.add(
+            self.para(
+                self.styles.get("Figure Caption"),
+                [*self.caption_no(b), *self.text(b.caption)],
+                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+            )
+        )
+        self.add(
+            self.para(
+                self.styles.get("Source"),
+                [Str(self.L["source"].plain), *self.text(b.source)],
+                self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+            )
+        )
+
+    def image_bytes(self, b: Figure) -> bytes | None:
+        root = self.content or files.current_root()
+        if root is None:
+            self.problems.append(
+                Problem(
+                    b.pos,
+                    f"図「{b.src}」の画像を読むには内容のフォルダが必要です。"
+                    " (content folder not given for figures)",
+                )
+            )
+            return None
+        try:
+            return files.read_bytes(root / b.src, root=root, limit=MAX_IMAGE_BYTES)
+        except files.Refused as exc:
+            self.problems.append(Problem(b.pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
+            return None
+
+    def diagram(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+        if b.name == "society":
+            self.society(b, ctx, path)
+        else:
+            self.pillars(b, ctx, path)
+        self.add(
+            self.para(
+                self.styles.get("Figure Caption"),
+                [*self.caption_no(b), *self.text(b.caption)],
+                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+            )
+        )
+
+    def society(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+        """The diagram of 課題 → 姿 → 重点目標 (the PDF's SVG) as a table in the same three
+        columns: every 基本的な課題認識; each 目指す社会の姿 in a row of its own, with the 課題
+        the content links to it (``links:``) under 「対応する課題」; each 重点目標 beside its 姿."""
+        from ..figures import _heading_of
+
+        index = self.plan.index
+        goal_order = list(
+            dict.fromkeys([o.goal for o in index.outlines] + [g.id for g in self.plan.goals])
+        )
+        visions = sorted(
+            index.visions.values(),
+            key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
+        )
+        goals = {g.id: g for g in self.plan.goals}
+        visions = [v for v in visions if v.goal in goals]
+        challenges = {c.id: c for c in index.challenges}
+        links: dict[str, list[str]] = {}
+        for link in b.links:
+            links.setdefault(link.vision, []).append(link.challenge)
+        heads = (
+            _heading_of(self.plan, index.challenges[0] if index.challenges else None, ""),
+            _heading_of(self.plan, visions[0] if visions else None, ""),
+            _heading_of(self.plan, index.outlines[0] if index.outlines else None, ""),
+        )
+        cell, head_style, group = (
+            self.styles.get("Cell"),
+            self.styles.get("Cell Head"),
+            self.styles.get("Cell Group"),
+        )
+        header = [
+            _cell(
+                [
+                    self.para(
+                        head_style, [Str(t)], self.trace(ctx.id, path, "diagram", ctx.where, "")
+                    )
+                ]
+            )
+            for t in heads
+        ]
+        left = _cell(
+            [
+                self.para(
+                    cell,
+                    self.text(c.title),
+                    self.trace(c.id, "title", "diagram", ctx.where, c.title),
+                )
+                for c in index.challenges
+            ]
+            or [self.para(cell, [], None)],
+            rows=max(len(visions), 1),
+        )
+        rows: list[list] = []
+        for v in visions:
+            inlines = self.text(v.title)
+            linked = [challenges[c] for c in links.get(v.id, ()) if c in challenges]
+            if linked:
+                inlines += [
+                    LINE_BREAK,
+                    Span(
+                        [
+                            Str(f"{self.L['relation'].plain}："),
+                            *_joined([self.text(c.title) for c in linked]),
+                        ],
+                        style="Plan Year",
+                    ),
+                ]
+            row = [
+                _cell(
+                    [
+                        self.para(
+                            cell, inlines, self.trace(v.id, "title", "diagram", ctx.where, v.title)
+                        )
+                    ]
+                )
+            ]
+            first = not rows or visions[len(rows) - 1].goal != v.goal
+            if first:
+                goal = goals[v.goal]
+                members = sum(1 for w in visions if w.goal == v.goal)
+                row.append(
+                    _cell(
+                        [
+                            self.para(
+                                group,
+                                self.text(goal.title),
+                                self.trace(goal.id, "title", "diagram", ctx.where, goal.title),
+                            )
+                        ],
+                        rows=members,
+                    )
+                )
+            rows.append(row)
+        if rows:
+            rows[0] = [left, *rows[0]]
+        else:
+            rows = [[left, _cell([]), _cell([])]]
+        self.add(TableBlock([0.36, 0.38, 0.26], [header], rows))
+
+    def pillars(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+        of = self.plan.index.sections[b.section] if b.section else ctx.node
+        if of is None:
+            return
+        pillar = self.styles.get("Pillar")
+        self.add(
+            self.para(
+                pillar,
+                self.text(of.title),
+                self.trace(of.id, "title", "diagram", ctx.where, of.title),
+            )
+        )
+        cells = []
+        for p in (p for p in of.body if isinstance(p, HEADINGS) and self.outline.printed(p)):
+            ph = self.outline.of(p)
+            title, cid, field_path, src = self.heading_title(p)
+            cells.append(
+                _cell(
+                    [
+                        self.para(
+                            self.styles.get("Cell Group"),
+                            [Str(ph.label), LINE_BREAK, *title],
+                            self.trace(cid, field_path, "diagram", ctx.where, src),
+                        )
+                    ],
+                    align="AlignCenter",
+                )
+            )
+        if cells:
+            self.add(
+                TableBlock(
+                    _fractions([None] * len(cells)), [], [cells], ["AlignCenter"] * len(cells)
+                )
+            )
+        if b.base:
+            base = self.plan.index.sections[b.base]
+            self.add(
+                self.para(
+                    pillar,
+                    self.text(base.title),
+                    self.trace(base.id, "title", "diagram", ctx.where, base.title),
+                )
+            )
+
+    def prose(self, b: MarkdownBlock | MarkdownFile, ctx: _Ctx, path: str) -> None:
+        src = b.prose.pos
+        counter = [0]
+
+        def trace() -> Trace:
+            counter[0] += 1
+            return self.trace(
+                ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src
+            )
+
+        def blocks(nodes: Iterable[tree.ProseBlock], left: float) -> None:
+            for node in nodes:
+                match node:
+                    case tree.ProsePara():
+                        self.add(
+                            self.para(
+                                self.styles.get("Body", left=left),
+                                _trim(self.inline(node.text)),
+                                trace(),
+                            )
+                        )
+                    case tree.ProseList():
+                        hang = 2.0 if node.ordered else 1.0
+                        for i, item in enumerate(node.items):
+                            mark = f"{node.start + i}." if node.ordered else "•"
+                            # The item's first paragraph, then its others, then the rest.
+                            paras = [c for c in item if isinstance(c, tree.ProsePara)]
+                            first = self.inline(paras[0].text) if paras else []
+                            self.add(
+                                self.para(
+                                    self.styles.get("Point", left=left, hang=hang),
+                                    [*marked(mark, hang), *_trim(first)],
+                                    trace(),
+                                )
+                            )
+                            rest = [c for c in item if not isinstance(c, tree.ProsePara)]
+                            blocks([*paras[1:], *rest], left + hang)
+                    case tree.ProseTable():
+                        self.prose_table(node, trace)
+                    case tree.ProseQuote():
+                        blocks(node.blocks, left + 2)
+                    case tree.ProseCode():
+                        code = {"t": "Code", "c": [["", [], []], node.text.rstrip("\n")]}
+                        self.add(self.para(self.styles.get("Flush", left=left), [code], trace()))
+                    case _:
+                        assert_never(node)
+
+        blocks(tree.prose_blocks(b.prose.raw), ctx.left)
+
+    def prose_table(self, node: tree.ProseTable, trace: Any) -> None:
+        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+
+        def row(cells: tuple[tree.Inline, ...], style: str) -> list:
+            return [_cell([self.para(style, _trim(self.inline(c)), trace())]) for c in cells]
+
+        rows_h = [row(r, head) for r in node.head]
+        rows_b = [row(r, cell) for r in node.body]
+        ncols = max((len(r) for r in rows_h + rows_b), default=1)
+        rows_h = [r + [_cell([])] * (ncols - len(r)) for r in rows_h]
+        rows_b = [r + [_cell([])] * (ncols - len(r)) for r in rows_b]
+        self.add(TableBlock(_fractions([None] * ncols), rows_h, rows_b))
