@@ -14,10 +14,15 @@ than one:
 - ``check`` (load + validate), an HTML-only build (load + render), and a rebuild with
   nothing changed, both in process and as the command an editor runs (``python build.py``);
 - the live preview (``--preview N``): ``build.py watch`` on a copy of the content, N saves
-  of plan.yaml, each timed from the save to the new HTML served (``/__status``, then
-  ``/plan.html``), half of them while the PDF of the save before is being built;
+  of one chapter, each timed from the save to the new HTML served (``/__status``, then
+  ``/plan.html``) and to the new PDF served (``/plan.pdf``), half of them while the PDF of
+  the save before is being built;
 - a synthetic plan ``--scale`` times the size of the real one (``bench.synthetic``),
   each size built in its own process (``bench.child``) for its time and peak memory;
+- Typst typesetting the same text (``bench.typst_ref``: plan.html converted by the pinned
+  pandoc), in a process of its own beside the others when the ``typst`` package is
+  installed (requirements-dev.lock): a reference line, how far the engine is from the
+  fastest peer, not a target;
 - with ``--ingredients``: plain WeasyPrint with the build's ingredients added one at a
   time (the HTML as a string, the sandboxed fetcher, the attachments, the pipeline's
   stages), in process and as processes: what the overhead is made of;
@@ -85,6 +90,11 @@ MAX_SLOWDOWN = 0.05
 # The Word edition is written by pandoc on the other core while the PDF is laid out: it
 # may add at most this much to the wall time of ``build.py --force`` (median of pairs).
 MAX_DOCX_WALL = 0.05
+# Targets from issue #19: the default build (plan.docx included) against plain WeasyPrint
+# laying out the same plan.html, wall time on the same machine (median of pairs); the
+# preview's PDF after a save of one chapter (median of the saves).
+MAX_DEFAULT_WALL_RATIO = 0.75
+MAX_PREVIEW_PDF_SECONDS = 1.5
 
 
 def _quiet(_line: str) -> None:
@@ -271,6 +281,8 @@ class Bench:
             PROCESS_ROOMY: functools.partial(self._plain_process_with, ["--roomy"]),
             PROCESS_DOCX: lambda _r: self._build_process(),
         }
+        if _has_typst():
+            plan[PROCESS_TYPST] = self._typst_process
         if ingredients:
             content = str(self.content)
             added = ["--string", "--fetcher", content, "--attach", str(self.ref)]
@@ -288,6 +300,10 @@ class Bench:
                 }
             )
         return _rounds(plan, repeat)
+
+    def _typst_process(self, r: int) -> None:
+        argv = [sys.executable, "-m", "bench.typst_ref", str(self.ref / "plan.html")]
+        self._command([*argv, str(self.tmp / f"typst-{r}.pdf")])
 
     def _plain_process_with(self, options: list[str], r: int) -> None:
         self._plain_process(r, *options)
@@ -355,6 +371,15 @@ PROCESS_PLAIN = "plain WeasyPrint process (python -m bench.plain)"
 PROCESS_DOCX = "python build.py --force (with the Word edition)"
 PROCESS_ROOMY = "plain WeasyPrint process on the roomy stack (bench.plain --roomy)"
 PLAIN_ROOMY = "plain WeasyPrint on the roomy stack (write.on_roomy_stack)"
+PROCESS_TYPST = "Typst, same text (python -m bench.typst_ref; reference, no target)"
+
+
+def _has_typst() -> bool:
+    try:
+        import typst  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _rounds(plan: dict[str, Callable[[int], None]], repeat: int) -> dict[str, dict]:
@@ -371,17 +396,38 @@ def _rounds(plan: dict[str, Callable[[int], None]], repeat: int) -> dict[str, di
 _KANJI_DIGITS = "〇一二三四五六七八九"
 
 
-def _marked(text: str, marker: str) -> tuple[str, bool]:
-    """plan.yaml with ``marker`` appended to its title (True), or, if it has no plain
-    ``title:`` line, with a comment appended (False: the HTML does not change)."""
+def _marked(text: str, marker: str, key: str = "title") -> tuple[str, bool]:
+    """A content file with ``marker`` appended to its ``key:`` line (plan.yaml's
+    ``title:``, a chapter's ``section:``) (True), or, if it has no plain such line, with a
+    comment appended (False: the HTML does not change)."""
     marked, count = re.subn(
-        r"^(title:[ \t]*[^\s\"'|>{\[#][^#\n]*?)[ \t]*$",
+        rf"^({key}:[ \t]*[^\s\"'|>{{\[#][^#\n]*?)[ \t]*$",
         rf"\g<1>（{marker}）",
         text,
         count=1,
         flags=re.M,
     )
     return (marked, True) if count else (text + f"\n# {marker}\n", False)
+
+
+def _saved_file(content: Path) -> tuple[Path, str]:
+    """What the preview's saves edit: one chapter (the first file plan.yaml includes, its
+    heading), or plan.yaml's title where the plan includes none."""
+    plan = (content / "plan.yaml").read_text("utf-8")
+    found = re.search(r"^\s*-\s*include:\s*(\S+\.yaml)\s*$", plan, re.M)
+    if found and (content / found.group(1)).is_file():
+        return content / found.group(1), "section"
+    return content / "plan.yaml", "title"
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return re.sub(
+        r"\s+", "", "".join(p.extract_text() or "" for p in pypdf.PdfReader(io.BytesIO(data)).pages)
+    )
 
 
 def _fetch(url: str, timeout: float = 30) -> bytes:
@@ -404,10 +450,12 @@ def _until(base: str, done: Callable[[dict], bool], timeout: float) -> dict:
 
 
 def preview_latency(content: Path, tmp: Path, saves: int) -> dict:
-    """``build.py watch`` on a copy of ``content``: ``saves`` saves of plan.yaml (written
-    to a new file and renamed over the old one, as editors save), each timed from the
-    save to the new HTML served. Even saves wait until the PDF of the one before is built,
-    odd ones come 1.5 s after it, while that PDF is being built."""
+    """``build.py watch`` on a copy of ``content``: ``saves`` saves of one chapter (written
+    to a new file and renamed over the old one, as editors save), each timed from the save
+    to the new HTML served and to the new PDF served (``/plan.pdf``, which waits for the
+    build in progress; the save's mark read back from its text). Even saves wait until the
+    PDF of the one before is built, odd ones come 1.5 s after it, while that PDF is being
+    built."""
     copy = shutil.copytree(content, tmp / "preview-content")
     log = tmp / "preview.log"
     with open(log, "w") as sink:
@@ -435,8 +483,8 @@ def preview_latency(content: Path, tmp: Path, saves: int) -> dict:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{found.group(1)}"
         _until(base, lambda s: s["version"] >= 1 and s["pdf"]["state"] != "building", 300)
-        plan_yaml = copy / "plan.yaml"
-        original = plan_yaml.read_text("utf-8")
+        saved, key = _saved_file(copy)
+        original = saved.read_text("utf-8")
         runs = []
         for i in range(saves):
             if i % 2 == 0:
@@ -445,11 +493,11 @@ def preview_latency(content: Path, tmp: Path, saves: int) -> dict:
                 time.sleep(1.5)
             before = _status(base)
             marker = "計測" + "".join(_KANJI_DIGITS[int(d)] for d in str(i + 1))
-            text, visible = _marked(original, marker)
-            temporary = plan_yaml.with_name(f".plan.yaml.{i}.tmp")
+            text, visible = _marked(original, marker, key)
+            temporary = saved.with_name(f".{saved.name}.{i}.tmp")
             temporary.write_text(text, "utf-8")
             started = time.perf_counter()
-            os.replace(temporary, plan_yaml)
+            os.replace(temporary, saved)
             status = before
             while True:
                 status = _status(base, after=status["tick"])
@@ -461,9 +509,19 @@ def preview_latency(content: Path, tmp: Path, saves: int) -> dict:
                         break
                 if time.perf_counter() - started > 60:
                     raise RuntimeError("the preview did not update in 60 s")
+            html_seconds = time.perf_counter() - started
+            pdf_seconds = None
+            while visible:
+                if marker in _pdf_text(_fetch(base + "/plan.pdf", timeout=120)):
+                    pdf_seconds = time.perf_counter() - started
+                    break
+                if time.perf_counter() - started > 120:
+                    raise RuntimeError("the preview's PDF did not update in 120 s")
+                time.sleep(0.05)
             runs.append(
                 {
-                    "seconds": time.perf_counter() - started,
+                    "seconds": html_seconds,
+                    "pdf seconds": pdf_seconds,
                     "while a PDF was being built": before["pdf"]["state"] == "building",
                 }
             )
@@ -476,12 +534,17 @@ def preview_latency(content: Path, tmp: Path, saves: int) -> dict:
             process.wait()
     seconds = [run["seconds"] for run in runs]
     busy = [run["seconds"] for run in runs if run["while a PDF was being built"]]
+    pdf = [run["pdf seconds"] for run in runs if run["pdf seconds"] is not None]
     return {
         "runs": runs,
+        "saved": saved.relative_to(copy).as_posix(),
         "median": statistics.median(seconds),
         "best": min(seconds),
         "worst": max(seconds),
         "median while a PDF was being built": statistics.median(busy) if busy else None,
+        "pdf median": statistics.median(pdf) if pdf else None,
+        "pdf best": min(pdf) if pdf else None,
+        "pdf worst": max(pdf) if pdf else None,
     }
 
 
@@ -567,6 +630,28 @@ def _overhead_target(what: str, build: dict, plain: dict, note: str = "") -> dic
     }
 
 
+def _default_target(docx: dict, plain: dict, typst: dict | None) -> dict:
+    """The default build, plan.docx included, as a user times it against plain WeasyPrint
+    laying out the same plan.html: the median of the ratios of wall times of the runs made
+    side by side; Typst on the same text beside it, for reference."""
+    pairs = zip(docx["wall"]["runs"], plain["wall"]["runs"], strict=True)
+    paired = statistics.median(d / p for d, p in pairs)
+    note = ""
+    if typst:
+        note = (
+            f"; Typst on the same text: {typst['wall']['best']:.2f} s,"
+            f" {typst['wall']['best'] / plain['wall']['best']:.2f}x plain WeasyPrint"
+        )
+    return {
+        "target": f"the default build ({PROCESS_DOCX}) in at most {MAX_DEFAULT_WALL_RATIO:g}x"
+        f" the wall time of plain WeasyPrint on the same plan.html, {os.cpu_count()} cores",
+        "value": f"{paired:.2f}x wall, median of {len(docx['wall']['runs'])} paired runs"
+        f" (fastest runs: {docx['wall']['best']:.2f} s vs {plain['wall']['best']:.2f} s{note})",
+        "paired": paired,
+        "pass": paired <= MAX_DEFAULT_WALL_RATIO,
+    }
+
+
 def _docx_target(docx: dict, without: dict) -> dict:
     """What the Word edition adds to the wall time of a whole build: the median of the
     ratios of ``build.py --force`` to ``build.py --force --no-docx`` run side by side (the
@@ -625,6 +710,7 @@ def _targets(
         )
         if docx:
             targets.append(_docx_target(docx, processes[PROCESS_BUILD]))
+            targets.append(_default_target(docx, plain, processes.get(PROCESS_TYPST)))
     if preview:
         busy = preview["median while a PDF was being built"]
         targets.append(
@@ -635,6 +721,17 @@ def _targets(
                 + (f"; while a PDF was being built: {busy:.2f} s" if busy is not None else "")
                 + ")",
                 "pass": preview["median"] < MAX_PREVIEW_SECONDS,
+            }
+        )
+    if preview and preview.get("pdf median") is not None:
+        targets.append(
+            {
+                "target": "live preview: a save of one chapter to its new PDF served"
+                f" <= {MAX_PREVIEW_PDF_SECONDS:g} s (median)",
+                "value": f"{preview['pdf median']:.2f} s median of {len(preview['runs'])} saves"
+                f" of {preview['saved']} (best {preview['pdf best']:.2f} s,"
+                f" worst {preview['pdf worst']:.2f} s)",
+                "pass": preview["pdf median"] <= MAX_PREVIEW_PDF_SECONDS,
             }
         )
     for how, name in (

@@ -307,6 +307,41 @@ def _build(
             content_href=content_href(out, content),
         )
     with contextlib.ExitStack() as running:
+        products: dict[str, bytes] = {}
+        overview = None
+        with progress.stage("overview"):
+            # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
+            # in the same set; a column that does not fit stops the build. It is made from
+            # the plan, not from the plan's layout, so it is set in a forked child on the
+            # other core while the plan is laid out here (forked.py), and joins the set
+            # after. It is forked before pandoc starts, so that it holds none of pandoc's
+            # pipes. An edition has its own, of what it prints, with its own overview.yaml
+            # (in its folder) if it has one.
+            from .forked import Forked
+            from .load import EDITIONS_DIR
+            from .overview import OVERVIEW_FILE
+            from .overview_layout import overview_products
+
+            folder = content if edition is None else content / EDITIONS_DIR / edition
+            outline = plan.outline(not final)
+            # An edition that prints no 重点目標 has nothing for a 概要 to show.
+            if edition is None or any(outline.printed(goal) for goal in plan.goals):
+                shown_file = files.shown_in(files.shown_path(folder), OVERVIEW_FILE)
+                overview = running.enter_context(
+                    contextlib.closing(
+                        Forked(
+                            lambda warned: overview_products(
+                                plan,
+                                out,
+                                date,
+                                draft=not final,
+                                warn=warned,
+                                shown_file=shown_file,
+                            ),
+                            warn,
+                        )
+                    )
+                )
         word = None
         if docx:
             with progress.stage("docx"):
@@ -326,29 +361,6 @@ def _build(
                         date=date,
                         content=content,
                     )
-                )
-        products: dict[str, bytes] = {}
-        with progress.stage("overview"):
-            # The 概要 (overview_layout.py): one A4 landscape page, published beside plan.pdf
-            # in the same set; a column that does not fit stops the build. It is made from
-            # the plan, not from the plan's layout, so it is set first: an overflow is told
-            # without waiting for the plan's pages. An edition has its own, of what it
-            # prints, with its own overview.yaml (in its folder) if it has one.
-            from .load import EDITIONS_DIR
-            from .overview import OVERVIEW_FILE
-            from .overview_layout import overview_products
-
-            folder = content if edition is None else content / EDITIONS_DIR / edition
-            outline = plan.outline(not final)
-            # An edition that prints no 重点目標 has nothing for a 概要 to show.
-            if edition is None or any(outline.printed(goal) for goal in plan.goals):
-                products = overview_products(
-                    plan,
-                    out,
-                    date,
-                    draft=not final,
-                    warn=warn,
-                    shown_file=files.shown_in(files.shown_path(folder), OVERVIEW_FILE),
                 )
         with progress.stage("layout"):
             # The same bytes go into the PDF and beside it, so either copy can be cited.
@@ -371,6 +383,9 @@ def _build(
             pdf, anchor_pages = _layout(
                 html, out, warn, attachments, content=content, sources=plan.sources, titles=titles
             )
+        if overview is not None:
+            with progress.stage("overview-join"):
+                products = overview.result()
         if word is not None:
             with progress.stage("docx-fill"):
                 from .docx import page_numbers

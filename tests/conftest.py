@@ -188,6 +188,34 @@ MINIMAL = {
 }
 
 
+#: The smallest plan the loader takes: one chapter of one paragraph calling one footnote,
+#: laid out in two pages (a sixth of the minimal plan's time). For the tests whose subject
+#: is the build around the content (the stamp, the publisher, the output folder), not
+#: what the content prints.
+TINY = {
+    "plan.yaml": """\
+        title: テスト計画
+        status: 素案
+        meeting: 第１回部会
+        date_line: 令和７年１月１日
+        issuer: テスト部会
+        subject: テスト用の計画
+        keywords: [テスト]
+        parts:
+          - include: chapter1.yaml
+        """,
+    "footnotes.yaml": """\
+        note-a: 脚注の本文
+        """,
+    "chapter1.yaml": """\
+        section: 状況の変化
+        id: ch1
+        body:
+          - p: 本文の段落[^note-a]。
+        """,
+}
+
+
 # The minimal plan with nothing pending and one form of digits throughout: what a final
 # edition accepts.
 CLEAN = {
@@ -219,9 +247,14 @@ def build(content: Path, out: Path, **kwargs) -> list[Path]:
     return pipeline.build(content, out, **kwargs)
 
 
-def write_content(root: Path, overrides: dict[str, str | bytes | None] | None = None) -> Path:
-    """Write the minimal plan under ``root/content``; ``overrides`` replace or (None) remove files."""
-    files: dict[str, str | bytes | None] = {k: textwrap.dedent(v) for k, v in MINIMAL.items()}
+def write_content(
+    root: Path,
+    overrides: dict[str, str | bytes | None] | None = None,
+    base: dict[str, str] = MINIMAL,
+) -> Path:
+    """Write the minimal plan (or ``base``: ``TINY``) under ``root/content``; ``overrides``
+    replace or (None) remove files."""
+    files: dict[str, str | bytes | None] = {k: textwrap.dedent(v) for k, v in base.items()}
     files.update(overrides or {})
     content = root / "content"
     for name, text in files.items():
@@ -308,8 +341,9 @@ def assert_embeds_plan_fonts(docx: bytes) -> None:
 
 @pytest.fixture
 def content_dir(tmp_path: Path):
-    """A factory: ``content_dir({"plan.yaml": "..."})`` writes a small content set."""
-    return lambda overrides=None: write_content(tmp_path, overrides)
+    """A factory: ``content_dir({"plan.yaml": "..."})`` writes a small content set (the
+    minimal plan, or ``content_dir(base=TINY)`` the tiny one)."""
+    return lambda overrides=None, base=MINIMAL: write_content(tmp_path, overrides, base)
 
 
 @dataclass
@@ -353,11 +387,17 @@ def built_once(tmp_path_factory):
     wrote into a shared folder fails the session (checked at its end)."""
     made: dict[str, tuple[Path, dict[str, bytes]]] = {}
 
-    def get(overrides: dict[str, str | bytes | None] | None = None, **options) -> Path:
-        key = repr((sorted((overrides or {}).items()), sorted(options.items())))
+    def get(
+        overrides: dict[str, str | bytes | None] | None = None,
+        base: dict[str, str] = MINIMAL,
+        **options,
+    ) -> Path:
+        key = repr(
+            (sorted((overrides or {}).items()), sorted(base.items()), sorted(options.items()))
+        )
         if key not in made:
             root = tmp_path_factory.mktemp("built-once")
-            content = write_content(root, overrides)
+            content = write_content(root, overrides, base)
             build(content, root / "out", report=lambda _: None, warn=lambda _: None, **options)
             made[key] = (root / "out", snapshot(root / "out"))
         return made[key][0]

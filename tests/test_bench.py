@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import json
+import re
+import subprocess
+import sys
 
+import pypdf
 import pytest
 import weasyprint
 
@@ -37,6 +42,15 @@ def test_the_preview_measurement_marks_the_title():
     assert visible and text.startswith("title: テスト計画（計測一）\n")
     text, visible = bench_main._marked("title: 'テスト計画'\n", "計測一")
     assert not visible and text.endswith("# 計測一\n")  # left alone: only a comment is added
+    text, visible = bench_main._marked("# 第１章\nsection: 状況\nid: ch1\n", "計測一", "section")
+    assert visible and "section: 状況（計測一）\n" in text
+
+
+def test_the_preview_saves_one_chapter(tmp_path):
+    content = write_content(tmp_path)
+    assert bench_main._saved_file(content) == (content / "chapter1.yaml", "section")
+    (content / "plan.yaml").write_text("title: 計画\nparts: []\n", "utf-8")
+    assert bench_main._saved_file(content) == (content / "plan.yaml", "title")
 
 
 # It runs the live preview (build.py watch and its PDF builds), as the tests of the
@@ -46,6 +60,27 @@ def test_the_preview_measurement_times_each_save(tmp_path):
     preview = bench_main.preview_latency(write_content(tmp_path, CLEAN), tmp_path, saves=2)
     assert len(preview["runs"]) == 2
     assert 0 < preview["best"] <= preview["median"] <= preview["worst"] < 60
+    # The PDF follows the HTML: each save's mark was read back from the PDF's text.
+    assert preview["saved"] == "chapter1.yaml"
+    for run in preview["runs"]:
+        assert run["seconds"] < run["pdf seconds"] < 120
+    assert preview["pdf best"] <= preview["pdf median"] <= preview["pdf worst"]
+
+
+def test_typst_sets_the_same_text_for_reference(tmp_path, built_once):
+    pytest.importorskip("typst")
+    out = tmp_path / "typst.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.typst_ref", str(built_once() / "plan.html"), str(out)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(result.stdout)
+    assert measured["pages"] >= 1 and measured["typeset_seconds"] > 0
+    text = "".join(page.extract_text() or "" for page in pypdf.PdfReader(out).pages)
+    assert "施策テーマＡ" in re.sub(r"\s+", "", text)
 
 
 def test_the_roomy_stack_changes_nothing_in_the_pdf():

@@ -153,9 +153,10 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
         "load",
         "validate",
         "render",
-        "docx",
         "overview",
+        "docx",
         "layout",
+        "overview-join",
         "docx-fill",
         "write",
     ]
@@ -723,8 +724,9 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.parametrize("stage", ["overview", "layout"])
 def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, monkeypatch, stage):
-    """The 概要's layout or the plan's fails while pandoc is still writing: pandoc is
-    stopped, its folder removed, and the output folder keeps the last set as it was."""
+    """The 概要's layout or the plan's fails (the plan's while pandoc is still writing):
+    pandoc is stopped, its folder removed, and the output folder keeps the last set as it
+    was."""
     import keikaku.overview_layout
     import keikaku.pipeline
     from keikaku.errors import BuildError, Pos, Problem
@@ -739,11 +741,16 @@ def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, m
         assert job._proc.poll() is None, "pandoc finished before the layout: nothing is tested"
         raise BuildError(Problem(Pos("plan.html"), "レイアウトに失敗しました。"))
 
+    def failing_overview(*_args, **_kwargs):
+        # Set beside the plan's layout (in a forked child where it may fork, else here
+        # after the layout): pandoc may have finished when the build learns of it.
+        raise BuildError(Problem(Pos("overview.html"), "レイアウトに失敗しました。"))
+
     if stage == "overview":
-        monkeypatch.setattr(keikaku.overview_layout, "overview_products", failing)
+        monkeypatch.setattr(keikaku.overview_layout, "overview_products", failing_overview)
     else:
-        # The 概要 is set before the plan: the last one's, at once, so that pandoc is
-        # still writing when the plan's layout fails.
+        # The last 概要's, at once, so that pandoc is still writing when the plan's
+        # layout fails.
         overview = {n: b for n, b in before.items() if n.startswith("overview.")}
         monkeypatch.setattr(
             keikaku.overview_layout, "overview_products", lambda *_a, **_k: dict(overview)

@@ -25,6 +25,11 @@ from keikaku.stamp import STAMP_NAME
 
 PRODUCTS = {"plan.pdf", "plan.html", "plan.json", "kpi.csv"}
 
+#: Each ``all`` below starts a process per document (three, each importing the layout
+#: engine): the fast lane keeps the first test, which builds the family once, and leaves
+#: the others, which build it two to four times over, to the whole suite.
+SLOW = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
@@ -78,6 +83,7 @@ def test_all_publishes_the_plan_its_overview_and_every_edition(tmp_path):
     assert outcome.out.splitlines()[-1].startswith("3 文書: 作成 3 件、変更なし 0 件、失敗 0 件。")
 
 
+@SLOW
 def test_a_broken_edition_fails_alone_and_keeps_its_previous_products(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"
     assert run_all(content, out).code == 0
@@ -99,6 +105,7 @@ def test_a_broken_edition_fails_alone_and_keeps_its_previous_products(tmp_path):
     assert "失敗 1 件" in outcome.out.splitlines()[-1]
 
 
+@SLOW
 def test_from_nothing_a_broken_edition_does_not_stop_the_others(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"
     (content / "editions" / "west" / "plan.yaml").write_text(
@@ -117,6 +124,7 @@ def _top(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
+@SLOW
 def test_the_no_op_check_is_per_edition(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"
     assert run_all(content, out).code == 0
@@ -146,6 +154,7 @@ def test_the_no_op_check_is_per_edition(tmp_path):
     assert "作成 3 件" in run_all(content, out, "--force").out
 
 
+@SLOW
 def test_options_keep_their_meaning(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"
     # --final: the plan and east print 未定事項 and are refused; west has none, and is built.
@@ -172,6 +181,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@SLOW
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_ctrl_c_stops_the_children_and_leaves_no_half_written_products(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"

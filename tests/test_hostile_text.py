@@ -692,7 +692,18 @@ def fonts(pdf: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize(("case", "files", "outcome"), CASES, ids=[c[0] for c in CASES])
+#: Cases that lay out many pages (a table near the limits: 50 rows of 100 characters a
+#: cell, seven seconds): in the whole suite, not in the fast lane.
+SLOW_CASES = {"table-within-the-limits"}
+
+
+@pytest.mark.parametrize(
+    ("case", "files", "outcome"),
+    [
+        pytest.param(*c, id=c[0], marks=pytest.mark.slow if c[0] in SLOW_CASES else ())
+        for c in CASES
+    ],
+)
 def test_hostile_text(tmp_path, previous_output, case, files, outcome):
     content = write_content(tmp_path, files)
     out = tmp_path / "out"

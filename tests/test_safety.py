@@ -17,7 +17,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CLEAN, MINIMAL, PNG_SMALL, PROJECT, build, examples, squash, write_content
+from conftest import (
+    CLEAN,
+    MINIMAL,
+    PNG_SMALL,
+    PROJECT,
+    TINY,
+    build,
+    examples,
+    squash,
+    write_content,
+)
 from keikaku.cli import Progress, main
 from keikaku.errors import BuildError
 from keikaku.load import load_plan
@@ -337,7 +347,7 @@ def test_draft_warns_about_lint_findings(tmp_path):
 
 
 def test_progress_is_quiet_off_a_terminal(tmp_path, capsys):
-    content = write_content(tmp_path, CLEAN)
+    content = write_content(tmp_path, base=TINY)
     assert main(["--no-docx", "--content", str(content), "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
     assert not re.search(r"^\s+(load|layout)\s", captured.err + captured.out, re.M)
@@ -410,7 +420,7 @@ def test_raw_html_and_templates_are_escaped(tmp_path):
 
 
 def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
-    content = write_content(tmp_path, CLEAN)
+    content = write_content(tmp_path, base=TINY)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
     command = [
@@ -430,7 +440,7 @@ def test_two_builds_at_once_leave_one_whole_pdf(tmp_path):
         _, err = run.communicate(timeout=300)
         assert run.returncode == 0, err.decode()
     reader = pypdf.PdfReader(out / "plan.pdf")
-    assert "施策テーマＡ" in squash("".join(p.extract_text() for p in reader.pages))
+    assert "本文の段落" in squash("".join(p.extract_text() for p in reader.pages))
     assert sorted(p.name for p in out.iterdir()) == [
         ".build-stamp",
         "kpi.csv",

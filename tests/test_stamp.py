@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, build
+from conftest import PROJECT, TINY, build
 from keikaku import paths, render, stamp
 from keikaku.cli import main
 from keikaku.errors import BuildError
@@ -41,7 +41,7 @@ def _skipped(report: list[str]) -> bool:
 @pytest.fixture
 def built(content_dir, tmp_path):
     """A small plan built once: (content, out)."""
-    content, out = content_dir(), tmp_path / "out"
+    content, out = content_dir(base=TINY), tmp_path / "out"
     assert not _skipped(_build(content, out))
     return content, out
 
@@ -104,7 +104,7 @@ def test_a_touched_template_rebuilds(content_dir, tmp_path, monkeypatch):
     shutil.copytree(render.TEMPLATES_DIR, templates)
     monkeypatch.setattr(render, "TEMPLATES_DIR", templates)
     monkeypatch.setitem(stamp.SOURCE_DIRS, "templates", templates)
-    content, out = content_dir(), tmp_path / "out"
+    content, out = content_dir(base=TINY), tmp_path / "out"
     _build(content, out)
     assert _skipped(_build(content, out))
     _touch(templates / "blocks.html")
@@ -209,7 +209,8 @@ def test_editors_own_files_beside_the_content_change_nothing(built):
     """One rule says which names are never content (files.ignored), and every walk keeps
     it: an editor's swap, lock and backup files do not make the next build run again."""
     content, out = built
-    for name in (".plan.yaml.swp", "#plan.yaml#", "plan.yaml~", "goals/.a.yaml.swp"):
+    for name in (".plan.yaml.swp", "#plan.yaml#", "plan.yaml~", "notes/.a.yaml.swp"):
+        (content / name).parent.mkdir(exist_ok=True)
         (content / name).write_text("編集中", "utf-8")
     assert _skipped(_build(content, out))
 
@@ -225,7 +226,7 @@ def test_the_pandoc_is_in_the_stamp_of_a_build_with_the_word_edition(
     from keikaku import pandoc
     from keikaku.pipeline import stamp_options
 
-    content, out = content_dir(), tmp_path / "out"
+    content, out = content_dir(base=TINY), tmp_path / "out"
     date = datetime(2025, 1, 1, tzinfo=UTC)
 
     def digests() -> tuple[str, str]:
@@ -266,7 +267,7 @@ def test_another_pandoc_rebuilds_the_word_edition(content_dir, tmp_path, monkeyp
     a build without the Word edition does not depend on it."""
     from keikaku import pandoc
 
-    content, out, plain = content_dir(), tmp_path / "out", tmp_path / "no-docx"
+    content, out, plain = content_dir(base=TINY), tmp_path / "out", tmp_path / "no-docx"
     assert not _skipped(_build(content, out, docx=True))
     assert not _skipped(_build(content, plain))
     assert _skipped(_build(content, out, docx=True))
