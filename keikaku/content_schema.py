@@ -40,7 +40,7 @@ from . import model
 from .data import DRAFT, described, doc_of, field_doc, refine
 from .followup_config import FollowupConfig
 from .lint import LintConfig
-from .load import _ID, FOOTNOTES_FILE, LINT_FILE, PLAN_FILE
+from .load.names import _ID, FOOTNOTES_FILE, LINT_FILE, PLAN_FILE
 from .model import Prose, Text, fields_of
 from .overview import OVERVIEW_FILE, OverviewFile
 

@@ -46,7 +46,7 @@ import typing
 from typing import Any
 
 from . import model, rules
-from .load import _ID
+from .load.names import _ID
 from .model import Kpi, KpiValue, Pending, Plan, Prose, Text, fields_of
 
 SCHEMA_VERSION = "3.2"

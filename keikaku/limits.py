@@ -133,7 +133,7 @@ PANDOC_READ_TIMEOUT = 90
 """Seconds pandoc may take to read one reviewed file (the real plan takes well under one)."""
 
 # ------------------------------------------------------------------ office files
-# Reviewed copies of plan.docx (comments.py) and ＫＰＩ sheets (kpi_sheet/) come back
+# Reviewed copies of plan.docx (iken/) and ＫＰＩ sheets (kpi_sheet/) come back
 # from other offices: each is a zip, refused unopened when it declares more than these.
 
 MAX_DOCX_BYTES = 20 * MB

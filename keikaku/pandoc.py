@@ -1,7 +1,7 @@
 """Pandoc, as the project pins it: the binary inside the ``pypandoc-binary`` wheel.
 
 The Word edition (``docx/``), the フォローアップ's (``followup_docx.py``) and the reading of
-reviewed copies (``comments.py``) all run this one binary, never a ``pandoc`` found on
+reviewed copies (``iken/``) all run this one binary, never a ``pandoc`` found on
 PATH: its version is pinned in requirements.lock like every other dependency
 (pypandoc-binary 1.17 bundles pandoc 3.9), and it enters the build stamp (``identity``),
 so a different pandoc rebuilds. Pandoc 3 writes docx in sandbox mode too, so every run

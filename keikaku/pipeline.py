@@ -529,7 +529,7 @@ def comments(
     """The 意見対応表 of reviewed copies of plan.docx: ``iken.xlsx`` (with the content ids, a
     column 対応 for the office) and ``iken.pdf`` (as reviewers saw the plan), written as one
     set. Raises ``BuildError`` for a file that is not a reviewed plan.docx."""
-    from .comments import collect_comments, iken_pdf_bytes, iken_xlsx_bytes
+    from .iken import collect_comments, iken_pdf_bytes, iken_xlsx_bytes
     from .write import publish
 
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The 意見対応表 (keikaku/comments.py) from reviewed copies of plan.docx.
+"""The 意見対応表 (keikaku/iken/) from reviewed copies of plan.docx.
 
 Reviewed copies are made here as Word would save them: document.xml edited to hold
 ``w:ins``/``w:del`` runs and comment ranges, comments.xml with the comments, by two
@@ -20,10 +20,10 @@ import pypdf
 import pytest
 
 from conftest import write_content
-from keikaku.comments import MAX_DOCX_BYTES, collect_comments, write_iken_pdf, write_iken_xlsx
 from keikaku.docx import docx_bytes
 from keikaku.errors import BuildError
-from keikaku.limits import MAX_IKEN_TEXT_CHARS
+from keikaku.iken import collect_comments, write_iken_pdf, write_iken_xlsx
+from keikaku.limits import MAX_DOCX_BYTES, MAX_IKEN_TEXT_CHARS
 from keikaku.load import load_plan
 
 DATE = datetime(2025, 1, 2, tzinfo=UTC)

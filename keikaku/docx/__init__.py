@@ -2,7 +2,7 @@
 
 Before the plan is decided its draft goes to other bureaus and ministries for comments.
 They work in Word: they mark the draft up with tracked changes and comments and send it
-back, and ``comments.py`` collects every mark into the 意見対応表. This module writes that
+back, and ``iken/`` collects every mark into the 意見対応表. This module writes that
 Word edition from the same loaded ``Plan`` as the PDF: the same document tree, the same
 outline (第１章, （２）, ア …), the same labels, so the two editions read alike.
 

@@ -26,7 +26,8 @@ from ..data import (
     SET,
 )
 from ..errors import Pos, Problem
-from ..load import _ID, EDITIONS_DIR, PLAN_FILE, REGIONAL_KPIS_KEY
+from ..load import EDITIONS_DIR, PLAN_FILE, REGIONAL_KPIS_KEY
+from ..load.names import _ID
 from ..model import (
     REGIONAL_KPIS,
     Kpi,
