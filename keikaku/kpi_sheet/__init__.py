@@ -50,6 +50,14 @@ member past its declared size), XML parsed through defusedxml, formulas never ev
 written unless every row is valid; then every file is replaced atomically, the plan and
 every edition are loaded again and compared with what the sheet asked for, and the files
 are restored if any does not match.
+
+The modules: ``export`` (the sheet's rows, columns and years) and ``style`` (its look);
+``cells`` (reading the file, hostile input) and ``columns``; ``state`` (the plan's ＫＰＩ
+as comparable data); the import in ``importer`` (the rows), ``reading`` (cells and
+problems), ``actuals`` (the 実績値 columns), ``content`` (what the content holds, and
+where) and ``edits`` (the YAML text, through ``yamledit``); ``projects`` (the sheet
+「主要事業」). This module writes the workbook and runs the import: every row read, then
+every file written or none, and checked by loading the plan again.
 """
 
 from __future__ import annotations
