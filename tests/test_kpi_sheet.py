@@ -31,7 +31,7 @@ from keikaku.kpi_sheet import (
     yaml_scalar,
 )
 from keikaku.kpi_sheet.cells import parse_number
-from keikaku.kpi_sheet.kpis import default_kpi_id
+from keikaku.kpi_sheet.importer import default_kpi_id
 from keikaku.limits import MAX_SHEET_ROWS
 from keikaku.load import load_plan
 from keikaku.model import Pending

@@ -50,6 +50,14 @@ member past its declared size), XML parsed through defusedxml, formulas never ev
 written unless every row is valid; then every file is replaced atomically, the plan and
 every edition are loaded again and compared with what the sheet asked for, and the files
 are restored if any does not match.
+
+The modules: ``export`` (the sheet's rows, columns and years) and ``style`` (its look);
+``cells`` (reading the file, hostile input) and ``columns``; ``state`` (the plan's ＫＰＩ
+as comparable data); the import in ``importer`` (the rows), ``reading`` (cells and
+problems), ``actuals`` (the 実績値 columns), ``content`` (what the content holds, and
+where) and ``edits`` (the YAML text, through ``yamledit``); ``projects`` (the sheet
+「主要事業」). This module writes the workbook and runs the import: every row read, then
+every file written or none, and checked by loading the plan again.
 """
 
 from __future__ import annotations
@@ -94,14 +102,9 @@ from .columns import (
     TARGET,
     TARGET_YEAR,
 )
-from .kpis import (
-    ImportResult,
-    _Importer,
-    kpi_state,
-    sheet_columns,
-    sheet_rows,
-    sheet_years,
-)
+from .export import sheet_columns, sheet_rows, sheet_years
+from .importer import Importer, ImportResult
+from .state import kpi_state
 from .yamledit import Doc, yaml_scalar
 
 
@@ -273,17 +276,23 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
     plans = projects_sheet.all_plans(content_dir, plan)
     editions = dict(plans[1:])
     try:
-        importer = _Importer(content_dir, plan, shown, editions)
+        importer = Importer(content_dir, plan, editions)
         for row in rows:
             importer.row(row)
-        projects = projects_sheet.ProjectImporter(importer, plans) if project_rows else None
+        projects = (
+            projects_sheet.ProjectImporter(importer.report, importer.changes, importer.files, plans)
+            if project_rows
+            else None
+        )
         for row in project_rows:
             assert projects is not None
             projects.row(row)
-        if not importer.problems:
+        if not importer.report.problems:
             importer.finish()
-        if importer.problems:
-            problems = sorted(importer.problems, key=lambda p: (p.pos.line, p.pos.col, p.message))
+        if importer.report.problems:
+            problems = sorted(
+                importer.report.problems, key=lambda p: (p.pos.line, p.pos.col, p.message)
+            )
             # The count here and in the command's last line is the same: the note is not
             # one of the problems.
             raise BuildError(
@@ -295,15 +304,15 @@ def import_kpis(content_dir: Path, sheet_path: Path) -> ImportResult:
                 ),
             )
         changed = [
-            doc for doc in importer.docs.values() if doc.edits and doc.new_bytes() != doc.raw
+            doc for doc in importer.files.docs.values() if doc.edits and doc.new_bytes() != doc.raw
         ]
         result = ImportResult(
             sheet=shown,
             files=tuple(doc.shown for doc in changed),
-            values=importer.values,
+            values=importer.changes.values,
             added=tuple(k.id for kpis in importer.new.values() for k in kpis),
-            changes=tuple(importer.change_lines()),
-            warnings=tuple(importer.warnings),
+            changes=tuple(importer.changes.lines()),
+            warnings=tuple(importer.report.warnings),
         )
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         # The content is valid (it loaded), so this is the module's own mistake.

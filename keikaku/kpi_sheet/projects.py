@@ -32,7 +32,10 @@ from ..errors import Pos
 from ..model import Plan, Projects, Text, walk
 from ..series import fiscal_year
 from .cells import _read_file, _xlsx_table, keyed_rows, number_text
-from .kpis import _without_kpis
+from .content import ContentFiles
+from .edits import Changes, set_key
+from .reading import Report
+from .state import _without_kpis
 from .yamledit import Doc, _get
 
 SHEET = "主要事業"
@@ -198,10 +201,12 @@ def project_state(plans: list[tuple[str, Plan]]) -> dict[str, dict[str, Any]]:
 
 @dataclass
 class ProjectImporter:
-    """Applies the rows of 「主要事業」 through the ＫＰＩ import's edits (``importer``,
-    a ``kpi_sheet._Importer``): one set of files, problems and changes for both sheets."""
+    """Applies the rows of 「主要事業」 through the ＫＰＩ import's report, changes and files
+    (``importer.Importer``'s): one set of files, problems and changes for both sheets."""
 
-    importer: Any
+    report: Report
+    changes: Changes
+    files: ContentFiles
     plans: list[tuple[str, Plan]]
     found: dict[str, Found] = field(default_factory=dict)
     seen: dict[str, Pos] = field(default_factory=dict)
@@ -209,8 +214,8 @@ class ProjectImporter:
     def __post_init__(self) -> None:
         self.found = {f.project.id: f for f in projects_of(self.plans)}
         self.expected = project_state(self.plans)
-        docs = self.importer.docs
-        root = self.importer.content_dir.resolve()
+        docs = self.files.docs
+        root = self.files.content_dir.resolve()
         for _edition, plan in self.plans:
             for shown in plan.sources:
                 if shown in docs or not shown.lower().endswith((".yaml", ".yml")):
@@ -230,19 +235,19 @@ class ProjectImporter:
                             self.nodes.setdefault(found[1].value, (doc, item))
 
     def row(self, row: Any) -> None:
-        imp = self.importer
-        pid = imp.text(row, PROJECT_ID)
+        report = self.report
+        pid = report.text(row, PROJECT_ID)
         editable = tuple(FIELDS)
         if not pid:
             if row.has_content(editable):
-                imp.add(
+                report.add(
                     row.cell(PROJECT_ID) if PROJECT_ID in row.cells else row.start,
                     f"{PROJECT_ID}がありません。書き出した行の ID は変えないでください。新しい事業は"
                     "内容ファイルの projects: に書きます。 (row without an id)",
                 )
             return
         if pid in self.seen:
-            imp.add(
+            report.add(
                 row.cell(PROJECT_ID),
                 f"{PROJECT_ID}「{pid}」の行が {self.seen[pid]} にもあります。"
                 "一つの行にまとめてください。 (duplicate row)",
@@ -252,7 +257,7 @@ class ProjectImporter:
         if pid not in self.found or pid not in self.nodes:
             close = difflib.get_close_matches(pid, sorted(self.found), n=1, cutoff=0.75)
             hint = f"「{close[0]}」の誤りではありませんか。" if close else ""
-            imp.add(
+            report.add(
                 row.cell(PROJECT_ID),
                 f"事業「{pid}」が内容ファイルにありません。{hint}書き出した行の ID は"
                 "変えないでください。新しい事業は内容ファイルの projects: に書きます。"
@@ -265,18 +270,18 @@ class ProjectImporter:
         for column, name in FIELDS.items():
             current = getattr(project, name)
             if name == "cost":
-                value = imp.value(row, column)
+                value = report.value(row, column)
                 if value is None:
                     continue
                 if value.number is None or value.percent:
-                    imp.add(
+                    report.add(
                         row.cell(column),
                         f"{column}「{value.text}」を数として読めません。億円を単位とする数で"
                         "書いてください（例: 1250、320.5。「億円」は書きません）。 (not a number)",
                     )
                     continue
                 if value.number < 0:
-                    imp.add(
+                    report.add(
                         row.cell(column),
                         f"{column}「{value.text}」が 0 より小さくなっています。0 以上の数で"
                         "書いてください。 (negative cost)",
@@ -284,16 +289,16 @@ class ProjectImporter:
                     continue
                 if current is not None and Decimal(repr(current)) == value.number:
                     continue
-                seq = imp.set_key(doc, node, name, value.number, keys=KEYS)
+                seq = set_key(doc, node, name, value.number, keys=KEYS)
                 shown = "（なし）" if current is None else number_text(current)
-                imp.change(doc, seq, f"{pid} {column}", shown, number_text(value.number))
+                self.changes.change(doc, seq, f"{pid} {column}", shown, number_text(value.number))
                 state[name] = value.number
                 continue
-            text = imp.text(row, column)
+            text = report.text(row, column)
             if text is None:
                 continue
             if name == "completion" and fiscal_year(text) is None:
-                imp.add(
+                report.add(
                     row.cell(column),
                     f"{column}「{text}」は「令和10年度」のように令和N年度の形で書いてください。"
                     " (fiscal year not understood)",
@@ -301,8 +306,8 @@ class ProjectImporter:
                 continue
             if current is not None and text == current.raw:
                 continue
-            seq = imp.set_key(doc, node, name, text, keys=KEYS)
-            imp.change(
+            seq = set_key(doc, node, name, text, keys=KEYS)
+            self.changes.change(
                 doc, seq, f"{pid} {column}", "（なし）" if current is None else current.raw, text
             )
             state[name] = text
