@@ -29,7 +29,7 @@ def test_the_kpi_list_has_a_notes_column(tmp_path):
 
 
 def test_the_word_editions_kpi_list_has_it_too(tmp_path):
-    from keikaku.docx import _Builder
+    from keikaku.docx.builder import _Builder
 
     plan = load_plan(write_content(tmp_path, {"goals/a.yaml": GOAL}))
     builder = _Builder(plan, draft=True, tag="0000000", pages=None, content=None)

@@ -342,6 +342,7 @@ def test_draft_warns_about_lint_findings(tmp_path):
         "render",
         "overview",
         "layout",
+        "overview-join",
         "write",
     ]
 
