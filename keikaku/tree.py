@@ -73,9 +73,10 @@ class Call:
 
 
 #: What a marked range of printed text is: strong, emphasis, strikeout, code, a link (its
-#: target in ``Mark.href``), or a line break (the 「\\n」 it covers breaks the line: a hard
-#: break in Markdown, the line end in a table cell; a soft break is a space).
-MarkKind = Literal["strong", "em", "strike", "code", "link", "break"]
+#: target in ``Mark.href``), a line break (the 「\\n」 it covers breaks the line: a hard
+#: break in Markdown, the line end in a table cell; a soft break is a space), or set small
+#: (the page's ``span.year``: a ＫＰＩ value's year, an indicator's unit in the ＫＰＩ一覧).
+MarkKind = Literal["strong", "em", "strike", "code", "link", "break", "small"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,22 @@ class Inline:
 
     def __radd__(self, other: str) -> Inline:
         return Inline(other) + self
+
+    def marked(self, kind: MarkKind, href: str = "") -> Inline:
+        """The whole text set as ``kind`` (outside the marks it has)."""
+        return Inline(self.text, self.calls, (Mark(0, len(self.text), kind, href), *self.marks))
+
+    def after(self, start: int) -> Inline:
+        """The text from ``start`` on (a line without its marker)."""
+        return Inline(
+            self.text[start:],
+            tuple(Call(c.at - start, c.footnote, c.number) for c in self.calls if c.at >= start),
+            tuple(
+                Mark(max(m.start - start, 0), m.end - start, m.kind, m.href)
+                for m in self.marks
+                if m.end > start
+            ),
+        )
 
     @property
     def printed(self) -> str:
@@ -349,11 +366,17 @@ def _prose_blocks(
 @dataclass(frozen=True)
 class Trace:
     """Where a node comes from: the id of the content entity (the nearest heading or
-    entity with an id; "" above them all), the field path inside it, its file position."""
+    entity with an id; "" above them all), the field path inside it, its file position.
+
+    A paragraph of the Word edition records the same in its trace map
+    (``docx/trace_map.py``, read back by the 意見対応表): there ``kind`` names what it is
+    (p, list, kpi, label, package-list …) and ``pos`` is its text's position. A list's
+    items are ``list[n]``, a wording of ``labels`` is ``labels.KEY`` (id "")."""
 
     id: str
     field: str
-    pos: Pos
+    pos: Pos | None
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -442,6 +465,9 @@ class Row:
     pending: tuple[Pending | None, ...] = ()
     """Per cell, the 未定事項 shown there as 「（今後設定）」: the page prints its reason in
     the 未定事項一覧, not in the cell (its texts are not counted here)."""
+    traces: tuple[tuple[Trace, ...], ...] = field(default=(), compare=False)
+    """Per cell, the trace of each of its paragraphs (none for an empty cell); a column
+    the layout adds (a package's page in the 政策パッケージ一覧) follows the cells."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +484,8 @@ class Table:
     source: Inline | None
     """「出典：…」 as printed."""
     trace: Trace
+    header_traces: tuple[tuple[Trace, ...], ...] = field(default=(), compare=False)
+    """Per header row, the trace of each cell (a label's)."""
 
 
 @dataclass(frozen=True)
@@ -557,6 +585,7 @@ class Generated:
     """Printed only by the 目次 and the 施策テーマの例."""
     body: tuple[Node, ...]
     trace: Trace
+    caption_trace: Trace | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -645,6 +674,15 @@ COVER_ORDER = ("status", "title", "meeting", "plan_period", "notice", "date_line
 METADATA_ONLY = ("subject", "keywords")
 
 
+def _join(path: str, part: str) -> str:
+    return f"{path}.{part}" if path else part
+
+
+def _value_pos(v: model.KpiValue | model.Pending) -> Pos | None:
+    """Where a ＫＰＩ value is traced to: its year, or the reason it is not set yet."""
+    return v.pending.pos if isinstance(v, model.Pending) else v.year.pos
+
+
 def _value(value: Any) -> str:
     """A ＫＰＩ value as printed: ``model.printed_number`` (1200.0 shows as 1,200)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -660,6 +698,9 @@ class _Printer:
         self.md = _parser()
         self.count = 0
         self.numbers: dict[str, list[int]] = {}
+        self.origin: dict[int, tuple[str, str]] = {}
+        """(content id, field path) of each 未定事項 set so far, by ``id()``: the
+        未定事項一覧 traces a reason to the first place it stands for."""
 
     # -- text
 
@@ -683,6 +724,11 @@ class _Printer:
     def label_plain(self, name: str) -> str:
         label = self.plan.labels.get(name)
         return label.plain if label is not None else ""
+
+    def label_trace(self, name: str) -> Trace:
+        """A wording that is not content but a label (plan.yaml's ``labels``)."""
+        label = self.plan.labels.get(name)
+        return Trace("", f"labels.{name}", label.pos if label is not None else None, "label")
 
     # -- blocks
 
@@ -717,6 +763,7 @@ class _Printer:
             case model.Note():
                 return Note(b.mark, self.text(b.text), trace)
             case model.Pending():
+                self.origin[id(b)] = (owner, path)
                 return self.pending(b, "pending_text", trace)
             case model.Table():
                 return self.table(b, trace)
@@ -765,7 +812,9 @@ class _Printer:
         if isinstance(b, model.PolicyPackage):
             body = tuple(self.part(p, b, own, f"parts[{n}]") for n, p in enumerate(b.parts))
         else:
-            body = self.blocks(b.body, b, own, "body")
+            # a heading without an id of its own (a 重点目標の案, a group without one):
+            # its blocks are counted from its holder's
+            body = self.blocks(b.body, b, own, "body" if getattr(b, "id", None) else f"{path}.body")
         if isinstance(b, model.GoalOutline):
             marker = self.label_plain("outline_marker")
             body += (
@@ -789,6 +838,8 @@ class _Printer:
         label = self.label(p.label)
         if isinstance(p, model.KpiPart):
             kpis = p.kpis
+            if isinstance(kpis, model.Pending):
+                self.origin[id(kpis)] = (owner, f"{path}.kpis")
             inner: Node = (
                 self.pending(kpis, "pending_value", Trace(owner, f"{path}.kpis", kpis.pos))
                 if isinstance(kpis, model.Pending)
@@ -810,7 +861,7 @@ class _Printer:
         items = []
         for n, item in enumerate(b.items, 1):
             mark = "" if b.marker == "none" else list_marker(n, b.marker) if numbered else b.marker
-            where = f"{path}.items[{n - 1}]"
+            where = f"{path}.list[{n - 1}]"
             if isinstance(item, model.ListItem):
                 text = self.text(item.text)
                 body = self.blocks(item.body, item, owner, f"{where}.body")
@@ -869,9 +920,9 @@ class _Printer:
 
     def kpi_value(self, v: model.KpiValue | model.Pending) -> tuple[Inline, ...]:
         if isinstance(v, model.Pending):
-            return (self.label("pending_value"),)
+            return (self.label("pending_value").marked("strong"),)
         value = self.text(v.value) if isinstance(v.value, model.Text) else Inline(_value(v.value))
-        return (value, join("（", self.text(v.year), "）"))
+        return (value, join("（", self.text(v.year), "）").marked("small"))
 
     def unprinted(self, v: model.KpiValue | model.Pending) -> Pending | None:
         """The 未定事項 of a ＫＰＩ value: the cell prints only its label."""
@@ -980,7 +1031,12 @@ class _Printer:
             return Generated(name, None, (self.pending_list(trace),), trace)
         if name == "vision-examples":
             caption = self.text(b.caption) if b.caption else None
-            return Generated(name, caption, (self.vision_examples(trace),), trace)
+            captioned = (
+                Trace(trace.id, _join(trace.field, "caption"), b.caption.pos, "caption")
+                if b.caption
+                else None
+            )
+            return Generated(name, caption, (self.vision_examples(trace),), trace, captioned)
         raise ValueError(f"unknown generated list {name!r}")  # the loader accepts none other
 
     def cover(self, *, counted: bool) -> tuple[Field, ...]:
@@ -1019,16 +1075,29 @@ class _Printer:
             out.append(Field(name, f.metadata.get("ja", name), lines, printed))
         return tuple(out)
 
+    def goal_row(self, goal: model.PriorityGoal, kind: str) -> Row:
+        """A 重点目標's row of a generated list: its number and title."""
+        title = join(self.outline.of(goal).label, "　", self.text(goal.title))
+        return Row(goal.id, ((title,),), traces=((Trace(goal.id, "title", goal.title.pos, kind),),))
+
+    def linked(self, pkg: model.PolicyPackage) -> Inline:
+        """A package's title, linked to its heading."""
+        return self.text(pkg.title).marked("link", "#" + pkg.id)
+
+    @staticmethod
+    def kpis_path(pkg: model.PolicyPackage) -> str:
+        n = next((n for n, p in enumerate(pkg.parts) if isinstance(p, model.KpiPart)), 0)
+        return f"parts[{n}].kpis"
+
     def package_list(self, trace: Trace) -> tuple[Node, ...]:
+        """参考１: per 重点目標, a table of its groups and packages, each with its number of
+        ＫＰＩ (and its page, which the layout adds)."""
         tables: list[Node] = []
         for goal in self.plan.goals:
-            gh = self.outline.of(goal)
-            header = (
-                self.label("package_list_head"),
-                self.label("package_list_kpi"),
-                self.label("package_list_page"),
-            )
-            rows = [Row(goal.id, ((join(gh.label, "　", self.text(goal.title)),),))]
+            keys = ("package_list_head", "package_list_kpi", "package_list_page")
+            header = tuple(self.label(k) for k in keys)
+            head_traces = (tuple(self.label_trace(k) for k in keys),)
+            rows = [self.goal_row(goal, "package-list")]
             for group in model.groups_of(goal):
                 vision = self.plan.vision(group.vision)
                 title = join(
@@ -1038,71 +1107,119 @@ class _Printer:
                     self.text(vision.title),
                     self.label("group_close"),
                 )
-                rows.append(Row(self.outline.of(group).anchor, ((title,),)))
+                traced = ((Trace(vision.id, "title", vision.title.pos, "package-list"),),)
+                rows.append(Row(self.outline.of(group).anchor, ((title,),), traces=traced))
                 for pkg in model.packages_of(group):
                     no = Inline(self.outline.of(pkg).label)
-                    title = self.text(pkg.title)
+                    title = self.linked(pkg)
                     kpis = pkg.kpis
                     count = (
                         self.label("pending_value")
                         if isinstance(kpis, model.Pending)
                         else join(zen(len(kpis)), self.label("kpi_count"))
                     )
-                    rows.append(Row(pkg.id, ((no,), (title,), (count,))))
-            tables.append(Table("package-list", "", None, (header,), tuple(rows), None, trace))
+                    at = pkg.title.pos
+                    traces = (
+                        (Trace(pkg.id, "", at, "number"),),
+                        (Trace(pkg.id, "title", at, "package-list"),),
+                        (
+                            Trace(
+                                pkg.id,
+                                self.kpis_path(pkg),
+                                (pkg.kpi_part or pkg.title).pos,
+                                "count",
+                            ),
+                        ),
+                        (Trace(pkg.id, "", at, "page"),),
+                    )
+                    rows.append(Row(pkg.id, ((no,), (title,), (count,)), traces=traces))
+            tables.append(
+                Table("package-list", "", None, (header,), tuple(rows), None, trace, head_traces)
+            )
         return tuple(tables)
 
     def kpi_list(self, trace: Trace) -> tuple[Node, ...]:
+        """参考２: per 重点目標, every ＫＰＩ of its packages (a package whose ＫＰＩ are not
+        set yet: its reason in one cell over the four)."""
         tables: list[Node] = []
+        keys = ("kpi_list_package", "kpi_indicator", "kpi_baseline", "kpi_target", "kpi_notes")
         for goal in self.plan.goals:
-            header = tuple(
-                self.label(k)
-                for k in (
-                    "kpi_list_package",
-                    "kpi_indicator",
-                    "kpi_baseline",
-                    "kpi_target",
-                    "kpi_notes",
-                )
-            )
-            gh = self.outline.of(goal)
-            rows = [Row(goal.id, ((join(gh.label, "　", self.text(goal.title)),),))]
+            header = tuple(self.label(k) for k in keys)
+            head_traces = (tuple(self.label_trace(k) for k in keys),)
+            rows = [self.goal_row(goal, "kpi-list")]
             for group in model.groups_of(goal):
                 for pkg in model.packages_of(group):
                     kpis = pkg.kpis
-                    listed: list[tuple[model.Kpi, Inline]] = []
+                    titled = Trace(pkg.id, "title", pkg.title.pos, "kpi-list")
+                    listed: list[tuple[model.Kpi, Inline, tuple[Trace, ...]]] = []
                     if isinstance(kpis, model.Pending):
-                        title = self.text(pkg.title)
-                        value = self.label("pending_value")
-                        rows.append(Row(pkg.id, ((title,), (value, self.text(kpis.pending)))))
+                        title = self.linked(pkg)
+                        value = self.label("pending_value").marked("strong")
+                        reason = Trace(pkg.id, self.kpis_path(pkg), kpis.pending.pos, "kpi-list")
+                        rows.append(
+                            Row(
+                                pkg.id,
+                                ((title,), (value, self.text(kpis.pending))),
+                                traces=((titled,), (reason,)),
+                            )
+                        )
                     else:
                         listed += [
-                            (k, self.text(pkg.title) if n == 0 else Inline())
+                            (k, self.linked(pkg), (titled,)) if n == 0 else (k, Inline(), ())
                             for n, k in enumerate(kpis)
                         ]
                     # A regional edition's own ＫＰＩ of the package, after the national ones.
                     listed += [
-                        (k, join("（", self.label("regional_kpis"), "）") if n == 0 else Inline())
+                        (
+                            (
+                                k,
+                                join("（", self.label("regional_kpis"), "）"),
+                                (self.label_trace("regional_kpis"),),
+                            )
+                            if n == 0
+                            else (k, Inline(), ())
+                        )
                         for n, k in enumerate(pkg.regional_kpis)
                     ]
-                    for k, title in listed:
+                    for k, title, first in listed:
                         indicator = self.text(k.indicator)
                         if k.unit:
-                            indicator = join(indicator, "（", self.text(k.unit), "）")
+                            indicator = join(
+                                indicator, join("（", self.text(k.unit), "）").marked("small")
+                            )
                         baseline = self.kpi_value(k.baseline)
                         target = self.kpi_value(k.target)
                         notes = self.text(k.notes) if k.notes else Inline()
-                        rows.append(Row(k.id, ((title,), (indicator,), baseline, target, (notes,))))
-            tables.append(Table("kpi-list", "", None, (header,), tuple(rows), None, trace))
+                        traces = (
+                            first,
+                            (Trace(k.id, "indicator", k.indicator.pos, "kpi-list"),),
+                            *(
+                                (Trace(k.id, name, _value_pos(getattr(k, name)), "kpi-list"),)
+                                for name in ("baseline", "target")
+                            ),
+                            (Trace(k.id, "notes", k.notes.pos, "kpi-list"),) if k.notes else (),
+                        )
+                        rows.append(
+                            Row(
+                                k.id,
+                                ((title,), (indicator,), baseline, target, (notes,)),
+                                traces=traces,
+                            )
+                        )
+            tables.append(
+                Table("kpi-list", "", None, (header,), tuple(rows), None, trace, head_traces)
+            )
         return tuple(tables)
 
     def pending_list(self, trace: Trace) -> List:
         """As printed: the note, then each reason once, numbered, with its count and the
-        places it stands for under it (no content path: the page prints none)."""
+        places it stands for under it (no content path: the page prints none). A reason
+        is traced to the first place it stands for, where that is set before the list."""
         labels = self.plan.labels
         note = labels["pending_list_note"].raw.replace("{count}", zen(len(self.plan.pending)))
         marker = labels["pending_list_marker"].plain
-        items = [ListItem("", Inline(note), (), trace)]
+        noted = Trace(trace.id, trace.field, labels["pending_list_note"].pos, "pending-list")
+        items = [ListItem("", Inline(note), (), noted)]
         for n, (reason, places) in enumerate(self.plan.pending_groups, 1):
             count = (
                 labels["pending_list_count"].raw.replace("{count}", zen(len(places)))
@@ -1113,13 +1230,22 @@ class _Printer:
                 ListItem(marker, Inline(place), (), Trace("", place, item.pos))
                 for place, item in places
             )
-            first = places[0][1]
+            cid, path = self.origin.get(id(places[0][1]), ("", ""))
             text = join(self.text(reason), count)
-            items.append(ListItem(zen(n), text, (List(where, trace),), Trace("", "", first.pos)))
+            items.append(
+                ListItem(
+                    zen(n),
+                    text,
+                    (List(where, trace),),
+                    Trace(cid, path, reason.pos, "pending-list"),
+                )
+            )
         return List(tuple(items), trace)
 
     def vision_examples(self, trace: Trace) -> Table:
-        header = (self.label("vision_examples_vision"), self.label("vision_examples_themes"))
+        keys = ("vision_examples_vision", "vision_examples_themes")
+        header = tuple(self.label(k) for k in keys)
+        head_traces = (tuple(self.label_trace(k) for k in keys),)
         marker = self.label_plain("examples_marker")
         rows = []
         for v in self.plan.index.visions.values():
@@ -1127,8 +1253,15 @@ class _Printer:
                 continue
             title = self.text(v.title)
             themes = tuple(join(marker, self.text(t)) for t in v.theme_examples)
-            rows.append(Row(v.id, ((title,), themes)))
-        return Table("vision-examples", "", None, (header,), tuple(rows), None, trace)
+            traces = (
+                (Trace(v.id, "title", v.title.pos, "vision-examples"),),
+                tuple(
+                    Trace(v.id, f"theme_examples[{n}]", t.pos, "vision-examples")
+                    for n, t in enumerate(v.theme_examples)
+                ),
+            )
+            rows.append(Row(v.id, ((title,), themes), traces=traces))
+        return Table("vision-examples", "", None, (header,), tuple(rows), None, trace, head_traces)
 
     # -- the document
 

@@ -125,7 +125,7 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
     )
     assert points.marker == "■"
     assert points.trace == tree.Trace(
-        "pkg-a", "parts[0].body[0].items[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21)
+        "pkg-a", "parts[0].body[0].list[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21)
     )
     # 図１ as its graph: the boxes' texts and the arrows, as drawn
     (society,) = [n for n in nodes if isinstance(n, tree.Diagram) and n.name == "society"]
@@ -144,6 +144,38 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
     assert [(mark, text.printed) for mark, text in prose.lines] == [
         ("", "中長期の方向性の本文※6。")
     ]
+
+
+def test_the_generated_lists_carry_the_traces_of_the_word_edition(tmp_path):
+    """Each paragraph of 参考１–４ carries what the Word edition's trace map records (the
+    意見対応表 reads it back): content id, field path, kind and the position of its text.
+    A 未定事項's reason is traced to the first place it stands for, set before the list."""
+    content = write_content(tmp_path, FOOTNOTES_EVERYWHERE)
+    nodes = list(tree.walk(tree.printed(load_plan(content)).body))
+    a, ch4 = str(content / "goals" / "a.yaml"), str(content / "chapter4.yaml")
+    (pending,) = [n for n in nodes if isinstance(n, tree.Generated) and n.name == "pending-list"]
+    (listed,) = pending.body
+    assert isinstance(listed, tree.List)
+    assert [(i.marker, i.trace) for i in listed.items[1:]] == [
+        # the ＫＰＩ's 目標値: a value in a table, no block of its own
+        ("１", tree.Trace("", "", Pos(a, 23, 28), "pending-list")),
+        ("２", tree.Trace("measure-a", "body[0]", Pos(ch4, 8, 18), "pending-list")),
+    ]
+    (packages,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "package-list"]
+    assert [t.field for t in packages.header_traces[0]] == [
+        "labels.package_list_head",
+        "labels.package_list_kpi",
+        "labels.package_list_page",
+    ]
+    row = packages.rows[-1]
+    assert [(t.id, t.field, t.kind) for (t,) in row.traces] == [
+        ("pkg-a", "", "number"),
+        ("pkg-a", "title", "package-list"),
+        ("pkg-a", "parts[2].kpis", "count"),
+        ("pkg-a", "", "page"),  # the column the layout adds
+    ]
+    # the title links to the package's heading (a mark: the comparison leaves it out)
+    assert row.cells[1][0].marks[0] == tree.Mark(0, len("施策テーマＡ"), "link", "#pkg-a")
 
 
 def test_markdown_is_printed_from_its_tokens(tmp_path):

@@ -85,7 +85,6 @@ class _Builder(_Tables, _Lists):
                 )
             )
         elif isinstance(b, Pending):
-            self.origin[id(b)] = (ctx.id, path)
             self.pending(b, ctx, path, value=False)
         elif isinstance(b, Table):
             self.table(b, ctx, path)
@@ -211,7 +210,6 @@ class _Builder(_Tables, _Lists):
             )
             if isinstance(part, KpiPart):
                 if isinstance(part.kpis, Pending):
-                    self.origin[id(part.kpis)] = (ctx.id, _join(ppath, "kpis"))
                     self.pending(part.kpis, ctx, _join(ppath, "kpis"), value=True)
                 else:
                     self.kpi_table(part.kpis, ctx)

@@ -121,11 +121,14 @@ class _Core:
         self.heading_marks = {
             h.anchor: f"{TRACE_PREFIX}{tag}_h{i}" for i, h in enumerate(self.outline.headings)
         }
-        self.origin: dict[int, tuple[str, str]] = {}
-        """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
         self.heading_ppr: dict[str, str] = {}
         self.running_heads: list[str] = []
         """The title of each part that opens a section of the body, in order."""
+        self.document = tree.printed(plan, draft=draft)
+        self.generated_nodes = (
+            n for n in tree.walk(self.document.body) if isinstance(n, tree.Generated)
+        )
+        """The tree's generated lists, in the order the builder meets them."""
         self.figures: dict[bytes, bytes] = {}
         """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
@@ -220,6 +223,8 @@ class _Core:
                     out.append(self.link(m.href, kids))
                 case "break":
                     out.append(LINE_BREAK)
+                case "small":
+                    out.append(Span(kids, style="Plan Year"))
                 case _:
                     assert_never(m.kind)
             at, n = m.end, inner

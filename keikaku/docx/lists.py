@@ -6,16 +6,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .. import tree
 from ..model import (
     Generated,
-    KpiPart,
     PackageGroup,
     Pending,
-    PolicyPackage,
-    Text,
 )
-from ..outline import zen
-from .core import _SLOT, _content_id, _Core, _Ctx, _join, _page_ref, _toc_page
+from .core import _SLOT, _content_id, _Core, _Ctx, _page_ref, _toc_page
 from .pandoc_ast import (
     LINE_BREAK,
     TAB,
@@ -41,19 +38,14 @@ class _Lists(_Core):
     # -------------------------------------------------------------- generated lists
 
     def generated(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        name = b.name
-        if name == "cover":
+        node = next(self.generated_nodes)
+        assert node.name == b.name, (node.name, b.name)
+        if b.name == "cover":
             self.cover()
-        elif name == "toc":
+        elif b.name == "toc":
             self.toc(b)
-        elif name == "package-list":
-            self.package_list(ctx)
-        elif name == "kpi-list":
-            self.kpi_list(ctx)
-        elif name == "pending-list":
-            self.pending_list(ctx, path)
-        elif name == "vision-examples":
-            self.vision_examples(b, ctx, path)
+        else:  # 参考１–４, the 施策テーマの例: from the tree
+            self.listed(node, ctx)
 
     def cover(self) -> None:
         m, L = self.plan.meta, self.L
@@ -179,392 +171,148 @@ class _Lists(_Core):
 
         return _SLOT.sub(filled, xml) if self.slots else xml
 
-    def package_list(self, ctx: _Ctx) -> None:
-        L = self.L
-        cell, head, group = (
-            self.styles.get("Cell"),
-            self.styles.get("Cell Head"),
-            self.styles.get("Cell Group"),
-        )
-        for goal in self.plan.goals:
-            gh = self.outline.of(goal)
-            header = [
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_head"].plain)],
-                            self.label_trace("package_list_head", ctx),
-                        )
-                    ],
-                    cols=2,
-                ),
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_kpi"].plain)],
-                            self.label_trace("package_list_kpi", ctx),
-                        )
-                    ],
-                    align="AlignCenter",
-                ),
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_page"].plain)],
-                            self.label_trace("package_list_page", ctx),
-                        )
-                    ],
-                    align="AlignCenter",
-                ),
-            ]
-            rows = [
-                [
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                [Str(f"{gh.label}　"), *self.text(goal.title)],
-                                self.trace(goal.id, "title", "package-list", ctx.where, goal.title),
-                            )
-                        ],
-                        cols=4,
-                    )
-                ]
-            ]
-            for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
-                v = self.plan.vision(grp.vision)
-                rows.append(
-                    [
-                        _cell(
-                            [
-                                self.para(
-                                    group,
-                                    [
-                                        Str(
-                                            f"{self.outline.of(grp).label}　{L['group_open'].plain}"
-                                        ),
-                                        *self.text(v.title),
-                                        Str(L["group_close"].plain),
-                                    ],
-                                    self.trace(v.id, "title", "package-list", ctx.where, v.title),
-                                )
-                            ],
-                            cols=4,
-                        )
-                    ]
-                )
-                for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
-                    count = (
-                        L["pending_value"].plain
-                        if isinstance(pkg.kpis, Pending)
-                        else f"{zen(len(pkg.kpis))}{L['kpi_count'].plain}"
-                    )
-                    rows.append(
-                        [
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [Str(self.outline.of(pkg).label)],
-                                        self.trace(pkg.id, "", "number", ctx.where, pkg.title),
-                                    )
-                                ]
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [self.link("#" + pkg.id, self.text(pkg.title))],
-                                        self.trace(
-                                            pkg.id, "title", "package-list", ctx.where, pkg.title
-                                        ),
-                                    )
-                                ]
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [Str(count)],
-                                        self.trace(
-                                            pkg.id,
-                                            self.kpis_path(pkg),
-                                            "count",
-                                            ctx.where,
-                                            pkg.kpi_part or pkg.title,
-                                        ),
-                                    )
-                                ],
-                                align="AlignCenter",
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [self.page_ref(self.outline.of(pkg).anchor)],
-                                        self.trace(pkg.id, "", "page", ctx.where, pkg.title),
-                                    )
-                                ],
-                                align="AlignCenter",
-                            ),
-                        ]
-                    )
-            # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ, 3em for
-            # the page). The page is a PAGEREF field to the package's heading: Word counts
-            # its own pages when the fields are updated; until then it shows the PDF's.
-            self.add(
-                TableBlock(
-                    [0.12, 0.64, 0.16, 0.08],
-                    [header],
-                    rows,
-                    ["AlignDefault", "AlignDefault", "AlignCenter", "AlignCenter"],
-                )
-            )
+    # -------------------------------------------------------------- 参考１–４ from the tree
 
-    def kpi_list(self, ctx: _Ctx) -> None:
-        from ..render import kpi_columns, kpi_value
-
-        L = self.L
-        value = float(kpi_columns(self.plan)["value"].removesuffix("em")) * 9.5 / 10.5 / 45
-        cell, head, group = (
-            self.styles.get("Cell"),
-            self.styles.get("Cell Head"),
-            self.styles.get("Cell Group"),
-        )
-        for goal in self.plan.goals:
-            header = [
-                _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                for k in (
-                    "kpi_list_package",
-                    "kpi_indicator",
-                    "kpi_baseline",
-                    "kpi_target",
-                    "kpi_notes",
-                )
-            ]
-            rows = [
-                [
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                [Str(f"{self.outline.of(goal).label}　"), *self.text(goal.title)],
-                                self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title),
-                            )
-                        ],
-                        cols=5,
-                    )
-                ]
-            ]
-            for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
-                for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
-                    title = [self.link("#" + pkg.id, self.text(pkg.title))]
-                    if isinstance(pkg.kpis, Pending):
-                        rows.append(
-                            [
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            title,
-                                            self.trace(
-                                                pkg.id, "title", "kpi-list", ctx.where, pkg.title
-                                            ),
-                                        )
-                                    ]
-                                ),
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            [
-                                                Span(
-                                                    [Str(L["pending_value"].plain)],
-                                                    style="Plan Strong",
-                                                ),
-                                                *self.text(pkg.kpis.pending),
-                                            ],
-                                            self.trace(
-                                                pkg.id,
-                                                self.kpis_path(pkg),
-                                                "kpi-list",
-                                                ctx.where,
-                                                pkg.kpis.pending,
-                                            ),
-                                        )
-                                    ],
-                                    cols=4,
-                                ),
-                            ]
-                        )
-                    listed: list[tuple[Any, str]] = []
-                    if not isinstance(pkg.kpis, Pending):
-                        listed += [(k, "" if i else "national") for i, k in enumerate(pkg.kpis)]
-                    # A regional edition's own ＫＰＩ of the package, after the national ones.
-                    listed += [
-                        (k, "" if i else "regional") for i, k in enumerate(pkg.regional_kpis)
-                    ]
-                    for k, lead in listed:
-                        if lead == "national":
-                            first = self.para(
-                                cell,
-                                title,
-                                self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title),
-                            )
-                        elif lead == "regional":
-                            first = self.para(
-                                cell,
-                                [Str(f"（{L['regional_kpis'].plain}）")],
-                                self.label_trace("regional_kpis", ctx),
-                            )
-                        else:
-                            first = self.para(cell, [], None)
-                        indicator = [*self.text(k.indicator)]
-                        if k.unit:
-                            indicator.append(
-                                Span([Str("（"), *self.text(k.unit), Str("）")], style="Plan Year")
-                            )
-                        row = [
-                            _cell([first]),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        indicator,
-                                        self.trace(
-                                            k.id, "indicator", "kpi-list", ctx.where, k.indicator
-                                        ),
-                                    )
-                                ]
-                            ),
-                        ]
-                        for name in ("baseline", "target"):
-                            v = getattr(k, name)
-                            if isinstance(v, Pending):
-                                inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
-                            else:
-                                shown = v.value if isinstance(v.value, Text) else None
-                                inl = [
-                                    *(
-                                        self.text(shown)
-                                        if shown is not None
-                                        else [Str(str(kpi_value(v.value)))]
-                                    ),
-                                    LINE_BREAK,
-                                    Span(
-                                        [Str("（"), *self.text(v.year), Str("）")],
-                                        style="Plan Year",
-                                    ),
-                                ]
-                            row.append(
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            inl,
-                                            self.trace(
-                                                k.id,
-                                                name,
-                                                "kpi-list",
-                                                ctx.where,
-                                                v.pending if isinstance(v, Pending) else v.year,
-                                            ),
-                                        )
-                                    ]
-                                )
-                            )
-                        notes = (
-                            self.para(
-                                cell,
-                                self.text(k.notes),
-                                self.trace(k.id, "notes", "kpi-list", ctx.where, k.notes),
-                            )
-                            if k.notes
-                            else self.para(cell, [], None)
-                        )
-                        row.append(_cell([notes]))
-                        rows.append(row)
-            self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
-
-    def kpis_path(self, pkg: PolicyPackage) -> str:
-        i = next((i for i, p in enumerate(pkg.parts) if isinstance(p, KpiPart)), 0)
-        return f"parts[{i}].kpis"
-
-    def pending_list(self, ctx: _Ctx, path: str) -> None:
-        """The 未定事項一覧 as the PDF prints it: each reason once, numbered, with the places
-        it stands for under it."""
-        L = self.L
-        self.add(
-            self.para(
-                self.styles.get("Appendix Note"),
-                [Str(L["pending_list_note"].raw.replace("{count}", zen(len(self.plan.pending))))],
-                self.trace(ctx.id, path, "pending-list", ctx.where, L["pending_list_note"]),
-            )
-        )
-        style = self.styles.get("Pending Item", hang=2)
-        marker = L["pending_list_marker"].plain
-        for n, (reason, places) in enumerate(self.plan.pending_groups, start=1):
-            cid, ipath = self.origin.get(id(places[0][1]), ("", ""))
-            count = (
-                [Str(L["pending_list_count"].raw.replace("{count}", zen(len(places))))]
-                if len(places) > 1
-                else []
-            )
-            inlines = [
-                Span([Str(zen(n))], style="Plan Gothic"),
-                *([TAB] if _width(zen(n)) < 2 else []),
-                Span([*self.text(reason), *count], style="Plan Gothic"),
-            ]
-            for where, _ in places:
-                inlines += [LINE_BREAK, Str(marker + where)]
-            self.add(
-                self.para(style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, reason))
-            )
-
-    def vision_examples(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        L = self.L
-        if b.caption:
+    def listed(self, node: tree.Generated, ctx: _Ctx) -> None:
+        """A generated list the tree holds as tables (参考１, ２, the 施策テーマの例) or as a
+        list (参考３: the 未定事項一覧)."""
+        if node.caption is not None and node.caption_trace is not None:
             self.add(
                 self.para(
                     self.styles.get("Block Title", left=ctx.left),
-                    self.text(b.caption),
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                    self.inline(node.caption),
+                    self.traced(node.caption_trace, ctx),
                 )
             )
-        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        marker = L["examples_marker"].plain
-        point = self.styles.get("Cell Point", hang=_marker_width(marker))
-        header = [
-            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-            for k in ("vision_examples_vision", "vision_examples_themes")
-        ]
+        if node.name in ("package-list", "kpi-list", "vision-examples"):
+            cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+        if node.name in ("package-list", "kpi-list"):
+            group = self.styles.get("Cell Group")
+        for part in node.body:
+            match part:
+                case tree.Table(role="package-list"):
+                    self.package_list(part, ctx, cell, head, group)
+                case tree.Table(role="kpi-list"):
+                    self.kpi_list(part, ctx, cell, head, group)
+                case tree.Table(role="vision-examples"):
+                    self.vision_examples(part, ctx, cell, head)
+                case tree.List():
+                    self.pending_list(part, ctx)
+                case _:
+                    raise ValueError(f"{node.name}: {type(part).__name__}")
+
+    def traced(self, t: tree.Trace, ctx: _Ctx) -> Trace:
+        """The trace map's entry of a paragraph the tree traces."""
+        return self.trace(t.id, t.field, t.kind, ctx.where, t.pos or "")
+
+    def cell_para(self, style: str, row: tree.Row, n: int, ctx: _Ctx, *, sep: list) -> dict:
+        """Cell ``n`` of ``row`` as one paragraph, its lines joined by ``sep``."""
+        inlines: list = []
+        for i, line in enumerate(row.cells[n]):
+            inlines += [*(sep if i else []), *self.inline(line)]
+        traces = row.traces[n] if n < len(row.traces) else ()
+        return self.para(style, inlines, self.traced(traces[0], ctx) if traces else None)
+
+    def header(
+        self, table: tree.Table, style: str, ctx: _Ctx, spans: Mapping[int, tuple[int, str]]
+    ) -> list:
+        """A generated list's header row; ``spans``: per column, its span and alignment."""
+        (labels,) = table.header
+        (traces,) = table.header_traces
+        out = []
+        for n, (label, t) in enumerate(zip(labels, traces, strict=True)):
+            cols, align = spans.get(n, (1, "AlignDefault"))
+            para = self.para(style, self.inline(label), self.traced(t, ctx))
+            out.append(_cell([para], cols=cols, align=align))
+        return out
+
+    def package_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
+        center = "AlignCenter"
+        header = self.header(
+            table, head, ctx, {0: (2, "AlignDefault"), 1: (1, center), 2: (1, center)}
+        )
         rows = []
-        for v in self.plan.index.visions.values():
-            if not v.theme_examples:
+        for row in table.rows:
+            if len(row.cells) == 1:  # a 重点目標, a group
+                rows.append([_cell([self.cell_para(group, row, 0, ctx, sep=[])], cols=4)])
                 continue
+            no, title, count = (self.cell_para(cell, row, n, ctx, sep=[]) for n in range(3))
+            page = self.para(cell, [self.page_ref(row.key)], self.traced(row.traces[3][0], ctx))
+            rows.append(
+                [
+                    _cell([no]),
+                    _cell([title]),
+                    _cell([count], align=center),
+                    _cell([page], align=center),
+                ]
+            )
+        # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ, 3em for
+        # the page). The page is a PAGEREF field to the package's heading: Word counts
+        # its own pages when the fields are updated; until then it shows the PDF's.
+        self.add(
+            TableBlock(
+                [0.12, 0.64, 0.16, 0.08],
+                [header],
+                rows,
+                ["AlignDefault", "AlignDefault", center, center],
+            )
+        )
+
+    def kpi_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
+        from ..render import kpi_columns
+
+        value = float(kpi_columns(self.plan)["value"].removesuffix("em")) * 9.5 / 10.5 / 45
+        header = self.header(table, head, ctx, {})
+        rows = []
+        for row in table.rows:
+            if len(row.cells) == 1:  # a 重点目標
+                rows.append([_cell([self.cell_para(group, row, 0, ctx, sep=[])], cols=5)])
+            elif len(row.cells) == 2:  # a package whose ＫＰＩ are not set: the reason
+                title, reason = (self.cell_para(cell, row, n, ctx, sep=[]) for n in range(2))
+                rows.append([_cell([title]), _cell([reason], cols=4)])
+            else:
+                paras = [self.cell_para(cell, row, n, ctx, sep=[LINE_BREAK]) for n in range(5)]
+                rows.append([_cell([p]) for p in paras])
+        self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
+
+    def pending_list(self, node: tree.List, ctx: _Ctx) -> None:
+        """The 未定事項一覧 as the PDF prints it: each reason once, numbered, with the places
+        it stands for under it."""
+        note, *reasons = node.items
+        self.add(
+            self.para(
+                self.styles.get("Appendix Note"),
+                self.inline(note.text),
+                self.traced(note.trace, ctx),
+            )
+        )
+        style = self.styles.get("Pending Item", hang=2)
+        for item in reasons:
+            inlines = [
+                Span([Str(item.marker)], style="Plan Gothic"),
+                *([TAB] if _width(item.marker) < 2 else []),
+                Span(self.inline(item.text), style="Plan Gothic"),
+            ]
+            for places in item.body:
+                for place in tree.walk((places,)):
+                    if isinstance(place, tree.ListItem):
+                        inlines += [LINE_BREAK, Str(place.marker), *self.inline(place.text)]
+            self.add(self.para(style, inlines, self.traced(item.trace, ctx)))
+
+    def vision_examples(self, table: tree.Table, ctx: _Ctx, cell: str, head: str) -> None:
+        marker = self.L["examples_marker"].plain
+        point = self.styles.get("Cell Point", hang=_marker_width(marker))
+        header = self.header(table, head, ctx, {})
+        rows = []
+        for row in table.rows:
             themes = [
                 self.para(
                     point,
-                    [*marked(marker, _marker_width(marker)), *self.text(t)],
-                    self.trace(v.id, f"theme_examples[{i}]", "vision-examples", ctx.where, t),
+                    [*marked(marker, _marker_width(marker)), *self.inline(line.after(len(marker)))],
+                    self.traced(t, ctx),
                 )
-                for i, t in enumerate(v.theme_examples)
+                for line, t in zip(row.cells[1], row.traces[1], strict=True)
             ]
-            rows.append(
-                [
-                    _cell(
-                        [
-                            self.para(
-                                cell,
-                                self.text(v.title),
-                                self.trace(v.id, "title", "vision-examples", ctx.where, v.title),
-                            )
-                        ]
-                    ),
-                    _cell(themes),
-                ]
-            )
+            title = self.cell_para(cell, row, 0, ctx, sep=[])  # traced after its themes
+            rows.append([_cell([title]), _cell(themes)])
         self.add(TableBlock([0.4, 0.6], [header], rows))
