@@ -553,6 +553,8 @@ class Field:
     lines: tuple[Inline, ...]
     printed: bool
     """Whether the cover prints it (subject and keywords go to the PDF's metadata only)."""
+    trace: Trace | None = field(default=None, compare=False)
+    """Its text's place (a date not set yet: its reason's); None where it has no value."""
 
 
 @dataclass(frozen=True)
@@ -567,6 +569,11 @@ class TocEntry:
     title: str
     depth: int
     anchor: str
+    line: str = field(default="", compare=False)
+    """The title as its heading reads (a group's vision in ≪≫): as Word's update of the
+    目次 fills it in."""
+    trace: Trace | None = field(default=None, compare=False)
+    """The heading's content id and the place of its title."""
 
 
 @dataclass(frozen=True)
@@ -672,6 +679,16 @@ class Document:
 COVER_ORDER = ("status", "title", "meeting", "plan_period", "notice", "date_line", "issuer")
 #: Fields the PDF keeps in its metadata only.
 METADATA_ONLY = ("subject", "keywords")
+
+
+def content_id(h: Numbering) -> str:
+    """The content id a heading's title comes from (a group's: its vision's)."""
+    node = h.node
+    if isinstance(node, model.PackageGroup):
+        return node.vision
+    if isinstance(node, model.GoalOutline):
+        return node.goal
+    return getattr(node, "id", "") or h.anchor
 
 
 def _join(path: str, part: str) -> str:
@@ -1021,8 +1038,10 @@ class _Printer:
             return Generated(name, None, (Cover(self.cover(counted=True), trace),), trace)
         if name == "toc":
             title = self.text(b.caption) if b.caption else self.label("toc_title")
-            entries = tuple(TocEntry(e.label, e.title, e.depth, e.anchor) for e in self.outline.toc)
-            return Generated(name, title, (Toc(title, entries, trace),), trace)
+            entries = tuple(self.toc_entry(e) for e in self.outline.toc)
+            src = b.caption or self.plan.labels.get("toc_title")
+            traced = Trace("", "toc", src.pos if src is not None else None, "toc")
+            return Generated(name, title, (Toc(title, entries, traced),), trace)
         if name == "package-list":
             return Generated(name, None, self.package_list(trace), trace)
         if name == "kpi-list":
@@ -1038,6 +1057,16 @@ class _Printer:
             )
             return Generated(name, caption, (self.vision_examples(trace),), trace, captioned)
         raise ValueError(f"unknown generated list {name!r}")  # the loader accepts none other
+
+    def toc_entry(self, e: Numbering) -> TocEntry:
+        node = e.node
+        line = e.title
+        if isinstance(node, model.PackageGroup):
+            line = f"{self.label_plain('group_open')}{line}{self.label_plain('group_close')}"
+        title = getattr(node, "title", None)
+        at = title.pos if isinstance(title, model.Text) else None
+        trace = Trace(content_id(e), "title", at, "toc")
+        return TocEntry(e.label, e.title, e.depth, e.anchor, line, trace)
 
     def cover(self, *, counted: bool) -> tuple[Field, ...]:
         """The cover's fields: those the cover prints in its order, then the others. Read
@@ -1072,7 +1101,13 @@ class _Printer:
                 )
             else:
                 lines = (Inline(str(value)),)
-            out.append(Field(name, f.metadata.get("ja", name), lines, printed))
+            at = (
+                value.pending.pos
+                if isinstance(value, model.Pending)
+                else getattr(value, "pos", None)
+            )
+            traced = Trace("", name, at, "cover") if value is not None else None
+            out.append(Field(name, f.metadata.get("ja", name), lines, printed, traced))
         return tuple(out)
 
     def goal_row(self, goal: model.PriorityGoal, kind: str) -> Row:
@@ -1379,6 +1414,7 @@ __all__ = [
     "TocEntry",
     "Trace",
     "children",
+    "content_id",
     "footnote_numbers",
     "inline",
     "join",

@@ -176,6 +176,11 @@ def test_the_generated_lists_carry_the_traces_of_the_word_edition(tmp_path):
     ]
     # the title links to the package's heading (a mark: the comparison leaves it out)
     assert row.cells[1][0].marks[0] == tree.Mark(0, len("施策テーマＡ"), "link", "#pkg-a")
+    # the 目次: a group's entry reads as its heading, traced to its vision
+    (toc,) = [n for n in nodes if isinstance(n, tree.Toc)]
+    group = next(e for e in toc.entries if e.anchor == "goal-a-vision-a")
+    assert (group.title, group.line) == ("姿Ａ", "≪姿Ａ≫")
+    assert group.trace == tree.Trace("vision-a", "title", None, "toc")
 
 
 def test_markdown_is_printed_from_its_tokens(tmp_path):

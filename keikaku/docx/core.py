@@ -17,7 +17,6 @@ from ..model import (
     Plan,
     Text,
 )
-from ..outline import Heading
 from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _plain_text
 from .styles import StyleBook
 from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
@@ -79,15 +78,6 @@ _SECTION_END = (
 def _is_front(block: Any) -> bool:
     """The cover and the 目次: the front matter, without page numbers."""
     return isinstance(block, Generated) and block.name in ("cover", "toc")
-
-
-def _content_id(h: Heading) -> str:
-    node = h.node
-    if isinstance(node, PackageGroup):
-        return node.vision
-    if isinstance(node, GoalOutline):
-        return node.goal
-    return getattr(node, "id", "") or h.anchor
 
 
 class _Core:

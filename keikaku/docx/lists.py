@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from .. import tree
 from ..model import (
     Generated,
-    PackageGroup,
-    Pending,
 )
-from .core import _SLOT, _content_id, _Core, _Ctx, _page_ref, _toc_page
+from .core import _SLOT, _Core, _Ctx, _page_ref, _toc_page
 from .pandoc_ast import (
     LINE_BREAK,
     TAB,
@@ -31,6 +28,17 @@ from .pandoc_ast import (
 from .styles import toc_levels
 from .trace_map import Trace
 
+#: The cover's lines: the style of each field it prints.
+_COVER = {
+    "status": "Plan Cover Status",
+    "title": "Title",
+    "meeting": "Plan Cover Meeting",
+    "plan_period": "Plan Cover Meeting",
+    "notice": "Plan Cover Notice",
+    "date_line": "Plan Cover Date",
+    "issuer": "Plan Cover Issuer",
+}
+
 
 class _Lists(_Core):
     """The generated lists: the cover, the 目次, 参考１–４ and the 施策テーマの例."""
@@ -40,67 +48,40 @@ class _Lists(_Core):
     def generated(self, b: Generated, ctx: _Ctx, path: str) -> None:
         node = next(self.generated_nodes)
         assert node.name == b.name, (node.name, b.name)
-        if b.name == "cover":
-            self.cover()
-        elif b.name == "toc":
-            self.toc(b)
-        else:  # 参考１–４, the 施策テーマの例: from the tree
-            self.listed(node, ctx)
+        self.listed(node, ctx)
 
-    def cover(self) -> None:
-        m, L = self.plan.meta, self.L
-        where = (L["cover"].plain,)
-
-        def line(style: str, inlines: list, field_name: str, src: Any) -> None:
-            self.add(self.para(style, inlines, self.trace("", field_name, "cover", where, src)))
-
-        # Every line but the title is optional, as on the PDF's cover.
-        if m.status:
-            line(
-                "Plan Cover Status",
-                [Span(self.text(m.status), style="Plan Status Box")],
-                "status",
-                m.status,
-            )
-        line("Title", self.text(m.title), "title", m.title)
-        if m.meeting:
-            line(
-                "Plan Cover Meeting",
-                [Str("（"), *self.text(m.meeting), Str("）")],
-                "meeting",
-                m.meeting,
-            )
-        if m.plan_period:
-            line(
-                "Plan Cover Meeting",
-                [Str(L["plan_period"].plain + "　"), *self.text(m.plan_period)],
-                "plan_period",
-                m.plan_period,
-            )
-        if m.notice:
-            line("Plan Cover Notice", self.text(m.notice), "notice", m.notice)
-        if isinstance(m.date_line, Pending):
-            line(
-                "Plan Cover Date", [Str(L["pending_date"].plain)], "date_line", m.date_line.pending
-            )
-        elif m.date_line:
-            line("Plan Cover Date", self.text(m.date_line), "date_line", m.date_line)
-        if m.issuer:
-            line("Plan Cover Issuer", self.text(m.issuer), "issuer", m.issuer)
+    def cover(self, node: tree.Cover) -> None:
+        """The cover: each field it prints, in its order, in the style of its line (a
+        date not set yet prints its label; its reason goes to the 未定事項一覧)."""
+        where = (self.L["cover"].plain,)
+        for f in node.fields:
+            style = _COVER.get(f.name)
+            if style is None or not f.printed or f.trace is None:
+                continue
+            if not f.lines[0] and f.name != "title":
+                continue  # every line but the title is optional, as on the PDF's cover
+            text = self.inline(f.lines[0])
+            if f.name == "status":
+                text = [Span(text, style="Plan Status Box")]
+            elif f.name == "meeting":
+                text = [Str("（"), *text, Str("）")]
+            elif f.name == "plan_period":
+                text = [Str(self.L["plan_period"].plain + "　"), *text]
+            self.add(self.para(style, text, self.trace("", f.name, "cover", where, f.trace.pos)))
         # An empty paragraph after the frame: LibreOffice anchors a frame to the paragraph
         # that follows it, which must stand on the cover's page.
         self.styles.get("Page Break")
         self.add(RawBlock('<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr></w:p>'))
 
-    def toc(self, b: Generated) -> None:
+    def toc(self, node: tree.Toc) -> None:
         """目次: a TOC field over the heading styles (Heading 1 to the deepest level the
         PDF's 目次 lists), filled in as the PDF's 目次 reads: each entry the heading's number,
         a tab and its title, as the heading itself reads, so that an update by Word gives
         the same entries (``_outside_toc`` keeps out the headings the PDF's 目次 leaves out)."""
-        title = b.caption or self.L["toc_title"]
-        trace = self.trace("", "toc", "toc", (title.plain,), title)
-        self.add(self.para("TOC Heading", self.text(title), trace))
-        entries = self.outline.toc
+        where = (node.title.plain,)
+        trace = self.traced(node.trace, where)  # before the title's footnotes, if any
+        self.add(self.para("TOC Heading", self.inline(node.title), trace))
+        entries = node.entries
         if not entries:
             return
         xml = [
@@ -109,9 +90,8 @@ class _Lists(_Core):
         ]
         for i, e in enumerate(entries):
             mark = self.heading_marks[e.anchor]
-            t = self.trace(
-                _content_id(e), "title", "toc", (title.plain,), getattr(e.node, "title", "")
-            )
+            assert e.trace is not None
+            t = self.traced(e.trace, where)
             runs = [
                 f'<w:bookmarkStart w:id="{90000 + i}" w:name="{t.name}"/><w:bookmarkEnd w:id="{90000 + i}"/>'
             ]
@@ -123,12 +103,9 @@ class _Lists(_Core):
                 )
             link = [f'<w:hyperlink w:anchor="{mark}" w:history="1">']
             # The entry as the heading reads (a group's vision in ≪≫), as Word's update has it.
-            text = e.title
-            if isinstance(e.node, PackageGroup):
-                text = f"{self.L['group_open'].plain}{text}{self.L['group_close'].plain}"
             link.append(
-                f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
-                f'<w:r><w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(e.number)}</w:t></w:r><w:r><w:tab/></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(e.line)}</w:t></w:r>'
             )
             if self.pages is None:
                 link.append(self.slot("toc", e.anchor))
@@ -141,7 +118,7 @@ class _Lists(_Core):
             depth = min(e.depth, 6)
             xml.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{depth}"/></w:pPr>{"".join(runs)}</w:p>')
             self.traces[t.order] = Trace(
-                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.label}\t{text}"
+                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.number}\t{e.line}"
             )
         xml.append("</w:sdtContent></w:sdt>")
         self.add(RawBlock("".join(xml)))
@@ -181,7 +158,7 @@ class _Lists(_Core):
                 self.para(
                     self.styles.get("Block Title", left=ctx.left),
                     self.inline(node.caption),
-                    self.traced(node.caption_trace, ctx),
+                    self.traced(node.caption_trace, ctx.where),
                 )
             )
         if node.name in ("package-list", "kpi-list", "vision-examples"):
@@ -198,12 +175,16 @@ class _Lists(_Core):
                     self.vision_examples(part, ctx, cell, head)
                 case tree.List():
                     self.pending_list(part, ctx)
+                case tree.Cover():
+                    self.cover(part)
+                case tree.Toc():
+                    self.toc(part)
                 case _:
                     raise ValueError(f"{node.name}: {type(part).__name__}")
 
-    def traced(self, t: tree.Trace, ctx: _Ctx) -> Trace:
-        """The trace map's entry of a paragraph the tree traces."""
-        return self.trace(t.id, t.field, t.kind, ctx.where, t.pos or "")
+    def traced(self, t: tree.Trace, where: tuple[str, ...]) -> Trace:
+        """The trace map's entry of a paragraph the tree traces, under the headings ``where``."""
+        return self.trace(t.id, t.field, t.kind, where, t.pos or "")
 
     def cell_para(self, style: str, row: tree.Row, n: int, ctx: _Ctx, *, sep: list) -> dict:
         """Cell ``n`` of ``row`` as one paragraph, its lines joined by ``sep``."""
@@ -211,7 +192,7 @@ class _Lists(_Core):
         for i, line in enumerate(row.cells[n]):
             inlines += [*(sep if i else []), *self.inline(line)]
         traces = row.traces[n] if n < len(row.traces) else ()
-        return self.para(style, inlines, self.traced(traces[0], ctx) if traces else None)
+        return self.para(style, inlines, self.traced(traces[0], ctx.where) if traces else None)
 
     def header(
         self, table: tree.Table, style: str, ctx: _Ctx, spans: Mapping[int, tuple[int, str]]
@@ -222,7 +203,7 @@ class _Lists(_Core):
         out = []
         for n, (label, t) in enumerate(zip(labels, traces, strict=True)):
             cols, align = spans.get(n, (1, "AlignDefault"))
-            para = self.para(style, self.inline(label), self.traced(t, ctx))
+            para = self.para(style, self.inline(label), self.traced(t, ctx.where))
             out.append(_cell([para], cols=cols, align=align))
         return out
 
@@ -237,7 +218,9 @@ class _Lists(_Core):
                 rows.append([_cell([self.cell_para(group, row, 0, ctx, sep=[])], cols=4)])
                 continue
             no, title, count = (self.cell_para(cell, row, n, ctx, sep=[]) for n in range(3))
-            page = self.para(cell, [self.page_ref(row.key)], self.traced(row.traces[3][0], ctx))
+            page = self.para(
+                cell, [self.page_ref(row.key)], self.traced(row.traces[3][0], ctx.where)
+            )
             rows.append(
                 [
                     _cell([no]),
@@ -283,7 +266,7 @@ class _Lists(_Core):
             self.para(
                 self.styles.get("Appendix Note"),
                 self.inline(note.text),
-                self.traced(note.trace, ctx),
+                self.traced(note.trace, ctx.where),
             )
         )
         style = self.styles.get("Pending Item", hang=2)
@@ -297,7 +280,7 @@ class _Lists(_Core):
                 for place in tree.walk((places,)):
                     if isinstance(place, tree.ListItem):
                         inlines += [LINE_BREAK, Str(place.marker), *self.inline(place.text)]
-            self.add(self.para(style, inlines, self.traced(item.trace, ctx)))
+            self.add(self.para(style, inlines, self.traced(item.trace, ctx.where)))
 
     def vision_examples(self, table: tree.Table, ctx: _Ctx, cell: str, head: str) -> None:
         marker = self.L["examples_marker"].plain
@@ -309,7 +292,7 @@ class _Lists(_Core):
                 self.para(
                     point,
                     [*marked(marker, _marker_width(marker)), *self.inline(line.after(len(marker)))],
-                    self.traced(t, ctx),
+                    self.traced(t, ctx.where),
                 )
                 for line, t in zip(row.cells[1], row.traces[1], strict=True)
             ]
