@@ -453,6 +453,8 @@ class Pending:
     what: Inline | None
     """Its name in the 未定事項一覧 (not printed here)."""
     trace: Trace
+    note: bool = field(default=False, compare=False)
+    """A label of one character (※): set as a note's mark, not in strong, before the reason."""
 
 
 @dataclass(frozen=True)
@@ -866,12 +868,15 @@ class _Printer:
         return Part(p.label, label, self.blocks(p.body, pkg, owner, f"{path}.body"), trace)
 
     def pending(self, p: model.Pending, default: str, trace: Trace) -> Pending:
-        if p.label and len(p.label.raw) == 1:
-            label = self.text(p.label)
-        else:
-            label = self.text(p.label) if p.label else self.label(default)
+        note = p.label is not None and len(p.label.raw) == 1
+        label = self.text(p.label) if p.label else self.label(default)
+        if not note:
+            label = label.marked("strong")
         reason = self.text(p.pending)
-        return Pending(label, reason, self.text(p.what, counted=False) if p.what else None, trace)
+        what = self.text(p.what, counted=False) if p.what else None
+        return Pending(
+            label, reason, what, Trace(trace.id, trace.field, p.pending.pos, "pending"), note
+        )
 
     def bullets(self, b: model.BulletList, owner: str, path: str, trace: Trace) -> List:
         numbered = b.marker in model.NUMBERED_MARKERS
@@ -953,10 +958,9 @@ class _Printer:
 
     def kpi_table(self, kpis: tuple[model.Kpi, ...], trace: Trace) -> Table:
         """The 【ＫＰＩ】 of a package (blocks.html ``kpi_table``)."""
-        header = tuple(
-            self.label(k)
-            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
-        )
+        keys = ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        header = tuple(self.label(k) for k in keys)
+        head_traces = (tuple(self.label_trace(k) for k in keys),)
         rows = []
         for k in kpis:
             indicator = self.text(k.indicator)
@@ -965,8 +969,16 @@ class _Printer:
             target = self.kpi_value(k.target)
             notes = self.text(k.notes) if k.notes else Inline()
             pending = (None, None, self.unprinted(k.baseline), self.unprinted(k.target), None)
-            rows.append(Row(k.id, ((indicator,), (unit,), baseline, target, (notes,)), pending))
-        return Table("kpi", "", None, (header,), tuple(rows), None, trace)
+            traces = (
+                (Trace(k.id, "indicator", k.indicator.pos, "kpi"),),
+                (Trace(k.id, "unit", k.unit.pos if k.unit else None, "kpi"),),
+                (Trace(k.id, "baseline", _value_pos(k.baseline), "kpi"),),
+                (Trace(k.id, "target", _value_pos(k.target), "kpi"),),
+                (Trace(k.id, "notes", k.notes.pos if k.notes else None, "kpi"),),
+            )
+            cells = ((indicator,), (unit,), baseline, target, (notes,))
+            rows.append(Row(k.id, cells, pending, traces))
+        return Table("kpi", "", None, (header,), tuple(rows), None, trace, head_traces)
 
     def prose(self, prose: model.Prose, trace: Trace) -> Prose:
         """Markdown: one parse, its tokens read into printed lines: a paragraph, a list

@@ -119,6 +119,12 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
         [""],
     ]
     assert row.pending[3] is not None and row.pending[3].reason.text == "目標値は次回以降に議論"
+    # each cell's paragraph traced as the Word edition's trace map records it: a value
+    # not set yet to its reason
+    assert [(t.id, t.field, t.kind) for (t,) in row.traces] == [
+        ("kpi-a", name, "kpi") for name in ("indicator", "unit", "baseline", "target", "notes")
+    ]
+    assert row.traces[3][0].pos == Pos(str(content / "goals" / "a.yaml"), 23, 28)
     # a list item: its printed marker and its trace (entity id, field path, position)
     points = next(
         n for n in nodes if isinstance(n, tree.ListItem) and n.text.text.startswith("方向性Ａ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import tree
 from ..model import (
     HEADINGS,
     NUMBERED_MARKERS,
@@ -85,7 +86,7 @@ class _Builder(_Tables, _Lists):
                 )
             )
         elif isinstance(b, Pending):
-            self.pending(b, ctx, path, value=False)
+            self.pending(self.next_node(tree.Pending), ctx)
         elif isinstance(b, Table):
             self.table(b, ctx, path)
         elif isinstance(b, Projects):
@@ -210,9 +211,9 @@ class _Builder(_Tables, _Lists):
             )
             if isinstance(part, KpiPart):
                 if isinstance(part.kpis, Pending):
-                    self.pending(part.kpis, ctx, _join(ppath, "kpis"), value=True)
+                    self.pending(self.next_node(tree.Pending), ctx)
                 else:
-                    self.kpi_table(part.kpis, ctx)
+                    self.kpi_table(self.next_node(tree.Table, "kpi"), ctx)
             elif isinstance(part, PackagePart):
                 for j, child in enumerate(part.body):
                     self.block(child, ctx, f"{ppath}.body[{j}]")
@@ -261,23 +262,7 @@ class _Builder(_Tables, _Lists):
                             child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
                         )
 
-    def pending(self, p: Pending, ctx: _Ctx, path: str, *, value: bool) -> None:
-        trace = self.trace(ctx.id, path, "pending", ctx.where, p.pending)
-        left = ctx.left
-        if p.label and len(p.label.raw) == 1:
-            self.add(
-                self.para(
-                    self.styles.get("Pending Note", left=left),
-                    [*self.text(p.label), *self.text(p.pending)],
-                    trace,
-                )
-            )
-            return
-        label = p.label or (self.L["pending_value"] if value else self.L["pending_text"])
-        self.add(
-            self.para(
-                self.styles.get("Pending", left=left),
-                [Span(self.text(label), style="Plan Strong"), *self.text(p.pending)],
-                trace,
-            )
-        )
+    def pending(self, node: tree.Pending, ctx: _Ctx) -> None:
+        trace = self.traced(node.trace, ctx.where)
+        style = self.styles.get("Pending Note" if node.note else "Pending", left=ctx.left)
+        self.add(self.para(style, [*self.inline(node.label), *self.inline(node.reason)], trace))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, assert_never
+from typing import Any, TypeVar, assert_never
 
 from .. import tree
 from ..errors import Problem
@@ -17,11 +17,13 @@ from ..model import (
     Plan,
     Text,
 )
-from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _plain_text
+from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _cell, _plain_text
 from .styles import StyleBook
 from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
 
 # ------------------------------------------------------------------ the builder
+
+_N = TypeVar("_N")
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,46 @@ class _Core:
         self.running_heads: list[str] = []
         """The title of each part that opens a section of the body, in order."""
         self.document = tree.printed(plan, draft=draft)
-        self.generated_nodes = (
-            n for n in tree.walk(self.document.body) if isinstance(n, tree.Generated)
-        )
-        """The tree's generated lists, in the order the builder meets them."""
+        queues: dict[tuple[type, str], list[tree.Node]] = {}
+        for node in tree.walk(self.document.body):
+            queues.setdefault((type(node), getattr(node, "role", "")), []).append(node)
+        self.queues = {key: iter(nodes) for key, nodes in queues.items()}
+        """The tree's nodes of each kind (and role), in the order the builder meets the
+        model's blocks they are made from: the kinds moved onto the tree so far."""
         self.figures: dict[bytes, bytes] = {}
         """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
+
+    def next_node(self, kind: type[_N], role: str = "") -> _N:
+        """The tree's next node of ``kind`` (and ``role``)."""
+        node = next(self.queues[(kind, role)])
+        assert isinstance(node, kind), node
+        return node
+
+    def traced(self, t: tree.Trace, where: tuple[str, ...]) -> Trace:
+        """The trace map's entry of a paragraph the tree traces, under the headings ``where``."""
+        return self.trace(t.id, t.field, t.kind, where, t.pos or "")
+
+    def cell_para(self, style: str, row: tree.Row, n: int, ctx: _Ctx, *, sep: list) -> dict:
+        """Cell ``n`` of ``row`` as one paragraph, its lines joined by ``sep``."""
+        inlines: list = []
+        for i, line in enumerate(row.cells[n]):
+            inlines += [*(sep if i else []), *self.inline(line)]
+        traces = row.traces[n] if n < len(row.traces) else ()
+        return self.para(style, inlines, self.traced(traces[0], ctx.where) if traces else None)
+
+    def header(
+        self, table: tree.Table, style: str, ctx: _Ctx, spans: Mapping[int, tuple[int, str]]
+    ) -> list:
+        """A generated list's header row; ``spans``: per column, its span and alignment."""
+        (labels,) = table.header
+        (traces,) = table.header_traces
+        out = []
+        for n, (label, t) in enumerate(zip(labels, traces, strict=True)):
+            cols, align = spans.get(n, (1, "AlignDefault"))
+            para = self.para(style, self.inline(label), self.traced(t, ctx.where))
+            out.append(_cell([para], cols=cols, align=align))
+        return out
 
     # -------------------------------------------------------------- traces
 

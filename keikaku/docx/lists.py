@@ -46,7 +46,7 @@ class _Lists(_Core):
     # -------------------------------------------------------------- generated lists
 
     def generated(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        node = next(self.generated_nodes)
+        node = self.next_node(tree.Generated)
         assert node.name == b.name, (node.name, b.name)
         self.listed(node, ctx)
 
@@ -181,31 +181,6 @@ class _Lists(_Core):
                     self.toc(part)
                 case _:
                     raise ValueError(f"{node.name}: {type(part).__name__}")
-
-    def traced(self, t: tree.Trace, where: tuple[str, ...]) -> Trace:
-        """The trace map's entry of a paragraph the tree traces, under the headings ``where``."""
-        return self.trace(t.id, t.field, t.kind, where, t.pos or "")
-
-    def cell_para(self, style: str, row: tree.Row, n: int, ctx: _Ctx, *, sep: list) -> dict:
-        """Cell ``n`` of ``row`` as one paragraph, its lines joined by ``sep``."""
-        inlines: list = []
-        for i, line in enumerate(row.cells[n]):
-            inlines += [*(sep if i else []), *self.inline(line)]
-        traces = row.traces[n] if n < len(row.traces) else ()
-        return self.para(style, inlines, self.traced(traces[0], ctx.where) if traces else None)
-
-    def header(
-        self, table: tree.Table, style: str, ctx: _Ctx, spans: Mapping[int, tuple[int, str]]
-    ) -> list:
-        """A generated list's header row; ``spans``: per column, its span and alignment."""
-        (labels,) = table.header
-        (traces,) = table.header_traces
-        out = []
-        for n, (label, t) in enumerate(zip(labels, traces, strict=True)):
-            cols, align = spans.get(n, (1, "AlignDefault"))
-            para = self.para(style, self.inline(label), self.traced(t, ctx.where))
-            out.append(_cell([para], cols=cols, align=align))
-        return out
 
     def package_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
         center = "AlignCenter"

@@ -17,7 +17,6 @@ from ..model import (
     Figure,
     MarkdownBlock,
     MarkdownFile,
-    Pending,
     Projects,
     Table,
     Text,
@@ -159,72 +158,19 @@ class _Tables(_Core):
                 )
             )
 
-    def kpi_table(self, kpis: tuple, ctx: _Ctx) -> None:
-        from ..render import kpi_columns, kpi_value
+    def kpi_table(self, table: tree.Table, ctx: _Ctx) -> None:
+        """A package's 【ＫＰＩ】: its columns as wide as the PDF's (``kpi_columns``)."""
+        from ..render import kpi_columns
 
         widths = kpi_columns(self.plan)
         unit = float(widths["unit"].removesuffix("em")) * 9.5 / 10.5 / 45
         value = float(widths["value"].removesuffix("em")) * 9.5 / 10.5 / 45
-        L = self.L
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        header = [
-            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        header = self.header(table, head, ctx, {})
+        rows = [
+            [_cell([self.cell_para(cell, row, n, ctx, sep=[LINE_BREAK])]) for n in range(5)]
+            for row in table.rows
         ]
-        rows = []
-        for k in kpis:
-            cells = [
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.indicator),
-                            self.trace(k.id, "indicator", "kpi", ctx.where, k.indicator),
-                        )
-                    ]
-                ),
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.unit) if k.unit else [Str(L["kpi_no_unit"].plain)],
-                            self.trace(k.id, "unit", "kpi", ctx.where, k.unit or ""),
-                        )
-                    ]
-                ),
-            ]
-            for name in ("baseline", "target"):
-                v = getattr(k, name)
-                if isinstance(v, Pending):
-                    inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
-                    src: Any = v.pending
-                else:
-                    shown = v.value if isinstance(v.value, Text) else None
-                    inl = [
-                        *(
-                            self.text(shown)
-                            if shown is not None
-                            else [Str(str(kpi_value(v.value)))]
-                        ),
-                        LINE_BREAK,
-                        Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year"),
-                    ]
-                    src = v.year
-                cells.append(
-                    _cell([self.para(cell, inl, self.trace(k.id, name, "kpi", ctx.where, src))])
-                )
-            cells.append(
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.notes),
-                            self.trace(k.id, "notes", "kpi", ctx.where, k.notes or ""),
-                        )
-                    ]
-                )
-            )
-            rows.append(cells)
         notes = 0.24
         rest = max(1.0 - unit - 2 * value - notes, 0.2)
         self.add(TableBlock(_fractions([rest, unit, value, value, notes]), [header], rows))
