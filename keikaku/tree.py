@@ -420,6 +420,9 @@ class Paragraph:
     text: Inline
     label: Inline | None
     trace: Trace
+    look: str = field(default="body", compare=False)
+    """How it is set: body (the first line indented one character), flush (not
+    indented), center, right, or labelled (its label in gothic, the text hanging)."""
 
 
 @dataclass(frozen=True)
@@ -488,6 +491,11 @@ class Table:
     trace: Trace
     header_traces: tuple[tuple[Trace, ...], ...] = field(default=(), compare=False)
     """Per header row, the trace of each cell (a label's)."""
+    caption_trace: Trace | None = field(default=None, compare=False)
+    source_trace: Trace | None = field(default=None, compare=False)
+    columns: tuple[str, ...] = field(default=(), compare=False)
+    """Per column, its width as the content gives it (a CSS length or auto: a content
+    table), or its name (a 主要事業's: name, place, completion, cost, notes)."""
 
 
 @dataclass(frozen=True)
@@ -776,11 +784,21 @@ class _Printer:
                 return self.heading(b, owner, path)
             case model.Paragraph():
                 label = self.text(b.label) if b.label else None
-                return Paragraph(self.text(b.text), label, trace)
+                look = (
+                    "labelled"
+                    if b.label
+                    else b.align
+                    if b.align in ("center", "right")
+                    else "body"
+                    if b.indent
+                    else "flush"
+                )
+                traced = Trace(owner, path, b.text.pos, "p")
+                return Paragraph(self.text(b.text), label, traced, look)
             case model.BulletList():
                 return self.bullets(b, owner, path, trace)
             case model.Note():
-                return Note(b.mark, self.text(b.text), trace)
+                return Note(b.mark, self.text(b.text), Trace(owner, path, b.text.pos, "note"))
             case model.Pending():
                 self.origin[id(b)] = (owner, path)
                 return self.pending(b, "pending_text", trace)
@@ -892,19 +910,49 @@ class _Printer:
                 items.append(ListItem(mark, self.text(item), (), Trace(owner, where, item.pos)))
         return List(tuple(items), trace)
 
+    def captioned(
+        self, b: model.Table | model.Projects, trace: Trace
+    ) -> tuple[Trace | None, Trace | None]:
+        """The traces of a table's caption and 出典."""
+        caption = (
+            Trace(trace.id, _join(trace.field, "caption"), b.caption.pos, "caption")
+            if b.caption
+            else None
+        )
+        source = (
+            Trace(trace.id, _join(trace.field, "source"), b.source.pos, "source")
+            if b.source
+            else None
+        )
+        return caption, source
+
     def table(self, b: model.Table, trace: Trace) -> Table:
         number = self.outline.caption_no(b) if b.caption else ""
         caption = self.text(b.caption) if b.caption else None
+        captioned = self.captioned(b, trace)
         rows = [tuple((self.text(c),) for c in row) for row in b.rows]
+        traces = [
+            tuple(
+                (Trace(trace.id, _join(trace.field, f"table[{r}][{n}]"), c.pos, "cell"),)
+                for n, c in enumerate(row)
+            )
+            for r, row in enumerate(b.rows)
+        ]
         source = self.label("source") + self.text(b.source) if b.source else None
+        head = b.header
         return Table(
             "data",
             number,
             caption,
-            tuple(tuple(c[0] for c in row) for row in rows[: b.header]),
-            tuple(Row("", row) for row in rows[b.header :]),
+            tuple(tuple(c[0] for c in row) for row in rows[:head]),
+            tuple(
+                Row("", row, traces=t) for row, t in zip(rows[head:], traces[head:], strict=True)
+            ),
             source,
             trace,
+            tuple(tuple(t for (t,) in row) for row in traces[:head]),
+            *captioned,
+            tuple(b.widths),
         )
 
     def projects(self, b: model.Projects, trace: Trace) -> Table:
@@ -912,11 +960,14 @@ class _Printer:
         its id, and the 計 (the count and the sum of 事業費), computed."""
         number = self.outline.caption_no(b) if b.caption else ""
         caption = self.text(b.caption) if b.caption else None
+        captioned = self.captioned(b, trace)
         columns = b.columns
         header = tuple(self.label(label) for _name, label in columns)
+        head_traces = (tuple(self.label_trace(label) for _name, label in columns),)
         rows = []
         for p in b.projects:
             cells = []
+            traces = []
             for name, _label in columns:
                 value = getattr(p, name)
                 if value is None:
@@ -925,7 +976,9 @@ class _Printer:
                     cells.append((Inline(model.printed_number(value)),))
                 else:
                     cells.append((self.text(value),))
-            rows.append(Row(p.id, tuple(cells)))
+                at = value.pos if isinstance(value, model.Text) else p.pos
+                traces.append((Trace(p.id, name, at, "project"),))
+            rows.append(Row(p.id, tuple(cells), traces=tuple(traces)))
         total = self.plan.labels["projects_total"].raw.replace("{count}", zen(b.count))
         cost = b.total_cost
         sums = tuple(
@@ -936,9 +989,21 @@ class _Printer:
             )
             for name, _label in columns[1:]
         )
-        rows.append(Row("total", ((Inline(total),), *sums)))
+        totalled = (self.label_trace("projects_total"),)
+        rows.append(Row("total", ((Inline(total),), *sums), traces=(totalled,)))
         source = self.label("source") + self.text(b.source) if b.source else None
-        return Table("projects", number, caption, (header,), tuple(rows), source, trace)
+        return Table(
+            "projects",
+            number,
+            caption,
+            (header,),
+            tuple(rows),
+            source,
+            trace,
+            head_traces,
+            *captioned,
+            tuple(name for name, _label in columns),
+        )
 
     def kpi_value(self, v: model.KpiValue | model.Pending) -> tuple[Inline, ...]:
         if isinstance(v, model.Pending):

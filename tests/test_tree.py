@@ -286,3 +286,29 @@ def test_printed_text_holds_its_marks_and_compares_without_them():
     assert isinstance(para, tree.ProsePara)
     assert para.text.text == "一\n二\n三"
     assert [(m.kind, m.start) for m in para.text.marks] == [("break", 3)]
+
+
+def test_blocks_carry_how_they_are_set_and_the_traces_of_their_paragraphs(tmp_path):
+    """A paragraph's look and a content table's cells, traced as the Word edition's trace
+    map records them: the text's position, a cell as table[r][c] under its block."""
+    from test_shinkyu import RICH
+
+    content = write_content(tmp_path, RICH)
+    nodes = list(tree.walk(tree.printed(load_plan(content)).body))
+    ch4 = str(content / "chapter4.yaml")
+    paragraphs = [(n.look, n.trace) for n in nodes if isinstance(n, tree.Paragraph)]
+    assert ("labelled", tree.Trace("measure-a", "body[1]", Pos(ch4, 10, 12), "p")) in paragraphs
+    # a paragraph in a list item: its path goes through the item's list[n]
+    nested = tree.Trace("measure-a", "body[2].list[1].body[1]", Pos(ch4, 17, 20), "p")
+    assert ("body", nested) in paragraphs
+    (table,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "data"]
+    assert [t.field for t in table.header_traces[0]] == [
+        "body[5].table[0][0]",
+        "body[5].table[0][1]",
+    ]
+    assert [(t.field, t.pos) for (t,) in table.rows[0].traces] == [
+        ("body[5].table[1][0]", Pos(ch4, 24, 14)),
+        ("body[5].table[1][1]", Pos(ch4, 24, 19)),
+    ]
+    assert table.caption_trace is not None and table.caption_trace.field == "body[5].caption"
+    assert table.source_trace is not None and table.source_trace.kind == "source"

@@ -40,6 +40,9 @@ from .styles import heading_indent
 from .tables import _Tables
 from .trace_map import Trace
 
+#: The style of a paragraph by how it is set (``tree.Paragraph.look``).
+_PARAGRAPH = {"body": "Body", "flush": "Flush", "center": "Center", "right": "Right"}
+
 
 class _Builder(_Tables, _Lists):
     """The plan as Pandoc's AST, with the trace of every paragraph."""
@@ -74,28 +77,23 @@ class _Builder(_Tables, _Lists):
                 return
             self.heading_block(b, ctx, path)
         elif isinstance(b, Paragraph):
-            self.paragraph(b, ctx, path)
+            self.paragraph(self.next_node(tree.Paragraph), ctx)
         elif isinstance(b, BulletList):
             self.bullet_list(b, ctx, path, ctx.left + self.list_offset(ctx))
         elif isinstance(b, Note):
-            self.add(
-                self.para(
-                    self.styles.get("Note", left=ctx.left, hang=1),
-                    [*marked(b.mark, 1), *self.text(b.text)],
-                    self.trace(ctx.id, path, "note", ctx.where, b.text),
-                )
-            )
+            self.note(self.next_node(tree.Note), ctx)
         elif isinstance(b, Pending):
             self.pending(self.next_node(tree.Pending), ctx)
         elif isinstance(b, Table):
-            self.table(b, ctx, path)
+            self.table(self.next_node(tree.Table, "data"), ctx)
         elif isinstance(b, Projects):
-            self.projects(b, ctx, path)
+            self.table(self.next_node(tree.Table, "projects"), ctx)
         elif isinstance(b, Figure):
             self.figure(b, ctx, path)
         elif isinstance(b, Diagram):
             self.diagram(b, ctx, path)
         elif isinstance(b, PageBreak):
+            self.next_node(tree.PageBreak)  # it prints nothing of the plan's
             self.add(
                 RawBlock(
                     '<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr>'
@@ -220,20 +218,23 @@ class _Builder(_Tables, _Lists):
 
     # -------------------------------------------------------------- plain blocks
 
-    def paragraph(self, b: Paragraph, ctx: _Ctx, path: str) -> None:
+    def paragraph(self, node: tree.Paragraph, ctx: _Ctx) -> None:
         left = ctx.left + self.para_offset(ctx)
-        trace = self.trace(ctx.id, path, "p", ctx.where, b.text)
-        if b.label:
+        trace = self.traced(node.trace, ctx.where)
+        if node.label is not None:
             style = self.styles.get("Labelled", left=left, hang=2)
-            tab = [TAB] if _width(b.label.plain) < 2 else []
-            inlines = [Span(self.text(b.label), style="Plan Gothic"), *tab, *self.text(b.text)]
+            tab = [TAB] if _width(node.label.plain) < 2 else []
+            label = Span(self.inline(node.label), style="Plan Gothic")
+            inlines = [label, *tab, *self.inline(node.text)]
         else:
-            role = {"center": "Center", "right": "Right"}.get(
-                b.align or "", "Body" if b.indent else "Flush"
-            )
-            style = self.styles.get(role, left=left)
-            inlines = self.text(b.text)
+            style = self.styles.get(_PARAGRAPH[node.look], left=left)
+            inlines = self.inline(node.text)
         self.add(self.para(style, inlines, trace))
+
+    def note(self, node: tree.Note, ctx: _Ctx) -> None:
+        style = self.styles.get("Note", left=ctx.left, hang=1)
+        inlines = [*marked(node.mark, 1), *self.inline(node.text)]
+        self.add(self.para(style, inlines, self.traced(node.trace, ctx.where)))
 
     def bullet_list(self, b: BulletList, ctx: _Ctx, path: str, left: float) -> None:
         numbered = b.marker in NUMBERED_MARKERS
@@ -255,7 +256,8 @@ class _Builder(_Tables, _Lists):
                         self.bullet_list(child, inner, cpath, left + hang)
                     elif isinstance(child, Paragraph):
                         self.paragraph(
-                            child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
+                            self.next_node(tree.Paragraph),
+                            _Ctx(inner.id, inner.path, inner.where, left + hang),
                         )
                     else:
                         self.block(

@@ -119,7 +119,8 @@ class _Core:
         self.document = tree.printed(plan, draft=draft)
         queues: dict[tuple[type, str], list[tree.Node]] = {}
         for node in tree.walk(self.document.body):
-            queues.setdefault((type(node), getattr(node, "role", "")), []).append(node)
+            role = node.role if isinstance(node, tree.Table) else ""
+            queues.setdefault((type(node), role), []).append(node)
         self.queues = {key: iter(nodes) for key, nodes in queues.items()}
         """The tree's nodes of each kind (and role), in the order the builder meets the
         model's blocks they are made from: the kinds moved onto the tree so far."""

@@ -17,12 +17,7 @@ from ..model import (
     Figure,
     MarkdownBlock,
     MarkdownFile,
-    Projects,
-    Table,
-    Text,
-    printed_number,
 )
-from ..outline import zen
 from .core import _Core, _Ctx, _join
 from .pandoc_ast import (
     LINE_BREAK,
@@ -38,123 +33,77 @@ from .pandoc_ast import (
 )
 from .trace_map import Trace
 
+#: The share of the text width of each column of a 主要事業.
+_PROJECT_SHARES = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
+
 
 class _Tables(_Core):
     """The tables, figures, diagrams and Markdown of the plan."""
 
-    def table(self, b: Table, ctx: _Ctx, path: str) -> None:
-        if b.caption:
-            self.add(
-                self.para(
-                    self.styles.get("Table Caption", left=ctx.left),
-                    [*self.caption_no(b), *self.text(b.caption)],
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
-                )
-            )
-        ncols = max((len(r) for r in b.rows), default=1)
-        widths = _fractions(
-            [_em(w) if w != "auto" else None for w in b.widths] + [None] * (ncols - len(b.widths))
-        )
-        cell = self.styles.get("Cell")
-        head_style = self.styles.get("Cell Head")
-
-        def row(r: int, cells: tuple) -> list:
-            return [
-                _cell(
-                    [
-                        self.para(
-                            head_style if r < b.header else cell,
-                            self.text(c),
-                            self.trace(
-                                ctx.id, _join(path, f"table[{r}][{c_i}]"), "cell", ctx.where, c
-                            ),
-                        )
-                    ]
-                )
-                for c_i, c in enumerate(cells)
-            ]
-
-        head = [row(r, cells) for r, cells in enumerate(b.rows[: b.header])]
-        body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header :])]
-        self.add(TableBlock(widths[:ncols], head, body))
-        if b.source:
-            self.add(
-                self.para(
-                    self.styles.get("Source"),
-                    [Str(self.L["source"].plain), *self.text(b.source)],
-                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
-                )
-            )
-
-    def projects(self, b: Projects, ctx: _Ctx, path: str) -> None:
-        """主要事業 as plan.pdf sets it (blocks.html): the columns some row fills, a row
-        per project, the 計 computed; the header repeated on every page."""
-        if b.caption:
-            self.add(
-                self.para(
-                    self.styles.get("Table Caption", left=ctx.left),
-                    [*self.caption_no(b), *self.text(b.caption)],
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
-                )
-            )
-        columns = b.columns
+    def table(self, table: tree.Table, ctx: _Ctx) -> None:
+        """A content table (its columns as wide as the content gives them) or a 主要事業
+        (blocks.html: the columns some row fills, a row per project, the 計 last, set as
+        the header is)."""
+        self.caption(table, ctx)
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        header = [
-            _cell([self.para(head, [Str(self.L[label].plain)], self.label_trace(label, ctx))])
-            for _name, label in columns
-        ]
-        aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name, _ in columns]
-        rows = []
-        for p in b.projects:
-            cells = []
-            for (name, _label), align in zip(columns, aligns, strict=True):
-                value = getattr(p, name)
-                inl = (
-                    []
-                    if value is None
-                    else [Str(printed_number(value))]
-                    if name == "cost"
-                    else self.text(value)
-                )
-                src = value if isinstance(value, Text) else p.pos
-                cells.append(
-                    _cell(
-                        [self.para(cell, inl, self.trace(p.id, name, "project", ctx.where, src))],
-                        align=align,
-                    )
-                )
-            rows.append(cells)
-        total = self.L["projects_total"].raw.replace("{count}", zen(b.count))
-        cost = b.total_cost
-        rows.append(
-            [
-                _cell([self.para(head, [Str(total)], self.label_trace("projects_total", ctx))]),
-                *(
+        if table.role == "projects":
+            header = [self.header(table, head, ctx, {})]
+            aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name in table.columns]
+            rows = [
+                [
                     _cell(
                         [
-                            self.para(
-                                head,
-                                [Str(printed_number(cost))]
-                                if name == "cost" and cost is not None
-                                else [],
-                                None,
+                            self.cell_para(
+                                head if n == len(table.rows) else cell,
+                                row,
+                                c,
+                                ctx,
+                                sep=[],
                             )
                         ],
                         align=align,
                     )
-                    for (name, _label), align in zip(columns[1:], aligns[1:], strict=True)
-                ),
+                    for c, align in enumerate(aligns)
+                ]
+                for n, row in enumerate(table.rows, 1)
             ]
-        )
-        share = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
-        widths = _fractions([share[name] for name, _ in columns])
-        self.add(TableBlock(widths, [header], rows, aligns))
-        if b.source:
+            widths = _fractions([_PROJECT_SHARES[name] for name in table.columns])
+            self.add(TableBlock(widths, header, rows, aligns))
+        else:
+            ncols = max(
+                (len(r) for r in (*table.header, *(r.cells for r in table.rows))), default=1
+            )
+            given = [_em(w) if w != "auto" else None for w in table.columns]
+            widths = _fractions(given + [None] * (ncols - len(given)))
+            header = [
+                [
+                    _cell([self.para(head, self.inline(c), self.traced(t, ctx.where))])
+                    for c, t in zip(cells, traces, strict=True)
+                ]
+                for cells, traces in zip(table.header, table.header_traces, strict=True)
+            ]
+            rows = [
+                [_cell([self.cell_para(cell, row, c, ctx, sep=[])]) for c in range(len(row.cells))]
+                for row in table.rows
+            ]
+            self.add(TableBlock(widths[:ncols], header, rows))
+        if table.source is not None and table.source_trace is not None:
             self.add(
                 self.para(
                     self.styles.get("Source"),
-                    [Str(self.L["source"].plain), *self.text(b.source)],
-                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                    self.inline(table.source),
+                    self.traced(table.source_trace, ctx.where),
+                )
+            )
+
+    def caption(self, table: tree.Table, ctx: _Ctx) -> None:
+        if table.caption is not None and table.caption_trace is not None:
+            number = [Str(f"{table.number}　")] if table.number else []
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*number, *self.inline(table.caption)],
+                    self.traced(table.caption_trace, ctx.where),
                 )
             )
 
