@@ -507,6 +507,11 @@ class Figure:
     source: Inline
     """「出典：…」 as printed."""
     trace: Trace
+    width: str = field(default="", compare=False)
+    """Its printed width as the content gives it (a CSS length; "" for its own)."""
+    alt_trace: Trace | None = field(default=None, compare=False)
+    caption_trace: Trace | None = field(default=None, compare=False)
+    source_trace: Trace | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -547,6 +552,9 @@ class Prose:
 
     lines: tuple[tuple[str, Inline], ...]
     trace: Trace
+    blocks: tuple[ProseBlock, ...] = field(default=(), compare=False)
+    """Its paragraphs, lists, tables, quotes and code, for a writer that sets them as such
+    (Word); its footnote calls unnumbered."""
 
 
 @dataclass(frozen=True)
@@ -810,13 +818,24 @@ class _Printer:
                 number = self.outline.caption_no(b)
                 caption = self.text(b.caption)
                 source = self.label("source") + self.text(b.source)
-                return Figure(number, caption, b.src, b.alt.plain, source, trace)
+                return Figure(
+                    number,
+                    caption,
+                    b.src,
+                    b.alt.plain,
+                    source,
+                    trace,
+                    b.width or "",
+                    Trace(owner, path, b.alt.pos, "figure"),
+                    Trace(owner, _join(path, "caption"), b.caption.pos, "caption"),
+                    Trace(owner, _join(path, "source"), b.source.pos, "source"),
+                )
             case model.Diagram():
                 return self.diagram(b, parent, trace)
             case model.PageBreak():
                 return PageBreak(trace)
             case model.MarkdownBlock() | model.MarkdownFile():
-                return self.prose(b.prose, trace)
+                return self.prose(b.prose, Trace(owner, path, b.prose.pos, "prose"))
             case model.Generated():
                 return self.generated(b, trace)
             case model.Include():
@@ -1083,7 +1102,7 @@ class _Printer:
                     lines.append((mark, printed))
                     # the next paragraph of the same item stands under its text
                     mark = "　" * len(lists) if lists else ""
-        return Prose(tuple(lines), trace)
+        return Prose(tuple(lines), trace, prose_blocks(prose.raw))
 
     def diagram(self, b: model.Diagram, parent: Any, trace: Trace) -> Diagram:
         number = self.outline.caption_no(b)

@@ -312,3 +312,10 @@ def test_blocks_carry_how_they_are_set_and_the_traces_of_their_paragraphs(tmp_pa
     ]
     assert table.caption_trace is not None and table.caption_trace.field == "body[5].caption"
     assert table.source_trace is not None and table.source_trace.kind == "source"
+    (figure,) = [n for n in nodes if isinstance(n, tree.Figure)]
+    assert figure.alt_trace is not None and figure.caption_trace is not None
+    assert (figure.alt_trace.field, figure.alt_trace.kind) == ("body[6]", "figure")
+    assert figure.caption_trace.field == "body[6].caption"
+    # Markdown: its blocks for a writer that sets them as such, traced to its text
+    prose = [n for n in nodes if isinstance(n, tree.Prose)]
+    assert prose and all(n.blocks and n.trace.kind == "prose" for n in prose)

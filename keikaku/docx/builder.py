@@ -89,7 +89,7 @@ class _Builder(_Tables, _Lists):
         elif isinstance(b, Projects):
             self.table(self.next_node(tree.Table, "projects"), ctx)
         elif isinstance(b, Figure):
-            self.figure(b, ctx, path)
+            self.figure(self.next_node(tree.Figure), ctx)
         elif isinstance(b, Diagram):
             self.diagram(b, ctx, path)
         elif isinstance(b, PageBreak):
@@ -102,7 +102,7 @@ class _Builder(_Tables, _Lists):
             )
             self.styles.get("Page Break")
         elif isinstance(b, (MarkdownBlock, MarkdownFile)):
-            self.prose(b, ctx, path)
+            self.prose(self.next_node(tree.Prose), ctx)
         elif isinstance(b, Generated):
             self.generated(b, ctx, path)
 

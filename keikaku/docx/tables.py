@@ -14,9 +14,6 @@ from ..limits import MAX_IMAGE_BYTES
 from ..model import (
     HEADINGS,
     Diagram,
-    Figure,
-    MarkdownBlock,
-    MarkdownFile,
 )
 from .core import _Core, _Ctx, _join
 from .pandoc_ast import (
@@ -124,14 +121,15 @@ class _Tables(_Core):
         rest = max(1.0 - unit - 2 * value - notes, 0.2)
         self.add(TableBlock(_fractions([rest, unit, value, value, notes]), [header], rows))
 
-    def figure(self, b: Figure, ctx: _Ctx, path: str) -> None:
+    def figure(self, b: tree.Figure, ctx: _Ctx) -> None:
+        assert b.alt_trace and b.caption_trace and b.source_trace
         data = self.image_bytes(b)
         suffix = Path(b.src).suffix.lower()
-        trace = self.trace(ctx.id, path, "figure", ctx.where, b.alt)
+        trace = self.traced(b.alt_trace, ctx.where)
         if data is None or suffix == ".svg":
             # SVG is left out: Word shows an SVG only with a PNG fallback, which pandoc
             # makes only with rsvg-convert; the alt text stands in, with caption and 出典.
-            self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt.plain}］")], trace))
+            self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt}］")], trace))
         else:
             from ..images import placeholder, printed
 
@@ -147,29 +145,32 @@ class _Tables(_Core):
             width = _em(b.width) if b.width else None
             if width is not None:
                 attrs.append(["width", f"{round(width * 100)}%"])
-            image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt.plain)], [url, ""]]}
+            image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt)], [url, ""]]}
             self.add(self.para(self.styles.get("Figure"), [image], trace))
+        number = [Str(f"{b.number}　")] if b.number else []
         self.add(
             self.para(
                 self.styles.get("Figure Caption"),
-                [*self.caption_no(b), *self.text(b.caption)],
-                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                [*number, *self.inline(b.caption)],
+                self.traced(b.caption_trace, ctx.where),
             )
         )
         self.add(
             self.para(
                 self.styles.get("Source"),
-                [Str(self.L["source"].plain), *self.text(b.source)],
-                self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                self.inline(b.source),
+                self.traced(b.source_trace, ctx.where),
             )
         )
 
-    def image_bytes(self, b: Figure) -> bytes | None:
+    def image_bytes(self, b: tree.Figure) -> bytes | None:
+        pos = b.trace.pos  # a block's trace has its place: the figure's
+        assert pos is not None
         root = self.content or files.current_root()
         if root is None:
             self.problems.append(
                 Problem(
-                    b.pos,
+                    pos,
                     f"図「{b.src}」の画像を読むには内容のフォルダが必要です。"
                     " (content folder not given for figures)",
                 )
@@ -178,7 +179,7 @@ class _Tables(_Core):
         try:
             return files.read_bytes(root / b.src, root=root, limit=MAX_IMAGE_BYTES)
         except files.Refused as exc:
-            self.problems.append(Problem(b.pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
+            self.problems.append(Problem(pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
             return None
 
     def diagram(self, b: Diagram, ctx: _Ctx, path: str) -> None:
@@ -337,15 +338,13 @@ class _Tables(_Core):
                 )
             )
 
-    def prose(self, b: MarkdownBlock | MarkdownFile, ctx: _Ctx, path: str) -> None:
-        src = b.prose.pos
+    def prose(self, b: tree.Prose, ctx: _Ctx) -> None:
         counter = [0]
 
         def trace() -> Trace:
             counter[0] += 1
-            return self.trace(
-                ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src
-            )
+            field = _join(b.trace.field, f"prose[{counter[0] - 1}]")
+            return self.trace(b.trace.id, field, "prose", ctx.where, b.trace.pos or "")
 
         def blocks(nodes: Iterable[tree.ProseBlock], left: float) -> None:
             for node in nodes:
@@ -384,7 +383,7 @@ class _Tables(_Core):
                     case _:
                         assert_never(node)
 
-        blocks(tree.prose_blocks(b.prose.raw), ctx.left)
+        blocks(b.blocks, ctx.left)
 
     def prose_table(self, node: tree.ProseTable, trace: Any) -> None:
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
