@@ -522,6 +522,10 @@ class Box:
     role: str
     key: str
     text: Inline
+    title: Inline = field(default=Inline(), compare=False)
+    """Its text as a writer that sets marks and footnotes gives it (Word: the diagram as
+    a table), its calls unnumbered; the drawing's is ``text``."""
+    trace: Trace | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -541,6 +545,7 @@ class Diagram:
     boxes: tuple[Box, ...]
     arrows: tuple[Arrow, ...]
     trace: Trace
+    caption_trace: Trace | None = field(default=None, compare=False)
 
     def box(self, key: str) -> Box:
         return next(b for b in self.boxes if b.key == key)
@@ -1106,25 +1111,63 @@ class _Printer:
 
     def diagram(self, b: model.Diagram, parent: Any, trace: Trace) -> Diagram:
         number = self.outline.caption_no(b)
+        captioned = Trace(trace.id, _join(trace.field, "caption"), b.caption.pos, "caption")
         if b.name == "society":
             boxes, arrows = society_graph(self.plan, b)
-            return Diagram(b.name, number, self.text(b.caption), boxes, arrows, trace)
+            # the column heads: traced to the diagram
+            head = Trace(trace.id, trace.field, None, "diagram")
+            boxes = tuple(
+                dataclasses.replace(x, trace=head) if x.role == "head" else x for x in boxes
+            )
+            caption = self.text(b.caption)
+            return Diagram(b.name, number, caption, boxes, arrows, trace, captioned)
+        # the pillars of the section it names, or of the heading that holds it (none in a
+        # list's item)
         of = self.plan.index.sections[b.section] if b.section else parent
-        found = [Box("roof", getattr(of, "id", ""), self.text(getattr(of, "title", None)))]
-        for p in model.children(of):
-            if isinstance(p, model.HEADINGS):
-                ph = self.outline.of(p)
-                found.append(
-                    Box(
-                        "pillar",
-                        ph.anchor,
-                        # the number and title side by side, as the figure sets them
-                        join(ph.label, self.text(getattr(p, "title", None))),
+        found: list[Box] = []
+        if of is not None and not isinstance(of, model.ListItem):
+            found.append(self.titled("roof", of.id, of.title))
+            for p in model.children(of):
+                if isinstance(p, model.HEADINGS) and self.outline.printed(p):
+                    ph = self.outline.of(p)
+                    title, cid, src = self.heading_title(p)
+                    found.append(
+                        Box(
+                            "pillar",
+                            ph.anchor,
+                            # the number and title side by side, as the figure sets them
+                            join(ph.label, self.text(getattr(p, "title", None))),
+                            join(ph.label, LINE_BREAK, title),
+                            Trace(cid, "title", src.pos if src else None, "diagram"),
+                        )
                     )
-                )
         if b.base:
-            found.append(Box("base", b.base, self.text(self.plan.index.sections[b.base].title)))
-        return Diagram(b.name, number, self.text(b.caption), tuple(found), (), trace)
+            base = self.plan.index.sections[b.base]
+            found.append(self.titled("base", b.base, base.title))
+        caption = self.text(b.caption)
+        return Diagram(b.name, number, caption, tuple(found), (), trace, captioned)
+
+    def titled(self, role: str, key: str, title: model.Text) -> Box:
+        """A box that prints a section's title."""
+        return Box(
+            role, key, self.text(title), inline(title), Trace(key, "title", title.pos, "diagram")
+        )
+
+    def heading_title(self, b: Any) -> tuple[Inline, str, model.Text | None]:
+        """A heading's title as it reads (a group's vision in ≪≫, a 重点目標の案's goal), its
+        calls unnumbered; the content id and the text it comes from."""
+        if isinstance(b, model.PackageGroup):
+            v = self.plan.vision(b.vision)
+            labels = self.plan.labels
+            return (
+                join(labels["group_open"].plain, inline(v.title), labels["group_close"].plain),
+                v.id,
+                v.title,
+            )
+        if isinstance(b, model.GoalOutline):
+            g = self.plan.goal(b.goal)
+            return inline(g.title), g.id, g.title
+        return inline(b.title), b.id, b.title
 
     # -- the generated lists (generated.html)
 
@@ -1437,11 +1480,17 @@ def society_graph(
         head(visions[0] if visions else None),
         head(index.outlines[0] if index.outlines else None),
     )
+
+    def box(role: str, key: str, title: model.Text) -> Box:
+        return Box(
+            role, key, Inline(title.plain), inline(title), Trace(key, "title", title.pos, "diagram")
+        )
+
     boxes = [Box("head", f"head{n}", Inline(t)) for n, t in enumerate(heads, 1)]
-    boxes += [Box("challenge", c.id, Inline(c.title.plain)) for c in challenges]
+    boxes += [box("challenge", c.id, c.title) for c in challenges]
     drawn = [v for g in goal_order for v in visions if v.goal == g]
-    boxes += [Box("vision", v.id, Inline(v.title.plain)) for v in drawn]
-    boxes += [Box("goal", g, Inline(plan.goal(g).title.plain)) for g in goal_order]
+    boxes += [box("vision", v.id, v.title) for v in drawn]
+    boxes += [box("goal", g, plan.goal(g).title) for g in goal_order]
     known = {c.id for c in challenges}
     links: dict[str, list[str]] = {}
     for link in diagram.links:

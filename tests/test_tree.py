@@ -145,6 +145,12 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
         ("goal", "重点目標Ａ"),  # plain, as the drawing sets it
     ]
     assert society.arrows == (tree.Arrow("vision-a", "goal-a"),)
+    # for Word, which sets the diagram as a table: each box's title with its call, traced
+    goal_box = society.box("goal-a")
+    assert goal_box.title.text == "重点目標Ａ※" and goal_box.title.calls[0].footnote == "note-b"
+    assert goal_box.trace == tree.Trace(
+        "goal-a", "title", Pos(str(content / "goals" / "a.yaml"), 1, 7), "diagram"
+    )
     # Markdown: one line per paragraph, the call as printed
     (prose,) = [n for n in nodes if isinstance(n, tree.Prose)]
     assert [(mark, text.printed) for mark, text in prose.lines] == [

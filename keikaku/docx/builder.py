@@ -91,7 +91,7 @@ class _Builder(_Tables, _Lists):
         elif isinstance(b, Figure):
             self.figure(self.next_node(tree.Figure), ctx)
         elif isinstance(b, Diagram):
-            self.diagram(b, ctx, path)
+            self.diagram(self.next_node(tree.Diagram), ctx)
         elif isinstance(b, PageBreak):
             self.next_node(tree.PageBreak)  # it prints nothing of the plan's
             self.add(

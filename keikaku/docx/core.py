@@ -315,7 +315,3 @@ class _Core:
             g = self.plan.goal(b.goal)
             return self.text(g.title), g.id, "title", g.title
         return self.text(b.title), b.id, "title", b.title
-
-    def caption_no(self, b: Any) -> list:
-        no = self.outline.caption_no(b)
-        return [Str(f"{no}　")] if no else []

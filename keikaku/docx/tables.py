@@ -11,10 +11,6 @@ from typing import Any, assert_never
 from .. import files, tree
 from ..errors import Problem
 from ..limits import MAX_IMAGE_BYTES
-from ..model import (
-    HEADINGS,
-    Diagram,
-)
 from .core import _Core, _Ctx, _join
 from .pandoc_ast import (
     LINE_BREAK,
@@ -182,44 +178,42 @@ class _Tables(_Core):
             self.problems.append(Problem(pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
             return None
 
-    def diagram(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+    def diagram(self, b: tree.Diagram, ctx: _Ctx) -> None:
         if b.name == "society":
-            self.society(b, ctx, path)
+            self.society(b, ctx)
         else:
-            self.pillars(b, ctx, path)
+            self.pillars(b, ctx)
+        assert b.caption_trace is not None
+        number = [Str(f"{b.number}　")] if b.number else []
         self.add(
             self.para(
                 self.styles.get("Figure Caption"),
-                [*self.caption_no(b), *self.text(b.caption)],
-                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                [*number, *self.inline(b.caption)],
+                self.traced(b.caption_trace, ctx.where),
             )
         )
 
-    def society(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+    def boxed(self, style: str, box: tree.Box, where: tuple[str, ...], extra: list) -> dict:
+        """A box of a diagram as a paragraph: its title (and ``extra`` after it)."""
+        inlines = [*self.inline(box.title), *extra]
+        return self.para(style, inlines, self.traced(box.trace, where) if box.trace else None)
+
+    def society(self, b: tree.Diagram, ctx: _Ctx) -> None:
         """The diagram of 課題 → 姿 → 重点目標 (the PDF's SVG) as a table in the same three
         columns: every 基本的な課題認識; each 目指す社会の姿 in a row of its own, with the 課題
         the content links to it (``links:``) under 「対応する課題」; each 重点目標 beside its 姿."""
-        from ..figures import _heading_of
-
-        index = self.plan.index
-        goal_order = list(
-            dict.fromkeys([o.goal for o in index.outlines] + [g.id for g in self.plan.goals])
-        )
-        visions = sorted(
-            index.visions.values(),
-            key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
-        )
-        goals = {g.id: g for g in self.plan.goals}
-        visions = [v for v in visions if v.goal in goals]
-        challenges = {c.id: c for c in index.challenges}
-        links: dict[str, list[str]] = {}
-        for link in b.links:
-            links.setdefault(link.vision, []).append(link.challenge)
-        heads = (
-            _heading_of(self.plan, index.challenges[0] if index.challenges else None, ""),
-            _heading_of(self.plan, visions[0] if visions else None, ""),
-            _heading_of(self.plan, index.outlines[0] if index.outlines else None, ""),
-        )
+        boxes = {
+            role: [x for x in b.boxes if x.role == role]
+            for role in ("head", "challenge", "vision", "goal")
+        }
+        challenges = {x.key: x for x in boxes["challenge"]}
+        goals = {x.key: x for x in boxes["goal"]}
+        goal_of = {a.start: a.end for a in b.arrows if a.end in goals}
+        linked: dict[str, list[tree.Box]] = {}
+        for a in b.arrows:
+            if a.start in challenges:
+                linked.setdefault(a.end, []).append(challenges[a.start])
+        visions = boxes["vision"]
         cell, head_style, group = (
             self.styles.get("Cell"),
             self.styles.get("Cell Head"),
@@ -229,64 +223,31 @@ class _Tables(_Core):
             _cell(
                 [
                     self.para(
-                        head_style, [Str(t)], self.trace(ctx.id, path, "diagram", ctx.where, "")
+                        head_style,
+                        [Str(h.text.text)],
+                        self.traced(h.trace, ctx.where) if h.trace else None,
                     )
                 ]
             )
-            for t in heads
+            for h in boxes["head"]
         ]
         left = _cell(
-            [
-                self.para(
-                    cell,
-                    self.text(c.title),
-                    self.trace(c.id, "title", "diagram", ctx.where, c.title),
-                )
-                for c in index.challenges
-            ]
+            [self.boxed(cell, c, ctx.where, []) for c in boxes["challenge"]]
             or [self.para(cell, [], None)],
             rows=max(len(visions), 1),
         )
         rows: list[list] = []
         for v in visions:
-            inlines = self.text(v.title)
-            linked = [challenges[c] for c in links.get(v.id, ()) if c in challenges]
-            if linked:
-                inlines += [
-                    LINE_BREAK,
-                    Span(
-                        [
-                            Str(f"{self.L['relation'].plain}："),
-                            *_joined([self.text(c.title) for c in linked]),
-                        ],
-                        style="Plan Year",
-                    ),
-                ]
-            row = [
-                _cell(
-                    [
-                        self.para(
-                            cell, inlines, self.trace(v.id, "title", "diagram", ctx.where, v.title)
-                        )
-                    ]
-                )
-            ]
-            first = not rows or visions[len(rows) - 1].goal != v.goal
-            if first:
-                goal = goals[v.goal]
-                members = sum(1 for w in visions if w.goal == v.goal)
-                row.append(
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                self.text(goal.title),
-                                self.trace(goal.id, "title", "diagram", ctx.where, goal.title),
-                            )
-                        ],
-                        rows=members,
-                    )
-                )
+            extra: list = []
+            if v.key in linked:
+                titles = [self.inline(c.title) for c in linked[v.key]]
+                relation = [Str(f"{self.L['relation'].plain}："), *_joined(titles)]
+                extra = [LINE_BREAK, Span(relation, style="Plan Year")]
+            row = [_cell([self.boxed(cell, v, ctx.where, extra)])]
+            goal = goal_of[v.key]
+            if not rows or goal_of[visions[len(rows) - 1].key] != goal:
+                members = sum(1 for w in visions if goal_of[w.key] == goal)
+                row.append(_cell([self.boxed(group, goals[goal], ctx.where, [])], rows=members))
             rows.append(row)
         if rows:
             rows[0] = [left, *rows[0]]
@@ -294,49 +255,29 @@ class _Tables(_Core):
             rows = [[left, _cell([]), _cell([])]]
         self.add(TableBlock([0.36, 0.38, 0.26], [header], rows))
 
-    def pillars(self, b: Diagram, ctx: _Ctx, path: str) -> None:
-        of = self.plan.index.sections[b.section] if b.section else ctx.node
-        if of is None:
+    def pillars(self, b: tree.Diagram, ctx: _Ctx) -> None:
+        """The pillars under their roof (a section's title) and on their base, as the PDF
+        draws them."""
+        roof = [x for x in b.boxes if x.role == "roof"]
+        if not roof:
             return
         pillar = self.styles.get("Pillar")
-        self.add(
-            self.para(
-                pillar,
-                self.text(of.title),
-                self.trace(of.id, "title", "diagram", ctx.where, of.title),
+        self.add(self.boxed(pillar, roof[0], ctx.where, []))
+        cells = [
+            _cell(
+                [self.boxed(self.styles.get("Cell Group"), x, ctx.where, [])], align="AlignCenter"
             )
-        )
-        cells = []
-        for p in (p for p in of.body if isinstance(p, HEADINGS) and self.outline.printed(p)):
-            ph = self.outline.of(p)
-            title, cid, field_path, src = self.heading_title(p)
-            cells.append(
-                _cell(
-                    [
-                        self.para(
-                            self.styles.get("Cell Group"),
-                            [Str(ph.label), LINE_BREAK, *title],
-                            self.trace(cid, field_path, "diagram", ctx.where, src),
-                        )
-                    ],
-                    align="AlignCenter",
-                )
-            )
+            for x in b.boxes
+            if x.role == "pillar"
+        ]
         if cells:
             self.add(
                 TableBlock(
                     _fractions([None] * len(cells)), [], [cells], ["AlignCenter"] * len(cells)
                 )
             )
-        if b.base:
-            base = self.plan.index.sections[b.base]
-            self.add(
-                self.para(
-                    pillar,
-                    self.text(base.title),
-                    self.trace(base.id, "title", "diagram", ctx.where, base.title),
-                )
-            )
+        for base in (x for x in b.boxes if x.role == "base"):
+            self.add(self.boxed(pillar, base, ctx.where, []))
 
     def prose(self, b: tree.Prose, ctx: _Ctx) -> None:
         counter = [0]
