@@ -21,9 +21,11 @@ HTML is ever parsed back. ``inline`` gives a content text so, and ``prose_blocks
 passage of Markdown as its paragraphs, lists, tables, quotes and code.
 
 Who reads it. The 新旧対照表 (``compare.py``) flattens these nodes and compares what is
-printed; ``footnote_numbers`` comes from here. The Word writer (``docx/``) takes its
-text from ``inline`` and ``prose_blocks``; it and the HTML writer (Jinja templates) still
-walk the model for the rest; moving one onto the tree means:
+printed; ``footnote_numbers`` comes from here. The Word writer (``docx/``) is a visitor
+of these nodes, one method per kind; its trace map (``docx/trace_map.py``) records each
+paragraph's ``Trace``, so a node carries the traces of the paragraphs Word sets from it
+(a table's cells, a list's items, a figure's caption …). The HTML writer (Jinja
+templates) still walks the model; moving it onto the tree means:
 
 - one template macro (or one visitor method) per node kind, dispatched with
   ``match node: … case _: assert_never(node)`` as ``children`` does below, so that mypy
@@ -398,10 +400,27 @@ class Heading:
     note: Inline | None
     body: tuple[Node, ...]
     trace: Trace
+    look: str = field(default="", compare=False)
+    """How it is set (``outline.Heading.look``): its numbering style, or its depth's."""
+    plain: str = field(default="", compare=False)
+    """Its title as the 目次, the bookmarks and the running head print it."""
+    title_trace: Trace | None = field(default=None, compare=False)
+    """The content its title comes from (a group's: its vision's title)."""
+    after_goal: bool = field(default=False, compare=False)
+    """A 重点目標 right after another: it stands further off (.kind-goal + .kind-goal)."""
 
     @property
     def line(self) -> str:
         return heading_line(self.number, self.title.text)
+
+    @property
+    def label(self) -> str:
+        return self.number
+
+    @property
+    def where(self) -> tuple[str, ...]:
+        """The headings above it and itself, each as 「番号　題名」 (a trace's place)."""
+        return (*self.path, self.line)
 
 
 @dataclass(frozen=True)
@@ -438,6 +457,8 @@ class ListItem:
 class List:
     items: tuple[ListItem, ...]
     trace: Trace
+    marker: str = field(default="", compare=False)
+    """Its marker as the content gives it (■, ①, none …): the items hang as far as it is wide."""
 
 
 @dataclass(frozen=True)
@@ -778,6 +799,9 @@ class _Printer:
         out: list[Node] = []
         for n, block in enumerate(blocks):
             node = self.block(block, parent, owner, f"{path}[{n}]")
+            after = n > 0 and isinstance(blocks[n - 1], model.PriorityGoal)
+            if isinstance(node, Heading) and isinstance(block, model.PriorityGoal) and after:
+                node = dataclasses.replace(node, after_goal=True)
             if node is not None:
                 out.append(node)
         return tuple(out)
@@ -864,10 +888,21 @@ class _Printer:
                 self.text(vision.title if vision else None),
                 self.label("group_close"),
             )
+            src: tuple[str, model.Text | None] = (vision.id, vision.title) if vision else ("", None)
         elif isinstance(b, model.GoalOutline):
-            title = self.text(self.plan.goal(b.goal).title)
+            goal = self.plan.goal(b.goal)
+            title = self.text(goal.title)
+            src = (goal.id, goal.title)
         else:
             title = self.text(b.title)
+            src = (b.id, b.title)
+        cid, text = src
+        titled = Trace(
+            cid or owner,
+            "title" if cid else _join(path, "title"),
+            text.pos if text is not None else None,
+            b.KIND,
+        )
         note = self.text(b.title_note) if isinstance(b, model.Section) and b.title_note else None
         body: tuple[Node, ...]
         if isinstance(b, model.PolicyPackage):
@@ -878,24 +913,39 @@ class _Printer:
             body = self.blocks(b.body, b, own, "body" if getattr(b, "id", None) else f"{path}.body")
         if isinstance(b, model.GoalOutline):
             marker = self.label_plain("outline_marker")
-            body += (
-                List(
-                    tuple(
-                        ListItem(marker, self.text(v.title), (), Trace(v.id, "title", v.pos))
-                        for v in self.plan.index.visions.values()
-                        if v.goal == b.goal
-                    ),
-                    Trace(own, "goal", b.pos),
-                ),
+            visions = (v for v in self.plan.index.visions.values() if v.goal == b.goal)
+            items = tuple(
+                ListItem(
+                    marker,
+                    self.text(v.title).marked("link", "#" + v.id),
+                    (),
+                    Trace(v.id, "title", v.title.pos, "vision"),
+                )
+                for v in visions
             )
+            body += (List(items, Trace(own, "goal", b.pos), marker),)
         return Heading(
-            b.KIND, key, h.anchor, h.label, title, h.depth, h.path, h.toc, note, body, trace
+            b.KIND,
+            key,
+            h.anchor,
+            h.label,
+            title,
+            h.depth,
+            h.path,
+            h.toc,
+            note,
+            body,
+            trace,
+            h.look,
+            h.title,
+            titled,
         )
 
     def part(
         self, p: model.PackagePart | model.KpiPart, pkg: model.PolicyPackage, owner: str, path: str
     ) -> Part:
-        trace = Trace(owner, path, p.pos)
+        label_text = self.plan.labels.get(p.label)
+        trace = Trace(owner, path, label_text.pos if label_text is not None else None, "part")
         label = self.label(p.label)
         if isinstance(p, model.KpiPart):
             kpis = p.kpis
@@ -929,10 +979,12 @@ class _Printer:
             if isinstance(item, model.ListItem):
                 text = self.text(item.text)
                 body = self.blocks(item.body, item, owner, f"{where}.body")
-                items.append(ListItem(mark, text, body, Trace(owner, where, item.pos)))
+                traced = Trace(owner, where, item.text.pos, "list")
+                items.append(ListItem(mark, text, body, traced))
             else:
-                items.append(ListItem(mark, self.text(item), (), Trace(owner, where, item.pos)))
-        return List(tuple(items), trace)
+                traced = Trace(owner, where, item.pos, "list")
+                items.append(ListItem(mark, self.text(item), (), traced))
+        return List(tuple(items), trace, b.marker)
 
     def captioned(
         self, b: model.Table | model.Projects, trace: Trace

@@ -131,7 +131,7 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
     )
     assert points.marker == "■"
     assert points.trace == tree.Trace(
-        "pkg-a", "parts[0].body[0].list[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21)
+        "pkg-a", "parts[0].body[0].list[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21), "list"
     )
     # 図１ as its graph: the boxes' texts and the arrows, as drawn
     (society,) = [n for n in nodes if isinstance(n, tree.Diagram) and n.name == "society"]
@@ -251,6 +251,20 @@ def test_the_comparison_reads_the_tree_not_the_html():
             imported.update(a.name for a in node.names)
     assert "render" not in imported and "keikaku.render" not in imported
     assert "tree" in imported
+
+
+def test_the_word_builder_visits_the_tree_not_the_model():
+    """The Word edition's builder takes every block from the tree: of the model it imports
+    only the plan (its labels and the outline's bookmarks), not a block class."""
+    for name in ("core", "tables", "lists", "builder"):
+        source = (PROJECT / "keikaku" / "docx" / f"{name}.py").read_text("utf-8")
+        from_model = {
+            a.name
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.ImportFrom) and node.module == "model"
+            for a in node.names
+        }
+        assert from_model <= {"Plan"}, (name, from_model)
 
 
 def test_printed_text_holds_its_marks_and_compares_without_them():

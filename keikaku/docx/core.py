@@ -6,24 +6,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, assert_never
+from typing import Any, assert_never
 
 from .. import tree
 from ..errors import Problem
-from ..model import (
-    Generated,
-    GoalOutline,
-    PackageGroup,
-    Plan,
-    Text,
-)
+from ..model import Plan
 from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _cell, _plain_text
 from .styles import StyleBook
 from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
 
 # ------------------------------------------------------------------ the builder
-
-_N = TypeVar("_N")
 
 
 @dataclass(frozen=True)
@@ -35,7 +27,7 @@ class _Ctx:
     path: str
     where: tuple[str, ...]
     left: float
-    node: Any = None
+    node: tree.Heading | None = None
 
 
 def _join(path: str, part: str) -> str:
@@ -77,11 +69,6 @@ _SECTION_END = (
 )
 
 
-def _is_front(block: Any) -> bool:
-    """The cover and the 目次: the front matter, without page numbers."""
-    return isinstance(block, Generated) and block.name in ("cover", "toc")
-
-
 class _Core:
     """The plan as Pandoc's AST, with the trace of every paragraph: what every part of the
     builder shares (the traces, the paragraphs, the text)."""
@@ -117,22 +104,10 @@ class _Core:
         self.running_heads: list[str] = []
         """The title of each part that opens a section of the body, in order."""
         self.document = tree.printed(plan, draft=draft)
-        queues: dict[tuple[type, str], list[tree.Node]] = {}
-        for node in tree.walk(self.document.body):
-            role = node.role if isinstance(node, tree.Table) else ""
-            queues.setdefault((type(node), role), []).append(node)
-        self.queues = {key: iter(nodes) for key, nodes in queues.items()}
-        """The tree's nodes of each kind (and role), in the order the builder meets the
-        model's blocks they are made from: the kinds moved onto the tree so far."""
+        self.footnotes = {f.id: f for f in self.document.footnotes}
         self.figures: dict[bytes, bytes] = {}
         """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
-
-    def next_node(self, kind: type[_N], role: str = "") -> _N:
-        """The tree's next node of ``kind`` (and ``role``)."""
-        node = next(self.queues[(kind, role)])
-        assert isinstance(node, kind), node
-        return node
 
     def traced(self, t: tree.Trace, where: tuple[str, ...]) -> Trace:
         """The trace map's entry of a paragraph the tree traces, under the headings ``where``."""
@@ -179,11 +154,6 @@ class _Core:
         self.traces.append(t)
         return t
 
-    def label_trace(self, key: str, ctx: _Ctx) -> Trace:
-        """A paragraph of wording that is not content but a label (plan.yaml's ``labels``
-        over the defaults): traced to the label."""
-        return self.trace("", f"labels.{key}", "label", ctx.where, self.L[key])
-
     def para(self, style: str, inlines: list, trace: Trace | None) -> dict:
         """One Word paragraph, opened by its trace bookmark."""
         if trace is not None:
@@ -204,14 +174,6 @@ class _Core:
         self.blocks.append(block)
 
     # -------------------------------------------------------------- inline text
-
-    def text(self, value: Text | str | None) -> list:
-        """Content text as AST inlines (as printed, the footnotes as Word footnotes)."""
-        if value is None:
-            return []
-        if isinstance(value, Text):
-            return self.inline(tree.inline(value))
-        return [Str(str(value))] if value else []
 
     def inline(self, text: tree.Inline) -> list:
         """Printed text as AST inlines: its marks as Word sets them (strong in the plan's
@@ -282,9 +244,9 @@ class _Core:
         return Span(inlines)
 
     def footnote(self, fid: str) -> dict:
-        text = self.plan.footnotes.get(fid)
-        trace = self.trace(fid, "", "footnote", (), text if text is not None else "")
-        inlines = [Span([], ident=trace.name), *self.text(text)]
+        note = self.footnotes.get(fid)
+        trace = self.trace(fid, "", "footnote", (), note.trace.pos or "" if note else "")
+        inlines = [Span([], ident=trace.name), *(self.inline(note.text) if note else [])]
         self.traces[trace.order] = Trace(
             trace.name,
             trace.id,
@@ -296,22 +258,3 @@ class _Core:
             _plain_text(inlines),
         )
         return {"t": "Note", "c": [Para(inlines)]}
-
-    def heading_title(self, b: Any) -> tuple[list, str, str, Any]:
-        """A heading's title as printed, and the content item its text comes from."""
-        if isinstance(b, PackageGroup):
-            v = self.plan.vision(b.vision)
-            return (
-                [
-                    Str(self.L["group_open"].plain),
-                    *self.text(v.title),
-                    Str(self.L["group_close"].plain),
-                ],
-                v.id,
-                "title",
-                v.title,
-            )
-        if isinstance(b, GoalOutline):
-            g = self.plan.goal(b.goal)
-            return self.text(g.title), g.id, "title", g.title
-        return self.text(b.title), b.id, "title", b.title

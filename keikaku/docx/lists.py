@@ -6,9 +6,6 @@ import re
 from collections.abc import Mapping
 
 from .. import tree
-from ..model import (
-    Generated,
-)
 from .core import _SLOT, _Core, _Ctx, _page_ref, _toc_page
 from .pandoc_ast import (
     LINE_BREAK,
@@ -44,11 +41,6 @@ class _Lists(_Core):
     """The generated lists: the cover, the 目次, 参考１–４ and the 施策テーマの例."""
 
     # -------------------------------------------------------------- generated lists
-
-    def generated(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        node = self.next_node(tree.Generated)
-        assert node.name == b.name, (node.name, b.name)
-        self.listed(node, ctx)
 
     def cover(self, node: tree.Cover) -> None:
         """The cover: each field it prints, in its order, in the style of its line (a
