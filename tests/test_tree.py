@@ -1,4 +1,4 @@
-"""The printed model of the plan (``keikaku/tree.py``): what the page prints, with its
+"""The printed model of the plan (``keikaku/tree/``): what the page prints, with its
 trace, and the footnote numbers checked against the ※n of the built PDF."""
 
 from __future__ import annotations

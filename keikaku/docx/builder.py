@@ -1,4 +1,4 @@
-"""The Word edition's builder: a visitor of the document tree (``tree.py``), one method
+"""The Word edition's builder: a visitor of the document tree (``tree/``), one method
 per node kind; the headings, parts, paragraphs and lists are set here, the tables,
 figures, diagrams and Markdown in ``tables.py``, the generated lists in ``lists.py``."""
 
