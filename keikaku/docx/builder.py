@@ -38,7 +38,7 @@ class _Builder(_Tables, _Lists):
         front = 0
         while front < len(parts) and _is_front(parts[front]):
             front += 1
-        root = _Ctx("", "", (), 0.0)
+        root = _Ctx((), 0.0)
         for i, part in enumerate(parts):
             if i == front and front:
                 # The front matter (cover, 目次) is a section of its own: no page number;
@@ -146,9 +146,8 @@ class _Builder(_Tables, _Lists):
             before_mm=12 if node.after_goal else None,
         )
         self.add({"t": "Header", "c": [min(node.depth, 6), ["", [], []], inlines]})
-        # The blocks below: counted from its own id, or from its holder's where it has none.
         left = ctx.left + (1.0 if package else 0.0)  # .kind-package
-        inner = _Ctx(node.trace.id, node.trace.field, where, left, node)
+        inner = _Ctx(where, left, node)
         for child in node.body:
             self.node(child, inner)
 
@@ -191,7 +190,7 @@ class _Builder(_Tables, _Lists):
             self.add(self.para(style, inlines, self.traced(item.trace, ctx.where)))
             # what stands under an item hangs with its text (a paragraph there is not set
             # in by the section's look)
-            inner = _Ctx(ctx.id, ctx.path, ctx.where, left + hang)
+            inner = _Ctx(ctx.where, left + hang)
             for child in item.body:
                 if isinstance(child, tree.List):
                     self.bullet_list(child, inner, left + hang)

@@ -20,11 +20,10 @@ from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
 
 @dataclass(frozen=True)
 class _Ctx:
-    """Where the blocks being set stand: the nearest content id and the field path under
-    it, the headings above, the left margin (em) and the heading node that holds them."""
+    """Where the blocks being set stand: the headings above (their traces' place), the left
+    margin (em) and the heading that holds them (its look sets lists and paragraphs in);
+    the content id and field path of each block are its node's trace."""
 
-    id: str
-    path: str
     where: tuple[str, ...]
     left: float
     node: tree.Heading | None = None
