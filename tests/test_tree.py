@@ -125,6 +125,11 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
         ("kpi-a", name, "kpi") for name in ("indicator", "unit", "baseline", "target", "notes")
     ]
     assert row.traces[3][0].pos == Pos(str(content / "goals" / "a.yaml"), 23, 28)
+    # its columns as wide as the page sets every ＫＰＩ table's (the ＫＰＩ一覧's too)
+    widths = tree.kpi_columns(load_plan(content))
+    assert kpis.columns == ("auto", widths["unit"], widths["value"], widths["value"], "auto")
+    (listed,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "kpi-list"]
+    assert listed.columns[2:4] == (widths["value"], widths["value"])
     # a list item: its printed marker and its trace (entity id, field path, position)
     points = next(
         n for n in nodes if isinstance(n, tree.ListItem) and n.text.text.startswith("方向性Ａ")

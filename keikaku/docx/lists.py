@@ -23,6 +23,7 @@ from .pandoc_ast import (
     marked,
 )
 from .styles import toc_levels
+from .tables import _kpi_share
 from .trace_map import Trace
 
 #: The cover's lines: the style of each field it prints.
@@ -209,9 +210,7 @@ class _Lists(_Core):
         )
 
     def kpi_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
-        from ..render import kpi_columns
-
-        value = float(kpi_columns(self.plan)["value"].removesuffix("em")) * 9.5 / 10.5 / 45
+        value = _kpi_share(table.columns[2])
         header = self.header(table, head, ctx, {})
         rows = []
         for row in table.rows:

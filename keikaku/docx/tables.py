@@ -30,6 +30,12 @@ from .trace_map import Trace
 _PROJECT_SHARES = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
 
 
+def _kpi_share(width: str) -> float:
+    """A ＫＰＩ table's column width (em of its 9.5pt text) as a share of the text width
+    (45 em of 10.5pt)."""
+    return float(width.removesuffix("em")) * 9.5 / 10.5 / 45
+
+
 class _Tables(_Core):
     """The tables, figures, diagrams and Markdown of the plan."""
 
@@ -101,12 +107,8 @@ class _Tables(_Core):
             )
 
     def kpi_table(self, table: tree.Table, ctx: _Ctx) -> None:
-        """A package's 【ＫＰＩ】: its columns as wide as the PDF's (``kpi_columns``)."""
-        from ..render import kpi_columns
-
-        widths = kpi_columns(self.plan)
-        unit = float(widths["unit"].removesuffix("em")) * 9.5 / 10.5 / 45
-        value = float(widths["value"].removesuffix("em")) * 9.5 / 10.5 / 45
+        """A package's 【ＫＰＩ】: its columns as wide as the PDF's (``tree.kpi_columns``)."""
+        unit, value = _kpi_share(table.columns[1]), _kpi_share(table.columns[2])
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
         header = self.header(table, head, ctx, {})
         rows = [

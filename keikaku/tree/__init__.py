@@ -79,7 +79,7 @@ from .nodes import (
     walk,
 )
 from .printer import footnote_numbers, printed, society_graph
-from .printing import content_id
+from .printing import content_id, kpi_columns
 from .text import (
     LINE_BREAK,
     Call,
@@ -140,6 +140,7 @@ __all__ = [
     "footnote_numbers",
     "inline",
     "join",
+    "kpi_columns",
     "printed",
     "prose_blocks",
     "society_graph",

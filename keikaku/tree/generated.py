@@ -224,7 +224,17 @@ class _Generated(_Printing):
                             )
                         )
             tables.append(
-                Table("kpi-list", "", None, (header,), tuple(rows), None, trace, head_traces)
+                Table(
+                    "kpi-list",
+                    "",
+                    None,
+                    (header,),
+                    tuple(rows),
+                    None,
+                    trace,
+                    head_traces,
+                    columns=("auto", "auto", self.kpi_widths[1], self.kpi_widths[1], "auto"),
+                )
             )
         return tuple(tables)
 

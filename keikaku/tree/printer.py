@@ -345,7 +345,11 @@ class _Printer(_Generated):
             )
             cells = ((indicator,), (unit,), baseline, target, (notes,))
             rows.append(Row(k.id, cells, pending, traces))
-        return Table("kpi", "", None, (header,), tuple(rows), None, trace, head_traces)
+        unit_width, value_width = self.kpi_widths
+        columns = ("auto", unit_width, value_width, value_width, "auto")
+        return Table(
+            "kpi", "", None, (header,), tuple(rows), None, trace, head_traces, columns=columns
+        )
 
     def prose(self, prose: model.Prose, trace: Trace) -> Prose:
         """Markdown: one parse, its tokens read into printed lines: a paragraph, a list

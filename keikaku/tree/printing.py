@@ -8,6 +8,7 @@ from typing import Any
 from .. import model
 from ..errors import Pos
 from ..outline import Heading as Numbering
+from ..typeset import char_width
 from .nodes import Pending, Trace
 from .text import Call, Inline, _parser, inline, join
 
@@ -46,6 +47,39 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def kpi_columns(plan: model.Plan) -> dict[str, str]:
+    """Column widths shared by every ＫＰＩ table of the plan, fitted to its data.
+
+    Every table of the ＫＰＩ一覧 gets the same widths, so the columns line up from one
+    重点目標 to the next; the 単位 and value columns are as wide as their longest entry
+    (a unit such as 万kW, a year such as 「（令和１２年度）」 on one line), the rest goes to
+    the indicator and the notes. Widths are in em of the tables' text (BIZ UD: full-width
+    characters 1 em, half-width ½ em).
+    """
+
+    def width(text: str) -> float:
+        return sum(char_width(c) for c in text)
+
+    labels = plan.labels
+    kpis = [k for _g, _grp, pkg in plan.packages() for k in pkg.all_kpis]
+    values = [v for k in kpis for v in (k.baseline, k.target) if not isinstance(v, model.Pending)]
+    unit = max(
+        [width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
+        + [width(k.unit.plain) for k in kpis if k.unit]
+    )
+    value = max(
+        [width(labels[key].plain) for key in ("kpi_baseline", "kpi_target", "pending_value")]
+        + [
+            width(v.value.plain if isinstance(v.value, model.Text) else _value(v.value))
+            for v in values
+        ]
+        # The year is set at 8.5pt in a 9.5pt table.
+        + [width(f"（{v.year.plain}）") * 8.5 / 9.5 for v in values]
+    )
+    padding = 1.4  # 2 mm each side and the rules, in em of 9.5pt
+    return {"unit": f"{unit + padding:.2f}em", "value": f"{value + padding:.2f}em"}
+
+
 class _Printing:
     def __init__(self, plan: model.Plan, draft: bool) -> None:
         self.plan = plan
@@ -57,6 +91,9 @@ class _Printing:
         self.origin: dict[int, tuple[str, str]] = {}
         """(content id, field path) of each 未定事項 set so far, by ``id()``: the
         未定事項一覧 traces a reason to the first place it stands for."""
+        widths = kpi_columns(plan)
+        self.kpi_widths = (widths["unit"], widths["value"])
+        """The widths of the ＫＰＩ tables' 単位 and value columns, shared by all of them."""
 
     # -- text
 
