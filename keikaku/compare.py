@@ -1,7 +1,7 @@
 """Compare two revisions of the plan for the 新旧対照表 (``build.py diff``).
 
 Each plan is first flattened into *items* in the order printed, from its printed model
-(``tree.py``), never from the YAML that produced it: the cover, every heading (節・項,
+(``tree/``), never from the YAML that produced it: the cover, every heading (節・項,
 基本的な課題認識, 目指す社会の姿, 重点目標, 重点目標の案, ≪…≫, 政策パッケージ), every
 figure drawn from data (図１, 図２: its boxes' texts and its arrows) and every footnote;
 with ``lists``, the generated lists too (目次, 政策パッケージ一覧, ＫＰＩ一覧, 未定事項一覧),

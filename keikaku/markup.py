@@ -87,7 +87,7 @@ def parser(
     """The plan's Markdown: CommonMark without raw HTML, GFM tables and strikethrough (as
     editors paste them; nothing else), and ``[^id]`` footnote calls. Every link reaches
     the check in ``Markup2Html`` (see ``_MarkdownIt``). The same parser serves the HTML
-    here and the printed text of the document tree (``tree.py``), each with its own
+    here and the printed text of the document tree (``tree/``), each with its own
     renderer class."""
     md = _MarkdownIt(
         "commonmark",

@@ -977,7 +977,7 @@ class PlanIndex:
     numbering: dict[bool, Any] = field(default_factory=dict)
     """The outline of each edition (True: the draft, False: the final), from outline.py."""
     printed: dict[bool, Any] = field(default_factory=dict)
-    """The printed model of each edition (tree.py), computed on first use."""
+    """The printed model of each edition (tree/), computed on first use."""
 
 
 def groups_of(goal: PriorityGoal) -> list[PackageGroup]:

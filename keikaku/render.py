@@ -31,6 +31,7 @@ from .model import (
 )
 from .outline import Outline, kana, list_marker, number, zen
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
+from .tree import kpi_columns
 from .typeset import char_width, heading_phrases, keep_together, last_phrase, squeeze_punctuation
 
 if TYPE_CHECKING:
@@ -62,39 +63,6 @@ def cover_title(title: Text) -> tuple[Markup, str]:
 def marker_width(marker: str) -> int:
     """The width of a list marker in whole ems (its class mk-wN): （１） is 3, ■ is 1."""
     return min(3, max(1, round(sum(char_width(c) for c in marker) + 0.49)))
-
-
-def kpi_columns(plan: Plan) -> dict[str, str]:
-    """Column widths shared by every ＫＰＩ table of the plan, fitted to its data.
-
-    Every table of the ＫＰＩ一覧 gets the same widths, so the columns line up from one
-    重点目標 to the next; the 単位 and value columns are as wide as their longest entry
-    (a unit such as 万kW, a year such as 「（令和１２年度）」 on one line), the rest goes to
-    the indicator and the notes. Widths are in em of the tables' text (BIZ UD: full-width
-    characters 1 em, half-width ½ em).
-    """
-
-    def width(text: str) -> float:
-        return sum(char_width(c) for c in text)
-
-    labels = plan.labels
-    kpis = [k for _g, _grp, pkg in plan.packages() for k in pkg.all_kpis]
-    values = [v for k in kpis for v in (k.baseline, k.target) if not isinstance(v, Pending)]
-    unit = max(
-        [width(labels["kpi_unit"].plain), width(labels["kpi_no_unit"].plain)]
-        + [width(k.unit.plain) for k in kpis if k.unit]
-    )
-    value = max(
-        [width(labels[key].plain) for key in ("kpi_baseline", "kpi_target", "pending_value")]
-        + [
-            width(str(kpi_value(v.value)) if not isinstance(v.value, Text) else v.value.plain)
-            for v in values
-        ]
-        # The year is set at 8.5pt in a 9.5pt table.
-        + [width(f"（{v.year.plain}）") * 8.5 / 9.5 for v in values]
-    )
-    padding = 1.4  # 2 mm each side and the rules, in em of 9.5pt
-    return {"unit": f"{unit + padding:.2f}em", "value": f"{value + padding:.2f}em"}
 
 
 #: The text area's width in em of the body's 10.5pt (the 45-character grid), and the

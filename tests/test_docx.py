@@ -29,6 +29,7 @@ import pypdf
 import pytest
 
 from conftest import MINIMAL, PNG_SMALL, PROJECT, assert_embeds_plan_fonts, squash, write_content
+from keikaku import tree
 from keikaku.dates import document_date
 from keikaku.docx import (
     BOOKMARK,
@@ -41,6 +42,7 @@ from keikaku.docx import (
 from keikaku.load import load_plan
 from keikaku.model import Plan, draft_mark
 from keikaku.pipeline import Progress, build, content_revision
+from keikaku.tree.printing import COVER_ORDER
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DATE = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -319,6 +321,47 @@ def _pdf_text(path: Path, plan: Plan) -> str:
     text = re.sub(r"．{2,}[0-9]+", "", text)  # 目次: leaders and page numbers (ASCII digits)
     # Markdown lists' discs are ::marker boxes, drawn outside the text flow.
     return re.sub(r"※[0-9]+", "", text).replace("•", "")
+
+
+def _tree_traces(document: tree.Document) -> set[tuple[str, str, str, str]]:
+    """What the tree traces of the paragraphs Word sets from it: (id, path, kind, src)."""
+    traces: list[tree.Trace | None] = []
+    for node in tree.walk(document.body):
+        match node:
+            case tree.Heading():
+                traces.append(node.title_trace)
+            case tree.Paragraph() | tree.Note() | tree.Pending() | tree.ListItem() | tree.Part():
+                traces.append(node.trace)
+            case tree.Table():
+                traces += [t for row in node.header_traces for t in row]
+                traces += [t for row in node.rows for cell in row.traces for t in cell]
+                traces += [node.caption_trace, node.source_trace]
+            case tree.Figure():
+                traces += [node.alt_trace, node.caption_trace, node.source_trace]
+            case tree.Diagram():
+                traces += [b.trace for b in node.boxes] + [node.caption_trace]
+            case tree.Cover():
+                cover = [f for f in node.fields if f.name in COVER_ORDER]
+                traces += [f.trace for f in cover if f.lines and (f.lines[0] or f.name == "title")]
+            case tree.Toc():
+                traces += [node.trace, *(e.trace for e in node.entries)]
+            case tree.Generated():
+                traces.append(node.caption_trace)
+    return {
+        (t.id, t.field, t.kind, str(t.pos) if t.pos else "")
+        for t in traces
+        if t is not None and t.kind
+    }
+
+
+def test_every_paragraph_the_tree_traces_is_in_the_trace_map(built):
+    """The trace map (read back by the 意見対応表) records each paragraph as the document
+    tree traces it: its content id, field path, kind and the place of its text."""
+    tmap = read_trace_map(built.docx)
+    recorded = {(t.id, t.path, t.kind, t.src) for t in tmap.traces.values()}
+    expected = _tree_traces(tree.printed(built.plan))
+    assert len(expected) > 50
+    assert expected <= recorded, sorted(expected - recorded)[:5]
 
 
 def test_text_matches_the_pdf(built):

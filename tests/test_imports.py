@@ -6,6 +6,7 @@ Word writer) so that a no-op rebuild stays fast, never dodge a cycle. Imports un
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "keikaku"
@@ -181,3 +182,15 @@ def test_imports_inside_a_sub_package_are_resolved(tmp_path):
     assert cycles(graph) == []
     (sub / "cells.py").write_text("def g():\n    from .rows import f\n", encoding="utf-8")
     assert cycles(import_graph(tmp_path)) == [["sheet.cells", "sheet.rows"]]
+
+
+def test_every_sub_package_is_in_the_wheel():
+    """pyproject.toml lists the packages the wheel holds: a sub-package left out of the
+    list installs without it (the build then fails on import)."""
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+    listed = set(project["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(PACKAGE.parent).parts)
+        for init in PACKAGE.rglob("__init__.py")
+    }
+    assert found == listed

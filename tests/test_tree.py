@@ -1,4 +1,4 @@
-"""The printed model of the plan (``keikaku/tree.py``): what the page prints, with its
+"""The printed model of the plan (``keikaku/tree/``): what the page prints, with its
 trace, and the footnote numbers checked against the ※n of the built PDF."""
 
 from __future__ import annotations
@@ -119,13 +119,24 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
         [""],
     ]
     assert row.pending[3] is not None and row.pending[3].reason.text == "目標値は次回以降に議論"
+    # each cell's paragraph traced as the Word edition's trace map records it: a value
+    # not set yet to its reason
+    assert [(t.id, t.field, t.kind) for (t,) in row.traces] == [
+        ("kpi-a", name, "kpi") for name in ("indicator", "unit", "baseline", "target", "notes")
+    ]
+    assert row.traces[3][0].pos == Pos(str(content / "goals" / "a.yaml"), 23, 28)
+    # its columns as wide as the page sets every ＫＰＩ table's (the ＫＰＩ一覧's too)
+    widths = tree.kpi_columns(load_plan(content))
+    assert kpis.columns == ("auto", widths["unit"], widths["value"], widths["value"], "auto")
+    (listed,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "kpi-list"]
+    assert listed.columns[2:4] == (widths["value"], widths["value"])
     # a list item: its printed marker and its trace (entity id, field path, position)
     points = next(
         n for n in nodes if isinstance(n, tree.ListItem) and n.text.text.startswith("方向性Ａ")
     )
     assert points.marker == "■"
     assert points.trace == tree.Trace(
-        "pkg-a", "parts[0].body[0].items[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21)
+        "pkg-a", "parts[0].body[0].list[0]", Pos(str(content / "goals" / "a.yaml"), 12, 21), "list"
     )
     # 図１ as its graph: the boxes' texts and the arrows, as drawn
     (society,) = [n for n in nodes if isinstance(n, tree.Diagram) and n.name == "society"]
@@ -139,11 +150,54 @@ def test_nodes_carry_what_is_printed_and_where_it_comes_from(tmp_path):
         ("goal", "重点目標Ａ"),  # plain, as the drawing sets it
     ]
     assert society.arrows == (tree.Arrow("vision-a", "goal-a"),)
+    # for Word, which sets the diagram as a table: each box's title with its call, traced
+    goal_box = society.box("goal-a")
+    assert goal_box.title.text == "重点目標Ａ※" and goal_box.title.calls[0].footnote == "note-b"
+    assert goal_box.trace == tree.Trace(
+        "goal-a", "title", Pos(str(content / "goals" / "a.yaml"), 1, 7), "diagram"
+    )
     # Markdown: one line per paragraph, the call as printed
     (prose,) = [n for n in nodes if isinstance(n, tree.Prose)]
     assert [(mark, text.printed) for mark, text in prose.lines] == [
         ("", "中長期の方向性の本文※6。")
     ]
+
+
+def test_the_generated_lists_carry_the_traces_of_the_word_edition(tmp_path):
+    """Each paragraph of 参考１–４ carries what the Word edition's trace map records (the
+    意見対応表 reads it back): content id, field path, kind and the position of its text.
+    A 未定事項's reason is traced to the first place it stands for, set before the list."""
+    content = write_content(tmp_path, FOOTNOTES_EVERYWHERE)
+    nodes = list(tree.walk(tree.printed(load_plan(content)).body))
+    a, ch4 = str(content / "goals" / "a.yaml"), str(content / "chapter4.yaml")
+    (pending,) = [n for n in nodes if isinstance(n, tree.Generated) and n.name == "pending-list"]
+    (listed,) = pending.body
+    assert isinstance(listed, tree.List)
+    assert [(i.marker, i.trace) for i in listed.items[1:]] == [
+        # the ＫＰＩ's 目標値: a value in a table, no block of its own
+        ("１", tree.Trace("", "", Pos(a, 23, 28), "pending-list")),
+        ("２", tree.Trace("measure-a", "body[0]", Pos(ch4, 8, 18), "pending-list")),
+    ]
+    (packages,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "package-list"]
+    assert [t.field for t in packages.header_traces[0]] == [
+        "labels.package_list_head",
+        "labels.package_list_kpi",
+        "labels.package_list_page",
+    ]
+    row = packages.rows[-1]
+    assert [(t.id, t.field, t.kind) for (t,) in row.traces] == [
+        ("pkg-a", "", "number"),
+        ("pkg-a", "title", "package-list"),
+        ("pkg-a", "parts[2].kpis", "count"),
+        ("pkg-a", "", "page"),  # the column the layout adds
+    ]
+    # the title links to the package's heading (a mark: the comparison leaves it out)
+    assert row.cells[1][0].marks[0] == tree.Mark(0, len("施策テーマＡ"), "link", "#pkg-a")
+    # the 目次: a group's entry reads as its heading, traced to its vision
+    (toc,) = [n for n in nodes if isinstance(n, tree.Toc)]
+    group = next(e for e in toc.entries if e.anchor == "goal-a-vision-a")
+    assert (group.title, group.line) == ("姿Ａ", "≪姿Ａ≫")
+    assert group.trace == tree.Trace("vision-a", "title", None, "toc")
 
 
 def test_markdown_is_printed_from_its_tokens(tmp_path):
@@ -204,6 +258,20 @@ def test_the_comparison_reads_the_tree_not_the_html():
     assert "tree" in imported
 
 
+def test_the_word_builder_visits_the_tree_not_the_model():
+    """The Word edition's builder takes every block from the tree: of the model it imports
+    only the plan (its labels and the outline's bookmarks), not a block class."""
+    for name in ("core", "tables", "lists", "builder"):
+        source = (PROJECT / "keikaku" / "docx" / f"{name}.py").read_text("utf-8")
+        from_model = {
+            a.name
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.ImportFrom) and node.module == "model"
+            for a in node.names
+        }
+        assert from_model <= {"Plan"}, (name, from_model)
+
+
 def test_printed_text_holds_its_marks_and_compares_without_them():
     """One parse gives the characters, the footnote calls and the marked ranges; two texts
     that print the same compare equal whatever their marks (the 新旧対照表 compares what
@@ -243,3 +311,36 @@ def test_printed_text_holds_its_marks_and_compares_without_them():
     assert isinstance(para, tree.ProsePara)
     assert para.text.text == "一\n二\n三"
     assert [(m.kind, m.start) for m in para.text.marks] == [("break", 3)]
+
+
+def test_blocks_carry_how_they_are_set_and_the_traces_of_their_paragraphs(tmp_path):
+    """A paragraph's look and a content table's cells, traced as the Word edition's trace
+    map records them: the text's position, a cell as table[r][c] under its block."""
+    from test_shinkyu import RICH
+
+    content = write_content(tmp_path, RICH)
+    nodes = list(tree.walk(tree.printed(load_plan(content)).body))
+    ch4 = str(content / "chapter4.yaml")
+    paragraphs = [(n.look, n.trace) for n in nodes if isinstance(n, tree.Paragraph)]
+    assert ("labelled", tree.Trace("measure-a", "body[1]", Pos(ch4, 10, 12), "p")) in paragraphs
+    # a paragraph in a list item: its path goes through the item's list[n]
+    nested = tree.Trace("measure-a", "body[2].list[1].body[1]", Pos(ch4, 17, 20), "p")
+    assert ("body", nested) in paragraphs
+    (table,) = [n for n in nodes if isinstance(n, tree.Table) and n.role == "data"]
+    assert [t.field for t in table.header_traces[0]] == [
+        "body[5].table[0][0]",
+        "body[5].table[0][1]",
+    ]
+    assert [(t.field, t.pos) for (t,) in table.rows[0].traces] == [
+        ("body[5].table[1][0]", Pos(ch4, 24, 14)),
+        ("body[5].table[1][1]", Pos(ch4, 24, 19)),
+    ]
+    assert table.caption_trace is not None and table.caption_trace.field == "body[5].caption"
+    assert table.source_trace is not None and table.source_trace.kind == "source"
+    (figure,) = [n for n in nodes if isinstance(n, tree.Figure)]
+    assert figure.alt_trace is not None and figure.caption_trace is not None
+    assert (figure.alt_trace.field, figure.alt_trace.kind) == ("body[6]", "figure")
+    assert figure.caption_trace.field == "body[6].caption"
+    # Markdown: its blocks for a writer that sets them as such, traced to its text
+    prose = [n for n in nodes if isinstance(n, tree.Prose)]
+    assert prose and all(n.blocks and n.trace.kind == "prose" for n in prose)

@@ -1,4 +1,4 @@
-"""Every kind of node of the document tree (``keikaku/tree.py``) through every writer
+"""Every kind of node of the document tree (``keikaku/tree/``) through every writer
 that reads it: the 新旧対照表's flattener (``compare.flatten``) and the Word edition
 (``docx.docx_bytes``). The kinds are read off the ``tree.Node`` union, so that a kind
 added there is pushed through both writers too; a writer that silently skips a kind, or

@@ -17,13 +17,16 @@ of the reference document made here, or a small rewrite of the package afterward
 
 How the document is made:
 
-1. ``_Builder`` walks the plan and writes Pandoc's JSON AST: every paragraph a ``Div`` with
+1. ``_Builder`` visits the document tree (``tree.printed``: one method per node kind,
+   dispatched by ``match``, so that mypy proves every kind handled) and writes Pandoc's
+   JSON AST: every paragraph a ``Div`` with
    a ``custom-style`` (made to measure: indents in characters as in the PDF), every
    heading a ``Header`` of level = its outline depth (Word's Heading 1–6), its number as
    text. Each paragraph starts with an empty span whose id becomes a Word bookmark
-   (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``). Text is the
-   document tree's printed text (``tree.inline``, ``tree.prose_blocks``: one parse of
-   the Markdown, its marks as Word runs, no HTML parsed back). Generated lists
+   (``kk_<tag>_<n>``): the trace back to the content (see ``Trace``), as each node's
+   ``tree.Trace`` gives it. Text is the document tree's printed text (``tree.Inline``:
+   one parse of the Markdown, its marks as Word runs, no HTML parsed back); the numbers,
+   labels, generated lists, ＫＰＩ tables and diagrams' boxes are the tree's. Generated lists
    are Word tables; the diagram of 課題 → 姿 → 重点目標 is a table of its three columns; a
    figure's PNG or JPEG is inlined, an SVG stands in as 「［図：代替テキスト］」 (Word shows
    SVG only with a PNG fallback, which pandoc makes only with rsvg-convert).
@@ -57,8 +60,9 @@ The package, one module per part (each imports only those before it):
 - ``trace_map``: the trace of every paragraph (``Trace``) and its custom XML part;
 - ``styles``: the styles made to measure (``StyleBook``), the headings' looks
   (``heading_indent``) and the styles part of the reference document;
-- ``core``, ``tables``, ``lists``, ``builder``: ``_Builder``, which walks the plan; what
-  its parts share, its tables, figures and Markdown, its generated lists, the document;
+- ``core``, ``tables``, ``lists``, ``builder``: ``_Builder``, the tree's visitor; what
+  its parts share, its tables, figures, diagrams and Markdown, its generated lists, the
+  document, its headings, parts, paragraphs and lists;
 - ``package``: the reference document (``reference_docx``) and the finishing of Pandoc's
   package (``finish_body``, ``_finish``);
 - ``edition``: ``docx_bytes``, ``start_docx`` and the page numbers read off the PDF.

@@ -1,43 +1,31 @@
-"""The Word edition's builder: the document, its headings, paragraphs and lists."""
+"""The Word edition's builder: a visitor of the document tree (``tree/``), one method
+per node kind; the headings, parts, paragraphs and lists are set here, the tables,
+figures, diagrams and Markdown in ``tables.py``, the generated lists in ``lists.py``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import assert_never
 
-from ..model import (
-    HEADINGS,
-    NUMBERED_MARKERS,
-    BulletList,
-    Challenge,
-    Diagram,
-    Figure,
-    Generated,
-    GoalOutline,
-    KpiPart,
-    ListItem,
-    MarkdownBlock,
-    MarkdownFile,
-    Note,
-    PackageGroup,
-    PackagePart,
-    PageBreak,
-    Paragraph,
-    Pending,
-    PolicyPackage,
-    PriorityGoal,
-    Projects,
-    Section,
-    Table,
-    Vision,
-    children,
-)
-from ..outline import list_marker
-from .core import _SECTION_END, _Ctx, _is_front, _join
+from .. import tree
+from .core import _SECTION_END, _Ctx
 from .lists import _Lists
 from .pandoc_ast import TAB, RawBlock, Span, Str, _marker_width, _plain_text, _width, marked
 from .styles import heading_indent
 from .tables import _Tables
 from .trace_map import Trace
+
+#: The style of a paragraph by how it is set (``tree.Paragraph.look``).
+_PARAGRAPH = {"body": "Body", "flush": "Flush", "center": "Center", "right": "Right"}
+
+#: How far a list is set in from its section by the section's look (plan.css:
+#: .blk-item > ul.points …); a package's and a group's by their kind.
+_LIST_OFFSET = {"item": 1.0, "paren": 1.0, "kana": 2.0, "paren-kana": 2.0}
+_KIND_LIST_OFFSET = {"package": 0.5, "group": 1.0}
+
+
+def _is_front(node: tree.Node) -> bool:
+    """The cover and the 目次: the front matter, without page numbers."""
+    return isinstance(node, tree.Generated) and node.name in ("cover", "toc")
 
 
 class _Builder(_Tables, _Lists):
@@ -46,103 +34,101 @@ class _Builder(_Tables, _Lists):
     # -------------------------------------------------------------- the document
 
     def build(self) -> list[dict]:
-        parts = self.plan.parts
+        parts = self.document.body
         front = 0
         while front < len(parts) and _is_front(parts[front]):
             front += 1
-        root = _Ctx("", "", (), 0.0)
+        root = _Ctx((), 0.0)
         for i, part in enumerate(parts):
             if i == front and front:
                 # The front matter (cover, 目次) is a section of its own: no page number;
                 # the numbering starts at 1 with the first part, as in the PDF.
                 self.add(RawBlock(_SECTION_END.format("front")))
-            if i >= front and isinstance(part, HEADINGS):
-                if isinstance(part, Section) and part.draft_only and not self.draft:
-                    continue
+            if i >= front and isinstance(part, tree.Heading):
                 # Each part is a section of its own, whose page head names it (as the
                 # PDF's running head), except on its opening page, where its title stands.
                 if self.running_heads:
                     self.add(RawBlock(_SECTION_END.format("part")))
-                self.running_heads.append(self.outline.of(part).title)
-            self.block(part, root, f"parts[{i}]")
+                self.running_heads.append(part.plain)
+            self.node(part, root)
         return self.blocks
 
-    def block(self, b: Any, ctx: _Ctx, path: str) -> None:
-        if isinstance(b, HEADINGS):
-            if isinstance(b, Section) and b.draft_only and not self.draft:
-                return
-            self.heading_block(b, ctx, path)
-        elif isinstance(b, Paragraph):
-            self.paragraph(b, ctx, path)
-        elif isinstance(b, BulletList):
-            self.bullet_list(b, ctx, path, ctx.left + self.list_offset(ctx))
-        elif isinstance(b, Note):
-            self.add(
-                self.para(
-                    self.styles.get("Note", left=ctx.left, hang=1),
-                    [*marked(b.mark, 1), *self.text(b.text)],
-                    self.trace(ctx.id, path, "note", ctx.where, b.text),
+    def node(self, node: tree.Node, ctx: _Ctx) -> None:
+        match node:
+            case tree.Heading():
+                self.heading(node, ctx)
+            case tree.Part():
+                self.part(node, ctx)
+            case tree.Paragraph():
+                self.paragraph(node, ctx)
+            case tree.List():
+                self.bullet_list(node, ctx, ctx.left + self.list_offset(ctx))
+            case tree.ListItem():  # an item on its own: as a list of one
+                self.bullet_list(tree.List((node,), node.trace), ctx, ctx.left)
+            case tree.Note():
+                self.note(node, ctx)
+            case tree.Pending():
+                self.pending(node, ctx)
+            case tree.Table(role="kpi"):
+                self.kpi_table(node, ctx)
+            case tree.Table():
+                self.table(node, ctx)
+            case tree.Figure():
+                self.figure(node, ctx)
+            case tree.Diagram():
+                self.diagram(node, ctx)
+            case tree.Prose():
+                self.prose(node, ctx)
+            case tree.PageBreak():
+                self.add(
+                    RawBlock(
+                        '<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr>'
+                        '<w:r><w:br w:type="page"/></w:r></w:p>'
+                    )
                 )
-            )
-        elif isinstance(b, Pending):
-            self.origin[id(b)] = (ctx.id, path)
-            self.pending(b, ctx, path, value=False)
-        elif isinstance(b, Table):
-            self.table(b, ctx, path)
-        elif isinstance(b, Projects):
-            self.projects(b, ctx, path)
-        elif isinstance(b, Figure):
-            self.figure(b, ctx, path)
-        elif isinstance(b, Diagram):
-            self.diagram(b, ctx, path)
-        elif isinstance(b, PageBreak):
-            self.add(
-                RawBlock(
-                    '<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr>'
-                    '<w:r><w:br w:type="page"/></w:r></w:p>'
-                )
-            )
-            self.styles.get("Page Break")
-        elif isinstance(b, (MarkdownBlock, MarkdownFile)):
-            self.prose(b, ctx, path)
-        elif isinstance(b, Generated):
-            self.generated(b, ctx, path)
+                self.styles.get("Page Break")
+            case tree.Generated():
+                self.listed(node, ctx)
+            case tree.Cover():
+                self.cover(node)
+            case tree.Toc():
+                self.toc(node)
+            case tree.Footnote():
+                pass  # set where it is called, as a Word footnote (``footnote``)
+            case _:
+                assert_never(node)
 
     # -------------------------------------------------------------- headings
 
     def list_offset(self, ctx: _Ctx) -> float:
         """How far a list is set in from its section (plan.css: .blk-item > ul.points …)."""
-        node = ctx.node
-        if node is None:
+        h = ctx.node
+        if h is None:
             return 0.0
-        if isinstance(node, PolicyPackage):
-            return 0.5
-        if isinstance(node, PackageGroup):
-            return 1.0
-        look = self.outline.of(node).look
-        return {"item": 1.0, "paren": 1.0, "kana": 2.0, "paren-kana": 2.0}.get(look, 0.0)
+        if h.kind in _KIND_LIST_OFFSET:
+            return _KIND_LIST_OFFSET[h.kind]
+        return _LIST_OFFSET.get(h.look, 0.0)
 
     def para_offset(self, ctx: _Ctx) -> float:
         """How far a paragraph is set in from its section (.blk-paren > p)."""
-        node = ctx.node
-        if node is None or isinstance(node, PolicyPackage):
+        h = ctx.node
+        if h is None or h.kind == "package":
             return 0.0
-        return 1.0 if self.outline.of(node).look == "paren" else 0.0
+        return 1.0 if h.look == "paren" else 0.0
 
-    def heading_block(self, b: Any, ctx: _Ctx, path: str) -> None:
-        h = self.outline.of(b)
-        where = (*h.path, h.line)
-        title_inlines, cid, tpath, src = self.heading_title(b)
-        if not cid:
-            cid, tpath = ctx.id, _join(path, "title")
-        mark = self.heading_marks[h.anchor]
-        trace = self.trace(cid, tpath, b.KIND, where, src, name=mark)
+    def heading(self, node: tree.Heading, ctx: _Ctx) -> None:
+        where = node.where
+        title = self.inline(node.title)
+        mark = self.heading_marks[node.anchor]
+        assert node.title_trace is not None
+        t = node.title_trace
+        trace = self.trace(t.id, t.field, t.kind, where, t.pos or "", name=mark)
         inlines: list = [Span([], ident=mark)]
-        if h.label:
-            inlines += [Str(h.label), TAB]  # the heading styles hang wider than any number
-        inlines += title_inlines
-        if isinstance(b, Section) and b.title_note:
-            inlines.append(Span(self.text(b.title_note), style="Plan Title Note"))
+        if node.number:
+            inlines += [Str(node.number), TAB]  # the heading styles hang wider than any number
+        inlines += title
+        if node.note is not None:
+            inlines.append(Span(self.inline(node.note), style="Plan Title Note"))
         self.traces[trace.order] = Trace(
             trace.name,
             trace.id,
@@ -153,133 +139,65 @@ class _Builder(_Tables, _Lists):
             trace.order,
             _plain_text(inlines),
         )
+        package = node.kind == "package"
         self.heading_ppr[mark] = heading_indent(
-            h,
-            ctx.left + (1.0 if isinstance(b, PolicyPackage) else 0.0),
-            before_mm=12 if self.follows_goal(b) else None,
+            node,
+            ctx.left + (1.0 if package else 0.0),
+            before_mm=12 if node.after_goal else None,
         )
-        self.add({"t": "Header", "c": [min(h.depth, 6), ["", [], []], inlines]})
-        # The blocks below: ids of their own where the content gives one.
-        own = getattr(b, "id", None)
-        if isinstance(b, (Section, Challenge, Vision, PriorityGoal, PolicyPackage)) or (
-            isinstance(b, PackageGroup) and b.id
-        ):
-            inner = _Ctx(str(own), "", where, ctx.left, b)
-        else:  # a group without an id of its own, a 重点目標の案: counted from the holder
-            inner = _Ctx(ctx.id, path, where, ctx.left, b)
-        if isinstance(b, PolicyPackage):
-            inner = _Ctx(inner.id, inner.path, where, ctx.left + 1.0, b)  # .kind-package
-            self.package_parts(b, inner)
-            return
-        for j, child in enumerate(getattr(b, "body", ())):
-            self.block(child, inner, _join(inner.path, f"body[{j}]"))
-        if isinstance(b, GoalOutline):
-            marker = self.L["outline_marker"].plain
-            left = inner.left + self.list_offset(inner)
-            style = self.styles.get("Point", left=left, hang=_marker_width(marker))
-            for v in (v for v in self.plan.index.visions.values() if v.goal == b.goal):
-                self.add(
-                    self.para(
-                        style,
-                        [
-                            *marked(marker, _marker_width(marker)),
-                            self.link("#" + v.id, self.text(v.title)),
-                        ],
-                        self.trace(v.id, "title", "vision", where, v.title),
-                    )
-                )
+        self.add({"t": "Header", "c": [min(node.depth, 6), ["", [], []], inlines]})
+        left = ctx.left + (1.0 if package else 0.0)  # .kind-package
+        inner = _Ctx(where, left, node)
+        for child in node.body:
+            self.node(child, inner)
 
-    def follows_goal(self, b: Any) -> bool:
-        """A 重点目標 right after another stands further off (plan.css .kind-goal + .kind-goal)."""
-        if not isinstance(b, PriorityGoal):
-            return False
-        parent = self.plan.index.parents.get(id(b))
-        siblings = children(parent) if parent is not None else self.plan.parts
-        i = next((i for i, s in enumerate(siblings) if s is b), 0)
-        return i > 0 and isinstance(siblings[i - 1], PriorityGoal)
-
-    def package_parts(self, pkg: PolicyPackage, ctx: _Ctx) -> None:
-        for i, part in enumerate(pkg.parts):
-            ppath = f"parts[{i}]"
-            label = self.L.get(part.label)
-            self.add(
-                self.para(
-                    self.styles.get("Part Label", left=ctx.left),
-                    [Str(f"【{label.plain if label else part.label}】")],
-                    self.trace(ctx.id, ppath, "part", ctx.where, label or ""),
-                )
+    def part(self, node: tree.Part, ctx: _Ctx) -> None:
+        self.add(
+            self.para(
+                self.styles.get("Part Label", left=ctx.left),
+                [Str(f"【{node.label.plain or node.name}】")],
+                self.traced(node.trace, ctx.where),
             )
-            if isinstance(part, KpiPart):
-                if isinstance(part.kpis, Pending):
-                    self.origin[id(part.kpis)] = (ctx.id, _join(ppath, "kpis"))
-                    self.pending(part.kpis, ctx, _join(ppath, "kpis"), value=True)
-                else:
-                    self.kpi_table(part.kpis, ctx)
-            elif isinstance(part, PackagePart):
-                for j, child in enumerate(part.body):
-                    self.block(child, ctx, f"{ppath}.body[{j}]")
+        )
+        for child in node.body:
+            self.node(child, ctx)
 
     # -------------------------------------------------------------- plain blocks
 
-    def paragraph(self, b: Paragraph, ctx: _Ctx, path: str) -> None:
+    def paragraph(self, node: tree.Paragraph, ctx: _Ctx) -> None:
         left = ctx.left + self.para_offset(ctx)
-        trace = self.trace(ctx.id, path, "p", ctx.where, b.text)
-        if b.label:
+        trace = self.traced(node.trace, ctx.where)
+        if node.label is not None:
             style = self.styles.get("Labelled", left=left, hang=2)
-            tab = [TAB] if _width(b.label.plain) < 2 else []
-            inlines = [Span(self.text(b.label), style="Plan Gothic"), *tab, *self.text(b.text)]
+            tab = [TAB] if _width(node.label.plain) < 2 else []
+            label = Span(self.inline(node.label), style="Plan Gothic")
+            inlines = [label, *tab, *self.inline(node.text)]
         else:
-            role = {"center": "Center", "right": "Right"}.get(
-                b.align or "", "Body" if b.indent else "Flush"
-            )
-            style = self.styles.get(role, left=left)
-            inlines = self.text(b.text)
+            style = self.styles.get(_PARAGRAPH[node.look], left=left)
+            inlines = self.inline(node.text)
         self.add(self.para(style, inlines, trace))
 
-    def bullet_list(self, b: BulletList, ctx: _Ctx, path: str, left: float) -> None:
-        numbered = b.marker in NUMBERED_MARKERS
-        hang = 0 if b.marker == "none" else _marker_width(b.marker)
-        style = self.styles.get("Point", left=left, hang=hang)
-        for n, item in enumerate(b.items, start=1):
-            ipath = _join(path, f"list[{n - 1}]")
-            text = item.text if isinstance(item, ListItem) else item
-            mark = (
-                "" if b.marker == "none" else (list_marker(n, b.marker) if numbered else b.marker)
-            )
-            inlines = marked(mark, hang) + self.text(text)
-            self.add(self.para(style, inlines, self.trace(ctx.id, ipath, "list", ctx.where, text)))
-            if isinstance(item, ListItem):
-                inner = _Ctx(ctx.id, ctx.path, ctx.where, left + hang, ctx.node)
-                for j, child in enumerate(item.body):
-                    cpath = _join(ipath, f"body[{j}]")
-                    if isinstance(child, BulletList):
-                        self.bullet_list(child, inner, cpath, left + hang)
-                    elif isinstance(child, Paragraph):
-                        self.paragraph(
-                            child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
-                        )
-                    else:
-                        self.block(
-                            child, _Ctx(inner.id, inner.path, inner.where, left + hang), cpath
-                        )
+    def note(self, node: tree.Note, ctx: _Ctx) -> None:
+        style = self.styles.get("Note", left=ctx.left, hang=1)
+        inlines = [*marked(node.mark, 1), *self.inline(node.text)]
+        self.add(self.para(style, inlines, self.traced(node.trace, ctx.where)))
 
-    def pending(self, p: Pending, ctx: _Ctx, path: str, *, value: bool) -> None:
-        trace = self.trace(ctx.id, path, "pending", ctx.where, p.pending)
-        left = ctx.left
-        if p.label and len(p.label.raw) == 1:
-            self.add(
-                self.para(
-                    self.styles.get("Pending Note", left=left),
-                    [*self.text(p.label), *self.text(p.pending)],
-                    trace,
-                )
-            )
-            return
-        label = p.label or (self.L["pending_value"] if value else self.L["pending_text"])
-        self.add(
-            self.para(
-                self.styles.get("Pending", left=left),
-                [Span(self.text(label), style="Plan Strong"), *self.text(p.pending)],
-                trace,
-            )
-        )
+    def bullet_list(self, node: tree.List, ctx: _Ctx, left: float) -> None:
+        hang = 0 if node.marker == "none" else _marker_width(node.marker)
+        style = self.styles.get("Point", left=left, hang=hang)
+        for item in node.items:
+            inlines = marked(item.marker, hang) + self.inline(item.text)
+            self.add(self.para(style, inlines, self.traced(item.trace, ctx.where)))
+            # what stands under an item hangs with its text (a paragraph there is not set
+            # in by the section's look)
+            inner = _Ctx(ctx.where, left + hang)
+            for child in item.body:
+                if isinstance(child, tree.List):
+                    self.bullet_list(child, inner, left + hang)
+                else:
+                    self.node(child, inner)
+
+    def pending(self, node: tree.Pending, ctx: _Ctx) -> None:
+        trace = self.traced(node.trace, ctx.where)
+        style = self.styles.get("Pending Note" if node.note else "Pending", left=ctx.left)
+        self.add(self.para(style, [*self.inline(node.label), *self.inline(node.reason)], trace))

@@ -10,15 +10,8 @@ from typing import Any, assert_never
 
 from .. import tree
 from ..errors import Problem
-from ..model import (
-    Generated,
-    GoalOutline,
-    PackageGroup,
-    Plan,
-    Text,
-)
-from ..outline import Heading
-from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _plain_text
+from ..model import Plan
+from .pandoc_ast import _SPACES, LINE_BREAK, Div, Para, Span, Str, _cell, _plain_text
 from .styles import StyleBook
 from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
 
@@ -27,14 +20,13 @@ from .trace_map import BOOKMARK, TRACE_PREFIX, Trace
 
 @dataclass(frozen=True)
 class _Ctx:
-    """Where the blocks being set stand: the nearest content id and the field path under
-    it, the headings above, the left margin (em) and the heading node that holds them."""
+    """Where the blocks being set stand: the headings above (their traces' place), the left
+    margin (em) and the heading that holds them (its look sets lists and paragraphs in);
+    the content id and field path of each block are its node's trace."""
 
-    id: str
-    path: str
     where: tuple[str, ...]
     left: float
-    node: Any = None
+    node: tree.Heading | None = None
 
 
 def _join(path: str, part: str) -> str:
@@ -76,20 +68,6 @@ _SECTION_END = (
 )
 
 
-def _is_front(block: Any) -> bool:
-    """The cover and the 目次: the front matter, without page numbers."""
-    return isinstance(block, Generated) and block.name in ("cover", "toc")
-
-
-def _content_id(h: Heading) -> str:
-    node = h.node
-    if isinstance(node, PackageGroup):
-        return node.vision
-    if isinstance(node, GoalOutline):
-        return node.goal
-    return getattr(node, "id", "") or h.anchor
-
-
 class _Core:
     """The plan as Pandoc's AST, with the trace of every paragraph: what every part of the
     builder shares (the traces, the paragraphs, the text)."""
@@ -121,14 +99,39 @@ class _Core:
         self.heading_marks = {
             h.anchor: f"{TRACE_PREFIX}{tag}_h{i}" for i, h in enumerate(self.outline.headings)
         }
-        self.origin: dict[int, tuple[str, str]] = {}
-        """(content id, field path) of typed items by ``id()``: the 未定事項一覧 points back."""
         self.heading_ppr: dict[str, str] = {}
         self.running_heads: list[str] = []
         """The title of each part that opens a section of the body, in order."""
+        self.document = tree.printed(plan, draft=draft)
+        self.footnotes = {f.id: f for f in self.document.footnotes}
         self.figures: dict[bytes, bytes] = {}
         """Each figure's stand-in given to Pandoc → the image that replaces it."""
         """Direct paragraph properties of each heading (by bookmark): its indent."""
+
+    def traced(self, t: tree.Trace, where: tuple[str, ...]) -> Trace:
+        """The trace map's entry of a paragraph the tree traces, under the headings ``where``."""
+        return self.trace(t.id, t.field, t.kind, where, t.pos or "")
+
+    def cell_para(self, style: str, row: tree.Row, n: int, ctx: _Ctx, *, sep: list) -> dict:
+        """Cell ``n`` of ``row`` as one paragraph, its lines joined by ``sep``."""
+        inlines: list = []
+        for i, line in enumerate(row.cells[n]):
+            inlines += [*(sep if i else []), *self.inline(line)]
+        traces = row.traces[n] if n < len(row.traces) else ()
+        return self.para(style, inlines, self.traced(traces[0], ctx.where) if traces else None)
+
+    def header(
+        self, table: tree.Table, style: str, ctx: _Ctx, spans: Mapping[int, tuple[int, str]]
+    ) -> list:
+        """A generated list's header row; ``spans``: per column, its span and alignment."""
+        (labels,) = table.header
+        (traces,) = table.header_traces
+        out = []
+        for n, (label, t) in enumerate(zip(labels, traces, strict=True)):
+            cols, align = spans.get(n, (1, "AlignDefault"))
+            para = self.para(style, self.inline(label), self.traced(t, ctx.where))
+            out.append(_cell([para], cols=cols, align=align))
+        return out
 
     # -------------------------------------------------------------- traces
 
@@ -150,11 +153,6 @@ class _Core:
         self.traces.append(t)
         return t
 
-    def label_trace(self, key: str, ctx: _Ctx) -> Trace:
-        """A paragraph of wording that is not content but a label (plan.yaml's ``labels``
-        over the defaults): traced to the label."""
-        return self.trace("", f"labels.{key}", "label", ctx.where, self.L[key])
-
     def para(self, style: str, inlines: list, trace: Trace | None) -> dict:
         """One Word paragraph, opened by its trace bookmark."""
         if trace is not None:
@@ -175,14 +173,6 @@ class _Core:
         self.blocks.append(block)
 
     # -------------------------------------------------------------- inline text
-
-    def text(self, value: Text | str | None) -> list:
-        """Content text as AST inlines (as printed, the footnotes as Word footnotes)."""
-        if value is None:
-            return []
-        if isinstance(value, Text):
-            return self.inline(tree.inline(value))
-        return [Str(str(value))] if value else []
 
     def inline(self, text: tree.Inline) -> list:
         """Printed text as AST inlines: its marks as Word sets them (strong in the plan's
@@ -220,6 +210,8 @@ class _Core:
                     out.append(self.link(m.href, kids))
                 case "break":
                     out.append(LINE_BREAK)
+                case "small":
+                    out.append(Span(kids, style="Plan Year"))
                 case _:
                     assert_never(m.kind)
             at, n = m.end, inner
@@ -251,9 +243,9 @@ class _Core:
         return Span(inlines)
 
     def footnote(self, fid: str) -> dict:
-        text = self.plan.footnotes.get(fid)
-        trace = self.trace(fid, "", "footnote", (), text if text is not None else "")
-        inlines = [Span([], ident=trace.name), *self.text(text)]
+        note = self.footnotes.get(fid)
+        trace = self.trace(fid, "", "footnote", (), note.trace.pos or "" if note else "")
+        inlines = [Span([], ident=trace.name), *(self.inline(note.text) if note else [])]
         self.traces[trace.order] = Trace(
             trace.name,
             trace.id,
@@ -265,26 +257,3 @@ class _Core:
             _plain_text(inlines),
         )
         return {"t": "Note", "c": [Para(inlines)]}
-
-    def heading_title(self, b: Any) -> tuple[list, str, str, Any]:
-        """A heading's title as printed, and the content item its text comes from."""
-        if isinstance(b, PackageGroup):
-            v = self.plan.vision(b.vision)
-            return (
-                [
-                    Str(self.L["group_open"].plain),
-                    *self.text(v.title),
-                    Str(self.L["group_close"].plain),
-                ],
-                v.id,
-                "title",
-                v.title,
-            )
-        if isinstance(b, GoalOutline):
-            g = self.plan.goal(b.goal)
-            return self.text(g.title), g.id, "title", g.title
-        return self.text(b.title), b.id, "title", b.title
-
-    def caption_no(self, b: Any) -> list:
-        no = self.outline.caption_no(b)
-        return [Str(f"{no}　")] if no else []

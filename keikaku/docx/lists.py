@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from ..model import (
-    Generated,
-    KpiPart,
-    PackageGroup,
-    Pending,
-    PolicyPackage,
-    Text,
-)
-from ..outline import zen
-from .core import _SLOT, _content_id, _Core, _Ctx, _join, _page_ref, _toc_page
+from .. import tree
+from .core import _SLOT, _Core, _Ctx, _page_ref, _toc_page
 from .pandoc_ast import (
     LINE_BREAK,
     TAB,
@@ -32,7 +23,19 @@ from .pandoc_ast import (
     marked,
 )
 from .styles import toc_levels
+from .tables import _kpi_share
 from .trace_map import Trace
+
+#: The cover's lines: the style of each field it prints.
+_COVER = {
+    "status": "Plan Cover Status",
+    "title": "Title",
+    "meeting": "Plan Cover Meeting",
+    "plan_period": "Plan Cover Meeting",
+    "notice": "Plan Cover Notice",
+    "date_line": "Plan Cover Date",
+    "issuer": "Plan Cover Issuer",
+}
 
 
 class _Lists(_Core):
@@ -40,75 +43,38 @@ class _Lists(_Core):
 
     # -------------------------------------------------------------- generated lists
 
-    def generated(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        name = b.name
-        if name == "cover":
-            self.cover()
-        elif name == "toc":
-            self.toc(b)
-        elif name == "package-list":
-            self.package_list(ctx)
-        elif name == "kpi-list":
-            self.kpi_list(ctx)
-        elif name == "pending-list":
-            self.pending_list(ctx, path)
-        elif name == "vision-examples":
-            self.vision_examples(b, ctx, path)
-
-    def cover(self) -> None:
-        m, L = self.plan.meta, self.L
-        where = (L["cover"].plain,)
-
-        def line(style: str, inlines: list, field_name: str, src: Any) -> None:
-            self.add(self.para(style, inlines, self.trace("", field_name, "cover", where, src)))
-
-        # Every line but the title is optional, as on the PDF's cover.
-        if m.status:
-            line(
-                "Plan Cover Status",
-                [Span(self.text(m.status), style="Plan Status Box")],
-                "status",
-                m.status,
-            )
-        line("Title", self.text(m.title), "title", m.title)
-        if m.meeting:
-            line(
-                "Plan Cover Meeting",
-                [Str("（"), *self.text(m.meeting), Str("）")],
-                "meeting",
-                m.meeting,
-            )
-        if m.plan_period:
-            line(
-                "Plan Cover Meeting",
-                [Str(L["plan_period"].plain + "　"), *self.text(m.plan_period)],
-                "plan_period",
-                m.plan_period,
-            )
-        if m.notice:
-            line("Plan Cover Notice", self.text(m.notice), "notice", m.notice)
-        if isinstance(m.date_line, Pending):
-            line(
-                "Plan Cover Date", [Str(L["pending_date"].plain)], "date_line", m.date_line.pending
-            )
-        elif m.date_line:
-            line("Plan Cover Date", self.text(m.date_line), "date_line", m.date_line)
-        if m.issuer:
-            line("Plan Cover Issuer", self.text(m.issuer), "issuer", m.issuer)
+    def cover(self, node: tree.Cover) -> None:
+        """The cover: each field it prints, in its order, in the style of its line (a
+        date not set yet prints its label; its reason goes to the 未定事項一覧)."""
+        where = (self.L["cover"].plain,)
+        for f in node.fields:
+            style = _COVER.get(f.name)
+            if style is None or not f.printed or f.trace is None:
+                continue
+            if not f.lines[0] and f.name != "title":
+                continue  # every line but the title is optional, as on the PDF's cover
+            text = self.inline(f.lines[0])
+            if f.name == "status":
+                text = [Span(text, style="Plan Status Box")]
+            elif f.name == "meeting":
+                text = [Str("（"), *text, Str("）")]
+            elif f.name == "plan_period":
+                text = [Str(self.L["plan_period"].plain + "　"), *text]
+            self.add(self.para(style, text, self.trace("", f.name, "cover", where, f.trace.pos)))
         # An empty paragraph after the frame: LibreOffice anchors a frame to the paragraph
         # that follows it, which must stand on the cover's page.
         self.styles.get("Page Break")
         self.add(RawBlock('<w:p><w:pPr><w:pStyle w:val="PlanPageBreak"/></w:pPr></w:p>'))
 
-    def toc(self, b: Generated) -> None:
+    def toc(self, node: tree.Toc) -> None:
         """目次: a TOC field over the heading styles (Heading 1 to the deepest level the
         PDF's 目次 lists), filled in as the PDF's 目次 reads: each entry the heading's number,
         a tab and its title, as the heading itself reads, so that an update by Word gives
         the same entries (``_outside_toc`` keeps out the headings the PDF's 目次 leaves out)."""
-        title = b.caption or self.L["toc_title"]
-        trace = self.trace("", "toc", "toc", (title.plain,), title)
-        self.add(self.para("TOC Heading", self.text(title), trace))
-        entries = self.outline.toc
+        where = (node.title.plain,)
+        trace = self.traced(node.trace, where)  # before the title's footnotes, if any
+        self.add(self.para("TOC Heading", self.inline(node.title), trace))
+        entries = node.entries
         if not entries:
             return
         xml = [
@@ -117,9 +83,8 @@ class _Lists(_Core):
         ]
         for i, e in enumerate(entries):
             mark = self.heading_marks[e.anchor]
-            t = self.trace(
-                _content_id(e), "title", "toc", (title.plain,), getattr(e.node, "title", "")
-            )
+            assert e.trace is not None
+            t = self.traced(e.trace, where)
             runs = [
                 f'<w:bookmarkStart w:id="{90000 + i}" w:name="{t.name}"/><w:bookmarkEnd w:id="{90000 + i}"/>'
             ]
@@ -131,12 +96,9 @@ class _Lists(_Core):
                 )
             link = [f'<w:hyperlink w:anchor="{mark}" w:history="1">']
             # The entry as the heading reads (a group's vision in ≪≫), as Word's update has it.
-            text = e.title
-            if isinstance(e.node, PackageGroup):
-                text = f"{self.L['group_open'].plain}{text}{self.L['group_close'].plain}"
             link.append(
-                f'<w:r><w:t xml:space="preserve">{_x(e.label)}</w:t></w:r><w:r><w:tab/></w:r>'
-                f'<w:r><w:t xml:space="preserve">{_x(text)}</w:t></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(e.number)}</w:t></w:r><w:r><w:tab/></w:r>'
+                f'<w:r><w:t xml:space="preserve">{_x(e.line)}</w:t></w:r>'
             )
             if self.pages is None:
                 link.append(self.slot("toc", e.anchor))
@@ -149,7 +111,7 @@ class _Lists(_Core):
             depth = min(e.depth, 6)
             xml.append(f'<w:p><w:pPr><w:pStyle w:val="TOC{depth}"/></w:pPr>{"".join(runs)}</w:p>')
             self.traces[t.order] = Trace(
-                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.label}\t{text}"
+                t.name, t.id, t.path, t.kind, t.where, t.src, t.order, f"{e.number}\t{e.line}"
             )
         xml.append("</w:sdtContent></w:sdt>")
         self.add(RawBlock("".join(xml)))
@@ -179,392 +141,127 @@ class _Lists(_Core):
 
         return _SLOT.sub(filled, xml) if self.slots else xml
 
-    def package_list(self, ctx: _Ctx) -> None:
-        L = self.L
-        cell, head, group = (
-            self.styles.get("Cell"),
-            self.styles.get("Cell Head"),
-            self.styles.get("Cell Group"),
-        )
-        for goal in self.plan.goals:
-            gh = self.outline.of(goal)
-            header = [
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_head"].plain)],
-                            self.label_trace("package_list_head", ctx),
-                        )
-                    ],
-                    cols=2,
-                ),
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_kpi"].plain)],
-                            self.label_trace("package_list_kpi", ctx),
-                        )
-                    ],
-                    align="AlignCenter",
-                ),
-                _cell(
-                    [
-                        self.para(
-                            head,
-                            [Str(L["package_list_page"].plain)],
-                            self.label_trace("package_list_page", ctx),
-                        )
-                    ],
-                    align="AlignCenter",
-                ),
-            ]
-            rows = [
-                [
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                [Str(f"{gh.label}　"), *self.text(goal.title)],
-                                self.trace(goal.id, "title", "package-list", ctx.where, goal.title),
-                            )
-                        ],
-                        cols=4,
-                    )
-                ]
-            ]
-            for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
-                v = self.plan.vision(grp.vision)
-                rows.append(
-                    [
-                        _cell(
-                            [
-                                self.para(
-                                    group,
-                                    [
-                                        Str(
-                                            f"{self.outline.of(grp).label}　{L['group_open'].plain}"
-                                        ),
-                                        *self.text(v.title),
-                                        Str(L["group_close"].plain),
-                                    ],
-                                    self.trace(v.id, "title", "package-list", ctx.where, v.title),
-                                )
-                            ],
-                            cols=4,
-                        )
-                    ]
-                )
-                for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
-                    count = (
-                        L["pending_value"].plain
-                        if isinstance(pkg.kpis, Pending)
-                        else f"{zen(len(pkg.kpis))}{L['kpi_count'].plain}"
-                    )
-                    rows.append(
-                        [
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [Str(self.outline.of(pkg).label)],
-                                        self.trace(pkg.id, "", "number", ctx.where, pkg.title),
-                                    )
-                                ]
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [self.link("#" + pkg.id, self.text(pkg.title))],
-                                        self.trace(
-                                            pkg.id, "title", "package-list", ctx.where, pkg.title
-                                        ),
-                                    )
-                                ]
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [Str(count)],
-                                        self.trace(
-                                            pkg.id,
-                                            self.kpis_path(pkg),
-                                            "count",
-                                            ctx.where,
-                                            pkg.kpi_part or pkg.title,
-                                        ),
-                                    )
-                                ],
-                                align="AlignCenter",
-                            ),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        [self.page_ref(self.outline.of(pkg).anchor)],
-                                        self.trace(pkg.id, "", "page", ctx.where, pkg.title),
-                                    )
-                                ],
-                                align="AlignCenter",
-                            ),
-                        ]
-                    )
-            # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ, 3em for
-            # the page). The page is a PAGEREF field to the package's heading: Word counts
-            # its own pages when the fields are updated; until then it shows the PDF's.
-            self.add(
-                TableBlock(
-                    [0.12, 0.64, 0.16, 0.08],
-                    [header],
-                    rows,
-                    ["AlignDefault", "AlignDefault", "AlignCenter", "AlignCenter"],
-                )
-            )
+    # -------------------------------------------------------------- 参考１–４ from the tree
 
-    def kpi_list(self, ctx: _Ctx) -> None:
-        from ..render import kpi_columns, kpi_value
-
-        L = self.L
-        value = float(kpi_columns(self.plan)["value"].removesuffix("em")) * 9.5 / 10.5 / 45
-        cell, head, group = (
-            self.styles.get("Cell"),
-            self.styles.get("Cell Head"),
-            self.styles.get("Cell Group"),
-        )
-        for goal in self.plan.goals:
-            header = [
-                _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-                for k in (
-                    "kpi_list_package",
-                    "kpi_indicator",
-                    "kpi_baseline",
-                    "kpi_target",
-                    "kpi_notes",
-                )
-            ]
-            rows = [
-                [
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                [Str(f"{self.outline.of(goal).label}　"), *self.text(goal.title)],
-                                self.trace(goal.id, "title", "kpi-list", ctx.where, goal.title),
-                            )
-                        ],
-                        cols=5,
-                    )
-                ]
-            ]
-            for grp in (g for g in goal.body if isinstance(g, PackageGroup)):
-                for pkg in (p for p in grp.body if isinstance(p, PolicyPackage)):
-                    title = [self.link("#" + pkg.id, self.text(pkg.title))]
-                    if isinstance(pkg.kpis, Pending):
-                        rows.append(
-                            [
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            title,
-                                            self.trace(
-                                                pkg.id, "title", "kpi-list", ctx.where, pkg.title
-                                            ),
-                                        )
-                                    ]
-                                ),
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            [
-                                                Span(
-                                                    [Str(L["pending_value"].plain)],
-                                                    style="Plan Strong",
-                                                ),
-                                                *self.text(pkg.kpis.pending),
-                                            ],
-                                            self.trace(
-                                                pkg.id,
-                                                self.kpis_path(pkg),
-                                                "kpi-list",
-                                                ctx.where,
-                                                pkg.kpis.pending,
-                                            ),
-                                        )
-                                    ],
-                                    cols=4,
-                                ),
-                            ]
-                        )
-                    listed: list[tuple[Any, str]] = []
-                    if not isinstance(pkg.kpis, Pending):
-                        listed += [(k, "" if i else "national") for i, k in enumerate(pkg.kpis)]
-                    # A regional edition's own ＫＰＩ of the package, after the national ones.
-                    listed += [
-                        (k, "" if i else "regional") for i, k in enumerate(pkg.regional_kpis)
-                    ]
-                    for k, lead in listed:
-                        if lead == "national":
-                            first = self.para(
-                                cell,
-                                title,
-                                self.trace(pkg.id, "title", "kpi-list", ctx.where, pkg.title),
-                            )
-                        elif lead == "regional":
-                            first = self.para(
-                                cell,
-                                [Str(f"（{L['regional_kpis'].plain}）")],
-                                self.label_trace("regional_kpis", ctx),
-                            )
-                        else:
-                            first = self.para(cell, [], None)
-                        indicator = [*self.text(k.indicator)]
-                        if k.unit:
-                            indicator.append(
-                                Span([Str("（"), *self.text(k.unit), Str("）")], style="Plan Year")
-                            )
-                        row = [
-                            _cell([first]),
-                            _cell(
-                                [
-                                    self.para(
-                                        cell,
-                                        indicator,
-                                        self.trace(
-                                            k.id, "indicator", "kpi-list", ctx.where, k.indicator
-                                        ),
-                                    )
-                                ]
-                            ),
-                        ]
-                        for name in ("baseline", "target"):
-                            v = getattr(k, name)
-                            if isinstance(v, Pending):
-                                inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
-                            else:
-                                shown = v.value if isinstance(v.value, Text) else None
-                                inl = [
-                                    *(
-                                        self.text(shown)
-                                        if shown is not None
-                                        else [Str(str(kpi_value(v.value)))]
-                                    ),
-                                    LINE_BREAK,
-                                    Span(
-                                        [Str("（"), *self.text(v.year), Str("）")],
-                                        style="Plan Year",
-                                    ),
-                                ]
-                            row.append(
-                                _cell(
-                                    [
-                                        self.para(
-                                            cell,
-                                            inl,
-                                            self.trace(
-                                                k.id,
-                                                name,
-                                                "kpi-list",
-                                                ctx.where,
-                                                v.pending if isinstance(v, Pending) else v.year,
-                                            ),
-                                        )
-                                    ]
-                                )
-                            )
-                        notes = (
-                            self.para(
-                                cell,
-                                self.text(k.notes),
-                                self.trace(k.id, "notes", "kpi-list", ctx.where, k.notes),
-                            )
-                            if k.notes
-                            else self.para(cell, [], None)
-                        )
-                        row.append(_cell([notes]))
-                        rows.append(row)
-            self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
-
-    def kpis_path(self, pkg: PolicyPackage) -> str:
-        i = next((i for i, p in enumerate(pkg.parts) if isinstance(p, KpiPart)), 0)
-        return f"parts[{i}].kpis"
-
-    def pending_list(self, ctx: _Ctx, path: str) -> None:
-        """The 未定事項一覧 as the PDF prints it: each reason once, numbered, with the places
-        it stands for under it."""
-        L = self.L
-        self.add(
-            self.para(
-                self.styles.get("Appendix Note"),
-                [Str(L["pending_list_note"].raw.replace("{count}", zen(len(self.plan.pending))))],
-                self.trace(ctx.id, path, "pending-list", ctx.where, L["pending_list_note"]),
-            )
-        )
-        style = self.styles.get("Pending Item", hang=2)
-        marker = L["pending_list_marker"].plain
-        for n, (reason, places) in enumerate(self.plan.pending_groups, start=1):
-            cid, ipath = self.origin.get(id(places[0][1]), ("", ""))
-            count = (
-                [Str(L["pending_list_count"].raw.replace("{count}", zen(len(places))))]
-                if len(places) > 1
-                else []
-            )
-            inlines = [
-                Span([Str(zen(n))], style="Plan Gothic"),
-                *([TAB] if _width(zen(n)) < 2 else []),
-                Span([*self.text(reason), *count], style="Plan Gothic"),
-            ]
-            for where, _ in places:
-                inlines += [LINE_BREAK, Str(marker + where)]
-            self.add(
-                self.para(style, inlines, self.trace(cid, ipath, "pending-list", ctx.where, reason))
-            )
-
-    def vision_examples(self, b: Generated, ctx: _Ctx, path: str) -> None:
-        L = self.L
-        if b.caption:
+    def listed(self, node: tree.Generated, ctx: _Ctx) -> None:
+        """A generated list the tree holds as tables (参考１, ２, the 施策テーマの例) or as a
+        list (参考３: the 未定事項一覧)."""
+        if node.caption is not None and node.caption_trace is not None:
             self.add(
                 self.para(
                     self.styles.get("Block Title", left=ctx.left),
-                    self.text(b.caption),
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                    self.inline(node.caption),
+                    self.traced(node.caption_trace, ctx.where),
                 )
             )
-        cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        marker = L["examples_marker"].plain
-        point = self.styles.get("Cell Point", hang=_marker_width(marker))
-        header = [
-            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-            for k in ("vision_examples_vision", "vision_examples_themes")
-        ]
+        if node.name in ("package-list", "kpi-list", "vision-examples"):
+            cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
+        if node.name in ("package-list", "kpi-list"):
+            group = self.styles.get("Cell Group")
+        for part in node.body:
+            match part:
+                case tree.Table(role="package-list"):
+                    self.package_list(part, ctx, cell, head, group)
+                case tree.Table(role="kpi-list"):
+                    self.kpi_list(part, ctx, cell, head, group)
+                case tree.Table(role="vision-examples"):
+                    self.vision_examples(part, ctx, cell, head)
+                case tree.List():
+                    self.pending_list(part, ctx)
+                case tree.Cover():
+                    self.cover(part)
+                case tree.Toc():
+                    self.toc(part)
+                case _:
+                    raise ValueError(f"{node.name}: {type(part).__name__}")
+
+    def package_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
+        center = "AlignCenter"
+        header = self.header(
+            table, head, ctx, {0: (2, "AlignDefault"), 1: (1, center), 2: (1, center)}
+        )
         rows = []
-        for v in self.plan.index.visions.values():
-            if not v.theme_examples:
+        for row in table.rows:
+            if len(row.cells) == 1:  # a 重点目標, a group
+                rows.append([_cell([self.cell_para(group, row, 0, ctx, sep=[])], cols=4)])
                 continue
+            no, title, count = (self.cell_para(cell, row, n, ctx, sep=[]) for n in range(3))
+            page = self.para(
+                cell, [self.page_ref(row.key)], self.traced(row.traces[3][0], ctx.where)
+            )
+            rows.append(
+                [
+                    _cell([no]),
+                    _cell([title]),
+                    _cell([count], align=center),
+                    _cell([page], align=center),
+                ]
+            )
+        # The PDF's widths (plan.css: 3.5em + 2em for the number, 6em for ＫＰＩ, 3em for
+        # the page). The page is a PAGEREF field to the package's heading: Word counts
+        # its own pages when the fields are updated; until then it shows the PDF's.
+        self.add(
+            TableBlock(
+                [0.12, 0.64, 0.16, 0.08],
+                [header],
+                rows,
+                ["AlignDefault", "AlignDefault", center, center],
+            )
+        )
+
+    def kpi_list(self, table: tree.Table, ctx: _Ctx, cell: str, head: str, group: str) -> None:
+        value = _kpi_share(table.columns[2])
+        header = self.header(table, head, ctx, {})
+        rows = []
+        for row in table.rows:
+            if len(row.cells) == 1:  # a 重点目標
+                rows.append([_cell([self.cell_para(group, row, 0, ctx, sep=[])], cols=5)])
+            elif len(row.cells) == 2:  # a package whose ＫＰＩ are not set: the reason
+                title, reason = (self.cell_para(cell, row, n, ctx, sep=[]) for n in range(2))
+                rows.append([_cell([title]), _cell([reason], cols=4)])
+            else:
+                paras = [self.cell_para(cell, row, n, ctx, sep=[LINE_BREAK]) for n in range(5)]
+                rows.append([_cell([p]) for p in paras])
+        self.add(TableBlock(_fractions([0.24, None, value, value, 0.2]), [header], rows))
+
+    def pending_list(self, node: tree.List, ctx: _Ctx) -> None:
+        """The 未定事項一覧 as the PDF prints it: each reason once, numbered, with the places
+        it stands for under it."""
+        note, *reasons = node.items
+        self.add(
+            self.para(
+                self.styles.get("Appendix Note"),
+                self.inline(note.text),
+                self.traced(note.trace, ctx.where),
+            )
+        )
+        style = self.styles.get("Pending Item", hang=2)
+        for item in reasons:
+            inlines = [
+                Span([Str(item.marker)], style="Plan Gothic"),
+                *([TAB] if _width(item.marker) < 2 else []),
+                Span(self.inline(item.text), style="Plan Gothic"),
+            ]
+            for places in item.body:
+                for place in tree.walk((places,)):
+                    if isinstance(place, tree.ListItem):
+                        inlines += [LINE_BREAK, Str(place.marker), *self.inline(place.text)]
+            self.add(self.para(style, inlines, self.traced(item.trace, ctx.where)))
+
+    def vision_examples(self, table: tree.Table, ctx: _Ctx, cell: str, head: str) -> None:
+        marker = self.L["examples_marker"].plain
+        point = self.styles.get("Cell Point", hang=_marker_width(marker))
+        header = self.header(table, head, ctx, {})
+        rows = []
+        for row in table.rows:
             themes = [
                 self.para(
                     point,
-                    [*marked(marker, _marker_width(marker)), *self.text(t)],
-                    self.trace(v.id, f"theme_examples[{i}]", "vision-examples", ctx.where, t),
+                    [*marked(marker, _marker_width(marker)), *self.inline(line.after(len(marker)))],
+                    self.traced(t, ctx.where),
                 )
-                for i, t in enumerate(v.theme_examples)
+                for line, t in zip(row.cells[1], row.traces[1], strict=True)
             ]
-            rows.append(
-                [
-                    _cell(
-                        [
-                            self.para(
-                                cell,
-                                self.text(v.title),
-                                self.trace(v.id, "title", "vision-examples", ctx.where, v.title),
-                            )
-                        ]
-                    ),
-                    _cell(themes),
-                ]
-            )
+            title = self.cell_para(cell, row, 0, ctx, sep=[])  # traced after its themes
+            rows.append([_cell([title]), _cell(themes)])
         self.add(TableBlock([0.4, 0.6], [header], rows))

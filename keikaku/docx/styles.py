@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from ..docx_fonts import GOTHIC, MINCHO
 from ..outline import Heading, Outline
@@ -159,7 +160,18 @@ _HEADING_LOOKS = {
 }
 
 
-def heading_indent(h: Heading, left_em: float, *, before_mm: float | None = None) -> str:
+class _Numbered(Protocol):
+    """A numbered heading: the outline's, or the document tree's."""
+
+    @property
+    def look(self) -> str: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+
+
+def heading_indent(h: _Numbered, left_em: float, *, before_mm: float | None = None) -> str:
     """A heading's indent as the PDF sets it: the number in a box as wide as its numbering
     style asks (or the number, if wider) and half an em after it, then the title; a
     wrapped title lines up under its first line."""

@@ -11,19 +11,6 @@ from typing import Any, assert_never
 from .. import files, tree
 from ..errors import Problem
 from ..limits import MAX_IMAGE_BYTES
-from ..model import (
-    HEADINGS,
-    Diagram,
-    Figure,
-    MarkdownBlock,
-    MarkdownFile,
-    Pending,
-    Projects,
-    Table,
-    Text,
-    printed_number,
-)
-from ..outline import zen
 from .core import _Core, _Ctx, _join
 from .pandoc_ast import (
     LINE_BREAK,
@@ -39,204 +26,108 @@ from .pandoc_ast import (
 )
 from .trace_map import Trace
 
+#: The share of the text width of each column of a 主要事業.
+_PROJECT_SHARES = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
+
+
+def _kpi_share(width: str) -> float:
+    """A ＫＰＩ table's column width (em of its 9.5pt text) as a share of the text width
+    (45 em of 10.5pt)."""
+    return float(width.removesuffix("em")) * 9.5 / 10.5 / 45
+
 
 class _Tables(_Core):
     """The tables, figures, diagrams and Markdown of the plan."""
 
-    def table(self, b: Table, ctx: _Ctx, path: str) -> None:
-        if b.caption:
-            self.add(
-                self.para(
-                    self.styles.get("Table Caption", left=ctx.left),
-                    [*self.caption_no(b), *self.text(b.caption)],
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
-                )
-            )
-        ncols = max((len(r) for r in b.rows), default=1)
-        widths = _fractions(
-            [_em(w) if w != "auto" else None for w in b.widths] + [None] * (ncols - len(b.widths))
-        )
-        cell = self.styles.get("Cell")
-        head_style = self.styles.get("Cell Head")
-
-        def row(r: int, cells: tuple) -> list:
-            return [
-                _cell(
-                    [
-                        self.para(
-                            head_style if r < b.header else cell,
-                            self.text(c),
-                            self.trace(
-                                ctx.id, _join(path, f"table[{r}][{c_i}]"), "cell", ctx.where, c
-                            ),
-                        )
-                    ]
-                )
-                for c_i, c in enumerate(cells)
-            ]
-
-        head = [row(r, cells) for r, cells in enumerate(b.rows[: b.header])]
-        body = [row(r + b.header, cells) for r, cells in enumerate(b.rows[b.header :])]
-        self.add(TableBlock(widths[:ncols], head, body))
-        if b.source:
-            self.add(
-                self.para(
-                    self.styles.get("Source"),
-                    [Str(self.L["source"].plain), *self.text(b.source)],
-                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
-                )
-            )
-
-    def projects(self, b: Projects, ctx: _Ctx, path: str) -> None:
-        """主要事業 as plan.pdf sets it (blocks.html): the columns some row fills, a row
-        per project, the 計 computed; the header repeated on every page."""
-        if b.caption:
-            self.add(
-                self.para(
-                    self.styles.get("Table Caption", left=ctx.left),
-                    [*self.caption_no(b), *self.text(b.caption)],
-                    self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
-                )
-            )
-        columns = b.columns
+    def table(self, table: tree.Table, ctx: _Ctx) -> None:
+        """A content table (its columns as wide as the content gives them) or a 主要事業
+        (blocks.html: the columns some row fills, a row per project, the 計 last, set as
+        the header is)."""
+        self.caption(table, ctx)
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        header = [
-            _cell([self.para(head, [Str(self.L[label].plain)], self.label_trace(label, ctx))])
-            for _name, label in columns
-        ]
-        aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name, _ in columns]
-        rows = []
-        for p in b.projects:
-            cells = []
-            for (name, _label), align in zip(columns, aligns, strict=True):
-                value = getattr(p, name)
-                inl = (
-                    []
-                    if value is None
-                    else [Str(printed_number(value))]
-                    if name == "cost"
-                    else self.text(value)
-                )
-                src = value if isinstance(value, Text) else p.pos
-                cells.append(
-                    _cell(
-                        [self.para(cell, inl, self.trace(p.id, name, "project", ctx.where, src))],
-                        align=align,
-                    )
-                )
-            rows.append(cells)
-        total = self.L["projects_total"].raw.replace("{count}", zen(b.count))
-        cost = b.total_cost
-        rows.append(
-            [
-                _cell([self.para(head, [Str(total)], self.label_trace("projects_total", ctx))]),
-                *(
+        if table.role == "projects":
+            header = [self.header(table, head, ctx, {})]
+            aligns = ["AlignRight" if name == "cost" else "AlignDefault" for name in table.columns]
+            rows = [
+                [
                     _cell(
                         [
-                            self.para(
-                                head,
-                                [Str(printed_number(cost))]
-                                if name == "cost" and cost is not None
-                                else [],
-                                None,
+                            self.cell_para(
+                                head if n == len(table.rows) else cell,
+                                row,
+                                c,
+                                ctx,
+                                sep=[],
                             )
                         ],
                         align=align,
                     )
-                    for (name, _label), align in zip(columns[1:], aligns[1:], strict=True)
-                ),
+                    for c, align in enumerate(aligns)
+                ]
+                for n, row in enumerate(table.rows, 1)
             ]
-        )
-        share = {"name": 0.3, "place": 0.2, "completion": 0.14, "cost": 0.14, "notes": 0.22}
-        widths = _fractions([share[name] for name, _ in columns])
-        self.add(TableBlock(widths, [header], rows, aligns))
-        if b.source:
+            widths = _fractions([_PROJECT_SHARES[name] for name in table.columns])
+            self.add(TableBlock(widths, header, rows, aligns))
+        else:
+            ncols = max(
+                (len(r) for r in (*table.header, *(r.cells for r in table.rows))), default=1
+            )
+            given = [_em(w) if w != "auto" else None for w in table.columns]
+            widths = _fractions(given + [None] * (ncols - len(given)))
+            header = [
+                [
+                    _cell([self.para(head, self.inline(c), self.traced(t, ctx.where))])
+                    for c, t in zip(cells, traces, strict=True)
+                ]
+                for cells, traces in zip(table.header, table.header_traces, strict=True)
+            ]
+            rows = [
+                [_cell([self.cell_para(cell, row, c, ctx, sep=[])]) for c in range(len(row.cells))]
+                for row in table.rows
+            ]
+            self.add(TableBlock(widths[:ncols], header, rows))
+        if table.source is not None and table.source_trace is not None:
             self.add(
                 self.para(
                     self.styles.get("Source"),
-                    [Str(self.L["source"].plain), *self.text(b.source)],
-                    self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                    self.inline(table.source),
+                    self.traced(table.source_trace, ctx.where),
                 )
             )
 
-    def kpi_table(self, kpis: tuple, ctx: _Ctx) -> None:
-        from ..render import kpi_columns, kpi_value
+    def caption(self, table: tree.Table, ctx: _Ctx) -> None:
+        if table.caption is not None and table.caption_trace is not None:
+            number = [Str(f"{table.number}　")] if table.number else []
+            self.add(
+                self.para(
+                    self.styles.get("Table Caption", left=ctx.left),
+                    [*number, *self.inline(table.caption)],
+                    self.traced(table.caption_trace, ctx.where),
+                )
+            )
 
-        widths = kpi_columns(self.plan)
-        unit = float(widths["unit"].removesuffix("em")) * 9.5 / 10.5 / 45
-        value = float(widths["value"].removesuffix("em")) * 9.5 / 10.5 / 45
-        L = self.L
+    def kpi_table(self, table: tree.Table, ctx: _Ctx) -> None:
+        """A package's 【ＫＰＩ】: its columns as wide as the PDF's (``tree.kpi_columns``)."""
+        unit, value = _kpi_share(table.columns[1]), _kpi_share(table.columns[2])
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
-        header = [
-            _cell([self.para(head, [Str(L[k].plain)], self.label_trace(k, ctx))])
-            for k in ("kpi_indicator", "kpi_unit", "kpi_baseline", "kpi_target", "kpi_notes")
+        header = self.header(table, head, ctx, {})
+        rows = [
+            [_cell([self.cell_para(cell, row, n, ctx, sep=[LINE_BREAK])]) for n in range(5)]
+            for row in table.rows
         ]
-        rows = []
-        for k in kpis:
-            cells = [
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.indicator),
-                            self.trace(k.id, "indicator", "kpi", ctx.where, k.indicator),
-                        )
-                    ]
-                ),
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.unit) if k.unit else [Str(L["kpi_no_unit"].plain)],
-                            self.trace(k.id, "unit", "kpi", ctx.where, k.unit or ""),
-                        )
-                    ]
-                ),
-            ]
-            for name in ("baseline", "target"):
-                v = getattr(k, name)
-                if isinstance(v, Pending):
-                    inl = [Span([Str(L["pending_value"].plain)], style="Plan Strong")]
-                    src: Any = v.pending
-                else:
-                    shown = v.value if isinstance(v.value, Text) else None
-                    inl = [
-                        *(
-                            self.text(shown)
-                            if shown is not None
-                            else [Str(str(kpi_value(v.value)))]
-                        ),
-                        LINE_BREAK,
-                        Span([Str("（"), *self.text(v.year), Str("）")], style="Plan Year"),
-                    ]
-                    src = v.year
-                cells.append(
-                    _cell([self.para(cell, inl, self.trace(k.id, name, "kpi", ctx.where, src))])
-                )
-            cells.append(
-                _cell(
-                    [
-                        self.para(
-                            cell,
-                            self.text(k.notes),
-                            self.trace(k.id, "notes", "kpi", ctx.where, k.notes or ""),
-                        )
-                    ]
-                )
-            )
-            rows.append(cells)
         notes = 0.24
         rest = max(1.0 - unit - 2 * value - notes, 0.2)
         self.add(TableBlock(_fractions([rest, unit, value, value, notes]), [header], rows))
 
-    def figure(self, b: Figure, ctx: _Ctx, path: str) -> None:
+    def figure(self, b: tree.Figure, ctx: _Ctx) -> None:
+        assert b.alt_trace and b.caption_trace and b.source_trace
         data = self.image_bytes(b)
         suffix = Path(b.src).suffix.lower()
-        trace = self.trace(ctx.id, path, "figure", ctx.where, b.alt)
+        trace = self.traced(b.alt_trace, ctx.where)
         if data is None or suffix == ".svg":
             # SVG is left out: Word shows an SVG only with a PNG fallback, which pandoc
             # makes only with rsvg-convert; the alt text stands in, with caption and 出典.
-            self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt.plain}］")], trace))
+            self.add(self.para(self.styles.get("Figure"), [Str(f"［図：{b.alt}］")], trace))
         else:
             from ..images import placeholder, printed
 
@@ -252,29 +143,32 @@ class _Tables(_Core):
             width = _em(b.width) if b.width else None
             if width is not None:
                 attrs.append(["width", f"{round(width * 100)}%"])
-            image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt.plain)], [url, ""]]}
+            image = {"t": "Image", "c": [["", [], attrs], [Str(b.alt)], [url, ""]]}
             self.add(self.para(self.styles.get("Figure"), [image], trace))
+        number = [Str(f"{b.number}　")] if b.number else []
         self.add(
             self.para(
                 self.styles.get("Figure Caption"),
-                [*self.caption_no(b), *self.text(b.caption)],
-                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                [*number, *self.inline(b.caption)],
+                self.traced(b.caption_trace, ctx.where),
             )
         )
         self.add(
             self.para(
                 self.styles.get("Source"),
-                [Str(self.L["source"].plain), *self.text(b.source)],
-                self.trace(ctx.id, _join(path, "source"), "source", ctx.where, b.source),
+                self.inline(b.source),
+                self.traced(b.source_trace, ctx.where),
             )
         )
 
-    def image_bytes(self, b: Figure) -> bytes | None:
+    def image_bytes(self, b: tree.Figure) -> bytes | None:
+        pos = b.trace.pos  # a block's trace has its place: the figure's
+        assert pos is not None
         root = self.content or files.current_root()
         if root is None:
             self.problems.append(
                 Problem(
-                    b.pos,
+                    pos,
                     f"図「{b.src}」の画像を読むには内容のフォルダが必要です。"
                     " (content folder not given for figures)",
                 )
@@ -283,47 +177,45 @@ class _Tables(_Core):
         try:
             return files.read_bytes(root / b.src, root=root, limit=MAX_IMAGE_BYTES)
         except files.Refused as exc:
-            self.problems.append(Problem(b.pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
+            self.problems.append(Problem(pos, f"図「{b.src}」の画像を読めません。{exc.reason}"))
             return None
 
-    def diagram(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+    def diagram(self, b: tree.Diagram, ctx: _Ctx) -> None:
         if b.name == "society":
-            self.society(b, ctx, path)
+            self.society(b, ctx)
         else:
-            self.pillars(b, ctx, path)
+            self.pillars(b, ctx)
+        assert b.caption_trace is not None
+        number = [Str(f"{b.number}　")] if b.number else []
         self.add(
             self.para(
                 self.styles.get("Figure Caption"),
-                [*self.caption_no(b), *self.text(b.caption)],
-                self.trace(ctx.id, _join(path, "caption"), "caption", ctx.where, b.caption),
+                [*number, *self.inline(b.caption)],
+                self.traced(b.caption_trace, ctx.where),
             )
         )
 
-    def society(self, b: Diagram, ctx: _Ctx, path: str) -> None:
+    def boxed(self, style: str, box: tree.Box, where: tuple[str, ...], extra: list) -> dict:
+        """A box of a diagram as a paragraph: its title (and ``extra`` after it)."""
+        inlines = [*self.inline(box.title), *extra]
+        return self.para(style, inlines, self.traced(box.trace, where) if box.trace else None)
+
+    def society(self, b: tree.Diagram, ctx: _Ctx) -> None:
         """The diagram of 課題 → 姿 → 重点目標 (the PDF's SVG) as a table in the same three
         columns: every 基本的な課題認識; each 目指す社会の姿 in a row of its own, with the 課題
         the content links to it (``links:``) under 「対応する課題」; each 重点目標 beside its 姿."""
-        from ..figures import _heading_of
-
-        index = self.plan.index
-        goal_order = list(
-            dict.fromkeys([o.goal for o in index.outlines] + [g.id for g in self.plan.goals])
-        )
-        visions = sorted(
-            index.visions.values(),
-            key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
-        )
-        goals = {g.id: g for g in self.plan.goals}
-        visions = [v for v in visions if v.goal in goals]
-        challenges = {c.id: c for c in index.challenges}
-        links: dict[str, list[str]] = {}
-        for link in b.links:
-            links.setdefault(link.vision, []).append(link.challenge)
-        heads = (
-            _heading_of(self.plan, index.challenges[0] if index.challenges else None, ""),
-            _heading_of(self.plan, visions[0] if visions else None, ""),
-            _heading_of(self.plan, index.outlines[0] if index.outlines else None, ""),
-        )
+        boxes = {
+            role: [x for x in b.boxes if x.role == role]
+            for role in ("head", "challenge", "vision", "goal")
+        }
+        challenges = {x.key: x for x in boxes["challenge"]}
+        goals = {x.key: x for x in boxes["goal"]}
+        goal_of = {a.start: a.end for a in b.arrows if a.end in goals}
+        linked: dict[str, list[tree.Box]] = {}
+        for a in b.arrows:
+            if a.start in challenges:
+                linked.setdefault(a.end, []).append(challenges[a.start])
+        visions = boxes["vision"]
         cell, head_style, group = (
             self.styles.get("Cell"),
             self.styles.get("Cell Head"),
@@ -333,64 +225,31 @@ class _Tables(_Core):
             _cell(
                 [
                     self.para(
-                        head_style, [Str(t)], self.trace(ctx.id, path, "diagram", ctx.where, "")
+                        head_style,
+                        [Str(h.text.text)],
+                        self.traced(h.trace, ctx.where) if h.trace else None,
                     )
                 ]
             )
-            for t in heads
+            for h in boxes["head"]
         ]
         left = _cell(
-            [
-                self.para(
-                    cell,
-                    self.text(c.title),
-                    self.trace(c.id, "title", "diagram", ctx.where, c.title),
-                )
-                for c in index.challenges
-            ]
+            [self.boxed(cell, c, ctx.where, []) for c in boxes["challenge"]]
             or [self.para(cell, [], None)],
             rows=max(len(visions), 1),
         )
         rows: list[list] = []
         for v in visions:
-            inlines = self.text(v.title)
-            linked = [challenges[c] for c in links.get(v.id, ()) if c in challenges]
-            if linked:
-                inlines += [
-                    LINE_BREAK,
-                    Span(
-                        [
-                            Str(f"{self.L['relation'].plain}："),
-                            *_joined([self.text(c.title) for c in linked]),
-                        ],
-                        style="Plan Year",
-                    ),
-                ]
-            row = [
-                _cell(
-                    [
-                        self.para(
-                            cell, inlines, self.trace(v.id, "title", "diagram", ctx.where, v.title)
-                        )
-                    ]
-                )
-            ]
-            first = not rows or visions[len(rows) - 1].goal != v.goal
-            if first:
-                goal = goals[v.goal]
-                members = sum(1 for w in visions if w.goal == v.goal)
-                row.append(
-                    _cell(
-                        [
-                            self.para(
-                                group,
-                                self.text(goal.title),
-                                self.trace(goal.id, "title", "diagram", ctx.where, goal.title),
-                            )
-                        ],
-                        rows=members,
-                    )
-                )
+            extra: list = []
+            if v.key in linked:
+                titles = [self.inline(c.title) for c in linked[v.key]]
+                relation = [Str(f"{self.L['relation'].plain}："), *_joined(titles)]
+                extra = [LINE_BREAK, Span(relation, style="Plan Year")]
+            row = [_cell([self.boxed(cell, v, ctx.where, extra)])]
+            goal = goal_of[v.key]
+            if not rows or goal_of[visions[len(rows) - 1].key] != goal:
+                members = sum(1 for w in visions if goal_of[w.key] == goal)
+                row.append(_cell([self.boxed(group, goals[goal], ctx.where, [])], rows=members))
             rows.append(row)
         if rows:
             rows[0] = [left, *rows[0]]
@@ -398,59 +257,37 @@ class _Tables(_Core):
             rows = [[left, _cell([]), _cell([])]]
         self.add(TableBlock([0.36, 0.38, 0.26], [header], rows))
 
-    def pillars(self, b: Diagram, ctx: _Ctx, path: str) -> None:
-        of = self.plan.index.sections[b.section] if b.section else ctx.node
-        if of is None:
+    def pillars(self, b: tree.Diagram, ctx: _Ctx) -> None:
+        """The pillars under their roof (a section's title) and on their base, as the PDF
+        draws them."""
+        roof = [x for x in b.boxes if x.role == "roof"]
+        if not roof:
             return
         pillar = self.styles.get("Pillar")
-        self.add(
-            self.para(
-                pillar,
-                self.text(of.title),
-                self.trace(of.id, "title", "diagram", ctx.where, of.title),
+        self.add(self.boxed(pillar, roof[0], ctx.where, []))
+        cells = [
+            _cell(
+                [self.boxed(self.styles.get("Cell Group"), x, ctx.where, [])], align="AlignCenter"
             )
-        )
-        cells = []
-        for p in (p for p in of.body if isinstance(p, HEADINGS) and self.outline.printed(p)):
-            ph = self.outline.of(p)
-            title, cid, field_path, src = self.heading_title(p)
-            cells.append(
-                _cell(
-                    [
-                        self.para(
-                            self.styles.get("Cell Group"),
-                            [Str(ph.label), LINE_BREAK, *title],
-                            self.trace(cid, field_path, "diagram", ctx.where, src),
-                        )
-                    ],
-                    align="AlignCenter",
-                )
-            )
+            for x in b.boxes
+            if x.role == "pillar"
+        ]
         if cells:
             self.add(
                 TableBlock(
                     _fractions([None] * len(cells)), [], [cells], ["AlignCenter"] * len(cells)
                 )
             )
-        if b.base:
-            base = self.plan.index.sections[b.base]
-            self.add(
-                self.para(
-                    pillar,
-                    self.text(base.title),
-                    self.trace(base.id, "title", "diagram", ctx.where, base.title),
-                )
-            )
+        for base in (x for x in b.boxes if x.role == "base"):
+            self.add(self.boxed(pillar, base, ctx.where, []))
 
-    def prose(self, b: MarkdownBlock | MarkdownFile, ctx: _Ctx, path: str) -> None:
-        src = b.prose.pos
+    def prose(self, b: tree.Prose, ctx: _Ctx) -> None:
         counter = [0]
 
         def trace() -> Trace:
             counter[0] += 1
-            return self.trace(
-                ctx.id, _join(path, f"prose[{counter[0] - 1}]"), "prose", ctx.where, src
-            )
+            field = _join(b.trace.field, f"prose[{counter[0] - 1}]")
+            return self.trace(b.trace.id, field, "prose", ctx.where, b.trace.pos or "")
 
         def blocks(nodes: Iterable[tree.ProseBlock], left: float) -> None:
             for node in nodes:
@@ -489,7 +326,7 @@ class _Tables(_Core):
                     case _:
                         assert_never(node)
 
-        blocks(tree.prose_blocks(b.prose.raw), ctx.left)
+        blocks(b.blocks, ctx.left)
 
     def prose_table(self, node: tree.ProseTable, trace: Any) -> None:
         cell, head = self.styles.get("Cell"), self.styles.get("Cell Head")
