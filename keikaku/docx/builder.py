@@ -9,10 +9,9 @@ from typing import assert_never
 from .. import tree
 from .core import _SECTION_END, _Ctx
 from .lists import _Lists
-from .pandoc_ast import TAB, RawBlock, Span, Str, _marker_width, _plain_text, _width, marked
+from .pandoc_ast import TAB, RawBlock, Span, Str, _marker_width, _width, marked
 from .styles import heading_indent
 from .tables import _Tables
-from .trace_map import Trace
 
 #: The style of a paragraph by how it is set (``tree.Paragraph.look``).
 _PARAGRAPH = {"body": "Body", "flush": "Flush", "center": "Center", "right": "Right"}
@@ -129,16 +128,7 @@ class _Builder(_Tables, _Lists):
         inlines += title
         if node.note is not None:
             inlines.append(Span(self.inline(node.note), style="Plan Title Note"))
-        self.traces[trace.order] = Trace(
-            trace.name,
-            trace.id,
-            trace.path,
-            trace.kind,
-            trace.where,
-            trace.src,
-            trace.order,
-            _plain_text(inlines),
-        )
+        self.record_text(trace, inlines)
         package = node.kind == "package"
         self.heading_ppr[mark] = heading_indent(
             node,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -153,20 +153,15 @@ class _Core:
         self.traces.append(t)
         return t
 
+    def record_text(self, trace: Trace, inlines: list) -> None:
+        """The trace map keeps the text its paragraph was built with."""
+        self.traces[trace.order] = replace(trace, text=_plain_text(inlines))
+
     def para(self, style: str, inlines: list, trace: Trace | None) -> dict:
         """One Word paragraph, opened by its trace bookmark."""
         if trace is not None:
             inlines = [Span([], ident=trace.name), *inlines]
-            self.traces[trace.order] = Trace(
-                trace.name,
-                trace.id,
-                trace.path,
-                trace.kind,
-                trace.where,
-                trace.src,
-                trace.order,
-                _plain_text(inlines),
-            )
+            self.record_text(trace, inlines)
         return Div([Para(inlines)], style)
 
     def add(self, block: dict) -> None:
@@ -246,14 +241,5 @@ class _Core:
         note = self.footnotes.get(fid)
         trace = self.trace(fid, "", "footnote", (), note.trace.pos or "" if note else "")
         inlines = [Span([], ident=trace.name), *(self.inline(note.text) if note else [])]
-        self.traces[trace.order] = Trace(
-            trace.name,
-            trace.id,
-            trace.path,
-            trace.kind,
-            trace.where,
-            trace.src,
-            trace.order,
-            _plain_text(inlines),
-        )
+        self.record_text(trace, inlines)
         return {"t": "Note", "c": [Para(inlines)]}
