@@ -14,7 +14,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from .model import Diagram, Plan
+from . import tree
 from .paths import STYLES_DIR
 from .typeset import CLOSING, OPENING, STOPS, char_width
 
@@ -122,18 +122,11 @@ def _box_svg(box: Box) -> str:
     return rect + texts
 
 
-def _heading_of(plan: Plan, block: object | None, default: str) -> str:
-    """The title of the section that holds ``block``: the diagram's column heads."""
-    parent = plan.index.parents.get(id(block)) if block is not None else None
-    title = getattr(parent, "title", None)
-    return title.plain if title is not None else default
-
-
-def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
-    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as inline SVG. The arrows from a
-    課題 to a 姿 are drawn only where the content states them (``links:``)."""
-    index = plan.index
-    challenges = index.challenges
+def society_diagram(diagram: tree.Diagram) -> Markup:
+    """図: 基本的な課題認識 → 目指す社会の姿 → 重点目標, as inline SVG, drawn from the
+    graph the document tree computed (``tree.society_graph``): its column heads, its
+    boxes in order, its arrows. The arrows from a 課題 to a 姿 are drawn only where the
+    content states them (``links:``)."""
     widths = (150.0, 152.0, 110.0)
     gaps = (34.0, 26.0)
     xs = (0.0, widths[0] + gaps[0], widths[0] + gaps[0] + widths[1] + gaps[1])
@@ -141,41 +134,42 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
     top = 16.0
     em = FONT_SIZE
 
-    # Visions in the order of the 重点目標 they serve, so each goal box spans its visions.
-    goal_order = [o.goal for o in index.outlines]
-    goal_order += [g.id for g in plan.goals if g.id not in goal_order]
-    visions = sorted(
-        index.visions.values(),
-        key=lambda v: goal_order.index(v.goal) if v.goal in goal_order else len(goal_order),
-    )
-    heads = (
-        _heading_of(plan, challenges[0] if challenges else None, ""),
-        _heading_of(plan, visions[0] if visions else None, ""),
-        _heading_of(plan, index.outlines[0] if index.outlines else None, ""),
-    )
+    def of(role: str) -> list[tree.Box]:
+        return [b for b in diagram.boxes if b.role == role]
+
+    heads = tuple(b.text.text for b in of("head"))
+    challenges = of("challenge")
+    visions = of("vision")
+    goal_order = [b.key for b in of("goal")]
+    goal_titles = {b.key: b.text.text for b in of("goal")}
+    kinds = {b.key: b.role for b in diagram.boxes}
+    goal_of = {a.start: a.end for a in diagram.arrows if kinds.get(a.end) == "goal"}
+    links: dict[str, list[str]] = {}
+    for a in diagram.arrows:
+        if kinds.get(a.start) == "challenge":
+            links.setdefault(a.end, []).append(a.start)
     vision_boxes: dict[str, Box] = {}
     goal_boxes: list[tuple[Box, float]] = []
     y = top
     for goal_id in goal_order:
-        members = [v for v in visions if v.goal == goal_id]
+        members = [v for v in visions if goal_of.get(v.key) == goal_id]
         start_y = y
         for v in members:
             box = Box(
-                xs[1], y, widths[1], wrap(v.title.plain, (widths[1] - 2 * PAD) / em), "vision", v.id
+                xs[1], y, widths[1], wrap(v.text.text, (widths[1] - 2 * PAD) / em), "vision", v.key
             )
-            vision_boxes[v.id] = box
+            vision_boxes[v.key] = box
             y += box.h + 4
-        goal = plan.goal(goal_id)
-        lines = wrap(goal.title.plain, (widths[2] - 2 * PAD) / em)
+        lines = wrap(goal_titles[goal_id], (widths[2] - 2 * PAD) / em)
         height = max(y - 4 - start_y, len(lines) * LINE + 2 * PAD)
         # As tall as its visions; the title is centred in it when drawn.
-        goal_boxes.append((Box(xs[2], start_y, widths[2], lines, "goal", goal.id), height))
+        goal_boxes.append((Box(xs[2], start_y, widths[2], lines, "goal", goal_id), height))
         y = max(y, start_y + height + 4) + 6
     visions_bottom = y - 10
 
     challenge_boxes: dict[str, Box] = {}
     boxes = [
-        Box(xs[0], 0, widths[0], wrap(c.title.plain, (widths[0] - 2 * PAD) / em), "challenge", c.id)
+        Box(xs[0], 0, widths[0], wrap(c.text.text, (widths[0] - 2 * PAD) / em), "challenge", c.key)
         for c in challenges
     ]
     used = sum(b.h for b in boxes)
@@ -184,12 +178,9 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
     y = top
     for box, challenge in zip(boxes, challenges, strict=True):
         box.y = y
-        challenge_boxes[challenge.id] = box
+        challenge_boxes[challenge.key] = box
         y += box.h + gap
     height = max(visions_bottom, y - gap) + 2
-    links: dict[str, list[str]] = {}
-    for link in diagram.links:
-        links.setdefault(link.vision, []).append(link.challenge)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="figure-svg" viewBox="0 0 {total_w:.0f} {height:.0f}" '
@@ -204,9 +195,9 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
                 for head, texts in zip(
                     heads,
                     (
-                        [c.title.plain for c in challenges],
-                        [v.title.plain for v in visions if v.id in vision_boxes],
-                        [plan.goal(b.anchor).title.plain for b, _ in goal_boxes],
+                        [c.text.text for c in challenges],
+                        [v.text.text for v in visions if v.key in vision_boxes],
+                        [goal_titles[b.anchor] for b, _ in goal_boxes],
                     ),
                     strict=True,
                 )
@@ -227,10 +218,10 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
     for x, title in zip(xs, heads, strict=True):
         parts.append(f'<text class="head" x="{x:.1f}" y="9">{escape(title)}</text>')
     for v in visions:
-        end = vision_boxes.get(v.id)
+        end = vision_boxes.get(v.key)
         if end is None:  # a 姿 whose 重点目標 is not in the plan: nothing to draw it beside
             continue
-        for cid in links.get(v.id, ()):
+        for cid in links.get(v.key, ()):
             start = challenge_boxes.get(cid)
             if start is None:
                 continue
@@ -239,13 +230,13 @@ def society_diagram(plan: Plan, diagram: Diagram) -> Markup:
             parts.append(
                 f'<path class="link" d="M{x1:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"/>'
             )
-        if links.get(v.id):  # an arrowhead only where an arrow comes in
+        if links.get(v.key):  # an arrowhead only where an arrow comes in
             parts.append(_arrow(end.x, end.mid))
         parts.append(
             f'<path class="link" d="M{end.x + end.w:.1f},{end.mid:.1f} H{xs[2] - 3:.1f}"/>'
         )
         parts.append(_arrow(xs[2], end.mid))
-    if not diagram.links and challenge_boxes and vision_boxes:
+    if not diagram.stated and challenge_boxes and vision_boxes:
         # The content states no link from one 課題 to one 姿: the figure says only what
         # the order of its columns says, the 課題 as a whole leading to the 姿 as a whole.
         parts.extend(_column_arrow(list(challenge_boxes.values()), list(vision_boxes.values())))

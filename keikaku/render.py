@@ -1,8 +1,9 @@
-"""Render stage: the ``Plan`` into one HTML document, the same for the PDF and the screen.
+"""Render stage: the document tree (``tree.printed``) into one HTML document, the same
+for the PDF and the screen.
 
-The templates walk the document tree; every number, anchor and 目次 entry comes from
-the plan's outline (``outline.py``), so the 目次, the headings and the bookmarks can
-never disagree.
+The templates walk the tree's nodes, one macro per kind (``node_kind``); every number,
+title, label and row they print comes from the tree, which the 新旧対照表 and the Word
+edition read too, and every printed text is set by ``htmltext.InlineHtml``.
 """
 
 from __future__ import annotations
@@ -13,25 +14,16 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, NoReturn, TypedDict, assert_never
 
 import jinja2
 from markupsafe import Markup, escape
 
-from . import typeset
-from .figures import society_diagram, watermark_svg
-from .model import (
-    HEADINGS,
-    NUMBERED_MARKERS,
-    Pending,
-    Plan,
-    Text,
-    draft_mark,
-    printed_number,
-)
-from .outline import Outline, kana, list_marker, number, zen
+from . import tree, typeset
+from .figures import society_diagram, watermark_svg, wrap
+from .htmltext import InlineHtml
+from .model import Pending, Plan, Text, draft_mark, printed_number
 from .paths import PROJECT_ROOT, TEMPLATES_DIR
-from .tree import kpi_columns
 from .typeset import char_width, heading_phrases, keep_together, last_phrase, squeeze_punctuation
 
 if TYPE_CHECKING:
@@ -53,11 +45,52 @@ def kpi_value(value: object) -> str:
     return value.html if isinstance(value, Text) else str(value)
 
 
-def cover_title(title: Text) -> tuple[Markup, str]:
+def cover_title(title: Markup) -> tuple[Markup, str]:
     """The cover's title broken between its parts, never inside a word, and its size if
     smaller than the cover's 24pt (``typeset.cover_title``)."""
-    html, size = typeset.cover_title(str(title.html))
+    html, size = typeset.cover_title(str(title))
     return Markup(html), size
+
+
+def node_kind(node: tree.Node) -> str:
+    """The name of the macro of blocks.html that sets a node. Every kind is named (mypy
+    checks it, ``assert_never``); a ListItem, a Footnote is set by the macro of
+    what holds it, and the cover and the 目次 by that of their generated list."""
+    match node:
+        case tree.Heading():
+            return "heading"
+        case tree.Part():
+            return "part"
+        case tree.Paragraph():
+            return "paragraph"
+        case tree.List():
+            return "list"
+        case tree.Note():
+            return "note"
+        case tree.Pending():
+            return "pending"
+        case tree.Table():
+            return "table"
+        case tree.Figure():
+            return "figure"
+        case tree.Diagram():
+            return "diagram"
+        case tree.Prose():
+            return "prose"
+        case tree.PageBreak():
+            return "page_break"
+        case tree.Generated():
+            return "generated"
+        case tree.ListItem() | tree.Cover() | tree.Toc() | tree.Footnote():
+            return "inside"
+        case _:
+            assert_never(node)
+
+
+def unprinted(what: str) -> NoReturn:
+    """What a template reaches for a kind it has no macro for: a fault of the templates,
+    never silently dropped."""
+    raise ValueError(f"the templates set no {what!r}")
 
 
 def marker_width(marker: str) -> int:
@@ -77,8 +110,6 @@ def examples_columns(plan: Plan) -> str:
     that sets the table in the fewest lines (each row as tall as its taller cell), the
     most even split among equals. A fixed 40 % broke 「再構築」 in the narrow column while
     the other had room."""
-    from .figures import wrap
-
     marker = plan.labels["examples_marker"].plain
     rows = [
         (v.title.plain, [marker + t.plain for t in v.theme_examples])
@@ -108,7 +139,9 @@ class DocumentContext(TypedDict):
     """What ``document.html`` receives."""
 
     plan: Plan
-    outline: Outline
+    document: tree.Document
+    h: InlineHtml
+    """Sets a printed text as HTML."""
     L: dict[str, Text]
     """The labels: every word the templates print that is not content."""
     stylesheet: str
@@ -116,8 +149,6 @@ class DocumentContext(TypedDict):
     """The content folder's URL relative to the output folder (figures' images)."""
     keywords: str
     date: str
-    visions_of: Any
-    kpi_widths: dict[str, str]
     examples_width: str
     """The 施策テーマの例 table's first column (``examples_columns``)."""
     draft: bool
@@ -155,22 +186,12 @@ def make_environment(templates: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        number=number,
-        zen=zen,
-        kana=kana,
-        plain=plain,
-        list_marker=list_marker,
         kpi_value=kpi_value,
-        amount=printed_number,
         cover_title=cover_title,
         marker_width=marker_width,
         last_phrase=last_phrase,
     )
-    env.globals.update(
-        society_diagram=society_diagram,
-        numbered_markers=NUMBERED_MARKERS,
-        heading_kinds=tuple(k.KIND for k in HEADINGS),
-    )
+    env.globals.update(society_diagram=society_diagram, node_kind=node_kind, unprinted=unprinted)
     env.tests.update(pending=is_pending)
     return env
 
@@ -282,10 +303,11 @@ class Renderer:
     ) -> str:
         """The whole document. A draft carries its watermark (``model.draft_mark``) and the
         draft-only parts."""
-        visions = tuple(plan.index.visions.values())
+        document = tree.printed(plan, draft=draft)
         context: DocumentContext = {
             "plan": plan,
-            "outline": plan.outline(draft),
+            "document": document,
+            "h": InlineHtml(document),
             "L": plan.labels,
             "stylesheet": stylesheet_href,
             "content_href": content_href,
@@ -295,8 +317,6 @@ class Renderer:
             "watermark": (
                 _data_url(watermark_svg(draft_mark(plan.meta.status, plan.labels))) if draft else ""
             ),
-            "visions_of": lambda goal_id: [v for v in visions if v.goal == goal_id],
-            "kpi_widths": kpi_columns(plan),
             "examples_width": examples_columns(plan),
         }
         return screen_notes(
@@ -325,8 +345,3 @@ class ShinkyuContext(TypedDict):
     widths: bool
     """Whether width-only changes (ＤＸ → DX) are marked."""
     stylesheet: str
-
-
-def plain(value: Text | str) -> str:
-    """Content text without markup or footnote bodies (see ``Text.plain``)."""
-    return value.plain if isinstance(value, Text) else str(value)

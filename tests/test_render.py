@@ -8,7 +8,7 @@ import pytest
 
 from keikaku.load import load_plan
 from keikaku.outline import kana, number, zen
-from keikaku.render import Renderer, plain
+from keikaku.render import Renderer
 
 
 def test_numbering_follows_the_official_scheme():
@@ -45,7 +45,7 @@ def test_toc_comes_from_the_outline(content_dir):
 def test_plain_drops_footnote_bodies(content_dir):
     plan = load_plan(content_dir())
     direction = plan.packages()[0][2].parts[0].body[0].items[0]
-    assert plain(direction) == "方向性Ａ"
+    assert direction.plain == "方向性Ａ"
 
 
 def test_reordering_content_renumbers_the_document(content_dir):

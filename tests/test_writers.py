@@ -1,5 +1,6 @@
 """Every kind of node of the document tree (``keikaku/tree/``) through every writer
-that reads it: the 新旧対照表's flattener (``compare.flatten``) and the Word edition
+that reads it: the HTML of the PDF and the screen (``render.Renderer``, the templates),
+the 新旧対照表's flattener (``compare.flatten``) and the Word edition
 (``docx.docx_bytes``). The kinds are read off the ``tree.Node`` union, so that a kind
 added there is pushed through both writers too; a writer that silently skips a kind, or
 prints a node's text nowhere, fails here."""
@@ -13,14 +14,16 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 from test_shinkyu import RICH
 
-from conftest import write_content
+from conftest import PROJECT, write_content
 from keikaku import compare, tree
 from keikaku.docx import docx_bytes
 from keikaku.load import load_plan
+from keikaku.render import Renderer, node_kind
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 KINDS: tuple[type, ...] = typing.get_args(tree.Node)
@@ -79,9 +82,50 @@ def printed(node: tree.Node) -> list[str]:
             typing.assert_never(node)
 
 
+class _PageText(HTMLParser):
+    """The text an HTML page prints in its flow: without the footnotes' bodies at their
+    calls and the screen's links to them (the notes are read where the screen lists
+    them), the styles and the head; a list item's marker, which the stylesheet prints
+    from its ``data-mk``, before its text; an image's text alternative."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: list[str] = []
+        self.skipping: list[str] = []  # the open elements whose text is left out
+        self.open: list[str] = []
+        self.page_breaks = 0
+
+    def handle_starttag(self, tag, attrs) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "img" and not self.skipping:
+            self.out.append(dict(attrs).get("alt") or "")
+        if tag in ("br", "img", "col", "meta", "link"):
+            return
+        self.open.append(tag)
+        if "page-break" in classes:
+            self.page_breaks += 1
+        if self.skipping or {"footnote", "fn-call"} & set(classes) or tag in ("head", "style"):
+            self.skipping.append(tag)
+        elif marker := dict(attrs).get("data-mk"):
+            self.out.append(marker)
+
+    def handle_endtag(self, tag) -> None:
+        if tag in ("br", "img", "col", "meta", "link"):
+            return
+        self.open.pop()
+        if self.skipping:
+            self.skipping.pop()
+
+    def handle_data(self, data) -> None:
+        if not self.skipping:
+            self.out.append(data)
+
+
 @dataclass(frozen=True)
 class Written:
     nodes: dict[type, list[tree.Node]]
+    html: str
+    html_page_breaks: int
     word: str
     word_page_breaks: int
     comparison: str
@@ -96,6 +140,8 @@ def written(tmp_path_factory) -> Written:
     for node in [*tree.walk(document.body), *document.footnotes]:
         nodes.setdefault(type(node), []).append(node)
     date = datetime(2025, 1, 2, tzinfo=UTC)
+    page = _PageText()
+    page.feed(Renderer().render(plan, "plan.css", date))
     data = docx_bytes(plan, revision="r", date=date, content=content)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         parts = [ET.fromstring(z.read(n)) for n in ("word/document.xml", "word/footnotes.xml")]
@@ -110,7 +156,8 @@ def written(tmp_path_factory) -> Written:
             lines += [block.label, *block.header]
             lines += [line.mark + line.text for line in block.lines]
             lines += [v for row in block.rows or () for cell in row.cells for v in cell]
-    return Written(nodes, _squash(word), breaks, _squash("\n".join(lines)))
+    html = _squash("".join(page.out))
+    return Written(nodes, html, page.page_breaks, _squash(word), breaks, _squash("\n".join(lines)))
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
@@ -119,9 +166,22 @@ def test_every_kind_reaches_every_writer(written, kind):
     assert nodes, f"the rich plan holds no {kind.__name__}"
     for node in nodes:
         for text in printed(node):
+            assert _squash(text) in written.html, (kind.__name__, text, "plan.html")
             assert _squash(text) in written.word, (kind.__name__, text, "plan.docx")
             assert _squash(text) in written.comparison, (kind.__name__, text, "新旧対照表")
     if kind is tree.PageBreak:
+        assert written.html_page_breaks >= len(nodes)
         assert written.word_page_breaks >= len(nodes)
     else:
         assert any(printed(node) for node in nodes), f"no {kind.__name__} prints any text"
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.__name__)
+def test_every_kind_has_its_macro(written, kind):
+    """The HTML writer names a macro for every kind (``render.node_kind``), and blocks.html
+    has it: a ListItem, Cover, Toc or Footnote is set by the macro of what holds it."""
+    blocks = (PROJECT / "templates" / "blocks.html").read_text(encoding="utf-8")
+    for node in written.nodes[kind]:
+        name = node_kind(node)
+        if name != "inside":
+            assert f'"{name}": ' in blocks, (kind.__name__, name)

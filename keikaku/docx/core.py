@@ -207,6 +207,8 @@ class _Core:
                     out.append(LINE_BREAK)
                 case "small":
                     out.append(Span(kids, style="Plan Year"))
+                case "aside":
+                    out += kids
                 case _:
                     assert_never(m.kind)
             at, n = m.end, inner

@@ -20,22 +20,21 @@ and a plain-text renderer of its tokens (``PlainText``, a markdown-it renderer c
 HTML is ever parsed back. ``inline`` gives a content text so, and ``prose_blocks`` a
 passage of Markdown as its paragraphs, lists, tables, quotes and code.
 
-Who reads it. The 新旧対照表 (``compare.py``) flattens these nodes and compares what is
-printed; ``footnote_numbers`` comes from here. The Word writer (``docx/``) is a visitor
-of these nodes, one method per kind; its trace map (``docx/trace_map.py``) records each
-paragraph's ``Trace``, so a node carries the traces of the paragraphs Word sets from it
-(a table's cells, a list's items, a figure's caption …). The HTML writer (Jinja
-templates) still walks the model; moving it onto the tree means:
+Who reads it. The HTML of the PDF and the screen (``render.py``, the Jinja templates)
+sets these nodes, one macro per kind (``render.node_kind`` names it, checked by mypy with
+``assert_never``), each printed text by ``htmltext.InlineHtml``: what markdown-it's HTML
+renderer gives for the same Markdown. The 新旧対照表 (``compare.py``) flattens these nodes
+and compares what is printed; ``footnote_numbers`` comes from here. The Word writer
+(``docx/``) is a visitor of these nodes, one method per kind; its trace map
+(``docx/trace_map.py``) records each paragraph's ``Trace``, so a node carries the traces
+of the paragraphs Word sets from it (a table's cells, a list's items, a figure's caption …).
 
-- one template macro (or one visitor method) per node kind, dispatched with
-  ``match node: … case _: assert_never(node)`` as ``nodes.children`` does, so that mypy
-  proves every kind is handled;
-- the walk's order here *is* the page's order: footnote numbers are counted in it. A
-  writer that prints something the tree does not hold, or in another order, changes the
-  numbers; ``tests/test_tree.py`` compares them with the ※n of the built PDF, so add the
-  text to the tree first, in its place, and the test tells whether the two agree;
-- what the page prints but the tree leaves to the layout (page numbers, the running
-  head, the watermark) stays with the writer.
+The walk's order *is* the page's order: footnote numbers are counted in it. A writer that
+prints something the tree does not hold, or in another order, changes the numbers;
+``tests/test_tree.py`` compares them with the ※n of the built PDF, so add the text to the
+tree first, in its place, and the test tells whether the two agree. What the page prints
+but the tree leaves to the layout (page numbers, the running head, the watermark) stays
+with the writer.
 
 The package, one module per part (each imports only those before it): ``text``, printed
 text and Markdown's blocks; ``nodes``, the node kinds, ``children`` and ``walk``;

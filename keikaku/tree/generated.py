@@ -89,7 +89,8 @@ class _Generated(_Printing):
                 else getattr(value, "pos", None)
             )
             traced = Trace("", name, at, "cover") if value is not None else None
-            out.append(Field(name, f.metadata.get("ja", name), lines, printed, traced))
+            pending = isinstance(value, model.Pending)
+            out.append(Field(name, f.metadata.get("ja", name), lines, printed, traced, pending))
         return tuple(out)
 
     def goal_row(self, goal: model.PriorityGoal, kind: str) -> Row:
@@ -120,9 +121,9 @@ class _Generated(_Printing):
                 title = join(
                     self.outline.of(group).label,
                     "　",
-                    self.label("group_open"),
+                    self.label("group_open").marked("aside"),
                     self.text(vision.title),
-                    self.label("group_close"),
+                    self.label("group_close").marked("aside"),
                 )
                 traced = ((Trace(vision.id, "title", vision.title.pos, "package-list"),),)
                 rows.append(Row(self.outline.of(group).anchor, ((title,),), traces=traced))

@@ -63,6 +63,11 @@ class Heading:
         return heading_line(self.number, self.title.text)
 
     @property
+    def tag(self) -> str:
+        """Its HTML element: h1 for a part, h2 below it … (at most h6)."""
+        return f"h{min(self.depth, 6)}"
+
+    @property
     def label(self) -> str:
         return self.number
 
@@ -91,6 +96,10 @@ class Paragraph:
     look: str = field(default="body", compare=False)
     """How it is set: body (the first line indented one character), flush (not
     indented), center, right, or labelled (its label in gothic, the text hanging)."""
+    align: str = field(default="", compare=False)
+    """center, right, or "" (justified), as the content gives it."""
+    indent: bool = field(default=True, compare=False)
+    """Whether its first line is indented one character, as the content gives it."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +205,10 @@ class Box:
     """Its text as a writer that sets marks and footnotes gives it (Word: the diagram as
     a table), its calls unnumbered; the drawing's is ``text``."""
     trace: Trace | None = field(default=None, compare=False)
+    number: str = field(default="", compare=False)
+    """A pillar's number, which begins its ``text``."""
+    href: str = field(default="", compare=False)
+    """Where the box links to (a pillar's heading; the base's, where it is printed)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +229,9 @@ class Diagram:
     arrows: tuple[Arrow, ...]
     trace: Trace
     caption_trace: Trace | None = field(default=None, compare=False)
+    stated: bool = field(default=False, compare=False)
+    """Whether the content states links from a 課題 to a 姿 (``links:``): without them
+    the drawing joins the two columns as wholes."""
 
     def box(self, key: str) -> Box:
         return next(b for b in self.boxes if b.key == key)
@@ -230,6 +246,8 @@ class Prose:
     blocks: tuple[ProseBlock, ...] = field(default=(), compare=False)
     """Its paragraphs, lists, tables, quotes and code, for a writer that sets them as such
     (Word); its footnote calls unnumbered."""
+    html: str = field(default="", compare=False)
+    """Its HTML as the loader rendered it (``model.Prose.html``)."""
 
 
 @dataclass(frozen=True)
@@ -248,6 +266,8 @@ class Field:
     """Whether the cover prints it (subject and keywords go to the PDF's metadata only)."""
     trace: Trace | None = field(default=None, compare=False)
     """Its text's place (a date not set yet: its reason's); None where it has no value."""
+    pending: bool = field(default=False, compare=False)
+    """A value not set yet: its lines are the label 「（今後記述）」… and the reason."""
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ class _Printer(_Generated):
                     else "flush"
                 )
                 traced = Trace(owner, path, b.text.pos, "p")
-                return Paragraph(self.text(b.text), label, traced, look)
+                align = b.align or ""
+                return Paragraph(self.text(b.text), label, traced, look, align, b.indent)
             case model.BulletList():
                 return self.bullets(b, owner, path, trace)
             case model.Note():
@@ -106,7 +107,8 @@ class _Printer(_Generated):
             case model.PageBreak():
                 return PageBreak(trace)
             case model.MarkdownBlock() | model.MarkdownFile():
-                return self.prose(b.prose, Trace(owner, path, b.prose.pos, "prose"))
+                prose = self.prose(b.prose, Trace(owner, path, b.prose.pos, "prose"))
+                return dataclasses.replace(prose, html=str(b.prose.html))
             case model.Generated():
                 return self.generated(b, trace)
             case model.Include():
@@ -126,9 +128,9 @@ class _Printer(_Generated):
         if isinstance(b, model.PackageGroup):
             vision = self.plan.index.visions.get(b.vision)
             title = join(
-                self.label("group_open"),
+                self.label("group_open").marked("aside"),
                 self.text(vision.title if vision else None),
-                self.label("group_close"),
+                self.label("group_close").marked("aside"),
             )
             src: tuple[str, model.Text | None] = (vision.id, vision.title) if vision else ("", None)
         elif isinstance(b, model.GoalOutline):
@@ -402,7 +404,8 @@ class _Printer(_Generated):
                 dataclasses.replace(x, trace=head) if x.role == "head" else x for x in boxes
             )
             caption = self.text(b.caption)
-            return Diagram(b.name, number, caption, boxes, arrows, trace, captioned)
+            stated = bool(b.links)
+            return Diagram(b.name, number, caption, boxes, arrows, trace, captioned, stated)
         # the pillars of the section it names, or of the heading that holds it (none in a
         # list's item)
         of = self.plan.index.sections[b.section] if b.section else parent
@@ -421,11 +424,14 @@ class _Printer(_Generated):
                             join(ph.label, self.text(getattr(p, "title", None))),
                             join(ph.label, LINE_BREAK, title),
                             Trace(cid, "title", src.pos if src else None, "diagram"),
+                            ph.label,
+                            "#" + ph.anchor,
                         )
                     )
         if b.base:
             base = self.plan.index.sections[b.base]
-            found.append(self.titled("base", b.base, base.title))
+            href = "#" + b.base if self.outline.printed(base) else ""
+            found.append(dataclasses.replace(self.titled("base", b.base, base.title), href=href))
         caption = self.text(b.caption)
         return Diagram(b.name, number, caption, tuple(found), (), trace, captioned)
 

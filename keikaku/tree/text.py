@@ -32,9 +32,10 @@ class Call:
 
 #: What a marked range of printed text is: strong, emphasis, strikeout, code, a link (its
 #: target in ``Mark.href``), a line break (the 「\\n」 it covers breaks the line: a hard
-#: break in Markdown, the line end in a table cell; a soft break is a space), or set small
-#: (the page's ``span.year``: a ＫＰＩ value's year, an indicator's unit in the ＫＰＩ一覧).
-MarkKind = Literal["strong", "em", "strike", "code", "link", "break", "small"]
+#: break in Markdown, the line end in a table cell; a soft break is a space), set small
+#: (the page's ``span.year``: a ＫＰＩ value's year, an indicator's unit in the ＫＰＩ一覧), or
+#: set aside (the ≪≫ around a group's vision: printed, not read out by a screen reader).
+MarkKind = Literal["strong", "em", "strike", "code", "link", "break", "small", "aside"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Mark:
     end: int
     kind: MarkKind
     href: str = ""
+    title: str = ""
+    """A link's title, as the Markdown gives it (``[text](url "title")``)."""
+
+    def shifted(self, by: int) -> Mark:
+        return dataclasses.replace(self, start=max(self.start + by, 0), end=self.end + by)
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,7 @@ class Inline:
         return Inline(
             self.text + other.text,
             self.calls + tuple(Call(c.at + shift, c.footnote, c.number) for c in other.calls),
-            self.marks
-            + tuple(Mark(m.start + shift, m.end + shift, m.kind, m.href) for m in other.marks),
+            self.marks + tuple(m.shifted(shift) for m in other.marks),
         )
 
     def __radd__(self, other: str) -> Inline:
@@ -81,16 +86,22 @@ class Inline:
         """The whole text set as ``kind`` (outside the marks it has)."""
         return Inline(self.text, self.calls, (Mark(0, len(self.text), kind, href), *self.marks))
 
+    def unmarked(self, kind: MarkKind) -> Inline:
+        """Without the marks of ``kind`` over the whole text (what ``marked`` adds): for a
+        writer that sets that look by the element holding the text (the HTML's
+        ``span.pending-label``)."""
+        whole = len(self.text)
+        kept = tuple(
+            m for m in self.marks if not (m.kind == kind and m.start == 0 and m.end == whole)
+        )
+        return Inline(self.text, self.calls, kept)
+
     def after(self, start: int) -> Inline:
         """The text from ``start`` on (a line without its marker)."""
         return Inline(
             self.text[start:],
             tuple(Call(c.at - start, c.footnote, c.number) for c in self.calls if c.at >= start),
-            tuple(
-                Mark(max(m.start - start, 0), m.end - start, m.kind, m.href)
-                for m in self.marks
-                if m.end > start
-            ),
+            tuple(m.shifted(-start) for m in self.marks if m.end > start),
         )
 
     @property
@@ -173,9 +184,11 @@ class PlainText(RendererProtocol):
                 calls.append((at, token.meta["id"]))
                 out.append("※")
             elif kind in self.MARKED:
-                href = str(token.attrGet("href") or "") if kind == "link_open" else ""
+                link = kind == "link_open"
+                href = str(token.attrGet("href") or "") if link else ""
+                title = str(token.attrGet("title") or "") if link else ""
                 opened.append(len(marks))
-                marks.append(Mark(at, at, self.MARKED[kind], href))
+                marks.append(Mark(at, at, self.MARKED[kind], href, title))
             elif kind in self.CLOSING and opened:
                 n = opened.pop()
                 marks[n] = dataclasses.replace(marks[n], end=at)
