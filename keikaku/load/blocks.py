@@ -17,6 +17,7 @@ from ..errors import Pos
 from ..limits import MAX_BLOCK_DEPTH
 from ..model import BlockKind, Pending, PolicyPackage, Prose, Text, fields_of
 from ..sources import YList, YMap, printable
+from ..tree.text import plain
 from .checks import Checks
 from .reading import _kind_of
 
@@ -373,7 +374,8 @@ class Blocks(Checks):
         else:
             return None
         source = node.source_of("indicator" if cls is model.Kpi else "title")
-        return source if source else str(value) if isinstance(value, (str, int)) else None
+        raw = source if source else str(value) if isinstance(value, (str, int)) else None
+        return plain(raw) if raw is not None else None
 
 
 def _takes_text(tp: Any) -> bool:
