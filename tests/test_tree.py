@@ -344,3 +344,16 @@ def test_blocks_carry_how_they_are_set_and_the_traces_of_their_paragraphs(tmp_pa
     # Markdown: its blocks for a writer that sets them as such, traced to its text
     prose = [n for n in nodes if isinstance(n, tree.Prose)]
     assert prose and all(n.blocks and n.trace.kind == "prose" for n in prose)
+
+
+def test_pending_places_name_titles_as_printed(tmp_path):
+    """The 未定事項一覧 names a place by the titles above it as the page prints them: a
+    footnote call or a mark in a title is not shown as Markdown."""
+    content = dict(FOOTNOTES_EVERYWHERE)
+    content["goals/a.yaml"] = content["goals/a.yaml"].replace(
+        "goal: 重点目標Ａ[^note-b]", "goal: 重点目標**Ａ**[^note-b]"
+    )
+    plan = load_plan(write_content(tmp_path, content))
+    places = [where for where, _ in plan.pending]
+    assert "重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値" in places
+    assert not any("[^" in p or "*" in p for p in places), places
