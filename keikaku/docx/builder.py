@@ -8,18 +8,34 @@ from typing import assert_never
 
 from .. import tree
 from .core import _SECTION_END, _Ctx
+from .css import plan_sheet
 from .lists import _Lists
-from .pandoc_ast import TAB, RawBlock, Span, Str, _marker_width, _width, marked
+from .pandoc_ast import BODY_PT, TAB, RawBlock, Span, Str, _marker_width, _width, marked
 from .styles import heading_indent
 from .tables import _Tables
 
 #: The style of a paragraph by how it is set (``tree.Paragraph.look``).
 _PARAGRAPH = {"body": "Body", "flush": "Flush", "center": "Center", "right": "Right"}
 
+_CSS = plan_sheet()
+
+
+def _offset(rule: str) -> float:
+    """How far plan.css sets a list or paragraph in from its section (``rule``'s left
+    margin, in characters of the body); 0 where it has no such rule."""
+    return _CSS.box([rule])[3].em(BODY_PT) if rule in _CSS.rules else 0.0
+
+
 #: How far a list is set in from its section by the section's look (plan.css:
-#: .blk-item > ul.points …); a package's and a group's by their kind.
-_LIST_OFFSET = {"item": 1.0, "paren": 1.0, "kana": 2.0, "paren-kana": 2.0}
-_KIND_LIST_OFFSET = {"package": 0.5, "group": 1.0}
+#: .blk-item > ul.points …) or kind (.kind-group > ul.points); a package's is Word's own
+#: (plan.css sets the whole package in, .kind-package, which Word does not).
+_LIST_OFFSET = {
+    look: _offset(f".blk-{look} > ul.points")
+    for look in ("chapter", "annex", "section", "item", "paren", "kana", "paren-kana")
+}
+_KIND_LIST_OFFSET = {"package": 0.5, "group": _offset(".kind-group > ul.points")}
+#: How far a paragraph is set in from its section by the section's look (.blk-paren > p).
+_PARA_OFFSET = {look: _offset(f".blk-{look} > p") for look in _LIST_OFFSET}
 
 
 def _is_front(node: tree.Node) -> bool:
@@ -113,7 +129,7 @@ class _Builder(_Tables, _Lists):
         h = ctx.node
         if h is None or h.kind == "package":
             return 0.0
-        return 1.0 if h.look == "paren" else 0.0
+        return _PARA_OFFSET.get(h.look, 0.0)
 
     def heading(self, node: tree.Heading, ctx: _Ctx) -> None:
         where = node.where

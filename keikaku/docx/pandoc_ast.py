@@ -7,16 +7,25 @@ from collections.abc import Iterable
 from xml.sax.saxutils import escape as _xml_escape
 
 from ..typeset import char_width
+from .css import plan_sheet
 
 # ------------------------------------------------------------------ units and names
 
-#: Twips (1/20 pt) per em of the body text (10.5 pt): indents are counted in characters.
-EM = 210
+_CSS = plan_sheet()
+#: The body text's size (plan.css ``html``), and the multiple of it a line takes.
+BODY_PT = _CSS.size_pt(["html"], 0)
+LINE_HEIGHT = _CSS.length(["html"], "line-height").value
+#: Twips (1/20 pt) per em of the body text: indents are counted in characters.
+EM = round(BODY_PT * 20)
 #: Twips per millimetre.
 MM = 1440 / 25.4
-#: The page: A4 portrait with the PDF's margins (styles/plan.css @page: 25mm 21.65mm 22mm).
-PAGE_W, PAGE_H = 11906, 16838
-MARGIN_TOP, MARGIN_SIDE, MARGIN_BOTTOM = round(25 * MM), round(21.65 * MM), round(22 * MM)
+#: The page: A4 (plan.css ``@page``'s size) with the PDF's margins (its margin).
+if _CSS.value(["@page"], "size").split()[0].lower() != "a4":
+    raise ValueError("plan.css: the Word edition is set on A4 (@page size)")
+PAGE_W, PAGE_H = round(210 * MM), round(297 * MM)
+_MARGINS = _CSS.box(["@page"])
+MARGIN_TOP, MARGIN_BOTTOM = round(_MARGINS[0].mm() * MM), round(_MARGINS[2].mm() * MM)
+MARGIN_SIDE = round(_MARGINS[3].mm() * MM)
 #: The text width: 45 characters of 10.5 pt, as in the PDF.
 TEXT_W = PAGE_W - 2 * MARGIN_SIDE
 

@@ -10,7 +10,10 @@ from typing import Protocol
 from ..docx_fonts import GOTHIC, MINCHO
 from ..outline import Heading, Outline
 from ..typeset import char_width
-from .pandoc_ast import EM, MM, R_NS, TEXT_W, W_NS, _width, _xa
+from .css import plan_sheet
+from .pandoc_ast import BODY_PT, EM, LINE_HEIGHT, MM, R_NS, TEXT_W, W_NS, _width, _xa
+
+_CSS = plan_sheet()
 
 # ------------------------------------------------------------------ styles made to measure
 
@@ -58,58 +61,121 @@ def _spacing(before_mm: float = 0, after_mm: float = 0, line: float = 1.75) -> s
 
 GOTHIC_BOLD = _fonts(GOTHIC) + "<w:b/><w:bCs/>"
 
-#: Paragraph roles: the look of each kind of paragraph the PDF sets (styles/plan.css).
-#: (ppr, rpr, takes a hanging marker width); indents are added per use.
-_ROLES: dict[str, tuple[str, str]] = {
-    "Body": (_spacing(0, 1.5), ""),
-    "Flush": (_spacing(0, 1.5), ""),
-    "Center": (_spacing(0, 3) + '<w:jc w:val="center"/>', ""),
-    "Right": (_spacing(0, 1.5) + '<w:jc w:val="right"/>', ""),
-    "Labelled": (_spacing(0, 1.5), ""),
-    # The フォローアップ report's own (followup.css): its title (it has no cover), the
-    # note under its summary table and the line under each ＫＰＩ's table.
+
+@dataclass(frozen=True)
+class _Role:
+    """A kind of paragraph the PDF sets: the rules of plan.css it matches, which give its
+    spacing before and after (in mm, from their margin, or padding), its line height, its
+    size, its alignment (centred or right) and whether it keeps with the next paragraph
+    (``break-after: avoid``); then what Word sets of its own: its face (``rpr``: the
+    stylesheet's fonts are the PDF's), other paragraph properties (``ppr``: a left
+    alignment where the PDF justifies a short line, a border, a shade), and a spacing
+    where Word's must differ (``before``, ``after``, ``line``), each said why."""
+
+    css: tuple[str, ...]
+    rpr: str = ""
+    ppr: str = ""
+    box: str = "margin"
+    before: float | None = None
+    after: float | None = None
+    line: float | None = None
+    sized: bool = True
+    """Whether its size is set (a role whose rules set none has the body's)."""
+
+    def properties(self) -> tuple[str, str]:
+        """Its paragraph and run properties as the style sets them."""
+        css = ("html", *self.css)
+        box = _CSS.box(self.css, self.box)
+        before = box[0].mm() if self.before is None else self.before
+        after = box[2].mm() if self.after is None else self.after
+        line = _CSS.length(css, "line-height").value if self.line is None else self.line
+        ppr = _spacing(before, after, line)
+        if _CSS.value(self.css, "break-after", "auto") == "avoid":
+            ppr += "<w:keepNext/>"
+        align = _CSS.value(css, "text-align")
+        if align in ("center", "right"):
+            ppr += f'<w:jc w:val="{align}"/>'
+        rpr = self.rpr
+        size = _CSS.size_pt(self.css, 0)
+        if size and self.sized:
+            rpr += _size(size)
+        return ppr + self.ppr, rpr
+
+
+_LEFT = '<w:jc w:val="left"/>'
+_BOX_BORDER = (
+    "<w:pBdr>"
+    + "".join(
+        f'<w:{side} w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
+        for side in ("top", "left", "bottom", "right")
+    )
+    + "</w:pBdr>"
+)
+
+#: Paragraph roles: each kind of paragraph the PDF sets, by the rules of styles/plan.css
+#: it matches (``_Role``); indents are added per use.
+_ROLE_LOOKS: dict[str, _Role] = {
+    "Body": _Role(("p",)),
+    "Flush": _Role(("p", "p.no-indent")),
+    "Center": _Role(("p", "p.align-center")),
+    "Right": _Role(("p", "p.align-right")),
+    "Labelled": _Role(("p", "p.labelled")),
+    "Note": _Role(("p", "p.note")),
+    "Pending": _Role(("p", "p.pending")),
+    "Pending Note": _Role(("p", ".pending-note")),
+    "Point": _Role(("ul.points > li",)),
+    "Part Label": _Role((".label",), GOTHIC_BOLD, _LEFT),
+    # Its size is the body's: Word's style needs none.
+    "Block Title": _Role((".block-title",), GOTHIC_BOLD, _LEFT, sized=False),
+    # The image's paragraph: the caption follows it at once, and it keeps with it; its
+    # line is the image's height.
+    "Figure": _Role(("figure.figure", "figure.image"), ppr="<w:keepNext/>", after=0, line=1.0),
+    # Under the image, the caption's line of gothic (its space after: before the 出典).
+    "Figure Caption": _Role(("figcaption",), _fonts(GOTHIC), after=1, line=1.5),
+    # Above its table: the table's space before, then the caption's own after it.
+    "Table Caption": _Role(
+        ("table.data caption",), GOTHIC_BOLD, "<w:keepNext/>", before=2, line=1.5
+    ),
+    # Under the table or the figure: Word has no negative space before (the PDF's -3mm
+    # draws it up to the table's foot).
+    "Source": _Role(("p", "p.source"), before=0, line=1.5),
+    # A box: its border stands 4pt off the text, which is most of the PDF's 2mm padding.
+    "Pillar": _Role(
+        (".pillars-roof",),
+        GOTHIC_BOLD,
+        '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>' + _BOX_BORDER,
+        before=1,
+        after=1,
+        line=1.5,
+    ),
+    "Appendix Note": _Role((".appendix-note",)),
+    "Pending Item": _Role(
+        ("ol.pending-list", "ol.pending-list > li"),
+        ppr=_LEFT
+        + '<w:pBdr><w:bottom w:val="single" w:sz="3" w:space="4" w:color="999999"/></w:pBdr>',
+        box="padding",
+    ),
+    "Cell": _Role(("table",), ppr=_LEFT, before=0, after=0),
+    "Cell Head": _Role(("table", "th"), GOTHIC_BOLD, _LEFT, before=0, after=0),
+    "Cell Group": _Role(("table", "tr.row-goal th"), GOTHIC_BOLD, _LEFT, before=0, after=0),
+    "Cell Point": _Role(("table",), ppr=_LEFT, before=0, after=0),
+}
+
+#: The フォローアップ report's own (followup.css): its title (it has no cover), the note
+#: under its summary table and the line under each ＫＰＩ's table; and the page break.
+_OWN_ROLES: dict[str, tuple[str, str]] = {
     "Title": (_spacing(0, 1, 1.5) + '<w:keepNext/><w:jc w:val="center"/>', GOTHIC_BOLD + _size(15)),
     "Table Note": (_spacing(2, 1.5), _size(9.5)),
     "Table Foot": (_spacing(1.5, 1.5), ""),
-    "Note": (_spacing(0, 1.5), _size(9.5)),
-    "Pending": (_spacing(0, 1.5), ""),
-    "Pending Note": (_spacing(0, 2) + "<w:keepNext/>", _size(9.5)),
-    "Point": (_spacing(0, 0.8), ""),
-    "Part Label": (
-        _spacing(2, 0.5, 1.5) + '<w:keepNext/><w:jc w:val="left"/>',
-        GOTHIC_BOLD + _size(10),
-    ),
-    "Block Title": (_spacing(6, 2, 1.5) + '<w:keepNext/><w:jc w:val="left"/>', GOTHIC_BOLD),
-    "Figure": ('<w:keepNext/><w:jc w:val="center"/>' + _spacing(4, 0, 1.0), ""),
-    "Figure Caption": (_spacing(2, 1, 1.5) + '<w:jc w:val="center"/>', _fonts(GOTHIC) + _size(9)),
-    "Table Caption": (
-        _spacing(2, 1.5, 1.5) + '<w:keepNext/><w:jc w:val="center"/>',
-        GOTHIC_BOLD + _size(9.5),
-    ),
-    "Source": (_spacing(0, 4, 1.5) + '<w:jc w:val="right"/>', _size(8.5)),
-    "Pillar": (
-        _spacing(1, 1, 1.5)
-        + '<w:jc w:val="center"/>'
-        + '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>'
-        + '<w:pBdr><w:top w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:left w:val="single" w:sz="6" w:space="4" w:color="000000"/>'
-        '<w:bottom w:val="single" w:sz="6" w:space="4" w:color="000000"/><w:right w:val="single" w:sz="6" w:space="4" w:color="000000"/></w:pBdr>',
-        GOTHIC_BOLD,
-    ),
-    "Appendix Note": (_spacing(0, 3), _size(9.5)),
-    "Pending Item": (
-        _spacing(1.2, 1.2, 1.5)
-        + '<w:jc w:val="left"/>'
-        + '<w:pBdr><w:bottom w:val="single" w:sz="3" w:space="4" w:color="999999"/></w:pBdr>',
-        _size(9),
-    ),
-    "Cell": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', _size(9.5)),
-    "Cell Head": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', GOTHIC_BOLD + _size(9.5)),
-    "Cell Group": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', GOTHIC_BOLD + _size(9.5)),
-    "Cell Point": (_spacing(0, 0, 1.5) + '<w:jc w:val="left"/>', _size(9.5)),
     "Page Break": (
         '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>',
         _size(1),
     ),
+}
+
+_ROLES: dict[str, tuple[str, str]] = {
+    **{name: role.properties() for name, role in _ROLE_LOOKS.items()},
+    **_OWN_ROLES,
 }
 #: Roles whose first line starts one character in (公用文's indent).
 _FIRST_LINE = {"Body"}
@@ -147,17 +213,25 @@ class StyleBook:
         return name
 
 
-#: How each numbering style sets its heading (plan.css .hd-chapter …): font size (pt), the
-#: width its title hangs after the number and its own left margin, both in ems of that size.
-_HEADING_LOOKS = {
-    "chapter": (16, 4.5, 0),
-    "annex": (16, 4.5, 0),
-    "section": (13, 4.5, 0),
-    "item": (11.5, 2, 0),
-    "paren": (10.5, 3.5, 0),
-    "kana": (10.5, 2, 1),
-    "paren-kana": (10.5, 3.5, 1),
-}
+#: The numbering style a heading level of Word (Heading 1–6) looks like: the look the
+#: PDF's headings at that depth usually have (outline.py's default numbering).
+_DEPTH_LOOKS = {1: "chapter", 2: "section", 3: "item", 4: "paren", 5: "kana", 6: "paren-kana"}
+
+
+def _heading_css(look: str, depth: int) -> list[str]:
+    """The rules of plan.css a heading of ``look`` at ``depth`` matches."""
+    selectors = [".hd", f".hd-{look}"] if f".hd-{look}" in _CSS.rules else [".hd"]
+    return selectors + ([".chapter-title"] if depth == 1 else [])
+
+
+def _heading_look(look: str, depth: int) -> tuple[float, float, float]:
+    """How a heading is set (plan.css .hd-chapter …, .chapter-title): its font size (pt),
+    the width its title hangs after the number (``--no-width``) and its own left margin,
+    both in ems of that size."""
+    css = _heading_css(look, depth)
+    size = _CSS.size_pt(css, BODY_PT)
+    hang = _CSS.length(css, "--no-width", "2em").em(size)
+    return size, hang, _CSS.box(css)[3].em(size)
 
 
 class _Numbered(Protocol):
@@ -175,9 +249,7 @@ def heading_indent(h: _Numbered, left_em: float, *, before_mm: float | None = No
     """A heading's indent as the PDF sets it: the number in a box as wide as its numbering
     style asks (or the number, if wider) and half an em after it, then the title; a
     wrapped title lines up under its first line."""
-    size, hang, own = _HEADING_LOOKS.get(h.look, (10.5, 2, 0))
-    if h.depth == 1:
-        size = 16  # .chapter-title
+    size, hang, own = _heading_look(h.look, h.depth)
     em = size * 20
     left = round(left_em * EM + own * em)
     spacing = f'<w:spacing w:before="{round(before_mm * MM)}"/>' if before_mm is not None else ""
@@ -223,17 +295,14 @@ def _heading_styles(widths: Mapping[int, float]) -> list[_Style]:
     usually looks (plan.css .hd-chapter, .hd-section …). Each hangs its title after the
     widest number at its depth (``heading_widths``), as the PDF hangs headings after their
     number."""
-    looks = {  # size pt, before mm, after mm, bold, left em, hang default em
-        1: (16, 0, 8, True, 0, 4.5),
-        2: (13, 8, 3, True, 0, 4.5),
-        3: (11.5, 6, 2, True, 0, 2),
-        4: (10.5, 4, 1.5, True, 0, 3.5),
-        5: (10.5, 2, 1, False, 1, 2),
-        6: (10.5, 2, 1, False, 1, 3.5),
-    }
     out = []
     for d in range(1, 7):
-        size, before, after, bold, left, hang = looks[d]
+        look = _DEPTH_LOOKS[d]
+        css = _heading_css(look, d)
+        size, hang, left = _heading_look(look, d)
+        margin = _CSS.box(css)
+        before, after = margin[0].mm(), margin[2].mm()
+        bold = _CSS.bold(css, True)  # h1–h6 are bold unless plan.css says otherwise
         hang = max(hang, widths.get(d, 0.0))
         ppr = (
             "<w:keepNext/><w:keepLines/>"
@@ -282,22 +351,20 @@ def _toc_styles() -> list[_Style]:
     in its box (wide enough for the number and half an em), then the title at a left tab,
     a wrapped title hanging under it, then a leader of dots to the page number at a right
     tab on the margin; all in ems of the entry's own size."""
-    looks = {
-        1: (0, 4.5, 10.5, True),
-        2: (2, 3.5, 10.5, False),
-        3: (5.5, 2, 10.5, False),
-        4: (7.5, 3.5, 9.5, False),
-        5: (11, 2, 9.5, False),
-        6: (11, 2, 9.5, False),
-    }
     out = []
-    for d, (pad, no, size, bold) in looks.items():
+    for d in range(1, 7):
+        css = [".toc li", f".toc-{d}"]
+        size = _CSS.size_pt(css, BODY_PT)
+        pad = _CSS.box(css, "padding")[3].em(size)
+        no = _CSS.length(css, "--toc-no").em(size)
+        bold = _CSS.bold(css, False)
+        before = _CSS.box(css)[0].mm()
         em = size * 20
         left, hang = round((pad + no) * em), round(no * em)
         ppr = (
             f'<w:tabs><w:tab w:val="left" w:pos="{left}"/>'
             f'<w:tab w:val="right" w:leader="dot" w:pos="{TEXT_W}"/></w:tabs>'
-            + _spacing(3 if d == 1 else 0, 0, 1.75)
+            + _spacing(before, 0, LINE_HEIGHT)
             + f'<w:ind w:left="{left}" w:right="0" w:hanging="{hang}"/>'
             + '<w:jc w:val="left"/>'
         )
