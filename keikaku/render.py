@@ -35,7 +35,7 @@ from .tree import kpi_columns
 from .typeset import char_width, heading_phrases, keep_together, last_phrase, squeeze_punctuation
 
 if TYPE_CHECKING:
-    from .compare import Row
+    from .shinkyu import Row
 
 
 def is_pending(value: object) -> bool:

@@ -20,7 +20,7 @@ and a plain-text renderer of its tokens (``PlainText``, a markdown-it renderer c
 HTML is ever parsed back. ``inline`` gives a content text so, and ``prose_blocks`` a
 passage of Markdown as its paragraphs, lists, tables, quotes and code.
 
-Who reads it. The 新旧対照表 (``compare.py``) flattens these nodes and compares what is
+Who reads it. The 新旧対照表 (``shinkyu/``) flattens these nodes and compares what is
 printed; ``footnote_numbers`` comes from here. The Word writer (``docx/``) is a visitor
 of these nodes, one method per kind; its trace map (``docx/trace_map.py``) records each
 paragraph's ``Trace``, so a node carries the traces of the paragraphs Word sets from it
