@@ -1,6 +1,6 @@
 """The plan as printed: the document tree between the content model and the writers.
 
-``printed(plan)`` walks the typed plan (``model.py``) once, in the order the PDF sets it,
+``printed(plan)`` walks the typed plan (``model/``) once, in the order the PDF sets it,
 and returns a ``Document``: a small closed set of frozen node kinds (``Node``), each
 holding *what the page prints* — the number the outline gives a heading (``outline.py``,
 reused, never redone), its title with every reference resolved (``goal:``,
