@@ -1,7 +1,7 @@
 """JSON Schemas of the content files, for editors whose YAML editor checks and completes
 as they type (VS Code with the YAML extension, and any editor using yaml-language-server).
 
-Generated from the same model the loader builds (``model.py``), in the form editors write
+Generated from the same model the loader builds (``model/``), in the form editors write
 it: a block is a mapping whose first key names its kind and holds its main value
 (``- section: 見出し``), ``include: file.yaml`` may stand wherever a block may, a text
 may be written as a number, an optional value may be left empty. Titles and

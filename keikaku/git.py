@@ -1,5 +1,5 @@
 """The one way the build runs git: the document date (``dates``), the Word edition's
-revision (``pipeline.content_revision``) and the 新旧対照表's revisions (``revisions``).
+revision (``pipeline.content_revision``) and the 新旧対照表's revisions (``shinkyu/revisions.py``).
 
 Standard library only: the no-op check imports it (through ``dates``) and must stay cheap.
 """

@@ -55,7 +55,7 @@ MAX_PROBLEMS_PER_FILE = 100
 full of the same mistake is reported by its first ones, not by a million lines."""
 
 # ------------------------------------------------------------------ files and folders
-# (files.py, images.py, stamp.py, watch.py). The real content folder is about 0.1 MB in a
+# (files/, images.py, stamp.py, watch.py). The real content folder is about 0.1 MB in a
 # few dozen files, its largest file under 20 kB.
 
 MB = 1024 * 1024

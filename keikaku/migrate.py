@@ -3,7 +3,7 @@ tree (``plan.yaml`` with ``parts:``, sections and blocks).
 
 The same code migrated the plan's content once and converts, on the fly, any revision
 still in the first format, so that ``build.py diff`` compares it with today's content
-(``revisions.py``). Nothing of the plan's text is changed on the way: each fixed field
+(``shinkyu/revisions.py``). Nothing of the plan's text is changed on the way: each fixed field
 becomes the block that prints it as before, and every section gets an id so that the
 新旧対照表 matches it across revisions.
 
@@ -34,7 +34,7 @@ def is_old_format(content: Path) -> bool:
 
 def _load(path: Path, root: Path) -> Any:
     """A YAML file of an old revision, read like any content file (no anchors, aliases or
-    tags, size and depth limits); ``None`` if it cannot be read (revisions.py reports why
+    tags, size and depth limits); ``None`` if it cannot be read (shinkyu/revisions.py reports why
     before converting)."""
     try:
         return _plain(parse_yaml(read_text(path, path.name, root=root), path.name))

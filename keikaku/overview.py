@@ -11,7 +11,7 @@ Two halves, both without the layout engine:
   (``outline.py``: the numbers the 本文 prints), each title taken from its entity, never
   retyped, and under each package its main ＫＰＩ — 指標, 基準値 → 目標値 with their
   years — or 「（今後設定）」 while its ＫＰＩ are pending. The template
-  (``templates/overview.html``) prints it, and the 新旧対照表 (``compare.py``) compares it:
+  (``templates/overview.html``) prints it, and the 新旧対照表 (``shinkyu/``) compares it:
   a renamed 重点目標 shows there as a change of the 概要 too.
 
 The layout, and the check that the page holds what it is given, are in

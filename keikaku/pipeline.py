@@ -469,9 +469,8 @@ def diff(
     ``new_label`` and ``old_label`` head its columns. The revisions' git names, commits
     and dates are printed only with ``show_revisions``; the generated lists (目次,
     政策パッケージ一覧, ＫＰＩ一覧, 未定事項一覧) are compared only with ``lists``."""
-    from .compare import compare_plans, summary
     from .render import Renderer
-    from .revisions import load_revision, locate
+    from .shinkyu import compare_plans, load_revision, locate, summary
     from .write import publish, stylesheet_href
 
     started = time.perf_counter()

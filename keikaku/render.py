@@ -27,7 +27,7 @@ from .paths import PROJECT_ROOT, TEMPLATES_DIR
 from .typeset import char_width, heading_phrases, keep_together, last_phrase, squeeze_punctuation
 
 if TYPE_CHECKING:
-    from .compare import Row
+    from .shinkyu import Row
 
 
 def is_pending(value: object) -> bool:

@@ -340,7 +340,7 @@ def _disk_full(root, content, out, mp):
     def full(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    mp.setattr(files, "_write_all", full)
+    mp.setattr(files.output, "_write_all", full)
 
 
 def _product_is_folder(root, content, out, mp):
@@ -812,7 +812,7 @@ def test_the_reader_never_reads_past_its_limit(tmp_path, monkeypatch):
     try:
         monkeypatch.setattr(os, "read", counting)
         with pytest.raises(files.Refused) as refusal:
-            files._read_open(fd, 1000)
+            files.reading._read_open(fd, 1000)
     finally:
         os.close(fd)
     assert refusal.value.kind == "large" and sum(reads) == 1001
@@ -950,7 +950,7 @@ def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
     content, products = new_set
     stamp = BuildStamp(content, tmp_path / "out", options=("test",))
     real = {
-        "write": files._write_temp,
+        "write": files.output._write_temp,
         "fsync": os.fsync,
         "replace": os.replace,
         "unlink": os.unlink,
@@ -984,7 +984,7 @@ def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
             if point != "replace":
                 mp.setattr(os, "replace", noting)
             if point == "write":
-                mp.setattr(files, "_write_temp", dying)
+                mp.setattr(files.output, "_write_temp", dying)
             else:
                 mp.setattr(os, point, dying)
             with contextlib.suppress(_Killed):
@@ -1044,7 +1044,7 @@ def dying(real):
     return call
 
 if where == "write":
-    files._write_temp = dying(files._write_temp)
+    files.output._write_temp = dying(files.output._write_temp)
 elif where == "replace":
     os.replace = dying(os.replace)
 elif where == "unlink":

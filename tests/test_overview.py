@@ -174,8 +174,8 @@ def test_the_overview_is_published_with_the_plan_and_known_to_the_stamp(built, t
 
 
 def test_renaming_a_goal_changes_the_overview_and_the_shinkyu_lists_it(built, tmp_path):
-    from keikaku.compare import compare_plans
     from keikaku.load import load_plan
+    from keikaku.shinkyu import compare_plans
 
     content, _out = built
     renamed = write_content(
@@ -195,8 +195,8 @@ def test_renaming_a_goal_changes_the_overview_and_the_shinkyu_lists_it(built, tm
 
 
 def test_the_overviews_own_texts_are_compared_without_lists(built, tmp_path):
-    from keikaku.compare import compare_plans
     from keikaku.load import load_plan
+    from keikaku.shinkyu import compare_plans
 
     content, _out = built
     changed = write_content(

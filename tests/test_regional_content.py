@@ -22,10 +22,10 @@ from conftest import (
     squash,
     write_content,
 )
-from keikaku.compare import compare_plans
 from keikaku.editions import check_editions, load_edition
 from keikaku.load import load_plan
 from keikaku.model import Projects, walk
+from keikaku.shinkyu import compare_plans
 
 EDITION = """\
 title: 東ブロックにおける計画（見本）

@@ -20,12 +20,11 @@ from test_tagging import Tagged
 from conftest import MINIMAL, PROJECT, squash, write_content
 from keikaku import migrate, rowstart
 from keikaku.cli import main
-from keikaku.compare import compare_plans, flatten, summary
 from keikaku.dates import document_date
 from keikaku.load import load_plan
 from keikaku.model import DEFAULTS_POS, Prose, Text, walk_texts
-from keikaku.revisions import load_revision, locate
-from keikaku.textdiff import compare
+from keikaku.shinkyu import compare_plans, flatten, load_revision, locate, summary
+from keikaku.shinkyu.textdiff import compare
 
 #: The content of the last revision circulated in the first format (commit 8616684),
 #: kept here because a CI clone may be too shallow to reach it.

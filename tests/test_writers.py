@@ -1,6 +1,6 @@
 """Every kind of node of the document tree (``keikaku/tree/``) through every writer
 that reads it: the HTML of the PDF and the screen (``render.Renderer``, the templates),
-the 新旧対照表's flattener (``compare.flatten``) and the Word edition
+the 新旧対照表's flattener (``shinkyu.flatten``) and the Word edition
 (``docx.docx_bytes``). The kinds are read off the ``tree.Node`` union, so that a kind
 added there is pushed through both writers too; a writer that silently skips a kind, or
 prints a node's text nowhere, fails here."""
@@ -20,7 +20,7 @@ import pytest
 from test_shinkyu import RICH
 
 from conftest import PROJECT, write_content
-from keikaku import compare, tree
+from keikaku import shinkyu, tree
 from keikaku.docx import docx_bytes
 from keikaku.load import load_plan
 from keikaku.render import Renderer, node_kind
@@ -150,7 +150,7 @@ def written(tmp_path_factory) -> Written:
     )
     breaks = sum(1 for br in parts[0].iter(W + "br") if br.get(W + "type") == "page")
     lines: list[str] = []
-    for item in compare.flatten(plan, lists=True):
+    for item in shinkyu.flatten(plan, lists=True):
         lines += [item.number, item.title.text]
         for block in item.blocks:
             lines += [block.label, *block.header]

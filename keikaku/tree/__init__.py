@@ -1,6 +1,6 @@
 """The plan as printed: the document tree between the content model and the writers.
 
-``printed(plan)`` walks the typed plan (``model.py``) once, in the order the PDF sets it,
+``printed(plan)`` walks the typed plan (``model/``) once, in the order the PDF sets it,
 and returns a ``Document``: a small closed set of frozen node kinds (``Node``), each
 holding *what the page prints* — the number the outline gives a heading (``outline.py``,
 reused, never redone), its title with every reference resolved (``goal:``,
@@ -23,7 +23,7 @@ passage of Markdown as its paragraphs, lists, tables, quotes and code.
 Who reads it. The HTML of the PDF and the screen (``render.py``, the Jinja templates)
 sets these nodes, one macro per kind (``render.node_kind`` names it, checked by mypy with
 ``assert_never``), each printed text by ``htmltext.InlineHtml``: what markdown-it's HTML
-renderer gives for the same Markdown. The 新旧対照表 (``compare.py``) flattens these nodes
+renderer gives for the same Markdown. The 新旧対照表 (``shinkyu/``) flattens these nodes
 and compares what is printed; ``footnote_numbers`` comes from here. The Word writer
 (``docx/``) is a visitor of these nodes, one method per kind; its trace map
 (``docx/trace_map.py``) records each paragraph's ``Trace``, so a node carries the traces

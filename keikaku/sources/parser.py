@@ -1,95 +1,26 @@
-"""Reading content files: YAML with the position of every value, Markdown fragments.
-
-PyYAML's ``safe_load`` forgets where values came from, silently keeps the last of two
-equal keys, expands anchors and aliases (a few hundred bytes of nested aliases take
-gigabytes), recurses once per level of nesting and turns ``1.10``, ``yes`` or ``1_000``
-into numbers and booleans. Here the file is read as a stream of parser events (libyaml's,
-where PyYAML was built with it), and the events are turned, without recursion, into
-``YMap``/``YList`` containers that remember the line and column of every key and item and
-the source text of every scalar that YAML 1.1 would have coerced, so later stages can
-point an editor at ``file:line:col`` and print text as it was written. Anchors, aliases
-and tags are refused where they stand, before anything could expand them; so are
-nesting deeper than ``limits.MAX_DEPTH``, control characters, and the typing mistakes of
-Japanese keyboards (tabs and full-width spaces for indentation, a full-width colon or no
-space after a key), each with what to type instead.
-"""
+"""YAML read as a stream of parser events, without recursion, into ``YMap``/``YList``
+(``nodes``) with the position of every value; anchors, aliases, tags, deep nesting and
+the typing mistakes of Japanese keyboards refused where they stand (``parse_yaml``)."""
 
 from __future__ import annotations
 
 import bisect
-import codecs
 import re
-import types
-import unicodedata
-from collections.abc import Collection, Iterator
-from pathlib import Path
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
-from .errors import BuildError, Pos, Problem, Problems
-from .files import read_content
-from .limits import MAX_DEPTH, MAX_PROBLEMS_PER_FILE, MAX_TEXT_FILE_BYTES
+from ..errors import Pos, Problem, Problems
+from ..limits import MAX_DEPTH, MAX_PROBLEMS_PER_FILE
+from .characters import _REFUSED, character_problem, printable, refused_characters
+from .nodes import YList, YMap
 
 if TYPE_CHECKING:
     from yaml._yaml import Mark as _CMark
 
     #: A parser event's mark: libyaml's parser gives its own ``Mark`` class.
     _Mark: TypeAlias = yaml.Mark | _CMark
-
-_NO_SOURCE: types.MappingProxyType[str, str] = types.MappingProxyType({})
-
-
-class YMap(dict):
-    """A YAML mapping that knows where it and each of its keys and values stand.
-
-    ``source`` holds, for each key whose value was written as a plain scalar that YAML
-    read as something other than text (``1.10``, ``yes``, ``~``, ``2024-01-01``), the text
-    as written: where the model expects text, that is what is printed."""
-
-    pos: Pos
-    key_pos: dict[str, Pos]
-    value_pos: dict[str, Pos]
-    source: dict[str, str] | types.MappingProxyType[str, str] = _NO_SOURCE
-
-    def at(self, key: str) -> Pos:
-        """Where the value of ``key`` stands, or the mapping itself if the key is absent."""
-        return self.value_pos.get(key, self.pos)
-
-    def source_of(self, key: str) -> str | None:
-        """The value of ``key`` as written, where YAML read it as other than text."""
-        return self.source.get(key)
-
-    def renamed(self, old: str, new: str) -> YMap:
-        """A copy with key ``old`` called ``new``, in the same place and order."""
-        out = YMap({(new if k == old else k): v for k, v in self.items()})
-        out.pos = self.pos
-        out.key_pos = {(new if k == old else k): p for k, p in self.key_pos.items()}
-        out.value_pos = {(new if k == old else k): p for k, p in self.value_pos.items()}
-        out.source = {(new if k == old else k): s for k, s in self.source.items()}
-        return out
-
-    def without(self, *keys: str) -> YMap:
-        """A copy without ``keys``."""
-        out = YMap({k: v for k, v in self.items() if k not in keys})
-        out.pos = self.pos
-        out.key_pos = {k: p for k, p in self.key_pos.items() if k not in keys}
-        out.value_pos = {k: p for k, p in self.value_pos.items() if k not in keys}
-        out.source = {k: s for k, s in self.source.items() if k not in keys}
-        return out
-
-
-class YList(list):
-    """A YAML sequence that knows where it and each of its items stand, and (like
-    ``YMap.source``) each coerced plain scalar's text as written (else ``None``)."""
-
-    pos: Pos
-    item_pos: list[Pos]
-    item_source: list[str | None]
-
-    def source_of(self, index: int) -> str | None:
-        sources = getattr(self, "item_source", None)
-        return sources[index] if sources is not None and index < len(sources) else None
 
 
 def _pos(path: str, mark: _Mark) -> Pos:
@@ -107,101 +38,6 @@ def _end(event: yaml.Event) -> _Mark:
     """Where ``event`` ends (see ``_start``)."""
     assert event.end_mark is not None
     return event.end_mark
-
-
-def decode_text(data: bytes, path: str) -> str:
-    """Decode a content file as UTF-8 (a BOM is allowed) and normalise line ends."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BuildError(
-            Problem(
-                Pos(path, line, col),
-                f"UTF-8 として読めないバイト 0x{data[exc.start]:02X} があります。"
-                "ファイルを UTF-8 で保存し直してください。"
-                " (file is not UTF-8; save it as UTF-8)",
-            )
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-# ------------------------------------------------------------------ characters
-
-#: Bidirectional controls: they reorder what is printed, so that a text can read
-#: differently from what it says ("Trojan Source").
-BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-#: Characters no content may hold: C0 controls but tab and line feed, DEL, C1 controls,
-#: a byte order mark inside the text, the line and paragraph separators, bidi controls.
-_REFUSED_CLASS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029" + BIDI_CONTROLS
-_REFUSED = re.compile(f"[{_REFUSED_CLASS}]")
-_REFUSED_OR_TAB = re.compile(f"[\t{_REFUSED_CLASS}]")
-#: What a message must never print raw: every control character (line feed and tab too:
-#: a problem is one line), and the invisible characters above.
-_UNPRINTABLE = re.compile(f"[\t\n{_REFUSED_CLASS}]")
-
-
-def refused_characters(text: str, *, tabs: bool = True) -> Iterator[tuple[int, str]]:
-    """Each refused character of ``text`` (the first of each kind), with its index."""
-    seen: set[str] = set()
-    for match in (_REFUSED_OR_TAB if tabs else _REFUSED).finditer(text):
-        ch = match.group(0)
-        if ch not in seen:
-            seen.add(ch)
-            yield match.start(), ch
-
-
-def character_problem(ch: str, written: str = "") -> str:
-    """What is wrong with a refused character and what to do about it. ``written`` is how
-    it was written, where that was not the character itself (an escape, a reference)."""
-    code = f"U+{ord(ch):04X}"
-    how = f"「{printable(written)}」と書かれた" if written else ""
-    if ch == "\t":
-        return (
-            f"{how}タブ文字があります（表計算ソフトなどから貼り付けると入ります）。"
-            "半角空白か全角空白に置き換えてください。 (tab character in text)"
-        )
-    if ch in BIDI_CONTROLS:
-        return (
-            f"{how}文字の表示順を入れ替える制御文字 {code} があります。見た目と違う順で印刷されるおそれが"
-            f"あるため、削除してください。 (bidirectional control character {code})"
-        )
-    if ch == "\ufeff":
-        return f"{how}目に見えない文字 {code}（BOM）が文中にあります。削除してください。 (byte order mark inside text)"
-    if ch in "\u2028\u2029\x85":
-        return (
-            f"{how}改行に似た特殊な文字 {code} があります。普通の改行にするか、削除してください。"
-            f" (line separator {code})"
-        )
-    if ch == "\n":
-        return (
-            "この項目には改行を書けません。一行で書いてください（改行が必要な文章は markdown ブロックに書きます）。"
-            " (line break in a one-line text)"
-        )
-    return f"{how}制御文字 {code} があります。削除してください。 (control character {code})"
-
-
-def printable(text: str, limit: int = 80) -> str:
-    """``text`` made safe to quote in a message: control, format and other invisible
-    characters shown as ``<U+001B>`` (so that content cannot send escape sequences to a
-    terminal, reorder a message or break it over lines), and a long text shortened."""
-    if len(text) > limit:
-        text = f"{text[: limit - 20]}…（全{len(text):,}字）"
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(f"<U+{ord(ch):04X}>" if _invisible(ch) else ch for ch in text)
-
-
-def _invisible(ch: str) -> bool:
-    if _UNPRINTABLE.match(ch):
-        return True
-    category = unicodedata.category(ch)
-    return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or (
-        category == "Zs" and ch not in " \u3000"
-    )
 
 
 class _Lines:
@@ -781,50 +617,3 @@ def parse_yaml(text: str, path: str, keys: Collection[str] = ()) -> Any:
         value = None
     reader.problems.raise_if_any()
     return value
-
-
-def read_text(file: Path, shown_as: str, root: Path | None = None) -> str:
-    """Read one content file as text; ``shown_as`` is its path in messages.
-
-    Read through ``files.read_content``: a regular file inside ``root`` (default: the
-    content folder the command set with ``files.content_root``) reached without following a
-    symbolic link, at most ``limits.MAX_TEXT_FILE_BYTES``; anything else is a ``BuildError``
-    naming the file."""
-    return decode_text(read_content(file, shown_as, root=root, limit=MAX_TEXT_FILE_BYTES), shown_as)
-
-
-def offset_to_pos(text: str, path: str, offset: int) -> Pos:
-    """The line and column of a character offset in ``text``."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return Pos(path, line, col)
-
-
-def pos_to_offset(text: str, pos: Pos) -> int:
-    """The character offset of a line and column in ``text`` (0 if out of range)."""
-    lines = text.split("\n")
-    if not 1 <= pos.line <= len(lines):
-        return 0
-    return sum(len(line) + 1 for line in lines[: pos.line - 1]) + max(pos.col - 1, 0)
-
-
-def locate(sources: dict[str, str], start: Pos, raw: str, index: int) -> Pos:
-    """Where character ``index`` of the value ``raw`` (which starts at ``start``) stands.
-
-    A scalar may be quoted or folded over several lines, so the character is found by
-    searching the source for it with a few characters of context, from the value's start
-    (the context never reaches back over a line break, which the source writes with its
-    indentation).
-    """
-    text = sources.get(start.path)
-    if text is None:
-        return start
-    begin = pos_to_offset(text, start)
-    for width in (6, 3, 1):
-        needle = raw[max(0, index - width + 1) : index + 1]
-        if "\n" in needle[:-1]:
-            needle = needle[needle.rindex("\n", 0, len(needle) - 1) + 1 :]
-        found = text.find(needle, begin)
-        if found >= 0:
-            return offset_to_pos(text, start.path, found + len(needle) - 1)
-    return start

@@ -26,13 +26,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import files, limits
-from .errors import BuildError, Pos, Problem
-from .git import run_git
-from .load import load_plan
-from .migrate import is_old_format, migrate
-from .model import Plan
-from .sources import parse_yaml, printable, read_text
+from .. import files, limits
+from ..errors import BuildError, Pos, Problem
+from ..git import run_git
+from ..load import load_plan
+from ..migrate import is_old_format, migrate
+from ..model import Plan
+from ..sources import parse_yaml, printable, read_text
 
 #: Where problems about the revisions themselves are reported.
 _WHERE = Pos("build.py diff")
@@ -272,7 +272,7 @@ def _check_yaml(folder: Path, shown: str) -> None:
 
 def _missing_edition(shown: str, name: str, rev: str) -> BuildError:
     """The edition is not in the revision: there is nothing to compare it with."""
-    from .load import EDITIONS_DIR
+    from ..load import EDITIONS_DIR
 
     return BuildError(
         Problem(
@@ -292,7 +292,7 @@ def _load(folder: Path, shown: str, scratch: Path, edition: str | None = None) -
     try:
         with files.content_root(folder):
             if edition is not None:
-                from .editions import load_edition
+                from ..editions import load_edition
 
                 return load_edition(folder, edition)
             if is_old_format(folder):
@@ -316,7 +316,7 @@ def load_revision(source: Source, rev: str | None, edition: str | None = None) -
         label = f"作業中の内容（{source.content_path}/）"
         files.check_content_folder(source.content_dir)
         if edition is not None:
-            from .editions import load_edition
+            from ..editions import load_edition
 
             with files.content_root(source.content_dir):
                 return Revision(load_edition(source.content_dir, edition), label)
@@ -332,7 +332,7 @@ def load_revision(source: Source, rev: str | None, edition: str | None = None) -
     with tempfile.TemporaryDirectory(prefix="keikaku-rev-") as tmp:
         folder = _export(source, sha, rev, Path(tmp) / "export")
         if edition is not None:
-            from .editions import editions_of
+            from ..editions import editions_of
 
             if is_old_format(folder) or edition not in editions_of(folder):
                 raise _missing_edition(f"{rev}:{source.content_path}", edition, rev)
