@@ -13,7 +13,7 @@ import pytest
 import weasyprint
 
 from conftest import MINIMAL, PROJECT, build, squash, write_content
-from keikaku import justify
+from keikaku import justify, tree
 from keikaku.figures import society_diagram, wrap
 from keikaku.justify import justified
 from keikaku.load import load_plan
@@ -689,10 +689,27 @@ def test_figure_wraps_latin_runs_whole_and_never_a_lone_last_character():
     assert wrap("ＡＢＣＤＥＦＧＨＩＪＫ", 4) == ["ＡＢＣＤ", "ＥＦＧＨ", "ＩＪＫ"]
 
 
+def _drawn(plan, diagram) -> str:
+    """図１ as the HTML sets it: drawn from the graph the document tree computes."""
+    boxes, arrows = tree.society_graph(plan, diagram)
+    caption = tree.inline(diagram.caption)
+    trace = tree.Trace("", "", None)
+    node = tree.Diagram(
+        "society", "図１", caption, boxes, arrows, trace, stated=bool(diagram.links)
+    )
+    return str(society_diagram(node))
+
+
 def test_society_figure_follows_the_data(content_dir):
     plan = load_plan(content_dir())
     (diagram,) = [b for b in walk_blocks(plan.parts) if b.KIND == "diagram" and b.name == "society"]
-    svg = str(society_diagram(plan, diagram))
+    svg = _drawn(plan, diagram)
+    (printed,) = [
+        n
+        for n in tree.walk(tree.printed(plan).body)
+        if isinstance(n, tree.Diagram) and n.name == "society"
+    ]
+    assert str(society_diagram(printed)) == svg
     assert "課題Ａ" in svg and "姿Ａ" in svg and "重点目標Ａ" in svg
     # One line from each 姿 to its 重点目標; no 課題 → 姿 arrow the content does not state:
     # the 課題 column as a whole leads to the 姿 column as a whole (two brackets, one arrow).
@@ -702,7 +719,7 @@ def test_society_figure_follows_the_data(content_dir):
     linked = dataclasses.replace(
         diagram, links=(DiagramLink(challenge="challenge-a", vision="vision-a"),)
     )
-    linked_svg = str(society_diagram(plan, linked))
+    linked_svg = _drawn(plan, linked)
     assert linked_svg.count('class="link" d="M') == len(plan.index.visions) + 1
     assert 'class="column-arrow"' not in linked_svg and 'class="bracket"' not in linked_svg
     assert "<title>" in svg
