@@ -22,7 +22,8 @@ test: $(DEV_STAMP) $(TEST_STAMP)
 
 # The quick lane: no browser, no build of the real plan, no Word edition but its own
 # tests, a tenth of the property tests' examples; on two workers (pytest-xdist), as the
-# small builds are layout-bound and each uses one core (under a minute).
+# small builds are layout-bound and each uses one core (aimed at a minute; the README
+# states what it measures).
 test-fast: $(DEV_STAMP)
 	$(PY) -m pytest -m "not slow" -q -n 2
 

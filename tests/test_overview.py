@@ -3,6 +3,7 @@ from the plan's own entities; an overflow is reported, never shrunk or clipped."
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
 from pathlib import Path
@@ -245,7 +246,19 @@ def many_packages(count: int) -> str:
     )
 
 
-def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_path):
+def overview_of(content: Path, out: Path) -> dict[str, bytes]:
+    """The 概要's products as the build makes them beside the plan's layout (its own unit,
+    without laying the plan out): a column that does not fit raises ``BuildError``."""
+    from keikaku.dates import document_date
+    from keikaku.overview_layout import overview_products
+    from keikaku.pipeline import load
+
+    return overview_products(load(content), out, document_date(content), draft=True, warn=quiet)
+
+
+def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_path, monkeypatch):
+    import keikaku.pipeline
+
     goal_b = many_packages(20)
     overview = "lead: テスト計画の要点を示す一文。\n"
     content = write_content(
@@ -255,6 +268,9 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
     (out).mkdir()
     (out / "plan.pdf").write_bytes(b"previous")
     before = snapshot(out)
+    # The build, but for the plan's own layout (twenty packages, the most of its time):
+    # the 概要's overflow is what stops it, in the child beside the layout.
+    monkeypatch.setattr(keikaku.pipeline, "_layout", lambda *_a, **_k: (b"%PDF-", {}))
     with pytest.raises(BuildError) as caught:
         build(content, out, report=quiet, warn=quiet)
     (problem,) = caught.value.problems
@@ -272,15 +288,16 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
     # The editor's choice, set explicitly: two pages, a column per page.
     overview += "pages: 2\nfont_size: 7\n"
     write_content(tmp_path, two_goals({"goals/b.yaml": goal_b, "overview.yaml": overview}))
-    build(content, out, report=quiet, warn=quiet)
-    reader = pypdf.PdfReader(out / "overview.pdf")
+    reader = pypdf.PdfReader(io.BytesIO(overview_of(content, out)["overview.pdf"]))
     assert len(reader.pages) == 2
     assert "重点目標Ｂ" in reader.pages[1].extract_text()
 
 
-def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_path):
+def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_path, monkeypatch):
     """Two pages at the least font size, and still a column too tall: said so, of page 2,
     and ``pages: 2`` is not offered again; nothing is published."""
+    import keikaku.pipeline
+
     overview = "lead: テスト計画の要点を示す一文。\npages: 2\nfont_size: 7\n"
     content = write_content(
         tmp_path, two_goals({"goals/b.yaml": many_packages(40), "overview.yaml": overview})
@@ -289,6 +306,7 @@ def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_pat
     out.mkdir()
     (out / "plan.pdf").write_bytes(b"previous")
     before = snapshot(out)
+    monkeypatch.setattr(keikaku.pipeline, "_layout", lambda *_a, **_k: (b"%PDF-", {}))
     with pytest.raises(BuildError) as caught:
         build(content, out, report=quiet, warn=quiet)
     message = str(caught.value)

@@ -185,12 +185,21 @@ def test_a_list_over_pages_is_one_list_with_labels(built_once):
         assert tree.text(body) == f"項目{n:03d}の内容"
 
 
-@pytest.mark.parametrize(("marker", "first"), [("①", "①"), ("（１）", "（１）"), ("・", "・")])
-def test_each_marker_is_a_label(built_once, marker, first):
-    tree = tagged(built_once, with_blocks(f"- list: [一つ目, 二つ目]\n  marker: {marker}\n"))
-    item = next(i for i in tree.all("LI") if tree.text(i).endswith("一つ目"))
+MARKERS = [("①", "①"), ("（１）", "（１）"), ("・", "・")]
+#: One list a marker, in one build that each marker's test reads.
+MARKED_LISTS = with_blocks(
+    "".join(
+        f"- list: [{n}の一つ目, {n}の二つ目]\n  marker: {m}\n" for n, (m, _) in enumerate(MARKERS)
+    )
+)
+
+
+@pytest.mark.parametrize(("n", "marker", "first"), [(n, *m) for n, m in enumerate(MARKERS)])
+def test_each_marker_is_a_label(built_once, n, marker, first):
+    tree = tagged(built_once, MARKED_LISTS)
+    (item,) = [i for i in tree.all("LI") if tree.text(i).endswith(f"{n}の一つ目")]
     label, body = tree.kids(item)
-    assert (tree.role(label), tree.text(label), tree.text(body)) == ("Lbl", first, "一つ目")
+    assert (tree.role(label), tree.text(label), tree.text(body)) == ("Lbl", first, f"{n}の一つ目")
 
 
 def test_the_tree_is_consistent(built_once):
