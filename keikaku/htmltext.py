@@ -33,11 +33,7 @@ class InlineHtml:
     ) -> Markup:
         if text is None:
             return Markup("")
-        order = sorted(
-            range(len(text.marks)), key=lambda n: (text.marks[n].start, -text.marks[n].end, n)
-        )
-        marks = [text.marks[n] for n in order]
-        return Markup(self._runs(text, 0, len(text.text), marks, small, cell))
+        return Markup(self._runs(text, 0, len(text.text), text.nested(), small, cell))
 
     def _runs(
         self,
@@ -54,13 +50,7 @@ class InlineHtml:
         at, n = start, 0
         while n < len(marks):
             m = marks[n]
-            inner = n + 1
-            while (
-                inner < len(marks)
-                and marks[inner].end <= m.end
-                and (marks[inner].start < m.end or m.start == m.end)
-            ):
-                inner += 1
+            inner = tree.held(marks, n)
             out.append(self._plain(text, at, m.start))
             kids = self._runs(text, m.start, m.end, marks[n + 1 : inner], small, cell)
             match m.kind:

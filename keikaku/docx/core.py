@@ -172,10 +172,7 @@ class _Core:
     def inline(self, text: tree.Inline) -> list:
         """Printed text as AST inlines: its marks as Word sets them (strong in the plan's
         style, links to a heading's bookmark or outside), each footnote call a footnote."""
-        order = sorted(
-            range(len(text.marks)), key=lambda n: (text.marks[n].start, -text.marks[n].end, n)
-        )
-        return self.runs(text, 0, len(text.text), [text.marks[n] for n in order])
+        return self.runs(text, 0, len(text.text), text.nested())
 
     def runs(self, text: tree.Inline, start: int, end: int, marks: list[tree.Mark]) -> list:
         """``text[start:end]`` as AST inlines; ``marks`` the ranges inside it, outer first."""
@@ -183,13 +180,7 @@ class _Core:
         at, n = start, 0
         while n < len(marks):
             m = marks[n]
-            inner = n + 1
-            while (
-                inner < len(marks)
-                and marks[inner].end <= m.end
-                and (marks[inner].start < m.end or m.start == m.end)
-            ):
-                inner += 1
+            inner = tree.held(marks, n)
             out += self.plain_runs(text, at, m.start)
             kids = self.runs(text, m.start, m.end, marks[n + 1 : inner])
             match m.kind:

@@ -86,6 +86,14 @@ class Inline:
         """The whole text set as ``kind`` (outside the marks it has)."""
         return Inline(self.text, self.calls, (Mark(0, len(self.text), kind, href), *self.marks))
 
+    def nested(self) -> list[Mark]:
+        """Its marks outer first: by start, the longer of two at one start first (a
+        writer sets them as nested elements, ``held``)."""
+        order = sorted(
+            range(len(self.marks)), key=lambda n: (self.marks[n].start, -self.marks[n].end, n)
+        )
+        return [self.marks[n] for n in order]
+
     def unmarked(self, kind: MarkKind) -> Inline:
         """Without the marks of ``kind`` over the whole text (what ``marked`` adds): for a
         writer that sets that look by the element holding the text (the HTML's
@@ -120,6 +128,19 @@ class Inline:
         """Without the calls: as the 目次, the bookmarks and the figures show a title."""
         cut = {c.at for c in self.calls}
         return "".join(ch for i, ch in enumerate(self.text) if i not in cut)
+
+
+def held(marks: Sequence[Mark], n: int) -> int:
+    """The index after the marks that ``marks[n]`` holds (``marks`` outer first, as
+    ``Inline.nested`` orders them): those are set inside it."""
+    m, inner = marks[n], n + 1
+    while (
+        inner < len(marks)
+        and marks[inner].end <= m.end
+        and (marks[inner].start < m.end or m.start == m.end)
+    ):
+        inner += 1
+    return inner
 
 
 #: A line break inside a text (between the lines of a table cell).
