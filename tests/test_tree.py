@@ -357,3 +357,30 @@ def test_pending_places_name_titles_as_printed(tmp_path):
     places = [where for where, _ in plan.pending]
     assert "重点目標Ａ › 姿Ａ › 施策テーマＡ › 指標Ａ › 目標値" in places
     assert not any("[^" in p or "*" in p for p in places), places
+
+
+def test_the_cover_and_the_examples_carry_their_labels_for_every_writer(tmp_path):
+    """The words the cover prints around its values (「計画期間」, the region's name) and
+    the 施策テーマの例's marker are in the tree, read by the HTML writer and by Word from
+    there: a label edited in plan.yaml reaches both."""
+    from datetime import datetime
+
+    from keikaku.render import Renderer
+    from keikaku.write import stylesheet_href
+
+    plan_yaml = MINIMAL["plan.yaml"].replace(
+        "        parts:",
+        "        plan_period: 令和８年度から令和12年度まで\n"
+        "        labels:\n          plan_period: 対象期間\n          cover: おもて紙\n"
+        "        parts:",
+    )
+    plan = load_plan(write_content(tmp_path, {"plan.yaml": plan_yaml}))
+    document = tree.printed(plan, draft=True)
+    cover = next(n for n in tree.walk(document.body) if isinstance(n, tree.Cover))
+    assert cover.label == "おもて紙"
+    period = next(f for f in cover.fields if f.name == "plan_period")
+    assert period.lead == "対象期間"
+    assert all(f.lead == "" for f in cover.fields if f.name != "plan_period")
+    html = Renderer().render(plan, stylesheet_href(tmp_path), datetime(2025, 1, 1))
+    assert 'aria-label="おもて紙"' in html
+    assert '<span class="cover-period-label">対象期間</span>' in html

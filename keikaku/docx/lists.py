@@ -46,7 +46,7 @@ class _Lists(_Core):
     def cover(self, node: tree.Cover) -> None:
         """The cover: each field it prints, in its order, in the style of its line (a
         date not set yet prints its label; its reason goes to the 未定事項一覧)."""
-        where = (self.L["cover"].plain,)
+        where = (node.label,)
         for f in node.fields:
             style = _COVER.get(f.name)
             if style is None or not f.printed or f.trace is None:
@@ -59,7 +59,7 @@ class _Lists(_Core):
             elif f.name == "meeting":
                 text = [Str("（"), *text, Str("）")]
             elif f.name == "plan_period":
-                text = [Str(self.L["plan_period"].plain + "　"), *text]
+                text = [Str(f.lead + "　"), *text]
             self.add(self.para(style, text, self.trace("", f.name, "cover", where, f.trace.pos)))
         # An empty paragraph after the frame: LibreOffice anchors a frame to the paragraph
         # that follows it, which must stand on the cover's page.
@@ -249,7 +249,7 @@ class _Lists(_Core):
             self.add(self.para(style, inlines, self.traced(item.trace, ctx.where)))
 
     def vision_examples(self, table: tree.Table, ctx: _Ctx, cell: str, head: str) -> None:
-        marker = self.L["examples_marker"].plain
+        marker = table.marker
         point = self.styles.get("Cell Point", hang=_marker_width(marker))
         header = self.header(table, head, ctx, {})
         rows = []

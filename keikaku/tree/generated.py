@@ -12,12 +12,16 @@ from .nodes import Cover, Field, Generated, List, ListItem, Node, Row, Table, To
 from .printing import COVER_ORDER, METADATA_ONLY, _join, _Printing, _value_pos, content_id
 from .text import Inline, join
 
+#: The cover's fields printed after a label of the same name (「計画期間　令和８年度～」).
+LED = ("plan_period",)
+
 
 class _Generated(_Printing):
     def generated(self, b: model.Generated, trace: Trace) -> Generated:
         name = b.name
         if name == "cover":
-            return Generated(name, None, (Cover(self.cover(counted=True), trace),), trace)
+            cover = Cover(self.cover(counted=True), trace, self.label_plain("cover"))
+            return Generated(name, None, (cover,), trace)
         if name == "toc":
             title = self.text(b.caption) if b.caption else self.label("toc_title")
             entries = tuple(self.toc_entry(e) for e in self.outline.toc)
@@ -90,7 +94,10 @@ class _Generated(_Printing):
             )
             traced = Trace("", name, at, "cover") if value is not None else None
             pending = isinstance(value, model.Pending)
-            out.append(Field(name, f.metadata.get("ja", name), lines, printed, traced, pending))
+            lead = self.label_plain(name) if name in LED else ""
+            out.append(
+                Field(name, f.metadata.get("ja", name), lines, printed, traced, pending, lead)
+            )
         return tuple(out)
 
     def goal_row(self, goal: model.PriorityGoal, kind: str) -> Row:
@@ -289,6 +296,16 @@ class _Generated(_Printing):
                 ),
             )
             rows.append(Row(v.id, ((title,), themes), traces=traces))
-        return Table("vision-examples", "", None, (header,), tuple(rows), None, trace, head_traces)
+        return Table(
+            "vision-examples",
+            "",
+            None,
+            (header,),
+            tuple(rows),
+            None,
+            trace,
+            head_traces,
+            marker=marker,
+        )
 
     # -- the document

@@ -175,6 +175,8 @@ class Table:
     columns: tuple[str, ...] = field(default=(), compare=False)
     """Per column, its width as the content gives it (a CSS length or auto: a content
     table), or its name (a 主要事業's: name, place, completion, cost, notes)."""
+    marker: str = field(default="", compare=False)
+    """The marker each point of a cell begins with (the 施策テーマの例's), or ""."""
 
 
 @dataclass(frozen=True)
@@ -268,12 +270,16 @@ class Field:
     """Its text's place (a date not set yet: its reason's); None where it has no value."""
     pending: bool = field(default=False, compare=False)
     """A value not set yet: its lines are the label 「（今後記述）」… and the reason."""
+    lead: str = ""
+    """The words the cover prints before its value (the 計画期間's label), or ""."""
 
 
 @dataclass(frozen=True)
 class Cover:
     fields: tuple[Field, ...]
     trace: Trace
+    label: str = field(default="", compare=False)
+    """What the cover is called (「表紙」): its region's name on screen, its place in Word."""
 
 
 @dataclass(frozen=True)
