@@ -48,7 +48,8 @@ $(STAMP): requirements.lock pyproject.toml scripts/setup-system.sh
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-$(DEV_STAMP): $(STAMP) requirements-dev.lock
+$(DEV_STAMP): $(STAMP) requirements-dev.lock scripts/setup-system.sh
+	bash scripts/setup-system.sh --dev
 	$(PY) -m pip install --quiet -r requirements-dev.lock
 	touch $(DEV_STAMP)
 
