@@ -2,15 +2,14 @@
 
 A character the BIZ UD fonts lack would be drawn from whatever system font has it, or
 as a blank box (tofu), so it is an error with its place and code point instead. The
-check reads the text as it is printed — the rendered HTML, where Markdown has turned
-``&#x20BB7;`` or ``&copy;`` into characters — not only as it was typed. The fonts'
+check reads the text as it is printed — Markdown's printed text (``markup.printed_text``),
+where ``&#x20BB7;`` or ``&copy;`` have become characters — not only as it was typed. The fonts'
 character sets are read once and cached under ``.cache/`` beside the project, keyed by
 each font file's size and modification time, so ``check`` stays fast.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from markdown_it.common.entities import entities
 from markdown_it.common.utils import isValidEntityCode
 
 from .errors import Problem
+from .markup import printed_text
 from .model import Plan, Prose, Text, walk, walk_texts
 from .paths import PROJECT_ROOT, STYLES_DIR
 from .sources import locate, printable
@@ -28,9 +28,6 @@ from .sources import locate, printable
 FONTS = sorted((STYLES_DIR / "fonts").glob("*.ttf"))
 CACHE = PROJECT_ROOT / ".cache" / "glyph-coverage.json"
 
-# How markup.py renders a footnote call: its body is printed as the footnote's own text.
-_FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
-_TAG = re.compile(r"<[^>]*>")
 # markdown-it's character references (rules_inline/entity.py): numeric and named.
 _REFERENCE = re.compile(r"&(?:#(x[0-9a-f]{1,6}|[0-9]{1,7})|([a-z][a-z0-9]{1,31}));", re.I)
 #: White space the layout sets without a glyph of the fonts: Pango synthesizes the spaces
@@ -75,11 +72,6 @@ def covered(fonts: tuple[Path, ...] = tuple(FONTS)) -> frozenset[int]:
     return frozenset(common)
 
 
-def printed(markup: str) -> str:
-    """The characters rendered HTML prints, without the bodies of footnote calls."""
-    return html.unescape(_TAG.sub("", _FOOTNOTE_SPAN.sub("", str(markup))))
-
-
 def references(raw: str) -> Iterator[tuple[int, str, str]]:
     """Each character reference of Markdown text: its index, as written, what it prints."""
     for match in _REFERENCE.finditer(raw):
@@ -120,7 +112,7 @@ def missing_glyphs(plan: Plan) -> list[Problem]:
         shown = (
             text.plain
             if isinstance(text, Text)
-            else printed(text.html)
+            else printed_text(text.raw, block=True)
             if isinstance(text, Prose)
             else ""
         )

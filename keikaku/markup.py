@@ -13,14 +13,18 @@ draft's ※ notes); it becomes an element that CSS floats to the foot of the pag
 from __future__ import annotations
 
 import bisect
+import dataclasses
+import functools
 import re
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, cast
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML, RendererProtocol
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup
 
 from . import limits, tables
@@ -97,6 +101,129 @@ def parser(
     md.enable(["table", "strikethrough"])
     md.inline.ruler.before("link", "footnote_call", _footnote_call)
     return md
+
+
+# ------------------------------------------------------------------ printed text
+# The same parse read as the characters a reader sees, by a renderer class of its own:
+# the document tree's texts (tree/text.py), the 目次 and bookmarks (``Text.plain``), the
+# 新旧対照表 (``Text.display``) and the glyph checks. No HTML is read back for them.
+
+#: What a marked range of printed text is: strong, emphasis, strikeout, code, a link (its
+#: target in ``Mark.href``), a line break (the 「\\n」 it covers breaks the line: a hard
+#: break in Markdown, the line end in a table cell; a soft break is a space), set small
+#: (the page's ``span.year``: a ＫＰＩ value's year, an indicator's unit in the ＫＰＩ一覧), or
+#: set aside (the ≪≫ around a group's vision: printed, not read out by a screen reader).
+MarkKind = Literal["strong", "em", "strike", "code", "link", "break", "small", "aside"]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A marked range ``[start, end)`` of an ``Inline``'s ``text``. Ranges nest as the
+    Markdown does; of two with the same range the one listed first holds the other."""
+
+    start: int
+    end: int
+    kind: MarkKind
+    href: str = ""
+    title: str = ""
+    """A link's title, as the Markdown gives it (``[text](url "title")``)."""
+
+    def shifted(self, by: int) -> Mark:
+        return dataclasses.replace(self, start=max(self.start + by, 0), end=self.end + by)
+
+
+class PlainText(RendererProtocol):
+    """A markdown-it renderer class for printed text: the characters a reader sees, with
+    「※」 for a footnote call (its id in ``env["calls"]``); emphasis, links and code keep
+    their text, an image (refused by the loader) none; the ranges set in strong, emphasis,
+    strikeout, code, links and hard line breaks go to ``env["marks"]`` (``Mark``). Block
+    tokens are read by ``Printer.prose``, which gives one line per paragraph, list item or
+    table row."""
+
+    __output__: ClassVar[str] = "text"
+
+    #: The tokens that open and close a marked range, and its kind.
+    MARKED: ClassVar[dict[str, MarkKind]] = {
+        "strong_open": "strong",
+        "em_open": "em",
+        "s_open": "strike",
+        "link_open": "link",
+    }
+    CLOSING: ClassVar[frozenset[str]] = frozenset(
+        ("strong_close", "em_close", "s_close", "link_close")
+    )
+
+    def __init__(self, parser: Any = None) -> None:
+        pass
+
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
+        out: list[str] = []
+        calls: list[tuple[int, str]] = env.setdefault("calls", [])
+        marks: list[Mark] = env.setdefault("marks", [])
+        base = env.get("at", 0)
+        opened: list[int] = []  # per open range: its index in marks
+        for token in tokens:
+            at = base + sum(map(len, out))
+            kind = token.type
+            if kind == "inline" and token.children is not None:
+                env["at"] = at
+                out.append(self.render(token.children, options, env))
+                env["at"] = base
+            elif kind == "text":
+                out.append(token.content)
+            elif kind == "code_inline":
+                marks.append(Mark(at, at + len(token.content), "code"))
+                out.append(token.content)
+            elif kind == "softbreak":
+                out.append("\n")
+            elif kind == "hardbreak":
+                marks.append(Mark(at, at + 1, "break"))
+                out.append("\n")
+            elif kind == "footnote_call":
+                calls.append((at, token.meta["id"]))
+                out.append("※")
+            elif kind in self.MARKED:
+                link = kind == "link_open"
+                href = str(token.attrGet("href") or "") if link else ""
+                title = str(token.attrGet("title") or "") if link else ""
+                opened.append(len(marks))
+                marks.append(Mark(at, at, self.MARKED[kind], href, title))
+            elif kind in self.CLOSING and opened:
+                n = opened.pop()
+                marks[n] = dataclasses.replace(marks[n], end=at)
+        return "".join(out)
+
+
+@functools.cache
+def printing_parser() -> MarkdownIt:
+    """The plan's parser with the printed-text renderer (``PlainText``)."""
+    return parser(PlainText)
+
+
+def printed_text(raw: str, *, block: bool = False, calls: bool = True) -> str:
+    """The characters ``raw`` prints, from one parse of it: 「※」 where a footnote is
+    called (its body is printed at the foot of the page, from footnotes.yaml), or nothing
+    there with ``calls`` False, as the 目次 and the bookmarks show a title. With ``block``
+    it is a fragment of Markdown: its paragraphs, list items, table cells and code blocks,
+    each on a line of its own."""
+    md = printing_parser()
+    env: dict = {}
+    if block:
+        parts = []
+        for token in md.parse(raw, env):
+            if token.type == "inline" and token.children is not None:
+                parts.append(PlainText().render(token.children, md.options, env))
+                env["at"] = env.get("at", 0) + len(parts[-1]) + 1
+            elif token.type in ("code_block", "fence"):
+                parts.append(token.content)
+                env["at"] = env.get("at", 0) + len(parts[-1]) + 1
+        text = "\n".join(parts)
+    else:
+        text = PlainText().render(md.parseInline(raw, env), md.options, env)
+    if calls or not env.get("calls"):
+        return text
+    cut = {at for at, _ in env["calls"]}
+    return "".join(ch for i, ch in enumerate(text) if i not in cut)
 
 
 class Markup2Html:

@@ -11,8 +11,9 @@ from markupsafe import Markup
 
 from .. import limits, model, tables
 from ..errors import BuildError, Pos, Problems
-from ..glyphs import printed, written_at
+from ..glyphs import written_at
 from ..limits import MAX_PROSE_CHARS, MAX_TEXT_CHARS
+from ..markup import printed_text
 from ..model import Prose, Text
 from ..sources import character_problem, locate, offset_to_pos, read_text, refused_characters
 from .reading import Reading, _kind_of
@@ -51,7 +52,7 @@ class Values(Reading):
                 Pos(before.path, before.line, before.col + 1) if before != pos else pos,
                 character_problem("\n"),
             )
-        return Text(raw, self._rendered(self.md.inline, raw, pos), pos)
+        return Text(raw, self._rendered(raw, pos), pos)
 
     def cell(
         self, value: Any, pos: Pos, label: str, source: str | None = None
@@ -75,9 +76,7 @@ class Values(Reading):
         lines, start = [], 0
         for line in raw.split("\n"):
             lead = len(line) - len(line.lstrip())
-            lines.append(
-                self._rendered(self.md.inline, line.strip(), pos, offset=start + lead, whole=raw)
-            )
+            lines.append(self._rendered(line.strip(), pos, offset=start + lead, whole=raw))
             start += len(line) + 1
         return model.Cell(raw, Markup("<br>").join(lines), pos)
 
@@ -87,7 +86,7 @@ class Values(Reading):
             return None
         if not self._within(value, pos, label, MAX_PROSE_CHARS):
             return None
-        return model.InlineProse("", value, self._rendered(self.md.block, value, pos), pos)
+        return model.InlineProse("", value, self._rendered(value, pos, block=True), pos)
 
     def prose(self, value: Any, pos: Pos, label: str) -> Prose | None:
         if not isinstance(value, str):
@@ -119,7 +118,7 @@ class Values(Reading):
         return Prose(
             value,
             raw,
-            self._rendered(self.md.block, raw, start, where=lambda i: offset_to_pos(raw, shown, i)),
+            self._rendered(raw, start, block=True, where=lambda i: offset_to_pos(raw, shown, i)),
             start,
         )
 
@@ -135,7 +134,14 @@ class Values(Reading):
         return False
 
     def _rendered(
-        self, render, raw: str, pos: Pos, *, where=None, offset: int = 0, whole: str | None = None
+        self,
+        raw: str,
+        pos: Pos,
+        *,
+        block: bool = False,
+        where=None,
+        offset: int = 0,
+        whole: str | None = None,
     ) -> Markup:
         """Markdown to HTML; its problems (refused links, unknown footnotes) get the field
         path and the place they were written. ``raw`` is ``whole[offset:]`` for a line of a
@@ -148,10 +154,10 @@ class Values(Reading):
                 return locate(self.sources, pos, whole, offset + index)
 
         local = Problems()
-        html = render(raw, pos, local, where)
+        html = (self.md.block if block else self.md.inline)(raw, pos, local, where)
         for problem in local.items:
             self.add(problem.pos, problem.message)
-        shown = printed(html)
+        shown = printed_text(raw, block=block)
         refused = [(i, ch) for i, ch in refused_characters(shown) if ch not in raw]
         if refused:
             places = written_at(raw, {ch for _, ch in refused})

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import html
-import re
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -16,17 +14,7 @@ from typing import Any, ClassVar
 from markupsafe import Markup
 
 from ..errors import Pos
-
-# How markup.py renders a footnote call; its body is not part of the running text.
-_FOOTNOTE_SPAN = re.compile(r'<span class="footnote"[^>]*>.*?</span>', re.S)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _strip_tags(markup: str) -> str:
-    """Text of inline HTML. Unlike ``Markup.striptags`` it keeps white space as written:
-    the ideographic space in 「…の整備　等」 is part of the text."""
-    return html.unescape(_TAG.sub("", markup))
-
+from ..markup import printed_text
 
 #: Where the default labels come from, in messages.
 DEFAULTS_POS = "model.DEFAULT_LABELS"
@@ -78,20 +66,29 @@ class Text:
     def __bool__(self) -> bool:
         return bool(self.raw)
 
-    @property
+    @functools.cached_property
     def display(self) -> str:
-        """The text as printed, with 「※」 where a footnote is called: for the 新旧対照表."""
-        return _strip_tags(_FOOTNOTE_SPAN.sub("※", str(self.html)))
+        """The text as printed, with 「※」 where a footnote is called: for the 新旧対照表.
+        White space stays as written: the ideographic space in 「…の整備　等」 is text."""
+        return self._printed(calls=True)
 
-    @property
+    @functools.cached_property
     def plain(self) -> str:
-        """The text as a reader sees it, without markup or footnote bodies: for the 目次,
+        """The text as a reader sees it, without markup or footnote calls: for the 目次,
         bookmarks, figures and metadata."""
-        return _strip_tags(_FOOTNOTE_SPAN.sub("", str(self.html)))
+        return self._printed(calls=False)
+
+    def _printed(self, *, calls: bool) -> str:
+        return printed_text(self.raw, calls=calls)
 
 
 class Cell(Text):
-    """A table cell: content text that may be empty, and may break lines (``\\n``)."""
+    """A table cell: content text that may be empty, and may break lines (``\\n``). Its
+    lines are read one by one, as the loader renders them, and printed one after another
+    (``display``, ``plain``)."""
+
+    def _printed(self, *, calls: bool) -> str:
+        return "".join(printed_text(line.strip(), calls=calls) for line in self.raw.split("\n"))
 
 
 @dataclass(frozen=True)

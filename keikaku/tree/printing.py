@@ -7,10 +7,11 @@ from typing import Any
 
 from .. import model
 from ..errors import Pos
+from ..markup import printing_parser
 from ..outline import Heading as Numbering
 from ..typeset import char_width
 from .nodes import Pending, Trace
-from .text import Call, Inline, _parser, inline, join
+from .text import Call, Inline, inline, join
 
 # ------------------------------------------------------------------ the walk
 
@@ -85,7 +86,7 @@ class _Printing:
         self.plan = plan
         self.draft = draft
         self.outline = plan.outline(draft)
-        self.md = _parser()
+        self.md = printing_parser()
         self.count = 0
         self.numbers: dict[str, list[int]] = {}
         self.origin: dict[int, tuple[str, str]] = {}

@@ -3,19 +3,15 @@ Markdown by one parse (``PlainText``), and Markdown's blocks (``prose_blocks``).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Union
+from typing import Union
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererProtocol
 from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
+from markdown_it.utils import OptionsDict
 
 from .. import model
-from ..markup import parser
+from ..markup import Mark, MarkKind, PlainText, printing_parser
 
 # ------------------------------------------------------------------ printed text
 
@@ -28,30 +24,6 @@ class Call:
     at: int
     footnote: str
     number: int
-
-
-#: What a marked range of printed text is: strong, emphasis, strikeout, code, a link (its
-#: target in ``Mark.href``), a line break (the 「\\n」 it covers breaks the line: a hard
-#: break in Markdown, the line end in a table cell; a soft break is a space), set small
-#: (the page's ``span.year``: a ＫＰＩ value's year, an indicator's unit in the ＫＰＩ一覧), or
-#: set aside (the ≪≫ around a group's vision: printed, not read out by a screen reader).
-MarkKind = Literal["strong", "em", "strike", "code", "link", "break", "small", "aside"]
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A marked range ``[start, end)`` of an ``Inline``'s ``text``. Ranges nest as the
-    Markdown does; of two with the same range the one listed first holds the other."""
-
-    start: int
-    end: int
-    kind: MarkKind
-    href: str = ""
-    title: str = ""
-    """A link's title, as the Markdown gives it (``[text](url "title")``)."""
-
-    def shifted(self, by: int) -> Mark:
-        return dataclasses.replace(self, start=max(self.start + by, 0), end=self.end + by)
 
 
 @dataclass(frozen=True)
@@ -154,73 +126,6 @@ def join(*parts: Inline | str) -> Inline:
     return out
 
 
-class PlainText(RendererProtocol):
-    """A markdown-it renderer class for printed text: the characters a reader sees, with
-    「※」 for a footnote call (its id in ``env["calls"]``); emphasis, links and code keep
-    their text, an image (refused by the loader) none; the ranges set in strong, emphasis,
-    strikeout, code, links and hard line breaks go to ``env["marks"]`` (``Mark``). Block
-    tokens are read by ``Printer.prose``, which gives one line per paragraph, list item or
-    table row."""
-
-    __output__: ClassVar[str] = "text"
-
-    #: The tokens that open and close a marked range, and its kind.
-    MARKED: ClassVar[dict[str, MarkKind]] = {
-        "strong_open": "strong",
-        "em_open": "em",
-        "s_open": "strike",
-        "link_open": "link",
-    }
-    CLOSING: ClassVar[frozenset[str]] = frozenset(
-        ("strong_close", "em_close", "s_close", "link_close")
-    )
-
-    def __init__(self, parser: Any = None) -> None:
-        pass
-
-    def render(self, tokens: Sequence[Token], options: OptionsDict, env: EnvType) -> str:
-        out: list[str] = []
-        calls: list[tuple[int, str]] = env.setdefault("calls", [])
-        marks: list[Mark] = env.setdefault("marks", [])
-        base = env.get("at", 0)
-        opened: list[int] = []  # per open range: its index in marks
-        for token in tokens:
-            at = base + sum(map(len, out))
-            kind = token.type
-            if kind == "inline" and token.children is not None:
-                env["at"] = at
-                out.append(self.render(token.children, options, env))
-                env["at"] = base
-            elif kind == "text":
-                out.append(token.content)
-            elif kind == "code_inline":
-                marks.append(Mark(at, at + len(token.content), "code"))
-                out.append(token.content)
-            elif kind == "softbreak":
-                out.append("\n")
-            elif kind == "hardbreak":
-                marks.append(Mark(at, at + 1, "break"))
-                out.append("\n")
-            elif kind == "footnote_call":
-                calls.append((at, token.meta["id"]))
-                out.append("※")
-            elif kind in self.MARKED:
-                link = kind == "link_open"
-                href = str(token.attrGet("href") or "") if link else ""
-                title = str(token.attrGet("title") or "") if link else ""
-                opened.append(len(marks))
-                marks.append(Mark(at, at, self.MARKED[kind], href, title))
-            elif kind in self.CLOSING and opened:
-                n = opened.pop()
-                marks[n] = dataclasses.replace(marks[n], end=at)
-        return "".join(out)
-
-
-@functools.cache
-def _parser() -> MarkdownIt:
-    return parser(PlainText)
-
-
 def _read(tokens: Sequence[Token], options: OptionsDict) -> Inline:
     """Inline tokens as printed text, its footnote calls not yet numbered."""
     env: dict = {}
@@ -232,7 +137,7 @@ def _read(tokens: Sequence[Token], options: OptionsDict) -> Inline:
 def plain(raw: str) -> str:
     """Inline Markdown as a reader sees it, without its marks and footnote calls (a title
     as the 未定事項一覧 names the place of an item, before the plan is loaded)."""
-    md = _parser()
+    md = printing_parser()
     return _read(md.parseInline(raw, {}), md.options).plain
 
 
@@ -242,7 +147,7 @@ def inline(text: model.Text | None) -> Inline:
     the loader renders them, and joined by line breaks."""
     if text is None or not text.raw:
         return Inline()
-    md = _parser()
+    md = printing_parser()
     if isinstance(text, model.Cell):
         out = Inline()
         for n, line in enumerate(text.raw.split("\n")):
@@ -300,7 +205,7 @@ def prose_blocks(raw: str) -> tuple[ProseBlock, ...]:
     """Markdown as blocks of printed text (for a writer that sets its paragraphs, lists
     and tables as such: Word): one parse with the plan's parser, the footnote calls
     unnumbered. A thematic break (---) prints nothing."""
-    md = _parser()
+    md = printing_parser()
     tokens = md.parse(raw, {})
     blocks, _ = _prose_blocks(tokens, 0, "", md.options)
     return blocks
