@@ -209,14 +209,15 @@ def printed_text(raw: str, *, block: bool = False, calls: bool = True) -> str:
     md = printing_parser()
     env: dict = {}
     if block:
-        parts = []
+        parts: list[str] = []
         for token in md.parse(raw, env):
             if token.type == "inline" and token.children is not None:
                 parts.append(PlainText().render(token.children, md.options, env))
-                env["at"] = env.get("at", 0) + len(parts[-1]) + 1
             elif token.type in ("code_block", "fence"):
                 parts.append(token.content)
-                env["at"] = env.get("at", 0) + len(parts[-1]) + 1
+            else:
+                continue
+            env["at"] = env.get("at", 0) + len(parts[-1]) + 1  # where the next part starts
         text = "\n".join(parts)
     else:
         text = PlainText().render(md.parseInline(raw, env), md.options, env)

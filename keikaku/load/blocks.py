@@ -15,9 +15,9 @@ from typing import Any
 from .. import model
 from ..errors import Pos
 from ..limits import MAX_BLOCK_DEPTH
+from ..markup import printed_text
 from ..model import BlockKind, Pending, PolicyPackage, Prose, Text, fields_of
 from ..sources import YList, YMap, printable
-from ..tree.text import plain
 from .checks import Checks
 from .reading import _kind_of
 
@@ -375,7 +375,7 @@ class Blocks(Checks):
             return None
         source = node.source_of("indicator" if cls is model.Kpi else "title")
         raw = source if source else str(value) if isinstance(value, (str, int)) else None
-        return plain(raw) if raw is not None else None
+        return printed_text(raw, calls=False) if raw is not None else None
 
 
 def _takes_text(tp: Any) -> bool:

@@ -134,13 +134,6 @@ def _read(tokens: Sequence[Token], options: OptionsDict) -> Inline:
     return Inline(text, calls, tuple(env["marks"]))
 
 
-def plain(raw: str) -> str:
-    """Inline Markdown as a reader sees it, without its marks and footnote calls (a title
-    as the 未定事項一覧 names the place of an item, before the plan is loaded)."""
-    md = printing_parser()
-    return _read(md.parseInline(raw, {}), md.options).plain
-
-
 def inline(text: model.Text | None) -> Inline:
     """A content text as printed, its footnote calls unnumbered (``number`` 0): one parse
     of its Markdown with the plan's parser. A table cell's lines are parsed one by one, as
