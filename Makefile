@@ -20,12 +20,13 @@ setup: $(STAMP)
 test: $(DEV_STAMP) $(TEST_STAMP)
 	$(PY) -m pytest -n auto
 
-# The quick lane: no browser, no build of the real plan, no Word edition but its own
-# tests, a tenth of the property tests' examples; on two workers (pytest-xdist), as the
-# small builds are layout-bound and each uses one core (aimed at a minute; the README
-# states what it measures).
+# The quick lane (a minute at most; the README states what it measures): no browser, no
+# build of the real plan (slow), no test that lays out more pages than FAST_LANE_PAGES in
+# tests/conftest.py (typeset: the minimal plan, the Word edition beside its PDF, the
+# regional editions), a tenth of the property tests' examples; on two workers
+# (pytest-xdist). A test laying out more without the mark fails, in either lane.
 test-fast: $(DEV_STAMP)
-	$(PY) -m pytest -m "not slow" -q -n 2
+	$(PY) -m pytest -m "not slow and not typeset" -q -n 2
 
 check: $(STAMP)
 	$(PY) build.py check

@@ -200,12 +200,24 @@ def printing_parser() -> MarkdownIt:
     return parser(PlainText)
 
 
+#: Texts up to this length have their printed text kept (``printed_text``): a title, a
+#: list item or a cell, read again by every load of a process (the live preview's, a
+#: test session's). Longer ones, a Markdown file up to its limit, are parsed each time.
+CACHED_TEXT_CHARS = 2_000
+
+
 def printed_text(raw: str, *, block: bool = False, calls: bool = True) -> str:
     """The characters ``raw`` prints, from one parse of it: 「※」 where a footnote is
     called (its body is printed at the foot of the page, from footnotes.yaml), or nothing
     there with ``calls`` False, as the 目次 and the bookmarks show a title. With ``block``
     it is a fragment of Markdown: its paragraphs, list items, table cells and code blocks,
     each on a line of its own."""
+    if len(raw) <= CACHED_TEXT_CHARS:
+        return _kept_printed_text(raw, block, calls)
+    return _printed_text(raw, block, calls)
+
+
+def _printed_text(raw: str, block: bool, calls: bool) -> str:
     md = printing_parser()
     env: dict = {}
     if block:
@@ -225,6 +237,11 @@ def printed_text(raw: str, *, block: bool = False, calls: bool = True) -> str:
         return text
     cut = {at for at, _ in env["calls"]}
     return "".join(ch for i, ch in enumerate(text) if i not in cut)
+
+
+#: At most 4,096 texts of 2,000 characters and their printed texts: some 30 MB at worst,
+#: far less for a plan's titles and items.
+_kept_printed_text = functools.lru_cache(maxsize=4_096)(_printed_text)
 
 
 class Markup2Html:

@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pypdf
 import pytest
+import weasyprint
 
 from keikaku import pipeline
 
 PROJECT = Path(__file__).resolve().parent.parent
+
+pytest_plugins = ["pytester"]  # test_lanes.py runs a session of its own
 
 # A minimal valid plan in the document-tree format: plan.yaml lists the parts, each chapter
 # is a file holding one section, and every typed entity appears once.
@@ -409,9 +412,10 @@ def built_once(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def previous_output(built_once) -> Path:
-    """A finished build of the minimal plan: each hostile-input case starts from a copy of
-    it, so that it can check that a refused build leaves the previous output as it was."""
-    return built_once()
+    """A finished build (of the tiny plan: any set will do): each hostile-input case starts
+    from a copy of it, so that it can check that a refused build leaves the previous
+    output as it was."""
+    return built_once(base=TINY)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -516,6 +520,55 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# ------------------------------------------------------------------ what the fast lane lays out
+
+#: The most pages a test of the fast lane may lay out, in all (its fixtures' layouts
+#: included): a few builds of ``TINY`` (one page each), a 概要, a short 新旧対照表. A test
+#: that lays out more (the minimal plan is eleven pages, a second of layout) is marked
+#: ``typeset`` and runs in the whole suite only; one that is not is failed here, in
+#: either lane, with the count. Layouts in a child process (the 概要's, or a command
+#: run as a subprocess) are not counted.
+FAST_LANE_PAGES = 4
+
+_pages_laid_out: dict[str, int] = {}
+_running: list[str] = []
+_render = weasyprint.HTML.render
+
+
+def _counted_render(self, *args, **kwargs):
+    document = _render(self, *args, **kwargs)
+    if _running:
+        _pages_laid_out[_running[-1]] = _pages_laid_out.get(_running[-1], 0) + len(document.pages)
+    return document
+
+
+weasyprint.HTML.render = _counted_render
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _running.append(item.nodeid)
+    yield
+    _running.pop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "teardown":
+        return
+    pages = _pages_laid_out.pop(item.nodeid, 0)
+    marked = any(item.iter_markers("typeset")) or any(item.iter_markers("slow"))
+    if pages > FAST_LANE_PAGES and not marked and report.passed:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} laid out {pages} pages, more than the fast lane's "
+            f"{FAST_LANE_PAGES} (FAST_LANE_PAGES in tests/conftest.py): mark it "
+            "@pytest.mark.typeset, or build TINY if what it tests is not what the content prints"
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

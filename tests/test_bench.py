@@ -67,6 +67,7 @@ def test_the_preview_measurement_times_each_save(tmp_path):
     assert preview["pdf best"] <= preview["pdf median"] <= preview["pdf worst"]
 
 
+@pytest.mark.typeset
 def test_typst_sets_the_same_text_for_reference(tmp_path, built_once):
     pytest.importorskip("typst")
     out = tmp_path / "typst.pdf"

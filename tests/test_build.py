@@ -152,6 +152,7 @@ def test_failed_build_leaves_the_previous_pdf_untouched(built_plan, tmp_path, ca
     assert "plan.yaml:" in err and "Traceback" not in err
 
 
+@pytest.mark.typeset
 def test_minimal_plan_builds(content_dir, tmp_path):
     out = tmp_path / "out"
     assert main(["--no-docx", "--content", str(content_dir()), "--out", str(out)]) == 0

@@ -578,6 +578,7 @@ def test_workbook_has_the_rows_with_their_ids_and_an_empty_response(rows, tmp_pa
     assert again.read_bytes() == path.read_bytes()
 
 
+@pytest.mark.typeset
 def test_pdf_is_landscape_without_internal_ids_and_repeats_its_header(rows, tmp_path):
     many = rows * 15  # enough rows for several pages
     path = write_iken_pdf(many, tmp_path / "iken.pdf")

@@ -48,6 +48,7 @@ def built(built_once, overrides, *, final=False):
     return out, pypdf.PdfReader(out / "plan.pdf")
 
 
+@pytest.mark.typeset
 def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(built_once):
     out, reader = built(built_once, {"plan.yaml": DECIDED})
     cover = squash(reader.pages[0].extract_text())
@@ -61,6 +62,7 @@ def test_a_cover_without_meeting_or_issuer_builds_and_prints_the_plan_period(bui
     assert data["meta"]["meeting"] is None and data["meta"]["issuer"] is None
 
 
+@pytest.mark.typeset
 def test_a_draft_of_a_decided_plan_is_marked_as_a_working_copy(built_once):
     # Not 「閣議決定」 behind every page as if it were a stamp: 「作業中」, and only the
     # cover names the stage.
@@ -70,6 +72,7 @@ def test_a_draft_of_a_decided_plan_is_marked_as_a_working_copy(built_once):
     assert mark != watermark_svg("閣議決定")
 
 
+@pytest.mark.typeset
 def test_a_draft_stage_marks_its_pages_with_its_own_name(built_once):
     out, reader = built(built_once, {})
     assert watermark_of((out / "plan.html").read_text("utf-8")) == watermark_svg("素案")
@@ -78,6 +81,7 @@ def test_a_draft_stage_marks_its_pages_with_its_own_name(built_once):
     assert reader.metadata.subject == "テスト用の計画"  # subject → /Subject, not on the cover
 
 
+@pytest.mark.typeset
 def test_the_final_edition_of_a_decided_plan_has_no_mark_and_names_the_stage(built_once):
     out, reader = built(built_once, {**CLEAN, "plan.yaml": DECIDED}, final=True)
     assert watermark_of((out / "plan.html").read_text("utf-8")) is None
@@ -105,6 +109,7 @@ def test_the_draft_mark_for_each_status(status, mark):
     assert draft_mark(text(status) if status else None, labels) == mark
 
 
+@pytest.mark.typeset
 def test_the_working_copy_mark_is_a_label(built_once):
     plan_yaml = DECIDED.replace("parts:", "labels:\n  draft_mark: 検討用\nparts:")
     out, _reader = built(built_once, {"plan.yaml": plan_yaml})

@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 import pypdf
+import pytest
 import yaml
 
 from conftest import PROJECT
@@ -292,6 +293,7 @@ def test_kpi_csv_of_the_real_plan_has_a_pending_row_per_package(built_plan):
         assert row["指標"] == row["基準値"] == row["目標値"] == ""
 
 
+@pytest.mark.typeset
 def test_kpi_csv_rows_follow_the_model(built_once):
     rows = read_csv(built_once(WITH_KPIS) / "kpi.csv")
     assert rows == [
@@ -340,6 +342,7 @@ def test_kpi_csv_rows_follow_the_model(built_once):
     ]
 
 
+@pytest.mark.typeset
 def test_kpi_csv_of_the_minimal_plan(built_once):
     assert read_csv(built_once() / "kpi.csv") == [
         {
@@ -375,6 +378,7 @@ def test_the_pdf_carries_both_files_as_attachments(built_plan):
     assert all(str(s["/Desc"]).strip() for s in specs.values())
 
 
+@pytest.mark.typeset
 def test_a_built_minimal_plan_is_attached_too(built_once):
     reader = pypdf.PdfReader(built_once(WITH_KPIS) / "plan.pdf")
     data = json.loads(reader.attachments["plan.json"][0])

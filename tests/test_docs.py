@@ -117,6 +117,7 @@ def test_the_labels_table_of_the_guide_is_the_models(tmp_path):
     assert [key for key, _d, _w in rows] == list(DEFAULT_LABELS)  # in the model's order
 
 
+@pytest.mark.typeset
 def test_the_unnumbered_annex_of_the_guide_prints_as_it_says(tmp_path):
     # 「参考資料　用語集」: its title as written, on a page of its own, in the 目次, and the
     # 参考 after it keep their numbers.

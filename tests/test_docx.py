@@ -144,6 +144,7 @@ def built(tmp_path_factory) -> Built:
     return _build(tmp_path_factory.mktemp("docx"))
 
 
+@pytest.mark.typeset
 def test_the_build_publishes_the_word_edition_with_its_set(built):
     """A build writes plan.docx into the same set as the PDF: recorded by the stamp as it
     is on disk. Pandoc writes it while the PDF is laid out (the docx stage starts it, the
@@ -199,6 +200,7 @@ def test_the_build_publishes_the_word_edition_with_its_set(built):
     assert (out / "plan.docx").read_bytes() == sequential
 
 
+@pytest.mark.typeset
 def test_the_pages_read_off_the_layout_are_the_pages_of_the_pdf(built):
     """The build gives the Word edition the PDF's page numbers from the layout itself
     (``write.layout``); they are the pages the PDF's destinations point to."""
@@ -265,6 +267,7 @@ class _Headings(HTMLParser):
             self._open[1] += data
 
 
+@pytest.mark.typeset
 def test_headings_are_built_in_heading_styles_at_the_pdf_levels(built):
     body = built.part("word/document.xml")
     in_word = [
@@ -354,6 +357,7 @@ def _tree_traces(document: tree.Document) -> set[tuple[str, str, str, str]]:
     }
 
 
+@pytest.mark.typeset
 def test_every_paragraph_the_tree_traces_is_in_the_trace_map(built):
     """The trace map (read back by the 意見対応表) records each paragraph as the document
     tree traces it: its content id, field path, kind and the place of its text."""
@@ -364,6 +368,7 @@ def test_every_paragraph_the_tree_traces_is_in_the_trace_map(built):
     assert expected <= recorded, sorted(expected - recorded)[:5]
 
 
+@pytest.mark.typeset
 def test_text_matches_the_pdf(built):
     """Every paragraph of plan.docx is in plan.pdf, in the same order; what plan.pdf has
     besides is page furniture (page numbers of the 目次 and of 政策パッケージ一覧)."""
@@ -405,6 +410,7 @@ def test_text_matches_the_pdf(built):
         assert re.fullmatch(r"[0-9頁]*", rest), f"in the PDF only: {gap!r}"
 
 
+@pytest.mark.typeset
 def test_footnotes_tables_and_figures_are_word_objects(built):
     body = built.part("word/document.xml")
     notes = built.part("word/footnotes.xml")
@@ -456,6 +462,7 @@ def test_footnotes_tables_and_figures_are_word_objects(built):
     assert captions == ["図１　課題・姿・重点目標の関係", "図２　方針の柱", "図３　対象地域の地図"]
 
 
+@pytest.mark.typeset
 def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
     body = built.part("word/document.xml")
     paras = [(_style(p), _text(p)) for p in _paragraphs(body)]
@@ -491,6 +498,7 @@ def test_lists_pending_and_generated_lists_read_as_in_the_pdf(built):
     assert "content/" not in "".join(texts)
 
 
+@pytest.mark.typeset
 def test_toc_is_a_field_over_the_heading_styles_filled_in_and_updated_on_opening(built):
     body = built.part("word/document.xml")
     codes = [i.text for i in body.iter(W + "instrText")]
@@ -572,6 +580,7 @@ def _head_text(xml: str) -> str:
     return "|".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml))
 
 
+@pytest.mark.typeset
 def test_page_setup_header_footer_and_draft_status(built):
     body = built.part("word/document.xml")
     sects = list(body.iter(W + "sectPr"))
@@ -621,6 +630,7 @@ def test_page_setup_header_footer_and_draft_status(built):
     assert not any("未定事項一覧" in t for t in texts)
 
 
+@pytest.mark.typeset
 def test_fonts_are_named_and_embedded(built):
     styles = built.part("word/styles.xml")
 
@@ -654,6 +664,7 @@ def test_fonts_are_named_and_embedded(built):
     assert_embeds_plan_fonts(built.docx)
 
 
+@pytest.mark.typeset
 def test_settings_track_changes_and_keep_japanese_text_as_in_the_pdf(built):
     settings = built.part("word/settings.xml")
     assert settings.find(W + "trackRevisions") is not None  # reviewers' edits are tracked
@@ -663,6 +674,7 @@ def test_settings_track_changes_and_keep_japanese_text_as_in_the_pdf(built):
     assert settings.find(W + "themeFontLang").get(W + "eastAsia") == "ja-JP"
 
 
+@pytest.mark.typeset
 def test_every_paragraph_is_traced_to_its_content(built):
     tmap = read_trace_map(built.docx)
     assert tmap.revision == REVISION and tmap.tag == revision_tag(REVISION) == "0123456"
@@ -705,6 +717,7 @@ def test_every_paragraph_is_traced_to_its_content(built):
     assert "<vt:lpwstr>" + REVISION + "</vt:lpwstr>" in props
 
 
+@pytest.mark.typeset
 def test_same_content_gives_the_same_bytes(built):
     again = docx_bytes(
         built.plan,
@@ -730,6 +743,7 @@ def _products(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.name != ".build-stamp"}
 
 
+@pytest.mark.typeset
 def test_two_builds_give_the_same_products(built):
     """Pandoc writing the Word edition while the PDF is laid out changes nothing between
     builds: a second build of the same content publishes the same bytes, every product."""
@@ -765,6 +779,7 @@ def _gone(pid: int) -> bool:
     return False
 
 
+@pytest.mark.typeset
 @pytest.mark.parametrize("stage", ["overview", "layout"])
 def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, monkeypatch, stage):
     """The 概要's layout or the plan's fails (the plan's while pandoc is still writing):
@@ -807,6 +822,7 @@ def test_a_failed_layout_stops_pandoc_and_leaves_the_last_set(built, tmp_path, m
     assert sorted(p.name for p in out.iterdir()) == sorted([*before, ".build-stamp"])
 
 
+@pytest.mark.typeset
 def test_a_failed_pandoc_leaves_the_last_set(built, tmp_path, monkeypatch):
     """Pandoc fails while the PDF is laid out: the build stops with pandoc's message after
     the layout, and the output folder keeps the last set as it was."""
@@ -1085,6 +1101,7 @@ def _libreoffice_reads_like_pdf(plan: Plan, pdf: Path, docx: bytes, workdir: Pat
     return len(pypdf.PdfReader(converted).pages)
 
 
+@pytest.mark.typeset
 @pytest.mark.slow
 @pytest.mark.skipif(
     _soffice() is None, reason="LibreOffice is not installed (scripts/setup-system.sh --test)"
@@ -1185,6 +1202,7 @@ def pages_of_toc(plan: Plan, pages: dict[str, int]) -> dict[str, int]:
     return {e.anchor: pages[e.anchor] for e in plan.outline(True).toc}
 
 
+@pytest.mark.typeset
 def test_the_faces_are_cut_in_a_process_of_their_own_from_the_text_known_before(built, monkeypatch):
     """Cutting the three faces takes about a second: the build has it done by a process of
     its own while the PDF is laid out, from the text of the Pandoc AST (docx_fonts.ast_text),
@@ -1220,6 +1238,7 @@ def test_the_faces_are_cut_in_a_process_of_their_own_from_the_text_known_before(
     assert again() == built.docx
 
 
+@pytest.mark.typeset
 def test_a_failed_build_stops_the_cutting_of_the_faces(built):
     """The process cutting the faces is stopped when the build leaves the Word edition
     without its result (a layout that failed), as pandoc is."""

@@ -53,6 +53,7 @@ parts:
 pytestmark = pytest.mark.usefixtures("in_tmp")
 
 
+@pytest.mark.typeset
 def test_an_edition_prints_national_sections_numbered_as_it_numbers_them(tmp_path):
     content = content_with(tmp_path, {"east": EDITION})
     out = tmp_path / "out"
@@ -86,6 +87,7 @@ def test_an_edition_prints_national_sections_numbered_as_it_numbers_them(tmp_pat
     assert editions_of(content) == ["east"]
 
 
+@pytest.mark.typeset
 def test_an_editions_overview_reads_its_own_overview_yaml(tmp_path):
     content = content_with(tmp_path, {"east": EDITION})
     (content / "editions" / "east" / "overview.yaml").write_text(
@@ -105,6 +107,7 @@ def test_an_editions_overview_reads_its_own_overview_yaml(tmp_path):
     assert any("editions/east/overview.yaml:1:" in p and "kpi-zz" in p for p in said), said
 
 
+@pytest.mark.typeset
 def test_the_cli_builds_an_edition_into_its_own_folder_and_skips_when_nothing_changed(
     tmp_path, monkeypatch
 ):
@@ -179,6 +182,7 @@ def test_check_covers_every_edition(tmp_path):
     assert "版 east" in outcome.out and "版 west" in outcome.out
 
 
+@pytest.mark.typeset
 def test_a_failing_edition_leaves_its_previous_products_untouched(tmp_path):
     content = content_with(tmp_path, {"east": EDITION})
     out = tmp_path / "out"

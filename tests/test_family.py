@@ -56,6 +56,7 @@ def pdf_text(path: Path) -> str:
     return squash("".join(p.extract_text() or "" for p in pypdf.PdfReader(path).pages))
 
 
+@pytest.mark.typeset
 def test_all_publishes_the_plan_its_overview_and_every_edition(tmp_path):
     content, out = family(tmp_path), tmp_path / "out"
     outcome = run_all(content, out)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import textwrap
 
+import pytest
+
 from conftest import CLEAN, MINIMAL, run_command, write_content
 from keikaku.lint import GATE_KINDS, gate, lint
 from keikaku.load import load_lint_config, load_plan
@@ -123,6 +125,7 @@ def test_nothing_remains_in_a_clean_plan(tmp_path):
     assert run_command(["check", "--final", "--content", str(content)]).code == 0
 
 
+@pytest.mark.typeset
 def test_a_draft_build_does_not_print_the_counts(tmp_path):
     content = write_content(tmp_path, BLOCKED)
     outcome = run_command(["--content", str(content), "--out", str(tmp_path / "out")])

@@ -707,6 +707,7 @@ def _geometry(sect: ET.Element) -> list[dict[str, str]]:
     return [dict(sect.find(f"{W}{e}").attrib) for e in ("pgSz", "pgMar")]
 
 
+@pytest.mark.typeset
 def test_the_word_edition_of_the_report_is_set_as_plan_docx_is(tmp_path):
     """followup.docx in plan.docx's reference document: the same heading styles (the
     plan's faces, black, upright), each heading of the plan in the Heading n of its

@@ -107,6 +107,7 @@ def test_close_ends_a_child_still_working(monkeypatch):
         os.waitpid(pid, os.WNOHANG)  # reaped
 
 
+@pytest.mark.typeset
 def test_the_overview_made_in_a_child_is_the_one_made_here(tmp_path):
     """``build.py`` (one thread: it forks) and a build in this test process with forking
     off give the same 概要, byte for byte; the plan beside it too."""

@@ -621,6 +621,7 @@ ATTACKS = [
         "svg-use-4-levels-is-fine",
         overrides=figure_files("a.svg", use_chain(4)),
         expect=OK,
+        marks=(pytest.mark.typeset,),
     ),
     Attack(
         "svg-units-and-exponents-are-fine",
@@ -632,6 +633,7 @@ ATTACKS = [
             ),
         ),
         expect=OK,
+        marks=(pytest.mark.typeset,),
     ),
     # --- content that made the build fail with an internal error
     Attack(
@@ -643,6 +645,7 @@ ATTACKS = [
         "katakana-46-headings-are-fine",
         overrides={"chapter4.yaml": katakana_headings(46)},
         expect=OK,
+        marks=(pytest.mark.typeset,),
     ),
     Attack(
         "katakana-list-runs-out",
@@ -665,7 +668,7 @@ ATTACKS = [
 @pytest.mark.parametrize("attack", [pytest.param(a, id=a.name, marks=a.marks) for a in ATTACKS])
 def test_attack(attack: Attack, tmp_path, built_once, monkeypatch, no_hang):
     assert set(attack.expect) == {"build", "check"}
-    previous_output = built_once(base=attack.base)
+    previous_output = built_once(base=TINY)  # any finished set: the tiny plan's is quickest
     overrides = attack.overrides() if callable(attack.overrides) else attack.overrides
     for command, expected in attack.expect.items():
         root = tmp_path / command
@@ -925,6 +928,12 @@ class _Killed(BaseException):
     call, which is what ``os._exit`` there would have left on disk."""
 
 
+@pytest.fixture
+def old_set(built_once) -> Path:
+    """The minimal plan built (施策テーマＡ): the set that a killed publish was replacing."""
+    return built_once()
+
+
 @pytest.fixture(scope="module")
 def new_set(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     """A second build of the minimal plan (施策テーマ新): its content folder and products."""
@@ -943,9 +952,10 @@ def new_set(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
 KILL_POINTS = ["write", "fsync", "replace", "unlink"]
 
 
+@pytest.mark.typeset
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
-    tmp_path, previous_output, new_set, monkeypatch, point
+    tmp_path, old_set, new_set, monkeypatch, point
 ):
     content, products = new_set
     stamp = BuildStamp(content, tmp_path / "out", options=("test",))
@@ -960,7 +970,7 @@ def test_a_publish_killed_at_any_call_is_made_whole_by_the_next_command(
         at += 1
         case = tmp_path / f"{point}-{at}"
         out = case / "out"
-        shutil.copytree(previous_output, out)
+        shutil.copytree(old_set, out)
         state = {"at": at, "calls": 0, "journal": False, "frozen": None}
 
         def dying(*args, _real=real[point], _state=state, _case=case, _out=out, **kwargs):
@@ -1077,11 +1087,11 @@ KILLS = [
     ids=[f"{w}-{a}-then-{n}" for w, a, _, n in KILLS],
 )
 def test_a_build_killed_while_publishing_is_made_whole_by_the_next_command(
-    tmp_path, previous_output, where, at, left, next_command
+    tmp_path, old_set, where, at, left, next_command
 ):
     content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace(OLD_TITLE, NEW_TITLE)})
     out = tmp_path / "out"
-    shutil.copytree(previous_output, out)
+    shutil.copytree(old_set, out)
     argv = ["--content", str(content), "--out", str(out), "--force", "--no-docx"]
     killed = subprocess.run(
         [sys.executable, "-c", KILLER, where, str(at), *argv],
@@ -1111,6 +1121,7 @@ def test_a_build_killed_while_publishing_is_made_whole_by_the_next_command(
     assert assert_whole_set(out) == (NEW_TITLE if left == "new" else OLD_TITLE)
 
 
+@pytest.mark.typeset
 def test_a_failed_rename_is_one_line_and_the_next_command_completes_the_set(
     tmp_path, previous_output, monkeypatch
 ):

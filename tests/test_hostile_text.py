@@ -693,16 +693,23 @@ def fonts(pdf: Path) -> set[str]:
 
 
 #: Cases that lay out many pages (a table near the limits: 50 rows of 100 characters a
-#: cell, seven seconds): in the whole suite, not in the fast lane.
-SLOW_CASES = {"table-within-the-limits"}
+#: cell, seven seconds) or read ten thousand rows to refuse them (three seconds): in the
+#: whole suite, not in the fast lane.
+SLOW_CASES = {"table-within-the-limits", "table-of-10000-rows"}
+
+
+def _marks(case: str, outcome) -> tuple:
+    """A refused case stops before the layout and runs in the fast lane; an accepted one
+    lays the minimal plan out (``typeset``): the fast lane checks it with ``check`` alone
+    (``test_accepted_text_passes_check``)."""
+    if case in SLOW_CASES:
+        return (pytest.mark.slow,)
+    return (pytest.mark.typeset,) if isinstance(outcome, Ok) else ()
 
 
 @pytest.mark.parametrize(
     ("case", "files", "outcome"),
-    [
-        pytest.param(*c, id=c[0], marks=pytest.mark.slow if c[0] in SLOW_CASES else ())
-        for c in CASES
-    ],
+    [pytest.param(*c, id=c[0], marks=_marks(c[0], c[2])) for c in CASES],
 )
 def test_hostile_text(tmp_path, previous_output, case, files, outcome):
     content = write_content(tmp_path, files)
@@ -739,6 +746,19 @@ def test_hostile_text(tmp_path, previous_output, case, files, outcome):
             assert squash(phrase) in text, phrase
     else:
         assert snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    ("case", "files"),
+    [pytest.param(c, f, id=c) for c, f, outcome in CASES if isinstance(outcome, Ok)],
+)
+def test_accepted_text_passes_check(tmp_path, case, files):
+    """The fast lane's share of the accepted cases above: ``check`` (load, validation, the
+    schema) takes each without a word; the whole suite lays each out and reads its PDF."""
+    result = run_command(["check", "--content", str(write_content(tmp_path, files))])
+    printed = result.out + result.err
+    assert result.code == 0 and "Traceback" not in printed, printed
+    assert not RAW_CONTROL.search(printed), repr(printed)
 
 
 # ------------------------------------------------------------------ draft_only, pending, --final
@@ -835,7 +855,12 @@ FINAL_CASES: list[tuple[str, dict, Outcome, Outcome]] = [
 
 
 @pytest.mark.parametrize(
-    ("case", "files", "draft", "final"), FINAL_CASES, ids=[c[0] for c in FINAL_CASES]
+    ("case", "files", "draft", "final"),
+    [
+        # A case whose draft builds lays the minimal plan out: in the whole suite only.
+        pytest.param(*c, id=c[0], marks=() if isinstance(c[2], tuple) else pytest.mark.typeset)
+        for c in FINAL_CASES
+    ],
 )
 def test_draft_only_pending_and_final(tmp_path, previous_output, case, files, draft, final):
     content = write_content(tmp_path, files)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pypdf
+import pytest
 
 from conftest import MINIMAL, squash, write_content
 from keikaku.load import load_plan
@@ -17,6 +18,7 @@ GOAL = textwrap.dedent(MINIMAL["goals/a.yaml"]).replace(
 )
 
 
+@pytest.mark.typeset
 def test_the_kpi_list_has_a_notes_column(tmp_path):
     assert "notes: 全市区町村" in GOAL
     content = write_content(tmp_path, {"goals/a.yaml": GOAL})

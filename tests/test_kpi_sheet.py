@@ -419,6 +419,7 @@ EXPECTED_HUNKS = [
 ]
 
 
+@pytest.mark.typeset
 def test_edited_cells_go_into_the_content_and_nothing_else(content, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     before = snapshot(content)
@@ -1440,8 +1441,21 @@ def _edited(good: bytes, column: str, value: str, cached: dict[str, str] | None 
         return edit(src, Path(tmp) / "dst.xlsx", {ref: value}, cached=cached).read_bytes()
 
 
+#: Sheets of a million rows or half a million cells: a second or more each to make and to
+#: refuse. In the whole suite; the fast lane has the other limits and bombs.
+SIZE_CASES = {
+    "million-rows-without-a-dimension",
+    "million-rows-under-a-false-dimension",
+    "a-row-of-half-a-million-cells",
+}
+
+
 @pytest.mark.parametrize(
-    ("case", "make", "expected"), HOSTILE_SHEETS, ids=[c[0] for c in HOSTILE_SHEETS]
+    ("case", "make", "expected"),
+    [
+        pytest.param(*c, id=c[0], marks=pytest.mark.slow if c[0] in SIZE_CASES else ())
+        for c in HOSTILE_SHEETS
+    ],
 )
 def test_hostile_sheet(content, tmp_path, case, make, expected):
     good = export_kpis(load_plan(content), content, tmp_path / "kpi.xlsx").read_bytes()

@@ -101,6 +101,7 @@ def built(tmp_path_factory):
     return content, out
 
 
+@pytest.mark.typeset
 def test_the_overview_shows_every_goal_and_package_and_the_main_kpis(built):
     _content, out = built
     reader = pypdf.PdfReader(out / "overview.pdf")
@@ -137,6 +138,7 @@ def test_the_overview_shows_every_goal_and_package_and_the_main_kpis(built):
     assert "施策テーマＢ２" in shown and "主な指標Ｂ" in shown
 
 
+@pytest.mark.typeset
 def test_the_overview_is_pdf_a_tagged_with_the_vendored_fonts_only(built):
     _content, out = built
     reader = pypdf.PdfReader(out / "overview.pdf")
@@ -155,6 +157,7 @@ def test_the_overview_is_pdf_a_tagged_with_the_vendored_fonts_only(built):
     assert reader.metadata.title == "テスト計画（概要）【素案】"
 
 
+@pytest.mark.typeset
 def test_the_overview_is_published_with_the_plan_and_known_to_the_stamp(built, tmp_path):
     import shutil
 
@@ -174,6 +177,7 @@ def test_the_overview_is_published_with_the_plan_and_known_to_the_stamp(built, t
     assert "overview.pdf" in {p.name for p in build(content, out, report=quiet, warn=quiet)}
 
 
+@pytest.mark.typeset
 def test_renaming_a_goal_changes_the_overview_and_the_shinkyu_lists_it(built, tmp_path):
     from keikaku.load import load_plan
     from keikaku.shinkyu import compare_plans
@@ -195,6 +199,7 @@ def test_renaming_a_goal_changes_the_overview_and_the_shinkyu_lists_it(built, tm
     assert block.label == "第２節　重点目標Ｂの新名称"
 
 
+@pytest.mark.typeset
 def test_the_overviews_own_texts_are_compared_without_lists(built, tmp_path):
     from keikaku.load import load_plan
     from keikaku.shinkyu import compare_plans
@@ -217,6 +222,7 @@ def test_the_overviews_own_texts_are_compared_without_lists(built, tmp_path):
     assert "リード文" in labels and "主なＫＰＩ" in labels
 
 
+@pytest.mark.typeset
 def test_without_overview_yaml_the_overview_is_made_from_the_plan_alone(built_once):
     out = built_once()  # the minimal plan has no overview.yaml
     text = squash(overview_text(out))
@@ -256,6 +262,7 @@ def overview_of(content: Path, out: Path) -> dict[str, bytes]:
     return overview_products(load(content), out, document_date(content), draft=True, warn=quiet)
 
 
+@pytest.mark.typeset
 def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_path, monkeypatch):
     import keikaku.pipeline
 
@@ -293,6 +300,7 @@ def test_an_overflow_is_reported_with_its_column_and_nothing_is_published(tmp_pa
     assert "重点目標Ｂ" in reader.pages[1].extract_text()
 
 
+@pytest.mark.typeset
 def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_path, monkeypatch):
     """Two pages at the least font size, and still a column too tall: said so, of page 2,
     and ``pages: 2`` is not offered again; nothing is published."""
@@ -316,6 +324,7 @@ def test_a_column_too_long_for_a_page_of_its_own_is_reported_of_its_page(tmp_pat
     assert snapshot(out) == before
 
 
+@pytest.mark.typeset
 def test_two_pages_split_the_goals_between_them(tmp_path):
     overview = textwrap.dedent(two_goals()["overview.yaml"]) + "pages: 2\n"
     content = write_content(tmp_path, two_goals({"overview.yaml": overview}))
@@ -385,6 +394,7 @@ def test_the_live_preview_serves_the_overview_the_build_made(preview):  # noqa: 
     assert b".ov-columns" in fetch(urljoin(url + "/overview.html", href))
 
 
+@pytest.mark.typeset
 def test_a_final_build_with_draft_only_parts_makes_its_overview(tmp_path):
     from conftest import CLEAN, run_command
 

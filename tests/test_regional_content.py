@@ -117,6 +117,7 @@ def test_the_projects_total_is_computed_and_printed(tmp_path):
     assert "東港の岸壁の整備1,250" in text and "令和12年度0.1" in text
 
 
+@pytest.mark.typeset
 def test_a_column_no_project_fills_is_not_printed(tmp_path):
     content = content_with(tmp_path, {"east": EDITION})
     pages = built(tmp_path, content)
@@ -204,6 +205,7 @@ def _texts(obj) -> list[str]:
 # ------------------------------------------------------------------ regional ＫＰＩ
 
 
+@pytest.mark.typeset
 def test_a_regional_kpi_prints_in_its_edition_and_not_in_the_national_plan(tmp_path):
     content = content_with(tmp_path, {"east": EDITION})
     pages = built(tmp_path, content)
@@ -356,6 +358,7 @@ def test_the_guide_shows_the_errors_as_the_build_words_them(tmp_path):
     assert sorted(found) == sorted(shown)
 
 
+@pytest.mark.typeset
 def test_a_long_projects_table_is_tagged_and_repeats_its_header_on_every_page(tmp_path):
     rows = "".join(
         f"          - id: east-pj-{n}\n            name: 東{n}号線の整備\n"

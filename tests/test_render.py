@@ -101,3 +101,15 @@ def test_numbers_are_printed_in_groups_of_three_as_written():
         "999",
     ]
     assert kpi_value(2600) == "2,600" and kpi_value(True) == "True"
+
+
+def test_printed_text_is_what_the_markdown_prints():
+    from keikaku.markup import CACHED_TEXT_CHARS, printed_text
+
+    assert printed_text("**強調**と[リンク](https://example.go.jp)[^note-a]。") == "強調とリンク※。"
+    assert printed_text("本文[^note-a]の続き", calls=False) == "本文の続き"
+    assert printed_text("段落一。\n\n- 項目Ａ\n- 項目Ｂ", block=True) == "段落一。\n項目Ａ\n項目Ｂ"
+    # A text too long to be kept prints the same as one that is kept.
+    long = "字" * CACHED_TEXT_CHARS + "[^note-a]"
+    assert printed_text(long) == "字" * CACHED_TEXT_CHARS + "※"
+    assert printed_text(long, calls=False) == "字" * CACHED_TEXT_CHARS

@@ -295,6 +295,7 @@ def test_final_edition_is_refused_while_anything_is_pending(tmp_path, capsys):
     assert not out.exists() or not (out / "plan.pdf").exists()
 
 
+@pytest.mark.typeset
 def test_final_edition_builds_when_nothing_is_pending(tmp_path):
     content = write_content(tmp_path, CLEAN)
     assert load_plan(content).pending == ()
@@ -324,6 +325,7 @@ def test_draft_has_watermark_and_the_list_of_pending_items(built_plan):
     assert "素案" not in first_chapter
 
 
+@pytest.mark.typeset
 def test_draft_warns_about_lint_findings(tmp_path):
     content = write_content(tmp_path, {"goals/a.yaml": GOAL.replace("取組Ａ", "取組２と2")})
     report: list[str] = []
@@ -403,6 +405,7 @@ def test_refused_fetch_points_at_the_content(tmp_path, capsys, monkeypatch):
     ), err
 
 
+@pytest.mark.typeset
 def test_raw_html_and_templates_are_escaped(tmp_path):
     content = write_content(
         tmp_path,

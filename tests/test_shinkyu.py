@@ -291,6 +291,7 @@ def test_the_working_tree_is_the_default_new_revision_and_is_left_alone(repo, tm
     assert goal_file.read_text(encoding="utf-8") == edited
 
 
+@pytest.mark.typeset
 def test_long_items_run_over_pages_with_the_header_on_each(repo, tmp_path):
     sentence = (
         "広域・多分野の連携による持続的なインフラメンテナンスの体制を全国で構築すべきではないか。"
@@ -1291,6 +1292,7 @@ def test_a_label_and_a_generated_number_are_compared_as_printed(tmp_path, capsys
 # ------------------------------------------------------------------ page breaks in a row
 
 
+@pytest.mark.typeset
 def test_a_row_never_starts_at_a_page_foot_with_its_heading_alone(tmp_path):
     """30 新設 rows of one to five sentences, so that row starts fall at many heights of
     the page: wherever one lands, its heading path and title stand on the page with the
@@ -1479,6 +1481,7 @@ def _sections(n: int, listed: bool) -> str:
     return f"section: 状況の変化\nid: ch1\nbody:\n{body}"
 
 
+@pytest.mark.typeset
 def test_a_changed_row_starts_on_one_page_on_both_sides(tmp_path):
     """Rows whose former side has a line more than the revised (a list taken out), their
     titles of one line and of two: where the former side cannot start at a page foot, the

@@ -115,6 +115,7 @@ def with_blocks(blocks: str) -> dict[str, str | bytes | None]:
     return {"chapter4.yaml": chapter + textwrap.indent(textwrap.dedent(blocks), "  ")}
 
 
+@pytest.mark.typeset
 def test_the_toc_leaders_are_artifacts_and_its_entries_text(built_once):
     """The 目次's leader dots are decoration a screen reader skips; each entry still reads
     its number, title and page number."""
@@ -129,6 +130,7 @@ def test_the_toc_leaders_are_artifacts_and_its_entries_text(built_once):
     assert not [t for t in tree.marked.values() if "．．" in t]
 
 
+@pytest.mark.typeset
 def test_the_pillars_diagram_is_a_figure_described_by_its_titles(built_once):
     """図２ is laid out with an HTML table but is a diagram: one Figure, described (/Alt)
     by the titles it prints, and no data table without headers."""
@@ -142,6 +144,7 @@ def test_the_pillars_diagram_is_a_figure_described_by_its_titles(built_once):
     assert "Caption" in inside
 
 
+@pytest.mark.typeset
 def test_a_table_over_pages_is_one_table(built_once):
     """A table continued over page breaks is one Table: one THead (the head repeated on
     each page is an artifact), its rows in order in one TBody, each data cell's header
@@ -167,6 +170,7 @@ def test_a_table_over_pages_is_one_table(built_once):
         assert "区分件数" in tree.artifacts[page].replace(" ", "")
 
 
+@pytest.mark.typeset
 def test_a_list_over_pages_is_one_list_with_labels(built_once):
     """A list continued over page breaks is one L; each item's marker is its Lbl, before
     the LBody, and is not part of the item's text."""
@@ -194,6 +198,7 @@ MARKED_LISTS = with_blocks(
 )
 
 
+@pytest.mark.typeset
 @pytest.mark.parametrize(("n", "marker", "first"), [(n, *m) for n, m in enumerate(MARKERS)])
 def test_each_marker_is_a_label(built_once, n, marker, first):
     tree = tagged(built_once, MARKED_LISTS)
@@ -202,6 +207,7 @@ def test_each_marker_is_a_label(built_once, n, marker, first):
     assert (tree.role(label), tree.text(label), tree.text(body)) == ("Lbl", first, f"{n}の一つ目")
 
 
+@pytest.mark.typeset
 def test_the_tree_is_consistent(built_once):
     """After joining and retagging, every element's /P is its parent, and the parent tree
     maps each marked content to the element that holds it."""
@@ -241,6 +247,7 @@ def _pdfua_errors(path: Path) -> list[str]:
     ]
 
 
+@pytest.mark.typeset
 def test_pdfua_finds_no_error_in_a_built_plan(built_once):
     out = built_once()
     assert _pdfua_errors(out / "plan.pdf") == []
@@ -278,6 +285,7 @@ def test_pdfua_finds_no_error_in_the_real_plan(built_plan):
     assert not [t for t in tree.marked.values() if head in t and "第３章" not in t]
 
 
+@pytest.mark.typeset
 def test_each_footnote_is_a_note_after_its_call(built_once):
     """A footnote is a Note with an /ID of its own (PDF/UA-1, 7.9), its 「※n」 a Lbl, and
     stands right after its call, a Reference, in the paragraph or cell that calls it, or
@@ -330,6 +338,7 @@ def test_each_footnote_is_a_note_after_its_call(built_once):
     assert [tree.role(k) for k in tree.kids(tree.document)] == ["Part"]
 
 
+@pytest.mark.typeset
 def test_running_heads_and_folios_are_artifacts(built_once):
     """What the page's margin boxes print (the running head, the folio 「- 1 -」) is a
     pagination artifact: WeasyPrint tags it as text but leaves its elements out of the

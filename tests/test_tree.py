@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pypdf
+import pytest
 
 from conftest import MINIMAL, PROJECT, write_content
 from keikaku import tree
@@ -62,6 +63,7 @@ def assert_numbers_as_printed(plan, pdf: Path) -> None:
         assert expected[n].startswith(text.replace(" ", "")), (n, text, expected[n])
 
 
+@pytest.mark.typeset
 def test_footnote_numbers_are_those_the_pdf_prints(tmp_path):
     content = write_content(tmp_path, FOOTNOTES_EVERYWHERE)
     build(content, tmp_path / "out", report=lambda _: None, warn=lambda _: None)

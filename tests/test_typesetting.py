@@ -247,6 +247,7 @@ def test_phrases_keep_words_and_their_kana_together():
     )
 
 
+@pytest.mark.typeset
 def test_a_long_heading_wraps_between_phrases(tmp_path):
     """The draft's heading that broke 「深／刻化」 at the text width (p.5 ９), in a small plan:
     its first line now ends with a phrase, 「担い手不足の」, as the PDF's text reads."""
@@ -837,6 +838,7 @@ KPIS = """\
 """
 
 
+@pytest.mark.typeset
 def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
     from conftest import MINIMAL, write_content
 
@@ -897,6 +899,7 @@ def test_kpi_tables_fit_their_data_and_share_columns(tmp_path):
     assert len(widths) == 2 and widths[0] == widths[1], widths
 
 
+@pytest.mark.typeset
 def test_a_long_heading_number_keeps_its_gap(tmp_path):
     from conftest import MINIMAL, write_content
 
