@@ -533,14 +533,14 @@ def pytest_collection_modifyitems(config, items):
 FAST_LANE_PAGES = 4
 
 _pages_laid_out: dict[str, int] = {}
-_running: list[str] = []
+_running: str | None = None  # the test being run (setup, call and teardown)
 _render = weasyprint.HTML.render
 
 
 def _counted_render(self, *args, **kwargs):
     document = _render(self, *args, **kwargs)
-    if _running:
-        _pages_laid_out[_running[-1]] = _pages_laid_out.get(_running[-1], 0) + len(document.pages)
+    if _running is not None:
+        _pages_laid_out[_running] = _pages_laid_out.get(_running, 0) + len(document.pages)
     return document
 
 
@@ -549,9 +549,10 @@ weasyprint.HTML.render = _counted_render
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    _running.append(item.nodeid)
+    global _running
+    _running = item.nodeid
     yield
-    _running.pop()
+    _running = None
 
 
 @pytest.hookimpl(hookwrapper=True)

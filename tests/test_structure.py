@@ -14,6 +14,9 @@ import pytest
 
 from conftest import MINIMAL, PNG_SMALL, build, squash, write_content
 
+#: Every test here reads what the minimal plan prints, laid out: in the whole suite only.
+pytestmark = pytest.mark.typeset
+
 
 def src(name: str) -> str:
     return textwrap.dedent(MINIMAL[name])
@@ -58,7 +61,6 @@ def body_after(text: str, marker: str) -> str:
     return text.split(marker, 2)[-1]
 
 
-@pytest.mark.typeset
 def test_a_new_section_with_prose(tmp_path):
     ch1 = src("chapter1.yaml") + textwrap.indent(
         textwrap.dedent("""\
@@ -77,7 +79,6 @@ def test_a_new_section_with_prose(tmp_path):
     assert "第３節新しい節新しい節の本文です。二つ目の段落はMarkdownで書く。" in built.text
 
 
-@pytest.mark.typeset
 def test_bullets_turned_into_one_paragraph(tmp_path):
     ch1 = src("chapter1.yaml").replace(
         "- list: [変化Ａの内容]", "- p: 変化Ａの内容を一つの段落で述べる。"
@@ -87,7 +88,6 @@ def test_bullets_turned_into_one_paragraph(tmp_path):
     assert "・変化Ａの内容" not in built.text
 
 
-@pytest.mark.typeset
 def test_sub_items_under_a_chapter_4_measure(tmp_path):
     ch4 = (
         src("chapter4.yaml")
@@ -119,7 +119,6 @@ def test_sub_items_under_a_chapter_4_measure(tmp_path):
     assert "（２）二つ目の小項目二つ目の本文。" in built.text
 
 
-@pytest.mark.typeset
 def test_a_fifth_priority_goal(tmp_path):
     goal_b = (
         src("goals/a.yaml")
@@ -162,7 +161,6 @@ def test_a_fifth_priority_goal(tmp_path):
     assert "第２節重点目標Ｂ" in back and "施策テーマＢ" in back
 
 
-@pytest.mark.typeset
 def test_current_situation_in_a_package(tmp_path):
     goal = src("goals/a.yaml").replace(
         "          - part: directions",
@@ -182,7 +180,6 @@ def test_current_situation_in_a_package(tmp_path):
     )
 
 
-@pytest.mark.typeset
 def test_a_renamed_label(tmp_path):
     plan = src("plan.yaml").replace("parts:", "labels:\n  measures: 重点施策\nparts:")
     built = build_with(tmp_path, {"plan.yaml": plan})
@@ -190,7 +187,6 @@ def test_a_renamed_label(tmp_path):
     assert "当面の取組" not in built.text
 
 
-@pytest.mark.typeset
 def test_a_table(tmp_path):
     ch4 = src("chapter4.yaml") + textwrap.indent(
         textwrap.dedent("""\
@@ -236,7 +232,6 @@ def _header_scopes(reader: pypdf.PdfReader) -> list[tuple[str, str | None]]:
     return found
 
 
-@pytest.mark.typeset
 def test_an_image_figure(tmp_path):
     ch4 = src("chapter4.yaml") + textwrap.indent(
         textwrap.dedent("""\
@@ -254,7 +249,6 @@ def test_an_image_figure(tmp_path):
     assert "対象地域を示した白地図" in _alt_texts(built.reader)
 
 
-@pytest.mark.typeset
 def test_a_new_annex(tmp_path):
     plan = src("plan.yaml").replace(
         "  - include: deliberations.yaml",
@@ -280,7 +274,6 @@ def test_a_new_annex(tmp_path):
     assert "参考３用語集ＰＰＰ：官民連携" in built.text
 
 
-@pytest.mark.typeset
 def test_a_deleted_block(tmp_path):
     ch2 = re.sub(r"\n\s+- p: 柱Ａの例\n\s+label: 例：", "", src("chapter2.yaml"))
     assert "柱Ａの例" not in ch2
@@ -288,7 +281,6 @@ def test_a_deleted_block(tmp_path):
     assert "柱Ａの例" not in built.text and "柱Ａの内容" in built.text
 
 
-@pytest.mark.typeset
 def test_a_new_chapter(tmp_path):
     plan = src("plan.yaml").replace(
         "  - include: chapter4.yaml", "  - include: chapter4.yaml\n  - include: chapter5.yaml"
@@ -300,7 +292,6 @@ def test_a_new_chapter(tmp_path):
     assert "第５章おわりに結びの言葉。" in built.text
 
 
-@pytest.mark.typeset
 def test_a_package_moved_to_another_goal(tmp_path):
     goal_b = textwrap.dedent("""\
         goal: 重点目標Ｂ
@@ -387,7 +378,6 @@ def _alt_texts(reader: pypdf.PdfReader) -> list[str]:
     return alts
 
 
-@pytest.mark.typeset
 @pytest.mark.parametrize("numbering", ["none", "kana"])
 def test_a_section_numbered_its_own_way(tmp_path, numbering):
     ch1 = src("chapter1.yaml").replace(
@@ -398,7 +388,6 @@ def test_a_section_numbered_its_own_way(tmp_path, numbering):
     assert any(t.replace("　", "") == expected for _, t in built.bookmarks), built.bookmarks
 
 
-@pytest.mark.typeset
 def test_every_link_is_described_by_the_heading_it_leads_to(tmp_path):
     """PDF/UA 7.18.5: a link annotation's /Contents is read out by screen readers; it is
     the target heading's number and title as printed, never the target's id."""
